@@ -1,0 +1,316 @@
+/* vmmctl commands that change whether and how a domain runs: start, create, destroy, shutdown, reboot, suspend, resume, save, restore, managed save. */
+#include "vmmctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cleanup.h"
+
+/* libvirt's flag values (spec 0.6 table). */
+enum {
+        START_PAUSED = 1,
+        START_AUTODESTROY = 2,
+        START_BYPASS_CACHE = 4,
+        START_FORCE_BOOT = 8,
+        START_VALIDATE = 16,
+        START_RESET_NVRAM = 32,
+        SAVE_BYPASS_CACHE = 1,
+        SAVE_RUNNING = 2,
+        SAVE_PAUSED = 4,
+        SAVE_RESET_NVRAM = 8,
+        POWER_ACPI = 1,
+        POWER_AGENT = 2,
+        XML_SECURE = 1,
+};
+
+/* Domain methods that take (u flags) and only need a line of output. */
+static int domain_simple(Ctl *ctl, const CtlArgs *args, const char *member, uint32_t flags, const char *done_fmt) {
+        const char *dom = ctl_args_pos(args, 0);
+        int r;
+
+        r = ctl_call_domain(ctl, dom, member, NULL, "u", flags);
+        if (r < 0)
+                return r;
+        printf(done_fmt, dom);
+        putchar('\n');
+        return 0;
+}
+
+static int cmd_start(Ctl *ctl, const CtlArgs *args) {
+        return domain_simple(ctl, args, "Create", args->flags, "Domain '%s' started");
+}
+
+static int cmd_destroy(Ctl *ctl, const CtlArgs *args) {
+        return domain_simple(ctl, args, "Destroy", args->flags, "Domain '%s' destroyed");
+}
+
+/* virsh's --mode takes a comma-separated list; the bits we have are acpi and agent. */
+static int parse_mode(const CtlArgs *args, uint32_t *ret_flags) {
+        const char *mode = ctl_args_get(args, "mode");
+        g_auto(GStrv) parts = NULL;
+        uint32_t flags = 0;
+
+        if (mode) {
+                parts = g_strsplit(mode, ",", -1);
+                for (char **p = parts; *p; p++) {
+                        if (g_str_equal(*p, "acpi"))
+                                flags |= POWER_ACPI;
+                        else if (g_str_equal(*p, "agent"))
+                                flags |= POWER_AGENT;
+                        else if (g_str_equal(*p, "initctl"))
+                                flags |= 4;
+                        else if (g_str_equal(*p, "signal"))
+                                flags |= 8;
+                        else if (g_str_equal(*p, "paravirt"))
+                                flags |= 16;
+                        else {
+                                ctl_error("unknown mode '%s' (acpi, agent, initctl, signal, paravirt)", *p);
+                                return -EINVAL;
+                        }
+                }
+        }
+        *ret_flags = flags;
+        return 0;
+}
+
+static int cmd_shutdown(Ctl *ctl, const CtlArgs *args) {
+        uint32_t flags;
+
+        if (parse_mode(args, &flags) < 0)
+                return -EINVAL;
+        return domain_simple(ctl, args, "Shutdown", flags, "Domain '%s' is being shutdown");
+}
+
+static int cmd_reboot(Ctl *ctl, const CtlArgs *args) {
+        uint32_t flags;
+
+        if (parse_mode(args, &flags) < 0)
+                return -EINVAL;
+        return domain_simple(ctl, args, "Reboot", flags, "Domain '%s' is being rebooted");
+}
+
+static int cmd_reset(Ctl *ctl, const CtlArgs *args) {
+        return domain_simple(ctl, args, "Reset", 0, "Domain '%s' was reset");
+}
+
+static int cmd_suspend(Ctl *ctl, const CtlArgs *args) {
+        const char *dom = ctl_args_pos(args, 0);
+        int r = ctl_call_domain(ctl, dom, "Suspend", NULL, "");
+
+        if (r < 0)
+                return r;
+        printf("Domain '%s' suspended\n", dom);
+        return 0;
+}
+
+static int cmd_resume(Ctl *ctl, const CtlArgs *args) {
+        const char *dom = ctl_args_pos(args, 0);
+        int r = ctl_call_domain(ctl, dom, "Resume", NULL, "");
+
+        if (r < 0)
+                return r;
+        printf("Domain '%s' resumed\n", dom);
+        return 0;
+}
+
+static int cmd_create(Ctl *ctl, const CtlArgs *args) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autoptr(CtlDomainInfo) info = NULL;
+        const char *file = ctl_args_pos(args, 0);
+        g_autofree char *xml = ctl_read_file(file);
+        const char *path = NULL;
+        int r;
+
+        if (!xml)
+                return -EIO;
+        r = ctl_call_manager(ctl, "DomainCreateXML", &reply, "su", xml, args->flags);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        r = ctl_domain_info_get(ctl, path, &info);
+        if (r < 0)
+                return r;
+        printf("Domain '%s' created from %s\n", info->name, file);
+        return 0;
+}
+
+static int cmd_save(Ctl *ctl, const CtlArgs *args) {
+        const char *dom = ctl_args_pos(args, 0);
+        g_autofree char *file = ctl_absolute_path(ctl_args_pos(args, 1));
+        g_autofree char *dxml = NULL;
+        int r;
+
+        if (ctl_read_opt_xml(args, "xml", &dxml) < 0)
+                return -EIO;
+        r = ctl_call_domain(ctl, dom, "Save", NULL, "ssu", file, dxml, args->flags);
+        if (r < 0)
+                return r;
+        printf("Domain '%s' saved to %s\n", dom, ctl_args_pos(args, 1));
+        return 0;
+}
+
+static int cmd_restore(Ctl *ctl, const CtlArgs *args) {
+        g_autofree char *file = ctl_absolute_path(ctl_args_pos(args, 0));
+        g_autofree char *dxml = NULL;
+        int r;
+
+        if (ctl_read_opt_xml(args, "xml", &dxml) < 0)
+                return -EIO;
+        r = ctl_call_manager(ctl, "DomainRestore", NULL, "ssu", file, dxml, args->flags);
+        if (r < 0)
+                return r;
+        printf("Domain restored from %s\n", ctl_args_pos(args, 0));
+        return 0;
+}
+
+static int cmd_managedsave(Ctl *ctl, const CtlArgs *args) {
+        return domain_simple(ctl, args, "ManagedSave", args->flags, "Domain '%s' state saved by vmmd");
+}
+
+static int cmd_managedsave_remove(Ctl *ctl, const CtlArgs *args) {
+        return domain_simple(ctl, args, "ManagedSaveRemove", 0, "Removed managedsave image for domain '%s'");
+}
+
+static int cmd_managedsave_dumpxml(Ctl *ctl, const CtlArgs *args) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
+        r = ctl_call_domain(ctl, ctl_args_pos(args, 0), "ManagedSaveGetXMLDesc", &reply, "u", args->flags);
+        if (r < 0)
+                return r;
+        return ctl_print_string_reply(reply);
+}
+
+static int cmd_managedsave_define(Ctl *ctl, const CtlArgs *args) {
+        const char *dom = ctl_args_pos(args, 0);
+        g_autofree char *dxml = ctl_read_file(ctl_args_pos(args, 1));
+        int r;
+
+        if (!dxml)
+                return -EIO;
+        r = ctl_call_domain(ctl, dom, "ManagedSaveDefineXML", NULL, "su", dxml, args->flags);
+        if (r < 0)
+                return r;
+        printf("Managed save state file of domain '%s' updated.\n", dom);
+        return 0;
+}
+
+static int cmd_save_image_dumpxml(Ctl *ctl, const CtlArgs *args) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autofree char *file = ctl_absolute_path(ctl_args_pos(args, 0));
+        int r;
+
+        r = ctl_call_manager(ctl, "DomainSaveImageGetXMLDesc", &reply, "su", file, args->flags);
+        if (r < 0)
+                return r;
+        return ctl_print_string_reply(reply);
+}
+
+static int cmd_save_image_define(Ctl *ctl, const CtlArgs *args) {
+        g_autofree char *file = ctl_absolute_path(ctl_args_pos(args, 0));
+        g_autofree char *dxml = ctl_read_file(ctl_args_pos(args, 1));
+        int r;
+
+        if (!dxml)
+                return -EIO;
+        r = ctl_call_manager(ctl, "DomainSaveImageDefineXML", NULL, "ssu", file, dxml, args->flags);
+        if (r < 0)
+                return r;
+        printf("State file %s updated.\n", ctl_args_pos(args, 0));
+        return 0;
+}
+
+static const CtlOpt start_opts[] = {
+        { "paused", NULL, START_PAUSED, "leave the guest paused after start" },
+        { "autodestroy", NULL, START_AUTODESTROY, "destroy the guest when vmmctl disconnects" },
+        { "bypass-cache", NULL, START_BYPASS_CACHE, "avoid the file system cache when restoring" },
+        { "force-boot", NULL, START_FORCE_BOOT, "boot, discarding any managed save image" },
+        { "reset-nvram", NULL, START_RESET_NVRAM, "re-initialize NVRAM from its template" },
+        { 0 }
+};
+
+static const CtlOpt create_opts[] = {
+        { "paused", NULL, START_PAUSED, "leave the guest paused after start" },
+        { "autodestroy", NULL, START_AUTODESTROY, "destroy the guest when vmmctl disconnects" },
+        { "validate", NULL, START_VALIDATE, "validate the XML against the schema" },
+        { "reset-nvram", NULL, START_RESET_NVRAM, "re-initialize NVRAM from its template" },
+        { 0 }
+};
+
+static const CtlOpt destroy_opts[] = {
+        { "graceful", NULL, 1, "terminate gracefully (SIGTERM only)" },
+        { "remove-logs", NULL, 2, "remove the domain's log files" },
+        { 0 }
+};
+
+static const CtlOpt power_opts[] = {
+        { "mode", "MODE", 0, "acpi or agent (comma-separated)" },
+        { 0 }
+};
+
+static const CtlOpt save_opts[] = {
+        { "xml", "FILE", 0, "store this (ABI-compatible) XML in the image instead" },
+        { "bypass-cache", NULL, SAVE_BYPASS_CACHE, "avoid the file system cache" },
+        { "running", NULL, SAVE_RUNNING, "restore into the running state" },
+        { "paused", NULL, SAVE_PAUSED, "restore into the paused state" },
+        { 0 }
+};
+
+static const CtlOpt restore_opts[] = {
+        { "xml", "FILE", 0, "restore with this (ABI-compatible) XML" },
+        { "bypass-cache", NULL, SAVE_BYPASS_CACHE, "avoid the file system cache" },
+        { "running", NULL, SAVE_RUNNING, "restore into the running state" },
+        { "paused", NULL, SAVE_PAUSED, "restore into the paused state" },
+        { "reset-nvram", NULL, SAVE_RESET_NVRAM, "re-initialize NVRAM from its template" },
+        { 0 }
+};
+
+static const CtlOpt managedsave_opts[] = {
+        { "bypass-cache", NULL, SAVE_BYPASS_CACHE, "avoid the file system cache" },
+        { "running", NULL, SAVE_RUNNING, "start running on the next start" },
+        { "paused", NULL, SAVE_PAUSED, "start paused on the next start" },
+        { 0 }
+};
+
+static const CtlOpt image_define_opts[] = {
+        { "running", NULL, SAVE_RUNNING, "restore into the running state" },
+        { "paused", NULL, SAVE_PAUSED, "restore into the paused state" },
+        { 0 }
+};
+
+static const CtlOpt secure_opts[] = {
+        { "security-info", NULL, XML_SECURE, "include security-sensitive data" },
+        { 0 }
+};
+
+const CtlCommand ctl_lifecycle_commands[] = {
+        { "start", cmd_start, "DOMAIN [--paused] [--autodestroy] [--bypass-cache] [--force-boot]",
+          "start a defined domain", start_opts, 1, 1 },
+        { "create", cmd_create, "FILE [--paused] [--autodestroy] [--validate]",
+          "create and start a transient domain from an XML file", create_opts, 1, 1 },
+        { "destroy", cmd_destroy, "DOMAIN [--graceful] [--remove-logs]", "stop a domain immediately", destroy_opts, 1, 1 },
+        { "shutdown", cmd_shutdown, "DOMAIN [--mode acpi|agent]", "ask a domain's guest to power off", power_opts, 1, 1 },
+        { "reboot", cmd_reboot, "DOMAIN [--mode acpi|agent]", "ask a domain's guest to reboot", power_opts, 1, 1 },
+        { "reset", cmd_reset, "DOMAIN", "reset a domain as if by the reset button", NULL, 1, 1 },
+        { "suspend", cmd_suspend, "DOMAIN", "pause a domain's CPUs", NULL, 1, 1 },
+        { "resume", cmd_resume, "DOMAIN", "resume a paused domain", NULL, 1, 1 },
+        { "save", cmd_save, "DOMAIN FILE [--xml FILE] [--bypass-cache] [--running|--paused]",
+          "save a running domain's state to a file and stop it", save_opts, 2, 2 },
+        { "restore", cmd_restore, "FILE [--xml FILE] [--bypass-cache] [--running|--paused]",
+          "restore a domain from a saved state file", restore_opts, 1, 1 },
+        { "managedsave", cmd_managedsave, "DOMAIN [--bypass-cache] [--running|--paused]",
+          "save a domain's state for its next start", managedsave_opts, 1, 1 },
+        { "managedsave-remove", cmd_managedsave_remove, "DOMAIN", "remove a domain's managed save image", NULL, 1, 1 },
+        { "managedsave-dumpxml", cmd_managedsave_dumpxml, "DOMAIN [--security-info]",
+          "print the XML stored in a domain's managed save image", secure_opts, 1, 1 },
+        { "managedsave-define", cmd_managedsave_define, "DOMAIN XMLFILE [--running|--paused]",
+          "replace the XML stored in a domain's managed save image", image_define_opts, 2, 2 },
+        { "save-image-dumpxml", cmd_save_image_dumpxml, "FILE [--security-info]",
+          "print the XML stored in a saved state file", secure_opts, 1, 1 },
+        { "save-image-define", cmd_save_image_define, "FILE XMLFILE [--running|--paused]",
+          "replace the XML stored in a saved state file", image_define_opts, 2, 2 },
+        { 0 }
+};

@@ -1,0 +1,396 @@
+/* vmmctl helpers: connecting, calling the daemon, error output, domain lookup, state names. */
+#include "vmmctl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error.h"
+
+/* Starting or saving a domain can take far longer than sd-bus's 25 s default. */
+#define CTL_CALL_TIMEOUT_USEC (10ULL * 60 * 1000 * 1000)
+
+void ctl_error(const char *fmt, ...) {
+        g_autofree char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        msg = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "error: %s\n", msg);
+}
+
+void ctl_print_bus_error(const sd_bus_error *error, int r) {
+        if (error && sd_bus_error_is_set(error))
+                fprintf(stderr, "error: %s: %s\n", error->name, error->message ? error->message : "");
+        else
+                fprintf(stderr, "error: %s\n", g_strerror(r < 0 ? -r : r));
+}
+
+/* Turns what -c / $VMMD_BUS_ADDRESS said into a connected bus. Accepted: dbus:session,
+ * dbus:system, dbus:ADDRESS, a bare D-Bus address, and virsh's qemu:///session|system. */
+int ctl_connect(Ctl *ctl) {
+        g_autoptr(sd_bus) bus = NULL;
+        const char *uri = ctl->uri;
+        const char *addr = NULL;
+        int r;
+
+        if (ctl->bus)
+                return 0;
+
+        if (!uri || !*uri)
+                uri = geteuid() == 0 ? "dbus:system" : "dbus:session";
+
+        if (g_str_equal(uri, "dbus:session") || g_str_equal(uri, "qemu:///session"))
+                r = sd_bus_open_user(&bus);
+        else if (g_str_equal(uri, "dbus:system") || g_str_equal(uri, "qemu:///system"))
+                r = sd_bus_open_system(&bus);
+        else {
+                addr = g_str_has_prefix(uri, "dbus:") ? uri + strlen("dbus:") : uri;
+                if (!strchr(addr, ':')) {
+                        ctl_error("unsupported connection URI '%s' (use dbus:session, dbus:system or dbus:ADDRESS)", uri);
+                        return -EINVAL;
+                }
+                r = sd_bus_new(&bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(bus, addr);
+                /* A private bus is still a message bus: we want Hello() and a unique name. */
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(bus, 1);
+                if (r >= 0)
+                        r = sd_bus_start(bus);
+        }
+        if (r < 0) {
+                ctl_error("cannot connect to the bus (%s): %s", uri, g_strerror(-r));
+                return r;
+        }
+        (void) sd_bus_set_method_call_timeout(bus, CTL_CALL_TIMEOUT_USEC);
+        ctl->bus = g_steal_pointer(&bus);
+        return 0;
+}
+
+static int ctl_callv(Ctl *ctl, const char *path, const char *iface, const char *member,
+                     sd_bus_error *ret_error, sd_bus_message **ret_reply, const char *types, va_list ap) {
+        int r = ctl_connect(ctl);
+
+        if (r < 0)
+                return r;
+        return sd_bus_call_methodv(ctl->bus, CTL_BUS_NAME, path, iface, member, ret_error, ret_reply,
+                                   types, ap);
+}
+
+int ctl_call(Ctl *ctl, const char *path, const char *iface, const char *member,
+             sd_bus_message **ret_reply, const char *types, ...) {
+        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+        va_list ap;
+        int r;
+
+        if (!ctl->bus && (r = ctl_connect(ctl)) < 0)
+                return r;
+        va_start(ap, types);
+        r = ctl_callv(ctl, path, iface, member, &error, ret_reply, types, ap);
+        va_end(ap);
+        if (r < 0)
+                ctl_print_bus_error(&error, r);
+        return r;
+}
+
+int ctl_call_manager(Ctl *ctl, const char *member, sd_bus_message **ret_reply, const char *types, ...) {
+        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+        va_list ap;
+        int r;
+
+        if (!ctl->bus && (r = ctl_connect(ctl)) < 0)
+                return r;
+        va_start(ap, types);
+        r = ctl_callv(ctl, CTL_MANAGER_PATH, CTL_MANAGER_IFACE, member, &error, ret_reply, types, ap);
+        va_end(ap);
+        if (r < 0)
+                ctl_print_bus_error(&error, r);
+        return r;
+}
+
+bool ctl_is_uuid(const char *s) {
+        size_t n = 0;
+
+        /* The daemon accepts both the dashed and the plain 32-digit form (spec 0.12). */
+        for (const char *p = s; *p; p++) {
+                if (*p == '-')
+                        continue;
+                if (!g_ascii_isxdigit(*p))
+                        return false;
+                n++;
+        }
+        return n == 32 && (strlen(s) == 32 || strlen(s) == 36);
+}
+
+static bool is_number(const char *s) {
+        if (!*s)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!g_ascii_isdigit(*p))
+                        return false;
+        return strlen(s) < 10;
+}
+
+static int lookup_one(Ctl *ctl, const char *member, sd_bus_error *error, char **ret_path,
+                      const char *types, ...) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *path = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = ctl_callv(ctl, CTL_MANAGER_PATH, CTL_MANAGER_IFACE, member, error, &reply, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        *ret_path = g_strdup(path);
+        return 0;
+}
+
+/* virsh tries Id, UUID, then name; we try the name first so a domain named like a number
+ * or a UUID is still found by the name its owner gave it. */
+int ctl_domain_lookup(Ctl *ctl, const char *arg, char **ret_path) {
+        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if ((r = ctl_connect(ctl)) < 0)
+                return r;
+
+        r = lookup_one(ctl, "DomainLookupByName", &error, ret_path, "s", arg);
+        if (r >= 0)
+                return 0;
+        if (!sd_bus_error_has_name(&error, "org.vmmd.Error.NoDomain"))
+                goto fail;
+
+        if (ctl_is_uuid(arg)) {
+                sd_bus_error_free(&error);
+                r = lookup_one(ctl, "DomainLookupByUUID", &error, ret_path, "s", arg);
+                if (r >= 0)
+                        return 0;
+        } else if (is_number(arg)) {
+                g_auto(sd_bus_error) id_error = SD_BUS_ERROR_NULL;
+
+                /* Keep the by-name error: "domain '3' not found" reads better than an Id message. */
+                r = lookup_one(ctl, "DomainLookupByID", &id_error, ret_path, "i", (int32_t) atoi(arg));
+                if (r >= 0)
+                        return 0;
+        }
+fail:
+        ctl_print_bus_error(&error, r);
+        return r;
+}
+
+int ctl_call_domain(Ctl *ctl, const char *arg, const char *member, sd_bus_message **ret_reply,
+                    const char *types, ...) {
+        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+        g_autofree char *path = NULL;
+        va_list ap;
+        int r;
+
+        r = ctl_domain_lookup(ctl, arg, &path);
+        if (r < 0)
+                return r;
+        va_start(ap, types);
+        r = ctl_callv(ctl, path, CTL_DOMAIN_IFACE, member, &error, ret_reply, types, ap);
+        va_end(ap);
+        if (r < 0)
+                ctl_print_bus_error(&error, r);
+        return r;
+}
+
+void ctl_domain_info_free(CtlDomainInfo *info) {
+        if (!info)
+                return;
+        g_free(info->path);
+        g_free(info->name);
+        g_free(info->uuid);
+        g_free(info);
+}
+
+static int read_bool_variant(sd_bus_message *m, bool *ret) {
+        int b = 0;
+        int r = sd_bus_message_read(m, "v", "b", &b);
+
+        *ret = b;
+        return r;
+}
+
+/* One GetAll rather than a call per property: `list` does this for every domain. Properties
+ * the daemon does not have yet are skipped, so an older daemon still lists. */
+int ctl_domain_info_get(Ctl *ctl, const char *path, CtlDomainInfo **ret_info) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autoptr(CtlDomainInfo) info = g_new0(CtlDomainInfo, 1);
+        int r;
+
+        info->path = g_strdup(path);
+        info->id = -1;
+        r = ctl_call(ctl, path, "org.freedesktop.DBus.Properties", "GetAll", &reply, "s", CTL_DOMAIN_IFACE);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                goto bad;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key = NULL, *s = NULL;
+
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        goto bad;
+                if (g_str_equal(key, "Name") || g_str_equal(key, "UUID")) {
+                        r = sd_bus_message_read(reply, "v", "s", &s);
+                        if (r >= 0)
+                                *(g_str_equal(key, "Name") ? &info->name : &info->uuid) = g_strdup(s);
+                } else if (g_str_equal(key, "Id"))
+                        r = sd_bus_message_read(reply, "v", "i", &info->id);
+                else if (g_str_equal(key, "State"))
+                        r = sd_bus_message_read(reply, "v", "(ii)", &info->state, &info->reason);
+                else if (g_str_equal(key, "Active"))
+                        r = read_bool_variant(reply, &info->active);
+                else if (g_str_equal(key, "Persistent"))
+                        r = read_bool_variant(reply, &info->persistent);
+                else if (g_str_equal(key, "Autostart"))
+                        r = read_bool_variant(reply, &info->autostart);
+                else if (g_str_equal(key, "Updated"))
+                        r = read_bool_variant(reply, &info->updated);
+                else if (g_str_equal(key, "HasManagedSaveImage"))
+                        r = read_bool_variant(reply, &info->has_managed_save);
+                else if (g_str_equal(key, "HasCurrentSnapshot"))
+                        r = read_bool_variant(reply, &info->has_current_snapshot);
+                else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r < 0)
+                        goto bad;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        goto bad;
+        }
+        if (r < 0)
+                goto bad;
+        if (!info->name)
+                info->name = g_strdup("");
+        if (!info->uuid)
+                info->uuid = g_strdup("");
+        *ret_info = g_steal_pointer(&info);
+        return 0;
+bad:
+        ctl_error("cannot parse the properties of %s: %s", path, g_strerror(-r));
+        return r;
+}
+
+int ctl_print_string_reply(sd_bus_message *reply) {
+        const char *s = NULL;
+        int r = sd_bus_message_read(reply, "s", &s);
+
+        if (r < 0) {
+                ctl_error("unexpected reply: %s", g_strerror(-r));
+                return r;
+        }
+        fputs(s, stdout);
+        if (!*s || s[strlen(s) - 1] != '\n')
+                fputc('\n', stdout);
+        return 0;
+}
+
+/* The daemon cannot see our working directory (spec 0.11). */
+char *ctl_absolute_path(const char *path) {
+        return g_canonicalize_filename(path, NULL);
+}
+
+char *ctl_read_file(const char *path) {
+        g_autoptr(GError) error = NULL;
+        char *contents = NULL;
+
+        if (g_str_equal(path, "-")) {
+                g_autoptr(GString) s = g_string_new(NULL);
+                char buf[4096];
+                size_t n;
+
+                while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+                        g_string_append_len(s, buf, n);
+                return g_string_free(g_steal_pointer(&s), FALSE);
+        }
+        if (!g_file_get_contents(path, &contents, NULL, &error)) {
+                ctl_error("%s", error->message);
+                return NULL;
+        }
+        return contents;
+}
+
+int ctl_read_opt_xml(const CtlArgs *args, const char *opt, char **ret_xml) {
+        const char *file = ctl_args_get(args, opt);
+
+        if (!file) {
+                *ret_xml = g_strdup("");
+                return 0;
+        }
+        *ret_xml = ctl_read_file(file);
+        return *ret_xml ? 0 : -EIO;
+}
+
+/* virsh's words, so output compares line by line with virsh's. */
+static const char *const state_names[] = {
+        [0] = "no state", [1] = "running", [2] = "idle", [3] = "paused",
+        [4] = "in shutdown", [5] = "shut off", [6] = "crashed", [7] = "pmsuspended",
+};
+
+static const char *const reason_running[] = {
+        "unknown", "booted", "migrated", "restored", "from snapshot", "unpaused",
+        "migration canceled", "save canceled", "event wakeup", "crashed", "post-copy",
+        "post-copy failed",
+};
+static const char *const reason_paused[] = {
+        "unknown", "user", "migrating", "saving", "dumping", "I/O error", "watchdog",
+        "from snapshot", "shutting down", "creating snapshot", "crashed", "starting up",
+        "post-copy", "post-copy failed", "api error",
+};
+static const char *const reason_shutdown[] = { "unknown", "user" };
+static const char *const reason_shutoff[] = {
+        "unknown", "shutdown", "destroyed", "crashed", "migrated", "saved", "failed",
+        "from snapshot", "daemon",
+};
+static const char *const reason_crashed[] = { "unknown", "panicked" };
+static const char *const reason_unknown_only[] = { "unknown" };
+
+const char *ctl_state_to_string(int state) {
+        if (state < 0 || (size_t) state >= G_N_ELEMENTS(state_names))
+                return "unknown";
+        return state_names[state];
+}
+
+const char *ctl_state_reason_to_string(int state, int reason) {
+        const char *const *table = reason_unknown_only;
+        size_t n = G_N_ELEMENTS(reason_unknown_only);
+
+        switch (state) {
+        case 1: table = reason_running; n = G_N_ELEMENTS(reason_running); break;
+        case 3: table = reason_paused; n = G_N_ELEMENTS(reason_paused); break;
+        case 4: table = reason_shutdown; n = G_N_ELEMENTS(reason_shutdown); break;
+        case 5: table = reason_shutoff; n = G_N_ELEMENTS(reason_shutoff); break;
+        case 6: table = reason_crashed; n = G_N_ELEMENTS(reason_crashed); break;
+        default: break;
+        }
+        if (reason < 0 || (size_t) reason >= n)
+                return "unknown";
+        return table[reason];
+}
+
+bool ctl_args_has(const CtlArgs *args, const char *opt) {
+        return g_hash_table_contains(args->opts, opt);
+}
+
+const char *ctl_args_get(const CtlArgs *args, const char *opt) {
+        return g_hash_table_lookup(args->opts, opt);
+}
+
+const char *ctl_args_pos(const CtlArgs *args, unsigned i) {
+        return i < args->pos->len ? g_ptr_array_index(args->pos, i) : NULL;
+}

@@ -1,0 +1,102 @@
+/* vmmctl's shared pieces: the command table types, the connection and the helpers every command uses. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#define CTL_BUS_NAME "org.vmmd.qemu1"
+#define CTL_MANAGER_PATH "/org/vmmd/qemu1"
+#define CTL_MANAGER_IFACE "org.vmmd.qemu1.Manager"
+#define CTL_DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+
+/* Exit codes: virsh's, so scripts written for it keep working. */
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_FAIL 1
+
+typedef struct Ctl {
+        char *uri;              /* what -c or $VMMD_BUS_ADDRESS asked for; NULL = default bus */
+        sd_bus *bus;            /* connected lazily: `vmmctl help` must work without a bus */
+} Ctl;
+
+/* A command option. A boolean option with a nonzero `flag` contributes that bit to the
+ * method's flags, so most commands never look at their options one by one. */
+typedef struct CtlOpt {
+        const char *name;       /* without the leading "--" */
+        const char *value_name; /* non-NULL: takes a value, shown in help as --name VALUE */
+        uint32_t flag;
+        const char *help;
+} CtlOpt;
+
+typedef struct CtlArgs {
+        GHashTable *opts;       /* option name → value ("" for booleans) */
+        GPtrArray *pos;         /* positional arguments */
+        uint32_t flags;         /* OR of the `flag` of every boolean option given */
+} CtlArgs;
+
+typedef struct CtlCommand {
+        const char *name;
+        int (*run)(Ctl *ctl, const CtlArgs *args);
+        const char *synopsis;   /* the arguments part, e.g. "DOMAIN [--inactive]" */
+        const char *help;
+        const CtlOpt *opts;     /* NULL-name terminated, may be NULL */
+        unsigned min_args;
+        unsigned max_args;
+} CtlCommand;
+
+/* Per-file command tables, NULL-name terminated. */
+extern const CtlCommand ctl_domain_commands[];
+extern const CtlCommand ctl_lifecycle_commands[];
+
+/* Domain properties as a client shows them (one GetAll). */
+typedef struct CtlDomainInfo {
+        char *path;
+        char *name;
+        char *uuid;
+        int32_t id;
+        int32_t state;
+        int32_t reason;
+        bool active;
+        bool persistent;
+        bool autostart;
+        bool updated;
+        bool has_managed_save;
+        bool has_current_snapshot;
+} CtlDomainInfo;
+
+void ctl_domain_info_free(CtlDomainInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlDomainInfo, ctl_domain_info_free)
+
+/* vmmctl-util.c */
+int ctl_connect(Ctl *ctl);
+void ctl_print_bus_error(const sd_bus_error *error, int r);
+void ctl_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* Calls a method on the daemon; on failure prints the error and returns negative. */
+int ctl_call(Ctl *ctl, const char *path, const char *iface, const char *member,
+             sd_bus_message **ret_reply, const char *types, ...);
+int ctl_call_manager(Ctl *ctl, const char *member, sd_bus_message **ret_reply, const char *types, ...);
+
+/* NAME, then UUID, then numeric Id. Prints the error and returns negative when not found. */
+int ctl_domain_lookup(Ctl *ctl, const char *arg, char **ret_path);
+int ctl_domain_info_get(Ctl *ctl, const char *path, CtlDomainInfo **ret_info);
+/* Calls a method on the domain named by arg. */
+int ctl_call_domain(Ctl *ctl, const char *arg, const char *member, sd_bus_message **ret_reply,
+                    const char *types, ...);
+/* Reads a string reply (GetXMLDesc, GetCapabilities, …) and prints it with one trailing newline. */
+int ctl_print_string_reply(sd_bus_message *reply);
+
+bool ctl_is_uuid(const char *s);
+char *ctl_absolute_path(const char *path);
+/* Reads a file named on the command line; prints the error itself. */
+char *ctl_read_file(const char *path);
+/* Reads the optional --xml FILE; *ret_xml is "" when absent (D-Bus has no NULL, spec 0.11). */
+int ctl_read_opt_xml(const CtlArgs *args, const char *opt, char **ret_xml);
+
+const char *ctl_state_to_string(int state);
+const char *ctl_state_reason_to_string(int state, int reason);
+
+bool ctl_args_has(const CtlArgs *args, const char *opt);
+const char *ctl_args_get(const CtlArgs *args, const char *opt);
+const char *ctl_args_pos(const CtlArgs *args, unsigned i);
