@@ -1,0 +1,47 @@
+/* The bus runtime every daemon shares: options, bus connection, name, idle exit, signals, sd_notify. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+typedef struct VmmdDaemonOptions {
+        bool system;
+        bool session;
+        char *address;     /* private bus */
+        char *root;        /* relocated root (or $VMMD_ROOT) */
+        int timeout_sec;   /* idle exit; 0 = never */
+        bool verbose;
+} VmmdDaemonOptions;
+
+/* Parses the common daemon options; exits on --help. Returns FALSE with error on bad args. */
+bool vmmd_daemon_options_parse(VmmdDaemonOptions *opts, int *argc, char ***argv,
+                               const char *summary, GError **error);
+void vmmd_daemon_options_clear(VmmdDaemonOptions *opts);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VmmdDaemonOptions, vmmd_daemon_options_clear)
+/* Which instance: a session instance uses XDG paths unless a root is given. */
+bool vmmd_daemon_options_is_session(const VmmdDaemonOptions *opts);
+
+typedef bool (*VmmdBusyFunc)(void *userdata);
+
+typedef struct VmmdRuntime {
+        sd_event *event;
+        sd_bus *bus;
+        char *bus_name;
+        uint64_t idle_usec;
+        sd_event_source *idle_timer;
+        VmmdBusyFunc busy;        /* true while the daemon must not exit (e.g. running QEMUs) */
+        void *busy_userdata;
+        bool releasing;
+} VmmdRuntime;
+
+/* Opens the event loop and the bus chosen by opts (--address, then the bus that
+ * activated us, then --system/--session, default system for root). */
+int vmmd_runtime_open(VmmdRuntime *rt, const VmmdDaemonOptions *opts);
+
+/* Requests the name, signals READY, runs until SIGTERM/SIGINT or idle exit. */
+int vmmd_runtime_run(VmmdRuntime *rt, const char *bus_name);
+
+void vmmd_runtime_close(VmmdRuntime *rt);

@@ -1,0 +1,63 @@
+/* Who may change things: root, the daemon's own uid, and the admin group. */
+#include "caller.h"
+
+#include <grp.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cleanup.h"
+
+static bool admin_gid(gid_t *ret) {
+        const char *name = getenv("VMMD_ADMIN_GROUP");
+        struct group *g;
+
+        if (!name || !*name)
+                name = VMMD_ADMIN_GROUP;
+        g = getgrnam(name);
+        if (!g)
+                return false;
+        *ret = g->gr_gid;
+        return true;
+}
+
+int vmmd_caller_is_privileged(sd_bus_message *m) {
+        g_autoptr(sd_bus_creds) creds = NULL;
+        const gid_t *gids = NULL;
+        uid_t uid;
+        gid_t gid, admin;
+        int r, n;
+
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_EGID |
+                                      SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT, &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                r = sd_bus_creds_get_uid(creds, &uid);
+        if (r < 0)
+                return r;
+        if (uid == 0 || uid == geteuid())
+                return 1;
+        if (!admin_gid(&admin))
+                return 0;
+        if (sd_bus_creds_get_egid(creds, &gid) >= 0 && gid == admin)
+                return 1;
+        n = sd_bus_creds_get_supplementary_gids(creds, &gids);
+        for (int i = 0; i < n; i++)
+                if (gids[i] == admin)
+                        return 1;
+        return 0;
+}
+
+int vmmd_caller_require_privileged(sd_bus_message *m, const char *method, sd_bus_error *error) {
+        int r = vmmd_caller_is_privileged(m);
+
+        if (r > 0)
+                return 0;
+        if (r < 0)
+                return sd_bus_error_setf(error, "org.vmmd.Error.OperationDenied",
+                                         "%s: cannot read the caller's credentials", method);
+        return sd_bus_error_setf(error, "org.vmmd.Error.OperationDenied",
+                                 "%s: operation forbidden for a read-only caller", method);
+}

@@ -1,0 +1,123 @@
+/* File helpers: atomic writes and directory creation. */
+#include "fileio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int write_all(int fd, const char *data, size_t len) {
+        while (len > 0) {
+                ssize_t n = write(fd, data, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                data += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+static int fsync_directory_of(const char *path) {
+        g_autofree char *dir = g_path_get_dirname(path);
+        int fd, r = 0;
+
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
+int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode) {
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autofree char *base = g_path_get_basename(path);
+        g_autofree char *tmp = g_strdup_printf("%s/.#%s.XXXXXX", dir, base);
+        int fd, r;
+
+        fd = mkostemp(tmp, O_CLOEXEC);      /* created 0600 */
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, data, len);
+        if (r == 0 && mode != 0600 && fchmod(fd, mode) < 0)
+                r = -errno;
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(tmp);
+                return r;
+        }
+        return fsync_directory_of(path);
+}
+
+int vmmd_mkdir_p(const char *path, mode_t mode) {
+        if (g_mkdir_with_parents(path, (int) mode) < 0)
+                return -errno;
+        return 0;
+}
+
+static int rm_rf_at(int dirfd, const char *name) {
+        struct stat st;
+        int fd;
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (!S_ISDIR(st.st_mode))
+                return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+
+        fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        while ((de = readdir(d))) {
+                if (g_str_equal(de->d_name, ".") || g_str_equal(de->d_name, ".."))
+                        continue;
+                int k = rm_rf_at(fd, de->d_name);
+                if (k < 0 && r == 0)
+                        r = k;
+        }
+        closedir(d);
+        if (r == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                r = -errno;
+        return r;
+}
+
+int vmmd_rm_rf(const char *path) {
+        return rm_rf_at(AT_FDCWD, path);
+}
+
+int vmmd_read_file(const char *path, char **ret_data, size_t *ret_len) {
+        g_autoptr(GError) error = NULL;
+        gsize len = 0;
+
+        if (!g_file_get_contents(path, ret_data, &len, &error)) {
+                int e = errno ? errno : EIO;
+                if (error->domain == G_FILE_ERROR)
+                        e = error->code == G_FILE_ERROR_NOENT ? ENOENT :
+                            error->code == G_FILE_ERROR_ACCES ? EACCES :
+                            error->code == G_FILE_ERROR_ISDIR ? EISDIR : EIO;
+                return -e;
+        }
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}

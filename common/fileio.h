@@ -1,0 +1,20 @@
+/* File helpers: atomic writes and directory creation. OS helpers return -errno. */
+#pragma once
+
+#include <glib.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Writes data to path atomically: a 0600 temp file in the same directory, fsync,
+ * rename over path, fsync of the directory. On failure path is unchanged and no
+ * temp file is left. */
+int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+
+/* mkdir -p with the given mode for the directories it creates. */
+int vmmd_mkdir_p(const char *path, mode_t mode);
+
+/* Removes a directory tree (rm -rf); a missing path is success. */
+int vmmd_rm_rf(const char *path);
+
+/* Reads a whole file; -errno on failure. */
+int vmmd_read_file(const char *path, char **ret_data, size_t *ret_len);
