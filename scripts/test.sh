@@ -1,0 +1,49 @@
+#!/bin/bash
+# test.sh: one command for a fresh Debian 12 machine — install dependencies, build, run every test, end with "N passed, N failed, N skipped".
+#
+# Usage: scripts/test.sh [meson test arguments, e.g. --suite unit]
+# Exits non-zero when anything failed (the build counts as one failure if it breaks).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${VMMD_BUILD_DIR:-$ROOT/build}
+export VMMD_BUILD_DIR=$BUILD
+
+"$ROOT/scripts/deps.sh" || exit 1
+
+if ! "$ROOT/scripts/build.sh"; then
+	echo "build failed"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+# A stale log from an earlier run must not be counted if meson test dies early.
+rm -f "$BUILD/meson-logs/testlog.json"
+meson test -C "$BUILD" --print-errorlogs "$@"
+meson_rc=$?
+
+python3 - "$BUILD/meson-logs/testlog.json" "$meson_rc" <<'PY'
+import json, sys
+
+path, meson_rc = sys.argv[1], int(sys.argv[2])
+passed = failed = skipped = 0
+try:
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            result = json.loads(line).get("result")
+            if result in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            elif result == "SKIP":
+                skipped += 1
+            else:  # FAIL, TIMEOUT, ERROR, UNEXPECTEDPASS
+                failed += 1
+except FileNotFoundError:
+    pass
+# meson failing without a failed test (no tests ran, a crash) is still a failure.
+if meson_rc != 0 and failed == 0:
+    failed = 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed else 0)
+PY
