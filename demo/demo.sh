@@ -13,28 +13,16 @@ BUILD=$(cd "${VMMD_BUILD_DIR:-$ROOT/build}" 2>/dev/null && pwd) || {
 	exit 1
 }
 VMMCTL=$BUILD/tools/vmmctl/vmmctl
-SERVICES=$BUILD/busconfig/services
-for f in "$VMMCTL" "$BUILD/daemons/vmmd-qemu/vmmd-qemu" "$SERVICES/org.vmmd.qemu1.service"; do
+for f in "$VMMCTL" "$BUILD/daemons/vmmd-qemu/vmmd-qemu"; do
 	[[ -e $f ]] || { echo "demo: $f is missing; build first: meson compile -C $BUILD" >&2; exit 1; }
 done
-command -v dbus-daemon >/dev/null || { echo "demo: dbus-daemon is not installed (apt-get install dbus-daemon)" >&2; exit 1; }
+# shellcheck source=demo/private-bus.sh
+source "$ROOT/demo/private-bus.sh"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmmd-demo.XXXXXX")
-BUS_PID=
 cleanup() {
-	local rc=$? daemon_pid=
-	if [[ -n $BUS_PID ]]; then
-		# The daemon the bus activated is ours too; find it before its bus goes away.
-		daemon_pid=$(busctl --address="$VMMD_BUS_ADDRESS" call org.freedesktop.DBus /org/freedesktop/DBus \
-			org.freedesktop.DBus GetConnectionUnixProcessID s org.vmmd.qemu1 2>/dev/null | awk '{print $2}') || true
-		kill "$BUS_PID" 2>/dev/null || true
-		wait "$BUS_PID" 2>/dev/null || true
-		if [[ -n $daemon_pid ]]; then
-			# Without its bus the daemon exits by itself; give it a moment before insisting.
-			for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.2; done
-			kill "$daemon_pid" 2>/dev/null || true
-		fi
-	fi
+	local rc=$?
+	private_bus_stop
 	if (( rc != 0 )) && [[ -s $TMP/bus.log ]]; then
 		echo "--- bus and daemon log ($TMP/bus.log) ---" >&2
 		cat "$TMP/bus.log" >&2
@@ -45,32 +33,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step() { printf '\n\033[1m=== %s ===\033[0m\n' "$*"; }
+if [[ -t 1 ]]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD= PLAIN=; fi
+step() { printf '\n%s=== %s ===%s\n' "$BOLD" "$*" "$PLAIN"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 vmmctl() { "$VMMCTL" "$@"; }
 
 step "Start a private D-Bus with vmmd's activation files"
-cat > "$TMP/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$TMP/bus</listen>
-  <servicedir>$SERVICES</servicedir>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-CONF
-export VMMD_ROOT=$TMP/root
-export VMMD_BUS_ADDRESS=unix:path=$TMP/bus
-# The activated daemon inherits this environment, so VMMD_ROOT relocates its paths.
-dbus-daemon --config-file="$TMP/bus.conf" --nofork --nopidfile >"$TMP/bus.log" 2>&1 &
-BUS_PID=$!
-for _ in $(seq 50); do [[ -S $TMP/bus ]] && break; sleep 0.1; done
-[[ -S $TMP/bus ]] || { echo "demo: dbus-daemon did not start" >&2; exit 1; }
+private_bus_start "$BUILD" "$TMP"
 echo "bus:  $VMMD_BUS_ADDRESS (vmmctl reads VMMD_BUS_ADDRESS)"
 echo "root: $VMMD_ROOT (vmmd-qemu reads VMMD_ROOT)"
 
