@@ -1,0 +1,297 @@
+/* The bus glue of the vmmd-qemu manager object: define, list, lookup, capabilities, events. */
+#include <errno.h>
+#include <string.h>
+
+#include "caller.h"
+#include "cleanup.h"
+#include "config.h"
+#include "error.h"
+#include "log.h"
+#include "qemu-dbus.h"
+
+int bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error) {
+        if (flags & ~allowed)
+                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
+                                         "%s: unsupported flags (0x%x)", method, flags & ~allowed);
+        return 0;
+}
+
+static int reply_domain_path(sd_bus_message *msg, Domain *d) {
+        g_autofree char *path = domain_bus_path(d);
+        return sd_bus_reply_method_return(msg, "o", path);
+}
+
+static int method_define_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_autoptr(GError) gerr = NULL;
+        const char *xml;
+        uint32_t flags;
+        bool added = false;
+        Domain *d;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "DomainDefineXML", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "su", &xml, &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("DomainDefineXML", flags, DOMAIN_DEFINE_VALIDATE, error);
+        if (r < 0)
+                return r;
+        if (!*xml)
+                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "DomainDefineXML: xml must not be empty");
+        d = manager_define_xml(m, xml, flags, &added, &gerr);
+        if (!d)
+                return vmmd_error_to_bus(gerr, error);
+        log_info("%s domain '%s' (%s)", added ? "defined" : "updated", domain_name(d), d->uuid);
+        return reply_domain_path(msg, d);
+}
+
+static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        int r = vmmd_caller_require_privileged(msg, "DomainCreateXML", error);
+        if (r < 0)
+                return r;
+        return sd_bus_error_set(error, "org.vmmd.Error.NoSupport",
+                                "DomainCreateXML: starting domains is not implemented yet");
+}
+
+/* spec 0.13: within a group no bit or every bit is no filter; groups are ANDed */
+static bool filter_pair(uint32_t flags, uint32_t yes, uint32_t no, bool value) {
+        bool want_yes = flags & yes, want_no = flags & no;
+        if (want_yes == want_no)
+                return true;
+        return want_yes ? value : !value;
+}
+
+static bool domain_matches(Domain *d, uint32_t flags) {
+        uint32_t state_bits = flags & (16 | 32 | 64 | 128);
+
+        if (!filter_pair(flags, 1, 2, domain_is_active(d)))
+                return false;
+        if (!filter_pair(flags, 4, 8, d->persistent))
+                return false;
+        if (state_bits && state_bits != (16 | 32 | 64 | 128)) {
+                bool ok = ((state_bits & 16) && d->state == DOMAIN_RUNNING) ||
+                          ((state_bits & 32) && d->state == DOMAIN_PAUSED) ||
+                          ((state_bits & 64) && d->state == DOMAIN_SHUTOFF) ||
+                          ((state_bits & 128) && d->state != DOMAIN_RUNNING && d->state != DOMAIN_PAUSED &&
+                           d->state != DOMAIN_SHUTOFF);
+                if (!ok)
+                        return false;
+        }
+        if (!filter_pair(flags, 256, 512, domain_has_managed_save(d)))
+                return false;
+        if (!filter_pair(flags, 1024, 2048, d->autostart))
+                return false;
+        if (!filter_pair(flags, 4096, 8192, domain_snapshot_count(d) > 0))
+                return false;
+        if (!filter_pair(flags, 16384, 32768, false))   /* no checkpoints yet */
+                return false;
+        return true;
+}
+
+static int domain_name_cmp(gconstpointer a, gconstpointer b) {
+        const Domain *x = *(Domain **) a, *y = *(Domain **) b;
+        return strcmp(domain_name(x), domain_name(y));
+}
+
+static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autoptr(GPtrArray) list = g_ptr_array_new();
+        GHashTableIter it;
+        uint32_t flags;
+        Domain *d;
+        int r;
+
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("ListDomains", flags, 0xffff, error);
+        if (r < 0)
+                return r;
+        g_hash_table_iter_init(&it, m->domains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d))
+                if (!d->removing && domain_matches(d, flags))
+                        g_ptr_array_add(list, d);
+        g_ptr_array_sort(list, domain_name_cmp);
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "o");
+        if (r < 0)
+                return r;
+        for (guint i = 0; i < list->len; i++) {
+                g_autofree char *path = domain_bus_path(g_ptr_array_index(list, i));
+                r = sd_bus_message_append(reply, "o", path);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_lookup_by_name(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        Domain *d;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        if (!*name)
+                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "DomainLookupByName: name must not be empty");
+        d = manager_find_by_name(m, name);
+        if (!d || d->removing)
+                return sd_bus_error_setf(error, "org.vmmd.Error.NoDomain", "no domain with matching name '%s'", name);
+        return reply_domain_path(msg, d);
+}
+
+static int method_lookup_by_uuid(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *s;
+        char uuid[37];
+        Domain *d;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &s);
+        if (r < 0)
+                return r;
+        if (!vmmd_uuid_parse(s, uuid))
+                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "DomainLookupByUUID: malformed uuid '%s'", s);
+        d = manager_find_by_uuid(m, uuid);
+        if (!d || d->removing)
+                return sd_bus_error_setf(error, "org.vmmd.Error.NoDomain", "no domain with matching uuid '%s'", uuid);
+        return reply_domain_path(msg, d);
+}
+
+static int method_lookup_by_id(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int32_t id;
+        Domain *d;
+        int r;
+
+        r = sd_bus_message_read(msg, "i", &id);
+        if (r < 0)
+                return r;
+        d = manager_find_by_id(m, id);
+        if (!d)
+                return sd_bus_error_setf(error, "org.vmmd.Error.NoDomain", "no active domain with id %d", id);
+        return reply_domain_path(msg, d);
+}
+
+static int method_not_yet(sd_bus_message *msg, const char *method, sd_bus_error *error) {
+        int r = vmmd_caller_require_privileged(msg, method, error);
+        if (r < 0)
+                return r;
+        return sd_bus_error_setf(error, "org.vmmd.Error.NoSupport", "%s is not implemented yet", method);
+}
+
+static int method_restore(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_not_yet(msg, "DomainRestore", error);
+}
+
+static int method_save_image_get_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_not_yet(msg, "DomainSaveImageGetXMLDesc", error);
+}
+
+static int method_save_image_define(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_not_yet(msg, "DomainSaveImageDefineXML", error);
+}
+
+static int method_get_capabilities(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_autoptr(GError) gerr = NULL;
+        g_autofree char *xml = manager_capabilities_xml(m, &gerr);
+
+        if (!xml)
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, "s", xml);
+}
+
+static int property_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", VMMD_VERSION);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD_WITH_ARGS("DomainDefineXML", SD_BUS_ARGS("s", xml, "u", flags),
+                                SD_BUS_RESULT("o", domain), method_define_xml, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DomainCreateXML", SD_BUS_ARGS("s", xml, "u", flags),
+                                SD_BUS_RESULT("o", domain), method_create_xml, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListDomains", SD_BUS_ARGS("u", flags),
+                                SD_BUS_RESULT("ao", domains), method_list_domains, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DomainLookupByName", SD_BUS_ARGS("s", name),
+                                SD_BUS_RESULT("o", domain), method_lookup_by_name, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DomainLookupByUUID", SD_BUS_ARGS("s", uuid),
+                                SD_BUS_RESULT("o", domain), method_lookup_by_uuid, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DomainLookupByID", SD_BUS_ARGS("i", id),
+                                SD_BUS_RESULT("o", domain), method_lookup_by_id, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DomainRestore", SD_BUS_ARGS("s", file, "s", dxml, "u", flags),
+                                SD_BUS_RESULT("o", domain), method_restore, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DomainSaveImageGetXMLDesc", SD_BUS_ARGS("s", file, "u", flags),
+                                SD_BUS_RESULT("s", xml), method_save_image_get_xml, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("DomainSaveImageDefineXML", SD_BUS_ARGS("s", file, "s", dxml, "u", flags),
+                                SD_BUS_NO_RESULT, method_save_image_define, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetCapabilities", SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("s", xml), method_get_capabilities, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("DomainEvent", SD_BUS_ARGS("o", domain, "i", event, "i", detail), 0),
+        SD_BUS_VTABLE_END,
+};
+
+int manager_bus_register(Manager *m) {
+        int r;
+
+        r = sd_bus_add_object_vtable(m->bus, NULL, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, manager_vtable, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_object_manager(m->bus, NULL, QEMU_MANAGER_PATH);
+        if (r < 0)
+                return r;
+        return domain_bus_register(m);
+}
+
+void manager_emit_domain_event(Manager *m, Domain *d, int event, int detail) {
+        g_autofree char *path = domain_bus_path(d);
+
+        if (!m->bus)
+                return;
+        (void) sd_bus_emit_signal(m->bus, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "DomainEvent",
+                                  "oii", path, event, detail);
+}
+
+void manager_emit_domain_added(Manager *m, Domain *d) {
+        g_autofree char *path = domain_bus_path(d);
+
+        if (m->bus)
+                (void) sd_bus_emit_object_added(m->bus, path);
+}
+
+void manager_emit_domain_removed(Manager *m, Domain *d) {
+        g_autofree char *path = domain_bus_path(d);
+
+        if (m->bus)
+                (void) sd_bus_emit_object_removed(m->bus, path);
+}
+
+void manager_emit_domain_changed(Manager *m, Domain *d, const char *property, ...) {
+        g_autofree char *path = domain_bus_path(d);
+        g_autoptr(GPtrArray) names = g_ptr_array_new();
+        va_list ap;
+
+        if (!m->bus)
+                return;
+        va_start(ap, property);
+        for (const char *p = property; p; p = va_arg(ap, const char *))
+                g_ptr_array_add(names, (gpointer) p);
+        va_end(ap);
+        g_ptr_array_add(names, NULL);
+        (void) sd_bus_emit_properties_changed_strv(m->bus, path, QEMU_DOMAIN_INTERFACE, (char **) names->pdata);
+}

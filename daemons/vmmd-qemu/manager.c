@@ -1,0 +1,336 @@
+/* The vmmd-qemu manager: the set of domains, loading them from disk, and the define flow. */
+#include "manager.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+
+Manager *manager_new(VmmdPaths *paths) {
+        Manager *m = g_new0(Manager, 1);
+
+        m->paths = paths;
+        m->save_dir = g_build_filename(paths->state_dir, "save", NULL);
+        m->snapshot_dir = g_build_filename(paths->state_dir, "snapshot", NULL);
+        m->domains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) domain_free);
+        m->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        m->caps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) qemu_caps_free);
+        return m;
+}
+
+void manager_free(Manager *m) {
+        if (!m)
+                return;
+        g_clear_pointer(&m->by_name, g_hash_table_unref);
+        g_clear_pointer(&m->domains, g_hash_table_unref);
+        g_clear_pointer(&m->caps, g_hash_table_unref);
+        vmmd_paths_free(m->paths);
+        g_free(m->save_dir);
+        g_free(m->snapshot_dir);
+        g_free(m);
+}
+
+Domain *manager_find_by_uuid(Manager *m, const char *uuid) {
+        return g_hash_table_lookup(m->domains, uuid);
+}
+
+Domain *manager_find_by_name(Manager *m, const char *name) {
+        return g_hash_table_lookup(m->by_name, name);
+}
+
+Domain *manager_find_by_id(Manager *m, int id) {
+        GHashTableIter it;
+        Domain *d;
+
+        if (id <= 0)
+                return NULL;
+        g_hash_table_iter_init(&it, m->domains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d))
+                if (d->id == id)
+                        return d;
+        return NULL;
+}
+
+void manager_add_domain(Manager *m, Domain *d) {
+        g_hash_table_insert(m->domains, d->uuid, d);
+        g_hash_table_insert(m->by_name, g_strdup(domain_name(d)), d);
+}
+
+void manager_remove_domain(Manager *m, Domain *d) {
+        g_hash_table_remove(m->by_name, domain_name(d));
+        g_hash_table_remove(m->domains, d->uuid);
+}
+
+void manager_rename_domain(Manager *m, Domain *d, const char *old_name) {
+        g_hash_table_remove(m->by_name, old_name);
+        g_hash_table_insert(m->by_name, g_strdup(domain_name(d)), d);
+}
+
+static const char *host_arch(void) {
+        static struct utsname u;
+
+        if (!*u.machine && uname(&u) < 0)
+                return "x86_64";
+        return u.machine;
+}
+
+const QemuCaps *manager_get_caps(Manager *m, const char *emulator, GError **error) {
+        QemuCaps *caps = g_hash_table_lookup(m->caps, emulator);
+
+        if (caps)
+                return caps;
+        caps = qemu_caps_get(emulator, m->paths->cache_dir, error);
+        if (!caps)
+                return NULL;
+        g_hash_table_insert(m->caps, g_strdup(emulator), caps);
+        return caps;
+}
+
+/* spec A7–A9: emulator, canonical machine type, implicit devices, addresses */
+static bool domain_def_post_parse_host(Manager *m, DomainDef *def, GError **error) {
+        const char *arch = domain_def_get_arch(def);
+        const char *emulator = domain_def_get_emulator(def);
+        const char *machine = domain_def_get_machine(def);
+        g_autofree char *found = NULL;
+        const QemuCaps *caps;
+        const char *canonical;
+
+        if (!arch) {
+                arch = host_arch();
+                domain_def_set_arch(def, arch);
+                arch = domain_def_get_arch(def);
+        }
+        if (!emulator) {
+                found = qemu_caps_find_emulator(arch);
+                if (!found) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                                    "no emulator installed for arch '%s'", arch);
+                        return false;
+                }
+                domain_def_set_emulator(def, found);
+                emulator = domain_def_get_emulator(def);
+        }
+        caps = manager_get_caps(m, emulator, error);
+        if (!caps)
+                return false;
+        if (!machine) {
+                if (!caps->default_machine) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                                    "emulator '%s' has no default machine type; name one", emulator);
+                        return false;
+                }
+                domain_def_set_machine(def, caps->default_machine);
+        } else {
+                canonical = qemu_caps_canonical_machine(caps, machine);
+                if (!canonical) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                                    "emulator '%s' does not support machine type '%s'", emulator, machine);
+                        return false;
+                }
+                if (!g_str_equal(canonical, machine))
+                        domain_def_set_machine(def, canonical);
+        }
+        return domain_def_post_parse(def, error);
+}
+
+static DomainDef *parse_for_load(Manager *m, const char *file, GError **error) {
+        g_autofree char *data = NULL;
+        int r;
+
+        r = vmmd_read_file(file, &data, NULL);
+        if (r < 0) {
+                vmmd_error_set_errno(error, r, "cannot read '%s'", file);
+                return NULL;
+        }
+        return domain_def_parse_string(data, 0, error);
+}
+
+void manager_load_domains(Manager *m) {
+        g_autoptr(GDir) dir = g_dir_open(m->paths->config_dir, 0, NULL);
+        const char *e;
+
+        if (!dir)
+                return;
+        while ((e = g_dir_read_name(dir))) {
+                g_autofree char *file = NULL;
+                g_autofree char *link = NULL;
+                g_autoptr(GError) error = NULL;
+                g_autoptr(DomainDef) def = NULL;
+                g_autofree char *stem = NULL;
+                Domain *d;
+
+                if (!g_str_has_suffix(e, ".xml") || e[0] == '.')
+                        continue;
+                file = g_build_filename(m->paths->config_dir, e, NULL);
+                def = parse_for_load(m, file, &error);
+                if (!def) {
+                        log_warning("skipping domain definition %s: %s", file, error->message);
+                        continue;
+                }
+                stem = g_strndup(e, strlen(e) - strlen(".xml"));
+                if (!g_str_equal(stem, domain_def_get_name(def))) {
+                        log_warning("skipping %s: it defines domain '%s', not '%s'", file,
+                                    domain_def_get_name(def), stem);
+                        continue;
+                }
+                if (manager_find_by_uuid(m, domain_def_get_uuid(def))) {
+                        log_warning("skipping %s: uuid %s is defined twice", file, domain_def_get_uuid(def));
+                        continue;
+                }
+                d = domain_new(m, g_steal_pointer(&def));
+                d->persistent = true;
+                link = domain_autostart_link(m, stem);
+                d->autostart = access(link, F_OK) == 0;
+                manager_add_domain(m, d);
+        }
+        log_debug("loaded %u domains from %s", g_hash_table_size(m->domains), m->paths->config_dir);
+}
+
+/* A16: leftovers of an earlier domain with this name go before the new one is written */
+static bool remove_stale_files(Manager *m, const char *name, GError **error) {
+        g_autofree char *config = domain_config_file(m, name);
+        g_autofree char *link = domain_autostart_link(m, name);
+        g_autofree char *snap = domain_snapshot_dir(m, name);
+        int r;
+
+        if (unlink(config) < 0 && errno != ENOENT) {
+                vmmd_error_set_errno(error, -errno, "cannot remove stale definition '%s'", config);
+                return false;
+        }
+        if (unlink(link) < 0 && errno != ENOENT) {
+                vmmd_error_set_errno(error, -errno, "cannot remove stale autostart link '%s'", link);
+                return false;
+        }
+        r = vmmd_rm_rf(snap);
+        if (r < 0) {
+                vmmd_error_set_errno(error, r, "cannot remove stale snapshot metadata '%s'", snap);
+                return false;
+        }
+        return true;
+}
+
+Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *ret_added, GError **error) {
+        g_autoptr(DomainDef) def = NULL;
+        Domain *by_uuid, *by_name, *d;
+        const char *name, *uuid;
+
+        def = domain_def_parse_string(xml, (flags & DOMAIN_DEFINE_VALIDATE) ? DOMAIN_DEF_PARSE_VALIDATE : 0, error);
+        if (!def)
+                return NULL;
+        if (!domain_def_post_parse_host(m, def, error))
+                return NULL;
+        name = domain_def_get_name(def);
+        uuid = domain_def_get_uuid(def);
+
+        by_uuid = manager_find_by_uuid(m, uuid);
+        by_name = manager_find_by_name(m, name);
+        if (by_uuid && by_uuid->removing) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                            "domain '%s' with uuid %s is being removed", domain_name(by_uuid), uuid);
+                return NULL;
+        }
+        if (by_uuid && !g_str_equal(domain_name(by_uuid), name)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                            "domain '%s' is already defined with uuid %s", domain_name(by_uuid), uuid);
+                return NULL;
+        }
+        if (by_name && by_name != by_uuid) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                            "domain '%s' already exists with uuid %s", name, by_name->uuid);
+                return NULL;
+        }
+
+        if (!by_uuid) {
+                if (!remove_stale_files(m, name, error))
+                        return NULL;
+                if (!domain_save_config(m, def, error))
+                        return NULL;
+                d = domain_new(m, g_steal_pointer(&def));
+                d->persistent = true;
+                manager_add_domain(m, d);
+                manager_emit_domain_added(m, d);
+                manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_ADDED);
+                *ret_added = true;
+                return d;
+        }
+
+        d = by_uuid;
+        if (!domain_save_config(m, def, error))
+                return NULL;
+        if (domain_is_active(d)) {
+                /* A18/A19: the live definition stays; this one is for the next boot */
+                bool was_persistent = d->persistent;
+
+                domain_def_free(d->new_def);
+                d->new_def = g_steal_pointer(&def);
+                d->persistent = true;
+                manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED,
+                                          was_persistent ? DOMAIN_EVENT_DEFINED_UPDATED : DOMAIN_EVENT_DEFINED_ADDED);
+                manager_emit_domain_changed(m, d, "Persistent", "Updated", NULL);
+                *ret_added = !was_persistent;
+                return d;
+        }
+        domain_def_free(d->def);
+        d->def = g_steal_pointer(&def);
+        manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_UPDATED);
+        *ret_added = false;
+        return d;
+}
+
+static void xml_escape_append(GString *s, const char *text) {
+        g_autofree char *e = g_markup_escape_text(text, -1);
+        g_string_append(s, e);
+}
+
+char *manager_capabilities_xml(Manager *m, GError **error) {
+        static const char *const arches[] = { "x86_64", "i386", "aarch64", "arm", "ppc64", "ppc64le",
+                                              "riscv64", "s390x", "mips64el" };
+        g_autoptr(GString) s = g_string_new("<capabilities>\n  <host>\n    <cpu>\n      <arch>");
+        bool kvm = access("/dev/kvm", R_OK | W_OK) == 0;
+
+        xml_escape_append(s, host_arch());
+        g_string_append(s, "</arch>\n    </cpu>\n  </host>\n");
+        for (size_t i = 0; i < G_N_ELEMENTS(arches); i++) {
+                g_autofree char *emulator = qemu_caps_find_emulator(arches[i]);
+                g_autoptr(GError) local = NULL;
+                const QemuCaps *caps;
+
+                if (!emulator)
+                        continue;
+                caps = manager_get_caps(m, emulator, &local);
+                if (!caps) {
+                        log_warning("%s", local->message);
+                        continue;
+                }
+                g_string_append(s, "  <guest>\n    <os_type>hvm</os_type>\n    <arch name='");
+                xml_escape_append(s, arches[i]);
+                g_string_append(s, "'>\n      <emulator>");
+                xml_escape_append(s, emulator);
+                g_string_append(s, "</emulator>\n");
+                for (guint j = 0; j < caps->machines->len; j++) {
+                        QemuMachine *mt = g_ptr_array_index(caps->machines, j);
+                        if (mt->alias) {
+                                g_string_append_printf(s, "      <machine canonical='%s'>", mt->name);
+                                xml_escape_append(s, mt->alias);
+                                g_string_append(s, "</machine>\n");
+                        }
+                }
+                for (guint j = 0; j < caps->machines->len; j++) {
+                        QemuMachine *mt = g_ptr_array_index(caps->machines, j);
+                        g_string_append(s, "      <machine>");
+                        xml_escape_append(s, mt->name);
+                        g_string_append(s, "</machine>\n");
+                }
+                g_string_append(s, "      <domain type='qemu'/>\n");
+                if (kvm && g_str_equal(arches[i], host_arch()))
+                        g_string_append(s, "      <domain type='kvm'/>\n");
+                g_string_append(s, "    </arch>\n  </guest>\n");
+        }
+        g_string_append(s, "</capabilities>\n");
+        return g_string_free(g_steal_pointer(&s), FALSE);
+}

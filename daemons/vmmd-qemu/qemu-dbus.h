@@ -1,0 +1,22 @@
+/* The bus glue of vmmd-qemu: vtables for the manager and for domain objects. */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "manager.h"
+
+#define QEMU_BUS_NAME "org.vmmd.qemu1"
+#define QEMU_MANAGER_PATH "/org/vmmd/qemu1"
+#define QEMU_MANAGER_INTERFACE "org.vmmd.qemu1.Manager"
+#define QEMU_DOMAIN_PREFIX "/org/vmmd/qemu1/domain"
+#define QEMU_DOMAIN_INTERFACE "org.vmmd.qemu1.Domain"
+
+int manager_bus_register(Manager *m);
+int domain_bus_register(Manager *m);
+
+char *domain_bus_path(const Domain *d);
+/* The domain a message's path names; NULL with NoDomain in error when unknown. */
+Domain *domain_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error);
+
+/* InvalidArg naming the method and the unknown bits (spec 0.6); 0 when flags are all allowed. */
+int bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error);

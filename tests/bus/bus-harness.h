@@ -1,0 +1,71 @@
+/* Test harness: a private dbus-daemon that activates the build's daemons, a client connection, and signal capture. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "cleanup.h"
+
+typedef struct TestSignal {
+        char *path;
+        char *interface;
+        char *member;
+        char *object;     /* first 'o' argument (DomainEvent, InterfacesAdded/Removed) */
+        int event, detail;
+        char **changed;   /* PropertiesChanged: names of changed + invalidated properties */
+} TestSignal;
+
+typedef struct TestBus {
+        char *dir;          /* temp dir: bus socket, config, relocated root */
+        char *root;         /* $VMMD_ROOT of the activated daemons */
+        char *address;
+        GPid daemon_pid;    /* the dbus-daemon */
+        sd_bus *bus;        /* client connection (root) */
+        GPtrArray *signals; /* TestSignal*, in arrival order */
+} TestBus;
+
+/* Starts dbus-daemon with the build's activation files; extra_env: NULL-terminated
+ * "K=V" strings added to the bus's (and so the daemons') environment. */
+TestBus *test_bus_new(const char *const *extra_env);
+void test_bus_free(TestBus *tb);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestBus, test_bus_free)
+
+/* Dispatches everything already received (signals sent before a reply arrive before it). */
+void test_bus_drain(TestBus *tb);
+void test_bus_clear_signals(TestBus *tb);
+/* Waits (bounded) until a signal with this member arrives; returns it or NULL. */
+TestSignal *test_bus_wait_signal(TestBus *tb, const char *member, unsigned timeout_ms);
+/* Index of the first captured signal matching member (and object, if non-NULL), or -1. */
+int test_bus_find_signal(TestBus *tb, const char *member, const char *object, int from);
+
+/* pid of the process owning name, or 0 */
+pid_t test_bus_name_pid(TestBus *tb, const char *name);
+/* SIGKILLs the daemon owning name and waits until the name is gone. */
+void test_bus_kill_name(TestBus *tb, const char *name);
+
+/* Convenience calls on org.vmmd.qemu1; the error (if any) is left in *error. */
+int test_call(TestBus *tb, const char *path, const char *iface, const char *member,
+              sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...);
+char *test_define(TestBus *tb, const char *xml, unsigned flags, sd_bus_error *error);
+char *test_get_xml(TestBus *tb, const char *path, unsigned flags);
+char *test_prop_string(TestBus *tb, const char *path, const char *prop);
+int test_prop_int(TestBus *tb, const char *path, const char *prop);
+bool test_prop_bool(TestBus *tb, const char *path, const char *prop);
+void test_prop_state(TestBus *tb, const char *path, int *state, int *reason);
+char **test_list_domains(TestBus *tb, unsigned flags);
+
+/* Runs a command (argv) with the bus address in the environment as
+ * DBUS_SESSION_BUS_ADDRESS; optionally as uid 65534 (a read-only caller). Returns the
+ * exit status; stdout/stderr returned when asked. */
+int test_run(TestBus *tb, bool as_nobody, char **ret_out, char **ret_err, const char *const *argv);
+
+/* Asserts an sd_bus_error's name and that its message contains every substring given. */
+#define assert_bus_error(e, name, ...) test_assert_bus_error(__FILE__, __LINE__, (e), (name), ##__VA_ARGS__, NULL)
+void test_assert_bus_error(const char *file, int line, const sd_bus_error *e, const char *name, ...);
+
+/* A small valid domain XML: name, optional uuid (NULL: none), and extra XML inside <devices>. */
+char *test_domain_xml(const char *name, const char *uuid, const char *devices);
+
+/* Files under the relocated root. */
+char *test_config_file(TestBus *tb, const char *name);
