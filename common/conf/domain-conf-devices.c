@@ -1,0 +1,1259 @@
+/* Domain definitions: parse and format the <devices> element, one family at a time. */
+#include "domain-conf-priv.h"
+#include "error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+VMMD_ENUM_IMPL(domain_disk_type, "file", "block", "dir", "network", "volume")
+VMMD_ENUM_IMPL(domain_disk_device, "disk", "cdrom", "floppy", "lun")
+VMMD_ENUM_IMPL(domain_disk_bus, "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd")
+VMMD_ENUM_IMPL(domain_controller_type,
+               "ide", "fdc", "scsi", "sata", "virtio-serial", "ccid", "usb", "pci", "xenbus", "isa")
+VMMD_ENUM_IMPL(domain_net_type, "user", "ethernet", "network", "bridge", "direct")
+VMMD_ENUM_IMPL(domain_chr_type,
+               "null", "vc", "pty", "dev", "file", "pipe", "stdio", "udp", "tcp", "unix", "spicevmc")
+VMMD_ENUM_IMPL(domain_graphics_type, "sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus")
+
+static const char *const chr_kind_names[] = { "serial", "parallel", "console", "channel" };
+static const char *const input_types[] = { "mouse", "tablet", "keyboard", NULL };
+static const char *const input_buses[] = { "ps2", "usb", "xen", "virtio", "none", NULL };
+
+/* Default video RAM in KiB per model, as libvirt fills it in. */
+static const struct {
+        const char *model;
+        const char *vram;
+} video_vram_defaults[] = {
+        { "vga", "16384" }, { "cirrus", "16384" }, { "vmvga", "16384" }, { "qxl", "65536" },
+};
+
+/* --- free --- */
+
+static void disk_host_free(DomainDiskHost *h) {
+        g_free(h->name);
+        g_free(h->port);
+        g_free(h->transport);
+        g_free(h->socket);
+        g_free(h);
+}
+
+static void domain_disk_def_free(DomainDiskDef *d) {
+        g_free(d->driver_name);
+        g_free(d->driver_type);
+        g_free(d->driver_cache);
+        g_free(d->driver_io);
+        g_free(d->driver_discard);
+        g_free(d->src_path);
+        g_free(d->src_pool);
+        g_free(d->src_volume);
+        g_free(d->src_mode);
+        g_free(d->src_protocol);
+        g_free(d->src_name);
+        g_ptr_array_unref(d->hosts);
+        g_free(d->target_dev);
+        g_free(d->tray);
+        g_free(d->serial);
+        domain_device_info_clear(&d->info);
+        g_free(d);
+}
+
+void domain_controller_def_free(DomainControllerDef *c) {
+        g_free(c->model);
+        g_free(c->ports);
+        g_free(c->vectors);
+        g_free(c->target_chassis);
+        g_free(c->target_port);
+        domain_device_info_clear(&c->info);
+        g_free(c);
+}
+
+static void filter_param_free(DomainFilterParam *p) {
+        g_free(p->name);
+        g_free(p->value);
+        g_free(p);
+}
+
+static void domain_net_def_free(DomainNetDef *n) {
+        g_free(n->src_network);
+        g_free(n->src_bridge);
+        g_free(n->src_dev);
+        g_free(n->src_mode);
+        g_free(n->src_portgroup);
+        g_free(n->model);
+        g_free(n->target_dev);
+        g_free(n->driver_name);
+        g_free(n->driver_queues);
+        g_free(n->link_state);
+        g_free(n->filter);
+        g_ptr_array_unref(n->filter_params);
+        domain_device_info_clear(&n->info);
+        g_free(n);
+}
+
+static void chr_source_clear(DomainChrSource *s) {
+        g_free(s->path);
+        g_free(s->mode);
+        g_free(s->host);
+        g_free(s->service);
+        g_free(s->protocol);
+}
+
+static void domain_chr_def_free(DomainChrDef *c) {
+        chr_source_clear(&c->src);
+        g_free(c->target_type);
+        g_free(c->target_port);
+        g_free(c->target_name);
+        g_free(c->target_address);
+        g_free(c->target_state);
+        domain_device_info_clear(&c->info);
+        g_free(c);
+}
+
+static void graphics_listen_free(DomainGraphicsListen *l) {
+        g_free(l->type);
+        g_free(l->address);
+        g_free(l->network);
+        g_free(l->socket);
+        g_free(l);
+}
+
+static void domain_graphics_def_free(DomainGraphicsDef *g) {
+        g_free(g->passwd);
+        g_free(g->keymap);
+        g_free(g->socket);
+        g_ptr_array_unref(g->listens);
+        g_free(g);
+}
+
+static void domain_video_def_free(DomainVideoDef *v) {
+        g_free(v->model);
+        g_free(v->vram);
+        g_free(v->ram);
+        g_free(v->vgamem);
+        g_free(v->heads);
+        domain_device_info_clear(&v->info);
+        g_free(v);
+}
+
+static void domain_input_def_free(DomainInputDef *i) {
+        g_free(i->type);
+        g_free(i->bus);
+        domain_device_info_clear(&i->info);
+        g_free(i);
+}
+
+static void domain_sound_def_free(DomainSoundDef *s) {
+        g_free(s->model);
+        domain_device_info_clear(&s->info);
+        g_free(s);
+}
+
+static void domain_rng_def_free(DomainRNGDef *r) {
+        g_free(r->model);
+        g_free(r->backend_model);
+        g_free(r->backend_path);
+        if (r->backend_chr) {
+                chr_source_clear(r->backend_chr);
+                g_free(r->backend_chr);
+        }
+        g_free(r->rate_bytes);
+        g_free(r->rate_period);
+        domain_device_info_clear(&r->info);
+        g_free(r);
+}
+
+void domain_memballoon_def_free(DomainMemballoonDef *m) {
+        if (!m)
+                return;
+        g_free(m->model);
+        g_free(m->stats_period);
+        domain_device_info_clear(&m->info);
+        g_free(m);
+}
+
+static void domain_watchdog_def_free(DomainWatchdogDef *w) {
+        g_free(w->model);
+        g_free(w->action);
+        domain_device_info_clear(&w->info);
+        g_free(w);
+}
+
+static void domain_panic_def_free(DomainPanicDef *p) {
+        g_free(p->model);
+        domain_device_info_clear(&p->info);
+        g_free(p);
+}
+
+#define DEVICE_ARRAY(free_fn) g_ptr_array_new_with_free_func((GDestroyNotify) (free_fn))
+
+void domain_def_devices_init(DomainDef *def) {
+        def->disks = DEVICE_ARRAY(domain_disk_def_free);
+        def->controllers = DEVICE_ARRAY(domain_controller_def_free);
+        def->nets = DEVICE_ARRAY(domain_net_def_free);
+        def->serials = DEVICE_ARRAY(domain_chr_def_free);
+        def->parallels = DEVICE_ARRAY(domain_chr_def_free);
+        def->consoles = DEVICE_ARRAY(domain_chr_def_free);
+        def->channels = DEVICE_ARRAY(domain_chr_def_free);
+        def->inputs = DEVICE_ARRAY(domain_input_def_free);
+        def->graphics = DEVICE_ARRAY(domain_graphics_def_free);
+        def->sounds = DEVICE_ARRAY(domain_sound_def_free);
+        def->videos = DEVICE_ARRAY(domain_video_def_free);
+        def->watchdogs = DEVICE_ARRAY(domain_watchdog_def_free);
+        def->rngs = DEVICE_ARRAY(domain_rng_def_free);
+        def->panics = DEVICE_ARRAY(domain_panic_def_free);
+}
+
+void domain_def_devices_free(DomainDef *def) {
+        GPtrArray *all[] = {
+                def->disks, def->controllers, def->nets, def->serials, def->parallels, def->consoles,
+                def->channels, def->inputs, def->graphics, def->sounds, def->videos, def->watchdogs,
+                def->rngs, def->panics,
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+                if (all[i])
+                        g_ptr_array_unref(all[i]);
+        domain_memballoon_def_free(def->memballoon);
+}
+
+/* --- parse helpers --- */
+
+/* Parses an enum attribute; absent gives def_value, unknown sets XML_ERROR. */
+static bool parse_enum_prop(xmlNodePtr node, const char *name, int (*from_string)(const char *),
+                            int def_value, int *ret, GError **error) {
+        g_autofree char *v = xml_prop(node, name);
+
+        if (!v) {
+                *ret = def_value;
+                return true;
+        }
+        *ret = from_string(v);
+        if (*ret < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "unknown %s '%s' for <%s>",
+                            name, v, (const char *) node->name);
+                return false;
+        }
+        return true;
+}
+
+static bool parse_string_choice(xmlNodePtr node, const char *name, const char *const *allowed,
+                                char **ret, GError **error) {
+        g_autofree char *v = xml_prop(node, name);
+
+        if (v && !g_strv_contains(allowed, v)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "unknown %s '%s' for <%s>",
+                            name, v, (const char *) node->name);
+                return false;
+        }
+        *ret = g_steal_pointer(&v);
+        return true;
+}
+
+/* --- disks --- */
+
+static DomainDiskBus disk_bus_from_target(const char *dev, DomainDiskDevice device) {
+        if (device == DOMAIN_DISK_DEVICE_FLOPPY)
+                return DOMAIN_DISK_BUS_FDC;
+        if (g_str_has_prefix(dev, "vd"))
+                return DOMAIN_DISK_BUS_VIRTIO;
+        if (g_str_has_prefix(dev, "sd"))
+                return DOMAIN_DISK_BUS_SCSI;
+        if (g_str_has_prefix(dev, "xvd"))
+                return DOMAIN_DISK_BUS_XEN;
+        if (g_str_has_prefix(dev, "ubd"))
+                return DOMAIN_DISK_BUS_UML;
+        if (g_str_has_prefix(dev, "fd"))
+                return DOMAIN_DISK_BUS_FDC;
+        return DOMAIN_DISK_BUS_IDE;
+}
+
+static DomainDiskDef *parse_disk(xmlNodePtr node, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_disk_def_free);
+        DomainDiskDef *d = g_new0(DomainDiskDef, 1);
+        xmlNodePtr driver = xml_child(node, "driver");
+        xmlNodePtr source = xml_child(node, "source");
+        xmlNodePtr target = xml_child(node, "target");
+        int v;
+
+        g_ptr_array_add(guard, d);
+        d->hosts = DEVICE_ARRAY(disk_host_free);
+        if (!parse_enum_prop(node, "type", domain_disk_type_from_string, DOMAIN_DISK_TYPE_FILE, &v, error))
+                return NULL;
+        d->type = v;
+        if (!parse_enum_prop(node, "device", domain_disk_device_from_string, DOMAIN_DISK_DEVICE_DISK, &v, error))
+                return NULL;
+        d->device = v;
+        d->driver_name = xml_prop(driver, "name");
+        d->driver_type = xml_prop(driver, "type");
+        d->driver_cache = xml_prop(driver, "cache");
+        d->driver_io = xml_prop(driver, "io");
+        d->driver_discard = xml_prop(driver, "discard");
+        switch (d->type) {
+        case DOMAIN_DISK_TYPE_FILE:
+                d->src_path = xml_prop(source, "file");
+                break;
+        case DOMAIN_DISK_TYPE_BLOCK:
+                d->src_path = xml_prop(source, "dev");
+                break;
+        case DOMAIN_DISK_TYPE_DIR:
+                d->src_path = xml_prop(source, "dir");
+                break;
+        case DOMAIN_DISK_TYPE_VOLUME:
+                d->src_pool = xml_prop(source, "pool");
+                d->src_volume = xml_prop(source, "volume");
+                d->src_mode = xml_prop(source, "mode");
+                break;
+        case DOMAIN_DISK_TYPE_NETWORK:
+                d->src_protocol = xml_prop(source, "protocol");
+                d->src_name = xml_prop(source, "name");
+                xml_foreach_child(h, source) {
+                        DomainDiskHost *host;
+
+                        if (!xml_is(h, "host"))
+                                continue;
+                        host = g_new0(DomainDiskHost, 1);
+                        host->name = xml_prop(h, "name");
+                        host->port = xml_prop(h, "port");
+                        host->transport = xml_prop(h, "transport");
+                        host->socket = xml_prop(h, "socket");
+                        g_ptr_array_add(d->hosts, host);
+                }
+                if (source && !d->src_protocol) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing network source protocol type");
+                        return NULL;
+                }
+                break;
+        default:
+                break;
+        }
+        if (d->type == DOMAIN_DISK_TYPE_VOLUME && source && (!d->src_pool || !d->src_volume)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                            "'pool' and 'volume' must be specified together for a volume disk source");
+                return NULL;
+        }
+        d->target_dev = xml_prop(target, "dev");
+        if (!d->target_dev || !*d->target_dev) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing target dev for disk");
+                return NULL;
+        }
+        if (!parse_enum_prop(target, "bus", domain_disk_bus_from_string,
+                             disk_bus_from_target(d->target_dev, d->device), &v, error))
+                return NULL;
+        d->bus = v;
+        d->tray = xml_prop(target, "tray");
+        d->readonly = xml_child(node, "readonly") != NULL;
+        d->shareable = xml_child(node, "shareable") != NULL;
+        d->transient = xml_child(node, "transient") != NULL;
+        d->serial = xml_child_text(node, "serial");
+        if (!domain_device_address_parse(node, &d->info, error))
+                return NULL;
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+static void format_disk(XmlBuf *buf, const DomainDiskDef *d) {
+        g_auto(XmlBuf) child = { 0 };
+        g_autoptr(GString) attrs = g_string_new(NULL);
+        g_autoptr(GString) a = g_string_new(NULL);
+
+        xml_buf_init_child(&child, buf);
+        xml_attr(a, "name", d->driver_name);
+        xml_attr(a, "type", d->driver_type);
+        xml_attr(a, "cache", d->driver_cache);
+        xml_attr(a, "io", d->driver_io);
+        xml_attr(a, "discard", d->driver_discard);
+        xml_element(&child, "driver", a, NULL);
+
+        g_string_truncate(a, 0);
+        switch (d->type) {
+        case DOMAIN_DISK_TYPE_FILE:
+                xml_attr(a, "file", d->src_path);
+                break;
+        case DOMAIN_DISK_TYPE_BLOCK:
+                xml_attr(a, "dev", d->src_path);
+                break;
+        case DOMAIN_DISK_TYPE_DIR:
+                xml_attr(a, "dir", d->src_path);
+                break;
+        case DOMAIN_DISK_TYPE_VOLUME:
+                xml_attr(a, "pool", d->src_pool);
+                xml_attr(a, "volume", d->src_volume);
+                xml_attr(a, "mode", d->src_mode);
+                break;
+        case DOMAIN_DISK_TYPE_NETWORK: {
+                g_auto(XmlBuf) hosts = { 0 };
+
+                xml_attr(a, "protocol", d->src_protocol);
+                xml_attr(a, "name", d->src_name);
+                xml_buf_init_child(&hosts, &child);
+                for (guint i = 0; i < d->hosts->len; i++) {
+                        DomainDiskHost *h = g_ptr_array_index(d->hosts, i);
+                        g_autoptr(GString) ha = g_string_new(NULL);
+
+                        xml_attr(ha, "name", h->name);
+                        xml_attr(ha, "port", h->port);
+                        xml_attr(ha, "transport", h->transport);
+                        xml_attr(ha, "socket", h->socket);
+                        xml_element(&hosts, "host", ha, NULL);
+                }
+                xml_element(&child, "source", a, &hosts);
+                g_string_truncate(a, 0);
+                break;
+        }
+        default:
+                break;
+        }
+        xml_element(&child, "source", a, NULL);
+
+        g_string_truncate(a, 0);
+        xml_attr(a, "dev", d->target_dev);
+        xml_attr(a, "bus", domain_disk_bus_to_string(d->bus));
+        xml_attr(a, "tray", d->tray);
+        xml_element(&child, "target", a, NULL);
+        if (d->readonly)
+                xml_element_empty(&child, "readonly", NULL);
+        if (d->shareable)
+                xml_element_empty(&child, "shareable", NULL);
+        if (d->transient)
+                xml_element_empty(&child, "transient", NULL);
+        xml_element_text(&child, "serial", NULL, d->serial);
+        domain_device_info_format(&child, &d->info);
+
+        xml_attr(attrs, "type", domain_disk_type_to_string(d->type));
+        xml_attr(attrs, "device", domain_disk_device_to_string(d->device));
+        xml_element(buf, "disk", attrs, &child);
+}
+
+/* --- controllers --- */
+
+static DomainControllerDef *parse_controller(xmlNodePtr node, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_controller_def_free);
+        DomainControllerDef *c = g_new0(DomainControllerDef, 1);
+        xmlNodePtr target = xml_child(node, "target");
+        g_autofree char *type = xml_prop(node, "type");
+        unsigned index;
+        int v, r;
+
+        g_ptr_array_add(guard, c);
+        if (!type) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing controller type");
+                return NULL;
+        }
+        if (!parse_enum_prop(node, "type", domain_controller_type_from_string, 0, &v, error))
+                return NULL;
+        c->type = v;
+        r = xml_prop_uint(node, "index", G_MAXINT, &index);
+        if (r < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid controller index");
+                return NULL;
+        }
+        c->index = r > 0 ? (int) index : -1;
+        c->model = xml_prop(node, "model");
+        c->ports = xml_prop(node, "ports");
+        c->vectors = xml_prop(node, "vectors");
+        c->target_chassis = xml_prop(target, "chassis");
+        c->target_port = xml_prop(target, "port");
+        if (!domain_device_address_parse(node, &c->info, error))
+                return NULL;
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+static bool controller_index_used(GPtrArray *ctrls, DomainControllerType type, int index) {
+        for (guint i = 0; i < ctrls->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(ctrls, i);
+                if (c->type == type && c->index == index)
+                        return true;
+        }
+        return false;
+}
+
+/* Missing indexes get the lowest free one of their type (index 0 of 'pci' is the root). */
+static bool controllers_finish(DomainDef *def, GError **error) {
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                int idx;
+
+                if (c->index >= 0)
+                        continue;
+                idx = (c->type == DOMAIN_CONTROLLER_TYPE_PCI && g_strcmp0(c->model, "pci-root") != 0 &&
+                       g_strcmp0(c->model, "pcie-root") != 0) ? 1 : 0;
+                while (controller_index_used(def->controllers, c->type, idx))
+                        idx++;
+                c->index = idx;
+        }
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+
+                for (guint j = i + 1; j < def->controllers->len; j++) {
+                        DomainControllerDef *o = g_ptr_array_index(def->controllers, j);
+                        if (o->type == c->type && o->index == c->index) {
+                                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                            "multiple '%s' controllers with index '%d'",
+                                            domain_controller_type_to_string(c->type), c->index);
+                                return false;
+                        }
+                }
+        }
+        return true;
+}
+
+static void format_controller(XmlBuf *buf, const DomainControllerDef *c) {
+        g_auto(XmlBuf) child = { 0 };
+        g_autoptr(GString) attrs = g_string_new(NULL);
+        g_autoptr(GString) a = g_string_new(NULL);
+
+        xml_buf_init_child(&child, buf);
+        xml_attr(a, "chassis", c->target_chassis);
+        xml_attr(a, "port", c->target_port);
+        xml_element(&child, "target", a, NULL);
+        domain_device_info_format(&child, &c->info);
+
+        xml_attr(attrs, "type", domain_controller_type_to_string(c->type));
+        xml_attr_printf(attrs, "index", "%d", c->index);
+        xml_attr(attrs, "model", c->model);
+        xml_attr(attrs, "ports", c->ports);
+        xml_attr(attrs, "vectors", c->vectors);
+        xml_element(buf, "controller", attrs, &child);
+}
+
+/* --- interfaces --- */
+
+static bool mac_parse(const char *s, char out[18]) {
+        unsigned b[6];
+        char tail;
+
+        if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6 ||
+            strlen(s) != 17)
+                return false;
+        g_snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+        return true;
+}
+
+static DomainNetDef *parse_net(xmlNodePtr node, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_net_def_free);
+        DomainNetDef *n = g_new0(DomainNetDef, 1);
+        xmlNodePtr source = xml_child(node, "source");
+        xmlNodePtr filterref = xml_child(node, "filterref");
+        xmlNodePtr driver = xml_child(node, "driver");
+        g_autofree char *type = xml_prop(node, "type");
+        g_autofree char *mac = xml_prop(xml_child(node, "mac"), "address");
+        int v;
+
+        g_ptr_array_add(guard, n);
+        n->filter_params = DEVICE_ARRAY(filter_param_free);
+        if (!type) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing interface type");
+                return NULL;
+        }
+        if (!parse_enum_prop(node, "type", domain_net_type_from_string, 0, &v, error))
+                return NULL;
+        n->type = v;
+        if (mac) {
+                if (!mac_parse(mac, n->mac)) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "unable to parse mac address '%s'", mac);
+                        return NULL;
+                }
+                if (g_ascii_xdigit_value(n->mac[1]) & 1) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "expected unicast mac address, found multicast '%s'", mac);
+                        return NULL;
+                }
+        } else {
+                /* QEMU's locally administered prefix, as libvirt generates */
+                g_snprintf(n->mac, sizeof(n->mac), "52:54:00:%02x:%02x:%02x",
+                           g_random_int_range(0, 256), g_random_int_range(0, 256), g_random_int_range(0, 256));
+        }
+        switch (n->type) {
+        case DOMAIN_NET_TYPE_NETWORK:
+                n->src_network = xml_prop(source, "network");
+                n->src_portgroup = xml_prop(source, "portgroup");
+                if (!n->src_network) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                    "no <source> 'network' attribute specified with <interface type='network'/>");
+                        return NULL;
+                }
+                break;
+        case DOMAIN_NET_TYPE_BRIDGE:
+                n->src_bridge = xml_prop(source, "bridge");
+                if (!n->src_bridge) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                    "no <source> 'bridge' attribute specified with <interface type='bridge'/>");
+                        return NULL;
+                }
+                break;
+        case DOMAIN_NET_TYPE_DIRECT:
+                n->src_dev = xml_prop(source, "dev");
+                n->src_mode = xml_prop(source, "mode");
+                if (!n->src_dev) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                    "no <source> 'dev' attribute specified with <interface type='direct'/>");
+                        return NULL;
+                }
+                break;
+        default:
+                break;
+        }
+        n->model = xml_prop(xml_child(node, "model"), "type");
+        n->target_dev = xml_prop(xml_child(node, "target"), "dev");
+        n->driver_name = xml_prop(driver, "name");
+        n->driver_queues = xml_prop(driver, "queues");
+        n->link_state = xml_prop(xml_child(node, "link"), "state");
+        n->filter = xml_prop(filterref, "filter");
+        if (filterref && !n->filter) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "<filterref> without a filter name");
+                return NULL;
+        }
+        xml_foreach_child(p, filterref) {
+                DomainFilterParam *param;
+
+                if (!xml_is(p, "parameter"))
+                        continue;
+                param = g_new0(DomainFilterParam, 1);
+                param->name = xml_prop(p, "name");
+                param->value = xml_prop(p, "value");
+                g_ptr_array_add(n->filter_params, param);
+                if (!param->name || !param->value) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                    "filterref parameter needs a name and a value");
+                        return NULL;
+                }
+        }
+        if (!domain_device_address_parse(node, &n->info, error))
+                return NULL;
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+static void format_net(XmlBuf *buf, const DomainNetDef *n) {
+        g_auto(XmlBuf) child = { 0 };
+        g_auto(XmlBuf) params = { 0 };
+        g_autoptr(GString) attrs = g_string_new(NULL);
+        g_autoptr(GString) a = g_string_new(NULL);
+
+        xml_buf_init_child(&child, buf);
+        xml_buf_init_child(&params, &child);
+        xml_attr(a, "address", n->mac);
+        xml_element(&child, "mac", a, NULL);
+        g_string_truncate(a, 0);
+        xml_attr(a, "network", n->src_network);
+        xml_attr(a, "portgroup", n->src_portgroup);
+        xml_attr(a, "bridge", n->src_bridge);
+        xml_attr(a, "dev", n->src_dev);
+        xml_attr(a, "mode", n->src_mode);
+        xml_element(&child, "source", a, NULL);
+        g_string_truncate(a, 0);
+        xml_attr(a, "dev", n->target_dev);
+        xml_element(&child, "target", a, NULL);
+        g_string_truncate(a, 0);
+        xml_attr(a, "type", n->model);
+        xml_element(&child, "model", a, NULL);
+        g_string_truncate(a, 0);
+        xml_attr(a, "name", n->driver_name);
+        xml_attr(a, "queues", n->driver_queues);
+        xml_element(&child, "driver", a, NULL);
+        g_string_truncate(a, 0);
+        for (guint i = 0; i < n->filter_params->len; i++) {
+                DomainFilterParam *p = g_ptr_array_index(n->filter_params, i);
+                g_autoptr(GString) pa = g_string_new(NULL);
+
+                xml_attr(pa, "name", p->name);
+                xml_attr(pa, "value", p->value);
+                xml_element(&params, "parameter", pa, NULL);
+        }
+        xml_attr(a, "filter", n->filter);
+        xml_element(&child, "filterref", a, &params);
+        g_string_truncate(a, 0);
+        xml_attr(a, "state", n->link_state);
+        xml_element(&child, "link", a, NULL);
+        domain_device_info_format(&child, &n->info);
+
+        xml_attr(attrs, "type", domain_net_type_to_string(n->type));
+        xml_element(buf, "interface", attrs, &child);
+}
+
+/* --- character devices --- */
+
+static bool parse_chr_source(xmlNodePtr node, DomainChrSource *src, GError **error) {
+        xmlNodePtr source = xml_child(node, "source");
+        int v;
+
+        if (!parse_enum_prop(node, "type", domain_chr_type_from_string, DOMAIN_CHR_TYPE_PTY, &v, error))
+                return false;
+        src->type = v;
+        src->path = xml_prop(source, "path");
+        src->mode = xml_prop(source, "mode");
+        src->host = xml_prop(source, "host");
+        src->service = xml_prop(source, "service");
+        src->protocol = xml_prop(xml_child(node, "protocol"), "type");
+        switch (src->type) {
+        case DOMAIN_CHR_TYPE_FILE:
+        case DOMAIN_CHR_TYPE_DEV:
+        case DOMAIN_CHR_TYPE_PIPE:
+                /* a unix socket may omit its path: the daemon picks one under its run dir */
+                if (!src->path) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                    "missing source path attribute for char device of type '%s'",
+                                    domain_chr_type_to_string(src->type));
+                        return false;
+                }
+                break;
+        case DOMAIN_CHR_TYPE_TCP:
+        case DOMAIN_CHR_TYPE_UDP:
+                if (!src->service) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                    "missing source service attribute for char device of type '%s'",
+                                    domain_chr_type_to_string(src->type));
+                        return false;
+                }
+                break;
+        default:
+                break;
+        }
+        return true;
+}
+
+static void format_chr_source(XmlBuf *child, const DomainChrSource *src, unsigned flags) {
+        g_autoptr(GString) a = g_string_new(NULL);
+        /* a pty's path is allocated when QEMU starts */
+        bool show_path = src->type != DOMAIN_CHR_TYPE_PTY || !(flags & DOMAIN_DEF_FORMAT_INACTIVE);
+
+        xml_attr(a, "mode", src->mode);
+        if (show_path)
+                xml_attr(a, "path", src->path);
+        xml_attr(a, "host", src->host);
+        xml_attr(a, "service", src->service);
+        xml_element(child, "source", a, NULL);
+        g_string_truncate(a, 0);
+        xml_attr(a, "type", src->protocol);
+        xml_element(child, "protocol", a, NULL);
+}
+
+static DomainChrDef *parse_chr(xmlNodePtr node, DomainChrKind kind, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_chr_def_free);
+        DomainChrDef *c = g_new0(DomainChrDef, 1);
+        xmlNodePtr target = xml_child(node, "target");
+
+        g_ptr_array_add(guard, c);
+        c->kind = kind;
+        if (!parse_chr_source(node, &c->src, error))
+                return NULL;
+        c->target_type = xml_prop(target, "type");
+        c->target_port = xml_prop(target, "port");
+        c->target_name = xml_prop(target, "name");
+        c->target_address = xml_prop(target, "address");
+        c->target_state = xml_prop(target, "state");
+        if (kind == DOMAIN_CHR_CHANNEL && !c->target_type) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing target type for channel");
+                return NULL;
+        }
+        if (!domain_device_address_parse(node, &c->info, error))
+                return NULL;
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+static void format_chr(XmlBuf *buf, const DomainChrDef *c, unsigned flags) {
+        g_auto(XmlBuf) child = { 0 };
+        g_autoptr(GString) attrs = g_string_new(NULL);
+        g_autoptr(GString) a = g_string_new(NULL);
+
+        xml_buf_init_child(&child, buf);
+        format_chr_source(&child, &c->src, flags);
+        xml_attr(a, "type", c->target_type);
+        xml_attr(a, "name", c->target_name);
+        xml_attr(a, "address", c->target_address);
+        xml_attr(a, "port", c->target_port);
+        if (!(flags & DOMAIN_DEF_FORMAT_INACTIVE))
+                xml_attr(a, "state", c->target_state);
+        xml_element(&child, "target", a, NULL);
+        domain_device_info_format(&child, &c->info);
+
+        xml_attr(attrs, "type", domain_chr_type_to_string(c->src.type));
+        xml_element(buf, chr_kind_names[c->kind], attrs, &child);
+}
+
+/* --- graphics --- */
+
+static DomainGraphicsDef *parse_graphics(xmlNodePtr node, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_graphics_def_free);
+        DomainGraphicsDef *g = g_new0(DomainGraphicsDef, 1);
+        g_autofree char *type = xml_prop(node, "type");
+        g_autofree char *port = NULL, *tls_port = NULL, *listen = NULL;
+        bool remote;
+        int v;
+
+        g_ptr_array_add(guard, g);
+        g->listens = DEVICE_ARRAY(graphics_listen_free);
+        g->port = g->tls_port = -1;
+        if (!type) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing graphics device type");
+                return NULL;
+        }
+        if (!parse_enum_prop(node, "type", domain_graphics_type_from_string, 0, &v, error))
+                return NULL;
+        g->type = v;
+        remote = g->type == DOMAIN_GRAPHICS_TYPE_VNC || g->type == DOMAIN_GRAPHICS_TYPE_SPICE;
+        if (!remote)
+                return g_ptr_array_steal_index(guard, 0);
+
+        port = xml_prop(node, "port");
+        tls_port = xml_prop(node, "tlsPort");
+        g->socket = xml_prop(node, "socket");
+        g->autoport = xml_prop_tristate(node, "autoport", "yes", "no");
+        if (g->autoport < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid graphics autoport value");
+                return NULL;
+        }
+        if (port) {
+                char *end = NULL;
+                gint64 n = g_ascii_strtoll(port, &end, 10);
+                if (!*port || *end || n < -1 || n > 65535) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid graphics port '%s'", port);
+                        return NULL;
+                }
+                g->port = (int) n;
+        }
+        if (tls_port) {
+                char *end = NULL;
+                gint64 n = g_ascii_strtoll(tls_port, &end, 10);
+                if (!*tls_port || *end || n < -1 || n > 65535) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid graphics tlsPort '%s'", tls_port);
+                        return NULL;
+                }
+                g->tls_port = (int) n;
+        }
+        /* libvirt's rule: port -1 or no port means "pick one", unless autoport says otherwise */
+        if (!g->socket) {
+                if (g->port == -1 && g->autoport == 0)
+                        g->autoport = 1;
+                else if (g->port >= 0 && g->autoport == 0)
+                        g->autoport = 2;
+        }
+        g->passwd = xml_prop(node, "passwd");
+        g->keymap = xml_prop(node, "keymap");
+
+        xml_foreach_child(c, node) {
+                DomainGraphicsListen *l;
+
+                if (!xml_is(c, "listen"))
+                        continue;
+                l = g_new0(DomainGraphicsListen, 1);
+                l->type = xml_prop(c, "type");
+                l->address = xml_prop(c, "address");
+                l->network = xml_prop(c, "network");
+                l->socket = xml_prop(c, "socket");
+                g_ptr_array_add(g->listens, l);
+        }
+        listen = xml_prop(node, "listen");
+        if (g->listens->len == 0 && !g->socket) {
+                DomainGraphicsListen *l = g_new0(DomainGraphicsListen, 1);
+                l->type = g_strdup("address");
+                l->address = g_steal_pointer(&listen);
+                g_ptr_array_add(g->listens, l);
+        }
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+static void format_graphics(XmlBuf *buf, const DomainGraphicsDef *g, unsigned flags) {
+        g_auto(XmlBuf) child = { 0 };
+        g_autoptr(GString) attrs = g_string_new(NULL);
+        const char *listen_addr = NULL;
+
+        xml_buf_init_child(&child, buf);
+        for (guint i = 0; i < g->listens->len; i++) {
+                DomainGraphicsListen *l = g_ptr_array_index(g->listens, i);
+                g_autoptr(GString) a = g_string_new(NULL);
+
+                if (!listen_addr && g_strcmp0(l->type, "address") == 0)
+                        listen_addr = l->address;
+                xml_attr(a, "type", l->type);
+                xml_attr(a, "address", l->address);
+                xml_attr(a, "network", l->network);
+                xml_attr(a, "socket", l->socket);
+                xml_element(&child, "listen", a, NULL);
+        }
+        xml_attr(attrs, "type", domain_graphics_type_to_string(g->type));
+        xml_attr(attrs, "socket", g->socket);
+        if (!g->socket) {
+                int port = g->port;
+                /* an automatic port is only known while the domain runs */
+                if (g->autoport == 1 && (flags & DOMAIN_DEF_FORMAT_INACTIVE))
+                        port = -1;
+                if (g->type == DOMAIN_GRAPHICS_TYPE_VNC || g->type == DOMAIN_GRAPHICS_TYPE_SPICE)
+                        xml_attr_printf(attrs, "port", "%d", port);
+                if (g->tls_port != -1)
+                        xml_attr_printf(attrs, "tlsPort", "%d", g->tls_port);
+                xml_attr_yesno(attrs, "autoport", g->autoport);
+        }
+        xml_attr(attrs, "listen", listen_addr);
+        xml_attr(attrs, "keymap", g->keymap);
+        if (flags & DOMAIN_DEF_FORMAT_SECURE)
+                xml_attr(attrs, "passwd", g->passwd);
+        xml_element(buf, "graphics", attrs, &child);
+}
+
+/* --- video, input, sound, rng, memballoon, watchdog, panic --- */
+
+static DomainVideoDef *parse_video(xmlNodePtr node, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_video_def_free);
+        DomainVideoDef *v = g_new0(DomainVideoDef, 1);
+        xmlNodePtr model = xml_child(node, "model");
+
+        g_ptr_array_add(guard, v);
+        v->model = xml_prop(model, "type");
+        if (!v->model)
+                v->model = g_strdup("vga");
+        v->vram = xml_prop(model, "vram");
+        v->ram = xml_prop(model, "ram");
+        v->vgamem = xml_prop(model, "vgamem");
+        v->heads = xml_prop(model, "heads");
+        v->primary = xml_prop_tristate(model, "primary", "yes", "no");
+        for (size_t i = 0; !v->vram && i < G_N_ELEMENTS(video_vram_defaults); i++)
+                if (strcmp(video_vram_defaults[i].model, v->model) == 0)
+                        v->vram = g_strdup(video_vram_defaults[i].vram);
+        if (!v->heads && strcmp(v->model, "none") != 0)
+                v->heads = g_strdup("1");
+        if (!domain_device_address_parse(node, &v->info, error))
+                return NULL;
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+/* The primary card comes first, and only it says so. */
+static void videos_finish(DomainDef *def) {
+        for (guint i = 1; i < def->videos->len; i++) {
+                DomainVideoDef *v = g_ptr_array_index(def->videos, i);
+                if (v->primary == 1) {
+                        g_ptr_array_steal_index(def->videos, i);
+                        g_ptr_array_insert(def->videos, 0, v);
+                        break;
+                }
+        }
+        for (guint i = 0; i < def->videos->len; i++) {
+                DomainVideoDef *v = g_ptr_array_index(def->videos, i);
+                v->primary = i == 0 && strcmp(v->model, "none") != 0 ? 1 : 0;
+        }
+}
+
+static void format_video(XmlBuf *buf, const DomainVideoDef *v) {
+        g_auto(XmlBuf) child = { 0 };
+        g_autoptr(GString) a = g_string_new(NULL);
+
+        xml_buf_init_child(&child, buf);
+        xml_attr(a, "type", v->model);
+        xml_attr(a, "ram", v->ram);
+        xml_attr(a, "vram", v->vram);
+        xml_attr(a, "vgamem", v->vgamem);
+        xml_attr(a, "heads", v->heads);
+        if (v->primary == 1)
+                xml_attr(a, "primary", "yes");
+        xml_element(&child, "model", a, NULL);
+        domain_device_info_format(&child, &v->info);
+        xml_element(buf, "video", NULL, &child);
+}
+
+static DomainInputDef *parse_input(xmlNodePtr node, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_input_def_free);
+        DomainInputDef *in = g_new0(DomainInputDef, 1);
+
+        g_ptr_array_add(guard, in);
+        if (!parse_string_choice(node, "type", input_types, &in->type, error) ||
+            !parse_string_choice(node, "bus", input_buses, &in->bus, error))
+                return NULL;
+        if (!in->type) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing input device type");
+                return NULL;
+        }
+        if (!in->bus)
+                in->bus = g_strdup(strcmp(in->type, "tablet") == 0 ? "usb" : "ps2");
+        if (!domain_device_address_parse(node, &in->info, error))
+                return NULL;
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+static DomainSoundDef *parse_sound(xmlNodePtr node, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_sound_def_free);
+        DomainSoundDef *s = g_new0(DomainSoundDef, 1);
+
+        g_ptr_array_add(guard, s);
+        s->model = xml_prop(node, "model");
+        if (!s->model) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing sound model");
+                return NULL;
+        }
+        if (!domain_device_address_parse(node, &s->info, error))
+                return NULL;
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+static DomainRNGDef *parse_rng(xmlNodePtr node, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_rng_def_free);
+        DomainRNGDef *r = g_new0(DomainRNGDef, 1);
+        xmlNodePtr backend = xml_child(node, "backend");
+        xmlNodePtr rate = xml_child(node, "rate");
+
+        g_ptr_array_add(guard, r);
+        r->model = xml_prop(node, "model");
+        r->backend_model = xml_prop(backend, "model");
+        if (!r->model || !r->backend_model) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "rng device needs a model and a backend model");
+                return NULL;
+        }
+        if (strcmp(r->backend_model, "random") == 0) {
+                r->backend_path = xml_text(backend);
+                g_strstrip(r->backend_path);
+                if (!*r->backend_path)
+                        g_free(r->backend_path), r->backend_path = g_strdup("/dev/urandom");
+        } else if (strcmp(r->backend_model, "egd") == 0) {
+                r->backend_chr = g_new0(DomainChrSource, 1);
+                if (!parse_chr_source(backend, r->backend_chr, error))
+                        return NULL;
+        }
+        r->rate_bytes = xml_prop(rate, "bytes");
+        r->rate_period = xml_prop(rate, "period");
+        if (!domain_device_address_parse(node, &r->info, error))
+                return NULL;
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+static void format_rng(XmlBuf *buf, const DomainRNGDef *r, unsigned flags) {
+        g_auto(XmlBuf) child = { 0 };
+        g_auto(XmlBuf) backend = { 0 };
+        g_autoptr(GString) attrs = g_string_new(NULL);
+        g_autoptr(GString) a = g_string_new(NULL);
+
+        xml_buf_init_child(&child, buf);
+        xml_buf_init_child(&backend, &child);
+        xml_attr(a, "bytes", r->rate_bytes);
+        xml_attr(a, "period", r->rate_period);
+        xml_element(&child, "rate", a, NULL);
+        g_string_truncate(a, 0);
+        xml_attr(a, "model", r->backend_model);
+        if (r->backend_chr) {
+                xml_attr(a, "type", domain_chr_type_to_string(r->backend_chr->type));
+                format_chr_source(&backend, r->backend_chr, flags);
+                xml_element(&child, "backend", a, &backend);
+        } else if (r->backend_path) {
+                xml_element_text(&child, "backend", a, r->backend_path);
+        } else {
+                xml_element(&child, "backend", a, NULL);
+        }
+        domain_device_info_format(&child, &r->info);
+        xml_attr(attrs, "model", r->model);
+        xml_element(buf, "rng", attrs, &child);
+}
+
+static DomainMemballoonDef *parse_memballoon(xmlNodePtr node, GError **error) {
+        DomainMemballoonDef *m = g_new0(DomainMemballoonDef, 1);
+
+        m->model = xml_prop(node, "model");
+        m->autodeflate = xml_prop_tristate(node, "autodeflate", "on", "off");
+        m->free_page_reporting = xml_prop_tristate(node, "freePageReporting", "on", "off");
+        m->stats_period = xml_prop(xml_child(node, "stats"), "period");
+        if (!m->model || m->autodeflate < 0 || m->free_page_reporting < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "memballoon needs a model and on/off options");
+                domain_memballoon_def_free(m);
+                return NULL;
+        }
+        if (!domain_device_address_parse(node, &m->info, error)) {
+                domain_memballoon_def_free(m);
+                return NULL;
+        }
+        return m;
+}
+
+static DomainWatchdogDef *parse_watchdog(xmlNodePtr node, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_watchdog_def_free);
+        DomainWatchdogDef *w = g_new0(DomainWatchdogDef, 1);
+
+        g_ptr_array_add(guard, w);
+        w->model = xml_prop(node, "model");
+        w->action = xml_prop(node, "action");
+        if (!w->model) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing watchdog model");
+                return NULL;
+        }
+        if (!w->action)
+                w->action = g_strdup("reset");
+        if (!domain_device_address_parse(node, &w->info, error))
+                return NULL;
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+static DomainPanicDef *parse_panic(xmlNodePtr node, GError **error) {
+        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_panic_def_free);
+        DomainPanicDef *p = g_new0(DomainPanicDef, 1);
+
+        g_ptr_array_add(guard, p);
+        p->model = xml_prop(node, "model");
+        if (!domain_device_address_parse(node, &p->info, error))
+                return NULL;
+        return g_ptr_array_steal_index(guard, 0);
+}
+
+/* Devices with one model attribute and an address: <NAME ATTR='model'>address</NAME>. */
+static void format_simple(XmlBuf *buf, const char *name, GString *attrs, const DomainDeviceInfo *info,
+                          const XmlBuf *extra) {
+        g_auto(XmlBuf) child = { 0 };
+
+        xml_buf_init_child(&child, buf);
+        if (extra)
+                g_string_append(child.str, extra->str->str);
+        domain_device_info_format(&child, info);
+        xml_element(buf, name, attrs, &child);
+}
+
+/* --- the <devices> element --- */
+
+static bool disks_finish(DomainDef *def, GError **error) {
+        for (guint i = 0; i < def->disks->len; i++) {
+                DomainDiskDef *d = g_ptr_array_index(def->disks, i);
+                for (guint j = i + 1; j < def->disks->len; j++) {
+                        DomainDiskDef *o = g_ptr_array_index(def->disks, j);
+                        if (strcmp(d->target_dev, o->target_dev) == 0) {
+                                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                            "target '%s' duplicated for disk sources", d->target_dev);
+                                return false;
+                        }
+                }
+        }
+        return true;
+}
+
+bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error) {
+        xml_foreach_child(c, devices) {
+                const char *n = (const char *) c->name;
+                gpointer dev = NULL;
+                GPtrArray *list = NULL;
+
+                if (c->ns)
+                        continue;
+                if (strcmp(n, "emulator") == 0) {
+                        g_free(def->emulator);
+                        def->emulator = xml_text(c);
+                        g_strstrip(def->emulator);
+                        if (!*def->emulator)
+                                g_clear_pointer(&def->emulator, g_free);
+                        continue;
+                } else if (strcmp(n, "disk") == 0) {
+                        list = def->disks, dev = parse_disk(c, error);
+                } else if (strcmp(n, "controller") == 0) {
+                        list = def->controllers, dev = parse_controller(c, error);
+                } else if (strcmp(n, "interface") == 0) {
+                        list = def->nets, dev = parse_net(c, error);
+                } else if (strcmp(n, "serial") == 0) {
+                        list = def->serials, dev = parse_chr(c, DOMAIN_CHR_SERIAL, error);
+                } else if (strcmp(n, "parallel") == 0) {
+                        list = def->parallels, dev = parse_chr(c, DOMAIN_CHR_PARALLEL, error);
+                } else if (strcmp(n, "console") == 0) {
+                        list = def->consoles, dev = parse_chr(c, DOMAIN_CHR_CONSOLE, error);
+                } else if (strcmp(n, "channel") == 0) {
+                        list = def->channels, dev = parse_chr(c, DOMAIN_CHR_CHANNEL, error);
+                } else if (strcmp(n, "input") == 0) {
+                        list = def->inputs, dev = parse_input(c, error);
+                } else if (strcmp(n, "graphics") == 0) {
+                        list = def->graphics, dev = parse_graphics(c, error);
+                } else if (strcmp(n, "sound") == 0) {
+                        list = def->sounds, dev = parse_sound(c, error);
+                } else if (strcmp(n, "video") == 0) {
+                        list = def->videos, dev = parse_video(c, error);
+                } else if (strcmp(n, "watchdog") == 0) {
+                        list = def->watchdogs, dev = parse_watchdog(c, error);
+                } else if (strcmp(n, "rng") == 0) {
+                        list = def->rngs, dev = parse_rng(c, error);
+                } else if (strcmp(n, "panic") == 0) {
+                        list = def->panics, dev = parse_panic(c, error);
+                } else if (strcmp(n, "memballoon") == 0) {
+                        if (def->memballoon) {
+                                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                            "only one memballoon device is supported");
+                                return false;
+                        }
+                        def->memballoon = parse_memballoon(c, error);
+                        if (!def->memballoon)
+                                return false;
+                        continue;
+                } else {
+                        continue;       /* unknown device: dropped (the schema refuses it) */
+                }
+                if (!dev)
+                        return false;
+                g_ptr_array_add(list, dev);
+        }
+        if (!disks_finish(def, error) || !controllers_finish(def, error))
+                return false;
+        videos_finish(def);
+        return true;
+}
+
+void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags) {
+        g_auto(XmlBuf) child = { 0 };
+        GPtrArray *chrs[] = { def->serials, def->parallels, def->consoles, def->channels };
+
+        xml_buf_init_child(&child, buf);
+        xml_element_text(&child, "emulator", NULL, def->emulator);
+        for (guint i = 0; i < def->disks->len; i++)
+                format_disk(&child, g_ptr_array_index(def->disks, i));
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                /* older libvirt on the other side does not know an explicit pci-root */
+                if ((flags & DOMAIN_DEF_FORMAT_MIGRATABLE) && c->type == DOMAIN_CONTROLLER_TYPE_PCI &&
+                    c->index == 0 && g_strcmp0(c->model, "pci-root") == 0)
+                        continue;
+                format_controller(&child, c);
+        }
+        for (guint i = 0; i < def->nets->len; i++)
+                format_net(&child, g_ptr_array_index(def->nets, i));
+        for (size_t k = 0; k < G_N_ELEMENTS(chrs); k++)
+                for (guint i = 0; i < chrs[k]->len; i++)
+                        format_chr(&child, g_ptr_array_index(chrs[k], i), flags);
+        for (guint i = 0; i < def->inputs->len; i++) {
+                DomainInputDef *in = g_ptr_array_index(def->inputs, i);
+                g_autoptr(GString) a = g_string_new(NULL);
+
+                xml_attr(a, "type", in->type);
+                xml_attr(a, "bus", in->bus);
+                format_simple(&child, "input", a, &in->info, NULL);
+        }
+        for (guint i = 0; i < def->graphics->len; i++)
+                format_graphics(&child, g_ptr_array_index(def->graphics, i), flags);
+        for (guint i = 0; i < def->sounds->len; i++) {
+                DomainSoundDef *s = g_ptr_array_index(def->sounds, i);
+                g_autoptr(GString) a = g_string_new(NULL);
+
+                xml_attr(a, "model", s->model);
+                format_simple(&child, "sound", a, &s->info, NULL);
+        }
+        for (guint i = 0; i < def->videos->len; i++)
+                format_video(&child, g_ptr_array_index(def->videos, i));
+        for (guint i = 0; i < def->watchdogs->len; i++) {
+                DomainWatchdogDef *w = g_ptr_array_index(def->watchdogs, i);
+                g_autoptr(GString) a = g_string_new(NULL);
+
+                xml_attr(a, "model", w->model);
+                xml_attr(a, "action", w->action);
+                format_simple(&child, "watchdog", a, &w->info, NULL);
+        }
+        if (def->memballoon) {
+                const DomainMemballoonDef *m = def->memballoon;
+                g_autoptr(GString) a = g_string_new(NULL);
+                g_autoptr(GString) sa = g_string_new(NULL);
+                g_auto(XmlBuf) extra = { 0 };
+
+                xml_buf_init_child(&extra, &child);
+                xml_attr(sa, "period", m->stats_period);
+                xml_element(&extra, "stats", sa, NULL);
+                xml_attr(a, "model", m->model);
+                xml_attr_onoff(a, "autodeflate", m->autodeflate);
+                xml_attr_onoff(a, "freePageReporting", m->free_page_reporting);
+                format_simple(&child, "memballoon", a, &m->info, &extra);
+        }
+        for (guint i = 0; i < def->rngs->len; i++)
+                format_rng(&child, g_ptr_array_index(def->rngs, i), flags);
+        for (guint i = 0; i < def->panics->len; i++) {
+                DomainPanicDef *p = g_ptr_array_index(def->panics, i);
+                g_autoptr(GString) a = g_string_new(NULL);
+
+                xml_attr(a, "model", p->model);
+                if (a->len == 0 && p->info.addr.type == DOMAIN_ADDRESS_NONE)
+                        xml_element_empty(&child, "panic", NULL);
+                else
+                        format_simple(&child, "panic", a, &p->info, NULL);
+        }
+        xml_element(buf, "devices", NULL, &child);
+}

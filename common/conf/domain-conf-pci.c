@@ -1,0 +1,442 @@
+/* Device addresses: parse/format, duplicate PCI checks, implicit devices and PCI slot assignment. */
+#include "domain-conf-priv.h"
+#include "error.h"
+
+#include <stddef.h>
+#include <string.h>
+
+VMMD_ENUM_IMPL(domain_address_type, "none", "pci", "drive", "virtio-serial", "usb", "isa")
+
+#define PCI_MAX_SLOT 0x1f
+
+bool domain_device_address_parse(xmlNodePtr dev, DomainDeviceInfo *info, GError **error) {
+        xmlNodePtr node = xml_child(dev, "address");
+        xmlNodePtr boot = xml_child(dev, "boot");
+        DomainDeviceAddress *a = &info->addr;
+        g_autofree char *type = NULL;
+        int t, r = 0;
+
+        if (boot && xml_prop_uint(boot, "order", G_MAXINT, &info->boot_order) <= 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid or missing boot order in <%s>",
+                            (const char *) dev->name);
+                return false;
+        }
+        if (!node)
+                return true;
+        type = xml_prop(node, "type");
+        t = domain_address_type_from_string(type);
+        if (t <= DOMAIN_ADDRESS_NONE) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "unknown address type '%s' in <%s>",
+                            type ? type : "", (const char *) dev->name);
+                return false;
+        }
+        a->type = t;
+        switch (a->type) {
+        case DOMAIN_ADDRESS_PCI:
+                if (xml_prop_uint(node, "domain", 0xffff, &a->domain) < 0 ||
+                    xml_prop_uint(node, "bus", 0xff, &a->bus) < 0 ||
+                    xml_prop_uint(node, "slot", PCI_MAX_SLOT, &a->slot) < 0 ||
+                    xml_prop_uint(node, "function", 7, &a->function) < 0)
+                        r = -1;
+                a->multifunction = xml_prop_tristate(node, "multifunction", "on", "off");
+                if (a->multifunction < 0)
+                        r = -1;
+                info->user_pci_address = true;
+                break;
+        case DOMAIN_ADDRESS_DRIVE:
+                if (xml_prop_uint(node, "controller", G_MAXUINT, &a->controller) < 0 ||
+                    xml_prop_uint(node, "bus", G_MAXUINT, &a->bus) < 0 ||
+                    xml_prop_uint(node, "target", G_MAXUINT, &a->target) < 0 ||
+                    xml_prop_uint(node, "unit", G_MAXUINT, &a->unit) < 0)
+                        r = -1;
+                break;
+        case DOMAIN_ADDRESS_VIRTIO_SERIAL:
+                if (xml_prop_uint(node, "controller", G_MAXUINT, &a->controller) < 0 ||
+                    xml_prop_uint(node, "bus", G_MAXUINT, &a->bus) < 0 ||
+                    xml_prop_uint(node, "port", G_MAXUINT, &a->port) < 0)
+                        r = -1;
+                break;
+        case DOMAIN_ADDRESS_USB:
+                if (xml_prop_uint(node, "bus", G_MAXUINT, &a->bus) < 0)
+                        r = -1;
+                a->usb_port = xml_prop(node, "port");
+                break;
+        case DOMAIN_ADDRESS_ISA:
+                a->iobase = xml_prop(node, "iobase");
+                a->irq = xml_prop(node, "irq");
+                break;
+        default:
+                break;
+        }
+        if (r < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid %s address in <%s>",
+                            type, (const char *) dev->name);
+                return false;
+        }
+        return true;
+}
+
+void domain_device_info_format(XmlBuf *buf, const DomainDeviceInfo *info) {
+        const DomainDeviceAddress *a = &info->addr;
+        g_autoptr(GString) attrs = g_string_new(NULL);
+
+        if (info->boot_order) {
+                xml_attr_uint(attrs, "order", info->boot_order);
+                xml_element(buf, "boot", attrs, NULL);
+                g_string_truncate(attrs, 0);
+        }
+        if (a->type == DOMAIN_ADDRESS_NONE)
+                return;
+        xml_attr(attrs, "type", domain_address_type_to_string(a->type));
+        switch (a->type) {
+        case DOMAIN_ADDRESS_PCI:
+                xml_attr_printf(attrs, "domain", "0x%04x", a->domain);
+                xml_attr_printf(attrs, "bus", "0x%02x", a->bus);
+                xml_attr_printf(attrs, "slot", "0x%02x", a->slot);
+                xml_attr_printf(attrs, "function", "0x%x", a->function);
+                xml_attr_onoff(attrs, "multifunction", a->multifunction);
+                break;
+        case DOMAIN_ADDRESS_DRIVE:
+                xml_attr_uint(attrs, "controller", a->controller);
+                xml_attr_uint(attrs, "bus", a->bus);
+                xml_attr_uint(attrs, "target", a->target);
+                xml_attr_uint(attrs, "unit", a->unit);
+                break;
+        case DOMAIN_ADDRESS_VIRTIO_SERIAL:
+                xml_attr_uint(attrs, "controller", a->controller);
+                xml_attr_uint(attrs, "bus", a->bus);
+                xml_attr_uint(attrs, "port", a->port);
+                break;
+        case DOMAIN_ADDRESS_USB:
+                xml_attr_uint(attrs, "bus", a->bus);
+                xml_attr(attrs, "port", a->usb_port);
+                break;
+        case DOMAIN_ADDRESS_ISA:
+                xml_attr(attrs, "iobase", a->iobase);
+                xml_attr(attrs, "irq", a->irq);
+                break;
+        default:
+                break;
+        }
+        xml_element(buf, "address", attrs, NULL);
+}
+
+void domain_device_info_clear(DomainDeviceInfo *info) {
+        g_clear_pointer(&info->addr.usb_port, g_free);
+        g_clear_pointer(&info->addr.iobase, g_free);
+        g_clear_pointer(&info->addr.irq, g_free);
+}
+
+/* --- which devices sit on PCI --- */
+
+typedef bool (*WantsPci)(const DomainDef *def, const void *dev);
+
+static bool disk_wants_pci(const DomainDef *def, const void *dev) {
+        return ((const DomainDiskDef *) dev)->bus == DOMAIN_DISK_BUS_VIRTIO;
+}
+
+static bool is_root_model(const char *model) {
+        return g_strcmp0(model, "pci-root") == 0 || g_strcmp0(model, "pcie-root") == 0;
+}
+
+static bool controller_wants_pci(const DomainDef *def, const void *dev) {
+        const DomainControllerDef *c = dev;
+
+        switch (c->type) {
+        case DOMAIN_CONTROLLER_TYPE_PCI:
+                return !is_root_model(c->model);
+        case DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL:
+        case DOMAIN_CONTROLLER_TYPE_SCSI:
+        case DOMAIN_CONTROLLER_TYPE_SATA:
+                return true;
+        case DOMAIN_CONTROLLER_TYPE_USB:
+                return g_strcmp0(c->model, "none") != 0;
+        default:
+                return false;
+        }
+}
+
+static bool always_pci(const DomainDef *def, const void *dev) {
+        return true;
+}
+
+static bool video_wants_pci(const DomainDef *def, const void *dev) {
+        const char *m = ((const DomainVideoDef *) dev)->model;
+        return g_strcmp0(m, "none") != 0 && g_strcmp0(m, "ramfb") != 0;
+}
+
+static bool sound_wants_pci(const DomainDef *def, const void *dev) {
+        static const char *const not_pci[] = { "pcspk", "sb16", "usb", NULL };
+        return !g_strv_contains(not_pci, ((const DomainSoundDef *) dev)->model);
+}
+
+static bool rng_wants_pci(const DomainDef *def, const void *dev) {
+        return g_str_has_prefix(((const DomainRNGDef *) dev)->model, "virtio");
+}
+
+static bool watchdog_wants_pci(const DomainDef *def, const void *dev) {
+        return g_strcmp0(((const DomainWatchdogDef *) dev)->model, "i6300esb") == 0;
+}
+
+static bool input_wants_pci(const DomainDef *def, const void *dev) {
+        return g_strcmp0(((const DomainInputDef *) dev)->bus, "virtio") == 0;
+}
+
+static bool memballoon_wants_pci(const DomainDef *def, const void *dev) {
+        return g_strcmp0(((const DomainMemballoonDef *) dev)->model, "none") != 0;
+}
+
+static bool never_pci(const DomainDef *def, const void *dev) {
+        return false;
+}
+
+/* Every device list with the offset of its DomainDeviceInfo, in slot assignment order
+ * (after the primary video): the order is part of the output, so it must not change. */
+typedef struct {
+        GPtrArray *devs;
+        size_t info_offset;
+        WantsPci wants_pci;
+} DeviceFamily;
+
+static size_t device_families(const DomainDef *def, DeviceFamily out[16]) {
+        size_t n = 0;
+
+#define FAMILY(arr, type, pred) \
+        out[n++] = (DeviceFamily) { def->arr, offsetof(type, info), pred }
+        FAMILY(controllers, DomainControllerDef, controller_wants_pci);
+        FAMILY(nets, DomainNetDef, always_pci);
+        FAMILY(sounds, DomainSoundDef, sound_wants_pci);
+        FAMILY(rngs, DomainRNGDef, rng_wants_pci);
+        FAMILY(watchdogs, DomainWatchdogDef, watchdog_wants_pci);
+        FAMILY(videos, DomainVideoDef, video_wants_pci);
+        FAMILY(disks, DomainDiskDef, disk_wants_pci);
+        FAMILY(inputs, DomainInputDef, input_wants_pci);
+        FAMILY(serials, DomainChrDef, never_pci);
+        FAMILY(parallels, DomainChrDef, never_pci);
+        FAMILY(consoles, DomainChrDef, never_pci);
+        FAMILY(channels, DomainChrDef, never_pci);
+        FAMILY(panics, DomainPanicDef, never_pci);
+#undef FAMILY
+        return n;
+}
+
+static DomainDeviceInfo *device_info(const DeviceFamily *f, guint i) {
+        return (DomainDeviceInfo *) ((char *) g_ptr_array_index(f->devs, i) + f->info_offset);
+}
+
+static void pci_address_string(const DomainDeviceAddress *a, char out[16]) {
+        g_snprintf(out, 16, "%04x:%02x:%02x.%x", a->domain, a->bus, a->slot, a->function);
+}
+
+/* All PCI addresses in use, keyed "dddd:bb:ss.f". */
+static GHashTable *pci_addresses_collect(const DomainDef *def, GError **error) {
+        g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        DeviceFamily fam[16];
+        size_t nfam = device_families(def, fam);
+        g_autoptr(GPtrArray) infos = g_ptr_array_new();
+
+        for (size_t f = 0; f < nfam; f++)
+                for (guint i = 0; i < fam[f].devs->len; i++)
+                        g_ptr_array_add(infos, device_info(&fam[f], i));
+        if (def->memballoon)
+                g_ptr_array_add(infos, &def->memballoon->info);
+
+        for (guint i = 0; i < infos->len; i++) {
+                DomainDeviceInfo *info = g_ptr_array_index(infos, i);
+                char key[16];
+
+                if (info->addr.type != DOMAIN_ADDRESS_PCI)
+                        continue;
+                pci_address_string(&info->addr, key);
+                if (g_hash_table_contains(used, key)) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                    "PCI address %s is used by more than one device", key);
+                        return NULL;
+                }
+                g_hash_table_add(used, g_strdup(key));
+        }
+        return g_steal_pointer(&used);
+}
+
+bool domain_def_check_pci_addresses(const DomainDef *def, GError **error) {
+        g_autoptr(GHashTable) used = pci_addresses_collect(def, error);
+
+        return used != NULL;
+}
+
+bool domain_def_is_q35(const DomainDef *def) {
+        const char *m = def->os_machine;
+
+        /* aarch64/riscv 'virt' machines are PCIe too */
+        return m && (strstr(m, "q35") || g_str_has_prefix(m, "virt"));
+}
+
+/* --- implicit devices --- */
+
+static DomainControllerDef *find_controller(const DomainDef *def, DomainControllerType type, int index) {
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                if (c->type == type && (index < 0 || c->index == index))
+                        return c;
+        }
+        return NULL;
+}
+
+static void add_controller(DomainDef *def, DomainControllerType type, int index, const char *model) {
+        DomainControllerDef *c = g_new0(DomainControllerDef, 1);
+
+        c->type = type;
+        c->index = index;
+        c->model = g_strdup(model);
+        g_ptr_array_add(def->controllers, c);
+}
+
+static void add_implicit_devices(DomainDef *def) {
+        bool q35 = domain_def_is_q35(def);
+        DomainControllerDef *root = find_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, 0);
+        bool has_virtio_channel = false;
+
+        if (!root)
+                add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, 0, q35 ? "pcie-root" : "pci-root");
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+
+                if (c->type != DOMAIN_CONTROLLER_TYPE_PCI || c->model)
+                        continue;
+                if (c->index == 0)
+                        c->model = g_strdup(q35 ? "pcie-root" : "pci-root");
+                else
+                        c->model = g_strdup(q35 ? "pcie-root-port" : "pci-bridge");
+        }
+
+        /* virtio channels need a virtio-serial bus to sit on */
+        for (guint i = 0; i < def->channels->len; i++) {
+                DomainChrDef *ch = g_ptr_array_index(def->channels, i);
+                if (g_strcmp0(ch->target_type, "virtio") == 0)
+                        has_virtio_channel = true;
+        }
+        if (has_virtio_channel && !find_controller(def, DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL, -1))
+                add_controller(def, DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL, 0, NULL);
+
+        if (!def->memballoon) {
+                def->memballoon = g_new0(DomainMemballoonDef, 1);
+                def->memballoon->model = g_strdup("virtio");
+        }
+}
+
+/* --- address assignment --- */
+
+typedef struct {
+        bool used[PCI_MAX_SLOT + 1];
+        bool reserved[PCI_MAX_SLOT + 1];
+} PciBus0;
+
+static bool pci_take_slot(PciBus0 *bus, unsigned preferred, DomainDeviceInfo *info, GError **error) {
+        unsigned slot = 0;
+
+        if (preferred && !bus->used[preferred]) {
+                slot = preferred;
+        } else {
+                for (unsigned s = 0; s <= PCI_MAX_SLOT; s++)
+                        if (!bus->used[s] && !bus->reserved[s]) {
+                                slot = s;
+                                break;
+                        }
+        }
+        if (!slot) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR, "no more free PCI slots on bus 0");
+                return false;
+        }
+        bus->used[slot] = true;
+        info->addr = (DomainDeviceAddress) {
+                .type = DOMAIN_ADDRESS_PCI,
+                .slot = slot,
+        };
+        return true;
+}
+
+static bool assign_pci(DomainDef *def, GError **error) {
+        bool q35 = domain_def_is_q35(def);
+        DeviceFamily fam[16];
+        size_t nfam = device_families(def, fam);
+        PciBus0 bus = { 0 };
+        g_autoptr(GHashTable) used = pci_addresses_collect(def, error);
+        GHashTableIter it;
+        const char *key;
+
+        if (!used)
+                return false;
+        g_hash_table_iter_init(&it, used);
+        while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL)) {
+                unsigned dom, b, slot, fn;
+                if (sscanf(key, "%x:%x:%x.%x", &dom, &b, &slot, &fn) == 4 && dom == 0 && b == 0)
+                        bus.used[slot] = true;
+        }
+        /* slot 0 is the host bridge; i440fx keeps slot 1 for PIIX3 (ISA, IDE, USB, ACPI),
+         * q35 keeps 0x1f for ICH9 (LPC, SATA, SMBus) and 1 for the primary video */
+        bus.reserved[0] = bus.used[0] = true;
+        bus.reserved[1] = true;
+        if (q35)
+                bus.reserved[0x1f] = true;
+
+        if (def->videos->len > 0) {
+                DomainVideoDef *v = g_ptr_array_index(def->videos, 0);
+                if (v->info.addr.type == DOMAIN_ADDRESS_NONE && video_wants_pci(def, v) &&
+                    !pci_take_slot(&bus, q35 ? 1 : 2, &v->info, error))
+                        return false;
+        }
+        for (size_t f = 0; f < nfam; f++) {
+                for (guint i = 0; i < fam[f].devs->len; i++) {
+                        DomainDeviceInfo *info = device_info(&fam[f], i);
+
+                        if (info->addr.type != DOMAIN_ADDRESS_NONE ||
+                            !fam[f].wants_pci(def, g_ptr_array_index(fam[f].devs, i)))
+                                continue;
+                        if (!pci_take_slot(&bus, 0, info, error))
+                                return false;
+                }
+                /* the balloon follows the sound cards, before rng, as in libvirt */
+                if (fam[f].devs == def->sounds && def->memballoon &&
+                    def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
+                    memballoon_wants_pci(def, def->memballoon) &&
+                    !pci_take_slot(&bus, 0, &def->memballoon->info, error))
+                        return false;
+        }
+        return true;
+}
+
+/* virtio channels get consecutive ports on virtio-serial controller 0 (port 0 is the console's). */
+static void assign_virtio_serial(DomainDef *def) {
+        g_autoptr(GHashTable) used = g_hash_table_new(g_direct_hash, g_direct_equal);
+        unsigned next = 1;
+
+        for (guint i = 0; i < def->channels->len; i++) {
+                DomainChrDef *ch = g_ptr_array_index(def->channels, i);
+                if (ch->info.addr.type == DOMAIN_ADDRESS_VIRTIO_SERIAL && ch->info.addr.controller == 0 &&
+                    ch->info.addr.bus == 0)
+                        g_hash_table_add(used, GUINT_TO_POINTER(ch->info.addr.port));
+        }
+        for (guint i = 0; i < def->channels->len; i++) {
+                DomainChrDef *ch = g_ptr_array_index(def->channels, i);
+
+                if (g_strcmp0(ch->target_type, "virtio") != 0 || ch->info.addr.type != DOMAIN_ADDRESS_NONE)
+                        continue;
+                while (g_hash_table_contains(used, GUINT_TO_POINTER(next)))
+                        next++;
+                ch->info.addr.type = DOMAIN_ADDRESS_VIRTIO_SERIAL;
+                ch->info.addr.port = next++;
+        }
+}
+
+bool domain_def_assign_addresses(DomainDef *def, GError **error) {
+        if (!assign_pci(def, error))
+                return false;
+        assign_virtio_serial(def);
+        return true;
+}
+
+bool domain_def_post_parse(DomainDef *def, GError **error) {
+        g_return_val_if_fail(def, false);
+        add_implicit_devices(def);
+        return domain_def_assign_addresses(def, error);
+}

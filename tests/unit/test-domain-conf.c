@@ -1,0 +1,416 @@
+/* Unit tests for the domain conf library: golden round trips, idempotence, errors, API. */
+#include "domain-conf.h"
+#include "error.h"
+
+#include <string.h>
+
+/*
+ * Golden convention: tests/data/domain/out/NAME.xml is
+ *     domain_def_format(post_parse(parse(in/NAME.xml, VALIDATE)), FORMAT_SECURE)
+ * The machine type is whatever the input says (canonicalising aliases is the daemon's
+ * job), so a missing machine formats as missing and post_parse treats it as i440fx.
+ * Values the parser generates at random (a missing <uuid>, a missing <mac>) are masked
+ * in the output before comparing: the UUID becomes 00000000-0000-0000-0000-000000000000
+ * and a generated MAC 52:54:00:00:00:00; both masks are themselves valid, so the
+ * masked out files still round-trip.
+ * Set VMMD_TEST_REGENERATE=1 to rewrite the out files (review the diff before committing).
+ */
+
+#define MASK_UUID "00000000-0000-0000-0000-000000000000"
+#define MASK_MAC "52:54:00:00:00:00"
+
+/* Inputs that use elements/attributes outside the schema on purpose: they must fail
+ * VALIDATE and parse without it, dropping the unknown parts. */
+static const char *const not_schema_valid[] = {
+        "unknown-elements",
+        "unknown-attributes",
+        NULL,
+};
+
+static const char *data_dir(void) {
+        const char *d = g_getenv("VMMD_TEST_DATA");
+
+        if (!d)
+                g_error("VMMD_TEST_DATA is not set (meson sets it)");
+        return d;
+}
+
+static char *data_path(const char *sub, const char *name) {
+        g_autofree char *file = g_strconcat(name, ".xml", NULL);
+        return g_build_filename(data_dir(), "domain", sub, file, NULL);
+}
+
+static char *read_file(const char *path) {
+        g_autoptr(GError) error = NULL;
+        char *contents = NULL;
+
+        if (!g_file_get_contents(path, &contents, NULL, &error))
+                g_error("%s", error->message);
+        return contents;
+}
+
+/* Replaces every value that the parser generated at random (see the convention above). */
+static char *mask_generated(const char *input, const char *output) {
+        g_autoptr(GRegex) uuid_re = g_regex_new("<uuid>[^<]*</uuid>", 0, 0, NULL);
+        g_autoptr(GRegex) mac_re = g_regex_new("<mac address='([0-9a-f:]{17})'/>", 0, 0, NULL);
+        g_autofree char *lower_in = g_ascii_strdown(input, -1);
+        g_autoptr(GMatchInfo) m = NULL;
+        g_autoptr(GString) out = g_string_new(NULL);
+        const char *p = output;
+
+        if (!strstr(input, "<uuid")) {
+                g_autofree char *s = g_regex_replace_literal(uuid_re, output, -1, 0,
+                                                             "<uuid>" MASK_UUID "</uuid>", 0, NULL);
+                g_string_assign(out, s);
+        } else {
+                g_string_assign(out, output);
+        }
+        p = out->str;
+        g_regex_match(mac_re, p, 0, &m);
+        while (g_match_info_matches(m)) {
+                g_autofree char *mac = g_match_info_fetch(m, 1);
+                int start, end;
+
+                g_match_info_fetch_pos(m, 1, &start, &end);
+                if (!strstr(lower_in, mac))
+                        memcpy(out->str + start, MASK_MAC, strlen(MASK_MAC));
+                g_match_info_next(m, NULL);
+        }
+        return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static char *round_trip(const char *xml, unsigned parse_flags, GError **error) {
+        g_autoptr(DomainDef) def = domain_def_parse_string(xml, parse_flags, error);
+
+        if (!def || !domain_def_post_parse(def, error))
+                return NULL;
+        return domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE);
+}
+
+static void test_golden(gconstpointer data) {
+        const char *name = data;
+        g_autofree char *in_path = data_path("in", name);
+        g_autofree char *out_path = data_path("out", name);
+        g_autofree char *input = read_file(in_path);
+        g_autofree char *actual = NULL, *masked = NULL, *expected = NULL;
+        g_autoptr(GError) error = NULL;
+        unsigned flags = DOMAIN_DEF_PARSE_VALIDATE;
+
+        if (g_strv_contains(not_schema_valid, name)) {
+                g_autoptr(DomainDef) def = domain_def_parse_string(input, DOMAIN_DEF_PARSE_VALIDATE, &error);
+                g_assert_null(def);
+                g_assert_error(error, VMMD_ERROR, VMMD_ERROR_XML_INVALID_SCHEMA);
+                g_clear_error(&error);
+                flags = 0;
+        }
+        actual = round_trip(input, flags, &error);
+        g_assert_no_error(error);
+        masked = mask_generated(input, actual);
+
+        if (g_getenv("VMMD_TEST_REGENERATE")) {
+                g_assert_true(g_file_set_contents(out_path, masked, -1, NULL));
+                return;
+        }
+        expected = read_file(out_path);
+        g_assert_cmpstr(masked, ==, expected);
+}
+
+/* format(parse(out)) == out: our own output is valid, stable and complete. */
+static void test_idempotent(gconstpointer data) {
+        const char *name = data;
+        g_autofree char *out_path = data_path("out", name);
+        g_autofree char *expected = read_file(out_path);
+        g_autofree char *actual = NULL;
+        g_autoptr(GError) error = NULL;
+
+        actual = round_trip(expected, DOMAIN_DEF_PARSE_VALIDATE, &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(actual, ==, expected);
+}
+
+/* --- error cases: tests/data/domain/err/NAME.xml --- */
+
+typedef struct {
+        const char *file;
+        unsigned flags;
+        int code;
+        const char *mention1, *mention2;
+} ErrorCase;
+
+static const ErrorCase error_cases[] = {
+        { "not-well-formed", 0, VMMD_ERROR_XML_DETAIL, "line 5", NULL },
+        { "wrong-root", 0, VMMD_ERROR_XML_ERROR, "domain", "network" },
+        { "no-name", 0, VMMD_ERROR_NO_NAME, NULL, NULL },
+        { "empty-name", 0, VMMD_ERROR_NO_NAME, NULL, NULL },
+        { "name-newline", 0, VMMD_ERROR_XML_DETAIL, "name", NULL },
+        { "name-slash", 0, VMMD_ERROR_XML_ERROR, "web/1", NULL },
+        { "bad-uuid", 0, VMMD_ERROR_INTERNAL_ERROR, "uuid", NULL },
+        { "duplicate-pci-address", 0, VMMD_ERROR_XML_ERROR, "0000:00:05.0", NULL },
+        { "duplicate-pci-address-memballoon", 0, VMMD_ERROR_XML_ERROR, "0000:00:07.0", NULL },
+        { "seclabel-dynamic-norelabel", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "relabel", NULL },
+        { "seclabel-static-nolabel", 0, VMMD_ERROR_XML_ERROR, "label", NULL },
+        { "lifecycle-rename-restart-crash", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "rename-restart", NULL },
+        { "lifecycle-rename-restart-poweroff", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "rename-restart", NULL },
+        { "lifecycle-preserve-poweroff", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "on_poweroff", "preserve" },
+        { "lifecycle-preserve-reboot", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "on_reboot", "preserve" },
+        { "lifecycle-coredump-poweroff", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "on_poweroff", "coredump-destroy" },
+        { "lifecycle-coredump-reboot", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "on_reboot", "coredump-restart" },
+        { "lifecycle-poweroff-restart-reboot-destroy", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "on_poweroff", "on_reboot" },
+        { "schema-unknown-element", DOMAIN_DEF_PARSE_VALIDATE, VMMD_ERROR_XML_INVALID_SCHEMA, "frobnicator", NULL },
+        { "schema-bad-value", DOMAIN_DEF_PARSE_VALIDATE, VMMD_ERROR_XML_INVALID_SCHEMA, "schema", NULL },
+        { "memory-bad-unit", 0, VMMD_ERROR_XML_ERROR, "unit", NULL },
+        { "memory-missing", 0, VMMD_ERROR_XML_ERROR, "memory", NULL },
+        { "disk-duplicate-target", 0, VMMD_ERROR_XML_ERROR, "vda", NULL },
+        { "disk-missing-target", 0, VMMD_ERROR_XML_ERROR, "target", NULL },
+        { "net-bad-mac", 0, VMMD_ERROR_XML_ERROR, "mac", NULL },
+        { "net-network-no-source", 0, VMMD_ERROR_XML_ERROR, "network", NULL },
+        { "pci-slot-out-of-range", 0, VMMD_ERROR_XML_ERROR, "address", NULL },
+        { "controller-duplicate-index", 0, VMMD_ERROR_XML_ERROR, "index", NULL },
+        { "bad-virt-type", 0, VMMD_ERROR_XML_ERROR, "vmware", NULL },
+        { "title-newline", 0, VMMD_ERROR_XML_ERROR, "title", NULL },
+};
+
+static void test_error(gconstpointer data) {
+        const ErrorCase *c = data;
+        g_autofree char *path = data_path("err", c->file);
+        g_autofree char *xml = read_file(path);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DomainDef) def = domain_def_parse_string(xml, c->flags, &error);
+
+        g_assert_null(def);
+        g_assert_nonnull(error);
+        g_test_message("%s: %s", c->file, error->message);
+        g_assert_error(error, VMMD_ERROR, c->code);
+        if (c->mention1)
+                g_assert_nonnull(strstr(error->message, c->mention1));
+        if (c->mention2)
+                g_assert_nonnull(strstr(error->message, c->mention2));
+}
+
+static void test_error_empty_document(void) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DomainDef) def = domain_def_parse_string("", 0, &error);
+
+        g_assert_null(def);
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_XML_DETAIL);
+        g_assert_nonnull(strstr(error->message, "line"));
+}
+
+static void test_error_bad_flags(void) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DomainDef) def = domain_def_parse_string("<domain/>", 0x80, &error);
+
+        g_assert_null(def);
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG);
+}
+
+/* --- API behaviour beyond the golden files --- */
+
+static DomainDef *parse_data(const char *sub, const char *name) {
+        g_autofree char *path = data_path(sub, name);
+        g_autofree char *xml = read_file(path);
+        g_autoptr(GError) error = NULL;
+        DomainDef *def = domain_def_parse_string(xml, DOMAIN_DEF_PARSE_VALIDATE, &error);
+
+        g_assert_no_error(error);
+        return def;
+}
+
+static void test_accessors(void) {
+        g_autoptr(DomainDef) def = parse_data("in", "full-guest");
+
+        g_assert_cmpstr(domain_def_get_name(def), ==, "full-guest");
+        g_assert_cmpstr(domain_def_get_uuid(def), ==, "c7a5fdbd-cdaf-9455-926a-d65c16db1809");
+        g_assert_cmpstr(domain_def_get_virt_type(def), ==, "kvm");
+        g_assert_cmpstr(domain_def_get_arch(def), ==, "x86_64");
+        g_assert_cmpstr(domain_def_get_machine(def), ==, "pc-q35-7.2");
+        g_assert_cmpstr(domain_def_get_emulator(def), ==, "/usr/bin/qemu-system-x86_64");
+        g_assert_cmpint(domain_def_get_id(def), ==, -1);
+        g_assert_cmpint(domain_def_get_on_poweroff(def), ==, DOMAIN_LIFECYCLE_DESTROY);
+        g_assert_cmpint(domain_def_get_on_reboot(def), ==, DOMAIN_LIFECYCLE_RESTART);
+        g_assert_cmpint(domain_def_get_on_crash(def), ==, DOMAIN_LIFECYCLE_COREDUMP_RESTART);
+
+        domain_def_set_name(def, "renamed");
+        domain_def_set_arch(def, "aarch64");
+        domain_def_set_machine(def, "virt-7.2");
+        domain_def_set_emulator(def, "/usr/bin/qemu-system-aarch64");
+        domain_def_set_id(def, 7);
+        g_assert_cmpstr(domain_def_get_name(def), ==, "renamed");
+        g_assert_cmpstr(domain_def_get_arch(def), ==, "aarch64");
+        g_assert_cmpstr(domain_def_get_machine(def), ==, "virt-7.2");
+        g_assert_cmpstr(domain_def_get_emulator(def), ==, "/usr/bin/qemu-system-aarch64");
+        g_assert_cmpint(domain_def_get_id(def), ==, 7);
+        domain_def_set_machine(def, NULL);
+        g_assert_null(domain_def_get_machine(def));
+}
+
+static void test_lifecycle_strings(void) {
+        for (int a = 0; a < _DOMAIN_LIFECYCLE_MAX; a++)
+                g_assert_cmpint(domain_lifecycle_action_from_string(domain_lifecycle_action_to_string(a)), ==, a);
+        g_assert_cmpstr(domain_lifecycle_action_to_string(DOMAIN_LIFECYCLE_RENAME_RESTART), ==, "rename-restart");
+        g_assert_cmpint(domain_lifecycle_action_from_string("explode"), ==, -1);
+        g_assert_cmpint(domain_lifecycle_action_from_string(NULL), ==, -1);
+}
+
+static void test_format_flags(void) {
+        g_autoptr(DomainDef) def = parse_data("in", "graphics-vnc");
+        g_autofree char *secure = NULL, *plain = NULL, *inactive = NULL, *live = NULL;
+
+        secure = domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE);
+        plain = domain_def_format(def, 0);
+        g_assert_nonnull(strstr(secure, "passwd='s3cr&amp;t'"));
+        g_assert_null(strstr(plain, "passwd"));
+
+        domain_def_set_id(def, 12);
+        live = domain_def_format(def, 0);
+        inactive = domain_def_format(def, DOMAIN_DEF_FORMAT_INACTIVE);
+        g_assert_true(g_str_has_prefix(live, "<domain type='kvm' id='12'>\n"));
+        g_assert_true(g_str_has_prefix(inactive, "<domain type='kvm'>\n"));
+        g_assert_true(g_str_has_suffix(live, "</domain>\n"));
+}
+
+static void test_format_migratable(void) {
+        g_autoptr(DomainDef) def = parse_data("in", "minimal");
+        g_autoptr(GError) error = NULL;
+        g_autofree char *normal = NULL, *migratable = NULL;
+
+        g_assert_true(domain_def_post_parse(def, &error));
+        normal = domain_def_format(def, 0);
+        migratable = domain_def_format(def, DOMAIN_DEF_FORMAT_MIGRATABLE);
+        g_assert_nonnull(strstr(normal, "model='pci-root'"));
+        g_assert_null(strstr(migratable, "pci-root"));
+}
+
+static void test_copy_equal(void) {
+        g_autoptr(DomainDef) def = parse_data("in", "full-guest");
+        g_autoptr(DomainDef) copy = NULL;
+        g_autoptr(DomainDef) other = parse_data("in", "minimal");
+        g_autofree char *a = NULL, *b = NULL;
+
+        copy = domain_def_copy(def);
+        g_assert_nonnull(copy);
+        a = domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE);
+        b = domain_def_format(copy, DOMAIN_DEF_FORMAT_SECURE);
+        g_assert_cmpstr(a, ==, b);
+        g_assert_true(domain_def_equal(def, copy));
+        g_assert_false(domain_def_equal(def, other));
+
+        /* the id is live state, so it does not make two definitions differ */
+        domain_def_set_id(copy, 3);
+        g_assert_true(domain_def_equal(def, copy));
+        domain_def_set_name(copy, "other-name");
+        g_assert_false(domain_def_equal(def, copy));
+}
+
+static void test_seclabel_models(void) {
+        g_autoptr(DomainDef) def = parse_data("in", "seclabels");
+        g_autoptr(DomainDef) none = parse_data("in", "minimal");
+        const char *const *models = domain_def_get_seclabel_models(def);
+
+        g_assert_nonnull(models);
+        g_assert_cmpuint(g_strv_length((char **) models), ==, 2);
+        g_assert_cmpstr(models[0], ==, "selinux");
+        g_assert_cmpstr(models[1], ==, "dac");
+        g_assert_nonnull(domain_def_get_seclabel_models(none));
+        g_assert_null(domain_def_get_seclabel_models(none)[0]);
+}
+
+static void test_generated_uuid(void) {
+        g_autoptr(DomainDef) a = parse_data("in", "generated-uuid");
+        g_autoptr(DomainDef) b = parse_data("in", "generated-uuid");
+        char check[37];
+
+        g_assert_true(vmmd_uuid_parse(domain_def_get_uuid(a), check));
+        g_assert_cmpstr(check, ==, domain_def_get_uuid(a));
+        g_assert_cmpstr(domain_def_get_uuid(a), !=, domain_def_get_uuid(b));
+}
+
+/* post_parse twice changes nothing: addresses are kept, implicit devices not re-added. */
+static void test_post_parse_twice(void) {
+        g_autoptr(DomainDef) def = parse_data("in", "address-assignment");
+        g_autoptr(GError) error = NULL;
+        g_autofree char *once = NULL, *twice = NULL;
+
+        g_assert_true(domain_def_post_parse(def, &error));
+        once = domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE);
+        g_assert_true(domain_def_post_parse(def, &error));
+        twice = domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE);
+        g_assert_cmpstr(once, ==, twice);
+}
+
+static void test_pci_slots_exhausted(void) {
+        g_autoptr(GString) xml = g_string_new("<domain type='kvm'><name>full</name>"
+                                              "<uuid>11111111-2222-3333-4444-555555555555</uuid>"
+                                              "<memory>1024</memory><os><type>hvm</type></os><devices>");
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DomainDef) def = NULL;
+
+        for (int i = 0; i < 40; i++)
+                g_string_append_printf(xml, "<interface type='user'><mac address='52:54:00:00:01:%02x'/></interface>", i);
+        g_string_append(xml, "</devices></domain>");
+        def = domain_def_parse_string(xml->str, DOMAIN_DEF_PARSE_VALIDATE, &error);
+        g_assert_no_error(error);
+        g_assert_false(domain_def_post_parse(def, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR);
+        g_assert_nonnull(strstr(error->message, "PCI"));
+}
+
+/* --- registration --- */
+
+static int compare_names(gconstpointer a, gconstpointer b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static GPtrArray *list_names(const char *sub) {
+        g_autofree char *dir_path = g_build_filename(data_dir(), "domain", sub, NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &error);
+        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+        const char *f;
+
+        if (!dir)
+                g_error("%s", error->message);
+        while ((f = g_dir_read_name(dir)))
+                if (g_str_has_suffix(f, ".xml"))
+                        g_ptr_array_add(names, g_strndup(f, strlen(f) - 4));
+        /* directory order is arbitrary; test order should not be */
+        g_ptr_array_sort(names, compare_names);
+        return names;
+}
+
+int main(int argc, char **argv) {
+        g_autoptr(GPtrArray) in_names = NULL;
+        g_autoptr(GPtrArray) out_names = NULL;
+        int r;
+
+        g_test_init(&argc, &argv, NULL);
+        in_names = list_names("in");
+        out_names = list_names("out");
+        for (guint i = 0; i < in_names->len; i++) {
+                const char *n = g_ptr_array_index(in_names, i);
+                g_autofree char *path = g_strdup_printf("/domain-conf/golden/%s", n);
+                g_test_add_data_func(path, n, test_golden);
+        }
+        for (guint i = 0; i < out_names->len; i++) {
+                const char *n = g_ptr_array_index(out_names, i);
+                g_autofree char *path = g_strdup_printf("/domain-conf/idempotent/%s", n);
+                g_test_add_data_func(path, n, test_idempotent);
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(error_cases); i++) {
+                g_autofree char *path = g_strdup_printf("/domain-conf/error/%s", error_cases[i].file);
+                g_test_add_data_func(path, &error_cases[i], test_error);
+        }
+        g_test_add_func("/domain-conf/error/empty-document", test_error_empty_document);
+        g_test_add_func("/domain-conf/error/bad-flags", test_error_bad_flags);
+        g_test_add_func("/domain-conf/api/accessors", test_accessors);
+        g_test_add_func("/domain-conf/api/lifecycle-strings", test_lifecycle_strings);
+        g_test_add_func("/domain-conf/api/format-flags", test_format_flags);
+        g_test_add_func("/domain-conf/api/format-migratable", test_format_migratable);
+        g_test_add_func("/domain-conf/api/copy-equal", test_copy_equal);
+        g_test_add_func("/domain-conf/api/seclabel-models", test_seclabel_models);
+        g_test_add_func("/domain-conf/api/generated-uuid", test_generated_uuid);
+        g_test_add_func("/domain-conf/api/post-parse-twice", test_post_parse_twice);
+        g_test_add_func("/domain-conf/api/pci-slots-exhausted", test_pci_slots_exhausted);
+        r = g_test_run();
+        return r;
+}
