@@ -2,7 +2,6 @@
 #include "domain-conf-priv.h"
 #include "error.h"
 
-#include <stdio.h>
 #include <string.h>
 
 VMMD_ENUM_IMPL(domain_disk_type, "file", "block", "dir", "network", "volume")
@@ -517,14 +516,16 @@ static void format_controller(XmlBuf *buf, const DomainControllerDef *c) {
 
 /* --- interfaces --- */
 
+/* Strict "xx:xx:xx:xx:xx:xx" (any case), normalised to lowercase. */
 static bool mac_parse(const char *s, char out[18]) {
-        unsigned b[6];
-        char tail;
-
-        if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6 ||
-            strlen(s) != 17)
+        if (strlen(s) != 17)
                 return false;
-        g_snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+        for (int i = 0; i < 17; i++) {
+                if (i % 3 == 2 ? s[i] != ':' : !g_ascii_isxdigit(s[i]))
+                        return false;
+                out[i] = g_ascii_tolower(s[i]);
+        }
+        out[17] = '\0';
         return true;
 }
 

@@ -228,18 +228,24 @@ static void pci_address_string(const DomainDeviceAddress *a, char out[16]) {
         g_snprintf(out, 16, "%04x:%02x:%02x.%x", a->domain, a->bus, a->slot, a->function);
 }
 
-/* All PCI addresses in use, keyed "dddd:bb:ss.f". */
-static GHashTable *pci_addresses_collect(const DomainDef *def, GError **error) {
-        g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+/* Every device's info, memballoon included. */
+static GPtrArray *device_infos(const DomainDef *def) {
+        GPtrArray *infos = g_ptr_array_new();
         DeviceFamily fam[16];
         size_t nfam = device_families(def, fam);
-        g_autoptr(GPtrArray) infos = g_ptr_array_new();
 
         for (size_t f = 0; f < nfam; f++)
                 for (guint i = 0; i < fam[f].devs->len; i++)
                         g_ptr_array_add(infos, device_info(&fam[f], i));
         if (def->memballoon)
                 g_ptr_array_add(infos, &def->memballoon->info);
+        return infos;
+}
+
+/* All PCI addresses in use, keyed "dddd:bb:ss.f"; NULL (and error) if one is used twice. */
+static GHashTable *pci_addresses_collect(const DomainDef *def, GError **error) {
+        g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autoptr(GPtrArray) infos = device_infos(def);
 
         for (guint i = 0; i < infos->len; i++) {
                 DomainDeviceInfo *info = g_ptr_array_index(infos, i);
@@ -361,16 +367,15 @@ static bool assign_pci(DomainDef *def, GError **error) {
         size_t nfam = device_families(def, fam);
         PciBus0 bus = { 0 };
         g_autoptr(GHashTable) used = pci_addresses_collect(def, error);
-        GHashTableIter it;
-        const char *key;
+        g_autoptr(GPtrArray) infos = NULL;
 
         if (!used)
                 return false;
-        g_hash_table_iter_init(&it, used);
-        while (g_hash_table_iter_next(&it, (gpointer *) &key, NULL)) {
-                unsigned dom, b, slot, fn;
-                if (sscanf(key, "%x:%x:%x.%x", &dom, &b, &slot, &fn) == 4 && dom == 0 && b == 0)
-                        bus.used[slot] = true;
+        infos = device_infos(def);
+        for (guint i = 0; i < infos->len; i++) {
+                const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
+                if (a->type == DOMAIN_ADDRESS_PCI && a->domain == 0 && a->bus == 0)
+                        bus.used[a->slot] = true;
         }
         /* slot 0 is the host bridge; i440fx keeps slot 1 for PIIX3 (ISA, IDE, USB, ACPI),
          * q35 keeps 0x1f for ICH9 (LPC, SATA, SMBus) and 1 for the primary video */

@@ -282,6 +282,12 @@ static int parse_memory(xmlNodePtr parent, const char *name, unsigned long long 
         }
         bytes = n * mult;
         *ret_kib = bytes / 1024 + (bytes % 1024 ? 1 : 0);
+        /* the formatted KiB value must parse again */
+        if (*ret_kib > ULLONG_MAX / 1024) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                            "value of <%s> is too large: %s %s", name, stripped, unit ? unit : "KiB");
+                return -1;
+        }
         return 1;
 }
 
@@ -796,6 +802,13 @@ DomainDef *domain_def_parse_string(const char *xml, unsigned flags, GError **err
         }
         xmlFreeParserCtxt(ctxt);
 
+        /* Declared entities would survive as references in the verbatim subtrees and
+         * not parse again once the DTD is gone; libvirt never writes any. */
+        if (doc->intSubset && (doc->intSubset->entities || doc->intSubset->pentities)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                            "entity declarations are not supported in domain XML");
+                return NULL;
+        }
         root = xmlDocGetRootElement(doc);
         if (!root) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_DETAIL, "XML document has no root element");

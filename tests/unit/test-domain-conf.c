@@ -168,6 +168,9 @@ static const ErrorCase error_cases[] = {
         { "controller-duplicate-index", 0, VMMD_ERROR_XML_ERROR, "index", NULL },
         { "bad-virt-type", 0, VMMD_ERROR_XML_ERROR, "vmware", NULL },
         { "title-newline", 0, VMMD_ERROR_XML_ERROR, "title", NULL },
+        { "entity-declaration", 0, VMMD_ERROR_XML_ERROR, "entity", NULL },
+        { "memory-too-large", 0, VMMD_ERROR_XML_ERROR, "too large", NULL },
+        { "memory-too-large-kib", 0, VMMD_ERROR_XML_ERROR, "too large", NULL },
 };
 
 static void test_error(gconstpointer data) {
