@@ -2,10 +2,14 @@
 #include "bus-harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/fs.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -86,6 +90,70 @@ static const char bus_config[] =
         "  </policy>\n"
         "</busconfig>\n";
 
+/* Live test buses, so that an aborting test (a failed assertion) still kills its
+ * dbus-daemon and the daemons it activated (one process group) and undoes chattr +i. */
+#define MAX_LIVE 16
+static TestBus *live[MAX_LIVE];
+
+static void set_immutable_fd_path(const char *path, bool on) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        int flags = 0;
+
+        if (fd < 0)
+                return;
+        if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+                flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+                (void) ioctl(fd, FS_IOC_SETFLAGS, &flags);
+        }
+        close(fd);
+}
+
+static void on_abort(int sig) {
+        for (int i = 0; i < MAX_LIVE; i++) {
+                TestBus *tb = live[i];
+                if (!tb)
+                        continue;
+                for (guint j = 0; tb->immutable && j < tb->immutable->len; j++)
+                        set_immutable_fd_path(g_ptr_array_index(tb->immutable, j), false);
+                if (tb->daemon_pid > 0) {
+                        kill(-tb->daemon_pid, SIGKILL);
+                        (void) waitpid(tb->daemon_pid, NULL, 0);
+                }
+                /* not async-signal-safe, but the process is dying anyway */
+                if (tb->dir && !getenv("VMMD_TEST_KEEP"))
+                        (void) vmmd_rm_rf(tb->dir);
+        }
+        signal(sig, SIG_DFL);
+        raise(sig);
+}
+
+static void live_add(TestBus *tb) {
+        static bool installed;
+
+        if (!installed) {
+                struct sigaction sa = { .sa_handler = on_abort };
+                sigemptyset(&sa.sa_mask);
+                sigaction(SIGABRT, &sa, NULL);
+                sigaction(SIGTRAP, &sa, NULL);   /* g_error under G_DEBUG=fatal... breaks */
+                installed = true;
+        }
+        for (int i = 0; i < MAX_LIVE; i++)
+                if (!live[i]) {
+                        live[i] = tb;
+                        return;
+                }
+}
+
+static void live_remove(TestBus *tb) {
+        for (int i = 0; i < MAX_LIVE; i++)
+                if (live[i] == tb)
+                        live[i] = NULL;
+}
+
+static void child_new_pgrp(gpointer data) {
+        (void) setpgid(0, 0);
+}
+
 TestBus *test_bus_new(const char *const *extra_env) {
         TestBus *tb = g_new0(TestBus, 1);
         g_autofree char *config = NULL, *config_file = NULL;
@@ -103,6 +171,7 @@ TestBus *test_bus_new(const char *const *extra_env) {
         g_assert_cmpint(chmod(tb->dir, 0755), ==, 0);   /* read-only callers run as nobody */
         tb->root = g_build_filename(tb->dir, "root", NULL);
         tb->signals = g_ptr_array_new_with_free_func((GDestroyNotify) test_signal_free);
+        tb->immutable = g_ptr_array_new_with_free_func(g_free);
 
         config = g_strdup_printf(bus_config, tb->dir, VMMD_BUILD_SERVICES_DIR);
         config_file = g_build_filename(tb->dir, "bus.conf", NULL);
@@ -118,8 +187,9 @@ TestBus *test_bus_new(const char *const *extra_env) {
                 env = g_environ_setenv(env, kv[0], kv[1] ? kv[1] : "", TRUE);
         }
         g_spawn_async_with_pipes(NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                 NULL, NULL, &tb->daemon_pid, NULL, &out_fd, NULL, &error);
+                                 child_new_pgrp, NULL, &tb->daemon_pid, NULL, &out_fd, NULL, &error);
         g_assert_no_error(error);
+        live_add(tb);
         /* the address line, bounded */
         while (len < sizeof(buf) - 1) {
                 struct pollfd p = { .fd = out_fd, .events = POLLIN };
@@ -214,13 +284,18 @@ void test_bus_free(TestBus *tb) {
                                 kill(pid, SIGKILL);
                 }
         }
+        for (guint i = 0; tb->immutable && i < tb->immutable->len; i++)
+                set_immutable_fd_path(g_ptr_array_index(tb->immutable, i), false);
         if (tb->bus)
                 sd_bus_flush_close_unref(tb->bus);
         if (tb->daemon_pid > 0) {
                 kill(tb->daemon_pid, SIGTERM);
                 waitpid(tb->daemon_pid, NULL, 0);
                 g_spawn_close_pid(tb->daemon_pid);
+                kill(-tb->daemon_pid, SIGKILL);   /* anything the bus activated and is still there */
         }
+        live_remove(tb);
+        g_clear_pointer(&tb->immutable, g_ptr_array_unref);
         if (tb->dir && !getenv("VMMD_TEST_KEEP"))
                 (void) vmmd_rm_rf(tb->dir);
         g_clear_pointer(&tb->signals, g_ptr_array_unref);
@@ -363,7 +438,7 @@ char **test_list_domains(TestBus *tb, unsigned flags) {
         if (r < 0)
                 g_error("ListDomains(%u): %s: %s", flags, e.name, e.message);
         g_assert_cmpint(sd_bus_message_read_strv(reply, &paths), >=, 0);
-        return paths;
+        return paths ? paths : g_new0(char *, 1);   /* an empty list is an empty strv, not NULL */
 }
 
 int test_run(TestBus *tb, bool as_nobody, char **ret_out, char **ret_err, const char *const *argv) {
@@ -423,4 +498,222 @@ char *test_domain_xml(const char *name, const char *uuid, const char *devices) {
 
 char *test_config_file(TestBus *tb, const char *name) {
         return g_strdup_printf("%s/etc/vmmd/qemu/%s.xml", tb->root, name);
+}
+
+char *test_root_file(TestBus *tb, const char *rel) {
+        return g_build_filename(tb->root, rel, NULL);
+}
+
+char *test_read_file(const char *path) {
+        char *data = NULL;
+
+        if (!g_file_get_contents(path, &data, NULL, NULL))
+                return NULL;
+        return data;
+}
+
+void test_write_file(const char *path, const char *content) {
+        g_autofree char *dir = g_path_get_dirname(path);
+
+        g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+        g_assert_true(g_file_set_contents(path, content, -1, NULL));
+}
+
+void test_assert_no_temp_files(const char *dir) {
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *e;
+
+        g_assert_nonnull(d);
+        while ((e = g_dir_read_name(d)))
+                if (g_str_has_prefix(e, ".#"))
+                        g_error("temporary file left behind: %s/%s", dir, e);
+}
+
+TestSignal *test_signal(TestBus *tb, int i) {
+        g_assert_cmpint(i, >=, 0);
+        g_assert_cmpint(i, <, (int) tb->signals->len);
+        return g_ptr_array_index(tb->signals, i);
+}
+
+void test_assert_no_signal_for(TestBus *tb, const char *object) {
+        test_bus_drain(tb);
+        for (guint i = 0; i < tb->signals->len; i++) {
+                TestSignal *s = g_ptr_array_index(tb->signals, i);
+                if (g_strcmp0(s->object, object) == 0 || g_strcmp0(s->path, object) == 0)
+                        g_error("unexpected signal %s for %s", s->member, object);
+        }
+}
+
+bool test_bus_name_has_owner(TestBus *tb, const char *name) {
+        return name_has_owner(tb, name);
+}
+
+bool test_bus_wait_name_gone(TestBus *tb, const char *name, unsigned timeout_ms) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+
+        while (name_has_owner(tb, name)) {
+                gint64 left = deadline - g_get_monotonic_time();
+                if (left <= 0)
+                        return false;
+                /* NameOwnerChanged wakes us up; the cap keeps the NameHasOwner poll going */
+                (void) sd_bus_wait(tb->bus, (uint64_t) MIN(left, 200 * 1000));
+                test_bus_drain(tb);
+        }
+        return true;
+}
+
+void test_set_immutable(TestBus *tb, const char *path, bool on) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        int flags = 0;
+
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(ioctl(fd, FS_IOC_GETFLAGS, &flags), ==, 0);
+        flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+        if (on)   /* recorded first, so an abort between here and the ioctl still undoes it */
+                g_ptr_array_add(tb->immutable, g_strdup(path));
+        g_assert_cmpint(ioctl(fd, FS_IOC_SETFLAGS, &flags), ==, 0);
+        close(fd);
+}
+
+int test_set_autostart(TestBus *tb, const char *path, bool value, sd_bus_error *error) {
+        int r = sd_bus_set_property(tb->bus, "org.vmmd.qemu1", path, "org.vmmd.qemu1.Domain", "Autostart", error,
+                                    "b", (int) value);
+        test_bus_drain(tb);
+        return r;
+}
+
+char *test_lookup(TestBus *tb, const char *member, const char *arg, sd_bus_error *error) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *path;
+
+        if (test_call(tb, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager", member, error, &reply, "s", arg) < 0)
+                return NULL;
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >=, 0);
+        return g_strdup(path);
+}
+
+char *test_canonical_machine(TestBus *tb, const char *alias) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autoptr(GRegex) re = NULL;
+        g_autoptr(GMatchInfo) mi = NULL;
+        g_autofree char *pattern = NULL;
+        const char *xml;
+
+        if (test_call(tb, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager", "GetCapabilities", &e, &reply, NULL) < 0)
+                g_error("GetCapabilities: %s: %s", e.name, e.message);
+        g_assert_cmpint(sd_bus_message_read(reply, "s", &xml), >=, 0);
+        pattern = g_strdup_printf("<machine canonical='([^']+)'>%s</machine>", alias);
+        re = g_regex_new(pattern, 0, 0, NULL);
+        if (!g_regex_match(re, xml, 0, &mi))
+                return NULL;
+        return g_match_info_fetch(mi, 1);
+}
+
+int test_call_nobody(TestBus *tb, const char *path, const char *iface, const char *member,
+                     sd_bus_error *error, const char *types, ...) {
+        g_autoptr(GString) out = g_string_new(NULL);
+        int fds[2], status = 0;
+        char buf[4096];
+        ssize_t n;
+        pid_t pid;
+
+        g_assert_cmpint(pipe2(fds, O_CLOEXEC), ==, 0);
+        pid = fork();
+        g_assert_cmpint(pid, >=, 0);
+        if (pid == 0) {
+                sd_bus *bus = NULL;
+                sd_bus_message *m = NULL, *reply = NULL;
+                sd_bus_error e = SD_BUS_ERROR_NULL;
+                g_autofree char *result = NULL;
+                va_list ap;
+                int r;
+
+                close(fds[0]);
+                if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+                    setresuid(65534, 65534, 65534) < 0)
+                        _exit(2);
+                if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, tb->address) < 0 ||
+                    sd_bus_set_bus_client(bus, 1) < 0 || sd_bus_start(bus) < 0)
+                        _exit(3);
+                if (sd_bus_message_new_method_call(bus, &m, "org.vmmd.qemu1", path, iface, member) < 0)
+                        _exit(4);
+                if (types) {
+                        va_start(ap, types);
+                        r = sd_bus_message_appendv(m, types, ap);
+                        va_end(ap);
+                        if (r < 0)
+                                _exit(5);
+                }
+                r = sd_bus_call(bus, m, 30 * G_USEC_PER_SEC, &e, &reply);
+                result = r >= 0 ? g_strdup("OK") : g_strdup_printf("%s\n%s", e.name, e.message ? e.message : "");
+                if (write(fds[1], result, strlen(result)) < 0)
+                        _exit(6);
+                _exit(0);
+        }
+        close(fds[1]);
+        while ((n = read(fds[0], buf, sizeof(buf))) > 0)
+                g_string_append_len(out, buf, n);
+        close(fds[0]);
+        g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+        g_assert_true(WIFEXITED(status));
+        g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+        test_bus_drain(tb);
+        if (g_str_equal(out->str, "OK"))
+                return 0;
+        {
+                g_auto(GStrv) parts = g_strsplit(out->str, "\n", 2);
+                return sd_bus_error_set(error, parts[0], parts[1] ? parts[1] : "");
+        }
+}
+
+static int strptr_cmp(gconstpointer a, gconstpointer b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static void dir_snapshot(GString *out, const char *dir, const char *rel) {
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        const char *e;
+
+        if (!d)
+                return;
+        while ((e = g_dir_read_name(d)))
+                g_ptr_array_add(names, g_strdup(e));
+        g_ptr_array_sort(names, strptr_cmp);
+        for (guint i = 0; i < names->len; i++) {
+                const char *n = g_ptr_array_index(names, i);
+                g_autofree char *full = g_build_filename(dir, n, NULL);
+                g_autofree char *r = rel ? g_build_filename(rel, n, NULL) : g_strdup(n);
+                g_autofree char *target = g_file_read_link(full, NULL);
+                struct stat st;
+
+                if (target) {
+                        g_string_append_printf(out, "%s -> %s\n", r, target);
+                } else if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+                        g_string_append_printf(out, "%s/\n", r);
+                        dir_snapshot(out, full, r);
+                } else {
+                        g_autofree char *content = test_read_file(full);
+                        g_string_append_printf(out, "%s %o\n%s\n", r, st.st_mode & 07777, content ? content : "");
+                }
+        }
+}
+
+char *test_dir_snapshot(const char *dir) {
+        GString *out = g_string_new(NULL);
+
+        dir_snapshot(out, dir, NULL);
+        return g_string_free(out, FALSE);
+}
+
+void test_assert_no_domain_signals(TestBus *tb) {
+        static const char *const members[] = { "DomainEvent", "InterfacesAdded", "InterfacesRemoved",
+                                               "PropertiesChanged" };
+        test_bus_drain(tb);
+        for (size_t i = 0; i < G_N_ELEMENTS(members); i++) {
+                int j = test_bus_find_signal(tb, members[i], NULL, 0);
+                if (j >= 0)
+                        g_error("unexpected signal %s for %s", members[i], test_signal(tb, j)->object);
+        }
 }

@@ -23,6 +23,7 @@ typedef struct TestBus {
         GPid daemon_pid;    /* the dbus-daemon */
         sd_bus *bus;        /* client connection (root) */
         GPtrArray *signals; /* TestSignal*, in arrival order */
+        GPtrArray *immutable; /* paths made immutable by test_set_immutable, undone at free/abort */
 } TestBus;
 
 /* Starts dbus-daemon with the build's activation files; extra_env: NULL-terminated
@@ -69,3 +70,43 @@ char *test_domain_xml(const char *name, const char *uuid, const char *devices);
 
 /* Files under the relocated root. */
 char *test_config_file(TestBus *tb, const char *name);
+
+/* --- more helpers --- */
+
+/* <root>/rel */
+char *test_root_file(TestBus *tb, const char *rel);
+/* Whole file, or NULL when it cannot be read. */
+char *test_read_file(const char *path);
+/* Writes a file (creating parent directories). */
+void test_write_file(const char *path, const char *content);
+/* Asserts dir holds no atomic-write leftovers (".#*"). */
+void test_assert_no_temp_files(const char *dir);
+/* The i-th captured signal. */
+TestSignal *test_signal(TestBus *tb, int i);
+/* Asserts no captured signal concerns object (DomainEvent/InterfacesAdded/InterfacesRemoved/PropertiesChanged). */
+void test_assert_no_signal_for(TestBus *tb, const char *object);
+
+bool test_bus_name_has_owner(TestBus *tb, const char *name);
+/* Waits (bounded) until nobody owns name; true when it is gone. */
+bool test_bus_wait_name_gone(TestBus *tb, const char *name, unsigned timeout_ms);
+
+/* chattr +i / -i (FS_IOC_SETFLAGS). Paths made immutable are made mutable again by
+ * test_bus_free and, if the test aborts, by the abort handler. */
+void test_set_immutable(TestBus *tb, const char *path, bool on);
+
+/* Sets the Autostart property; returns the sd-bus result. */
+int test_set_autostart(TestBus *tb, const char *path, bool value, sd_bus_error *error);
+/* DomainLookupByName / ByUUID: the path, or NULL with *error set. */
+char *test_lookup(TestBus *tb, const char *member, const char *arg, sd_bus_error *error);
+/* Name of the canonical machine type GetCapabilities gives for alias (e.g. "pc"), or NULL. */
+char *test_canonical_machine(TestBus *tb, const char *alias);
+
+/* The same call as test_call, but from a fresh connection as uid/gid 65534 (a read-only
+ * caller); forks. The reply is not returned, only success or the error. */
+int test_call_nobody(TestBus *tb, const char *path, const char *iface, const char *member,
+                     sd_bus_error *error, const char *types, ...);
+/* A listing of everything under dir (recursive, sorted): names, symlink targets, file
+ * contents; "" when dir does not exist. Equal listings mean nothing changed. */
+char *test_dir_snapshot(const char *dir);
+/* Asserts no DomainEvent, InterfacesAdded/Removed or PropertiesChanged was captured. */
+void test_assert_no_domain_signals(TestBus *tb);
