@@ -2,6 +2,7 @@
 #include "domain-conf-priv.h"
 #include "error.h"
 
+#include <stddef.h>
 #include <string.h>
 
 VMMD_ENUM_IMPL(domain_disk_type, "file", "block", "dir", "network", "volume")
@@ -996,10 +997,12 @@ static DomainRNGDef *parse_rng(xmlNodePtr node, GError **error) {
                 return NULL;
         }
         if (strcmp(r->backend_model, "random") == 0) {
-                r->backend_path = xml_text(backend);
-                g_strstrip(r->backend_path);
-                if (!*r->backend_path)
-                        g_free(r->backend_path), r->backend_path = g_strdup("/dev/urandom");
+                r->backend_path = g_strstrip(xml_text(backend));
+                /* libvirt's default source, written out so the definition says what it uses */
+                if (!*r->backend_path) {
+                        g_free(r->backend_path);
+                        r->backend_path = g_strdup("/dev/urandom");
+                }
         } else if (strcmp(r->backend_model, "egd") == 0) {
                 r->backend_chr = g_new0(DomainChrSource, 1);
                 if (!parse_chr_source(backend, r->backend_chr, error))
@@ -1116,65 +1119,100 @@ static bool disks_finish(DomainDef *def, GError **error) {
         return true;
 }
 
+static gpointer parse_serial(xmlNodePtr node, GError **error) {
+        return parse_chr(node, DOMAIN_CHR_SERIAL, error);
+}
+
+static gpointer parse_parallel(xmlNodePtr node, GError **error) {
+        return parse_chr(node, DOMAIN_CHR_PARALLEL, error);
+}
+
+static gpointer parse_console(xmlNodePtr node, GError **error) {
+        return parse_chr(node, DOMAIN_CHR_CONSOLE, error);
+}
+
+static gpointer parse_channel(xmlNodePtr node, GError **error) {
+        return parse_chr(node, DOMAIN_CHR_CHANNEL, error);
+}
+
+typedef gpointer (*DeviceParseFunc)(xmlNodePtr node, GError **error);
+
+/* Untyped adapters, so the table below calls each parser through its real type. */
+#define DEVICE_PARSER(fn) \
+        static gpointer fn##_any(xmlNodePtr node, GError **error) { return fn(node, error); }
+DEVICE_PARSER(parse_disk)
+DEVICE_PARSER(parse_controller)
+DEVICE_PARSER(parse_net)
+DEVICE_PARSER(parse_input)
+DEVICE_PARSER(parse_graphics)
+DEVICE_PARSER(parse_sound)
+DEVICE_PARSER(parse_video)
+DEVICE_PARSER(parse_watchdog)
+DEVICE_PARSER(parse_rng)
+DEVICE_PARSER(parse_panic)
+#undef DEVICE_PARSER
+
+/* Element name → list in DomainDef and parser; elements not listed are dropped. */
+static const struct {
+        const char *element;
+        size_t list_offset;
+        DeviceParseFunc parse;
+} device_parsers[] = {
+        { "disk", offsetof(DomainDef, disks), parse_disk_any },
+        { "controller", offsetof(DomainDef, controllers), parse_controller_any },
+        { "interface", offsetof(DomainDef, nets), parse_net_any },
+        { "serial", offsetof(DomainDef, serials), parse_serial },
+        { "parallel", offsetof(DomainDef, parallels), parse_parallel },
+        { "console", offsetof(DomainDef, consoles), parse_console },
+        { "channel", offsetof(DomainDef, channels), parse_channel },
+        { "input", offsetof(DomainDef, inputs), parse_input_any },
+        { "graphics", offsetof(DomainDef, graphics), parse_graphics_any },
+        { "sound", offsetof(DomainDef, sounds), parse_sound_any },
+        { "video", offsetof(DomainDef, videos), parse_video_any },
+        { "watchdog", offsetof(DomainDef, watchdogs), parse_watchdog_any },
+        { "rng", offsetof(DomainDef, rngs), parse_rng_any },
+        { "panic", offsetof(DomainDef, panics), parse_panic_any },
+};
+
+/* The two singletons: one emulator, one balloon. */
+static bool parse_singleton(DomainDef *def, xmlNodePtr c, GError **error) {
+        if (xml_is(c, "emulator")) {
+                g_free(def->emulator);
+                def->emulator = g_strstrip(xml_text(c));
+                if (!*def->emulator)
+                        g_clear_pointer(&def->emulator, g_free);
+                return true;
+        }
+        if (def->memballoon) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "only one memballoon device is supported");
+                return false;
+        }
+        def->memballoon = parse_memballoon(c, error);
+        return def->memballoon != NULL;
+}
+
 bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error) {
         xml_foreach_child(c, devices) {
-                const char *n = (const char *) c->name;
-                gpointer dev = NULL;
-                GPtrArray *list = NULL;
-
                 if (c->ns)
                         continue;
-                if (strcmp(n, "emulator") == 0) {
-                        g_free(def->emulator);
-                        def->emulator = xml_text(c);
-                        g_strstrip(def->emulator);
-                        if (!*def->emulator)
-                                g_clear_pointer(&def->emulator, g_free);
-                        continue;
-                } else if (strcmp(n, "disk") == 0) {
-                        list = def->disks, dev = parse_disk(c, error);
-                } else if (strcmp(n, "controller") == 0) {
-                        list = def->controllers, dev = parse_controller(c, error);
-                } else if (strcmp(n, "interface") == 0) {
-                        list = def->nets, dev = parse_net(c, error);
-                } else if (strcmp(n, "serial") == 0) {
-                        list = def->serials, dev = parse_chr(c, DOMAIN_CHR_SERIAL, error);
-                } else if (strcmp(n, "parallel") == 0) {
-                        list = def->parallels, dev = parse_chr(c, DOMAIN_CHR_PARALLEL, error);
-                } else if (strcmp(n, "console") == 0) {
-                        list = def->consoles, dev = parse_chr(c, DOMAIN_CHR_CONSOLE, error);
-                } else if (strcmp(n, "channel") == 0) {
-                        list = def->channels, dev = parse_chr(c, DOMAIN_CHR_CHANNEL, error);
-                } else if (strcmp(n, "input") == 0) {
-                        list = def->inputs, dev = parse_input(c, error);
-                } else if (strcmp(n, "graphics") == 0) {
-                        list = def->graphics, dev = parse_graphics(c, error);
-                } else if (strcmp(n, "sound") == 0) {
-                        list = def->sounds, dev = parse_sound(c, error);
-                } else if (strcmp(n, "video") == 0) {
-                        list = def->videos, dev = parse_video(c, error);
-                } else if (strcmp(n, "watchdog") == 0) {
-                        list = def->watchdogs, dev = parse_watchdog(c, error);
-                } else if (strcmp(n, "rng") == 0) {
-                        list = def->rngs, dev = parse_rng(c, error);
-                } else if (strcmp(n, "panic") == 0) {
-                        list = def->panics, dev = parse_panic(c, error);
-                } else if (strcmp(n, "memballoon") == 0) {
-                        if (def->memballoon) {
-                                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
-                                            "only one memballoon device is supported");
-                                return false;
-                        }
-                        def->memballoon = parse_memballoon(c, error);
-                        if (!def->memballoon)
+                if (xml_is(c, "emulator") || xml_is(c, "memballoon")) {
+                        if (!parse_singleton(def, c, error))
                                 return false;
                         continue;
-                } else {
-                        continue;       /* unknown device: dropped (the schema refuses it) */
                 }
-                if (!dev)
-                        return false;
-                g_ptr_array_add(list, dev);
+                for (size_t i = 0; i < G_N_ELEMENTS(device_parsers); i++) {
+                        GPtrArray *list;
+                        gpointer dev;
+
+                        if (!xml_is(c, device_parsers[i].element))
+                                continue;
+                        dev = device_parsers[i].parse(c, error);
+                        if (!dev)
+                                return false;
+                        list = *(GPtrArray **) ((char *) def + device_parsers[i].list_offset);
+                        g_ptr_array_add(list, dev);
+                        break;
+                }
         }
         if (!disks_finish(def, error) || !controllers_finish(def, error))
                 return false;
