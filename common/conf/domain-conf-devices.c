@@ -832,11 +832,13 @@ static DomainGraphicsDef *parse_graphics(xmlNodePtr node, GError **error) {
 
         xml_foreach_child(c, node) {
                 DomainGraphicsListen *l;
+                g_autofree char *ltype = xml_prop(c, "type");
 
-                if (!xml_is(c, "listen"))
+                /* a listen without a type says nothing (and would format to nothing) */
+                if (!xml_is(c, "listen") || !ltype)
                         continue;
                 l = g_new0(DomainGraphicsListen, 1);
-                l->type = xml_prop(c, "type");
+                l->type = g_steal_pointer(&ltype);
                 l->address = xml_prop(c, "address");
                 l->network = xml_prop(c, "network");
                 l->socket = xml_prop(c, "socket");

@@ -24,6 +24,7 @@
 static const char *const not_schema_valid[] = {
         "unknown-elements",
         "unknown-attributes",
+        "graphics-listen-untyped",
         NULL,
 };
 
