@@ -9,6 +9,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "domain-lifecycle.h"
 #include "manager.h"
 
 Domain *domain_new(Manager *m, DomainDef *def) {
@@ -27,6 +28,8 @@ Domain *domain_new(Manager *m, DomainDef *def) {
 void domain_free(Domain *d) {
         if (!d)
                 return;
+        domain_detach(d);
+        g_free(d->autodestroy_owner);
         domain_def_free(d->def);
         domain_def_free(d->new_def);
         g_free(d->path);

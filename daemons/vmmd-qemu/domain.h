@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "domain-conf.h"
 
@@ -53,6 +54,22 @@ enum {
         DOMAIN_DEFINE_VALIDATE = 1,
 };
 enum {
+        DOMAIN_START_PAUSED = 1,
+        DOMAIN_START_AUTODESTROY = 2,
+        DOMAIN_START_BYPASS_CACHE = 4,
+        DOMAIN_START_FORCE_BOOT = 8,
+        DOMAIN_START_VALIDATE = 16,
+        DOMAIN_START_RESET_NVRAM = 32,
+};
+enum {
+        DOMAIN_DESTROY_GRACEFUL = 1,
+        DOMAIN_DESTROY_REMOVE_LOGS = 2,
+};
+enum {
+        DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1,
+        DOMAIN_SHUTDOWN_GUEST_AGENT = 2,
+};
+enum {
         DOMAIN_UNDEFINE_MANAGED_SAVE = 1,
         DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 2,
         DOMAIN_UNDEFINE_NVRAM = 4,
@@ -70,6 +87,24 @@ enum {
         DOMAIN_XML_ALL = 15,
 };
 
+typedef enum {
+        DOMAIN_JOB_NONE = 0,
+        DOMAIN_JOB_START,
+        DOMAIN_JOB_STOP,          /* destroy, or ending QEMU after a guest shutdown */
+        DOMAIN_JOB_SUSPEND,
+        DOMAIN_JOB_RESUME,
+        DOMAIN_JOB_RESET,         /* fake reboot or crash restart: system_reset + cont */
+} DomainJob;
+
+struct Qmp;
+struct QemuProcess;
+typedef struct DomainCall DomainCall;
+
+/* A caller waiting for a job to finish; the bus glue embeds it and replies in done(). */
+struct DomainCall {
+        void (*done)(DomainCall *call, const GError *error);
+};
+
 typedef struct Domain {
         Manager *manager;
         char uuid[37];
@@ -82,6 +117,22 @@ typedef struct Domain {
         DomainState state;
         int reason;
         bool removing;
+
+        /* while active */
+        struct QemuProcess *process;
+        struct Qmp *qmp;
+        char *monitor_path;
+        DomainJob job;
+        DomainCall *call;          /* the method call waiting for the job */
+        bool fake_reboot;          /* a Reboot is pending: hide the guest's poweroff (spec E.3) */
+        bool shutdown_seen;        /* QEMU reported SHUTDOWN; the domain is on its way out */
+        bool crash_restart;        /* on_crash restart in progress */
+        int stop_reason;           /* SHUTOFF reason to record when QEMU exits */
+        int stop_detail;           /* STOPPED detail to emit when QEMU exits */
+        bool graceful;             /* DESTROY_GRACEFUL: no SIGKILL */
+        void *kill_timer;          /* sd_event_source* escalating SIGTERM to SIGKILL */
+        char *autodestroy_owner;   /* bus name whose disconnect destroys the domain */
+        uint64_t last_reset_usec;  /* CLOCK_MONOTONIC of QEMU's last RESET event */
 } Domain;
 
 const char *domain_name(const Domain *d);

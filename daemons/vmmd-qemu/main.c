@@ -4,6 +4,7 @@
 #include "bus-runtime.h"
 #include "error.h"
 #include "log.h"
+#include "domain-lifecycle.h"
 #include "qemu-dbus.h"
 
 int main(int argc, char *argv[]) {
@@ -27,7 +28,11 @@ int main(int argc, char *argv[]) {
         m->event = rt.event;
         m->bus = rt.bus;
         manager_load_domains(m);
+        rt.busy = (VmmdBusyFunc) manager_is_busy;
+        rt.busy_userdata = m;
         r = manager_bus_register(m);
+        if (r >= 0)
+                manager_reattach_domains(m);
         if (r >= 0)
                 r = vmmd_runtime_run(&rt, QEMU_BUS_NAME);
         if (r < 0)

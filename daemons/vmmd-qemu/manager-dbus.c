@@ -5,6 +5,7 @@
 #include "caller.h"
 #include "cleanup.h"
 #include "config.h"
+#include "domain-lifecycle.h"
 #include "error.h"
 #include "log.h"
 #include "qemu-dbus.h"
@@ -15,6 +16,8 @@ int bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus
                                          "%s: unsupported flags (0x%x)", method, flags & ~allowed);
         return 0;
 }
+
+static Manager *track_manager;
 
 static int reply_domain_path(sd_bus_message *msg, Domain *d) {
         g_autofree char *path = domain_bus_path(d);
@@ -48,12 +51,78 @@ static int method_define_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         return reply_domain_path(msg, d);
 }
 
+static int on_autodestroy_client_gone(sd_bus_track *track, void *userdata) {
+        Manager *m = track_manager;
+        g_autofree char *uuid = userdata;
+        Domain *d = manager_find_by_uuid(m, uuid);
+
+        /* A29: the client that started the domain disconnected */
+        if (d && domain_is_active(d) && d->autodestroy_owner) {
+                log_info("client of domain '%s' disconnected: destroying it (AUTODESTROY)", domain_name(d));
+                (void) domain_destroy(d, 0, NULL, NULL);
+        }
+        sd_bus_track_unref(track);
+        return 0;
+}
+
+static void track_autodestroy(Manager *m, Domain *d, sd_bus_message *msg) {
+        sd_bus_track *track = NULL;
+
+        track_manager = m;
+        if (sd_bus_track_new(m->bus, &track, on_autodestroy_client_gone, g_strdup(d->uuid)) < 0)
+                return;
+        if (sd_bus_track_add_sender(track, msg) < 0) {
+                sd_bus_track_unref(track);
+                return;
+        }
+        g_free(d->autodestroy_owner);
+        d->autodestroy_owner = g_strdup(sd_bus_message_get_sender(msg));
+}
+
 static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        int r = vmmd_caller_require_privileged(msg, "DomainCreateXML", error);
+        Manager *m = userdata;
+        g_autoptr(GError) gerr = NULL;
+        g_autoptr(DomainDef) def = NULL;
+        g_autofree char *path = NULL;
+        const char *xml;
+        uint32_t flags;
+        bool is_new = false;
+        DomainCall *call;
+        Domain *d;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "DomainCreateXML", error);
         if (r < 0)
                 return r;
-        return sd_bus_error_set(error, "org.vmmd.Error.NoSupport",
-                                "DomainCreateXML: starting domains is not implemented yet");
+        r = sd_bus_message_read(msg, "su", &xml, &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("DomainCreateXML", flags, DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY |
+                            DOMAIN_START_VALIDATE | DOMAIN_START_RESET_NVRAM, error);
+        if (r < 0)
+                return r;
+        if (!*xml)
+                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "DomainCreateXML: xml must not be empty");
+        def = manager_parse_domain(m, xml, flags & DOMAIN_START_VALIDATE, &gerr);
+        if (!def)
+                return vmmd_error_to_bus(gerr, error);
+        d = manager_prepare_create(m, def, &is_new, &gerr);
+        if (!d)
+                return vmmd_error_to_bus(gerr, error);
+        path = domain_bus_path(d);
+        call = bus_call_new(msg, path);
+        if (flags & DOMAIN_START_AUTODESTROY)
+                track_autodestroy(m, d, msg);
+        if (!domain_start(d, g_steal_pointer(&def), flags & DOMAIN_START_PAUSED, call, &gerr)) {
+                bus_call_free(call);
+                if (is_new) {
+                        /* A28: a new transient domain goes away again */
+                        manager_emit_domain_removed(m, d);
+                        manager_remove_domain(m, d);
+                }
+                return vmmd_error_to_bus(gerr, error);
+        }
+        return 1;
 }
 
 /* spec 0.13: within a group no bit or every bit is no filter; groups are ANDed */
@@ -265,6 +334,13 @@ void manager_emit_domain_event(Manager *m, Domain *d, int event, int detail) {
                 return;
         (void) sd_bus_emit_signal(m->bus, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "DomainEvent",
                                   "oii", path, event, detail);
+}
+
+void manager_emit_domain_reboot(Manager *m, Domain *d) {
+        g_autofree char *path = domain_bus_path(d);
+
+        if (m->bus)
+                (void) sd_bus_emit_signal(m->bus, path, QEMU_DOMAIN_INTERFACE, "Reboot", "");
 }
 
 void manager_emit_domain_added(Manager *m, Domain *d) {

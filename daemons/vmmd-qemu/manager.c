@@ -214,36 +214,92 @@ static bool remove_stale_files(Manager *m, const char *name, GError **error) {
         return true;
 }
 
-Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *ret_added, GError **error) {
+DomainDef *manager_parse_domain(Manager *m, const char *xml, bool validate, GError **error) {
         g_autoptr(DomainDef) def = NULL;
-        Domain *by_uuid, *by_name, *d;
-        const char *name, *uuid;
 
-        def = domain_def_parse_string(xml, (flags & DOMAIN_DEFINE_VALIDATE) ? DOMAIN_DEF_PARSE_VALIDATE : 0, error);
+        def = domain_def_parse_string(xml, validate ? DOMAIN_DEF_PARSE_VALIDATE : 0, error);
         if (!def)
                 return NULL;
         if (!domain_def_post_parse_host(m, def, error))
                 return NULL;
-        name = domain_def_get_name(def);
-        uuid = domain_def_get_uuid(def);
+        return g_steal_pointer(&def);
+}
 
-        by_uuid = manager_find_by_uuid(m, uuid);
-        by_name = manager_find_by_name(m, name);
+/* A13–A15: name and uuid must agree with what is known; returns the domain with that uuid, if any */
+static bool check_duplicates(Manager *m, const DomainDef *def, Domain **ret_by_uuid, GError **error) {
+        const char *name = domain_def_get_name(def);
+        const char *uuid = domain_def_get_uuid(def);
+        Domain *by_uuid = manager_find_by_uuid(m, uuid);
+        Domain *by_name = manager_find_by_name(m, name);
+
         if (by_uuid && by_uuid->removing) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                             "domain '%s' with uuid %s is being removed", domain_name(by_uuid), uuid);
-                return NULL;
+                return false;
         }
         if (by_uuid && !g_str_equal(domain_name(by_uuid), name)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                             "domain '%s' is already defined with uuid %s", domain_name(by_uuid), uuid);
-                return NULL;
+                return false;
         }
         if (by_name && by_name != by_uuid) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                             "domain '%s' already exists with uuid %s", name, by_name->uuid);
-                return NULL;
+                return false;
         }
+        *ret_by_uuid = by_uuid;
+        return true;
+}
+
+Domain *manager_prepare_create(Manager *m, DomainDef *def, bool *ret_new, GError **error) {
+        Domain *d = NULL;
+
+        if (!check_duplicates(m, def, &d, error))
+                return NULL;
+        if (d) {
+                if (d->job == DOMAIN_JOB_START) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is being started",
+                                    domain_name(d));
+                        return NULL;
+                }
+                if (domain_is_active(d)) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is already active",
+                                    domain_name(d));
+                        return NULL;
+                }
+                *ret_new = false;
+                return d;
+        }
+        d = domain_new(m, domain_def_copy(def));
+        d->persistent = false;
+        manager_add_domain(m, d);
+        manager_emit_domain_added(m, d);
+        *ret_new = true;
+        return d;
+}
+
+bool manager_is_busy(Manager *m) {
+        GHashTableIter it;
+        Domain *d;
+
+        g_hash_table_iter_init(&it, m->domains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d))
+                if (domain_is_active(d) || d->job != DOMAIN_JOB_NONE || d->call)
+                        return true;
+        return false;
+}
+
+Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *ret_added, GError **error) {
+        g_autoptr(DomainDef) def = NULL;
+        Domain *by_uuid, *d;
+        const char *name;
+
+        def = manager_parse_domain(m, xml, flags & DOMAIN_DEFINE_VALIDATE, error);
+        if (!def)
+                return NULL;
+        if (!check_duplicates(m, def, &by_uuid, error))
+                return NULL;
+        name = domain_def_get_name(def);
 
         if (!by_uuid) {
                 if (!remove_stale_files(m, name, error))

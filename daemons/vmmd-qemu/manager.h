@@ -50,3 +50,15 @@ void manager_emit_domain_event(Manager *m, Domain *d, int event, int detail);
 void manager_emit_domain_added(Manager *m, Domain *d);
 void manager_emit_domain_removed(Manager *m, Domain *d);
 void manager_emit_domain_changed(Manager *m, Domain *d, const char *property, ...) G_GNUC_NULL_TERMINATED;
+void manager_emit_domain_reboot(Manager *m, Domain *d);
+
+/* True while the daemon must not exit on idle: a domain is active (its QEMU's events
+ * must be seen) or a job runs (spec E7). */
+bool manager_is_busy(Manager *m);
+
+/* Parses and completes a definition the way DomainDefineXML does (A.1 up to the
+ * duplicate checks). */
+DomainDef *manager_parse_domain(Manager *m, const char *xml, bool validate, GError **error);
+
+/* DomainCreateXML (spec A.2): the domain to start with def, or NULL with error. */
+Domain *manager_prepare_create(Manager *m, DomainDef *def, bool *ret_new, GError **error);

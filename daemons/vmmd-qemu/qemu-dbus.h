@@ -18,5 +18,9 @@ char *domain_bus_path(const Domain *d);
 /* The domain a message's path names; NULL with NoDomain in error when unknown. */
 Domain *domain_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error);
 
+/* A DomainCall that replies to msg (with reply_path as 'o' when given) when the job ends. */
+DomainCall *bus_call_new(sd_bus_message *msg, const char *reply_path);
+void bus_call_free(DomainCall *call);
+
 /* InvalidArg naming the method and the unknown bits (spec 0.6); 0 when flags are all allowed. */
 int bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error);

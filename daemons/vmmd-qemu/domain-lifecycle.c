@@ -1,0 +1,933 @@
+/* Domain lifecycle: QEMU start and stop, guest power requests, the fake reboot, QMP events, re-attach. */
+#include "domain-lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domain-status.h"
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+#include "manager.h"
+#include "qemu-command.h"
+#include "qemu-process.h"
+#include "qmp.h"
+
+#define STOP_GRACE_USEC (10 * G_USEC_PER_SEC)
+/* After a reset, QEMU's firmware path (SeaBIOS + the direct-kernel option ROM) may reset
+ * the machine again several times within about a second; one reboot must give one
+ * Reboot() signal, so RESETs closer than this to the previous one are the same reboot. */
+#define RESET_COALESCE_USEC (3 * G_USEC_PER_SEC)
+
+static void domain_stopped(Domain *d, int reason, int detail);
+static void on_qmp_event(Qmp *q, const char *event, JsonObject *data, void *userdata);
+static void on_qmp_closed(Qmp *q, void *userdata);
+static void on_qemu_exit(QemuProcess *p, void *userdata);
+
+char *domain_log_file(const Manager *m, const char *name) {
+        g_autofree char *file = g_strconcat(name, ".log", NULL);
+        return g_build_filename(m->paths->log_dir, file, NULL);
+}
+
+char *domain_status_file(const Manager *m, const char *name) {
+        g_autofree char *file = g_strconcat(name, ".xml", NULL);
+        return g_build_filename(m->paths->run_dir, file, NULL);
+}
+
+static void log_to_file(Domain *d, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void log_to_file(Domain *d, const char *fmt, ...) {
+        g_autofree char *file = domain_log_file(d->manager, domain_name(d));
+        g_autofree char *msg = NULL;
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+        g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
+        va_list ap;
+        int fd;
+
+        va_start(ap, fmt);
+        msg = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return;
+        dprintf(fd, "%s.000+0000: %s\n", stamp, msg);
+        close(fd);
+}
+
+/* --- state, status file, signals --- */
+
+static bool write_status(Domain *d) {
+        Manager *m = d->manager;
+        g_autofree char *file = domain_status_file(m, domain_name(d));
+        g_autofree char *xml = NULL;
+        DomainStatus st = {
+                .state = d->state, .reason = d->reason, .pid = d->process ? qemu_process_pid(d->process) : 0,
+                .id = d->id, .monitor = d->monitor_path, .fake_reboot = d->fake_reboot,
+                .persistent = d->persistent, .autodestroy = d->autodestroy_owner != NULL, .def = d->def,
+        };
+        int r;
+
+        xml = domain_status_format(&st);
+        r = vmmd_mkdir_p(m->paths->run_dir, 0755);
+        if (r >= 0)
+                r = vmmd_write_file_atomic(file, xml, strlen(xml), 0600);
+        if (r < 0) {
+                log_error("cannot write status of domain '%s' to %s: %s", domain_name(d), file, g_strerror(-r));
+                return false;
+        }
+        return true;
+}
+
+/* Spec F1/F7: status file first, then PropertiesChanged, then the event. */
+static void set_state(Domain *d, DomainState state, int reason) {
+        bool changed = d->state != state || d->reason != reason;
+
+        d->state = state;
+        d->reason = reason;
+        if (domain_is_active(d))
+                write_status(d);
+        if (changed)
+                manager_emit_domain_changed(d->manager, d, "State", NULL);
+}
+
+static void call_complete(Domain *d, const GError *error) {
+        DomainCall *call = g_steal_pointer(&d->call);
+
+        if (call)
+                call->done(call, error);
+}
+
+static void G_GNUC_PRINTF(3, 4) call_fail(Domain *d, int code, const char *fmt, ...) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        msg = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        error = g_error_new_literal(VMMD_ERROR, code, msg);
+        call_complete(d, error);
+}
+
+static bool check_active(Domain *d, GError **error) {
+        if (domain_is_active(d))
+                return true;
+        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is not running", domain_name(d));
+        return false;
+}
+
+static bool check_idle(Domain *d, GError **error) {
+        if (d->job == DOMAIN_JOB_NONE)
+                return true;
+        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                    "domain '%s' is busy with another operation (%s)", domain_name(d),
+                    d->job == DOMAIN_JOB_START ? "being started" : d->job == DOMAIN_JOB_STOP ? "being stopped" : "a job");
+        return false;
+}
+
+/* --- stopping QEMU --- */
+
+static int on_kill_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Domain *d = userdata;
+
+        g_clear_pointer((sd_event_source **) &d->kill_timer, sd_event_source_unref);
+        if (!d->process)
+                return 0;
+        if (d->graceful) {
+                /* DESTROY_GRACEFUL: QEMU outlived its grace period; the domain stays active */
+                d->graceful = false;
+                d->job = DOMAIN_JOB_NONE;
+                d->stop_reason = 0;
+                call_fail(d, VMMD_ERROR_SYSTEM_ERROR, "QEMU of domain '%s' did not exit within %d s of SIGTERM",
+                          domain_name(d), (int) (STOP_GRACE_USEC / G_USEC_PER_SEC));
+                return 0;
+        }
+        log_warning("QEMU of domain '%s' ignored SIGTERM, sending SIGKILL", domain_name(d));
+        (void) qemu_process_kill(d->process, SIGKILL);
+        return 0;
+}
+
+/* Ends QEMU (SIGTERM, then SIGKILL after a grace period); domain_stopped() follows
+ * from the pidfd with reason/detail. */
+static void kill_qemu(Domain *d, int reason, int detail, bool graceful) {
+        uint64_t now;
+
+        d->job = DOMAIN_JOB_STOP;
+        d->stop_reason = reason;
+        d->stop_detail = detail;
+        d->graceful = graceful;
+        if (!d->process)
+                return;
+        (void) qemu_process_kill(d->process, SIGTERM);
+        if (!d->kill_timer) {
+                (void) sd_event_now(d->manager->event, CLOCK_MONOTONIC, &now);
+                (void) sd_event_add_time(d->manager->event, (sd_event_source **) &d->kill_timer, CLOCK_MONOTONIC,
+                                         now + STOP_GRACE_USEC, 0, on_kill_timer, d);
+        }
+}
+
+static void release_runtime(Domain *d) {
+        g_clear_pointer(&d->qmp, qmp_free);
+        g_clear_pointer(&d->process, qemu_process_free);
+        g_clear_pointer((sd_event_source **) &d->kill_timer, sd_event_source_disable_unref);
+}
+
+void domain_detach(Domain *d) {
+        release_runtime(d);
+        g_clear_pointer(&d->monitor_path, g_free);
+}
+
+/* QEMU is gone: the domain becomes inactive (spec E3, E18, E21, B14). */
+static void domain_stopped(Domain *d, int reason, int detail) {
+        Manager *m = d->manager;
+        g_autofree char *status = domain_status_file(m, domain_name(d));
+
+        release_runtime(d);
+        if (d->monitor_path)
+                (void) unlink(d->monitor_path);
+        g_clear_pointer(&d->monitor_path, g_free);
+        (void) unlink(status);
+        log_to_file(d, "shutting down, reason=%s",
+                    reason == DOMAIN_SHUTOFF_SHUTDOWN ? "shutdown" : reason == DOMAIN_SHUTOFF_DESTROYED ? "destroyed" :
+                    reason == DOMAIN_SHUTOFF_CRASHED ? "crashed" : reason == DOMAIN_SHUTOFF_FAILED ? "failed" : "other");
+
+        d->id = -1;
+        d->job = DOMAIN_JOB_NONE;
+        d->fake_reboot = false;
+        d->shutdown_seen = false;
+        d->crash_restart = false;
+        d->stop_reason = 0;
+        d->graceful = false;
+        g_clear_pointer(&d->autodestroy_owner, g_free);
+        domain_def_set_id(d->def, -1);
+        if (d->new_def) {
+                /* A18: the pending definition is the one the next boot uses */
+                domain_def_free(d->def);
+                d->def = g_steal_pointer(&d->new_def);
+        }
+        d->state = DOMAIN_SHUTOFF;
+        d->reason = reason;
+        manager_emit_domain_changed(m, d, "State", "Active", "Id", "Updated", NULL);
+        manager_emit_domain_event(m, d, DOMAIN_EVENT_STOPPED, detail);
+        call_complete(d, NULL);
+        if (!d->persistent) {
+                g_autofree char *snapdir = domain_snapshot_dir(m, domain_name(d));
+                (void) vmmd_rm_rf(snapdir);
+                manager_emit_domain_removed(m, d);
+                manager_remove_domain(m, d);
+        }
+}
+
+/* Tail of the QEMU log, for error messages. */
+static char *log_tail(Domain *d) {
+        g_autofree char *file = domain_log_file(d->manager, domain_name(d));
+        g_autofree char *data = NULL;
+        size_t len = 0;
+        const char *p;
+        int lines = 0;
+
+        if (vmmd_read_file(file, &data, &len) < 0 || len == 0)
+                return g_strdup("");
+        while (len > 0 && data[len - 1] == '\n')
+                data[--len] = 0;
+        for (p = data + len; p > data; p--)
+                if (p[-1] == '\n' && ++lines == 3)
+                        break;
+        return g_strdup(p);
+}
+
+static void on_qemu_exit(QemuProcess *p, void *userdata) {
+        Domain *d = userdata;
+
+        if (d->job == DOMAIN_JOB_START) {
+                g_autofree char *tail = log_tail(d);
+                g_autoptr(GError) error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                                                      "QEMU of domain '%s' exited while starting: %s",
+                                                      domain_name(d), tail);
+                DomainCall *call = g_steal_pointer(&d->call);
+
+                log_warning("%s", error->message);
+                domain_stopped(d, DOMAIN_SHUTOFF_FAILED, 5 /* STOPPED/FAILED */);
+                if (call)
+                        call->done(call, error);
+                return;
+        }
+        if (d->stop_reason)
+                domain_stopped(d, d->stop_reason, d->stop_detail);
+        else if (d->shutdown_seen)
+                domain_stopped(d, DOMAIN_SHUTOFF_SHUTDOWN, 0 /* STOPPED/SHUTDOWN */);
+        else
+                domain_stopped(d, DOMAIN_SHUTOFF_CRASHED, 5 /* STOPPED/FAILED: E21 */);
+}
+
+/* The monitor closed before QEMU exited: QEMU is on its way out or broken; make sure it goes. */
+static void on_qmp_closed(Qmp *q, void *userdata) {
+        Domain *d = userdata;
+
+        if (d->process && d->job != DOMAIN_JOB_STOP)
+                kill_qemu(d, d->shutdown_seen ? DOMAIN_SHUTOFF_SHUTDOWN : DOMAIN_SHUTOFF_CRASHED,
+                          d->shutdown_seen ? 0 : 5, false);
+}
+
+/* --- start --- */
+
+static const char *seclabel_model_available(const char *model) {
+        if (g_str_equal(model, "none") || g_str_equal(model, "dac"))
+                return model;
+        if (g_str_equal(model, "selinux") && access("/sys/fs/selinux/enforce", F_OK) == 0)
+                return model;
+        if (g_str_equal(model, "apparmor") && access("/sys/kernel/security/apparmor", F_OK) == 0)
+                return model;
+        return NULL;
+}
+
+static void on_start_cont(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!ret) {
+                log_warning("cannot start CPUs of domain '%s': %s", domain_name(d), error);
+                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
+                d->job = DOMAIN_JOB_START;   /* on exit: report the start failure */
+                return;
+        }
+        d->job = DOMAIN_JOB_NONE;
+        /* F5: the CPUs start (RESUMED/UNPAUSED), then STARTED/BOOTED */
+        set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_BOOTED);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, 0);
+        call_complete(d, NULL);
+}
+
+static void on_start_paused(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!ret) {
+                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
+                d->job = DOMAIN_JOB_START;
+                return;
+        }
+        d->job = DOMAIN_JOB_NONE;
+        set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_USER);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, 0);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 0);
+        call_complete(d, NULL);
+}
+
+static void on_set_action(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!ret)
+                log_warning("set-action for domain '%s' failed: %s", domain_name(d), error);
+}
+
+static JsonObject *json_args(const char *key, const char *value, ...) G_GNUC_NULL_TERMINATED;
+static JsonObject *json_args(const char *key, const char *value, ...) {
+        JsonObject *o = json_object_new();
+        va_list ap;
+
+        va_start(ap, value);
+        for (const char *k = key, *v = value; k; k = va_arg(ap, const char *), v = k ? va_arg(ap, const char *) : NULL)
+                json_object_set_string_member(o, k, v);
+        va_end(ap);
+        return o;
+}
+
+static int next_domain_id(Manager *m) {
+        GHashTableIter it;
+        Domain *other;
+        int id = 1;
+
+        g_hash_table_iter_init(&it, m->domains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &other))
+                if (other->id >= id)
+                        id = other->id + 1;
+        return id;
+}
+
+bool domain_start(Domain *d, DomainDef *live_in, unsigned flags, DomainCall *call, GError **error) {
+        Manager *m = d->manager;
+        g_autoptr(DomainDef) live = live_in;
+        g_autoptr(GPtrArray) argv = NULL;
+        g_autofree char *cmdline = NULL, *log = NULL, *reason = NULL;
+        QemuCommandOptions opts = { .monitor_fd = 3 };
+        const char *const *models;
+        int monitor_fd = -1, log_fd = -1, r;
+        pid_t pid;
+
+        if (d->job == DOMAIN_JOB_START) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is being started",
+                            domain_name(d));
+                return false;
+        }
+        if (domain_is_active(d)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is already active",
+                            domain_name(d));
+                return false;
+        }
+        if (!live)
+                live = domain_def_copy(d->def);
+        if (g_strcmp0(domain_def_get_virt_type(live), "kvm") == 0) {
+                if (!qemu_kvm_usable(&reason)) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                                    "domain '%s' needs the KVM accelerator, which cannot run guests here (%s); "
+                                    "use <domain type='qemu'>", domain_name(d), reason);
+                        return false;
+                }
+                opts.kvm = true;
+        }
+        models = domain_def_get_seclabel_models(live);
+        for (; models && *models; models++)
+                if (!seclabel_model_available(*models)) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                                    "security model '%s' is not available on this host", *models);
+                        return false;
+                }
+        argv = qemu_command_build(live, &opts, error);
+        if (!argv)
+                return false;
+
+        r = vmmd_mkdir_p(m->paths->run_dir, 0755);
+        if (r >= 0)
+                r = vmmd_mkdir_p(m->paths->log_dir, 0755);
+        if (r < 0) {
+                vmmd_error_set_errno(error, r, "cannot create the runtime directories of '%s'", domain_name(d));
+                return false;
+        }
+        g_free(d->monitor_path);
+        d->monitor_path = g_strdup_printf("%s/%s.qmp", m->paths->run_dir, d->uuid);
+        monitor_fd = qemu_monitor_listen(d->monitor_path);
+        if (monitor_fd < 0) {
+                vmmd_error_set_errno(error, monitor_fd, "cannot create monitor socket '%s'", d->monitor_path);
+                g_clear_pointer(&d->monitor_path, g_free);
+                return false;
+        }
+        log = domain_log_file(m, domain_name(d));
+        log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (log_fd < 0) {
+                vmmd_error_set_errno(error, -errno, "cannot open log file '%s'", log);
+                close(monitor_fd);
+                return false;
+        }
+        cmdline = qemu_command_to_string(argv);
+        {
+                g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+                g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
+                dprintf(log_fd, "%s.000+0000: starting up\n%s\n", stamp, cmdline);
+        }
+        r = qemu_process_spawn(argv, monitor_fd, log_fd, &pid);
+        close(log_fd);
+        close(monitor_fd);
+        if (r < 0) {
+                vmmd_error_set_errno(error, r, "cannot start QEMU for domain '%s'", domain_name(d));
+                return false;
+        }
+        r = qemu_process_watch(m->event, pid, on_qemu_exit, d, (QemuProcess **) &d->process);
+        if (r < 0) {
+                kill(pid, SIGKILL);
+                vmmd_error_set_errno(error, r, "cannot watch QEMU of domain '%s'", domain_name(d));
+                return false;
+        }
+        log_debug("started QEMU %d for domain '%s': %s", (int) pid, domain_name(d), cmdline);
+
+        /* the live definition takes over; the persistent one waits for the next boot */
+        if (d->persistent)
+                d->new_def = g_steal_pointer(&d->def);
+        else
+                domain_def_free(d->def);
+        d->def = g_steal_pointer(&live);
+        d->id = next_domain_id(m);
+        domain_def_set_id(d->def, d->id);
+        d->job = DOMAIN_JOB_START;
+        d->call = call;
+        d->state = DOMAIN_PAUSED;
+        d->reason = DOMAIN_PAUSED_STARTING_UP;
+        write_status(d);
+        manager_emit_domain_changed(m, d, "State", "Active", "Id", "Updated", NULL);
+
+        r = qmp_connect(m->event, d->monitor_path, on_qmp_event, on_qmp_closed, d, (Qmp **) &d->qmp);
+        if (r < 0) {
+                log_warning("cannot connect to the monitor of '%s': %s", domain_name(d), g_strerror(-r));
+                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
+                d->job = DOMAIN_JOB_START;
+                return true;
+        }
+        /* E2: a guest reboot becomes a poweroff when on_reboot is destroy; panics pause so
+         * that vmmd applies on_crash itself */
+        qmp_command(d->qmp, "set-action",
+                    json_args("reboot", domain_def_get_on_reboot(d->def) == DOMAIN_LIFECYCLE_DESTROY ? "shutdown" : "reset",
+                              "panic", "pause", NULL),
+                    -1, on_set_action, d);
+        if (flags & DOMAIN_START_PAUSED)
+                qmp_command(d->qmp, "query-status", NULL, -1, on_start_paused, d);
+        else
+                qmp_command(d->qmp, "cont", NULL, -1, on_start_cont, d);
+        return true;
+}
+
+/* --- stop, power requests --- */
+
+bool domain_destroy(Domain *d, unsigned flags, DomainCall *call, GError **error) {
+        if (!check_active(d, error))
+                return false;
+        if (d->call && d->job != DOMAIN_JOB_START && d->job != DOMAIN_JOB_STOP) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' is busy with another operation", domain_name(d));
+                return false;
+        }
+        if (d->call && d->job == DOMAIN_JOB_START)
+                call_fail(d, VMMD_ERROR_OPERATION_FAILED, "domain '%s' was destroyed while starting", domain_name(d));
+        if (d->call && d->job == DOMAIN_JOB_STOP) {
+                /* a second destroy while the first waits: answer the first now, this one at exit */
+                call_complete(d, NULL);
+        }
+        d->fake_reboot = false;
+        d->call = call;
+        if (flags & DOMAIN_DESTROY_REMOVE_LOGS) {
+                g_autofree char *log = domain_log_file(d->manager, domain_name(d));
+                (void) unlink(log);
+        }
+        kill_qemu(d, DOMAIN_SHUTOFF_DESTROYED, 1 /* STOPPED/DESTROYED */, flags & DOMAIN_DESTROY_GRACEFUL);
+        return true;
+}
+
+static void on_ack(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!ret)
+                call_fail(d, VMMD_ERROR_OPERATION_FAILED, "QEMU refused the request for domain '%s': %s",
+                          domain_name(d), error);
+        else
+                call_complete(d, NULL);
+}
+
+static bool send_request(Domain *d, const char *cmd, DomainCall *call, GError **error) {
+        if (!d->qmp || d->call) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' is busy with another operation", domain_name(d));
+                return false;
+        }
+        d->call = call;
+        if (qmp_command(d->qmp, cmd, NULL, -1, on_ack, d) < 0) {
+                d->call = NULL;
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "monitor of domain '%s' is closed",
+                            domain_name(d));
+                return false;
+        }
+        return true;
+}
+
+static bool has_agent_channel(const Domain *d) {
+        g_autofree char *xml = domain_def_format(d->def, 0);
+        return strstr(xml, "org.qemu.guest_agent.0") != NULL;
+}
+
+/* E10: no agent is ever connected yet */
+static bool check_agent_only(Domain *d, unsigned flags, GError **error) {
+        if ((flags & DOMAIN_SHUTDOWN_GUEST_AGENT) && !(flags & DOMAIN_SHUTDOWN_ACPI_POWER_BTN)) {
+                if (!has_agent_channel(d))
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_ARGUMENT_UNSUPPORTED,
+                                    "QEMU guest agent is not configured for domain '%s'", domain_name(d));
+                else
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_AGENT_UNRESPONSIVE,
+                                    "QEMU guest agent of domain '%s' is not connected", domain_name(d));
+                return false;
+        }
+        return true;
+}
+
+bool domain_reboot(Domain *d, unsigned flags, DomainCall *call, GError **error) {
+        if (!check_active(d, error) || !check_agent_only(d, flags, error))
+                return false;
+        if (domain_def_get_on_reboot(d->def) == DOMAIN_LIFECYCLE_DESTROY) {
+                /* E12: the guest powers off and the domain stops */
+                d->fake_reboot = false;
+                return send_request(d, "system_powerdown", call, error);
+        }
+        if (!check_idle(d, error))
+                return false;
+        /* E13: the mark is on disk before the request leaves */
+        d->fake_reboot = true;
+        write_status(d);
+        if (!send_request(d, "system_powerdown", call, error)) {
+                d->fake_reboot = false;
+                write_status(d);
+                return false;
+        }
+        return true;
+}
+
+bool domain_shutdown(Domain *d, unsigned flags, DomainCall *call, GError **error) {
+        if (!check_active(d, error))
+                return false;
+        if (d->state != DOMAIN_RUNNING) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is not running",
+                            domain_name(d));
+                return false;
+        }
+        if (!check_agent_only(d, flags, error))
+                return false;
+        if (domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART)
+                return domain_reboot(d, flags, call, error);   /* E12 */
+        if (!check_idle(d, error))
+                return false;
+        /* E17: a Shutdown after an unanswered Reboot really stops the guest */
+        if (d->fake_reboot) {
+                d->fake_reboot = false;
+                write_status(d);
+        }
+        return send_request(d, "system_powerdown", call, error);
+}
+
+bool domain_reset(Domain *d, DomainCall *call, GError **error) {
+        if (!check_active(d, error) || !check_idle(d, error))
+                return false;
+        if (d->fake_reboot) {
+                d->fake_reboot = false;
+                write_status(d);
+        }
+        return send_request(d, "system_reset", call, error);
+}
+
+static void on_suspend_reply(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        d->job = DOMAIN_JOB_NONE;
+        if (!ret) {
+                call_fail(d, VMMD_ERROR_OPERATION_FAILED, "cannot pause domain '%s': %s", domain_name(d), error);
+                return;
+        }
+        set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_USER);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 0);
+        call_complete(d, NULL);
+}
+
+bool domain_suspend(Domain *d, DomainCall *call, GError **error) {
+        if (!check_active(d, error))
+                return false;
+        if (d->state == DOMAIN_PMSUSPENDED) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is pmsuspended",
+                            domain_name(d));
+                return false;
+        }
+        if (d->state == DOMAIN_PAUSED) {
+                if (call)
+                        call->done(call, NULL);   /* E4: already paused, no event */
+                return true;
+        }
+        if (!check_idle(d, error) || d->call) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' is busy with another operation", domain_name(d));
+                return false;
+        }
+        d->job = DOMAIN_JOB_SUSPEND;
+        d->call = call;
+        qmp_command(d->qmp, "stop", NULL, -1, on_suspend_reply, d);
+        return true;
+}
+
+static void on_resume_reply(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        d->job = DOMAIN_JOB_NONE;
+        if (!ret) {
+                call_fail(d, VMMD_ERROR_OPERATION_FAILED, "cannot resume domain '%s': %s", domain_name(d), error);
+                return;
+        }
+        set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+        call_complete(d, NULL);
+}
+
+bool domain_resume(Domain *d, DomainCall *call, GError **error) {
+        if (!check_active(d, error))
+                return false;
+        if (d->state == DOMAIN_RUNNING) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is already running",
+                            domain_name(d));
+                return false;
+        }
+        if (d->state == DOMAIN_PMSUSPENDED) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is pmsuspended",
+                            domain_name(d));
+                return false;
+        }
+        if (d->state != DOMAIN_PAUSED && !(d->state == DOMAIN_CRASHED && d->reason == DOMAIN_CRASHED_PANICKED)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' cannot be resumed in its state",
+                            domain_name(d));
+                return false;
+        }
+        if (!check_idle(d, error) || d->call) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' is busy with another operation", domain_name(d));
+                return false;
+        }
+        d->job = DOMAIN_JOB_RESUME;
+        d->call = call;
+        qmp_command(d->qmp, "cont", NULL, -1, on_resume_reply, d);
+        return true;
+}
+
+/* --- fake reboot and crash restart: system_reset + cont inside the same QEMU --- */
+
+static void on_reset_cont(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!ret) {
+                /* E16: the domain stops as a crash */
+                log_warning("cannot restart CPUs of domain '%s': %s", domain_name(d), error);
+                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, 5, false);
+                return;
+        }
+        d->job = DOMAIN_JOB_NONE;
+        d->shutdown_seen = false;
+        if (d->crash_restart) {
+                d->crash_restart = false;
+                set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_CRASHED);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+                return;
+        }
+        if (d->fake_reboot) {
+                d->fake_reboot = false;
+        }
+        write_status(d);
+}
+
+static void on_reset_done(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!ret) {
+                log_warning("cannot reset domain '%s': %s", domain_name(d), error);
+                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, 5, false);
+                return;
+        }
+        qmp_command(d->qmp, "cont", NULL, -1, on_reset_cont, d);
+}
+
+static void restart_in_place(Domain *d) {
+        d->job = DOMAIN_JOB_RESET;
+        if (qmp_command(d->qmp, "system_reset", NULL, -1, on_reset_done, d) < 0)
+                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, 5, false);
+}
+
+/* --- QMP events --- */
+
+static void handle_shutdown(Domain *d, JsonObject *data) {
+        const char *reason = data ? json_object_get_string_member_with_default(data, "reason", "") : "";
+        bool has_guest = data && json_object_has_member(data, "guest");
+        bool guest = has_guest && json_object_get_boolean_member(data, "guest");
+        bool reset_as_poweroff = g_str_equal(reason, "guest-reset");
+
+        if (d->job == DOMAIN_JOB_STOP || d->job == DOMAIN_JOB_START)
+                return;
+        if (!reset_as_poweroff && !g_str_equal(reason, "host-qmp-quit") && !g_str_equal(reason, "host-signal") &&
+            (d->fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART)) {
+                /* E14/E20: hidden; QEMU stopped its CPUs, restart the guest in place */
+                d->shutdown_seen = true;
+                restart_in_place(d);
+                return;
+        }
+        if (d->shutdown_seen)
+                return;   /* E18: a repeated SHUTDOWN is ignored */
+        d->shutdown_seen = true;
+        set_state(d, DOMAIN_SHUTDOWN, 0);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SHUTDOWN, !has_guest ? 0 : guest ? 1 : 2);
+        /* -no-shutdown left QEMU alive and paused: end it */
+        d->stop_reason = DOMAIN_SHUTOFF_SHUTDOWN;
+        d->stop_detail = 0;
+        if (qmp_command(d->qmp, "quit", NULL, -1, NULL, NULL) < 0)
+                kill_qemu(d, DOMAIN_SHUTOFF_SHUTDOWN, 0, false);
+        else {
+                uint64_t now;
+                d->job = DOMAIN_JOB_STOP;
+                (void) sd_event_now(d->manager->event, CLOCK_MONOTONIC, &now);
+                if (!d->kill_timer)
+                        (void) sd_event_add_time(d->manager->event, (sd_event_source **) &d->kill_timer,
+                                                 CLOCK_MONOTONIC, now + STOP_GRACE_USEC, 0, on_kill_timer, d);
+        }
+}
+
+static void handle_panic(Domain *d) {
+        DomainLifecycleAction action = domain_def_get_on_crash(d->def);
+
+        if (d->state == DOMAIN_CRASHED || d->job == DOMAIN_JOB_STOP)
+                return;
+        set_state(d, DOMAIN_CRASHED, DOMAIN_CRASHED_PANICKED);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_CRASHED, 0);
+        switch (action) {
+        case DOMAIN_LIFECYCLE_PRESERVE:
+                break;
+        case DOMAIN_LIFECYCLE_RESTART:
+        case DOMAIN_LIFECYCLE_COREDUMP_RESTART:
+                if (action == DOMAIN_LIFECYCLE_COREDUMP_RESTART)
+                        log_info("domain '%s': core dumps are not implemented; restarting", domain_name(d));
+                d->crash_restart = true;
+                restart_in_place(d);
+                break;
+        default:
+                if (action == DOMAIN_LIFECYCLE_COREDUMP_DESTROY)
+                        log_info("domain '%s': core dumps are not implemented; destroying", domain_name(d));
+                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, 2 /* STOPPED/CRASHED */, false);
+        }
+}
+
+static void on_qmp_event(Qmp *q, const char *event, JsonObject *data, void *userdata) {
+        Domain *d = userdata;
+
+        log_debug("domain '%s': QMP event %s", domain_name(d), event);
+        if (g_str_equal(event, "SHUTDOWN")) {
+                handle_shutdown(d, data);
+        } else if (g_str_equal(event, "RESET")) {
+                uint64_t now = 0, last = d->last_reset_usec;
+
+                (void) sd_event_now(d->manager->event, CLOCK_MONOTONIC, &now);
+                d->last_reset_usec = now;
+                /* E25: resets during start-up are not reboots */
+                if (d->state == DOMAIN_PAUSED && d->reason == DOMAIN_PAUSED_STARTING_UP)
+                        return;
+                if (last && now - last < RESET_COALESCE_USEC)
+                        return;
+                if (d->fake_reboot && d->job != DOMAIN_JOB_RESET) {
+                        d->fake_reboot = false;   /* E17: every RESET clears the mark */
+                        write_status(d);
+                }
+                manager_emit_domain_reboot(d->manager, d);
+                if (d->state == DOMAIN_CRASHED && !d->crash_restart)
+                        set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_CRASHED);
+        } else if (g_str_equal(event, "STOP")) {
+                if (d->job != DOMAIN_JOB_NONE || d->shutdown_seen || d->state != DOMAIN_RUNNING)
+                        return;
+                set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_UNKNOWN);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 0);
+        } else if (g_str_equal(event, "RESUME")) {
+                if (d->job != DOMAIN_JOB_NONE || d->state != DOMAIN_PAUSED)
+                        return;
+                set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+        } else if (g_str_equal(event, "GUEST_PANICKED")) {
+                handle_panic(d);
+        } else if (g_str_equal(event, "SUSPEND")) {
+                set_state(d, DOMAIN_PMSUSPENDED, 0);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_PMSUSPENDED, 0);
+        } else if (g_str_equal(event, "WAKEUP")) {
+                if (d->state == DOMAIN_PMSUSPENDED) {
+                        set_state(d, DOMAIN_RUNNING, 8 /* WAKEUP */);
+                        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, 4 /* WAKEUP */);
+                }
+        }
+}
+
+/* --- re-attach after a daemon restart --- */
+
+static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        const char *status;
+
+        if (!ret || !JSON_NODE_HOLDS_OBJECT(ret)) {
+                log_warning("domain '%s': query-status failed: %s", domain_name(d), error ? error : "bad reply");
+                return;
+        }
+        status = json_object_get_string_member_with_default(json_node_get_object(ret), "status", "");
+        log_debug("domain '%s' re-attached, QEMU status '%s'", domain_name(d), status);
+        if (g_str_equal(status, "shutdown")) {
+                /* E22: the guest powered off while no daemon was there */
+                if (d->fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART) {
+                        d->shutdown_seen = true;
+                        restart_in_place(d);
+                } else {
+                        JsonObject *fake = json_object_new();
+                        handle_shutdown(d, fake);
+                        json_object_unref(fake);
+                }
+        } else if (g_str_equal(status, "prelaunch") || g_str_equal(status, "inmigrate") ||
+                   (d->state == DOMAIN_PAUSED && d->reason == DOMAIN_PAUSED_STARTING_UP)) {
+                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
+        } else if (g_str_equal(status, "running")) {
+                if (d->state != DOMAIN_RUNNING)
+                        set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
+        } else if (g_str_equal(status, "guest-panicked")) {
+                if (d->state != DOMAIN_CRASHED)
+                        set_state(d, DOMAIN_CRASHED, DOMAIN_CRASHED_PANICKED);
+        } else if (g_str_equal(status, "paused") || g_str_equal(status, "io-error")) {
+                if (d->state == DOMAIN_RUNNING)
+                        set_state(d, DOMAIN_PAUSED, g_str_equal(status, "io-error") ? DOMAIN_PAUSED_IOERROR
+                                                                                       : DOMAIN_PAUSED_UNKNOWN);
+        }
+}
+
+static void reattach_one(Manager *m, const char *file) {
+        g_autofree char *data = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DomainStatus) st = NULL;
+        Domain *d;
+        int r;
+
+        if (vmmd_read_file(file, &data, NULL) < 0)
+                return;
+        st = domain_status_parse(data, &error);
+        if (!st) {
+                log_warning("ignoring status file %s: %s", file, error->message);
+                return;
+        }
+        d = manager_find_by_uuid(m, domain_def_get_uuid(st->def));
+        if (d && domain_is_active(d))
+                return;
+        if (!d) {
+                d = domain_new(m, domain_def_copy(st->def));
+                d->persistent = false;
+                manager_add_domain(m, d);
+        } else if (d->persistent) {
+                d->new_def = g_steal_pointer(&d->def);
+                d->def = domain_def_copy(st->def);
+        }
+        d->id = st->id > 0 ? st->id : next_domain_id(m);
+        domain_def_set_id(d->def, d->id);
+        d->state = st->state;
+        d->reason = st->reason;
+        d->fake_reboot = st->fake_reboot;
+        d->monitor_path = g_strdup(st->monitor);
+        if (st->autodestroy)
+                log_info("domain '%s' was started with AUTODESTROY; its client is gone, destroying it", domain_name(d));
+
+        if (!qemu_process_matches(st->pid, d->uuid) ||
+            qemu_process_watch(m->event, st->pid, on_qemu_exit, d, (QemuProcess **) &d->process) < 0) {
+                /* F8/E21: QEMU went away while no daemon was watching */
+                log_info("QEMU of domain '%s' is gone", domain_name(d));
+                if (d->state == DOMAIN_SHUTDOWN)
+                        domain_stopped(d, DOMAIN_SHUTOFF_SHUTDOWN, 0);
+                else
+                        domain_stopped(d, DOMAIN_SHUTOFF_CRASHED, 5);
+                return;
+        }
+        r = qmp_connect(m->event, d->monitor_path, on_qmp_event, on_qmp_closed, d, (Qmp **) &d->qmp);
+        if (r < 0) {
+                log_warning("cannot reconnect to the monitor of '%s': %s", domain_name(d), g_strerror(-r));
+                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, 5, false);
+                return;
+        }
+        if (st->autodestroy) {
+                kill_qemu(d, DOMAIN_SHUTOFF_DESTROYED, 1, false);
+                return;
+        }
+        qmp_command(d->qmp, "query-status", NULL, -1, on_reattach_status, d);
+        log_info("re-attached to QEMU %d of domain '%s'", (int) st->pid, domain_name(d));
+}
+
+void manager_reattach_domains(Manager *m) {
+        g_autoptr(GDir) dir = g_dir_open(m->paths->run_dir, 0, NULL);
+        const char *e;
+
+        if (!dir)
+                return;
+        while ((e = g_dir_read_name(dir))) {
+                g_autofree char *file = NULL;
+
+                if (!g_str_has_suffix(e, ".xml") || e[0] == '.')
+                        continue;
+                file = g_build_filename(m->paths->run_dir, e, NULL);
+                reattach_one(m, file);
+        }
+}

@@ -1,0 +1,41 @@
+/* Domain lifecycle: QEMU start and stop, guest power requests, the fake reboot, QMP events, re-attach (spec E, F). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "domain.h"
+
+/* Paused reasons and running reasons the lifecycle uses (spec 0 state table). */
+enum {
+        DOMAIN_RUNNING_UNKNOWN = 0,
+        DOMAIN_RUNNING_BOOTED = 1,
+        DOMAIN_RUNNING_UNPAUSED = 5,
+        DOMAIN_RUNNING_CRASHED = 9,
+        DOMAIN_PAUSED_UNKNOWN = 0,
+        DOMAIN_PAUSED_USER = 1,
+        DOMAIN_PAUSED_IOERROR = 5,
+        DOMAIN_PAUSED_CRASHED = 10,
+        DOMAIN_PAUSED_STARTING_UP = 11,
+        DOMAIN_CRASHED_PANICKED = 1,
+};
+
+/* Each returns false with error when the request is refused at once (call not used);
+ * otherwise call->done runs when the job is over (call may be NULL). */
+bool domain_start(Domain *d, DomainDef *live, unsigned flags, DomainCall *call, GError **error);
+bool domain_destroy(Domain *d, unsigned flags, DomainCall *call, GError **error);
+bool domain_shutdown(Domain *d, unsigned flags, DomainCall *call, GError **error);
+bool domain_reboot(Domain *d, unsigned flags, DomainCall *call, GError **error);
+bool domain_reset(Domain *d, DomainCall *call, GError **error);
+bool domain_suspend(Domain *d, DomainCall *call, GError **error);
+bool domain_resume(Domain *d, DomainCall *call, GError **error);
+
+/* Reads every status file of the runtime dir and re-attaches to the QEMUs still there
+ * (spec E22, F8); call after the persistent definitions are loaded. */
+void manager_reattach_domains(Manager *m);
+
+/* The QEMU log of a domain. */
+char *domain_log_file(const Manager *m, const char *name);
+char *domain_status_file(const Manager *m, const char *name);
+
+/* Releases runtime resources without touching QEMU (daemon exit). */
+void domain_detach(Domain *d);
