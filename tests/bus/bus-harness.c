@@ -544,6 +544,10 @@ void test_assert_no_signal_for(TestBus *tb, const char *object) {
         }
 }
 
+bool test_wait_pid_exit(pid_t pid, unsigned timeout_ms) {
+        return wait_exit(pid, (int) timeout_ms);
+}
+
 bool test_bus_name_has_owner(TestBus *tb, const char *name) {
         return name_has_owner(tb, name);
 }

@@ -87,6 +87,8 @@ TestSignal *test_signal(TestBus *tb, int i);
 void test_assert_no_signal_for(TestBus *tb, const char *object);
 
 bool test_bus_name_has_owner(TestBus *tb, const char *name);
+/* Waits (bounded) until process pid has exited; true when it has. */
+bool test_wait_pid_exit(pid_t pid, unsigned timeout_ms);
 /* Waits (bounded) until nobody owns name; true when it is gone. */
 bool test_bus_wait_name_gone(TestBus *tb, const char *name, unsigned timeout_ms);
 
