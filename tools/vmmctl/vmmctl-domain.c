@@ -155,7 +155,7 @@ static int cmd_list(Ctl *ctl, const CtlArgs *args) {
                 CtlDomainInfo *info = NULL;
 
                 /* A domain may vanish between ListDomains and GetAll; virsh skips those too. */
-                if (ctl_domain_info_get(ctl, path, &info) < 0)
+                if (ctl_domain_info_get_full(ctl, path, true, &info) < 0)
                         continue;
                 g_ptr_array_add(infos, info);
         }

@@ -226,16 +226,24 @@ static int read_bool_variant(sd_bus_message *m, bool *ret) {
 
 /* One GetAll rather than a call per property: `list` does this for every domain. Properties
  * the daemon does not have yet are skipped, so an older daemon still lists. */
-int ctl_domain_info_get(Ctl *ctl, const char *path, CtlDomainInfo **ret_info) {
+int ctl_domain_info_get_full(Ctl *ctl, const char *path, bool quiet, CtlDomainInfo **ret_info) {
         g_autoptr(sd_bus_message) reply = NULL;
+        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
         g_autoptr(CtlDomainInfo) info = g_new0(CtlDomainInfo, 1);
         int r;
 
         info->path = g_strdup(path);
         info->id = -1;
-        r = ctl_call(ctl, path, "org.freedesktop.DBus.Properties", "GetAll", &reply, "s", CTL_DOMAIN_IFACE);
+        r = ctl_connect(ctl);
         if (r < 0)
                 return r;
+        r = sd_bus_call_method(ctl->bus, CTL_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+                               &error, &reply, "s", CTL_DOMAIN_IFACE);
+        if (r < 0) {
+                if (!quiet)
+                        ctl_print_bus_error(&error, r);
+                return r;
+        }
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
         if (r < 0)
                 goto bad;
@@ -284,6 +292,10 @@ int ctl_domain_info_get(Ctl *ctl, const char *path, CtlDomainInfo **ret_info) {
 bad:
         ctl_error("cannot parse the properties of %s: %s", path, g_strerror(-r));
         return r;
+}
+
+int ctl_domain_info_get(Ctl *ctl, const char *path, CtlDomainInfo **ret_info) {
+        return ctl_domain_info_get_full(ctl, path, false, ret_info);
 }
 
 int ctl_print_string_reply(sd_bus_message *reply) {

@@ -12,6 +12,7 @@
 static const CtlCommand *const command_tables[] = {
         ctl_domain_commands,
         ctl_lifecycle_commands,
+        ctl_event_commands,
 };
 
 static const CtlCommand *command_find(const char *name) {

@@ -48,6 +48,7 @@ typedef struct CtlCommand {
 /* Per-file command tables, NULL-name terminated. */
 extern const CtlCommand ctl_domain_commands[];
 extern const CtlCommand ctl_lifecycle_commands[];
+extern const CtlCommand ctl_event_commands[];
 
 /* Domain properties as a client shows them (one GetAll). */
 typedef struct CtlDomainInfo {
@@ -81,6 +82,8 @@ int ctl_call_manager(Ctl *ctl, const char *member, sd_bus_message **ret_reply, c
 /* NAME, then UUID, then numeric Id. Prints the error and returns negative when not found. */
 int ctl_domain_lookup(Ctl *ctl, const char *arg, char **ret_path);
 int ctl_domain_info_get(Ctl *ctl, const char *path, CtlDomainInfo **ret_info);
+/* quiet: a domain that vanished since it was listed is not worth an error line. */
+int ctl_domain_info_get_full(Ctl *ctl, const char *path, bool quiet, CtlDomainInfo **ret_info);
 /* Calls a method on the domain named by arg. */
 int ctl_call_domain(Ctl *ctl, const char *arg, const char *member, sd_bus_message **ret_reply,
                     const char *types, ...);
