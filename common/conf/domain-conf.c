@@ -461,11 +461,11 @@ static void parse_os(DomainDef *def, xmlNodePtr root) {
         xmlNodePtr nvram = xml_child(os, "nvram");
         xmlNodePtr bootmenu = xml_child(os, "bootmenu");
 
-        def->os_type = child_text_nonempty(os, "type");
-        if (def->os_type)
-                g_strstrip(def->os_type);
-        else
+        def->os_type = g_strstrip(xml_child_text(os, "type") ?: g_strdup(""));
+        if (!*def->os_type) {
+                g_free(def->os_type);
                 def->os_type = g_strdup("hvm");
+        }
         def->os_arch = xml_prop(type, "arch");
         def->os_machine = xml_prop(type, "machine");
         def->os_firmware = xml_prop(os, "firmware");
