@@ -20,8 +20,10 @@ done
 source "$ROOT/demo/private-bus.sh"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmmd-demo.XXXXXX")
+EVENT_PID=
 cleanup() {
 	local rc=$?
+	[[ -n $EVENT_PID ]] && kill "$EVENT_PID" 2>/dev/null
 	private_bus_stop
 	if (( rc != 0 )) && [[ -s $TMP/bus.log ]]; then
 		echo "--- bus and daemon log ($TMP/bus.log) ---" >&2
@@ -60,6 +62,11 @@ cat > "$TMP/demo.xml" <<XML
 </domain>
 XML
 
+# Watch the lifecycle signals the daemon emits while the steps run; shown at the end.
+"$VMMCTL" event --loop --timeout 120 >"$TMP/events.txt" 2>&1 &
+EVENT_PID=$!
+sleep 0.3   # let it subscribe before the first define
+
 step "1. Define a tiny domain (the bus starts vmmd-qemu on the first call)"
 run cat "$TMP/demo.xml"
 run vmmctl define "$TMP/demo.xml"
@@ -81,6 +88,13 @@ run vmmctl undefine demo
 step "6. List all domains again"
 run vmmctl list --all
 run ls -l "$VMMD_ROOT/etc/vmmd/qemu/"
+
+step "7. The DomainEvent signals seen meanwhile (vmmctl event --loop)"
+sleep 0.3
+kill "$EVENT_PID" 2>/dev/null || true
+wait "$EVENT_PID" 2>/dev/null || true
+EVENT_PID=
+cat "$TMP/events.txt"
 
 step "Done"
 echo "The private bus, the daemon and $TMP are cleaned up on exit."
