@@ -223,7 +223,7 @@ static void test_define_validate(void) {
         /* the validator's complaint is in the message */
         path = test_define(tb, xml, 1, &e);
         g_assert_null(path);
-        g_assert_true(strstr(e.message, "frob") || strstr(e.message, "line") || strstr(e.message, "element"));
+        g_assert_nonnull(strstr(e.message, "frobnicator"));
         sd_bus_error_free(&e);
 
         path = test_define(tb, xml, 0, &e);
@@ -820,6 +820,16 @@ static void test_define_persistence(void) {
                 g_autofree char *m = test_read_file(mismatch);
                 g_assert_cmpstr(b, ==, broken_text);
                 g_assert_cmpstr(m, ==, mismatch_text);
+        }
+        /* A16: defining a domain of that name replaces the stale file */
+        {
+                g_autofree char *x = test_domain_xml("broken", UUID3, NULL);
+                g_autofree char *p = test_define(tb, x, 0, &e);
+                g_autofree char *b = NULL;
+                if (!p)
+                        g_error("define over a stale file: %s: %s", e.name, e.message);
+                b = test_read_file(broken);
+                g_assert_nonnull(strstr(b, "<uuid>" UUID3 "</uuid>"));
         }
 }
 
