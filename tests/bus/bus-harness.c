@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -152,6 +153,8 @@ static void live_remove(TestBus *tb) {
 
 static void child_new_pgrp(gpointer data) {
         (void) setpgid(0, 0);
+        /* a test killed outright (e.g. by a test-runner timeout) still takes its bus down */
+        (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
 TestBus *test_bus_new(const char *const *extra_env) {
