@@ -99,6 +99,10 @@ int vmmd_runtime_open(VmmdRuntime *rt, const VmmdDaemonOptions *opts) {
                 r = sd_bus_open_system(&rt->bus);
         if (r < 0)
                 return r;
+        /* a daemon whose bus went away has nobody left to serve */
+        r = sd_bus_set_exit_on_disconnect(rt->bus, true);
+        if (r < 0)
+                return r;
         r = sd_bus_attach_event(rt->bus, rt->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return r;

@@ -184,6 +184,7 @@ void domain_detach(Domain *d) {
 /* QEMU is gone: the domain becomes inactive (spec E3, E18, E21, B14). */
 static void domain_stopped(Domain *d, int reason, int detail) {
         Manager *m = d->manager;
+        DomainCall *call;
         g_autofree char *status = domain_status_file(m, domain_name(d));
 
         release_runtime(d);
@@ -213,13 +214,16 @@ static void domain_stopped(Domain *d, int reason, int detail) {
         d->reason = reason;
         manager_emit_domain_changed(m, d, "State", "Active", "Id", "Updated", NULL);
         manager_emit_domain_event(m, d, DOMAIN_EVENT_STOPPED, detail);
-        call_complete(d, NULL);
+        call = g_steal_pointer(&d->call);
         if (!d->persistent) {
                 g_autofree char *snapdir = domain_snapshot_dir(m, domain_name(d));
                 (void) vmmd_rm_rf(snapdir);
                 manager_emit_domain_removed(m, d);
                 manager_remove_domain(m, d);
         }
+        /* the caller hears back after every signal of the change */
+        if (call)
+                call->done(call, NULL);
 }
 
 /* Tail of the QEMU log, for error messages. */

@@ -71,6 +71,8 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 g_ptr_array_add(names, NULL);
                 s->changed = (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
         }
+        if (!s->object)   /* object signals (Reboot …) are about their own path */
+                s->object = g_strdup(s->path);
         g_ptr_array_add(tb->signals, s);
         return 0;
 }

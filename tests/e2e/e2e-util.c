@@ -1,0 +1,234 @@
+/* End-to-end test helpers: the tiny test guest, its serial console, and the QEMUs a test started. */
+#include "e2e-util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fileio.h"
+
+static const char *guest_dir(void) {
+        const char *d = g_getenv("VMMD_TEST_GUEST_DIR");
+        g_assert_nonnull(d);
+        return d;
+}
+
+char *e2e_serial_file(TestBus *tb, const char *name) {
+        return g_strdup_printf("%s/%s.serial", tb->dir, name);
+}
+
+char *e2e_guest_xml(TestBus *tb, const char *name, const char *uuid, const char *extra_cmdline,
+                    const char *extra_xml, const char *devices) {
+        g_autofree char *serial = e2e_serial_file(tb, name);
+        g_autofree char *u = uuid ? g_strdup_printf("  <uuid>%s</uuid>\n", uuid) : g_strdup("");
+
+        return g_strdup_printf("<domain type='qemu'>\n"
+                               "  <name>%s</name>\n"
+                               "%s"
+                               "  <memory unit='MiB'>128</memory>\n"
+                               "  <vcpu>1</vcpu>\n"
+                               "  <os>\n"
+                               "    <type arch='x86_64' machine='pc'>hvm</type>\n"
+                               "    <kernel>%s/vmlinux</kernel>\n"
+                               "    <initrd>%s/initrd.img</initrd>\n"
+                               "    <cmdline>console=ttyS0 quiet panic=-1 %s</cmdline>\n"
+                               "  </os>\n"
+                               "  <features><acpi/></features>\n"
+                               "%s"
+                               "  <devices>\n"
+                               "    <serial type='file'><source path='%s'/><target port='0'/></serial>\n"
+                               "%s"
+                               "  </devices>\n"
+                               "</domain>\n",
+                               name, u, guest_dir(), guest_dir(), extra_cmdline ? extra_cmdline : "",
+                               extra_xml ? extra_xml : "", serial, devices ? devices : "");
+}
+
+int e2e_serial_count(TestBus *tb, const char *name, const char *marker) {
+        g_autofree char *file = e2e_serial_file(tb, name);
+        g_autofree char *data = NULL;
+        int n = 0;
+
+        if (vmmd_read_file(file, &data, NULL) < 0)
+                return 0;
+        for (const char *p = data; (p = strstr(p, marker)); p += strlen(marker))
+                n++;
+        return n;
+}
+
+bool e2e_wait_serial(TestBus *tb, const char *name, const char *marker, int count, unsigned timeout_ms) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+        int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        bool ok = false;
+
+        g_assert_cmpint(ino, >=, 0);
+        /* watch the directory: the file appears when QEMU opens it */
+        g_assert_cmpint(inotify_add_watch(ino, tb->dir, IN_MODIFY | IN_CREATE), >=, 0);
+        for (;;) {
+                char buf[4096];
+                struct pollfd p = { .fd = ino, .events = POLLIN };
+                gint64 left;
+
+                if (e2e_serial_count(tb, name, marker) >= count) {
+                        ok = true;
+                        break;
+                }
+                left = deadline - g_get_monotonic_time();
+                if (left <= 0)
+                        break;
+                /* serve bus traffic meanwhile so signals keep their order in tb->signals */
+                test_bus_drain(tb);
+                if (poll(&p, 1, (int) MIN(left / 1000 + 1, 200)) > 0)
+                        while (read(ino, buf, sizeof(buf)) > 0)
+                                ;
+        }
+        close(ino);
+        test_bus_drain(tb);
+        return ok;
+}
+
+bool e2e_wait_state(TestBus *tb, const char *path, int state, int reason, unsigned timeout_ms) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+
+        for (;;) {
+                int s, r;
+                test_prop_state(tb, path, &s, &r);
+                if (s == state && (reason < 0 || r == reason))
+                        return true;
+                gint64 left = deadline - g_get_monotonic_time();
+                if (left <= 0)
+                        return false;
+                /* state changes are announced: wake on the next signal */
+                (void) sd_bus_wait(tb->bus, (uint64_t) MIN(left, 200000));
+                test_bus_drain(tb);
+        }
+}
+
+int e2e_find_event(TestBus *tb, const char *path, int event, int detail, int from) {
+        for (int i = from; (i = test_bus_find_signal(tb, "DomainEvent", path, i)) >= 0; i++) {
+                TestSignal *s = g_ptr_array_index(tb->signals, i);
+                if (s->event == event && s->detail == detail)
+                        return i;
+        }
+        return -1;
+}
+
+bool e2e_wait_event(TestBus *tb, const char *path, int event, int detail, unsigned timeout_ms) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+
+        for (;;) {
+                test_bus_drain(tb);
+                if (e2e_find_event(tb, path, event, detail, 0) >= 0)
+                        return true;
+                gint64 left = deadline - g_get_monotonic_time();
+                if (left <= 0)
+                        return false;
+                (void) sd_bus_wait(tb->bus, (uint64_t) left);
+        }
+}
+
+/* QEMUs inherit the daemon's environment, which names this test's root */
+static bool is_test_qemu(TestBus *tb, pid_t pid, const char *uuid) {
+        g_autofree char *envf = g_strdup_printf("/proc/%d/environ", (int) pid);
+        g_autofree char *cmdf = g_strdup_printf("/proc/%d/cmdline", (int) pid);
+        g_autofree char *env = NULL, *cmd = NULL;
+        g_autofree char *want = g_strdup_printf("VMMD_ROOT=%s", tb->root);
+        size_t elen = 0, clen = 0;
+        bool root_ok = false, uuid_ok = !uuid;
+
+        if (vmmd_read_file(cmdf, &cmd, &clen) < 0 || !strstr(cmd, "qemu-system"))
+                return false;
+        if (vmmd_read_file(envf, &env, &elen) < 0)
+                return false;
+        for (size_t off = 0; off < elen; off += strlen(env + off) + 1)
+                if (g_str_equal(env + off, want))
+                        root_ok = true;
+        for (size_t off = 0; uuid && off < clen; off += strlen(cmd + off) + 1)
+                if (g_str_equal(cmd + off, uuid))
+                        uuid_ok = true;
+        return root_ok && uuid_ok;
+}
+
+static GArray *find_qemus(TestBus *tb, const char *uuid) {
+        GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                pid_t pid = (pid_t) atoi(de->d_name);
+                if (pid > 0 && is_test_qemu(tb, pid, uuid))
+                        g_array_append_val(pids, pid);
+        }
+        if (d)
+                closedir(d);
+        return pids;
+}
+
+pid_t e2e_qemu_pid(TestBus *tb, const char *uuid) {
+        g_autoptr(GArray) pids = find_qemus(tb, uuid);
+        return pids->len ? g_array_index(pids, pid_t, 0) : 0;
+}
+
+bool e2e_wait_pid_exit(pid_t pid, unsigned timeout_ms) {
+        int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        struct pollfd p;
+        int r;
+
+        if (fd < 0)
+                return errno == ESRCH;
+        p = (struct pollfd) { .fd = fd, .events = POLLIN };
+        r = poll(&p, 1, (int) timeout_ms);
+        close(fd);
+        return r == 1;
+}
+
+void e2e_kill_qemus(TestBus *tb) {
+        g_autoptr(GArray) pids = find_qemus(tb, NULL);
+
+        for (guint i = 0; i < pids->len; i++) {
+                pid_t pid = g_array_index(pids, pid_t, i);
+                kill(pid, SIGKILL);
+                (void) e2e_wait_pid_exit(pid, 10000);
+        }
+}
+
+int e2e_domain_call(TestBus *tb, const char *path, const char *method, bool no_flags, unsigned flags,
+                    sd_bus_error *error) {
+        if (no_flags)
+                return test_call(tb, path, "org.vmmd.qemu1.Domain", method, error, NULL, NULL);
+        return test_call(tb, path, "org.vmmd.qemu1.Domain", method, error, NULL, "u", flags);
+}
+
+static TestBus *current_bus;
+
+static void on_fatal_signal(int sig) {
+        /* not async-signal-safe, but the process is dying: leave nothing running */
+        if (current_bus)
+                e2e_kill_qemus(current_bus);
+        signal(sig, SIG_DFL);
+        raise(sig);
+}
+
+TestBus *e2e_bus_new(const char *const *extra_env) {
+        TestBus *tb = test_bus_new(extra_env);
+
+        current_bus = tb;
+        signal(SIGABRT, on_fatal_signal);
+        signal(SIGTERM, on_fatal_signal);
+        signal(SIGINT, on_fatal_signal);
+        signal(SIGSEGV, on_fatal_signal);
+        return tb;
+}
+
+void e2e_bus_free(TestBus *tb) {
+        if (!tb)
+                return;
+        e2e_kill_qemus(tb);
+        current_bus = NULL;
+        test_bus_free(tb);
+}

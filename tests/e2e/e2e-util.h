@@ -1,0 +1,43 @@
+/* End-to-end test helpers: the tiny test guest, its serial console, and the QEMUs a test started. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "bus-harness.h"
+
+/* XML of a test guest that boots the tiny kernel under TCG with a file serial console
+ * at <tb->dir>/NAME.serial. extra_cmdline: testguest.* options; extra_xml: put before
+ * </domain> (lifecycle actions …); devices: extra devices. */
+char *e2e_guest_xml(TestBus *tb, const char *name, const char *uuid, const char *extra_cmdline,
+                    const char *extra_xml, const char *devices);
+char *e2e_serial_file(TestBus *tb, const char *name);
+
+/* Waits (bounded) until the serial file holds at least count lines containing marker. */
+bool e2e_wait_serial(TestBus *tb, const char *name, const char *marker, int count, unsigned timeout_ms);
+int e2e_serial_count(TestBus *tb, const char *name, const char *marker);
+
+/* Waits (bounded) until the domain's State is (state, reason); reason -1: any. */
+bool e2e_wait_state(TestBus *tb, const char *path, int state, int reason, unsigned timeout_ms);
+
+/* Index of the first DomainEvent (event, detail) for path at or after from, or -1. */
+int e2e_find_event(TestBus *tb, const char *path, int event, int detail, int from);
+/* Waits (bounded) for that event. */
+bool e2e_wait_event(TestBus *tb, const char *path, int event, int detail, unsigned timeout_ms);
+
+/* pid of the QEMU running the domain with this uuid, or 0. */
+pid_t e2e_qemu_pid(TestBus *tb, const char *uuid);
+/* Waits (pidfd, bounded) until pid has exited. */
+bool e2e_wait_pid_exit(pid_t pid, unsigned timeout_ms);
+/* Kills every QEMU started under this test's root (called on teardown too). */
+void e2e_kill_qemus(TestBus *tb);
+
+/* Calls a Domain method with a flags argument (or none when no_flags). */
+int e2e_domain_call(TestBus *tb, const char *path, const char *method, bool no_flags, unsigned flags,
+                    sd_bus_error *error);
+
+/* Starts a test bus for an e2e test; every QEMU under it is killed when the test ends,
+ * also when an assertion aborts it or meson's timeout terminates it. */
+TestBus *e2e_bus_new(const char *const *extra_env);
+void e2e_bus_free(TestBus *tb);
+typedef TestBus E2EBus;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(E2EBus, e2e_bus_free)
