@@ -935,3 +935,47 @@ void manager_reattach_domains(Manager *m) {
                 reattach_one(m, file);
         }
 }
+
+/* --- autostart --- */
+
+static char *read_boot_id(void) {
+        g_autofree char *id = NULL;
+
+        if (vmmd_read_file("/proc/sys/kernel/random/boot_id", &id, NULL) < 0)
+                return g_strdup("unknown");
+        return g_strdup(g_strstrip(id));
+}
+
+void manager_autostart_domains(Manager *m) {
+        g_autofree char *marker = g_build_filename(m->paths->run_dir, "autostarted", NULL);
+        g_autofree char *boot_id = read_boot_id();
+        g_autofree char *seen = NULL;
+        g_autofree char *data = NULL;
+        g_autoptr(GPtrArray) list = g_ptr_array_new();
+        GHashTableIter it;
+        Domain *d;
+        int r;
+
+        if (vmmd_read_file(marker, &seen, NULL) >= 0 && g_str_equal(g_strstrip(seen), boot_id))
+                return;
+        data = g_strconcat(boot_id, "\n", NULL);
+        r = vmmd_mkdir_p(m->paths->run_dir, 0755);
+        if (r >= 0)
+                r = vmmd_write_file_atomic(marker, data, strlen(data), 0644);
+        if (r < 0) {
+                /* without the marker every activation would autostart again */
+                log_error("cannot write %s, not autostarting: %s", marker, g_strerror(-r));
+                return;
+        }
+        g_hash_table_iter_init(&it, m->domains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d))
+                if (d->autostart && d->persistent && !domain_is_active(d))
+                        g_ptr_array_add(list, d);
+        for (guint i = 0; i < list->len; i++) {
+                g_autoptr(GError) error = NULL;
+                d = g_ptr_array_index(list, i);
+                log_info("autostarting domain '%s'", domain_name(d));
+                if (!domain_start(d, NULL, 0, NULL, &error))
+                        log_warning("cannot autostart domain '%s': %s", domain_name(d), error->message);
+        }
+}

@@ -33,6 +33,10 @@ bool domain_resume(Domain *d, DomainCall *call, GError **error);
  * (spec E22, F8); call after the persistent definitions are loaded. */
 void manager_reattach_domains(Manager *m);
 
+/* A36: once per host boot (a marker with the boot id in the runtime dir), starts every
+ * autostart domain as Create(0) would; failures are logged. */
+void manager_autostart_domains(Manager *m);
+
 /* The QEMU log of a domain. */
 char *domain_log_file(const Manager *m, const char *name);
 char *domain_status_file(const Manager *m, const char *name);

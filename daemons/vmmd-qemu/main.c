@@ -31,8 +31,10 @@ int main(int argc, char *argv[]) {
         rt.busy = (VmmdBusyFunc) manager_is_busy;
         rt.busy_userdata = m;
         r = manager_bus_register(m);
-        if (r >= 0)
+        if (r >= 0) {
                 manager_reattach_domains(m);
+                manager_autostart_domains(m);
+        }
         if (r >= 0)
                 r = vmmd_runtime_run(&rt, QEMU_BUS_NAME);
         if (r < 0)

@@ -1,4 +1,6 @@
 /* End-to-end lifecycle tests: real QEMU running the tiny guest, driven through vmmd-qemu on a private bus (spec E, F). */
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -456,6 +458,91 @@ static void test_kvm_refused(void) {
         g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
 }
 
+/* Autostart runs once per host boot: a daemon start without the boot marker starts the
+ * autostart domains; later activations in the same boot start nothing (A35, A36) */
+static void test_autostart(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xa = e2e_guest_xml(tb, "ga", UUID_A, NULL, NULL, NULL);
+        g_autofree char *xb = e2e_guest_xml(tb, "gb", UUID_B, NULL, NULL, NULL);
+        g_autofree char *marker = g_strdup_printf("%s/run/vmmd/qemu/autostarted", tb->root);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *pa = test_define(tb, xa, 0, &e);
+        g_autofree char *pb = test_define(tb, xb, 0, &e);
+
+        g_assert_nonnull(pa);
+        g_assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));   /* the first activation wrote it */
+        g_assert_cmpint(sd_bus_set_property(tb->bus, "org.vmmd.qemu1", pa, "org.vmmd.qemu1.Domain", "Autostart",
+                                            &e, "b", 1), >=, 0);
+
+        /* same boot: a restarted daemon starts nothing */
+        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        g_assert_false(test_prop_bool(tb, pa, "Active"));
+
+        /* a new boot: the marker is gone */
+        g_assert_cmpint(unlink(marker), ==, 0);
+        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        g_assert_true(e2e_wait_state(tb, pa, 1, 1, BOOT_MS));
+        g_assert_true(e2e_wait_serial(tb, "ga", "TESTGUEST READY", 1, BOOT_MS));
+        g_assert_false(test_prop_bool(tb, pb, "Active"));
+        g_assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));
+}
+
+/* Reads fd (bounded) until text appears in what was read. */
+static bool read_until(int fd, GString *seen, const char *text, unsigned timeout_ms) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+
+        while (!strstr(seen->str, text)) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                gint64 left = deadline - g_get_monotonic_time();
+                char buf[4096];
+                ssize_t n;
+
+                if (left <= 0 || poll(&p, 1, (int) (left / 1000) + 1) <= 0)
+                        return false;
+                n = read(fd, buf, sizeof(buf));
+                if (n <= 0)
+                        return false;
+                g_string_append_len(seen, buf, n);
+        }
+        return true;
+}
+
+/* OpenConsole hands over the guest's serial console: a live, interactive pty */
+static void test_console(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "c1", UUID_A, "testguest.shell=1", NULL, NULL);
+        g_autofree char *file_serial = NULL, *path = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autoptr(GString) seen = g_string_new(NULL);
+        char *start, *end;
+        int fd;
+
+        /* the guest's console on a pty instead of the usual file */
+        start = strstr(xml, "    <serial type='file'>");
+        end = strstr(start, "</serial>\n") + strlen("</serial>\n");
+        file_serial = g_strndup(start, end - start);
+        {
+                g_autoptr(GString) x = g_string_new(xml);
+                g_string_replace(x, file_serial, "    <serial type='pty'><target port='0'/></serial>\n", 1);
+                g_free(xml);
+                xml = g_string_free(g_steal_pointer(&x), FALSE);
+        }
+        path = define_and_start(tb, xml, 0);
+        g_assert_cmpint(test_call(tb, path, "org.vmmd.qemu1.Domain", "OpenConsole", &e, &reply, "su", "", 0), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "h", &fd), >=, 0);
+        fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_true(read_until(fd, seen, "TESTGUEST READY", BOOT_MS));
+        /* the shell answers what we type */
+        g_assert_cmpint(write(fd, "echo CONSOLE-$((6*7))\n", 22), ==, 22);
+        g_assert_true(read_until(fd, seen, "CONSOLE-42", 10000));
+        close(fd);
+
+        g_assert_cmpint(test_call(tb, path, "org.vmmd.qemu1.Domain", "OpenConsole", &e, NULL, "su", "serial7", 0), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "serial7");
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/e2e/start", test_start);
@@ -475,5 +562,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/e2e/redefine-running", test_redefine_running);
         g_test_add_func("/e2e/undefine-running", test_undefine_running);
         g_test_add_func("/e2e/kvm-refused", test_kvm_refused);
+        g_test_add_func("/e2e/autostart", test_autostart);
+        g_test_add_func("/e2e/console", test_console);
         return g_test_run();
 }
