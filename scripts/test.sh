@@ -23,8 +23,10 @@ meson test -C "$BUILD" --print-errorlogs "$@"
 meson_rc=$?
 
 python3 - "$BUILD/meson-logs/testlog.json" "$meson_rc" <<'PY'
-import json, sys
+import json, re, sys
 
+# Count what a user would: each GTest case (TAP "ok N" / "not ok N" lines in a test's
+# output); a test program without TAP output counts once by its own result.
 path, meson_rc = sys.argv[1], int(sys.argv[2])
 passed = failed = skipped = 0
 try:
@@ -32,8 +34,21 @@ try:
         for line in f:
             if not line.strip():
                 continue
-            result = json.loads(line).get("result")
-            if result in ("OK", "EXPECTEDFAIL"):
+            entry = json.loads(line)
+            result = entry.get("result")
+            cases = re.findall(r"^(not ok|ok) \d+([^\n]*)", entry.get("stdout") or "", re.M)
+            if cases:
+                for status, rest in cases:
+                    if "# SKIP" in rest:
+                        skipped += 1
+                    elif status == "ok":
+                        passed += 1
+                    else:
+                        failed += 1
+                # a program that died after its last case (crash, timeout) failed too
+                if result not in ("OK", "EXPECTEDFAIL", "SKIP") and not any(s == "not ok" for s, _ in cases):
+                    failed += 1
+            elif result in ("OK", "EXPECTEDFAIL"):
                 passed += 1
             elif result == "SKIP":
                 skipped += 1
