@@ -207,8 +207,9 @@ static int cmd_domstate(Ctl *ctl, const CtlArgs *args) {
         return 0;
 }
 
-/* The parts of dominfo that live in the XML rather than in properties. */
-static void print_xml_summary(Ctl *ctl, const char *path) {
+/* The parts of dominfo that live in the XML rather than in properties, in virsh's order
+ * with the State line after "OS Type" (state may be NULL when it is printed elsewhere). */
+static void print_xml_summary(Ctl *ctl, const char *path, const char *state) {
         g_autoptr(sd_bus_message) reply = NULL;
         g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
         g_autoptr(xmlDoc) doc = NULL;
@@ -216,6 +217,7 @@ static void print_xml_summary(Ctl *ctl, const char *path) {
         const char *xml = NULL;
         static const struct { const char *label, *xpath; bool kib; } rows[] = {
                 { "OS Type", "string(/domain/os/type)", false },
+                { "State", NULL, false },
                 { "CPU(s)", "string(/domain/vcpu)", false },
                 { "Max memory", "string(/domain/memory)", true },
                 { "Used memory", "string(/domain/currentMemory)", true },
@@ -223,20 +225,25 @@ static void print_xml_summary(Ctl *ctl, const char *path) {
 
         /* dominfo is still useful when the XML cannot be read, so failures stay quiet. */
         if (sd_bus_call_method(ctl->bus, CTL_BUS_NAME, path, CTL_DOMAIN_IFACE, "GetXMLDesc", &error,
-                               &reply, "u", 0u) < 0 ||
-            sd_bus_message_read(reply, "s", &xml) < 0)
-                return;
-        doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        if (!doc)
-                return;
-        xp = xmlXPathNewContext(doc);
-        if (!xp)
-                return;
+                               &reply, "u", 0u) >= 0 &&
+            sd_bus_message_read(reply, "s", &xml) >= 0)
+                doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        if (doc)
+                xp = xmlXPathNewContext(doc);
         for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
-                g_autoptr(xmlXPathObject) o = xmlXPathEvalExpression((const xmlChar *) rows[i].xpath, xp);
+                g_autoptr(xmlXPathObject) o = NULL;
                 g_autofree char *label = g_strdup_printf("%s:", rows[i].label);
-                const char *v = o && o->stringval ? (const char *) o->stringval : "";
+                const char *v;
 
+                if (!rows[i].xpath)
+                        v = state ? state : "";
+                else {
+                        if (!xp)
+                                continue;
+                        o = xmlXPathEvalExpression((const xmlChar *) rows[i].xpath, xp);
+                        v = o && o->stringval ? (const char *) o->stringval : "";
+                }
                 if (!*v)
                         continue;
                 printf("%-15s %s%s\n", label, v, rows[i].kib ? " KiB" : "");
@@ -259,8 +266,7 @@ static int cmd_dominfo(Ctl *ctl, const CtlArgs *args) {
         printf("%-15s %s\n", "Id:", id);
         printf("%-15s %s\n", "Name:", d->name);
         printf("%-15s %s\n", "UUID:", d->uuid);
-        print_xml_summary(ctl, path);
-        printf("%-15s %s\n", "State:", ctl_state_to_string(d->state));
+        print_xml_summary(ctl, path, ctl_state_to_string(d->state));
         printf("%-15s %s\n", "Persistent:", d->persistent ? "yes" : "no");
         printf("%-15s %s\n", "Autostart:", d->autostart ? "enable" : "disable");
         printf("%-15s %s\n", "Managed save:", d->has_managed_save ? "yes" : "no");

@@ -2,6 +2,7 @@
 #include "vmmctl.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,81 @@ enum {
         XML_SECURE = 1,
 };
 
+enum { EVENT_STOPPED = 5 };
+
+static volatile sig_atomic_t hold_interrupted;
+
+static void on_hold_signal(int sig) {
+        hold_interrupted = sig;
+}
+
+typedef struct Hold {
+        const char *path;
+        bool stopped;
+} Hold;
+
+static int on_hold_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Hold *h = userdata;
+        const char *path = NULL;
+        int32_t event = -1, detail = -1;
+
+        if (sd_bus_message_read(m, "oii", &path, &event, &detail) >= 0 && g_str_equal(path, h->path) &&
+            event == EVENT_STOPPED)
+                h->stopped = true;
+        return 0;
+}
+
+/* START_AUTODESTROY ties the domain to our bus connection (spec A29). virsh in one-shot mode
+ * drops the connection at once, which destroys the guest it just started; from a shell one
+ * means "for as long as this command runs", so we stay connected until the domain stops or
+ * we are interrupted, then exit and the daemon destroys it. */
+static int hold_autodestroy(Ctl *ctl, const char *path, const char *name) {
+        g_autoptr(sd_bus_slot) slot = NULL;
+        g_autoptr(CtlDomainInfo) info = NULL;
+        struct sigaction sa = { .sa_handler = on_hold_signal };   /* no SA_RESTART: wake sd_bus_wait */
+        Hold h = { .path = path };
+        int r;
+
+        r = sd_bus_match_signal(ctl->bus, &slot, CTL_BUS_NAME, CTL_MANAGER_PATH, CTL_MANAGER_IFACE,
+                                "DomainEvent", on_hold_event, &h);
+        if (r < 0) {
+                ctl_error("cannot subscribe to events: %s", g_strerror(-r));
+                return r;
+        }
+        sigemptyset(&sa.sa_mask);
+        (void) sigaction(SIGINT, &sa, NULL);
+        (void) sigaction(SIGTERM, &sa, NULL);
+        (void) sigaction(SIGHUP, &sa, NULL);
+
+        /* It may have stopped before we subscribed (or vanished, if transient). */
+        if (ctl_domain_info_get_full(ctl, path, true, &info) < 0 || !info->active) {
+                printf("Domain '%s' stopped\n", name);
+                return 0;
+        }
+        printf("Domain '%s' is destroyed when vmmctl exits (--autodestroy); waiting, Ctrl-C to end\n", name);
+        fflush(stdout);
+        while (!h.stopped && !hold_interrupted) {
+                r = sd_bus_process(ctl->bus, NULL);
+                if (r < 0) {
+                        ctl_error("lost the bus: %s", g_strerror(-r));
+                        return r;
+                }
+                if (r > 0)
+                        continue;
+                /* bounded, so a signal between the check and the wait costs at most a second */
+                r = sd_bus_wait(ctl->bus, G_USEC_PER_SEC);
+                if (r < 0 && r != -EINTR) {
+                        ctl_error("waiting for events: %s", g_strerror(-r));
+                        return r;
+                }
+        }
+        if (h.stopped)
+                printf("Domain '%s' stopped\n", name);
+        else
+                printf("Domain '%s' is being destroyed (vmmctl disconnects)\n", name);
+        return 0;
+}
+
 /* Domain methods that take (u flags) and only need a line of output. */
 static int domain_simple(Ctl *ctl, const CtlArgs *args, const char *member, uint32_t flags, const char *done_fmt) {
         const char *dom = ctl_args_pos(args, 0);
@@ -38,7 +114,21 @@ static int domain_simple(Ctl *ctl, const CtlArgs *args, const char *member, uint
 }
 
 static int cmd_start(Ctl *ctl, const CtlArgs *args) {
-        return domain_simple(ctl, args, "Create", args->flags, "Domain '%s' started");
+        g_autoptr(CtlDomainInfo) info = NULL;
+        g_autofree char *path = NULL;
+        const char *dom = ctl_args_pos(args, 0);
+        int r;
+
+        if (!(args->flags & START_AUTODESTROY))
+                return domain_simple(ctl, args, "Create", args->flags, "Domain '%s' started");
+        r = ctl_domain_lookup(ctl, dom, &path);
+        if (r < 0)
+                return r;
+        r = ctl_call(ctl, path, CTL_DOMAIN_IFACE, "Create", NULL, "u", args->flags);
+        if (r < 0)
+                return r;
+        printf("Domain '%s' started\n", dom);
+        return hold_autodestroy(ctl, path, dom);
 }
 
 static int cmd_destroy(Ctl *ctl, const CtlArgs *args) {
@@ -134,6 +224,8 @@ static int cmd_create(Ctl *ctl, const CtlArgs *args) {
         if (r < 0)
                 return r;
         printf("Domain '%s' created from %s\n", info->name, file);
+        if (args->flags & START_AUTODESTROY)
+                return hold_autodestroy(ctl, path, info->name);
         return 0;
 }
 
@@ -225,7 +317,7 @@ static int cmd_save_image_define(Ctl *ctl, const CtlArgs *args) {
 
 static const CtlOpt start_opts[] = {
         { "paused", NULL, START_PAUSED, "leave the guest paused after start" },
-        { "autodestroy", NULL, START_AUTODESTROY, "destroy the guest when vmmctl disconnects" },
+        { "autodestroy", NULL, START_AUTODESTROY, "stay connected; the guest is destroyed when vmmctl exits" },
         { "bypass-cache", NULL, START_BYPASS_CACHE, "avoid the file system cache when restoring" },
         { "force-boot", NULL, START_FORCE_BOOT, "boot, discarding any managed save image" },
         { "reset-nvram", NULL, START_RESET_NVRAM, "re-initialize NVRAM from its template" },
@@ -234,7 +326,7 @@ static const CtlOpt start_opts[] = {
 
 static const CtlOpt create_opts[] = {
         { "paused", NULL, START_PAUSED, "leave the guest paused after start" },
-        { "autodestroy", NULL, START_AUTODESTROY, "destroy the guest when vmmctl disconnects" },
+        { "autodestroy", NULL, START_AUTODESTROY, "stay connected; the guest is destroyed when vmmctl exits" },
         { "validate", NULL, START_VALIDATE, "validate the XML against the schema" },
         { "reset-nvram", NULL, START_RESET_NVRAM, "re-initialize NVRAM from its template" },
         { 0 }
