@@ -81,8 +81,18 @@ static char *bootindex(const DomainDeviceInfo *info) {
         return info->boot_order ? g_strdup_printf(",bootindex=%u", info->boot_order) : g_strdup("");
 }
 
+static const DomainTimerDef *find_timer(const DomainDef *def, const char *name) {
+        for (guint i = 0; def->timers && i < def->timers->len; i++) {
+                const DomainTimerDef *t = g_ptr_array_index(def->timers, i);
+                if (g_strcmp0(t->name, name) == 0)
+                        return t;
+        }
+        return NULL;
+}
+
 static void build_machine(Cmd *c) {
         const DomainDef *def = c->def;
+        const DomainTimerDef *hpet = find_timer(def, "hpet");
         bool acpi = false;
 
         for (guint i = 0; def->features && i < def->features->len; i++) {
@@ -91,11 +101,13 @@ static void build_machine(Cmd *c) {
                         acpi = true;
         }
         arg(c, "-machine");
-        argf(c, "%s,usb=off,dump-guest-core=off%s", def->os_machine, acpi ? "" : ",acpi=off");
+        argf(c, "%s,usb=off,dump-guest-core=off%s%s", def->os_machine, acpi ? "" : ",acpi=off",
+             hpet && g_strcmp0(hpet->present, "no") == 0 ? ",hpet=off" : "");
 }
 
 static void build_cpu(Cmd *c, bool kvm) {
         const DomainDef *def = c->def;
+        g_autoptr(GString) cpu = g_string_new(NULL);
 
         if (g_strcmp0(def->cpu_mode, "host-passthrough") == 0 || g_strcmp0(def->cpu_mode, "host-model") == 0) {
                 if (!kvm) {
@@ -103,12 +115,40 @@ static void build_cpu(Cmd *c, bool kvm) {
                                     def->cpu_mode);
                         return;
                 }
-                arg(c, "-cpu");
-                arg(c, "host");
+                g_string_assign(cpu, "host");
+        } else if (g_strcmp0(def->cpu_mode, "maximum") == 0) {
+                g_string_assign(cpu, "max");
         } else if (def->cpu_model) {
-                arg(c, "-cpu");
-                arg(c, def->cpu_model);
+                g_string_assign(cpu, def->cpu_model);
+        } else {
+                return;
         }
+        /* libvirt's spelling: require/force/optional turn a feature on, disable/forbid off */
+        for (guint i = 0; def->cpu_features && i < def->cpu_features->len; i++) {
+                const DomainCpuFeatureDef *f = g_ptr_array_index(def->cpu_features, i);
+                bool off = g_strcmp0(f->policy, "disable") == 0 || g_strcmp0(f->policy, "forbid") == 0;
+                g_string_append_printf(cpu, ",%s=%s", f->name, off ? "off" : "on");
+        }
+        arg(c, "-cpu");
+        arg(c, cpu->str);
+}
+
+/* "-smp N[,maxcpus=M][,sockets=S,dies=D,cores=C,threads=T]" */
+static void build_smp(Cmd *c) {
+        const DomainDef *def = c->def;
+        unsigned max = def->vcpus ? def->vcpus : 1;
+        g_autoptr(GString) smp = g_string_new(NULL);
+
+        if (def->vcpu_current && def->vcpu_current < max)
+                g_string_printf(smp, "%u,maxcpus=%u", def->vcpu_current, max);
+        else
+                g_string_printf(smp, "%u", max);
+        if (def->cpu_sockets || def->cpu_cores || def->cpu_threads)
+                g_string_append_printf(smp, ",sockets=%s,dies=%s,cores=%s,threads=%s",
+                                       def->cpu_sockets ? def->cpu_sockets : "1", def->cpu_dies ? def->cpu_dies : "1",
+                                       def->cpu_cores ? def->cpu_cores : "1", def->cpu_threads ? def->cpu_threads : "1");
+        arg(c, "-smp");
+        arg(c, smp->str);
 }
 
 static void build_boot(Cmd *c) {
@@ -126,11 +166,47 @@ static void build_boot(Cmd *c) {
                 g_autoptr(GString) b = g_string_new(NULL);
                 if (order->len > 0)
                         g_string_append_printf(b, "order=%s", order->str);
+                /* os_bootmenu is a tristate: 1 yes, 2 no */
                 if (def->os_bootmenu > 0)
-                        g_string_append_printf(b, "%smenu=on", b->len ? "," : "");
+                        g_string_append_printf(b, "%smenu=%s", b->len ? "," : "", def->os_bootmenu == 1 ? "on" : "off");
+                if (def->os_bootmenu == 1 && def->os_bootmenu_timeout)
+                        g_string_append_printf(b, ",splash-time=%s", def->os_bootmenu_timeout);
                 arg(c, "-boot");
                 arg(c, b->str);
         }
+}
+
+/* -m is <memory>, as libvirt does: the guest sees all of it and the balloon brings it down
+ * to <currentMemory> once QEMU runs, so that it can grow back later */
+static void build_memory(Cmd *c) {
+        const DomainDef *def = c->def;
+
+        arg(c, "-m");
+        if (def->max_memory_kib && def->max_memory_slots)
+                argf(c, "size=%lluk,slots=%s,maxmem=%lluk", def->memory_kib, def->max_memory_slots, def->max_memory_kib);
+        else
+                argf(c, "size=%lluk", def->memory_kib);
+}
+
+static void build_clock(Cmd *c) {
+        const DomainDef *def = c->def;
+        const DomainTimerDef *rtc = find_timer(def, "rtc");
+        const char *offset = def->clock_offset ? def->clock_offset : "utc";
+        const char *base;
+
+        /* a variable clock without an adjustment is its basis; with one, or a named timezone,
+         * QEMU would need a start time or TZ that vmmd does not track across reboots */
+        if (g_str_equal(offset, "variable") &&
+            (!def->clock_adjustment || g_str_equal(def->clock_adjustment, "0")))
+                offset = g_strcmp0(def->clock_basis, "localtime") == 0 ? "localtime" : "utc";
+        if (g_str_equal(offset, "utc"))
+                base = "utc";
+        else if (g_str_equal(offset, "localtime"))
+                base = "localtime";
+        else
+                return (void) unsupported(c, "clock offset '%s' is not supported; use 'utc' or 'localtime'", offset);
+        arg(c, "-rtc");
+        argf(c, "base=%s%s", base, rtc && g_strcmp0(rtc->tickpolicy, "catchup") == 0 ? ",driftfix=slew" : "");
 }
 
 static char *builder_to_string(JsonBuilder *b) {
@@ -141,6 +217,23 @@ static char *builder_to_string(JsonBuilder *b) {
         return json_generator_to_data(gen, NULL);
 }
 
+/* The cache="…" member libvirt puts on both nodes of a disk: writeback, none and unsafe keep
+ * the guest's write cache on; writethrough and directsync turn it off on the device (the
+ * returned write_cache), so that every write is flushed. */
+static void add_cache(JsonBuilder *b, const char *mode) {
+        bool direct = g_str_equal(mode, "none") || g_str_equal(mode, "directsync");
+
+        json_builder_set_member_name(b, "cache");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "direct");
+        json_builder_add_boolean_value(b, direct);
+        json_builder_set_member_name(b, "no-flush");
+        json_builder_add_boolean_value(b, g_str_equal(mode, "unsafe"));
+        json_builder_end_object(b);
+}
+
+static const char *const cache_modes[] = { "none", "writeback", "writethrough", "directsync", "unsafe", NULL };
+
 static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
         const DomainDef *def = c->def;
         g_autoptr(JsonBuilder) storage = json_builder_new();
@@ -149,9 +242,11 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
         g_autofree char *format_node = g_strdup_printf("libvirt-%u-format", n);
         g_autofree char *addr = device_addr(def, &disk->info);
         g_autofree char *boot = bootindex(&disk->info);
-        g_autofree char *serial = NULL;
+        g_autofree char *serial = NULL, *esc_serial = NULL;
         g_autofree char *js = NULL, *jf = NULL;
         const char *fmt = disk->driver_type ? disk->driver_type : "raw";
+        const char *cache = disk->driver_cache && !g_str_equal(disk->driver_cache, "default") ? disk->driver_cache : NULL;
+        const char *write_cache = "";
         bool cdrom = disk->device == DOMAIN_DISK_DEVICE_CDROM;
         bool ro = disk->readonly || cdrom;
         bool empty = !disk->src_path;
@@ -166,7 +261,13 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                 return (void) unsupported(c, "disk '%s': format '%s' is not supported", disk->target_dev, fmt);
         if (empty && !cdrom)
                 return (void) unsupported(c, "disk '%s' has no source", disk->target_dev);
-        serial = disk->serial ? g_strdup_printf(",serial=%s", disk->serial) : g_strdup("");
+        if (cache && !g_strv_contains(cache_modes, cache))
+                return (void) unsupported(c, "disk '%s': cache mode '%s' is not supported", disk->target_dev, cache);
+        if (cache)
+                write_cache = g_str_equal(cache, "writethrough") || g_str_equal(cache, "directsync") ?
+                              ",write-cache=off" : ",write-cache=on";
+        esc_serial = disk->serial ? opt_escape(disk->serial) : NULL;
+        serial = esc_serial ? g_strdup_printf(",serial=%s", esc_serial) : g_strdup("");
 
         if (!empty) {
                 json_builder_begin_object(storage);
@@ -180,17 +281,8 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                 json_builder_add_boolean_value(storage, TRUE);
                 json_builder_set_member_name(storage, "discard");
                 json_builder_add_string_value(storage, "unmap");
-                if (disk->driver_cache && !g_str_equal(disk->driver_cache, "default")) {
-                        bool direct = g_str_equal(disk->driver_cache, "none") || g_str_equal(disk->driver_cache, "directsync");
-                        bool no_flush = g_str_equal(disk->driver_cache, "unsafe");
-                        json_builder_set_member_name(storage, "cache");
-                        json_builder_begin_object(storage);
-                        json_builder_set_member_name(storage, "direct");
-                        json_builder_add_boolean_value(storage, direct);
-                        json_builder_set_member_name(storage, "no-flush");
-                        json_builder_add_boolean_value(storage, no_flush);
-                        json_builder_end_object(storage);
-                }
+                if (cache)
+                        add_cache(storage, cache);
                 json_builder_end_object(storage);
                 js = builder_to_string(storage);
                 arg(c, "-blockdev");
@@ -201,6 +293,8 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                 json_builder_add_string_value(format, format_node);
                 json_builder_set_member_name(format, "read-only");
                 json_builder_add_boolean_value(format, ro);
+                if (cache)
+                        add_cache(format, cache);
                 json_builder_set_member_name(format, "driver");
                 json_builder_add_string_value(format, fmt);
                 json_builder_set_member_name(format, "file");
@@ -217,21 +311,37 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                         return (void) unsupported(c, "disk '%s': a cdrom cannot be on the virtio bus", disk->target_dev);
                 arg(c, "-device");
                 argf(c, "virtio-blk-pci%s,drive=%s,id=virtio-disk%u%s%s%s", addr, format_node, n - 1, boot, serial,
-                     ro ? ",write-cache=on" : "");
+                     write_cache);
                 break;
         case DOMAIN_DISK_BUS_IDE:
         case DOMAIN_DISK_BUS_SATA: {
-                /* hda..hdd → ide bus 0/1, unit 0/1 (i440fx); sdX on q35's ahci */
+                /* i440fx: PIIX IDE, hda..hdd → bus 0/1, unit 0/1. q35: the ICH9 AHCI, one unit on
+                 * each of its six buses ide.0..ide.5. An explicit drive address wins. */
+                const DomainDeviceAddress *a = &disk->info.addr;
                 unsigned idx = disk->target_dev && strlen(disk->target_dev) >= 3 ? (unsigned) (disk->target_dev[2] - 'a') : 0;
                 bool q35 = domain_def_is_q35(def);
                 unsigned bus = q35 ? idx : idx / 2, unit = q35 ? 0 : idx % 2;
+
+                if (a->type == DOMAIN_ADDRESS_DRIVE) {
+                        bus = q35 ? a->unit : a->bus;
+                        unit = q35 ? 0 : a->unit;
+                }
+                if (disk->bus == DOMAIN_DISK_BUS_SATA && !q35)
+                        return (void) unsupported(c, "disk '%s': SATA needs a q35 machine; use bus='ide' on '%s'",
+                                                  disk->target_dev, def->os_machine);
+                if (disk->readonly && !cdrom)
+                        return (void) unsupported(c, "disk '%s': IDE and SATA disks cannot be read-only; "
+                                                  "use a cdrom or bus='virtio'", disk->target_dev);
+                if (bus > (q35 ? 5u : 1u) || unit > 1)
+                        return (void) unsupported(c, "disk '%s': no IDE/SATA slot for it on '%s'", disk->target_dev,
+                                                  def->os_machine);
                 arg(c, "-device");
                 if (q35)
-                        argf(c, "%s,bus=ide.%u%s%s%s,id=sata0-0-%u%s", cdrom ? "ide-cd" : "ide-hd", bus,
-                             empty ? "" : ",drive=", empty ? "" : format_node, boot, idx, serial);
+                        argf(c, "%s,bus=ide.%u%s%s%s,id=sata0-0-%u%s%s", cdrom ? "ide-cd" : "ide-hd", bus,
+                             empty ? "" : ",drive=", empty ? "" : format_node, boot, bus, serial, write_cache);
                 else
-                        argf(c, "%s,bus=ide.%u,unit=%u%s%s,id=ide0-%u-%u%s%s", cdrom ? "ide-cd" : "ide-hd", bus, unit,
-                             empty ? "" : ",drive=", empty ? "" : format_node, bus, unit, boot, serial);
+                        argf(c, "%s,bus=ide.%u,unit=%u%s%s,id=ide0-%u-%u%s%s%s", cdrom ? "ide-cd" : "ide-hd", bus, unit,
+                             empty ? "" : ",drive=", empty ? "" : format_node, bus, unit, boot, serial, write_cache);
                 break;
         }
         default:
@@ -284,6 +394,15 @@ static bool build_chardev(Cmd *c, const DomainChrSource *src, const char *id) {
                 argf(c, "socket,id=%s,path=%s%s", id, path, bind ? ",server=on,wait=off" : "");
                 return true;
         }
+        case DOMAIN_CHR_TYPE_TCP: {
+                bool bind = !src->mode || g_str_equal(src->mode, "bind");
+                bool telnet = g_strcmp0(src->protocol, "telnet") == 0;
+                if (!src->host || !src->service)
+                        return unsupported(c, "tcp character device '%s' needs a host and a service", id);
+                argf(c, "socket,id=%s,host=%s,port=%s%s%s", id, src->host, src->service, telnet ? ",telnet=on" : "",
+                     bind ? ",server=on,wait=off" : "");
+                return true;
+        }
         default:
                 g_ptr_array_remove_index(c->argv, c->argv->len - 1);
                 return unsupported(c, "character device type '%s' is not supported yet",
@@ -297,10 +416,15 @@ static void build_serials(Cmd *c) {
         for (guint i = 0; i < def->serials->len; i++) {
                 DomainChrDef *chr = g_ptr_array_index(def->serials, i);
                 g_autofree char *id = g_strdup_printf("charserial%u", i);
+                guint64 port = i;
+
+                /* the guest's COMn is the target port, as in libvirt; the ids stay in list order */
+                if (chr->target_port && !g_ascii_string_to_unsigned(chr->target_port, 10, 0, 3, &port, NULL))
+                        return (void) unsupported(c, "serial port '%s' is not 0 to 3", chr->target_port);
                 if (!build_chardev(c, &chr->src, id))
                         return;
                 arg(c, "-device");
-                argf(c, "isa-serial,chardev=%s,id=serial%u,index=%u", id, i, i);
+                argf(c, "isa-serial,chardev=%s,id=serial%u,index=%u", id, i, (unsigned) port);
         }
         /* a console of target type serial is the first serial port (libvirt adds that
          * serial itself); one that stands alone becomes serial 0 */
@@ -316,6 +440,14 @@ static void build_serials(Cmd *c) {
                 arg(c, "-device");
                 argf(c, "isa-serial,chardev=%s,id=serial0,index=0", id);
         }
+        for (guint i = 0; i < def->parallels->len; i++) {
+                DomainChrDef *chr = g_ptr_array_index(def->parallels, i);
+                g_autofree char *id = g_strdup_printf("charparallel%u", i);
+                if (!build_chardev(c, &chr->src, id))
+                        return;
+                arg(c, "-device");
+                argf(c, "isa-parallel,chardev=%s,id=parallel%u,index=%u", id, i, i);
+        }
 }
 
 static void build_channels(Cmd *c) {
@@ -330,6 +462,7 @@ static void build_channels(Cmd *c) {
         for (guint i = 0; i < def->channels->len; i++) {
                 DomainChrDef *chr = g_ptr_array_index(def->channels, i);
                 g_autofree char *id = g_strdup_printf("charchannel%u", i);
+                g_autofree char *name = NULL;
                 if (g_strcmp0(chr->target_type, "virtio") != 0)
                         return (void) unsupported(c, "channel target type '%s' is not supported",
                                                   chr->target_type ? chr->target_type : "(none)");
@@ -337,9 +470,10 @@ static void build_channels(Cmd *c) {
                         return (void) unsupported(c, "virtio channel needs a virtio-serial controller");
                 if (!build_chardev(c, &chr->src, id))
                         return;
+                name = chr->target_name ? opt_escape(chr->target_name) : NULL;
                 arg(c, "-device");
                 argf(c, "virtserialport,bus=virtio-serial0.0,nr=%u,chardev=%s,id=channel%u%s%s", i + 1, id, i,
-                     chr->target_name ? ",name=" : "", chr->target_name ? chr->target_name : "");
+                     name ? ",name=" : "", name ? name : "");
         }
 }
 
@@ -416,14 +550,16 @@ static void build_graphics(Cmd *c) {
                                 listen = l->address;
                 }
                 arg(c, "-vnc");
-                if (g->socket)
-                        argf(c, "unix:%s%s", g->socket, g->passwd ? ",password=on" : "");
-                else if (g->port >= 5900 && g->autoport <= 0)
+                if (g->socket) {
+                        g_autofree char *sock = opt_escape(g->socket);
+                        argf(c, "unix:%s%s", sock, g->passwd ? ",password=on" : "");
+                } else if (g->port >= 5900 && g->autoport != 1) {       /* autoport is a tristate: 1 yes */
                         argf(c, "%s%s%s:%d%s", strchr(listen, ':') ? "[" : "", listen, strchr(listen, ':') ? "]" : "",
                              g->port - 5900, g->passwd ? ",password=on" : "");
-                else    /* autoport: QEMU takes the first free display from 0 up to 100 */
+                } else {  /* autoport: QEMU takes the first free display from 0 up to 100 */
                         argf(c, "%s%s%s:0,to=100%s", strchr(listen, ':') ? "[" : "", listen,
                              strchr(listen, ':') ? "]" : "", g->passwd ? ",password=on" : "");
+                }
         }
 }
 
@@ -448,6 +584,15 @@ static void build_videos(Cmd *c) {
         }
 }
 
+static bool have_usb_controller(const DomainDef *def) {
+        for (guint i = 0; i < def->controllers->len; i++) {
+                const DomainControllerDef *ctl = g_ptr_array_index(def->controllers, i);
+                if (ctl->type == DOMAIN_CONTROLLER_TYPE_USB && g_strcmp0(ctl->model, "none") != 0)
+                        return true;
+        }
+        return false;
+}
+
 static void build_misc_devices(Cmd *c) {
         const DomainDef *def = c->def;
 
@@ -456,6 +601,10 @@ static void build_misc_devices(Cmd *c) {
                 if (g_strcmp0(in->bus, "usb") == 0) {
                         const char *dev = g_str_equal(in->type, "tablet") ? "usb-tablet" :
                                           g_str_equal(in->type, "mouse") ? "usb-mouse" : "usb-kbd";
+                        /* -machine usb=off: the only USB bus is a controller from the definition */
+                        if (!have_usb_controller(def))
+                                return (void) unsupported(c, "USB %s needs a USB controller; add "
+                                                          "<controller type='usb' model='qemu-xhci'/>", in->type);
                         arg(c, "-device");
                         argf(c, "%s,id=input%u,bus=usb.0", dev, i);
                 } else if (g_strcmp0(in->bus, "virtio") == 0) {
@@ -467,6 +616,11 @@ static void build_misc_devices(Cmd *c) {
                 }
                 /* ps2 mouse and keyboard come with the machine */
         }
+        /* no host audio: without an audiodev QEMU 7.2 probes PulseAudio, ALSA, … and complains */
+        if (def->sounds->len > 0) {
+                arg(c, "-audiodev");
+                arg(c, "{\"id\":\"audio1\",\"driver\":\"none\"}");
+        }
         for (guint i = 0; i < def->sounds->len; i++) {
                 DomainSoundDef *s = g_ptr_array_index(def->sounds, i);
                 g_autofree char *addr = device_addr(def, &s->info);
@@ -474,10 +628,10 @@ static void build_misc_devices(Cmd *c) {
                         arg(c, "-device");
                         argf(c, "%s,id=sound%u%s", g_str_equal(s->model, "ich6") ? "intel-hda" : "ich9-intel-hda", i, addr);
                         arg(c, "-device");
-                        argf(c, "hda-duplex,id=sound%u-codec0,bus=sound%u.0,cad=0", i, i);
+                        argf(c, "hda-duplex,id=sound%u-codec0,bus=sound%u.0,cad=0,audiodev=audio1", i, i);
                 } else if (g_strcmp0(s->model, "ac97") == 0) {
                         arg(c, "-device");
-                        argf(c, "AC97,id=sound%u%s", i, addr);
+                        argf(c, "AC97,id=sound%u%s,audiodev=audio1", i, addr);
                 } else
                         return (void) unsupported(c, "sound model '%s' is not supported", s->model ? s->model : "(none)");
         }
@@ -487,16 +641,34 @@ static void build_misc_devices(Cmd *c) {
                 if (g_strcmp0(r->backend_model, "random") != 0)
                         return (void) unsupported(c, "rng backend '%s' is not supported",
                                                   r->backend_model ? r->backend_model : "(none)");
-                arg(c, "-object");
-                argf(c, "{\"qom-type\":\"rng-random\",\"id\":\"objrng%u\",\"filename\":\"%s\"}", i,
-                     r->backend_path ? r->backend_path : "/dev/urandom");
+                {
+                        g_autoptr(JsonBuilder) b = json_builder_new();
+                        g_autofree char *id = g_strdup_printf("objrng%u", i);
+                        g_autofree char *json = NULL;
+
+                        json_builder_begin_object(b);
+                        json_builder_set_member_name(b, "qom-type");
+                        json_builder_add_string_value(b, "rng-random");
+                        json_builder_set_member_name(b, "id");
+                        json_builder_add_string_value(b, id);
+                        json_builder_set_member_name(b, "filename");
+                        json_builder_add_string_value(b, r->backend_path ? r->backend_path : "/dev/urandom");
+                        json_builder_end_object(b);
+                        json = builder_to_string(b);
+                        arg(c, "-object");
+                        arg(c, json);
+                }
                 arg(c, "-device");
                 argf(c, "virtio-rng-pci,rng=objrng%u,id=rng%u%s", i, i, addr);
         }
         if (def->memballoon && g_strcmp0(def->memballoon->model, "virtio") == 0) {
                 g_autofree char *addr = device_addr(def, &def->memballoon->info);
+                const DomainMemballoonDef *m = def->memballoon;
                 arg(c, "-device");
-                argf(c, "virtio-balloon-pci,id=balloon0%s", addr);
+                argf(c, "virtio-balloon-pci,id=balloon0%s%s%s", addr,
+                     m->autodeflate > 0 ? (m->autodeflate == 1 ? ",deflate-on-oom=on" : ",deflate-on-oom=off") : "",
+                     m->free_page_reporting > 0 ?
+                     (m->free_page_reporting == 1 ? ",free-page-reporting=on" : ",free-page-reporting=off") : "");
         }
         for (guint i = 0; i < def->watchdogs->len; i++) {
                 DomainWatchdogDef *w = g_ptr_array_index(def->watchdogs, i);
@@ -509,6 +681,13 @@ static void build_misc_devices(Cmd *c) {
                         argf(c, "ib700,id=watchdog%u", i);
                 } else
                         return (void) unsupported(c, "watchdog model '%s' is not supported", w->model ? w->model : "(none)");
+                /* QEMU's default is reset; 'dump' would need a dump directory vmmd does not keep */
+                if (w->action && g_str_equal(w->action, "dump"))
+                        return (void) unsupported(c, "watchdog action 'dump' is not supported");
+                if (w->action && !g_str_equal(w->action, "reset")) {
+                        arg(c, "-action");
+                        argf(c, "watchdog=%s", w->action);
+                }
         }
         for (guint i = 0; i < def->panics->len; i++) {
                 DomainPanicDef *p = g_ptr_array_index(def->panics, i);
@@ -528,7 +707,6 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
         Cmd c = { .argv = argv, .def = def, .error = error };
         g_autofree char *name = opt_escape(def->name);
-        unsigned long long mem = def->current_memory_kib ? def->current_memory_kib : def->memory_kib;
         unsigned ndisk = 0;
 
         if (!def->emulator || !def->os_machine)
@@ -547,13 +725,8 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
         arg(&c, "-accel");
         arg(&c, opts->kvm ? "kvm" : "tcg");
         build_cpu(&c, opts->kvm);
-        arg(&c, "-m");
-        argf(&c, "size=%lluk", mem);
-        arg(&c, "-smp");
-        if (def->vcpu_current && def->vcpu_current < def->vcpus)
-                argf(&c, "%u,maxcpus=%u", def->vcpu_current, def->vcpus);
-        else
-                argf(&c, "%u", def->vcpus ? def->vcpus : 1);
+        build_memory(&c);
+        build_smp(&c);
         arg(&c, "-uuid");
         arg(&c, def->uuid);
         if (def->os_kernel) {
@@ -569,13 +742,7 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
                 arg(&c, def->os_cmdline);
         }
         build_boot(&c);
-        if (g_strcmp0(def->clock_offset, "localtime") == 0) {
-                arg(&c, "-rtc");
-                arg(&c, "base=localtime");
-        } else {
-                arg(&c, "-rtc");
-                arg(&c, "base=utc");
-        }
+        build_clock(&c);
         arg(&c, "-chardev");
         argf(&c, "socket,id=charmonitor,fd=%d,server=on,wait=off", opts->monitor_fd);
         arg(&c, "-mon");
