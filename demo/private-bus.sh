@@ -1,7 +1,8 @@
 # private-bus.sh: sourced by demo/demo.sh and bench/ — runs a private dbus-daemon that activates the build tree's daemons under a relocated root.
 #
 # private_bus_start BUILD_DIR TMP_DIR   exports VMMD_BUS_ADDRESS and VMMD_ROOT=TMP_DIR/root, sets BUS_PID
-# private_bus_stop                      stops the bus and the daemons it activated
+# private_bus_stop                      stops the bus, the daemons it activated and their QEMUs
+# private_bus_qemu_pids                 pids of the QEMUs running under this VMMD_ROOT
 
 BUS_PID=
 BUS_LOG=
@@ -42,8 +43,20 @@ CONF
 	return 1
 }
 
+# QEMU inherits the daemon's environment, so VMMD_ROOT tells ours from anyone else's.
+private_bus_qemu_pids() {
+	local p pid
+	[[ -n ${VMMD_ROOT:-} ]] || return 0
+	for p in /proc/[0-9]*; do
+		[[ $(cat "$p/comm" 2>/dev/null) == qemu-system* ]] || continue
+		tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -qxF "VMMD_ROOT=$VMMD_ROOT" || continue
+		pid=${p#/proc/}
+		echo "$pid"
+	done
+}
+
 private_bus_stop() {
-	local daemon_pid=
+	local daemon_pid= pid
 	[[ -n $BUS_PID ]] || return 0
 	# The daemon the bus activated is ours too; find it before its bus goes away.
 	daemon_pid=$(busctl --address="$VMMD_BUS_ADDRESS" call org.freedesktop.DBus /org/freedesktop/DBus \
@@ -53,7 +66,12 @@ private_bus_stop() {
 	BUS_PID=
 	if [[ -n $daemon_pid ]]; then
 		# Without its bus the daemon exits by itself; give it a moment before insisting.
-		for _ in $(seq 10); do kill -0 "$daemon_pid" 2>/dev/null || return 0; sleep 0.2; done
+		for _ in $(seq 10); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.2; done
 		kill "$daemon_pid" 2>/dev/null || true
 	fi
+	# Guests outlive their daemon by design (it re-attaches when restarted); here nobody will.
+	for pid in $(private_bus_qemu_pids); do
+		echo "stopping QEMU $pid left running under $VMMD_ROOT" >&2
+		kill -9 "$pid" 2>/dev/null || true
+	done
 }
