@@ -246,7 +246,7 @@ static void test_run(gconstpointer data) {
         g_autofree char *in_path = case_path("in", name, ".xml");
         g_autofree char *template = read_file(in_path);
         g_autoptr(GError) error = NULL;
-        g_autofree char *dir = g_dir_make_tmp("qemuargv-XXXXXX", &error);
+        g_autofree char *dir = NULL;
         g_autofree char *xml = NULL, *sock_path = NULL, *log_path = NULL, *log = NULL;
         g_autofree char *greeting = NULL, *caps = NULL;
         g_autoptr(GPtrArray) argv = NULL;
@@ -265,6 +265,7 @@ static void test_run(gconstpointer data) {
                 g_test_skip("no /usr/bin/qemu-system-x86_64");
                 return;
         }
+        dir = g_dir_make_tmp("qemuargv-XXXXXX", &error);
         g_assert_no_error(error);
         parts = g_strsplit(template, "@TMPDIR@", -1);
         xml = g_strjoinv(dir, parts);
