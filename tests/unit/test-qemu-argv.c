@@ -5,7 +5,9 @@
 #include "qemu-process.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -191,6 +193,27 @@ static void create_files(const char *xml, const char *dir) {
         }
 }
 
+/* A fixed VNC port of a case becomes one free right now: test runs of other build
+ * directories may be running the same case at the same time. */
+static char *free_vnc_port(const char *xml) {
+        g_autoptr(GRegex) re = g_regex_new("(<graphics type='vnc' port=')\\d+'", 0, 0, NULL);
+
+        for (unsigned port = 5900 + 100 + g_random_int_range(0, 1000); port < 5900 + 4000; port++) {
+                struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+                                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+                int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                bool ok = fd >= 0 && bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0;
+
+                if (fd >= 0)
+                        close(fd);
+                if (ok) {
+                        g_autofree char *repl = g_strdup_printf("\\g<1>%u'", port);
+                        return g_regex_replace(re, xml, -1, 0, repl, 0, NULL);
+                }
+        }
+        g_error("no free VNC port");
+}
+
 /* Reads one line (a QMP message) before the deadline; NULL on EOF or timeout. */
 static char *qmp_read_line(int fd, gint64 deadline) {
         g_autoptr(GString) line = g_string_new(NULL);
@@ -247,7 +270,7 @@ static void test_run(gconstpointer data) {
         g_autofree char *template = read_file(in_path);
         g_autoptr(GError) error = NULL;
         g_autofree char *dir = NULL;
-        g_autofree char *xml = NULL, *sock_path = NULL, *log_path = NULL, *log = NULL;
+        g_autofree char *joined = NULL, *xml = NULL, *sock_path = NULL, *log_path = NULL, *log = NULL;
         g_autofree char *greeting = NULL, *caps = NULL;
         g_autoptr(GPtrArray) argv = NULL;
         g_auto(GStrv) parts = NULL, lines = NULL;
@@ -268,7 +291,8 @@ static void test_run(gconstpointer data) {
         dir = g_dir_make_tmp("qemuargv-XXXXXX", &error);
         g_assert_no_error(error);
         parts = g_strsplit(template, "@TMPDIR@", -1);
-        xml = g_strjoinv(dir, parts);
+        joined = g_strjoinv(dir, parts);
+        xml = free_vnc_port(joined);
         create_files(xml, dir);
         argv = build(xml, &error);
         g_assert_no_error(error);
