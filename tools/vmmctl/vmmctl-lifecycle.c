@@ -114,13 +114,10 @@ static int domain_simple(Ctl *ctl, const CtlArgs *args, const char *member, uint
 }
 
 static int cmd_start(Ctl *ctl, const CtlArgs *args) {
-        g_autoptr(CtlDomainInfo) info = NULL;
         g_autofree char *path = NULL;
         const char *dom = ctl_args_pos(args, 0);
         int r;
 
-        if (!(args->flags & START_AUTODESTROY))
-                return domain_simple(ctl, args, "Create", args->flags, "Domain '%s' started");
         r = ctl_domain_lookup(ctl, dom, &path);
         if (r < 0)
                 return r;
@@ -128,7 +125,12 @@ static int cmd_start(Ctl *ctl, const CtlArgs *args) {
         if (r < 0)
                 return r;
         printf("Domain '%s' started\n", dom);
-        return hold_autodestroy(ctl, path, dom);
+        /* the console holds the connection too: --autodestroy ends with it */
+        if (ctl_args_has(args, "console"))
+                return ctl_console_attach(ctl, path, NULL, 0);
+        if (args->flags & START_AUTODESTROY)
+                return hold_autodestroy(ctl, path, dom);
+        return 0;
 }
 
 static int cmd_destroy(Ctl *ctl, const CtlArgs *args) {
@@ -224,6 +226,8 @@ static int cmd_create(Ctl *ctl, const CtlArgs *args) {
         if (r < 0)
                 return r;
         printf("Domain '%s' created from %s\n", info->name, file);
+        if (ctl_args_has(args, "console"))
+                return ctl_console_attach(ctl, path, NULL, 0);
         if (args->flags & START_AUTODESTROY)
                 return hold_autodestroy(ctl, path, info->name);
         return 0;
@@ -316,6 +320,7 @@ static int cmd_save_image_define(Ctl *ctl, const CtlArgs *args) {
 }
 
 static const CtlOpt start_opts[] = {
+        { "console", NULL, 0, "attach to the serial console after start" },
         { "paused", NULL, START_PAUSED, "leave the guest paused after start" },
         { "autodestroy", NULL, START_AUTODESTROY, "stay connected; the guest is destroyed when vmmctl exits" },
         { "bypass-cache", NULL, START_BYPASS_CACHE, "avoid the file system cache when restoring" },
@@ -325,6 +330,7 @@ static const CtlOpt start_opts[] = {
 };
 
 static const CtlOpt create_opts[] = {
+        { "console", NULL, 0, "attach to the serial console after start" },
         { "paused", NULL, START_PAUSED, "leave the guest paused after start" },
         { "autodestroy", NULL, START_AUTODESTROY, "stay connected; the guest is destroyed when vmmctl exits" },
         { "validate", NULL, START_VALIDATE, "validate the XML against the schema" },
@@ -379,9 +385,9 @@ static const CtlOpt secure_opts[] = {
 };
 
 const CtlCommand ctl_lifecycle_commands[] = {
-        { "start", cmd_start, "DOMAIN [--paused] [--autodestroy] [--bypass-cache] [--force-boot]",
+        { "start", cmd_start, "DOMAIN [--console] [--paused] [--autodestroy] [--bypass-cache] [--force-boot]",
           "start a defined domain", start_opts, 1, 1 },
-        { "create", cmd_create, "FILE [--paused] [--autodestroy] [--validate]",
+        { "create", cmd_create, "FILE [--console] [--paused] [--autodestroy] [--validate]",
           "create and start a transient domain from an XML file", create_opts, 1, 1 },
         { "destroy", cmd_destroy, "DOMAIN [--graceful] [--remove-logs]", "stop a domain immediately", destroy_opts, 1, 1 },
         { "shutdown", cmd_shutdown, "DOMAIN [--mode acpi|agent]", "ask a domain's guest to power off", power_opts, 1, 1 },

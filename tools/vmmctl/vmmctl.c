@@ -13,6 +13,7 @@ static const CtlCommand *const command_tables[] = {
         ctl_domain_commands,
         ctl_lifecycle_commands,
         ctl_event_commands,
+        ctl_console_commands,
 };
 
 static const CtlCommand *command_find(const char *name) {

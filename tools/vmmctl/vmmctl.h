@@ -49,6 +49,7 @@ typedef struct CtlCommand {
 extern const CtlCommand ctl_domain_commands[];
 extern const CtlCommand ctl_lifecycle_commands[];
 extern const CtlCommand ctl_event_commands[];
+extern const CtlCommand ctl_console_commands[];
 
 /* Domain properties as a client shows them (one GetAll). */
 typedef struct CtlDomainInfo {
@@ -68,6 +69,10 @@ typedef struct CtlDomainInfo {
 
 void ctl_domain_info_free(CtlDomainInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlDomainInfo, ctl_domain_info_free)
+
+/* vmmctl-console.c: dom is a name, UUID, Id or object path; device NULL or "" is the first
+ * serial port; flags are OpenConsole's. */
+int ctl_console_attach(Ctl *ctl, const char *dom, const char *device, uint32_t flags);
 
 /* vmmctl-util.c */
 int ctl_connect(Ctl *ctl);
