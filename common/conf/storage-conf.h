@@ -186,6 +186,8 @@ StoragePoolDef *storage_pool_def_parse_string(const char *xml, unsigned flags, G
 /* Formats stably (same def → same bytes), two-space indent, trailing newline, spec §3.1 order. */
 char *storage_pool_def_format(const StoragePoolDef *def, unsigned flags);
 
+/* An empty definition for callers that build one in code: permissions -1, everything else 0. */
+StoragePoolDef *storage_pool_def_new(void);
 StoragePoolDef *storage_pool_def_copy(const StoragePoolDef *def);
 void storage_pool_def_free(StoragePoolDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StoragePoolDef, storage_pool_def_free)
@@ -264,6 +266,9 @@ StorageVolDef *storage_vol_def_parse_string(const char *xml, StoragePoolType poo
 /* Formats stably, spec §3.2 order; capacity and allocation always, in bytes. */
 char *storage_vol_def_format(const StorageVolDef *def);
 
+/* An empty definition (e.g. for a file found by refresh): type file, format NONE,
+ * permissions -1; the caller fills in the rest. */
+StorageVolDef *storage_vol_def_new(StoragePoolType pool_type);
 StorageVolDef *storage_vol_def_copy(const StorageVolDef *def);
 void storage_vol_def_free(StorageVolDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(StorageVolDef, storage_vol_def_free)

@@ -87,3 +87,16 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(XmlBuf, xml_buf_clear)
 void xml_strip_blanks(xmlNodePtr node);
 /* Writes a copied subtree (metadata, hypervisor features) at buf's indentation. */
 void xml_node_dump(XmlBuf *buf, xmlNodePtr node);
+
+/* --- whole documents --- */
+
+/* Reads a document with no network access and no entity substitution (XXE), and checks
+ * the root element. Not well formed gives malformed_code (each kind's spec picks it) with
+ * the line; declared entities, a missing or a wrong root give VMMD_ERROR_XML_ERROR naming
+ * the expected root. */
+xmlDocPtr xml_doc_read(const char *xml, const char *root_name, int malformed_code, GError **error);
+
+/* RelaxNG-validates doc against an embedded schema (file name inside the schemas
+ * GResource, e.g. "storagepool.rng"); each schema is compiled once.
+ * VMMD_ERROR_XML_INVALID_SCHEMA with libxml2's first messages on failure. */
+bool xml_doc_validate(xmlDocPtr doc, const char *schema_name, GError **error);
