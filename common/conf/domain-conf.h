@@ -75,6 +75,10 @@ int domain_lifecycle_action_from_string(const char *s);     /* -1 when unknown *
 /* (list of models) — returns a NULL-terminated array owned by def */
 const char *const *domain_def_get_seclabel_models(const DomainDef *def);
 
+/* Spec C37: everything the guest can see is equal (host-side details such as a disk's
+ * source path may differ); otherwise CONFIG_UNSUPPORTED naming the property and both values. */
+bool domain_def_check_abi_stability(const DomainDef *src, const DomainDef *dst, GError **error);
+
 /* UUID helpers: accepts with or without dashes, any case; writes the lowercase
  * 36-char form into out[37]. */
 bool vmmd_uuid_parse(const char *s, char out[37]);

@@ -5,6 +5,7 @@
 #include "caller.h"
 #include "domain-console.h"
 #include "domain-lifecycle.h"
+#include "domain-save.h"
 #include "cleanup.h"
 #include "error.h"
 #include "log.h"
@@ -251,6 +252,13 @@ DomainCall *bus_call_new(sd_bus_message *msg, const char *reply_path) {
         return &b->base;
 }
 
+void bus_call_set_reply_path(DomainCall *c, char *path) {
+        BusCall *b = (BusCall *) c;
+
+        g_free(b->reply_path);
+        b->reply_path = path;
+}
+
 void bus_call_free(DomainCall *c) {
         BusCall *b = (BusCall *) c;
 
@@ -276,12 +284,145 @@ static bool do_resume(Domain *d, unsigned flags, DomainCall *call, GError **erro
 }
 
 static bool do_create(Domain *d, unsigned flags, DomainCall *call, GError **error) {
-        return domain_start(d, NULL, flags, call, error);
+        return domain_create(d, flags, call, error);
 }
 
+static bool do_managed_save(Domain *d, unsigned flags, DomainCall *call, GError **error) {
+        return domain_save(d, NULL, NULL, flags, call, error);
+}
+
+int bus_check_save_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error) {
+        int r = bus_check_flags(method, flags, allowed, error);
+
+        if (r < 0)
+                return r;
+        if ((flags & DOMAIN_SAVE_RUNNING) && (flags & DOMAIN_SAVE_PAUSED))
+                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
+                                         "%s: flags SAVE_RUNNING and SAVE_PAUSED exclude each other", method);
+        return 0;
+}
+
+int bus_check_file_arg(const char *method, const char *file, sd_bus_error *error) {
+        if (!*file)
+                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "%s: file must not be empty", method);
+        if (file[0] != '/')
+                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
+                                         "%s: file '%s' must be an absolute path", method, file);
+        return 0;
+}
+
+static int method_save(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        const char *file, *dxml;
+        uint32_t flags;
+        DomainCall *call;
+        Domain *d;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "Save", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "ssu", &file, &dxml, &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_save_flags("Save", flags, DOMAIN_SAVE_BYPASS_CACHE | DOMAIN_SAVE_RUNNING | DOMAIN_SAVE_PAUSED, error);
+        if (r < 0)
+                return r;
+        r = bus_check_file_arg("Save", file, error);
+        if (r < 0)
+                return r;
+        d = domain_from_message(userdata, msg, error);
+        if (!d)
+                return -ENOENT;
+        call = bus_call_new(msg, NULL);
+        if (!domain_save(d, file, dxml, flags, call, &gerr)) {
+                bus_call_free(call);
+                return vmmd_error_to_bus(gerr, error);
+        }
+        return 1;
+}
+
+static int method_managed_save_remove(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        uint32_t flags;
+        Domain *d;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "ManagedSaveRemove", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("ManagedSaveRemove", flags, 0, error);
+        if (r < 0)
+                return r;
+        d = domain_from_message(userdata, msg, error);
+        if (!d)
+                return -ENOENT;
+        if (!domain_managed_save_remove(d, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_managed_save_get_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        g_autofree char *xml = NULL;
+        uint32_t flags;
+        Domain *d;
+        int r;
+
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        if (flags & DOMAIN_XML_SECURE) {
+                r = vmmd_caller_require_privileged(msg, "ManagedSaveGetXMLDesc with XML_SECURE", error);
+                if (r < 0)
+                        return r;
+        }
+        r = bus_check_flags("ManagedSaveGetXMLDesc", flags, DOMAIN_XML_SECURE, error);
+        if (r < 0)
+                return r;
+        d = domain_from_message(userdata, msg, error);
+        if (!d)
+                return -ENOENT;
+        xml = domain_managed_save_get_xml(d, flags & DOMAIN_XML_SECURE, &gerr);
+        if (!xml)
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, "s", xml);
+}
+
+static int method_managed_save_define(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        const char *dxml;
+        uint32_t flags;
+        Domain *d;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "ManagedSaveDefineXML", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "su", &dxml, &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_save_flags("ManagedSaveDefineXML", flags, DOMAIN_SAVE_RUNNING | DOMAIN_SAVE_PAUSED, error);
+        if (r < 0)
+                return r;
+        if (!*dxml)
+                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "ManagedSaveDefineXML: dxml must not be empty");
+        d = domain_from_message(userdata, msg, error);
+        if (!d)
+                return -ENOENT;
+        if (!domain_managed_save_define_xml(d, dxml, flags, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+typedef int (*FlagCheckFunc)(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error);
+
 /* privilege → flags → lookup → the model, which replies when its job is over */
-static int run_lifecycle(sd_bus_message *msg, Manager *m, const char *method, bool has_flags, uint32_t allowed,
-                         LifecycleFunc fn, sd_bus_error *error) {
+static int run_lifecycle_checked(sd_bus_message *msg, Manager *m, const char *method, bool has_flags,
+                                 uint32_t allowed, FlagCheckFunc check, LifecycleFunc fn, sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
         uint32_t flags = 0;
         DomainCall *call;
@@ -295,7 +436,7 @@ static int run_lifecycle(sd_bus_message *msg, Manager *m, const char *method, bo
                 r = sd_bus_message_read(msg, "u", &flags);
                 if (r < 0)
                         return r;
-                r = bus_check_flags(method, flags, allowed, error);
+                r = check(method, flags, allowed, error);
                 if (r < 0)
                         return r;
         }
@@ -308,6 +449,17 @@ static int run_lifecycle(sd_bus_message *msg, Manager *m, const char *method, bo
                 return vmmd_error_to_bus(gerr, error);
         }
         return 1;
+}
+
+static int method_managed_save(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return run_lifecycle_checked(msg, userdata, "ManagedSave", true,
+                                     DOMAIN_SAVE_BYPASS_CACHE | DOMAIN_SAVE_RUNNING | DOMAIN_SAVE_PAUSED,
+                                     bus_check_save_flags, do_managed_save, error);
+}
+
+static int run_lifecycle(sd_bus_message *msg, Manager *m, const char *method, bool has_flags, uint32_t allowed,
+                         LifecycleFunc fn, sd_bus_error *error) {
+        return run_lifecycle_checked(msg, m, method, has_flags, allowed, bus_check_flags, fn, error);
 }
 
 static int method_create(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -430,13 +582,14 @@ static const sd_bus_vtable domain_vtable[] = {
                                 method_get_state, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", name, "u", flags), SD_BUS_NO_RESULT, method_rename, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("Save", SD_BUS_ARGS("s", file, "s", dxml, "u", flags), SD_BUS_NO_RESULT,
-                                method_not_yet, UNPRIV),
-        SD_BUS_METHOD_WITH_ARGS("ManagedSave", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, method_not_yet, UNPRIV),
-        SD_BUS_METHOD_WITH_ARGS("ManagedSaveRemove", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, method_not_yet, UNPRIV),
+                                method_save, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ManagedSave", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, method_managed_save, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ManagedSaveRemove", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT,
+                                method_managed_save_remove, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("ManagedSaveGetXMLDesc", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("s", xml),
-                                method_not_yet_read_only, UNPRIV),
+                                method_managed_save_get_xml, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("ManagedSaveDefineXML", SD_BUS_ARGS("s", dxml, "u", flags), SD_BUS_NO_RESULT,
-                                method_not_yet, UNPRIV),
+                                method_managed_save_define, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("SnapshotCreateXML", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_RESULT("o", snapshot),
                                 method_not_yet, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("ListDomainSnapshots", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("ao", snapshots),

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "domain-save.h"
 #include "domain-status.h"
 #include "error.h"
 #include "fileio.h"
@@ -17,6 +18,7 @@
 #include "qemu-command.h"
 #include "qemu-process.h"
 #include "qmp.h"
+#include "save-image.h"
 
 #define STOP_GRACE_USEC (10 * G_USEC_PER_SEC)
 /* After a reset, QEMU's firmware path (SeaBIOS + the direct-kernel option ROM) may reset
@@ -174,6 +176,30 @@ static void release_runtime(Domain *d) {
         g_clear_pointer(&d->qmp, qmp_free);
         g_clear_pointer(&d->process, qemu_process_free);
         g_clear_pointer((sd_event_source **) &d->kill_timer, sd_event_source_disable_unref);
+        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        g_clear_pointer(&d->restore, domain_restore_free);
+        if (d->save)
+                domain_save_abandon(d);
+}
+
+void domain_restore_free(DomainRestore *r) {
+        if (!r)
+                return;
+        save_image_free(r->image);
+        g_free(r->remove_on_success);
+        g_free(r);
+}
+
+void domain_lifecycle_set_state(Domain *d, DomainState state, int reason) {
+        set_state(d, state, reason);
+}
+
+void domain_lifecycle_kill(Domain *d, int reason, int detail) {
+        kill_qemu(d, reason, detail, false);
+}
+
+void domain_lifecycle_complete(Domain *d, const GError *error) {
+        call_complete(d, error);
 }
 
 void domain_detach(Domain *d) {
@@ -194,7 +220,8 @@ static void domain_stopped(Domain *d, int reason, int detail) {
         (void) unlink(status);
         log_to_file(d, "shutting down, reason=%s",
                     reason == DOMAIN_SHUTOFF_SHUTDOWN ? "shutdown" : reason == DOMAIN_SHUTOFF_DESTROYED ? "destroyed" :
-                    reason == DOMAIN_SHUTOFF_CRASHED ? "crashed" : reason == DOMAIN_SHUTOFF_FAILED ? "failed" : "other");
+                    reason == DOMAIN_SHUTOFF_CRASHED ? "crashed" : reason == DOMAIN_SHUTOFF_FAILED ? "failed" :
+                    reason == DOMAIN_SHUTOFF_SAVED ? "saved" : "other");
 
         d->id = -1;
         d->job = DOMAIN_JOB_NONE;
@@ -247,6 +274,18 @@ static char *log_tail(Domain *d) {
 static void on_qemu_exit(QemuProcess *p, void *userdata) {
         Domain *d = userdata;
 
+        if (d->job == DOMAIN_JOB_SAVE) {
+                g_autoptr(GError) error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                                                      "QEMU of domain '%s' exited during the save", domain_name(d));
+                DomainCall *call = g_steal_pointer(&d->call);
+
+                domain_save_abandon(d);
+                domain_stopped(d, DOMAIN_SHUTOFF_CRASHED, 5 /* STOPPED/FAILED */);
+                if (call)
+                        call->done(call, error);
+                return;
+        }
+
         if (d->job == DOMAIN_JOB_START) {
                 g_autofree char *tail = log_tail(d);
                 g_autoptr(GError) error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
@@ -272,6 +311,10 @@ static void on_qemu_exit(QemuProcess *p, void *userdata) {
 static void on_qmp_closed(Qmp *q, void *userdata) {
         Domain *d = userdata;
 
+        if (d->job == DOMAIN_JOB_SAVE && d->process) {
+                (void) qemu_process_kill(d->process, SIGKILL);   /* the exit handler fails the save */
+                return;
+        }
         if (d->process && d->job != DOMAIN_JOB_STOP)
                 kill_qemu(d, d->shutdown_seen ? DOMAIN_SHUTOFF_SHUTDOWN : DOMAIN_SHUTOFF_CRASHED,
                           d->shutdown_seen ? 0 : 5, false);
@@ -352,9 +395,112 @@ static int next_domain_id(Manager *m) {
         return id;
 }
 
-bool domain_start(Domain *d, DomainDef *live_in, unsigned flags, DomainCall *call, GError **error) {
+static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
+                         GError **error);
+
+bool domain_start(Domain *d, DomainDef *live, unsigned flags, DomainCall *call, GError **error) {
+        return start_common(d, live, flags, NULL, call, error);
+}
+
+bool domain_start_restore(Domain *d, DomainDef *live, DomainRestore *restore, DomainCall *call, GError **error) {
+        return start_common(d, live, restore->start_paused ? DOMAIN_START_PAUSED : 0, restore, call, error);
+}
+
+/* --- restoring: migrate-incoming from the image, then the events of spec C30 --- */
+
+static void restore_failed(Domain *d, const char *why) {
+        log_warning("restoring domain '%s' failed: %s", domain_name(d), why);
+        kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
+        d->job = DOMAIN_JOB_START;   /* on exit: report the start failure */
+}
+
+static void on_restore_cont(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!ret)
+                return restore_failed(d, error);
+        d->job = DOMAIN_JOB_NONE;
+        set_state(d, DOMAIN_RUNNING, 3 /* RESTORED */);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 2 /* FROM_SNAPSHOT */);
+        call_complete(d, NULL);
+}
+
+static void restore_done(Domain *d) {
+        DomainRestore *r = d->restore;
+
+        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        if (r->remove_on_success) {
+                if (unlink(r->remove_on_success) < 0 && errno != ENOENT)
+                        log_warning("cannot remove managed save image %s: %s", r->remove_on_success, g_strerror(errno));
+                manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
+        }
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, 2 /* RESTORED */);
+        if (r->run) {
+                g_clear_pointer(&d->restore, domain_restore_free);
+                qmp_command(d->qmp, "cont", NULL, -1, on_restore_cont, d);
+                return;
+        }
+        d->job = DOMAIN_JOB_NONE;
+        set_state(d, DOMAIN_PAUSED, 2 /* MIGRATION */);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, r->start_paused ? 0 : 4 /* RESTORED */);
+        g_clear_pointer(&d->restore, domain_restore_free);
+        call_complete(d, NULL);
+}
+
+static int on_restore_poll(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void on_restore_query(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        const char *status;
+
+        if (!d->restore)
+                return;
+        if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
+                return restore_failed(d, error ? error : "bad query-migrate reply");
+        status = json_object_get_string_member_with_default(json_node_get_object(ret), "status", "");
+        if (g_str_equal(status, "completed"))
+                return restore_done(d);
+        if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled")) {
+                g_autofree char *why = g_strdup_printf("incoming migration %s: %s", status,
+                        json_object_get_string_member_with_default(json_node_get_object(ret), "error-desc", "no detail"));
+                return restore_failed(d, why);
+        }
+        (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_restore_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        Domain *d = userdata;
+
+        (void) sd_event_source_set_time_relative(s, 50 * 1000);
+        qmp_command(d->qmp, "query-migrate", NULL, -1, on_restore_query, d);
+        return 0;
+}
+
+static void on_restore_started(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!ret)
+                return restore_failed(d, error);
+        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC,
+                                          20 * 1000, 0, on_restore_poll, d);
+}
+
+static void on_restore_getfd(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        JsonObject *args;
+
+        if (!ret)
+                return restore_failed(d, error);
+        args = json_object_new();
+        json_object_set_string_member(args, "uri", "fd:vmmd-restore");
+        qmp_command(d->qmp, "migrate-incoming", args, -1, on_restore_started, d);
+}
+
+static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
+                         GError **error) {
         Manager *m = d->manager;
         g_autoptr(DomainDef) live = live_in;
+        g_autoptr(DomainRestore) restore = restore_in;
         g_autoptr(GPtrArray) argv = NULL;
         g_autofree char *cmdline = NULL, *log = NULL, *reason = NULL;
         QemuCommandOptions opts = { .monitor_fd = 3 };
@@ -368,8 +514,8 @@ bool domain_start(Domain *d, DomainDef *live_in, unsigned flags, DomainCall *cal
                 return false;
         }
         if (domain_is_active(d)) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is already active",
-                            domain_name(d));
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' is already running (already active)", domain_name(d));
                 return false;
         }
         if (!live)
@@ -393,6 +539,10 @@ bool domain_start(Domain *d, DomainDef *live_in, unsigned flags, DomainCall *cal
         argv = qemu_command_build(live, &opts, error);
         if (!argv)
                 return false;
+        if (restore) {
+                g_ptr_array_add(argv, g_strdup("-incoming"));
+                g_ptr_array_add(argv, g_strdup("defer"));
+        }
 
         r = vmmd_mkdir_p(m->paths->run_dir, 0755);
         if (r >= 0)
@@ -465,7 +615,11 @@ bool domain_start(Domain *d, DomainDef *live_in, unsigned flags, DomainCall *cal
                     json_args("reboot", domain_def_get_on_reboot(d->def) == DOMAIN_LIFECYCLE_DESTROY ? "shutdown" : "reset",
                               "panic", "pause", NULL),
                     -1, on_set_action, d);
-        if (flags & DOMAIN_START_PAUSED)
+        if (restore) {
+                int fd = dup(restore->image->fd);
+                d->restore = g_steal_pointer(&restore);
+                qmp_command(d->qmp, "getfd", json_args("fdname", "vmmd-restore", NULL), fd, on_restore_getfd, d);
+        } else if (flags & DOMAIN_START_PAUSED)
                 qmp_command(d->qmp, "query-status", NULL, -1, on_start_paused, d);
         else
                 qmp_command(d->qmp, "cont", NULL, -1, on_start_cont, d);

@@ -19,6 +19,22 @@ enum {
         DOMAIN_CRASHED_PANICKED = 1,
 };
 
+struct SaveImage;
+
+/* Starting from a save image instead of booting (spec C.4, C.5). */
+typedef struct DomainRestore {
+        struct SaveImage *image;
+        bool run;                  /* start the CPUs once the memory is in */
+        bool start_paused;         /* START_PAUSED was given: SUSPENDED/PAUSED, not RESTORED */
+        char *remove_on_success;   /* the managed save image, consumed by a successful start */
+} DomainRestore;
+
+void domain_restore_free(DomainRestore *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DomainRestore, domain_restore_free)
+
+/* Like domain_start, from restore (taken). */
+bool domain_start_restore(Domain *d, DomainDef *live, DomainRestore *restore, DomainCall *call, GError **error);
+
 /* Each returns false with error when the request is refused at once (call not used);
  * otherwise call->done runs when the job is over (call may be NULL). */
 bool domain_start(Domain *d, DomainDef *live, unsigned flags, DomainCall *call, GError **error);
@@ -40,6 +56,11 @@ void manager_autostart_domains(Manager *m);
 /* The QEMU log of a domain. */
 char *domain_log_file(const Manager *m, const char *name);
 char *domain_status_file(const Manager *m, const char *name);
+
+/* For domain-save.c: the lifecycle's internals it shares. */
+void domain_lifecycle_set_state(Domain *d, DomainState state, int reason);
+void domain_lifecycle_kill(Domain *d, int reason, int detail);
+void domain_lifecycle_complete(Domain *d, const GError *error);
 
 /* Releases runtime resources without touching QEMU (daemon exit). */
 void domain_detach(Domain *d);

@@ -62,6 +62,12 @@ enum {
         DOMAIN_START_RESET_NVRAM = 32,
 };
 enum {
+        DOMAIN_SAVE_BYPASS_CACHE = 1,
+        DOMAIN_SAVE_RUNNING = 2,
+        DOMAIN_SAVE_PAUSED = 4,
+        DOMAIN_SAVE_RESET_NVRAM = 8,
+};
+enum {
         DOMAIN_DESTROY_GRACEFUL = 1,
         DOMAIN_DESTROY_REMOVE_LOGS = 2,
 };
@@ -94,6 +100,7 @@ typedef enum {
         DOMAIN_JOB_SUSPEND,
         DOMAIN_JOB_RESUME,
         DOMAIN_JOB_RESET,         /* fake reboot or crash restart: system_reset + cont */
+        DOMAIN_JOB_SAVE,          /* migrating the guest's memory into a save image */
 } DomainJob;
 
 struct Qmp;
@@ -131,6 +138,10 @@ typedef struct Domain {
         int stop_detail;           /* STOPPED detail to emit when QEMU exits */
         bool graceful;             /* DESTROY_GRACEFUL: no SIGKILL */
         void *kill_timer;          /* sd_event_source* escalating SIGTERM to SIGKILL */
+        void *job_timer;           /* sd_event_source* polling query-migrate */
+        struct DomainSaveJob *save;       /* while saving */
+        struct DomainRestore *restore;    /* while restoring */
+        uint64_t job_processed, job_total; /* bytes of the running migration */
         char *autodestroy_owner;   /* bus name whose disconnect destroys the domain */
         uint64_t last_reset_usec;  /* CLOCK_MONOTONIC of QEMU's last RESET event */
 } Domain;

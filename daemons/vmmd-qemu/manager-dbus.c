@@ -6,6 +6,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "domain-lifecycle.h"
+#include "domain-save.h"
 #include "error.h"
 #include "log.h"
 #include "qemu-dbus.h"
@@ -254,23 +255,89 @@ static int method_lookup_by_id(sd_bus_message *msg, void *userdata, sd_bus_error
         return reply_domain_path(msg, d);
 }
 
-static int method_not_yet(sd_bus_message *msg, const char *method, sd_bus_error *error) {
-        int r = vmmd_caller_require_privileged(msg, method, error);
+static int method_restore(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_autoptr(GError) gerr = NULL;
+        const char *file, *dxml;
+        uint32_t flags;
+        DomainCall *call;
+        Domain *d = NULL;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "DomainRestore", error);
         if (r < 0)
                 return r;
-        return sd_bus_error_setf(error, "org.vmmd.Error.NoSupport", "%s is not implemented yet", method);
-}
-
-static int method_restore(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return method_not_yet(msg, "DomainRestore", error);
+        r = sd_bus_message_read(msg, "ssu", &file, &dxml, &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_save_flags("DomainRestore", flags, DOMAIN_SAVE_BYPASS_CACHE | DOMAIN_SAVE_RUNNING |
+                                 DOMAIN_SAVE_PAUSED | DOMAIN_SAVE_RESET_NVRAM, error);
+        if (r < 0)
+                return r;
+        r = bus_check_file_arg("DomainRestore", file, error);
+        if (r < 0)
+                return r;
+        /* the reply names the domain; it is known once the image has been read */
+        call = bus_call_new(msg, NULL);
+        if (!manager_restore(m, file, dxml, flags, call, &d, &gerr)) {
+                bus_call_free(call);
+                return vmmd_error_to_bus(gerr, error);
+        }
+        bus_call_set_reply_path(call, domain_bus_path(d));
+        return 1;
 }
 
 static int method_save_image_get_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return method_not_yet(msg, "DomainSaveImageGetXMLDesc", error);
+        g_autoptr(GError) gerr = NULL;
+        g_autofree char *xml = NULL;
+        const char *file;
+        uint32_t flags;
+        int r;
+
+        /* C33: the image's contents need privilege even without XML_SECURE */
+        r = vmmd_caller_require_privileged(msg, "DomainSaveImageGetXMLDesc", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "su", &file, &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("DomainSaveImageGetXMLDesc", flags, DOMAIN_XML_SECURE, error);
+        if (r < 0)
+                return r;
+        r = bus_check_file_arg("DomainSaveImageGetXMLDesc", file, error);
+        if (r < 0)
+                return r;
+        xml = save_image_get_xml(file, flags & DOMAIN_XML_SECURE, &gerr);
+        if (!xml)
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, "s", xml);
 }
 
 static int method_save_image_define(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return method_not_yet(msg, "DomainSaveImageDefineXML", error);
+        Manager *m = userdata;
+        g_autoptr(GError) gerr = NULL;
+        const char *file, *dxml;
+        uint32_t flags;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "DomainSaveImageDefineXML", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "ssu", &file, &dxml, &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_save_flags("DomainSaveImageDefineXML", flags, DOMAIN_SAVE_RUNNING | DOMAIN_SAVE_PAUSED, error);
+        if (r < 0)
+                return r;
+        r = bus_check_file_arg("DomainSaveImageDefineXML", file, error);
+        if (r < 0)
+                return r;
+        if (!*dxml)
+                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg",
+                                        "DomainSaveImageDefineXML: dxml must not be empty");
+        if (!save_image_define_xml(m, file, dxml, flags, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, NULL);
 }
 
 static int method_get_capabilities(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -1,0 +1,189 @@
+/* ABI stability: do two definitions look the same to the guest? (spec domains.md C.7) */
+#include <string.h>
+
+#include "domain-conf-priv.h"
+#include "error.h"
+
+typedef struct Abi {
+        GError **error;
+        bool failed;
+} Abi;
+
+static bool differ(Abi *a, const char *what, const char *old, const char *new) {
+        if (a->failed || g_strcmp0(old, new) == 0)
+                return false;
+        g_set_error(a->error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                    "target domain %s '%s' does not match source '%s'", what, new ? new : "(none)",
+                    old ? old : "(none)");
+        a->failed = true;
+        return true;
+}
+
+static void same_str(Abi *a, const char *what, const char *old, const char *new) {
+        (void) differ(a, what, old, new);
+}
+
+static void same_uint(Abi *a, const char *what, unsigned long long old, unsigned long long new) {
+        g_autofree char *o = g_strdup_printf("%llu", old), *n = g_strdup_printf("%llu", new);
+        same_str(a, what, o, n);
+}
+
+static void same_bool(Abi *a, const char *what, bool old, bool new) {
+        same_str(a, what, old ? "yes" : "no", new ? "yes" : "no");
+}
+
+static void same_count(Abi *a, const char *what, const GPtrArray *old, const GPtrArray *new) {
+        g_autofree char *w = g_strdup_printf("%s count", what);
+        same_uint(a, w, old ? old->len : 0, new ? new->len : 0);
+}
+
+static void same_info(Abi *a, const char *dev, const DomainDeviceInfo *old, const DomainDeviceInfo *new) {
+        g_autofree char *w = g_strdup_printf("%s address", dev);
+        g_autofree char *o = NULL, *n = NULL;
+
+        if (old->addr.type != new->addr.type)
+                return same_str(a, w, domain_address_type_to_string(old->addr.type),
+                                domain_address_type_to_string(new->addr.type));
+        if (old->addr.type != DOMAIN_ADDRESS_PCI)
+                return;
+        o = g_strdup_printf("%04x:%02x:%02x.%x", old->addr.domain, old->addr.bus, old->addr.slot, old->addr.function);
+        n = g_strdup_printf("%04x:%02x:%02x.%x", new->addr.domain, new->addr.bus, new->addr.slot, new->addr.function);
+        same_str(a, w, o, n);
+}
+
+static void check_disks(Abi *a, const DomainDef *src, const DomainDef *dst) {
+        same_count(a, "disk", src->disks, dst->disks);
+        for (guint i = 0; !a->failed && i < src->disks->len; i++) {
+                const DomainDiskDef *o = g_ptr_array_index(src->disks, i), *n = g_ptr_array_index(dst->disks, i);
+                g_autofree char *dev = g_strdup_printf("disk %s", o->target_dev ? o->target_dev : "");
+                g_autofree char *w = NULL;
+
+                same_str(a, "disk target", o->target_dev, n->target_dev);
+                w = g_strdup_printf("%s bus", dev);
+                same_str(a, w, domain_disk_bus_to_string(o->bus), domain_disk_bus_to_string(n->bus));
+                g_free(w);
+                w = g_strdup_printf("%s device", dev);
+                same_str(a, w, domain_disk_device_to_string(o->device), domain_disk_device_to_string(n->device));
+                g_free(w);
+                w = g_strdup_printf("%s read-only", dev);
+                same_bool(a, w, o->readonly, n->readonly);
+                g_free(w);
+                w = g_strdup_printf("%s serial", dev);
+                same_str(a, w, o->serial, n->serial);
+                same_info(a, dev, &o->info, &n->info);
+        }
+}
+
+static void check_nets(Abi *a, const DomainDef *src, const DomainDef *dst) {
+        same_count(a, "interface", src->nets, dst->nets);
+        for (guint i = 0; !a->failed && i < src->nets->len; i++) {
+                const DomainNetDef *o = g_ptr_array_index(src->nets, i), *n = g_ptr_array_index(dst->nets, i);
+                same_str(a, "interface MAC", o->mac, n->mac);
+                same_str(a, "interface model", o->model, n->model);
+                same_info(a, "interface", &o->info, &n->info);
+        }
+}
+
+static void check_controllers(Abi *a, const DomainDef *src, const DomainDef *dst) {
+        same_count(a, "controller", src->controllers, dst->controllers);
+        for (guint i = 0; !a->failed && i < src->controllers->len; i++) {
+                const DomainControllerDef *o = g_ptr_array_index(src->controllers, i),
+                                          *n = g_ptr_array_index(dst->controllers, i);
+                same_str(a, "controller type", domain_controller_type_to_string(o->type),
+                         domain_controller_type_to_string(n->type));
+                same_uint(a, "controller index", (unsigned) o->index, (unsigned) n->index);
+                same_str(a, "controller model", o->model, n->model);
+                same_info(a, "controller", &o->info, &n->info);
+        }
+}
+
+static void check_chrs(Abi *a, const char *what, const GPtrArray *src, const GPtrArray *dst) {
+        same_count(a, what, src, dst);
+        for (guint i = 0; !a->failed && i < src->len; i++) {
+                const DomainChrDef *o = g_ptr_array_index(src, i), *n = g_ptr_array_index(dst, i);
+                g_autofree char *w = g_strdup_printf("%s target", what);
+                same_str(a, w, o->target_type, n->target_type);
+                same_str(a, w, o->target_port, n->target_port);
+                same_str(a, w, o->target_name, n->target_name);
+        }
+}
+
+static void check_misc(Abi *a, const DomainDef *src, const DomainDef *dst) {
+        same_count(a, "input", src->inputs, dst->inputs);
+        for (guint i = 0; !a->failed && i < src->inputs->len; i++) {
+                const DomainInputDef *o = g_ptr_array_index(src->inputs, i), *n = g_ptr_array_index(dst->inputs, i);
+                same_str(a, "input type", o->type, n->type);
+                same_str(a, "input bus", o->bus, n->bus);
+        }
+        same_count(a, "video", src->videos, dst->videos);
+        for (guint i = 0; !a->failed && i < src->videos->len; i++) {
+                const DomainVideoDef *o = g_ptr_array_index(src->videos, i), *n = g_ptr_array_index(dst->videos, i);
+                same_str(a, "video model", o->model, n->model);
+                same_str(a, "video vram", o->vram, n->vram);
+                same_str(a, "video heads", o->heads, n->heads);
+                same_info(a, "video", &o->info, &n->info);
+        }
+        same_count(a, "sound", src->sounds, dst->sounds);
+        same_count(a, "watchdog", src->watchdogs, dst->watchdogs);
+        for (guint i = 0; !a->failed && i < src->watchdogs->len; i++) {
+                const DomainWatchdogDef *o = g_ptr_array_index(src->watchdogs, i), *n = g_ptr_array_index(dst->watchdogs, i);
+                same_str(a, "watchdog model", o->model, n->model);
+        }
+        same_count(a, "rng", src->rngs, dst->rngs);
+        same_count(a, "panic", src->panics, dst->panics);
+        for (guint i = 0; !a->failed && i < src->panics->len; i++) {
+                const DomainPanicDef *o = g_ptr_array_index(src->panics, i), *n = g_ptr_array_index(dst->panics, i);
+                same_str(a, "panic model", o->model, n->model);
+        }
+        same_str(a, "memballoon model", src->memballoon ? src->memballoon->model : NULL,
+                 dst->memballoon ? dst->memballoon->model : NULL);
+        if (!a->failed && src->memballoon && dst->memballoon)
+                same_info(a, "memballoon", &src->memballoon->info, &dst->memballoon->info);
+        check_chrs(a, "serial", src->serials, dst->serials);
+        check_chrs(a, "console", src->consoles, dst->consoles);
+        check_chrs(a, "channel", src->channels, dst->channels);
+        check_chrs(a, "parallel", src->parallels, dst->parallels);
+}
+
+static void check_features(Abi *a, const DomainDef *src, const DomainDef *dst) {
+        g_autoptr(GString) o = g_string_new(NULL), n = g_string_new(NULL);
+
+        for (guint i = 0; src->features && i < src->features->len; i++) {
+                const DomainFeatureDef *f = g_ptr_array_index(src->features, i);
+                g_string_append_printf(o, "%s%s%s", o->len ? "," : "", f->name, f->state ? f->state : "");
+        }
+        for (guint i = 0; dst->features && i < dst->features->len; i++) {
+                const DomainFeatureDef *f = g_ptr_array_index(dst->features, i);
+                g_string_append_printf(n, "%s%s%s", n->len ? "," : "", f->name, f->state ? f->state : "");
+        }
+        same_str(a, "features", o->str, n->str);
+}
+
+bool domain_def_check_abi_stability(const DomainDef *src, const DomainDef *dst, GError **error) {
+        Abi a = { .error = error };
+
+        same_str(&a, "virt type", src->virt_type, dst->virt_type);
+        same_str(&a, "uuid", src->uuid, dst->uuid);
+        same_str(&a, "name", src->name, dst->name);
+        same_uint(&a, "memory", src->memory_kib, dst->memory_kib);
+        same_uint(&a, "max memory", src->max_memory_kib, dst->max_memory_kib);
+        same_str(&a, "memory slots", src->max_memory_slots, dst->max_memory_slots);
+        same_uint(&a, "vcpus", src->vcpus, dst->vcpus);
+        same_str(&a, "os type", src->os_type, dst->os_type);
+        same_str(&a, "arch", src->os_arch, dst->os_arch);
+        same_str(&a, "machine", src->os_machine, dst->os_machine);
+        check_features(&a, src, dst);
+        same_str(&a, "cpu mode", src->cpu_mode, dst->cpu_mode);
+        same_str(&a, "cpu model", src->cpu_model, dst->cpu_model);
+        same_str(&a, "clock offset", src->clock_offset, dst->clock_offset);
+        same_count(&a, "timer", src->timers, dst->timers);
+        if (!a.failed)
+                check_disks(&a, src, dst);
+        if (!a.failed)
+                check_controllers(&a, src, dst);
+        if (!a.failed)
+                check_nets(&a, src, dst);
+        if (!a.failed)
+                check_misc(&a, src, dst);
+        return !a.failed;
+}

@@ -1,0 +1,440 @@
+/* Save, restore and managed save of domains, and editing save images. */
+#include "domain-save.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "domain-lifecycle.h"
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+#include "manager.h"
+#include "qmp.h"
+#include "save-image.h"
+
+/* QEMU's own limit for "unlimited" (INT64_MAX rounded down to whole MiB) */
+#define MIGRATE_BANDWIDTH_UNLIMITED 9223372036853727232ULL
+#define MIGRATE_POLL_USEC (50 * 1000)
+
+typedef struct DomainSaveJob {
+        int fd;
+        char *path;
+        bool managed;
+        bool paused_by_us;
+} DomainSaveJob;
+
+static void save_job_free(DomainSaveJob *job) {
+        if (!job)
+                return;
+        if (job->fd >= 0)
+                close(job->fd);
+        g_free(job->path);
+        g_free(job);
+}
+
+static DomainDef *parse_image_xml(Manager *m, const char *xml, GError **error) {
+        return manager_parse_domain(m, xml, false, error);
+}
+
+/* C28/C35: the replacement must look the same to the guest as the original */
+static DomainDef *parse_replacement(Manager *m, const DomainDef *original, const char *dxml, GError **error) {
+        g_autoptr(DomainDef) def = manager_parse_domain(m, dxml, false, error);
+
+        if (!def)
+                return NULL;
+        if (!domain_def_check_abi_stability(original, def, error))
+                return NULL;
+        return g_steal_pointer(&def);
+}
+
+static char *format_for_image(const DomainDef *def) {
+        return domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE | DOMAIN_DEF_FORMAT_INACTIVE |
+                                      DOMAIN_DEF_FORMAT_MIGRATABLE);
+}
+
+/* --- saving --- */
+
+static void save_cleanup(Domain *d, bool remove_file) {
+        DomainSaveJob *job = d->save;
+
+        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        if (!job)
+                return;
+        if (remove_file)
+                (void) unlink(job->path);
+        save_job_free(job);
+        d->save = NULL;
+}
+
+static void on_cancel_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (ret) {
+                domain_lifecycle_set_state(d, DOMAIN_RUNNING, 7 /* SAVE_CANCELED */);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+        } else {
+                domain_lifecycle_set_state(d, DOMAIN_PAUSED, 14 /* API_ERROR */);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 6 /* API_ERROR */);
+        }
+}
+
+/* C12: a failed save resumes the guest it paused, removes the file it created */
+static void save_failed(Domain *d, const char *why) {
+        g_autoptr(GError) error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "cannot save domain '%s': %s",
+                                              domain_name(d), why);
+        bool resume = d->save && d->save->paused_by_us;
+
+        /* the monitor closed: QEMU is dying; its exit ends the job and keeps the partial
+         * image, as a crash of the whole host would */
+        if (!d->qmp || !qmp_is_ready(d->qmp))
+                return;
+        log_warning("%s", error->message);
+        save_cleanup(d, true);
+        d->job = DOMAIN_JOB_NONE;
+        if (resume && d->qmp)
+                qmp_command(d->qmp, "cont", NULL, -1, on_cancel_resumed, d);
+        domain_lifecycle_complete(d, error);
+}
+
+static void save_finish(Domain *d) {
+        g_autoptr(GError) error = NULL;
+        DomainSaveJob *job = d->save;
+        bool managed = job->managed;
+
+        if (!save_image_finish(job->fd, job->path, &error))
+                return save_failed(d, error->message);
+        save_cleanup(d, false);
+        if (managed)
+                manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
+        /* the guest is in the image: QEMU goes, the caller hears back when it is gone */
+        domain_lifecycle_kill(d, DOMAIN_SHUTOFF_SAVED, 4 /* STOPPED/SAVED */);
+}
+
+static int on_save_poll(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void on_save_query(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        JsonObject *o, *ram;
+        const char *status;
+
+        if (!d->save)
+                return;
+        if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
+                return save_failed(d, error ? error : "bad query-migrate reply");
+        o = json_node_get_object(ret);
+        status = json_object_get_string_member_with_default(o, "status", "");
+        ram = json_object_has_member(o, "ram") ? json_object_get_object_member(o, "ram") : NULL;
+        if (ram) {
+                d->job_processed = (uint64_t) json_object_get_int_member_with_default(ram, "transferred", 0);
+                d->job_total = (uint64_t) json_object_get_int_member_with_default(ram, "total", 0);
+        }
+        if (g_str_equal(status, "completed"))
+                return save_finish(d);
+        if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled")) {
+                g_autofree char *why = g_strdup_printf("migration %s: %s", status,
+                        json_object_get_string_member_with_default(o, "error-desc", "no detail"));
+                return save_failed(d, why);
+        }
+        (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_save_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        Domain *d = userdata;
+
+        (void) sd_event_source_set_time_relative(s, MIGRATE_POLL_USEC);
+        qmp_command(d->qmp, "query-migrate", NULL, -1, on_save_query, d);
+        return 0;
+}
+
+static void on_migrate(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!d->save)
+                return;
+        if (!ret)
+                return save_failed(d, error);
+        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC,
+                                          MIGRATE_POLL_USEC / 2, 0, on_save_poll, d);
+}
+
+static void on_save_getfd(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        JsonObject *args;
+
+        if (!d->save)
+                return;
+        if (!ret)
+                return save_failed(d, error);
+        args = json_object_new();
+        json_object_set_string_member(args, "uri", "fd:vmmd-save");
+        qmp_command(d->qmp, "migrate", args, -1, on_migrate, d);
+}
+
+static void begin_migrate(Domain *d) {
+        JsonObject *params = json_object_new();
+        JsonObject *args = json_object_new();
+
+        /* QEMU's default of 32 MiB/s is for networks, not for a local file */
+        json_object_set_int_member(params, "max-bandwidth", (gint64) MIGRATE_BANDWIDTH_UNLIMITED);
+        qmp_command(d->qmp, "migrate-set-parameters", params, -1, NULL, NULL);
+        json_object_set_string_member(args, "fdname", "vmmd-save");
+        qmp_command(d->qmp, "getfd", args, dup(d->save->fd), on_save_getfd, d);
+}
+
+static void on_save_paused(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!d->save)
+                return;
+        if (!ret)
+                return save_failed(d, error);
+        d->save->paused_by_us = true;
+        domain_lifecycle_set_state(d, DOMAIN_PAUSED, 3 /* SAVE */);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 0);
+        begin_migrate(d);
+}
+
+bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, DomainCall *call, GError **error) {
+        Manager *m = d->manager;
+        g_autofree char *path = NULL, *xml = NULL;
+        g_autoptr(DomainDef) replacement = NULL;
+        DomainSaveJob *job;
+        bool was_running;
+        int fd, r;
+
+        if (!domain_is_active(d)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is not running",
+                            domain_name(d));
+                return false;
+        }
+        if (!file && !d->persistent) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "cannot do managed save for transient domain '%s'", domain_name(d));
+                return false;
+        }
+        if (d->job != DOMAIN_JOB_NONE || d->call || !d->qmp) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' is busy with another operation", domain_name(d));
+                return false;
+        }
+        if (dxml && *dxml) {
+                replacement = parse_replacement(m, d->def, dxml, error);
+                if (!replacement)
+                        return false;
+        }
+        xml = format_for_image(replacement ? replacement : d->def);
+        was_running = (flags & DOMAIN_SAVE_RUNNING) ? true : (flags & DOMAIN_SAVE_PAUSED) ? false
+                                                                                           : d->state == DOMAIN_RUNNING;
+        if (file)
+                path = g_strdup(file);
+        else {
+                path = domain_managed_save_file(m, domain_name(d));
+                r = vmmd_mkdir_p(m->save_dir, 0700);
+                if (r < 0) {
+                        vmmd_error_set_errno(error, r, "cannot create directory '%s'", m->save_dir);
+                        return false;
+                }
+        }
+        fd = save_image_create(path, xml, was_running, NULL, flags & DOMAIN_SAVE_BYPASS_CACHE, error);
+        if (fd < 0)
+                return false;
+
+        job = g_new0(DomainSaveJob, 1);
+        job->fd = fd;
+        job->path = g_steal_pointer(&path);
+        job->managed = !file;
+        d->save = job;
+        d->job = DOMAIN_JOB_SAVE;
+        d->call = call;
+        d->job_processed = d->job_total = 0;
+        if (d->state == DOMAIN_RUNNING)
+                qmp_command(d->qmp, "stop", NULL, -1, on_save_paused, d);
+        else
+                begin_migrate(d);   /* C9: a paused domain is saved as it is, no event */
+        return true;
+}
+
+/* --- starting from a managed save image --- */
+
+static bool owner_matches(const Domain *d, const DomainDef *image, GError **error) {
+        if (g_str_equal(domain_def_get_name(image), domain_name(d)) &&
+            g_str_equal(domain_def_get_uuid(image), d->uuid))
+                return true;
+        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                    "managed save image belongs to domain '%s' (%s), not to domain '%s' (%s)",
+                    domain_def_get_name(image), domain_def_get_uuid(image), domain_name(d), d->uuid);
+        return false;
+}
+
+bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error) {
+        Manager *m = d->manager;
+        g_autofree char *path = domain_managed_save_file(m, domain_name(d));
+        g_autoptr(SaveImage) img = NULL;
+        g_autoptr(DomainDef) def = NULL;
+        g_autoptr(GError) local = NULL;
+        DomainRestore *restore;
+        SaveImageStatus status;
+
+        if (domain_is_active(d)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' is already running (already active)", domain_name(d));
+                return false;
+        }
+        if (access(path, F_OK) < 0)
+                return domain_start(d, NULL, flags, call, error);
+        if (flags & DOMAIN_START_FORCE_BOOT) {
+                /* C22: the image goes first, then a normal boot */
+                if (unlink(path) < 0) {
+                        vmmd_error_set_errno(error, -errno, "cannot remove managed save image '%s'", path);
+                        return false;
+                }
+                manager_emit_domain_changed(m, d, "HasManagedSaveImage", NULL);
+                return domain_start(d, NULL, flags, call, error);
+        }
+        img = save_image_open(path, flags & DOMAIN_START_BYPASS_CACHE, &status, &local);
+        if (!img) {
+                if (status == SAVE_IMAGE_PARTIAL || status == SAVE_IMAGE_TOO_SHORT) {
+                        /* C23: a save that never finished holds nothing to resume */
+                        log_info("discarding incomplete managed save image %s: %s", path, local->message);
+                        (void) unlink(path);
+                        manager_emit_domain_changed(m, d, "HasManagedSaveImage", NULL);
+                        return domain_start(d, NULL, flags, call, error);
+                }
+                g_propagate_error(error, g_steal_pointer(&local));
+                return false;
+        }
+        def = parse_image_xml(m, img->domain_xml, error);
+        if (!def || !owner_matches(d, def, error))
+                return false;
+        restore = g_new0(DomainRestore, 1);
+        restore->run = img->was_running && !(flags & DOMAIN_START_PAUSED);
+        restore->start_paused = flags & DOMAIN_START_PAUSED;
+        restore->image = g_steal_pointer(&img);
+        restore->remove_on_success = g_steal_pointer(&path);
+        return domain_start_restore(d, g_steal_pointer(&def), restore, call, error);
+}
+
+/* --- DomainRestore --- */
+
+bool manager_restore(Manager *m, const char *file, const char *dxml, unsigned flags, DomainCall *call,
+                     Domain **ret_domain, GError **error) {
+        g_autoptr(SaveImage) img = NULL;
+        g_autoptr(DomainDef) def = NULL;
+        DomainRestore *restore;
+        bool is_new = false;
+        Domain *d;
+
+        img = save_image_open(file, flags & DOMAIN_SAVE_BYPASS_CACHE, NULL, error);
+        if (!img)
+                return false;
+        def = parse_image_xml(m, img->domain_xml, error);
+        if (!def)
+                return false;
+        if (dxml && *dxml) {
+                DomainDef *replacement = parse_replacement(m, def, dxml, error);
+                if (!replacement)
+                        return false;
+                domain_def_free(def);
+                def = replacement;
+        }
+        d = manager_prepare_create(m, def, &is_new, error);
+        if (!d)
+                return false;
+        restore = g_new0(DomainRestore, 1);
+        restore->run = (flags & DOMAIN_SAVE_RUNNING) ? true : (flags & DOMAIN_SAVE_PAUSED) ? false : img->was_running;
+        restore->image = g_steal_pointer(&img);
+        if (!domain_start_restore(d, g_steal_pointer(&def), restore, call, error)) {
+                if (is_new) {
+                        /* C31: a new transient domain goes away again */
+                        manager_emit_domain_removed(m, d);
+                        manager_remove_domain(m, d);
+                }
+                return false;
+        }
+        *ret_domain = d;
+        return true;
+}
+
+/* --- inspecting and editing images --- */
+
+char *save_image_get_xml(const char *file, bool secure, GError **error) {
+        g_autoptr(SaveImage) img = save_image_open(file, false, NULL, error);
+        g_autoptr(DomainDef) def = NULL;
+
+        if (!img)
+                return NULL;
+        if (secure)
+                return g_strdup(img->domain_xml);
+        /* the stored XML carries secrets; without XML_SECURE they are left out */
+        def = domain_def_parse_string(img->domain_xml, 0, error);
+        if (!def)
+                return NULL;
+        return domain_def_format(def, DOMAIN_DEF_FORMAT_INACTIVE | DOMAIN_DEF_FORMAT_MIGRATABLE);
+}
+
+bool save_image_define_xml(Manager *m, const char *file, const char *dxml, unsigned flags, GError **error) {
+        g_autoptr(SaveImage) img = save_image_open(file, false, NULL, error);
+        g_autoptr(DomainDef) original = NULL, replacement = NULL;
+        g_autofree char *xml = NULL;
+        bool running;
+
+        if (!img)
+                return false;
+        running = (flags & DOMAIN_SAVE_RUNNING) ? true : (flags & DOMAIN_SAVE_PAUSED) ? false : img->was_running;
+        if (g_str_equal(dxml, img->domain_xml) && running == img->was_running)
+                return true;   /* C34: nothing to write */
+        original = parse_image_xml(m, img->domain_xml, error);
+        if (!original)
+                return false;
+        replacement = parse_replacement(m, original, dxml, error);
+        if (!replacement)
+                return false;
+        xml = format_for_image(replacement);
+        return save_image_rewrite(img, xml, running, error);
+}
+
+static bool require_managed_image(Domain *d, char **ret_path, GError **error) {
+        g_autofree char *path = domain_managed_save_file(d->manager, domain_name(d));
+
+        if (access(path, F_OK) < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' has no managed save image", domain_name(d));
+                return false;
+        }
+        *ret_path = g_steal_pointer(&path);
+        return true;
+}
+
+bool domain_managed_save_remove(Domain *d, GError **error) {
+        g_autofree char *path = domain_managed_save_file(d->manager, domain_name(d));
+
+        if (unlink(path) < 0) {
+                vmmd_error_set_errno(error, -errno, "cannot remove managed save image '%s'", path);
+                return false;
+        }
+        manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
+        return true;
+}
+
+char *domain_managed_save_get_xml(Domain *d, bool secure, GError **error) {
+        g_autofree char *path = NULL;
+
+        if (!require_managed_image(d, &path, error))
+                return NULL;
+        return save_image_get_xml(path, secure, error);
+}
+
+bool domain_managed_save_define_xml(Domain *d, const char *dxml, unsigned flags, GError **error) {
+        g_autofree char *path = NULL;
+
+        if (!require_managed_image(d, &path, error))
+                return false;
+        return save_image_define_xml(d->manager, path, dxml, flags, error);
+}
+
+/* QEMU went away in the middle of a save: the image keeps its partial magic (a crash
+ * leaves it that way too, and readers refuse it) and the caller gets an error. */
+void domain_save_abandon(Domain *d) {
+        save_cleanup(d, false);
+}

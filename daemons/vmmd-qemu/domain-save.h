@@ -1,0 +1,30 @@
+/* Save, restore and managed save of domains, and editing save images (spec domains.md C). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "domain.h"
+
+typedef struct Manager Manager;
+
+/* Save (file given) or ManagedSave (file NULL): the reply comes when QEMU is gone (C8, C16). */
+bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, DomainCall *call, GError **error);
+
+/* Create (spec C20–C24, E1): restores from the managed save image when there is one. */
+bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error);
+
+/* DomainRestore (C26–C32): *ret_domain is the domain being restored (the call replies later). */
+bool manager_restore(Manager *m, const char *file, const char *dxml, unsigned flags, DomainCall *call,
+                     Domain **ret_domain, GError **error);
+
+/* DomainSaveImageGetXMLDesc / DomainSaveImageDefineXML (C33–C36). */
+char *save_image_get_xml(const char *file, bool secure, GError **error);
+bool save_image_define_xml(Manager *m, const char *file, const char *dxml, unsigned flags, GError **error);
+
+/* The Managed* methods (C18, C19). */
+bool domain_managed_save_remove(Domain *d, GError **error);
+char *domain_managed_save_get_xml(Domain *d, bool secure, GError **error);
+bool domain_managed_save_define_xml(Domain *d, const char *dxml, unsigned flags, GError **error);
+
+/* QEMU went away during a save: drop the job, keep the (partial) image. */
+void domain_save_abandon(Domain *d);
