@@ -1,0 +1,411 @@
+/* The bus glue of pool objects: one fallback vtable, object lookup from the path, the node enumerator. */
+#include <errno.h>
+#include <string.h>
+
+#include "caller.h"
+#include "cleanup.h"
+#include "error.h"
+#include "log.h"
+#include "storage-dbus.h"
+
+char *pool_bus_path(const Pool *p) {
+        char *path = NULL;
+
+        if (sd_bus_path_encode(STORAGE_POOL_PREFIX, p->uuid, &path) < 0)
+                g_error("out of memory");
+        return path;
+}
+
+/* The UUID a pool path names, or NULL when the path is not a pool path. */
+static char *uuid_from_path(const char *path) {
+        char *uuid = NULL;
+
+        if (sd_bus_path_decode_many(path, STORAGE_POOL_PREFIX "/%", &uuid) <= 0 || !uuid)
+                return NULL;
+        if (!*uuid) {
+                free(uuid);
+                return NULL;
+        }
+        return uuid;
+}
+
+static Pool *pool_from_path(Manager *m, const char *path, sd_bus_error *error) {
+        char *uuid = uuid_from_path(path);
+        Pool *p = uuid ? manager_find_by_uuid(m, uuid) : NULL;
+
+        if (!p)
+                sd_bus_error_setf(error, "org.vmmd.Error.NoStoragePool", "no storage pool with matching uuid '%s'",
+                                  uuid ? uuid : path);
+        free(uuid);
+        return p;
+}
+
+Pool *pool_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
+        return pool_from_path(m, sd_bus_message_get_path(msg), error);
+}
+
+/* Any well-formed pool path is "found" so that calls on an unknown UUID answer
+ * NoStoragePool after the privilege and flag checks, not the bus's UnknownObject. */
+static int pool_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **ret_found,
+                            sd_bus_error *error) {
+        char *uuid = uuid_from_path(path);
+
+        if (!uuid)
+                return 0;
+        free(uuid);
+        *ret_found = userdata;
+        return 1;
+}
+
+/* Pools and the volumes of active pools: GetManagedObjects and introspection see them all. */
+static int pool_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
+                                sd_bus_error *error) {
+        Manager *m = userdata;
+        g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(free);
+        GHashTableIter it, vit;
+        Volume *v;
+        Pool *p;
+
+        g_hash_table_iter_init(&it, m->pools);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &p)) {
+                if (!p->visible)
+                        continue;
+                g_ptr_array_add(nodes, pool_bus_path(p));
+                if (!p->active)
+                        continue;
+                g_hash_table_iter_init(&vit, p->volumes);
+                while (g_hash_table_iter_next(&vit, NULL, (gpointer *) &v))
+                        g_ptr_array_add(nodes, volume_bus_path(v));
+        }
+        g_ptr_array_add(nodes, NULL);
+        /* sd-bus frees the array and its strings with free() */
+        *ret_nodes = (char **) g_ptr_array_steal(nodes, NULL);
+        return 1;
+}
+
+/* --- properties --- */
+
+#define POOL_PROPERTY(fn, body)                                                                         \
+        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property,      \
+                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {                    \
+                Pool *p = pool_from_path(userdata, path, error);                                       \
+                if (!p)                                                                                 \
+                        return -ENOENT;                                                                 \
+                body                                                                                    \
+        }
+
+POOL_PROPERTY(property_name, return sd_bus_message_append(reply, "s", pool_name(p));)
+POOL_PROPERTY(property_uuid, return sd_bus_message_append(reply, "s", p->uuid);)
+POOL_PROPERTY(property_type, return sd_bus_message_append(reply, "s", pool_type_string(p));)
+POOL_PROPERTY(property_active, return sd_bus_message_append(reply, "b", p->active);)
+POOL_PROPERTY(property_persistent, return sd_bus_message_append(reply, "b", p->persistent);)
+POOL_PROPERTY(property_autostart, return sd_bus_message_append(reply, "b", p->autostart);)
+POOL_PROPERTY(property_capacity, return sd_bus_message_append(reply, "t", p->def->capacity);)
+POOL_PROPERTY(property_allocation, return sd_bus_message_append(reply, "t", p->def->allocation);)
+POOL_PROPERTY(property_available, return sd_bus_message_append(reply, "t", p->def->available);)
+
+static int property_set_autostart(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *value, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        Pool *p;
+        int b, r;
+
+        r = vmmd_caller_require_privileged(sd_bus_get_current_message(bus), "Set Autostart", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(value, "b", &b);
+        if (r < 0)
+                return r;
+        p = pool_from_path(userdata, path, error);
+        if (!p)
+                return -ENOENT;
+        if (!pool_set_autostart(p, b, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return 0;
+}
+
+/* --- methods --- */
+
+typedef bool (*PoolFunc)(Pool *p, unsigned flags, GError **error);
+
+static bool do_destroy(Pool *p, unsigned flags, GError **error) {
+        return pool_destroy(p, error);
+}
+
+static bool do_undefine(Pool *p, unsigned flags, GError **error) {
+        return pool_undefine(p, error);
+}
+
+static bool do_refresh(Pool *p, unsigned flags, GError **error) {
+        return pool_refresh(p, error);
+}
+
+/* privilege → flags → lookup → the model → an empty reply */
+static int run_pool_method(sd_bus_message *msg, Manager *m, const char *method, bool has_flags, uint32_t allowed,
+                           PoolFunc fn, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        uint32_t flags = 0;
+        Pool *p;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, method, error);
+        if (r < 0)
+                return r;
+        if (has_flags) {
+                r = sd_bus_message_read(msg, "u", &flags);
+                if (r < 0)
+                        return r;
+                r = bus_check_flags(method, flags, allowed, error);
+                if (r < 0)
+                        return r;
+        }
+        p = pool_from_message(m, msg, error);
+        if (!p)
+                return -ENOENT;
+        if (!fn(p, flags, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_build(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return run_pool_method(msg, userdata, "Build", true,
+                               POOL_BUILD_REPAIR | POOL_BUILD_RESIZE | POOL_BUILD_NO_OVERWRITE | POOL_BUILD_OVERWRITE,
+                               pool_build, error);
+}
+
+static int method_create(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return run_pool_method(msg, userdata, "Create", true,
+                               POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE |
+                               POOL_CREATE_WITH_BUILD_NO_OVERWRITE, pool_start, error);
+}
+
+static int method_destroy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return run_pool_method(msg, userdata, "Destroy", false, 0, do_destroy, error);
+}
+
+static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return run_pool_method(msg, userdata, "Delete", true, POOL_DELETE_ZEROED, pool_delete, error);
+}
+
+static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return run_pool_method(msg, userdata, "Undefine", false, 0, do_undefine, error);
+}
+
+static int method_refresh(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return run_pool_method(msg, userdata, "Refresh", true, 0, do_refresh, error);
+}
+
+static int method_get_info(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Pool *p = pool_from_message(userdata, msg, error);
+
+        if (!p)
+                return -ENOENT;
+        return sd_bus_reply_method_return(msg, "(ittt)", (int32_t) (p->active ? POOL_STATE_RUNNING :
+                                                                                 POOL_STATE_INACTIVE),
+                                          p->def->capacity, p->def->allocation, p->def->available);
+}
+
+static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autofree char *xml = NULL;
+        uint32_t flags;
+        Pool *p;
+        int r;
+
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("GetXMLDesc", flags, POOL_XML_INACTIVE, error);
+        if (r < 0)
+                return r;
+        p = pool_from_message(userdata, msg, error);
+        if (!p)
+                return -ENOENT;
+        xml = pool_get_xml(p, flags);
+        if (!xml)
+                return sd_bus_error_setf(error, "org.vmmd.Error.InternalError", "cannot format pool '%s'",
+                                         pool_name(p));
+        return sd_bus_reply_method_return(msg, "s", xml);
+}
+
+static Pool *active_pool(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
+        Pool *p = pool_from_message(m, msg, error);
+
+        if (p && !p->active) {
+                sd_bus_error_setf(error, "org.vmmd.Error.OperationInvalid", "storage pool '%s' is not active",
+                                  pool_name(p));
+                return NULL;
+        }
+        return p;
+}
+
+static int method_list_volumes(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autoptr(GPtrArray) list = NULL;
+        uint32_t flags;
+        Pool *p;
+        int r;
+
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("ListStorageVolumes", flags, 0, error);
+        if (r < 0)
+                return r;
+        p = active_pool(userdata, msg, error);
+        if (!p)
+                return -EINVAL;
+        list = pool_list_volumes(p);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "o");
+        if (r < 0)
+                return r;
+        for (guint i = 0; i < list->len; i++) {
+                g_autofree char *path = volume_bus_path(g_ptr_array_index(list, i));
+                r = sd_bus_message_append(reply, "o", path);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_vol_lookup_by_name(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autofree char *path = NULL;
+        const char *name;
+        Volume *v;
+        Pool *p;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        p = active_pool(userdata, msg, error);
+        if (!p)
+                return -EINVAL;
+        v = pool_find_volume(p, name);
+        if (!v)
+                return sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol", "no storage vol with matching name '%s'",
+                                         name);
+        path = volume_bus_path(v);
+        return sd_bus_reply_method_return(msg, "o", path);
+}
+
+static int method_vol_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        const char *xml;
+        uint32_t flags;
+        BusReply *reply;
+        Pool *p;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "StorageVolCreateXML", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "su", &xml, &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("StorageVolCreateXML", flags, VOL_CREATE_PREALLOC_METADATA | VOL_CREATE_VALIDATE, error);
+        if (r < 0)
+                return r;
+        if (!*xml)
+                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "StorageVolCreateXML: xml must not be empty");
+        p = pool_from_message(userdata, msg, error);
+        if (!p)
+                return -ENOENT;
+        /* the reply (the new path) follows once the data is in place (S38) */
+        reply = bus_reply_new(msg);
+        if (!volume_create(p, xml, flags, bus_reply_done, reply, &gerr)) {
+                bus_reply_free(reply);
+                return vmmd_error_to_bus(gerr, error);
+        }
+        return 1;
+}
+
+static int method_vol_create_xml_from(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_autoptr(GError) gerr = NULL;
+        const char *xml, *source_path;
+        uint32_t flags;
+        BusReply *reply;
+        Volume *source;
+        Pool *p;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "StorageVolCreateXMLFrom", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "sou", &xml, &source_path, &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("StorageVolCreateXMLFrom", flags,
+                            VOL_CREATE_PREALLOC_METADATA | VOL_CREATE_REFLINK | VOL_CREATE_VALIDATE, error);
+        if (r < 0)
+                return r;
+        if (!*xml)
+                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg",
+                                        "StorageVolCreateXMLFrom: xml must not be empty");
+        p = pool_from_message(m, msg, error);
+        if (!p)
+                return -ENOENT;
+        source = volume_from_path(m, source_path, true, error);
+        if (!source)
+                return -EINVAL;
+        if (!p->active)
+                return sd_bus_error_setf(error, "org.vmmd.Error.OperationInvalid", "storage pool '%s' is not active",
+                                         pool_name(p));
+        reply = bus_reply_new(msg);
+        if (!volume_clone(p, xml, source, flags, bus_reply_done, reply, &gerr)) {
+                bus_reply_free(reply);
+                return vmmd_error_to_bus(gerr, error);
+        }
+        return 1;
+}
+
+#define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
+
+static const sd_bus_vtable pool_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Name", "s", property_name, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("UUID", "s", property_uuid, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Type", "s", property_type, 0, EMITS),
+        SD_BUS_PROPERTY("Active", "b", property_active, 0, EMITS),
+        SD_BUS_PROPERTY("Persistent", "b", property_persistent, 0, EMITS),
+        SD_BUS_WRITABLE_PROPERTY("Autostart", "b", property_autostart, property_set_autostart, 0, EMITS | UNPRIV),
+        SD_BUS_PROPERTY("Capacity", "t", property_capacity, 0, EMITS),
+        SD_BUS_PROPERTY("Allocation", "t", property_allocation, 0, EMITS),
+        SD_BUS_PROPERTY("Available", "t", property_available, 0, EMITS),
+        SD_BUS_METHOD_WITH_ARGS("Build", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, method_build, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Create", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, method_create, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Destroy", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_destroy, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, method_delete, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Undefine", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_undefine, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Refresh", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, method_refresh, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetInfo", SD_BUS_NO_ARGS, SD_BUS_RESULT("(ittt)", info), method_get_info, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetXMLDesc", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("s", xml), method_get_xml_desc,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ListStorageVolumes", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("ao", volumes),
+                                method_list_volumes, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("StorageVolLookupByName", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", volume),
+                                method_vol_lookup_by_name, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("StorageVolCreateXML", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_RESULT("o", volume),
+                                method_vol_create_xml, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("StorageVolCreateXMLFrom", SD_BUS_ARGS("s", xml, "o", source, "u", flags),
+                                SD_BUS_RESULT("o", volume), method_vol_create_xml_from, UNPRIV),
+        SD_BUS_SIGNAL("Refresh", "", 0),
+        SD_BUS_VTABLE_END,
+};
+
+int pool_bus_register(Manager *m) {
+        int r;
+
+        r = sd_bus_add_fallback_vtable(m->bus, NULL, STORAGE_POOL_PREFIX, STORAGE_POOL_INTERFACE, pool_vtable,
+                                       pool_object_find, m);
+        if (r < 0)
+                return r;
+        return sd_bus_add_node_enumerator(m->bus, NULL, STORAGE_POOL_PREFIX, pool_node_enumerator, m);
+}

@@ -1,0 +1,38 @@
+/* The bus glue of vmmd-storage: names, paths, and the vtables of the manager, pools and volumes. */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "manager.h"
+#include "volume.h"
+
+#define STORAGE_BUS_NAME "org.vmmd.storage1"
+#define STORAGE_MANAGER_PATH "/org/vmmd/storage1"
+#define STORAGE_MANAGER_INTERFACE "org.vmmd.storage1.Manager"
+#define STORAGE_POOL_PREFIX "/org/vmmd/storage1/pool"
+#define STORAGE_POOL_INTERFACE "org.vmmd.storage1.StoragePool"
+#define STORAGE_VOL_INTERFACE "org.vmmd.storage1.StorageVol"
+
+int manager_bus_register(Manager *m);
+int pool_bus_register(Manager *m);
+int volume_bus_register(Manager *m);
+
+char *pool_bus_path(const Pool *p);
+char *volume_bus_path(const Volume *v);
+
+/* The pool or volume a message's path names; NULL with NoStoragePool / NoStorageVol. */
+Pool *pool_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error);
+Volume *volume_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error);
+/* The volume an object path names (StorageVolCreateXMLFrom's source); NULL with InvalidArg
+ * when it is not a volume path, NoStorageVol when there is no such volume. */
+Volume *volume_from_path(Manager *m, const char *path, bool strict, sd_bus_error *error);
+
+/* InvalidArg naming the method and the unknown bits; 0 when flags are all allowed. */
+int bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error);
+
+/* A VolumeDoneFunc userdata that replies to msg: with the new volume's path when there
+ * is one, else empty. */
+typedef struct BusReply BusReply;
+BusReply *bus_reply_new(sd_bus_message *msg);
+void bus_reply_free(BusReply *b);
+void bus_reply_done(Volume *v, const GError *error, void *userdata);   /* replies and frees */

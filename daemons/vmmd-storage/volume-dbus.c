@@ -1,0 +1,322 @@
+/* The bus glue of volume objects: a fallback vtable under each pool path, lookup from the path. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "caller.h"
+#include "cleanup.h"
+#include "error.h"
+#include "log.h"
+#include "storage-dbus.h"
+
+char *volume_bus_path(const Volume *v) {
+        g_autofree char *pool = pool_bus_path(v->pool);
+        g_autofree char *prefix = g_strconcat(pool, "/volume", NULL);
+        char *path = NULL;
+
+        if (sd_bus_path_encode(prefix, volume_name(v), &path) < 0)
+                g_error("out of memory");
+        return path;
+}
+
+/* uuid and name of a volume path; false when the path is not one */
+static bool split_path(const char *path, char **ret_uuid, char **ret_name) {
+        char *uuid = NULL, *name = NULL;
+
+        if (sd_bus_path_decode_many(path, STORAGE_POOL_PREFIX "/%/volume/%", &uuid, &name) <= 0 || !uuid || !name ||
+            !*uuid || !*name) {
+                free(uuid);
+                free(name);
+                return false;
+        }
+        *ret_uuid = uuid;
+        *ret_name = name;
+        return true;
+}
+
+Volume *volume_from_path(Manager *m, const char *path, bool strict, sd_bus_error *error) {
+        char *uuid = NULL, *name = NULL;
+        Volume *v = NULL;
+        Pool *p;
+
+        if (!split_path(path, &uuid, &name)) {
+                if (strict)
+                        sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "'%s' is not a storage volume path", path);
+                else
+                        sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol", "no storage vol at '%s'", path);
+                return NULL;
+        }
+        p = manager_find_by_uuid(m, uuid);
+        if (p && !p->active) {
+                if (strict)
+                        sd_bus_error_setf(error, "org.vmmd.Error.OperationInvalid", "storage pool '%s' is not active",
+                                          pool_name(p));
+                else
+                        sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol",
+                                          "no storage vol with matching name '%s' (storage pool '%s' is not active)",
+                                          name, pool_name(p));
+        } else if (p && !(v = pool_find_volume(p, name)))
+                sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol", "no storage vol with matching name '%s'", name);
+        else if (!p)
+                sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol",
+                                  "no storage vol with matching name '%s' (no storage pool with uuid '%s')", name, uuid);
+        free(uuid);
+        free(name);
+        return v;
+}
+
+Volume *volume_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
+        return volume_from_path(m, sd_bus_message_get_path(msg), false, error);
+}
+
+/* As for pools: any well-formed volume path is found, so that unknown ones answer NoStorageVol. */
+static int volume_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                              void **ret_found, sd_bus_error *error) {
+        char *uuid = NULL, *name = NULL;
+
+        if (!split_path(path, &uuid, &name))
+                return 0;
+        free(uuid);
+        free(name);
+        *ret_found = userdata;
+        return 1;
+}
+
+/* --- properties --- */
+
+#define VOLUME_PROPERTY(fn, body)                                                                       \
+        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property,      \
+                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {                    \
+                Volume *v = volume_from_path(userdata, path, false, error);                            \
+                if (!v)                                                                                 \
+                        return -ENOENT;                                                                 \
+                body                                                                                    \
+        }
+
+VOLUME_PROPERTY(property_name, return sd_bus_message_append(reply, "s", volume_name(v));)
+VOLUME_PROPERTY(property_key, return sd_bus_message_append(reply, "s", v->def->key);)
+VOLUME_PROPERTY(property_path, return sd_bus_message_append(reply, "s", volume_path(v));)
+VOLUME_PROPERTY(property_type, return sd_bus_message_append(reply, "i", (int32_t) v->def->type);)
+VOLUME_PROPERTY(property_pool, {
+        g_autofree char *pool = pool_bus_path(v->pool);
+        return sd_bus_message_append(reply, "o", pool);
+})
+
+/* --- methods --- */
+
+/* after the privilege check and the arguments: flags, then the lookup */
+static Volume *begin(sd_bus_message *msg, Manager *m, const char *method, uint32_t flags, uint32_t allowed,
+                     sd_bus_error *error) {
+        if (bus_check_flags(method, flags, allowed, error) < 0)
+                return NULL;
+        return volume_from_message(m, msg, error);
+}
+
+static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        BusReply *reply;
+        uint32_t flags;
+        bool async = false;
+        Volume *v;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "Delete", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        v = begin(msg, userdata, "Delete", flags, VOL_DELETE_ZEROED | VOL_DELETE_WITH_SNAPSHOTS, error);
+        if (!v)
+                return -EINVAL;
+        reply = bus_reply_new(msg);
+        if (!volume_delete(v, flags, bus_reply_done, reply, &async, &gerr)) {
+                bus_reply_free(reply);
+                return vmmd_error_to_bus(gerr, error);
+        }
+        if (async)
+                return 1;
+        bus_reply_free(reply);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_get_info(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        uint64_t capacity, alloc;
+        uint32_t flags;
+        Volume *v;
+        int type, r;
+
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("GetInfo", flags, VOL_GET_PHYSICAL, error);
+        if (r < 0)
+                return r;
+        v = volume_from_message(userdata, msg, error);
+        if (!v)
+                return -ENOENT;
+        if (!volume_get_info(v, flags, &type, &capacity, &alloc, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, "(itt)", (int32_t) type, capacity, alloc);
+}
+
+static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        g_autofree char *xml = NULL;
+        uint32_t flags;
+        Volume *v;
+        int r;
+
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("GetXMLDesc", flags, 0, error);
+        if (r < 0)
+                return r;
+        v = volume_from_message(userdata, msg, error);
+        if (!v)
+                return -ENOENT;
+        xml = volume_get_xml(v, &gerr);
+        if (!xml)
+                return gerr ? vmmd_error_to_bus(gerr, error) :
+                              sd_bus_error_setf(error, "org.vmmd.Error.InternalError", "cannot format volume '%s'",
+                                                volume_name(v));
+        return sd_bus_reply_method_return(msg, "s", xml);
+}
+
+static int method_resize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        uint64_t capacity;
+        uint32_t flags;
+        Volume *v;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "Resize", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "tu", &capacity, &flags);
+        if (r < 0)
+                return r;
+        v = begin(msg, userdata, "Resize", flags, VOL_RESIZE_ALLOCATE | VOL_RESIZE_DELTA | VOL_RESIZE_SHRINK, error);
+        if (!v)
+                return -EINVAL;
+        if (!volume_resize(v, capacity, flags, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int wipe(sd_bus_message *msg, Manager *m, const char *method, uint32_t algorithm, uint32_t flags,
+                sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        BusReply *reply;
+        Volume *v;
+
+        v = begin(msg, m, method, flags, 0, error);
+        if (!v)
+                return -EINVAL;
+        reply = bus_reply_new(msg);
+        if (!volume_wipe(v, algorithm, bus_reply_done, reply, &gerr)) {
+                bus_reply_free(reply);
+                return vmmd_error_to_bus(gerr, error);
+        }
+        return 1;
+}
+
+static int method_wipe(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        uint32_t flags;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "Wipe", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        return wipe(msg, userdata, "Wipe", VOL_WIPE_ZERO, flags, error);
+}
+
+static int method_wipe_pattern(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        uint32_t algorithm, flags;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "WipePattern", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "uu", &algorithm, &flags);
+        if (r < 0)
+                return r;
+        return wipe(msg, userdata, "WipePattern", algorithm, flags, error);
+}
+
+typedef bool (*TransferFunc)(Volume *v, int fd, uint64_t offset, uint64_t length, unsigned flags, VolumeDoneFunc done,
+                             void *userdata, GError **error);
+
+/* S60–S62; Download needs privilege too (spec 1.4) */
+static int transfer(sd_bus_message *msg, Manager *m, const char *method, TransferFunc fn, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        uint64_t offset, length;
+        uint32_t flags;
+        BusReply *reply;
+        Volume *v;
+        int fd, copy, r;
+
+        r = vmmd_caller_require_privileged(msg, method, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "httu", &fd, &offset, &length, &flags);
+        if (r < 0)
+                return r;
+        v = begin(msg, m, method, flags, VOL_TRANSFER_SPARSE, error);
+        if (!v)
+                return -EINVAL;
+        copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (copy < 0)
+                return sd_bus_error_set_errnof(error, errno, "%s: cannot duplicate the descriptor: %m", method);
+        reply = bus_reply_new(msg);
+        if (!fn(v, copy, offset, length, flags, bus_reply_done, reply, &gerr)) {
+                bus_reply_free(reply);
+                return vmmd_error_to_bus(gerr, error);
+        }
+        return 1;
+}
+
+static int method_upload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return transfer(msg, userdata, "Upload", volume_upload, error);
+}
+
+static int method_download(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return transfer(msg, userdata, "Download", volume_download, error);
+}
+
+#define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
+
+static const sd_bus_vtable volume_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Name", "s", property_name, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Key", "s", property_key, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Path", "s", property_path, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Type", "i", property_type, 0, 0),
+        SD_BUS_PROPERTY("Pool", "o", property_pool, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, method_delete, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetInfo", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("(itt)", info), method_get_info,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetXMLDesc", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("s", xml), method_get_xml_desc,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Resize", SD_BUS_ARGS("t", capacity, "u", flags), SD_BUS_NO_RESULT, method_resize,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Wipe", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, method_wipe, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("WipePattern", SD_BUS_ARGS("u", algorithm, "u", flags), SD_BUS_NO_RESULT,
+                                method_wipe_pattern, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Upload", SD_BUS_ARGS("h", fd, "t", offset, "t", length, "u", flags), SD_BUS_NO_RESULT,
+                                method_upload, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Download", SD_BUS_ARGS("h", fd, "t", offset, "t", length, "u", flags),
+                                SD_BUS_NO_RESULT, method_download, UNPRIV),
+        SD_BUS_VTABLE_END,
+};
+
+int volume_bus_register(Manager *m) {
+        return sd_bus_add_fallback_vtable(m->bus, NULL, STORAGE_POOL_PREFIX, STORAGE_VOL_INTERFACE, volume_vtable,
+                                          volume_object_find, m);
+}

@@ -1,0 +1,975 @@
+/* The volume model of dir pools: what a file is (probe), and the operations on volumes.
+ * Long operations run in a helper process; the daemon's loop only waits for its exit. */
+#include "volume.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "helper-process.h"
+#include "log.h"
+#include "manager.h"
+#include "qemu-img.h"
+#include "transfer.h"
+
+Volume *volume_new(Pool *p, StorageVolDef *def) {
+        Volume *v = g_new0(Volume, 1);
+
+        v->pool = p;
+        v->def = def;
+        return v;
+}
+
+void volume_free(Volume *v) {
+        if (!v)
+                return;
+        storage_vol_def_free(v->def);
+        g_free(v);
+}
+
+const char *volume_name(const Volume *v) {
+        return v->def->name;
+}
+
+const char *volume_path(const Volume *v) {
+        return v->def->target.path;
+}
+
+/* --- probing (S25–S31) --- */
+
+static void perms_unset(StoragePerms *perms) {
+        perms->mode = -1;
+        perms->owner = -1;
+        perms->group = -1;
+}
+
+static void set_time(StorageTimestamp *t, const struct timespec *ts) {
+        t->set = true;
+        t->sec = ts->tv_sec;
+        t->nsec = ts->tv_nsec;
+}
+
+static bool has_iso_signature(const char *path) {
+        char buf[5];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        bool iso;
+
+        if (fd < 0)
+                return false;
+        iso = pread(fd, buf, sizeof(buf), 32769) == (ssize_t) sizeof(buf) && memcmp(buf, "CD001", 5) == 0;
+        close(fd);
+        return iso;
+}
+
+static int format_from_qemu(const char *name) {
+        int f = storage_file_format_from_string(name);
+        return f > STORAGE_FILE_FORMAT_NONE ? f : STORAGE_FILE_FORMAT_RAW;
+}
+
+/* S30: the header's format, else a probe; a missing backing file is raw */
+static int backing_format(const QemuImgInfo *info) {
+        g_autoptr(QemuImgInfo) b = NULL;
+
+        if (info->backing_format)
+                return format_from_qemu(info->backing_format);
+        if (access(info->backing_file, R_OK) < 0)
+                return STORAGE_FILE_FORMAT_RAW;
+        b = qemu_img_info(info->backing_file, NULL);
+        return b ? format_from_qemu(b->format) : STORAGE_FILE_FORMAT_RAW;
+}
+
+static void probe_file(StorageVolDef *def, const struct stat *st) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(QemuImgInfo) info = qemu_img_info(def->target.path, &error);
+
+        def->capacity = (uint64_t) st->st_size;
+        def->target.format = STORAGE_FILE_FORMAT_RAW;
+        if (!info) {
+                /* S29: listed as raw; the refresh goes on */
+                log_warning("cannot probe '%s', reporting it as raw: %s", def->target.path, error->message);
+                return;
+        }
+        def->target.format = format_from_qemu(info->format);
+        def->capacity = info->virtual_size;
+        if (def->target.format == STORAGE_FILE_FORMAT_RAW && has_iso_signature(def->target.path))
+                def->target.format = STORAGE_FILE_FORMAT_ISO;
+        if (def->target.format == STORAGE_FILE_FORMAT_QCOW2) {
+                def->target.cluster_size = info->cluster_size;
+                def->target.compat = g_strdup(info->compat);
+                def->target.lazy_refcounts = info->lazy_refcounts;
+                def->target.extended_l2 = info->extended_l2;
+        }
+        if (info->backing_file) {
+                def->backing_store.path = g_strdup(info->backing_file);
+                def->backing_store.format = backing_format(info);
+        }
+}
+
+static bool name_is_listable(const char *name) {
+        for (const char *c = name; *c; c++)
+                if (g_ascii_iscntrl(*c))
+                        return false;
+        return *name != 0;
+}
+
+StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **error) {
+        g_autofree char *path = g_build_filename(p->def->target_path, name, NULL);
+        g_autoptr(StorageVolDef) def = NULL;
+        char label[256];
+        struct stat st;
+        ssize_t n;
+        int fd;
+
+        *ret_skip = false;
+        if (!name_is_listable(name) || strchr(name, '/')) {
+                *ret_skip = true;
+                return NULL;
+        }
+        if (stat(path, &st) < 0) {
+                /* dangling symlinks and entries we may not look at are not volumes */
+                if (errno == ENOENT || errno == EACCES || errno == ELOOP) {
+                        *ret_skip = true;
+                        return NULL;
+                }
+                vmmd_error_set_errno(error, -errno, "cannot stat '%s'", path);
+                return NULL;
+        }
+        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+                *ret_skip = true;
+                return NULL;
+        }
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                *ret_skip = errno == EACCES || errno == ENOENT;
+                if (!*ret_skip)
+                        vmmd_error_set_errno(error, -errno, "cannot open '%s'", path);
+                return NULL;
+        }
+        close(fd);
+
+        def = g_new0(StorageVolDef, 1);
+        def->pool_type = p->def->type;
+        def->name = g_strdup(name);
+        def->key = g_strdup(path);
+        def->target.path = g_steal_pointer(&path);
+        perms_unset(&def->backing_store.perms);
+        if (S_ISDIR(st.st_mode)) {
+                def->type = STORAGE_VOL_DIR;
+                def->target.format = STORAGE_FILE_FORMAT_DIR;
+                def->capacity = (uint64_t) st.st_size;
+        } else {
+                def->type = STORAGE_VOL_FILE;
+                probe_file(def, &st);
+        }
+        def->capacity_set = true;
+        def->allocation = (uint64_t) st.st_blocks * 512;
+        def->allocation_set = true;
+        def->physical = (uint64_t) st.st_size;
+        def->physical_set = true;
+        def->target.perms.mode = (int) (st.st_mode & 0777);
+        def->target.perms.owner = st.st_uid;
+        def->target.perms.group = st.st_gid;
+        n = lgetxattr(def->target.path, "security.selinux", label, sizeof(label) - 1);
+        if (n > 0) {
+                label[n] = 0;
+                def->target.perms.label = g_strdup(label);
+        }
+        set_time(&def->target.atime, &st.st_atim);
+        set_time(&def->target.mtime, &st.st_mtim);
+        set_time(&def->target.ctime, &st.st_ctim);
+        return g_steal_pointer(&def);
+}
+
+bool volume_refresh(Volume *v, GError **error) {
+        g_autoptr(GError) local = NULL;
+        StorageVolDef *def;
+        bool skip = false;
+
+        def = volume_probe(v->pool, volume_name(v), &skip, &local);
+        if (!def) {
+                if (skip)
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_SYSTEM_ERROR, "cannot read volume '%s'",
+                                    volume_path(v));
+                else
+                        g_propagate_error(error, g_steal_pointer(&local));
+                return false;
+        }
+        storage_vol_def_free(v->def);
+        v->def = def;
+        return true;
+}
+
+/* --- checks (S34) --- */
+
+static bool check_idle(Volume *v, bool in_use_ok, GError **error) {
+        if (v->building) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "volume '%s' is still being allocated.",
+                            volume_name(v));
+                return false;
+        }
+        if (v->in_use && !in_use_ok) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "volume '%s' is still in use.",
+                            volume_name(v));
+                return false;
+        }
+        return true;
+}
+
+static bool check_pool_active(Pool *p, GError **error) {
+        if (p->active)
+                return true;
+        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "storage pool '%s' is not active", pool_name(p));
+        return false;
+}
+
+/* --- jobs: one helper process each --- */
+
+typedef enum {
+        JOB_CREATE,
+        JOB_CLONE,
+        JOB_WIPE,
+        JOB_DELETE_ZEROED,
+        JOB_UPLOAD,
+        JOB_DOWNLOAD,
+} JobKind;
+
+typedef struct VolumeJob {
+        JobKind kind;
+        Volume *volume;
+        Volume *source;          /* clone source, in use while the job runs */
+        bool program;            /* exec'd program: a failure is OperationFailed with its output */
+        uint64_t grow_to;        /* clone: capacity to reach after qemu-img convert */
+        TransferSpec *spec;
+        Helper *helper;
+        VolumeDoneFunc done;
+        void *userdata;
+} VolumeJob;
+
+static void job_free(VolumeJob *j) {
+        helper_free(j->helper);
+        transfer_spec_free(j->spec);
+        g_free(j);
+}
+
+static void job_hold(VolumeJob *j, bool hold) {
+        Manager *m = j->volume->pool->manager;
+        int d = hold ? 1 : -1;
+
+        m->jobs += d;
+        j->volume->pool->async_jobs += d;
+        if (j->kind == JOB_WIPE || j->kind == JOB_DELETE_ZEROED || j->kind == JOB_UPLOAD || j->kind == JOB_DOWNLOAD)
+                j->volume->in_use += d;
+        if (j->source) {
+                j->source->in_use += d;
+                j->source->pool->async_jobs += d;
+        }
+}
+
+static void remove_volume(Volume *v, bool emit) {
+        Pool *p = v->pool;
+
+        if (emit)
+                manager_emit_volume_removed(p->manager, v);
+        g_hash_table_remove(p->volumes, volume_name(v));
+        pool_update_figures(p);
+}
+
+static void apply_perms(const StorageVolDef *def, const char *path) {
+        const StoragePerms *perms = &def->target.perms;
+
+        if (chmod(path, perms->mode >= 0 ? (mode_t) perms->mode : 0600) < 0)
+                log_warning("cannot set mode of '%s': %s", path, g_strerror(errno));
+        if ((perms->owner >= 0 || perms->group >= 0) &&
+            chown(path, perms->owner >= 0 ? (uid_t) perms->owner : (uid_t) -1,
+                  perms->group >= 0 ? (gid_t) perms->group : (gid_t) -1) < 0)
+                log_warning("cannot set owner of '%s': %s", path, g_strerror(errno));
+}
+
+/* After a create or clone: the file is in place; probe it, reply, then announce it (S38). */
+static bool finish_new_volume(VolumeJob *j, GError **error) {
+        Volume *v = j->volume;
+
+        if (j->program)
+                apply_perms(v->def, volume_path(v));
+        if (j->grow_to) {
+                g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, (j->grow_to + 511) / 512 * 512);
+                const char *const args[] = { "resize", "-f", storage_file_format_to_string(v->def->target.format),
+                                             volume_path(v), size, NULL };
+                if (v->def->target.format == STORAGE_FILE_FORMAT_RAW) {
+                        if (truncate(volume_path(v), (off_t) j->grow_to) < 0) {
+                                vmmd_error_set_errno(error, -errno, "cannot resize '%s'", volume_path(v));
+                                return false;
+                        }
+                } else if (!qemu_img_run(args, error))
+                        return false;
+        }
+        return volume_refresh(v, error);
+}
+
+static void job_done(Helper *h, int code, const char *output, void *userdata) {
+        VolumeJob *j = userdata;
+        Volume *v = j->volume;
+        Pool *p = v->pool;
+        g_autoptr(GError) error = NULL;
+        bool announce = false;
+
+        if (code != 0) {
+                if (j->program || code < 0)
+                        g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "%s",
+                                    *output ? output : "the helper process was killed");
+                else
+                        g_set_error(&error, VMMD_ERROR, code, "%s", *output ? output : "the helper process failed");
+        }
+        job_hold(j, false);
+        switch (j->kind) {
+        case JOB_CREATE:
+        case JOB_CLONE:
+                v->building = false;
+                if (!error)
+                        (void) finish_new_volume(j, &error);
+                if (error) {
+                        (void) unlink(volume_path(v));   /* S41, S50: no partial file remains */
+                        remove_volume(v, false);
+                        v = NULL;
+                } else {
+                        announce = true;
+                        pool_update_figures(p);
+                }
+                break;
+        case JOB_WIPE:
+                if (!error)
+                        (void) volume_refresh(v, &error);   /* S56 */
+                break;
+        case JOB_DELETE_ZEROED:
+                if (!error && unlink(volume_path(v)) < 0 && errno != ENOENT)
+                        vmmd_error_set_errno(&error, -errno, "cannot remove volume '%s'", volume_path(v));
+                if (!error)
+                        remove_volume(v, true);
+                break;
+        case JOB_UPLOAD:
+                /* S61: the contents may be another format now */
+                if (p->async_jobs == 0) {
+                        g_autoptr(GError) local = NULL;
+                        if (!pool_refresh(p, &local))
+                                log_warning("refresh after upload failed: %s", local->message);
+                } else {
+                        (void) volume_refresh(v, NULL);
+                        manager_emit_pool_refresh(p->manager, p);
+                }
+                break;
+        case JOB_DOWNLOAD:
+                break;
+        }
+        if (j->done)
+                j->done(announce ? v : NULL, error, j->userdata);
+        if (announce)
+                manager_emit_volume_added(p->manager, v);
+        job_free(j);
+}
+
+static VolumeJob *job_new(JobKind kind, Volume *v, VolumeDoneFunc done, void *userdata) {
+        VolumeJob *j = g_new0(VolumeJob, 1);
+
+        j->kind = kind;
+        j->volume = v;
+        j->done = done;
+        j->userdata = userdata;
+        return j;
+}
+
+/* Starts j with its spec (a forked transfer) or argv (a program); on failure j is freed. */
+static bool job_start(VolumeJob *j, const char *const *argv, GError **error) {
+        Manager *m = j->volume->pool->manager;
+        int r;
+
+        if (argv) {
+                j->program = true;
+                r = helper_exec(m->event, argv, job_done, j, &j->helper);
+        } else
+                r = helper_start(m->event, transfer_run, j->spec, &j->spec->fd, job_done, j, &j->helper);
+        if (r < 0) {
+                vmmd_error_set_errno(error, r, "cannot start a helper process for volume '%s'", volume_name(j->volume));
+                job_free(j);
+                return false;
+        }
+        if (j->spec && j->spec->fd >= 0) {
+                /* the child has its own copy: the client sees EOF when the child is done */
+                close(j->spec->fd);
+                j->spec->fd = -1;
+        }
+        job_hold(j, true);
+        return true;
+}
+
+/* --- create (S36–S45) and clone (S46–S50) --- */
+
+static bool is_qemu_img_format(int format) {
+        switch (format) {
+        case STORAGE_FILE_FORMAT_QCOW2:
+        case STORAGE_FILE_FORMAT_QCOW:
+        case STORAGE_FILE_FORMAT_QED:
+        case STORAGE_FILE_FORMAT_VMDK:
+        case STORAGE_FILE_FORMAT_VDI:
+        case STORAGE_FILE_FORMAT_VPC:
+                return true;
+        default:
+                return false;
+        }
+}
+
+/* S41: -o for qcow2 */
+static char *qcow2_options(const StorageVolDef *def, bool prealloc) {
+        GString *s = g_string_new(NULL);
+
+        g_string_append_printf(s, "compat=%s", def->target.compat ? def->target.compat : "1.1");
+        if (def->target.cluster_size)
+                g_string_append_printf(s, ",cluster_size=%" G_GUINT64_FORMAT, def->target.cluster_size);
+        if (def->target.lazy_refcounts)
+                g_string_append(s, ",lazy_refcounts=on");
+        if (def->target.extended_l2)
+                g_string_append(s, ",extended_l2=on");
+        if (def->target.nocow == 1)
+                g_string_append(s, ",nocow=on");
+        if (prealloc)
+                g_string_append(s, def->allocation >= def->capacity ? ",preallocation=falloc" :
+                                                                     ",preallocation=metadata");
+        return g_string_free(s, FALSE);
+}
+
+/* S37, S38: the checks every new volume passes, and its key and path */
+static StorageVolDef *parse_new(Pool *p, const char *xml, unsigned flags, GError **error) {
+        g_autoptr(StorageVolDef) def = NULL;
+        g_autofree char *path = NULL;
+        struct stat st;
+
+        if (!check_pool_active(p, error))
+                return NULL;
+        def = storage_vol_def_parse_string(xml, p->def->type,
+                                           flags & VOL_CREATE_VALIDATE ? STORAGE_VOL_DEF_PARSE_VALIDATE : 0, error);
+        if (!def)
+                return NULL;
+        if (strchr(def->name, '/')) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "volume name '%s' cannot contain '/'",
+                            def->name);
+                return NULL;
+        }
+        if (pool_find_volume(p, def->name)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_STORAGE_VOL_EXIST, "storage volume '%s' exists already",
+                            def->name);
+                return NULL;
+        }
+        path = g_build_filename(p->def->target_path, def->name, NULL);
+        if (lstat(path, &st) == 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "volume target path '%s' already exists",
+                            path);
+                return NULL;
+        }
+        if (def->target.encryption) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "encrypted volumes are not supported yet (volume '%s')", def->name);
+                return NULL;
+        }
+        g_free(def->key);
+        g_free(def->target.path);
+        def->key = g_strdup(path);
+        def->target.path = g_steal_pointer(&path);
+        if (def->target.format == STORAGE_FILE_FORMAT_NONE)
+                def->target.format = STORAGE_FILE_FORMAT_RAW;
+        if (!def->allocation_set)
+                def->allocation = def->capacity;
+        return g_steal_pointer(&def);
+}
+
+static Volume *add_building(Pool *p, StorageVolDef *def) {
+        Volume *v = volume_new(p, def);
+
+        v->building = true;
+        g_hash_table_insert(p->volumes, g_strdup(volume_name(v)), v);
+        return v;
+}
+
+/* S43: relative to the pool, readable, its format probed when not given; capacity from it */
+static bool resolve_backing(Pool *p, StorageVolDef *def, GError **error) {
+        g_autoptr(QemuImgInfo) info = NULL;
+        char *path = def->backing_store.path;
+
+        if (!g_path_is_absolute(path)) {
+                def->backing_store.path = g_build_filename(p->def->target_path, path, NULL);
+                g_free(path);
+        }
+        if (access(def->backing_store.path, R_OK) < 0) {
+                vmmd_error_set_errno(error, -errno, "inaccessible backing store volume '%s'", def->backing_store.path);
+                return false;
+        }
+        if (def->backing_store.format != STORAGE_FILE_FORMAT_NONE && def->capacity_set)
+                return true;
+        info = qemu_img_info(def->backing_store.path, error);
+        if (!info)
+                return false;
+        if (def->backing_store.format == STORAGE_FILE_FORMAT_NONE)
+                def->backing_store.format = format_from_qemu(info->format);
+        if (!def->capacity_set) {
+                def->capacity = info->virtual_size;
+                if (!def->allocation_set)
+                        def->allocation = def->capacity;
+        }
+        return true;
+}
+
+static bool create_dir(Pool *p, StorageVolDef *def, GError **error) {
+        const StoragePerms *perms = &def->target.perms;
+        mode_t mode = perms->mode >= 0 ? (mode_t) perms->mode : 0600;
+
+        if (mkdir(def->target.path, mode) < 0 || chmod(def->target.path, mode) < 0) {
+                vmmd_error_set_errno(error, -errno, "cannot create directory '%s'", def->target.path);
+                return false;
+        }
+        if ((perms->owner >= 0 || perms->group >= 0) &&
+            chown(def->target.path, perms->owner >= 0 ? (uid_t) perms->owner : (uid_t) -1,
+                  perms->group >= 0 ? (gid_t) perms->group : (gid_t) -1) < 0) {
+                vmmd_error_set_errno(error, -errno, "cannot set owner of '%s'", def->target.path);
+                (void) rmdir(def->target.path);
+                return false;
+        }
+        return true;
+}
+
+Volume *volume_create(Pool *p, const char *xml, unsigned flags, VolumeDoneFunc done, void *userdata,
+                      GError **error) {
+        g_autoptr(StorageVolDef) def = parse_new(p, xml, flags, error);
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        bool prealloc = flags & VOL_CREATE_PREALLOC_METADATA;
+        VolumeJob *j;
+        Volume *v;
+        int format;
+
+        if (!def)
+                return NULL;
+        format = def->target.format;
+        if (prealloc && format != STORAGE_FILE_FORMAT_QCOW2) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "metadata preallocation is only supported for qcow2 volumes");
+                return NULL;
+        }
+        if (def->backing_store.path && (format == STORAGE_FILE_FORMAT_RAW || format == STORAGE_FILE_FORMAT_DIR)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_NO_SUPPORT, "backing storage not supported for %s volumes",
+                            storage_file_format_to_string(format));
+                return NULL;
+        }
+        if (prealloc && def->backing_store.path) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "metadata preallocation conflicts with a backing store");
+                return NULL;
+        }
+        if (format == STORAGE_FILE_FORMAT_DIR) {
+                if (!create_dir(p, def, error))
+                        return NULL;
+                v = volume_new(p, g_steal_pointer(&def));
+                g_hash_table_insert(p->volumes, g_strdup(volume_name(v)), v);
+                (void) volume_refresh(v, NULL);
+                pool_update_figures(p);
+                if (done)
+                        done(v, NULL, userdata);
+                manager_emit_volume_added(p->manager, v);
+                return v;
+        }
+        if (format != STORAGE_FILE_FORMAT_RAW && !is_qemu_img_format(format)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_NO_SUPPORT, "creating '%s' volumes is not supported",
+                            storage_file_format_to_string(format));
+                return NULL;
+        }
+        if (def->backing_store.path && !resolve_backing(p, def, error))
+                return NULL;
+        if (format == STORAGE_FILE_FORMAT_RAW) {
+                v = add_building(p, g_steal_pointer(&def));
+                j = job_new(JOB_CREATE, v, done, userdata);
+                j->spec = transfer_spec_new(TRANSFER_CREATE_RAW, volume_path(v));
+                j->spec->capacity = v->def->capacity;
+                j->spec->allocation = v->def->allocation;
+                if (v->def->target.perms.mode >= 0)
+                        j->spec->mode = (mode_t) v->def->target.perms.mode;
+                if (v->def->target.perms.owner >= 0)
+                        j->spec->uid = (uid_t) v->def->target.perms.owner;
+                if (v->def->target.perms.group >= 0)
+                        j->spec->gid = (gid_t) v->def->target.perms.group;
+                if (!job_start(j, NULL, error)) {
+                        remove_volume(v, false);
+                        return NULL;
+                }
+                return v;
+        }
+        {
+                g_autofree char *prog = qemu_img_find(error);
+                if (!prog)
+                        return NULL;
+                g_ptr_array_add(argv, g_steal_pointer(&prog));
+        }
+        g_ptr_array_add(argv, g_strdup("create"));
+        g_ptr_array_add(argv, g_strdup("-f"));
+        g_ptr_array_add(argv, g_strdup(storage_file_format_to_string(format)));
+        if (def->backing_store.path) {
+                g_ptr_array_add(argv, g_strdup("-b"));
+                g_ptr_array_add(argv, g_strdup(def->backing_store.path));
+                g_ptr_array_add(argv, g_strdup("-F"));
+                g_ptr_array_add(argv, g_strdup(storage_file_format_to_string(def->backing_store.format)));
+        }
+        if (format == STORAGE_FILE_FORMAT_QCOW2) {
+                g_ptr_array_add(argv, g_strdup("-o"));
+                g_ptr_array_add(argv, qcow2_options(def, prealloc));
+        }
+        g_ptr_array_add(argv, g_strdup(def->target.path));
+        if (def->capacity_set)
+                g_ptr_array_add(argv, g_strdup_printf("%" G_GUINT64_FORMAT "K", (def->capacity + 1023) / 1024));
+        g_ptr_array_add(argv, NULL);
+        v = add_building(p, g_steal_pointer(&def));
+        j = job_new(JOB_CREATE, v, done, userdata);
+        if (!job_start(j, (const char *const *) argv->pdata, error)) {
+                remove_volume(v, false);
+                return NULL;
+        }
+        return v;
+}
+
+/* S49: one FICLONE; no partial file remains when the file system cannot */
+static bool reflink(const char *src, StorageVolDef *def, GError **error) {
+        int in, out, r = 0;
+
+        in = open(src, O_RDONLY | O_CLOEXEC);
+        if (in < 0) {
+                vmmd_error_set_errno(error, -errno, "cannot open '%s'", src);
+                return false;
+        }
+        out = open(def->target.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                   def->target.perms.mode >= 0 ? (mode_t) def->target.perms.mode : 0600);
+        if (out < 0 || ioctl(out, FICLONE, in) < 0 || ftruncate(out, (off_t) def->capacity) < 0)
+                r = -errno;
+        close(in);
+        if (out >= 0)
+                close(out);
+        if (r < 0) {
+                if (out >= 0)
+                        (void) unlink(def->target.path);
+                vmmd_error_set_errno(error, r, "failed to clone '%s' to '%s' with reflink", src, def->target.path);
+                return false;
+        }
+        apply_perms(def, def->target.path);
+        return true;
+}
+
+Volume *volume_clone(Pool *p, const char *xml, Volume *source, unsigned flags, VolumeDoneFunc done, void *userdata,
+                     GError **error) {
+        g_autoptr(StorageVolDef) def = NULL;
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        uint64_t src_capacity;
+        int src_format, format;
+        VolumeJob *j;
+        Volume *v;
+
+        if (!check_pool_active(source->pool, error) || !check_idle(source, true, error))
+                return NULL;
+        if (!volume_refresh(source, error))
+                return NULL;
+        def = parse_new(p, xml, flags, error);
+        if (!def)
+                return NULL;
+        src_format = source->def->target.format;
+        src_capacity = source->def->capacity;
+        format = def->target.format;
+        /* S47: at least the source's size */
+        if (!def->capacity_set || def->capacity < src_capacity) {
+                bool follow = !def->allocation_set;
+                def->capacity = src_capacity;
+                if (follow)
+                        def->allocation = def->capacity;
+        }
+        def->capacity_set = true;
+        g_clear_pointer(&def->backing_store.path, g_free);   /* S48: ignored */
+        if (src_format == STORAGE_FILE_FORMAT_DIR || format == STORAGE_FILE_FORMAT_DIR ||
+            (format != STORAGE_FILE_FORMAT_RAW && !is_qemu_img_format(format))) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_NO_SUPPORT, "cloning '%s' to a '%s' volume is not supported",
+                            storage_file_format_to_string(src_format), storage_file_format_to_string(format));
+                return NULL;
+        }
+        if ((flags & VOL_CREATE_PREALLOC_METADATA) && format != STORAGE_FILE_FORMAT_QCOW2) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "metadata preallocation is only supported for qcow2 volumes");
+                return NULL;
+        }
+        if (src_format == STORAGE_FILE_FORMAT_RAW && format == STORAGE_FILE_FORMAT_RAW) {
+                if (flags & VOL_CREATE_REFLINK) {
+                        if (!reflink(volume_path(source), def, error))
+                                return NULL;
+                        v = volume_new(p, g_steal_pointer(&def));
+                        g_hash_table_insert(p->volumes, g_strdup(volume_name(v)), v);
+                        (void) volume_refresh(v, NULL);
+                        pool_update_figures(p);
+                        if (done)
+                                done(v, NULL, userdata);
+                        manager_emit_volume_added(p->manager, v);
+                        return v;
+                }
+                v = add_building(p, g_steal_pointer(&def));
+                j = job_new(JOB_CLONE, v, done, userdata);
+                j->source = source;
+                j->spec = transfer_spec_new(TRANSFER_CLONE_RAW, volume_path(v));
+                j->spec->source = g_strdup(volume_path(source));
+                j->spec->capacity = v->def->capacity;
+                j->spec->allocation = v->def->allocation;
+                if (v->def->target.perms.mode >= 0)
+                        j->spec->mode = (mode_t) v->def->target.perms.mode;
+                if (v->def->target.perms.owner >= 0)
+                        j->spec->uid = (uid_t) v->def->target.perms.owner;
+                if (v->def->target.perms.group >= 0)
+                        j->spec->gid = (gid_t) v->def->target.perms.group;
+                if (!job_start(j, NULL, error)) {
+                        remove_volume(v, false);
+                        return NULL;
+                }
+                return v;
+        }
+        if (flags & VOL_CREATE_REFLINK) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG, "REFLINK needs a raw source and a raw target");
+                return NULL;
+        }
+        {
+                g_autofree char *prog = qemu_img_find(error);
+                if (!prog)
+                        return NULL;
+                g_ptr_array_add(argv, g_steal_pointer(&prog));
+        }
+        g_ptr_array_add(argv, g_strdup("convert"));
+        g_ptr_array_add(argv, g_strdup("-f"));
+        g_ptr_array_add(argv, g_strdup(storage_file_format_to_string(src_format)));
+        g_ptr_array_add(argv, g_strdup("-O"));
+        g_ptr_array_add(argv, g_strdup(storage_file_format_to_string(format)));
+        if (format == STORAGE_FILE_FORMAT_QCOW2) {
+                g_ptr_array_add(argv, g_strdup("-o"));
+                g_ptr_array_add(argv, qcow2_options(def, flags & VOL_CREATE_PREALLOC_METADATA));
+        }
+        g_ptr_array_add(argv, g_strdup(volume_path(source)));
+        g_ptr_array_add(argv, g_strdup(def->target.path));
+        g_ptr_array_add(argv, NULL);
+        v = add_building(p, g_steal_pointer(&def));
+        j = job_new(JOB_CLONE, v, done, userdata);
+        j->source = source;
+        if (v->def->capacity > src_capacity)
+                j->grow_to = v->def->capacity;
+        if (!job_start(j, (const char *const *) argv->pdata, error)) {
+                remove_volume(v, false);
+                return NULL;
+        }
+        return v;
+}
+
+/* --- delete (S51, S52), wipe (S53–S56), resize (S57–S59) --- */
+
+bool volume_delete(Volume *v, unsigned flags, VolumeDoneFunc done, void *userdata, bool *ret_async, GError **error) {
+        const char *path = volume_path(v);
+        VolumeJob *j;
+
+        *ret_async = false;
+        if (flags & VOL_DELETE_WITH_SNAPSHOTS) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG,
+                            "DELETE_WITH_SNAPSHOTS is only supported for rbd pools");
+                return false;
+        }
+        if (!check_idle(v, false, error))
+                return false;
+        if ((flags & VOL_DELETE_ZEROED) && v->def->type != STORAGE_VOL_DIR) {
+                j = job_new(JOB_DELETE_ZEROED, v, done, userdata);
+                j->spec = transfer_spec_new(TRANSFER_WIPE_ZERO, path);
+                if (!job_start(j, NULL, error))
+                        return false;
+                *ret_async = true;
+                return true;
+        }
+        if ((v->def->type == STORAGE_VOL_DIR ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT) {
+                vmmd_error_set_errno(error, -errno, "cannot remove volume '%s'", path);
+                return false;
+        }
+        log_info("deleted volume '%s'", path);
+        remove_volume(v, true);
+        return true;
+}
+
+static const char *const scrub_patterns[] = { NULL, "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzner7",
+                                             "pfitzner33", "random" };
+
+bool volume_wipe(Volume *v, unsigned algorithm, VolumeDoneFunc done, void *userdata, GError **error) {
+        VolumeJob *j;
+
+        if (algorithm >= VOL_WIPE_LAST) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG, "wiping algorithm %u not supported", algorithm);
+                return false;
+        }
+        if (!check_idle(v, false, error))
+                return false;
+        if (algorithm == VOL_WIPE_TRIM) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_ARGUMENT_UNSUPPORTED,
+                            "'trim' algorithm not supported for file volume '%s'", volume_name(v));
+                return false;
+        }
+        if (v->def->type == STORAGE_VOL_DIR) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_ARGUMENT_UNSUPPORTED,
+                            "cannot wipe directory volume '%s'", volume_name(v));
+                return false;
+        }
+        j = job_new(JOB_WIPE, v, done, userdata);
+        if (algorithm != VOL_WIPE_ZERO) {
+                g_autofree char *scrub = g_find_program_in_path("scrub");
+                const char *argv[] = { scrub, "-f", "-p", scrub_patterns[algorithm], volume_path(v), NULL };
+                if (!scrub) {
+                        job_free(j);
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                                    "wiping algorithm %u needs scrub, which is not installed", algorithm);
+                        return false;
+                }
+                return job_start(j, argv, error);
+        }
+        j->spec = transfer_spec_new(TRANSFER_WIPE_ZERO, volume_path(v));
+        return job_start(j, NULL, error);
+}
+
+bool volume_resize(Volume *v, uint64_t capacity, unsigned flags, GError **error) {
+        Pool *p = v->pool;
+        uint64_t cur, size;
+        int format;
+
+        if (!check_idle(v, false, error) || !volume_refresh(v, error))
+                return false;
+        cur = v->def->capacity;
+        format = v->def->target.format;
+        if (!(flags & VOL_RESIZE_DELTA))
+                size = capacity;
+        else if (flags & VOL_RESIZE_SHRINK)
+                size = cur > capacity ? cur - capacity : 0;
+        else if (capacity > G_MAXINT64 - cur) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG, "capacity %" G_GUINT64_FORMAT " is too large",
+                            capacity);
+                return false;
+        } else
+                size = cur + capacity;
+        if (v->def->type == STORAGE_VOL_DIR) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_UNSUPPORTED,
+                            "cannot resize directory volume '%s'", volume_name(v));
+                return false;
+        }
+        if (size < v->def->allocation) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG,
+                            "can't shrink capacity below existing allocation");
+                return false;
+        }
+        if (size < cur && !(flags & VOL_RESIZE_SHRINK)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG,
+                            "Can't shrink capacity below current capacity unless shrink flag explicitly specified");
+                return false;
+        }
+        if ((flags & VOL_RESIZE_ALLOCATE) && format != STORAGE_FILE_FORMAT_RAW) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_UNSUPPORTED,
+                            "preallocate is only supported for raw type volume");
+                return false;
+        }
+        if ((flags & VOL_RESIZE_ALLOCATE) && size - v->def->allocation > p->def->available) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "Not enough space left in storage pool");
+                return false;
+        }
+        if (format == STORAGE_FILE_FORMAT_RAW) {
+                int fd = open(volume_path(v), O_WRONLY | O_CLOEXEC);
+                int r = 0;
+
+                if (fd < 0 || ftruncate(fd, (off_t) size) < 0)
+                        r = -errno;
+                if (r == 0 && (flags & VOL_RESIZE_ALLOCATE) && size > 0 && fallocate(fd, 0, 0, (off_t) size) < 0)
+                        r = -errno;
+                if (fd >= 0)
+                        close(fd);
+                if (r < 0) {
+                        vmmd_error_set_errno(error, r, "failed to resize volume '%s'", volume_path(v));
+                        return false;
+                }
+        } else {
+                g_autofree char *s = g_strdup_printf("%" G_GUINT64_FORMAT, (size + 511) / 512 * 512);
+                const char *const grow[] = { "resize", "-f", storage_file_format_to_string(format), volume_path(v), s,
+                                             NULL };
+                const char *const shrink[] = { "resize", "--shrink", "-f", storage_file_format_to_string(format),
+                                               volume_path(v), s, NULL };
+                if (!qemu_img_run(size < cur ? shrink : grow, error))
+                        return false;
+        }
+        log_info("resized volume '%s' to %" G_GUINT64_FORMAT " bytes", volume_path(v), size);
+        (void) volume_refresh(v, NULL);
+        pool_update_figures(p);
+        return true;
+}
+
+/* --- upload and download (S60–S64) --- */
+
+static bool start_transfer(Volume *v, JobKind kind, int fd, uint64_t offset, uint64_t length, unsigned flags,
+                           VolumeDoneFunc done, void *userdata, GError **error) {
+        bool sparse = flags & VOL_TRANSFER_SPARSE;
+        VolumeJob *j;
+
+        if (!check_idle(v, kind == JOB_DOWNLOAD, error) || v->def->type == STORAGE_VOL_DIR) {
+                if (v->def->type == STORAGE_VOL_DIR && !(error && *error))
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_UNSUPPORTED,
+                                    "cannot transfer data of directory volume '%s'", volume_name(v));
+                close(fd);
+                return false;
+        }
+        if (sparse && lseek(fd, 0, SEEK_CUR) < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG,
+                            "a sparse stream needs a seekable file descriptor (%s)", g_strerror(errno));
+                close(fd);
+                return false;
+        }
+        j = job_new(kind, v, done, userdata);
+        j->spec = transfer_spec_new(kind == JOB_UPLOAD ? TRANSFER_UPLOAD : TRANSFER_DOWNLOAD, volume_path(v));
+        j->spec->fd = fd;
+        j->spec->offset = offset;
+        j->spec->length = length;
+        j->spec->sparse = sparse;
+        return job_start(j, NULL, error);
+}
+
+bool volume_upload(Volume *v, int fd, uint64_t offset, uint64_t length, unsigned flags, VolumeDoneFunc done,
+                   void *userdata, GError **error) {
+        return start_transfer(v, JOB_UPLOAD, fd, offset, length, flags, done, userdata, error);
+}
+
+bool volume_download(Volume *v, int fd, uint64_t offset, uint64_t length, unsigned flags, VolumeDoneFunc done,
+                     void *userdata, GError **error) {
+        return start_transfer(v, JOB_DOWNLOAD, fd, offset, length, flags, done, userdata, error);
+}
+
+/* --- reading --- */
+
+bool volume_get_info(Volume *v, unsigned flags, int *ret_type, uint64_t *ret_capacity, uint64_t *ret_alloc,
+                     GError **error) {
+        if (v->building) {
+                /* S35: the allocation so far */
+                struct stat st;
+                *ret_type = v->def->type;
+                *ret_capacity = v->def->capacity;
+                *ret_alloc = stat(volume_path(v), &st) == 0 ?
+                             ((flags & VOL_GET_PHYSICAL) ? (uint64_t) st.st_size : (uint64_t) st.st_blocks * 512) : 0;
+                return true;
+        }
+        if (!volume_refresh(v, error))
+                return false;
+        *ret_type = v->def->type;
+        *ret_capacity = v->def->capacity;
+        *ret_alloc = (flags & VOL_GET_PHYSICAL) ? v->def->physical : v->def->allocation;
+        return true;
+}
+
+char *volume_get_xml(Volume *v, GError **error) {
+        if (!v->building && !volume_refresh(v, error))
+                return NULL;
+        return storage_vol_def_format(v->def);
+}

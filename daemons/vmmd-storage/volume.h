@@ -1,0 +1,75 @@
+/* A storage volume of a dir pool: probing a file, and create, clone, delete, wipe, resize, upload, download. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "pool.h"
+
+/* flags of spec §2.1 */
+enum {
+        VOL_CREATE_PREALLOC_METADATA = 1,
+        VOL_CREATE_REFLINK = 2,
+        VOL_CREATE_VALIDATE = 4,
+        VOL_DELETE_ZEROED = 1,
+        VOL_DELETE_WITH_SNAPSHOTS = 2,
+        VOL_RESIZE_ALLOCATE = 1,
+        VOL_RESIZE_DELTA = 2,
+        VOL_RESIZE_SHRINK = 4,
+        VOL_GET_PHYSICAL = 1,
+        VOL_TRANSFER_SPARSE = 1,
+};
+
+enum {
+        VOL_WIPE_ZERO = 0,
+        VOL_WIPE_TRIM = 9,
+        VOL_WIPE_LAST = 10,
+};
+
+struct Volume {
+        Pool *pool;
+        StorageVolDef *def;         /* what the last probe found (or the request while building) */
+        bool building;              /* S34: create or clone running */
+        unsigned in_use;            /* S34: source of a clone, upload, download, wipe */
+};
+
+/* Called once when a long operation ends; error is NULL on success. v is the new volume
+ * of a create or clone that succeeded, else NULL. */
+typedef void (*VolumeDoneFunc)(Volume *v, const GError *error, void *userdata);
+
+Volume *volume_new(Pool *p, StorageVolDef *def);   /* takes def */
+void volume_free(Volume *v);
+
+const char *volume_name(const Volume *v);
+const char *volume_path(const Volume *v);
+
+/* Probes the entry name of the pool's directory (spec S25–S30); NULL with *ret_skip set
+ * for entries that are silently skipped, NULL with error when it cannot be read. */
+StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **error);
+/* Probes the volume again in place (S69). */
+bool volume_refresh(Volume *v, GError **error);
+
+/* StorageVolCreateXML (S36–S45). Returns the new (building) volume; done runs when its data
+ * is in place, or at once for quick creates. */
+Volume *volume_create(Pool *p, const char *xml, unsigned flags, VolumeDoneFunc done, void *userdata,
+                      GError **error);
+/* StorageVolCreateXMLFrom (S46–S50). */
+Volume *volume_clone(Pool *p, const char *xml, Volume *source, unsigned flags, VolumeDoneFunc done, void *userdata,
+                     GError **error);
+
+/* Delete (S51, S52): false with error, or true; *ret_async tells that done will run later. */
+bool volume_delete(Volume *v, unsigned flags, VolumeDoneFunc done, void *userdata, bool *ret_async, GError **error);
+bool volume_wipe(Volume *v, unsigned algorithm, VolumeDoneFunc done, void *userdata, GError **error);
+bool volume_resize(Volume *v, uint64_t capacity, unsigned flags, GError **error);
+/* Upload/Download (S60–S64): fd is taken. */
+bool volume_upload(Volume *v, int fd, uint64_t offset, uint64_t length, unsigned flags, VolumeDoneFunc done,
+                   void *userdata, GError **error);
+bool volume_download(Volume *v, int fd, uint64_t offset, uint64_t length, unsigned flags, VolumeDoneFunc done,
+                     void *userdata, GError **error);
+
+/* (type, capacity, allocation or physical) for GetInfo, after a probe (S69; S35 while building). */
+bool volume_get_info(Volume *v, unsigned flags, int *ret_type, uint64_t *ret_capacity, uint64_t *ret_alloc,
+                     GError **error);
+char *volume_get_xml(Volume *v, GError **error);
