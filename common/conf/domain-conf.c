@@ -1060,6 +1060,17 @@ const char *domain_def_get_virt_type(const DomainDef *def) { return def->virt_ty
 const char *domain_def_get_arch(const DomainDef *def) { return def->os_arch; }
 const char *domain_def_get_machine(const DomainDef *def) { return def->os_machine; }
 const char *domain_def_get_emulator(const DomainDef *def) { return def->emulator; }
+unsigned long long domain_def_get_memory_kib(const DomainDef *def) { return def->memory_kib; }
+unsigned long long domain_def_get_current_memory_kib(const DomainDef *def) { return def->current_memory_kib; }
+
+const char *domain_def_get_vnc_password(const DomainDef *def) {
+        for (guint i = 0; def->graphics && i < def->graphics->len; i++) {
+                const DomainGraphicsDef *g = g_ptr_array_index(def->graphics, i);
+                if (g->type == DOMAIN_GRAPHICS_TYPE_VNC && g->passwd)
+                        return g->passwd;
+        }
+        return NULL;
+}
 int domain_def_get_id(const DomainDef *def) { return def->id; }
 DomainLifecycleAction domain_def_get_on_poweroff(const DomainDef *def) { return def->on_poweroff; }
 DomainLifecycleAction domain_def_get_on_reboot(const DomainDef *def) { return def->on_reboot; }

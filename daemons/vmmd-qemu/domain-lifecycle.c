@@ -368,7 +368,7 @@ static void on_set_action(Qmp *q, JsonNode *ret, const char *error, void *userda
         Domain *d = userdata;
 
         if (!ret)
-                log_warning("set-action for domain '%s' failed: %s", domain_name(d), error);
+                log_warning("setting up domain '%s' after start failed: %s", domain_name(d), error);
 }
 
 static JsonObject *json_args(const char *key, const char *value, ...) G_GNUC_NULL_TERMINATED;
@@ -615,6 +615,17 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                     json_args("reboot", domain_def_get_on_reboot(d->def) == DOMAIN_LIFECYCLE_DESTROY ? "shutdown" : "reset",
                               "panic", "pause", NULL),
                     -1, on_set_action, d);
+        /* -m is <memory>; the balloon brings the guest down to <currentMemory> */
+        if (domain_def_get_current_memory_kib(d->def) &&
+            domain_def_get_current_memory_kib(d->def) < domain_def_get_memory_kib(d->def)) {
+                JsonObject *args = json_object_new();
+                json_object_set_int_member(args, "value", (gint64) domain_def_get_current_memory_kib(d->def) * 1024);
+                qmp_command(d->qmp, "balloon", args, -1, on_set_action, d);
+        }
+        if (domain_def_get_vnc_password(d->def))
+                qmp_command(d->qmp, "set_password",
+                            json_args("protocol", "vnc", "password", domain_def_get_vnc_password(d->def), NULL), -1,
+                            on_set_action, d);
         if (restore) {
                 int fd = dup(restore->image->fd);
                 d->restore = g_steal_pointer(&restore);
