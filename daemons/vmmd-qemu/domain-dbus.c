@@ -532,6 +532,26 @@ static int method_open_console(sd_bus_message *msg, void *userdata, sd_bus_error
         return 1;
 }
 
+/* libvirt's virDomainGetJobInfo in brief: job type (0 none, 1 bounded), bytes done and in all */
+static int method_get_job_info(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        uint32_t flags;
+        Domain *d;
+        int r;
+
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        r = bus_check_flags("GetJobInfo", flags, 0, error);
+        if (r < 0)
+                return r;
+        d = domain_from_message(userdata, msg, error);
+        if (!d)
+                return -ENOENT;
+        if (d->job != DOMAIN_JOB_SAVE && !d->restore)
+                return sd_bus_reply_method_return(msg, "itt", 0, (uint64_t) 0, (uint64_t) 0);
+        return sd_bus_reply_method_return(msg, "itt", 1, d->job_processed, d->job_total);
+}
+
 /* Methods of later work: they keep the documented surface and their checks, then say so. */
 static int method_not_yet(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         const char *member = sd_bus_message_get_member(msg);
@@ -600,6 +620,8 @@ static const sd_bus_vtable domain_vtable[] = {
                                 method_not_yet_read_only, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("OpenConsole", SD_BUS_ARGS("s", device, "u", flags), SD_BUS_RESULT("h", fd),
                                 method_open_console, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetJobInfo", SD_BUS_ARGS("u", flags),
+                                SD_BUS_RESULT("i", type, "t", processed, "t", total), method_get_job_info, UNPRIV),
         SD_BUS_SIGNAL("Reboot", "", 0),
         SD_BUS_VTABLE_END,
 };
