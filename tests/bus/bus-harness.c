@@ -36,7 +36,7 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         s->path = g_strdup(sd_bus_message_get_path(m));
         s->interface = g_strdup(sd_bus_message_get_interface(m));
         s->member = g_strdup(member);
-        if (g_str_equal(member, "DomainEvent")) {
+        if (g_str_equal(member, "DomainEvent") || g_str_equal(member, "StoragePoolEvent")) {
                 const char *o;
                 int32_t e, d;
                 if (sd_bus_message_read(m, "oii", &o, &e, &d) >= 0) {
@@ -345,22 +345,41 @@ TestSignal *test_bus_wait_signal(TestBus *tb, const char *member, unsigned timeo
         }
 }
 
-int test_call(TestBus *tb, const char *path, const char *iface, const char *member, sd_bus_error *error,
-              sd_bus_message **ret_reply, const char *types, ...) {
+static int call_v(TestBus *tb, const char *dest, const char *path, const char *iface, const char *member,
+                  sd_bus_error *error, sd_bus_message **ret_reply, const char *types, va_list ap) {
         g_autoptr(sd_bus_message) m = NULL;
-        va_list ap;
         int r;
 
-        r = sd_bus_message_new_method_call(tb->bus, &m, "org.vmmd.qemu1", path, iface, member);
+        r = sd_bus_message_new_method_call(tb->bus, &m, dest, path, iface, member);
         g_assert_cmpint(r, >=, 0);
         if (types) {
-                va_start(ap, types);
                 r = sd_bus_message_appendv(m, types, ap);
-                va_end(ap);
                 g_assert_cmpint(r, >=, 0);
         }
         r = sd_bus_call(tb->bus, m, 30 * G_USEC_PER_SEC, error, ret_reply);
         test_bus_drain(tb);
+        return r;
+}
+
+int test_call(TestBus *tb, const char *path, const char *iface, const char *member, sd_bus_error *error,
+              sd_bus_message **ret_reply, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = call_v(tb, "org.vmmd.qemu1", path, iface, member, error, ret_reply, types, ap);
+        va_end(ap);
+        return r;
+}
+
+int test_call_to(TestBus *tb, const char *dest, const char *path, const char *iface, const char *member,
+                 sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = call_v(tb, dest, path, iface, member, error, ret_reply, types, ap);
+        va_end(ap);
         return r;
 }
 
@@ -619,8 +638,8 @@ char *test_canonical_machine(TestBus *tb, const char *alias) {
         return g_match_info_fetch(mi, 1);
 }
 
-int test_call_nobody(TestBus *tb, const char *path, const char *iface, const char *member,
-                     sd_bus_error *error, const char *types, ...) {
+static int call_nobody_v(TestBus *tb, const char *dest, const char *path, const char *iface, const char *member,
+                         sd_bus_error *error, const char *types, va_list ap) {
         g_autoptr(GString) out = g_string_new(NULL);
         int fds[2], status = 0;
         char buf[4096];
@@ -635,7 +654,6 @@ int test_call_nobody(TestBus *tb, const char *path, const char *iface, const cha
                 sd_bus_message *m = NULL, *reply = NULL;
                 sd_bus_error e = SD_BUS_ERROR_NULL;
                 g_autofree char *result = NULL;
-                va_list ap;
                 int r;
 
                 close(fds[0]);
@@ -645,12 +663,10 @@ int test_call_nobody(TestBus *tb, const char *path, const char *iface, const cha
                 if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, tb->address) < 0 ||
                     sd_bus_set_bus_client(bus, 1) < 0 || sd_bus_start(bus) < 0)
                         _exit(3);
-                if (sd_bus_message_new_method_call(bus, &m, "org.vmmd.qemu1", path, iface, member) < 0)
+                if (sd_bus_message_new_method_call(bus, &m, dest, path, iface, member) < 0)
                         _exit(4);
                 if (types) {
-                        va_start(ap, types);
                         r = sd_bus_message_appendv(m, types, ap);
-                        va_end(ap);
                         if (r < 0)
                                 _exit(5);
                 }
@@ -674,6 +690,28 @@ int test_call_nobody(TestBus *tb, const char *path, const char *iface, const cha
                 g_auto(GStrv) parts = g_strsplit(out->str, "\n", 2);
                 return sd_bus_error_set(error, parts[0], parts[1] ? parts[1] : "");
         }
+}
+
+int test_call_nobody(TestBus *tb, const char *path, const char *iface, const char *member,
+                     sd_bus_error *error, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = call_nobody_v(tb, "org.vmmd.qemu1", path, iface, member, error, types, ap);
+        va_end(ap);
+        return r;
+}
+
+int test_call_nobody_to(TestBus *tb, const char *dest, const char *path, const char *iface, const char *member,
+                        sd_bus_error *error, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = call_nobody_v(tb, dest, path, iface, member, error, types, ap);
+        va_end(ap);
+        return r;
 }
 
 static int strptr_cmp(gconstpointer a, gconstpointer b) {

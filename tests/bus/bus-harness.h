@@ -11,7 +11,7 @@ typedef struct TestSignal {
         char *path;
         char *interface;
         char *member;
-        char *object;     /* first 'o' argument (DomainEvent, InterfacesAdded/Removed) */
+        char *object;     /* first 'o' argument (DomainEvent, StoragePoolEvent, InterfacesAdded/Removed) */
         int event, detail;
         char **changed;   /* PropertiesChanged: names of changed + invalidated properties */
 } TestSignal;
@@ -48,6 +48,9 @@ void test_bus_kill_name(TestBus *tb, const char *name);
 /* Convenience calls on org.vmmd.qemu1; the error (if any) is left in *error. */
 int test_call(TestBus *tb, const char *path, const char *iface, const char *member,
               sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...);
+/* The same for any destination (another daemon's bus name). */
+int test_call_to(TestBus *tb, const char *dest, const char *path, const char *iface, const char *member,
+                 sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...);
 char *test_define(TestBus *tb, const char *xml, unsigned flags, sd_bus_error *error);
 char *test_get_xml(TestBus *tb, const char *path, unsigned flags);
 char *test_prop_string(TestBus *tb, const char *path, const char *prop);
@@ -107,6 +110,8 @@ char *test_canonical_machine(TestBus *tb, const char *alias);
  * caller); forks. The reply is not returned, only success or the error. */
 int test_call_nobody(TestBus *tb, const char *path, const char *iface, const char *member,
                      sd_bus_error *error, const char *types, ...);
+int test_call_nobody_to(TestBus *tb, const char *dest, const char *path, const char *iface, const char *member,
+                        sd_bus_error *error, const char *types, ...);
 /* A listing of everything under dir (recursive, sorted): names, symlink targets, file
  * contents; "" when dir does not exist. Equal listings mean nothing changed. */
 char *test_dir_snapshot(const char *dir);
