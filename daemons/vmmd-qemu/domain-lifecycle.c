@@ -19,6 +19,7 @@
 #include "qemu-process.h"
 #include "qmp.h"
 #include "save-image.h"
+#include "storage-client.h"
 
 #define STOP_GRACE_USEC (10 * G_USEC_PER_SEC)
 /* After a reset, QEMU's firmware path (SeaBIOS + the direct-kernel option ROM) may reset
@@ -536,6 +537,8 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                                     "security model '%s' is not available on this host", *models);
                         return false;
                 }
+        if (!storage_resolve_volumes(m->bus, live, error))
+                return false;
         argv = qemu_command_build(live, &opts, error);
         if (!argv)
                 return false;

@@ -251,10 +251,12 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
         bool ro = disk->readonly || cdrom;
         bool empty = !disk->src_path;
 
-        if (disk->type == DOMAIN_DISK_TYPE_VOLUME)
-                return (void) unsupported(c, "disk '%s' uses a storage volume; volume disks need vmmd-storage",
-                                          disk->target_dev);
-        if (disk->type != DOMAIN_DISK_TYPE_FILE && disk->type != DOMAIN_DISK_TYPE_BLOCK)
+        /* a volume disk's path and format come from vmmd-storage (storage-client.c) before this */
+        if (disk->type == DOMAIN_DISK_TYPE_VOLUME && !disk->src_path)
+                return (void) unsupported(c, "disk '%s' uses storage volume '%s' of pool '%s', which was not resolved",
+                                          disk->target_dev, disk->src_volume, disk->src_pool);
+        if (disk->type != DOMAIN_DISK_TYPE_FILE && disk->type != DOMAIN_DISK_TYPE_BLOCK &&
+            disk->type != DOMAIN_DISK_TYPE_VOLUME)
                 return (void) unsupported(c, "disk '%s': source type '%s' is not supported yet", disk->target_dev,
                                           domain_disk_type_to_string(disk->type));
         if (!g_str_equal(fmt, "raw") && !g_str_equal(fmt, "qcow2"))

@@ -543,6 +543,60 @@ static void test_console(void) {
         assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "serial7");
 }
 
+static char *storage_call_o(TestBus *tb, const char *path, const char *iface, const char *method, sd_bus_error *e,
+                            const char *types, const char *a, unsigned flags) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *o;
+
+        if (test_call_to(tb, "org.vmmd.storage1", path, iface, method, e, &reply, types, a, flags) < 0)
+                return NULL;
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &o), >=, 0);
+        return g_strdup(o);
+}
+
+/* <disk type='volume'>: vmmd-qemu asks vmmd-storage (activated by the bus) for the path (storage.md §8) */
+static void test_volume_disk(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *pooldir = g_strdup_printf("%s/pool", tb->dir);
+        g_autofree char *pool_xml = g_strdup_printf("<pool type='dir'><name>p1</name><target><path>%s</path></target></pool>",
+                                                    pooldir);
+        const char *vol_xml = "<volume><name>v1.qcow2</name><capacity unit='MiB'>16</capacity>"
+                              "<target><format type='qcow2'/></target></volume>";
+        const char *disk = "    <disk type='volume' device='disk'><source pool='p1' volume='v1.qcow2'/>"
+                           "<target dev='vda' bus='virtio'/></disk>\n";
+        g_autofree char *xml = e2e_guest_xml(tb, "v1", UUID_A, NULL, NULL, disk);
+        g_autofree char *pool = NULL, *vol = NULL, *path = NULL, *inactive = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        path = test_define(tb, xml, 0, &e);
+        g_assert_nonnull(path);
+        /* no such pool yet: vmmd-storage's error comes through unchanged */
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.NoStoragePool");
+        sd_bus_error_free(&e);
+
+        pool = storage_call_o(tb, "/org/vmmd/storage1", "org.vmmd.storage1.Manager", "StoragePoolDefineXML", &e, "su",
+                              pool_xml, 0);
+        g_assert_nonnull(pool);
+        g_assert_cmpint(test_call_to(tb, "org.vmmd.storage1", pool, "org.vmmd.storage1.StoragePool", "Build", &e, NULL,
+                                     "u", 0), >=, 0);
+        /* an inactive pool is refused */
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "not active");
+        sd_bus_error_free(&e);
+
+        g_assert_cmpint(test_call_to(tb, "org.vmmd.storage1", pool, "org.vmmd.storage1.StoragePool", "Create", &e, NULL,
+                                     "u", 0), >=, 0);
+        vol = storage_call_o(tb, pool, "org.vmmd.storage1.StoragePool", "StorageVolCreateXML", &e, "su", vol_xml, 0);
+        g_assert_nonnull(vol);
+
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), >=, 0);
+        /* the guest sees a 16 MiB virtio disk: 32768 sectors */
+        g_assert_true(e2e_wait_serial(tb, "v1", "TESTGUEST DISK vda sectors=32768", 1, BOOT_MS));
+        inactive = test_get_xml(tb, path, 2);
+        g_assert_nonnull(strstr(inactive, "<source pool='p1' volume='v1.qcow2'/>"));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/e2e/start", test_start);
@@ -564,5 +618,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/e2e/kvm-refused", test_kvm_refused);
         g_test_add_func("/e2e/autostart", test_autostart);
         g_test_add_func("/e2e/console", test_console);
+        g_test_add_func("/e2e/volume-disk", test_volume_disk);
         return g_test_run();
 }
