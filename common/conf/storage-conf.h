@@ -17,6 +17,9 @@ typedef enum {
 
 typedef enum {
         STORAGE_VOL_DEF_PARSE_VALIDATE = 1 << 2,   /* VIR_STORAGE_VOL_CREATE_VALIDATE: storagevol.rng */
+        /* libvirt's VIR_VOL_XML_PARSE_NO_CAPACITY: a clone's <capacity> may be omitted (S47);
+         * added by the vmmd-storage work, additive */
+        STORAGE_VOL_DEF_PARSE_NO_CAPACITY = 1 << 16,
 } StorageVolDefParseFlags;
 
 /* --- enums, each with a _to_string (NULL when out of range) / _from_string (-1 when unknown) --- */

@@ -332,7 +332,7 @@ static bool parse_backing_store(StorageVolDef *def, xmlNodePtr node, GError **er
         return storage_perms_parse(node, &def->backing_store.perms, "backing store", error);
 }
 
-static StorageVolDef *vol_parse_node(xmlNodePtr root, StoragePoolType pool_type, GError **error) {
+static StorageVolDef *vol_parse_node(xmlNodePtr root, StoragePoolType pool_type, unsigned flags, GError **error) {
         g_autoptr(StorageVolDef) def = storage_vol_def_new(pool_type);
         g_autofree char *type = xml_prop(root, "type");
         xmlNodePtr node;
@@ -362,7 +362,7 @@ static StorageVolDef *vol_parse_node(xmlNodePtr root, StoragePoolType pool_type,
         if ((r = storage_size_parse_node(root, "capacity", &def->capacity, error)) < 0)
                 return NULL;
         def->capacity_set = r > 0;
-        if (!def->capacity_set && !def->backing_store.path) {
+        if (!def->capacity_set && !def->backing_store.path && !(flags & STORAGE_VOL_DEF_PARSE_NO_CAPACITY)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing capacity element");
                 return NULL;
         }
@@ -384,9 +384,10 @@ StorageVolDef *storage_vol_def_parse_string(const char *xml, StoragePoolType poo
                                             unsigned flags, GError **error) {
         g_autoptr(xmlDoc) doc = NULL;
 
-        if (flags & ~(unsigned) STORAGE_VOL_DEF_PARSE_VALIDATE) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG, "unsupported flags (0x%x)",
-                            flags & ~(unsigned) STORAGE_VOL_DEF_PARSE_VALIDATE);
+        const unsigned known = STORAGE_VOL_DEF_PARSE_VALIDATE | STORAGE_VOL_DEF_PARSE_NO_CAPACITY;
+
+        if (flags & ~known) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG, "unsupported flags (0x%x)", flags & ~known);
                 return NULL;
         }
         if ((int) pool_type < 0 || pool_type >= _STORAGE_POOL_TYPE_MAX) {
@@ -399,7 +400,7 @@ StorageVolDef *storage_vol_def_parse_string(const char *xml, StoragePoolType poo
                 return NULL;
         if ((flags & STORAGE_VOL_DEF_PARSE_VALIDATE) && !xml_doc_validate(doc, "storagevol.rng", error))
                 return NULL;
-        return vol_parse_node(xmlDocGetRootElement(doc), pool_type, error);
+        return vol_parse_node(xmlDocGetRootElement(doc), pool_type, flags, error);
 }
 
 /* --- format --- */
