@@ -443,7 +443,7 @@ static char *qcow2_options(const StorageVolDef *def, bool prealloc) {
 }
 
 /* S37, S38: the checks every new volume passes, and its key and path */
-static StorageVolDef *parse_new(Pool *p, const char *xml, unsigned flags, GError **error) {
+static StorageVolDef *parse_new(Pool *p, const char *xml, unsigned flags, bool clone, GError **error) {
         g_autoptr(StorageVolDef) def = NULL;
         g_autofree char *path = NULL;
         struct stat st;
@@ -451,7 +451,8 @@ static StorageVolDef *parse_new(Pool *p, const char *xml, unsigned flags, GError
         if (!check_pool_active(p, error))
                 return NULL;
         def = storage_vol_def_parse_string(xml, p->def->type,
-                                           flags & VOL_CREATE_VALIDATE ? STORAGE_VOL_DEF_PARSE_VALIDATE : 0, error);
+                                           (flags & VOL_CREATE_VALIDATE ? STORAGE_VOL_DEF_PARSE_VALIDATE : 0) |
+                                           (clone ? STORAGE_VOL_DEF_PARSE_NO_CAPACITY : 0), error);
         if (!def)
                 return NULL;
         if (strchr(def->name, '/')) {
@@ -542,7 +543,7 @@ static bool create_dir(Pool *p, StorageVolDef *def, GError **error) {
 
 Volume *volume_create(Pool *p, const char *xml, unsigned flags, VolumeDoneFunc done, void *userdata,
                       GError **error) {
-        g_autoptr(StorageVolDef) def = parse_new(p, xml, flags, error);
+        g_autoptr(StorageVolDef) def = parse_new(p, xml, flags, false, error);
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
         bool prealloc = flags & VOL_CREATE_PREALLOC_METADATA;
         VolumeJob *j;
@@ -675,7 +676,7 @@ Volume *volume_clone(Pool *p, const char *xml, Volume *source, unsigned flags, V
                 return NULL;
         if (!volume_refresh(source, error))
                 return NULL;
-        def = parse_new(p, xml, flags, error);
+        def = parse_new(p, xml, flags, true, error);
         if (!def)
                 return NULL;
         src_format = source->def->target.format;

@@ -187,6 +187,14 @@ G_GNUC_UNUSED static char *st_prop_s(TestBus *tb, const char *path, const char *
         return g_strdup(s);
 }
 
+G_GNUC_UNUSED static int test_prop_int_to(TestBus *tb, const char *vol) {
+        g_autoptr(sd_bus_message) reply = st_get_prop(tb, vol, ST_VOL_IFACE, "Type", "i");
+        int32_t i;
+
+        g_assert_cmpint(sd_bus_message_read(reply, "i", &i), >=, 0);
+        return i;
+}
+
 G_GNUC_UNUSED static bool st_prop_b(TestBus *tb, const char *path, const char *prop) {
         g_autoptr(sd_bus_message) reply = st_get_prop(tb, path, ST_POOL_IFACE, prop, "b");
         int b;
