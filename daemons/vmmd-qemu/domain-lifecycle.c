@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "direct-copy.h"
 #include "domain-save.h"
 #include "domain-status.h"
 #include "error.h"
@@ -186,6 +187,7 @@ static void release_runtime(Domain *d) {
 void domain_restore_free(DomainRestore *r) {
         if (!r)
                 return;
+        direct_copy_free(r->copy);
         save_image_free(r->image);
         g_free(r->remove_on_success);
         g_free(r);
@@ -415,6 +417,15 @@ static void restore_failed(Domain *d, const char *why) {
         d->job = DOMAIN_JOB_START;   /* on exit: report the start failure */
 }
 
+static void on_restore_copied(DirectCopy *c, int error, void *userdata) {
+        Domain *d = userdata;
+
+        /* at the end QEMU sees the pipe close; a read error shows up as a failed migration */
+        if (error < 0)
+                log_warning("reading the save image of '%s' with bypass cache failed: %s", domain_name(d),
+                            g_strerror(-error));
+}
+
 static void on_restore_cont(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
@@ -630,7 +641,21 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                             json_args("protocol", "vnc", "password", domain_def_get_vnc_password(d->def), NULL), -1,
                             on_set_action, d);
         if (restore) {
-                int fd = dup(restore->image->fd);
+                int fd = -1, p[2];
+
+                if (!restore->bypass_cache)
+                        fd = dup(restore->image->fd);
+                else if (pipe2(p, O_CLOEXEC) >= 0) {
+                        if (direct_copy_from_file(m->event, restore->image->fd, p[1], on_restore_copied, d,
+                                                  &restore->copy) < 0)
+                                close(p[0]);
+                        else
+                                fd = p[0];
+                }
+                if (fd < 0) {
+                        restore_failed(d, "cannot bypass cache for the save image");
+                        return true;
+                }
                 d->restore = g_steal_pointer(&restore);
                 qmp_command(d->qmp, "getfd", json_args("fdname", "vmmd-restore", NULL), fd, on_restore_getfd, d);
         } else if (flags & DOMAIN_START_PAUSED)

@@ -27,6 +27,8 @@ typedef struct DomainRestore {
         bool run;                  /* start the CPUs once the memory is in */
         bool start_paused;         /* START_PAUSED was given: SUSPENDED/PAUSED, not RESTORED */
         char *remove_on_success;   /* the managed save image, consumed by a successful start */
+        bool bypass_cache;         /* read the image with O_DIRECT through a pipe */
+        struct DirectCopy *copy;
 } DomainRestore;
 
 void domain_restore_free(DomainRestore *r);

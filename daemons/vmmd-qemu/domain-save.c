@@ -2,9 +2,11 @@
 #include "domain-save.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "direct-copy.h"
 #include "domain-lifecycle.h"
 #include "error.h"
 #include "fileio.h"
@@ -22,6 +24,9 @@ typedef struct DomainSaveJob {
         char *path;
         bool managed;
         bool paused_by_us;
+        int qemu_fd;               /* what QEMU writes to: the image, or a pipe to the copier */
+        DirectCopy *copy;          /* BYPASS_CACHE: pipe → O_DIRECT image */
+        bool migrated, copied;
 } DomainSaveJob;
 
 static void save_job_free(DomainSaveJob *job) {
@@ -29,6 +34,9 @@ static void save_job_free(DomainSaveJob *job) {
                 return;
         if (job->fd >= 0)
                 close(job->fd);
+        if (job->qemu_fd >= 0)
+                close(job->qemu_fd);
+        direct_copy_free(job->copy);
         g_free(job->path);
         g_free(job);
 }
@@ -129,8 +137,13 @@ static void on_save_query(Qmp *q, JsonNode *ret, const char *error, void *userda
                 d->job_processed = (uint64_t) json_object_get_int_member_with_default(ram, "transferred", 0);
                 d->job_total = (uint64_t) json_object_get_int_member_with_default(ram, "total", 0);
         }
-        if (g_str_equal(status, "completed"))
-                return save_finish(d);
+        if (g_str_equal(status, "completed")) {
+                d->save->migrated = true;
+                g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+                if (!d->save->copy || d->save->copied)
+                        save_finish(d);
+                return;   /* the copier finishes it at the end of the pipe */
+        }
         if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled")) {
                 g_autofree char *why = g_strdup_printf("migration %s: %s", status,
                         json_object_get_string_member_with_default(o, "error-desc", "no detail"));
@@ -171,6 +184,21 @@ static void on_save_getfd(Qmp *q, JsonNode *ret, const char *error, void *userda
         qmp_command(d->qmp, "migrate", args, -1, on_migrate, d);
 }
 
+static void on_copied(DirectCopy *c, int error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!d->save)
+                return;
+        if (error < 0) {
+                g_autofree char *why = g_strdup_printf("writing the image with bypass cache failed: %s",
+                                                       g_strerror(-error));
+                return save_failed(d, why);
+        }
+        d->save->copied = true;
+        if (d->save->migrated)
+                save_finish(d);
+}
+
 static void begin_migrate(Domain *d) {
         JsonObject *params = json_object_new();
         JsonObject *args = json_object_new();
@@ -179,7 +207,8 @@ static void begin_migrate(Domain *d) {
         json_object_set_int_member(params, "max-bandwidth", (gint64) MIGRATE_BANDWIDTH_UNLIMITED);
         qmp_command(d->qmp, "migrate-set-parameters", params, -1, NULL, NULL);
         json_object_set_string_member(args, "fdname", "vmmd-save");
-        qmp_command(d->qmp, "getfd", args, dup(d->save->fd), on_save_getfd, d);
+        qmp_command(d->qmp, "getfd", args, d->save->qemu_fd, on_save_getfd, d);
+        d->save->qemu_fd = -1;   /* passed on; the copier must see the pipe's end when QEMU closes it */
 }
 
 static void on_save_paused(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
@@ -242,8 +271,25 @@ bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, 
 
         job = g_new0(DomainSaveJob, 1);
         job->fd = fd;
+        job->qemu_fd = -1;
         job->path = g_steal_pointer(&path);
         job->managed = !file;
+        if (flags & DOMAIN_SAVE_BYPASS_CACHE) {
+                int p[2];
+                r = 0;
+                if (pipe2(p, O_CLOEXEC) < 0 ||
+                    (r = direct_copy_to_file(m->event, p[0], fd, on_copied, d, &job->copy)) < 0) {
+                        if (r >= 0)
+                                r = -errno;
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                                    "cannot bypass cache for '%s': %s", job->path, g_strerror(-r));
+                        (void) unlink(job->path);
+                        save_job_free(job);
+                        return false;
+                }
+                job->qemu_fd = p[1];
+        } else
+                job->qemu_fd = dup(fd);
         d->save = job;
         d->job = DOMAIN_JOB_SAVE;
         d->call = call;
@@ -312,6 +358,7 @@ bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error) 
         restore->start_paused = flags & DOMAIN_START_PAUSED;
         restore->image = g_steal_pointer(&img);
         restore->remove_on_success = g_steal_pointer(&path);
+        restore->bypass_cache = flags & DOMAIN_START_BYPASS_CACHE;
         return domain_start_restore(d, g_steal_pointer(&def), restore, call, error);
 }
 
@@ -344,6 +391,7 @@ bool manager_restore(Manager *m, const char *file, const char *dxml, unsigned fl
         restore = g_new0(DomainRestore, 1);
         restore->run = (flags & DOMAIN_SAVE_RUNNING) ? true : (flags & DOMAIN_SAVE_PAUSED) ? false : img->was_running;
         restore->image = g_steal_pointer(&img);
+        restore->bypass_cache = flags & DOMAIN_SAVE_BYPASS_CACHE;
         if (!domain_start_restore(d, g_steal_pointer(&def), restore, call, error)) {
                 if (is_new) {
                         /* C31: a new transient domain goes away again */

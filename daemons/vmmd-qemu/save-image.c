@@ -123,17 +123,7 @@ SaveImage *save_image_open(const char *path, bool bypass_cache, SaveImageStatus 
                 close(fd);
                 return NULL;
         }
-        if (bypass_cache) {
-                /* O_DIRECT on the descriptor QEMU reads: QEMU's reads are not aligned, so
-                 * only accept it where the file system allows unaligned direct reads */
-                int flags = fcntl(fd, F_GETFL);
-                if (fcntl(fd, F_SETFL, flags | O_DIRECT) < 0) {
-                        close(fd);
-                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
-                                    "cannot bypass cache for '%s': %s", path, g_strerror(errno));
-                        return NULL;
-                }
-        }
+        (void) bypass_cache;   /* the reader copies with O_DIRECT itself (direct-copy.c) */
         if (lseek(fd, (off_t) img->stream_offset, SEEK_SET) < 0) {
                 vmmd_error_set_errno(error, -errno, "cannot seek in save image '%s'", path);
                 close(fd);
@@ -209,15 +199,7 @@ int save_image_create(const char *path, const char *domain_xml, bool was_running
         r = pwrite_all(fd, zeros, stream_offset, 0);
         if (r >= 0 && lseek(fd, (off_t) stream_offset, SEEK_SET) < 0)
                 r = -errno;
-        if (r >= 0 && bypass_cache) {
-                int flags = fcntl(fd, F_GETFL);
-                if (fcntl(fd, F_SETFL, flags | O_DIRECT) < 0) {
-                        close(fd);
-                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
-                                    "cannot bypass cache for '%s': %s", path, g_strerror(errno));
-                        return -1;
-                }
-        }
+        (void) bypass_cache;   /* the writer copies with O_DIRECT itself (direct-copy.c) */
         if (r < 0) {
                 vmmd_error_set_errno(error, r, "cannot write save image '%s'", path);
                 close(fd);

@@ -442,6 +442,33 @@ static void test_save_state_errors(void) {
         assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "already active");
 }
 
+/* BYPASS_CACHE: the image goes through the page cache neither way, and is the same image (C13, C24) */
+static void test_bypass_cache(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *path = start_ticking(tb, "s1", NULL);
+        g_autofree char *file = g_strdup_printf("%s/s1.img", tb->dir);
+        g_autofree char *magic = NULL, *restored = NULL, *image = managed_file(tb, "s1");
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        int before;
+
+        g_assert_cmpint(save(tb, path, file, "", 1 /* BYPASS_CACHE */, &e), >=, 0);
+        before = last_tick(tb, "s1");
+        magic = file_magic(file);
+        g_assert_cmpmem(magic, 16, "VmmdSaveImage\0\0\0", 16);
+        restored = restore(tb, file, "", 1, &e);
+        g_assert_nonnull(restored);
+        g_assert_true(e2e_wait_state(tb, path, 1, 3, 0));
+        wait_tick_after(tb, "s1", before);
+
+        /* managed save and Create with START_BYPASS_CACHE */
+        g_assert_cmpint(e2e_domain_call(tb, path, "ManagedSave", false, 1, &e), >=, 0);
+        before = last_tick(tb, "s1");
+        g_assert_true(g_file_test(image, G_FILE_TEST_EXISTS));
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 4 /* START_BYPASS_CACHE */, &e), >=, 0);
+        g_assert_true(e2e_wait_state(tb, path, 1, 3, 0));
+        wait_tick_after(tb, "s1", before);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/save/save-restore", test_save_restore);
@@ -452,5 +479,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/save/managed", test_managed_save);
         g_test_add_func("/save/managed-discarded", test_managed_save_discarded);
         g_test_add_func("/save/state-errors", test_save_state_errors);
+        g_test_add_func("/save/bypass-cache", test_bypass_cache);
         return g_test_run();
 }
