@@ -274,31 +274,6 @@ static int cmd_dominfo(Ctl *ctl, const CtlArgs *args) {
         return 0;
 }
 
-static int run_editor(const char *file) {
-        g_autoptr(GError) error = NULL;
-        const char *editor = g_getenv("VISUAL");
-        g_autofree char *script = NULL;
-        int status = 0;
-
-        if (!editor || !*editor)
-                editor = g_getenv("EDITOR");
-        if (!editor || !*editor)
-                editor = "vi";
-        /* Through the shell, so EDITOR='code --wait' works as it does for git and virsh. */
-        script = g_strdup_printf("%s \"$1\"", editor);
-        const char *argv[] = { "/bin/sh", "-c", script, "sh", file, NULL };
-        if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL, NULL,
-                          &status, &error)) {
-                ctl_error("cannot run editor '%s': %s", editor, error->message);
-                return -1;
-        }
-        if (!g_spawn_check_wait_status(status, &error)) {
-                ctl_error("editor '%s' failed: %s", editor, error->message);
-                return -1;
-        }
-        return 0;
-}
-
 static int cmd_edit(Ctl *ctl, const CtlArgs *args) {
         g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(sd_bus_message) def_reply = NULL;
@@ -327,7 +302,7 @@ static int cmd_edit(Ctl *ctl, const CtlArgs *args) {
                 unlink(tmp);
                 return -EIO;
         }
-        if (run_editor(tmp) < 0) {
+        if (ctl_run_editor(tmp) < 0) {
                 fprintf(stderr, "The XML is kept in %s\n", tmp);
                 return -1;
         }

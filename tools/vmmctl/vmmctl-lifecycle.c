@@ -1,4 +1,4 @@
-/* vmmctl commands that change whether and how a domain runs: start, create, destroy, shutdown, reboot, suspend, resume, save, restore, managed save. */
+/* vmmctl commands that change whether and how a domain runs: start, create, destroy, shutdown, reboot, suspend, resume. */
 #include "vmmctl.h"
 
 #include <errno.h>
@@ -16,13 +16,8 @@ enum {
         START_FORCE_BOOT = 8,
         START_VALIDATE = 16,
         START_RESET_NVRAM = 32,
-        SAVE_BYPASS_CACHE = 1,
-        SAVE_RUNNING = 2,
-        SAVE_PAUSED = 4,
-        SAVE_RESET_NVRAM = 8,
         POWER_ACPI = 1,
         POWER_AGENT = 2,
-        XML_SECURE = 1,
 };
 
 enum { EVENT_STOPPED = 5 };
@@ -233,92 +228,6 @@ static int cmd_create(Ctl *ctl, const CtlArgs *args) {
         return 0;
 }
 
-static int cmd_save(Ctl *ctl, const CtlArgs *args) {
-        const char *dom = ctl_args_pos(args, 0);
-        g_autofree char *file = ctl_absolute_path(ctl_args_pos(args, 1));
-        g_autofree char *dxml = NULL;
-        int r;
-
-        if (ctl_read_opt_xml(args, "xml", &dxml) < 0)
-                return -EIO;
-        r = ctl_call_domain(ctl, dom, "Save", NULL, "ssu", file, dxml, args->flags);
-        if (r < 0)
-                return r;
-        printf("Domain '%s' saved to %s\n", dom, ctl_args_pos(args, 1));
-        return 0;
-}
-
-static int cmd_restore(Ctl *ctl, const CtlArgs *args) {
-        g_autofree char *file = ctl_absolute_path(ctl_args_pos(args, 0));
-        g_autofree char *dxml = NULL;
-        int r;
-
-        if (ctl_read_opt_xml(args, "xml", &dxml) < 0)
-                return -EIO;
-        r = ctl_call_manager(ctl, "DomainRestore", NULL, "ssu", file, dxml, args->flags);
-        if (r < 0)
-                return r;
-        printf("Domain restored from %s\n", ctl_args_pos(args, 0));
-        return 0;
-}
-
-static int cmd_managedsave(Ctl *ctl, const CtlArgs *args) {
-        return domain_simple(ctl, args, "ManagedSave", args->flags, "Domain '%s' state saved by vmmd");
-}
-
-static int cmd_managedsave_remove(Ctl *ctl, const CtlArgs *args) {
-        return domain_simple(ctl, args, "ManagedSaveRemove", 0, "Removed managedsave image for domain '%s'");
-}
-
-static int cmd_managedsave_dumpxml(Ctl *ctl, const CtlArgs *args) {
-        g_autoptr(sd_bus_message) reply = NULL;
-        int r;
-
-        r = ctl_call_domain(ctl, ctl_args_pos(args, 0), "ManagedSaveGetXMLDesc", &reply, "u", args->flags);
-        if (r < 0)
-                return r;
-        return ctl_print_string_reply(reply);
-}
-
-static int cmd_managedsave_define(Ctl *ctl, const CtlArgs *args) {
-        const char *dom = ctl_args_pos(args, 0);
-        g_autofree char *dxml = ctl_read_file(ctl_args_pos(args, 1));
-        int r;
-
-        if (!dxml)
-                return -EIO;
-        r = ctl_call_domain(ctl, dom, "ManagedSaveDefineXML", NULL, "su", dxml, args->flags);
-        if (r < 0)
-                return r;
-        printf("Managed save state file of domain '%s' updated.\n", dom);
-        return 0;
-}
-
-static int cmd_save_image_dumpxml(Ctl *ctl, const CtlArgs *args) {
-        g_autoptr(sd_bus_message) reply = NULL;
-        g_autofree char *file = ctl_absolute_path(ctl_args_pos(args, 0));
-        int r;
-
-        r = ctl_call_manager(ctl, "DomainSaveImageGetXMLDesc", &reply, "su", file, args->flags);
-        if (r < 0)
-                return r;
-        return ctl_print_string_reply(reply);
-}
-
-static int cmd_save_image_define(Ctl *ctl, const CtlArgs *args) {
-        g_autofree char *file = ctl_absolute_path(ctl_args_pos(args, 0));
-        g_autofree char *dxml = ctl_read_file(ctl_args_pos(args, 1));
-        int r;
-
-        if (!dxml)
-                return -EIO;
-        r = ctl_call_manager(ctl, "DomainSaveImageDefineXML", NULL, "ssu", file, dxml, args->flags);
-        if (r < 0)
-                return r;
-        printf("State file %s updated.\n", ctl_args_pos(args, 0));
-        return 0;
-}
-
 static const CtlOpt start_opts[] = {
         { "console", NULL, 0, "attach to the serial console after start" },
         { "paused", NULL, START_PAUSED, "leave the guest paused after start" },
@@ -349,41 +258,6 @@ static const CtlOpt power_opts[] = {
         { 0 }
 };
 
-static const CtlOpt save_opts[] = {
-        { "xml", "FILE", 0, "store this (ABI-compatible) XML in the image instead" },
-        { "bypass-cache", NULL, SAVE_BYPASS_CACHE, "avoid the file system cache" },
-        { "running", NULL, SAVE_RUNNING, "restore into the running state" },
-        { "paused", NULL, SAVE_PAUSED, "restore into the paused state" },
-        { 0 }
-};
-
-static const CtlOpt restore_opts[] = {
-        { "xml", "FILE", 0, "restore with this (ABI-compatible) XML" },
-        { "bypass-cache", NULL, SAVE_BYPASS_CACHE, "avoid the file system cache" },
-        { "running", NULL, SAVE_RUNNING, "restore into the running state" },
-        { "paused", NULL, SAVE_PAUSED, "restore into the paused state" },
-        { "reset-nvram", NULL, SAVE_RESET_NVRAM, "re-initialize NVRAM from its template" },
-        { 0 }
-};
-
-static const CtlOpt managedsave_opts[] = {
-        { "bypass-cache", NULL, SAVE_BYPASS_CACHE, "avoid the file system cache" },
-        { "running", NULL, SAVE_RUNNING, "start running on the next start" },
-        { "paused", NULL, SAVE_PAUSED, "start paused on the next start" },
-        { 0 }
-};
-
-static const CtlOpt image_define_opts[] = {
-        { "running", NULL, SAVE_RUNNING, "restore into the running state" },
-        { "paused", NULL, SAVE_PAUSED, "restore into the paused state" },
-        { 0 }
-};
-
-static const CtlOpt secure_opts[] = {
-        { "security-info", NULL, XML_SECURE, "include security-sensitive data" },
-        { 0 }
-};
-
 const CtlCommand ctl_lifecycle_commands[] = {
         { "start", cmd_start, "DOMAIN [--console] [--paused] [--autodestroy] [--bypass-cache] [--force-boot]",
           "start a defined domain", start_opts, 1, 1 },
@@ -395,20 +269,5 @@ const CtlCommand ctl_lifecycle_commands[] = {
         { "reset", cmd_reset, "DOMAIN", "reset a domain as if by the reset button", NULL, 1, 1 },
         { "suspend", cmd_suspend, "DOMAIN", "pause a domain's CPUs", NULL, 1, 1 },
         { "resume", cmd_resume, "DOMAIN", "resume a paused domain", NULL, 1, 1 },
-        { "save", cmd_save, "DOMAIN FILE [--xml FILE] [--bypass-cache] [--running|--paused]",
-          "save a running domain's state to a file and stop it", save_opts, 2, 2 },
-        { "restore", cmd_restore, "FILE [--xml FILE] [--bypass-cache] [--running|--paused]",
-          "restore a domain from a saved state file", restore_opts, 1, 1 },
-        { "managedsave", cmd_managedsave, "DOMAIN [--bypass-cache] [--running|--paused]",
-          "save a domain's state for its next start", managedsave_opts, 1, 1 },
-        { "managedsave-remove", cmd_managedsave_remove, "DOMAIN", "remove a domain's managed save image", NULL, 1, 1 },
-        { "managedsave-dumpxml", cmd_managedsave_dumpxml, "DOMAIN [--security-info]",
-          "print the XML stored in a domain's managed save image", secure_opts, 1, 1 },
-        { "managedsave-define", cmd_managedsave_define, "DOMAIN XMLFILE [--running|--paused]",
-          "replace the XML stored in a domain's managed save image", image_define_opts, 2, 2 },
-        { "save-image-dumpxml", cmd_save_image_dumpxml, "FILE [--security-info]",
-          "print the XML stored in a saved state file", secure_opts, 1, 1 },
-        { "save-image-define", cmd_save_image_define, "FILE XMLFILE [--running|--paused]",
-          "replace the XML stored in a saved state file", image_define_opts, 2, 2 },
         { 0 }
 };

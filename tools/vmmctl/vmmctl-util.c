@@ -348,6 +348,31 @@ int ctl_read_opt_xml(const CtlArgs *args, const char *opt, char **ret_xml) {
         return *ret_xml ? 0 : -EIO;
 }
 
+int ctl_run_editor(const char *file) {
+        g_autoptr(GError) error = NULL;
+        const char *editor = g_getenv("VISUAL");
+        g_autofree char *script = NULL;
+        int status = 0;
+
+        if (!editor || !*editor)
+                editor = g_getenv("EDITOR");
+        if (!editor || !*editor)
+                editor = "vi";
+        /* Through the shell, so EDITOR='code --wait' works as it does for git and virsh. */
+        script = g_strdup_printf("%s \"$1\"", editor);
+        const char *argv[] = { "/bin/sh", "-c", script, "sh", file, NULL };
+        if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL, NULL,
+                          &status, &error)) {
+                ctl_error("cannot run editor '%s': %s", editor, error->message);
+                return -1;
+        }
+        if (!g_spawn_check_wait_status(status, &error)) {
+                ctl_error("editor '%s' failed: %s", editor, error->message);
+                return -1;
+        }
+        return 0;
+}
+
 /* virsh's words, so output compares line by line with virsh's. */
 static const char *const state_names[] = {
         [0] = "no state", [1] = "running", [2] = "idle", [3] = "paused",

@@ -12,6 +12,7 @@
 static const CtlCommand *const command_tables[] = {
         ctl_domain_commands,
         ctl_lifecycle_commands,
+        ctl_save_commands,
         ctl_event_commands,
         ctl_console_commands,
 };

@@ -48,6 +48,7 @@ typedef struct CtlCommand {
 /* Per-file command tables, NULL-name terminated. */
 extern const CtlCommand ctl_domain_commands[];
 extern const CtlCommand ctl_lifecycle_commands[];
+extern const CtlCommand ctl_save_commands[];
 extern const CtlCommand ctl_event_commands[];
 extern const CtlCommand ctl_console_commands[];
 
@@ -97,6 +98,8 @@ int ctl_print_string_reply(sd_bus_message *reply);
 
 bool ctl_is_uuid(const char *s);
 char *ctl_absolute_path(const char *path);
+/* Runs $VISUAL, else $EDITOR, else vi on file (through the shell); prints the error itself. */
+int ctl_run_editor(const char *file);
 /* Reads a file named on the command line; prints the error itself. */
 char *ctl_read_file(const char *path);
 /* Reads the optional --xml FILE; *ret_xml is "" when absent (D-Bus has no NULL, spec 0.11). */
