@@ -362,6 +362,7 @@ bool pool_build(Pool *p, unsigned flags, GError **error) {
 bool pool_start(Pool *p, unsigned flags, GError **error) {
         g_autoptr(GPtrArray) list = NULL;
         unsigned build_flags = 0;
+        bool copied = false;
 
         if (p->active) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "storage pool '%s' is already active",
@@ -381,14 +382,19 @@ bool pool_start(Pool *p, unsigned flags, GError **error) {
                 build_flags = POOL_BUILD_NO_OVERWRITE;
         if (flags && !build_dir(p, build_flags, error))
                 return false;
-        if (!scan(p, false, error)) {
-                drop_volumes(p, false);
-                return false;
+        /* the running definition picks up live figures and permissions (S22, S24); the
+         * persistent one stays as it was defined */
+        if (p->persistent && !p->new_def) {
+                p->new_def = storage_pool_def_copy(p->def);
+                copied = true;
         }
-        p->active = true;
-        if (!pool_save_state(p, error)) {
+        if (!scan(p, false, error) || !(p->active = true, pool_save_state(p, error))) {
                 p->active = false;
                 drop_volumes(p, false);
+                if (copied) {
+                        storage_pool_def_free(p->def);
+                        p->def = g_steal_pointer(&p->new_def);
+                }
                 return false;
         }
         log_info("started storage pool '%s'", pool_name(p));
@@ -414,6 +420,10 @@ static void stop(Pool *p, bool emit) {
         drop_volumes(p, emit);
         p->active = false;
         if (p->new_def) {
+                /* an inactive pool shows the figures of its last refresh (S22) */
+                p->new_def->capacity = p->def->capacity;
+                p->new_def->allocation = p->def->allocation;
+                p->new_def->available = p->def->available;
                 storage_pool_def_free(p->def);
                 p->def = g_steal_pointer(&p->new_def);
         }
