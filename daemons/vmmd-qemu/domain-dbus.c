@@ -133,7 +133,7 @@ static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error
                 if (r < 0)
                         return r;
         }
-        r = bus_check_flags("GetXMLDesc", flags, DOMAIN_XML_ALL, error);
+        r = vmmd_bus_check_flags("GetXMLDesc", flags, DOMAIN_XML_ALL, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -151,7 +151,7 @@ static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("GetState", flags, 0, error);
+        r = vmmd_bus_check_flags("GetState", flags, 0, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -173,7 +173,7 @@ static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("Undefine", flags, DOMAIN_UNDEFINE_ALL, error);
+        r = vmmd_bus_check_flags("Undefine", flags, DOMAIN_UNDEFINE_ALL, error);
         if (r < 0)
                 return r;
         /* B3, B4: checked before the lookup */
@@ -206,7 +206,7 @@ static int method_rename(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         r = sd_bus_message_read(msg, "su", &name, &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("Rename", flags, 0, error);
+        r = vmmd_bus_check_flags("Rename", flags, 0, error);
         if (r < 0)
                 return r;
         if (!*name)
@@ -292,7 +292,7 @@ static bool do_managed_save(Domain *d, unsigned flags, DomainCall *call, GError 
 }
 
 int bus_check_save_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error) {
-        int r = bus_check_flags(method, flags, allowed, error);
+        int r = vmmd_bus_check_flags(method, flags, allowed, error);
 
         if (r < 0)
                 return r;
@@ -354,7 +354,7 @@ static int method_managed_save_remove(sd_bus_message *msg, void *userdata, sd_bu
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("ManagedSaveRemove", flags, 0, error);
+        r = vmmd_bus_check_flags("ManagedSaveRemove", flags, 0, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -380,7 +380,7 @@ static int method_managed_save_get_xml(sd_bus_message *msg, void *userdata, sd_b
                 if (r < 0)
                         return r;
         }
-        r = bus_check_flags("ManagedSaveGetXMLDesc", flags, DOMAIN_XML_SECURE, error);
+        r = vmmd_bus_check_flags("ManagedSaveGetXMLDesc", flags, DOMAIN_XML_SECURE, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -459,7 +459,7 @@ static int method_managed_save(sd_bus_message *msg, void *userdata, sd_bus_error
 
 static int run_lifecycle(sd_bus_message *msg, Manager *m, const char *method, bool has_flags, uint32_t allowed,
                          LifecycleFunc fn, sd_bus_error *error) {
-        return run_lifecycle_checked(msg, m, method, has_flags, allowed, bus_check_flags, fn, error);
+        return run_lifecycle_checked(msg, m, method, has_flags, allowed, vmmd_bus_check_flags, fn, error);
 }
 
 static int method_create(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -518,7 +518,7 @@ static int method_open_console(sd_bus_message *msg, void *userdata, sd_bus_error
         if (r < 0)
                 return r;
         /* libvirt's CONSOLE_FORCE (1) and CONSOLE_SAFE (2): one client at a time is the client's business */
-        r = bus_check_flags("OpenConsole", flags, 1 | 2, error);
+        r = vmmd_bus_check_flags("OpenConsole", flags, 1 | 2, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -541,7 +541,7 @@ static int method_get_job_info(sd_bus_message *msg, void *userdata, sd_bus_error
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("GetJobInfo", flags, 0, error);
+        r = vmmd_bus_check_flags("GetJobInfo", flags, 0, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);

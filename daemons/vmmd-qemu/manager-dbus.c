@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bus-util.h"
 #include "caller.h"
 #include "cleanup.h"
 #include "config.h"
@@ -10,13 +11,6 @@
 #include "error.h"
 #include "log.h"
 #include "qemu-dbus.h"
-
-int bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error) {
-        if (flags & ~allowed)
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
-                                         "%s: unsupported flags (0x%x)", method, flags & ~allowed);
-        return 0;
-}
 
 static Manager *track_manager;
 
@@ -40,7 +34,7 @@ static int method_define_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = sd_bus_message_read(msg, "su", &xml, &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("DomainDefineXML", flags, DOMAIN_DEFINE_VALIDATE, error);
+        r = vmmd_bus_check_flags("DomainDefineXML", flags, DOMAIN_DEFINE_VALIDATE, error);
         if (r < 0)
                 return r;
         if (!*xml)
@@ -98,7 +92,7 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = sd_bus_message_read(msg, "su", &xml, &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("DomainCreateXML", flags, DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY |
+        r = vmmd_bus_check_flags("DomainCreateXML", flags, DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY |
                             DOMAIN_START_VALIDATE | DOMAIN_START_RESET_NVRAM, error);
         if (r < 0)
                 return r;
@@ -178,7 +172,7 @@ static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("ListDomains", flags, 0xffff, error);
+        r = vmmd_bus_check_flags("ListDomains", flags, 0xffff, error);
         if (r < 0)
                 return r;
         g_hash_table_iter_init(&it, m->domains);
@@ -301,7 +295,7 @@ static int method_save_image_get_xml(sd_bus_message *msg, void *userdata, sd_bus
         r = sd_bus_message_read(msg, "su", &file, &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("DomainSaveImageGetXMLDesc", flags, DOMAIN_XML_SECURE, error);
+        r = vmmd_bus_check_flags("DomainSaveImageGetXMLDesc", flags, DOMAIN_XML_SECURE, error);
         if (r < 0)
                 return r;
         r = bus_check_file_arg("DomainSaveImageGetXMLDesc", file, error);
@@ -426,15 +420,9 @@ void manager_emit_domain_removed(Manager *m, Domain *d) {
 
 void manager_emit_domain_changed(Manager *m, Domain *d, const char *property, ...) {
         g_autofree char *path = domain_bus_path(d);
-        g_autoptr(GPtrArray) names = g_ptr_array_new();
         va_list ap;
 
-        if (!m->bus)
-                return;
         va_start(ap, property);
-        for (const char *p = property; p; p = va_arg(ap, const char *))
-                g_ptr_array_add(names, (gpointer) p);
+        vmmd_bus_emit_changed_va(m->bus, path, QEMU_DOMAIN_INTERFACE, property, ap);
         va_end(ap);
-        g_ptr_array_add(names, NULL);
-        (void) sd_bus_emit_properties_changed_strv(m->bus, path, QEMU_DOMAIN_INTERFACE, (char **) names->pdata);
 }

@@ -24,9 +24,9 @@ void bus_call_free(DomainCall *call);
 /* Sets (takes) the object path the reply carries. */
 void bus_call_set_reply_path(DomainCall *call, char *path);
 
-/* InvalidArg naming the method and the unknown bits (spec 0.6); 0 when flags are all allowed. */
-int bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error);
-/* bus_check_flags, and SAVE_RUNNING with SAVE_PAUSED is InvalidArg naming both (spec C). */
+#include "bus-util.h"
+
+/* vmmd_bus_check_flags, and SAVE_RUNNING with SAVE_PAUSED is InvalidArg naming both (spec C). */
 int bus_check_save_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error);
 /* spec 0.11: a non-empty absolute path */
 int bus_check_file_arg(const char *method, const char *file, sd_bus_error *error);
