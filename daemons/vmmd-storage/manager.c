@@ -309,8 +309,11 @@ Pool *manager_define_xml(Manager *m, const char *xml, unsigned flags, GError **e
                 storage_pool_def_free(p->new_def);   /* S6: pending until the next stop */
                 p->new_def = g_steal_pointer(&def);
         } else {
+                bool type_changed = p->def->type != def->type;
                 storage_pool_def_free(p->def);
                 p->def = g_steal_pointer(&def);
+                if (type_changed)
+                        manager_emit_pool_changed(m, p, "Type", NULL);
         }
         p->persistent = true;
         log_info("updated storage pool '%s' (%s)", pool_name(p), p->uuid);

@@ -353,16 +353,6 @@ static void job_done(Helper *h, int code, const char *output, void *userdata) {
                         remove_volume(v, true);
                 break;
         case JOB_UPLOAD:
-                /* S61: the contents may be another format now */
-                if (p->async_jobs == 0) {
-                        g_autoptr(GError) local = NULL;
-                        if (!pool_refresh(p, &local))
-                                log_warning("refresh after upload failed: %s", local->message);
-                } else {
-                        (void) volume_refresh(v, NULL);
-                        manager_emit_pool_refresh(p->manager, p);
-                }
-                break;
         case JOB_DOWNLOAD:
                 break;
         }
@@ -370,6 +360,17 @@ static void job_done(Helper *h, int code, const char *output, void *userdata) {
                 j->done(announce ? v : NULL, error, j->userdata);
         if (announce)
                 manager_emit_volume_added(p->manager, v);
+        if (j->kind == JOB_UPLOAD) {
+                /* S61: after the reply, a refresh: the contents may be another format now */
+                g_autoptr(GError) local = NULL;
+                if (p->async_jobs == 0) {
+                        if (!pool_refresh(p, &local))
+                                log_warning("refresh after upload failed: %s", local->message);
+                } else {
+                        (void) volume_refresh(v, NULL);
+                        manager_emit_pool_refresh(p->manager, p);
+                }
+        }
         job_free(j);
 }
 

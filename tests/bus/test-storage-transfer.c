@@ -426,11 +426,97 @@ static void test_in_use(void) {
         g_assert_true(test_bus_wait_name_gone(tb, ST, 10000));
 }
 
+/* S34, S35: a clone in progress — the new volume is building, its source in use; GetInfo
+ * reports the allocation so far. Whether a call met the clone running is told by the order
+ * of replies on the one connection: a reply that arrives before the clone's reply was
+ * answered while the clone ran. */
+static void test_building(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *p = st_dir_pool(tb, "p", UUID1, true);
+        g_autofree char *dir = st_pool_dir(tb, "p");
+        g_autofree char *cmd = g_strdup_printf("dd if=/dev/urandom of='%s/big.img' bs=1M count=192 status=none", dir);
+        g_autofree char *src = NULL, *copy = NULL, *x = st_vol_xml("copy.img", 0, -1, "raw", NULL);
+        g_autoptr(sd_bus_message) m = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        AsyncResult a = { 0 };
+        sd_bus_slot *slot = NULL;
+        unsigned met = 0;
+
+        g_free(st_sh(cmd));
+        st_ok(tb, p, ST_POOL_IFACE, "Refresh", "u", 0);
+        src = st_vol_lookup(tb, p, "big.img", &e);
+        copy = g_strdup_printf("%s/volume/copy_2eimg", p);
+        g_assert_cmpint(sd_bus_message_new_method_call(tb->bus, &m, ST, p, ST_POOL_IFACE, "StorageVolCreateXMLFrom"), >=, 0);
+        g_assert_cmpint(sd_bus_message_append(m, "sou", x, src, 0), >=, 0);
+        g_assert_cmpint(sd_bus_call_async(tb->bus, &slot, m, on_async_reply, &a, 120 * G_USEC_PER_SEC), >=, 0);
+        {
+                int type;
+                uint64_t cap, alloc;
+                st_vol_info(tb, copy, 0, &type, &cap, &alloc);
+                if (!a.done) {
+                        met++;
+                        g_assert_cmpuint(cap, ==, 192 << 20);
+                        g_assert_cmpuint(alloc, <=, 192 << 20);
+                        g_test_message("a building volume reports %" G_GUINT64_FORMAT " KiB allocated so far",
+                                       alloc / 1024);
+                }
+        }
+        {
+                g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL, e3 = SD_BUS_ERROR_NULL,
+                                     e4 = SD_BUS_ERROR_NULL, e5 = SD_BUS_ERROR_NULL;
+                g_autofree char *x2 = st_vol_xml("copy2.img", 0, -1, "raw", NULL);
+                int r;
+
+                r = st_call(tb, copy, ST_VOL_IFACE, "Delete", &e1, NULL, "u", 0);
+                if (!a.done) {
+                        met++;
+                        g_assert_cmpint(r, <, 0);
+                        assert_bus_error(&e1, "org.vmmd.Error.OperationInvalid", "still being allocated");
+                }
+                r = st_call(tb, src, ST_VOL_IFACE, "Wipe", &e2, NULL, "u", 0);
+                if (!a.done) {
+                        met++;
+                        g_assert_cmpint(r, <, 0);
+                        assert_bus_error(&e2, "org.vmmd.Error.OperationInvalid", "still in use");
+                }
+                g_free(st_vol_clone(tb, p, x2, copy, 0, &e3));
+                if (!a.done) {
+                        met++;
+                        assert_bus_error(&e3, "org.vmmd.Error.OperationInvalid", "still being allocated");
+                }
+                r = st_call(tb, copy, ST_VOL_IFACE, "Download", &e4, NULL, "httu", 1, (uint64_t) 0, (uint64_t) 0, 0);
+                if (!a.done) {
+                        met++;
+                        g_assert_cmpint(r, <, 0);
+                        assert_bus_error(&e4, "org.vmmd.Error.OperationInvalid", "still being allocated");
+                }
+                r = st_call(tb, p, ST_POOL_IFACE, "Destroy", &e5, NULL, NULL);
+                if (!a.done) {
+                        met++;
+                        g_assert_cmpint(r, <, 0);
+                        assert_bus_error(&e5, "org.vmmd.Error.OperationFailed", "asynchronous jobs running");
+                }
+        }
+        g_test_message("%u of 6 checks met the clone still running", met);
+        wait_async(tb, &a);
+        sd_bus_slot_unref(slot);
+        if (a.error)
+                g_error("clone: %s", a.error);
+        {
+                g_autofree char *f1 = g_build_filename(dir, "big.img", NULL);
+                g_autofree char *f2 = g_build_filename(dir, "copy.img", NULL);
+                g_autofree char *c1 = checksum(f1), *c2 = checksum(f2);
+                g_assert_cmpstr(c1, ==, c2);
+                g_assert_cmpuint(blocks_bytes(f2), >=, 192 << 20);
+        }
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/storage/transfer/round-trip-256", test_round_trip_256);
         g_test_add_func("/storage/transfer/download", test_download);
         g_test_add_func("/storage/transfer/upload-qcow2", test_upload_qcow2);
         g_test_add_func("/storage/transfer/in-use", test_in_use);
+        g_test_add_func("/storage/transfer/building", test_building);
         return g_test_run();
 }
