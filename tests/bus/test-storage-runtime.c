@@ -246,6 +246,10 @@ static void test_qemu_resolution(void) {
         vxml = st_get_xml(tb, vol_path, ST_VOL_IFACE, 0);
         fmt = st_xpath(vxml, "/volume/target/format/@type");
         g_assert_cmpstr(fmt, ==, "qcow2");
+        {
+                g_autofree char *t = st_prop_s(tb, pool_path, ST_POOL_IFACE, "Type");
+                g_assert_cmpstr(t, ==, "dir");
+        }
         pxml = st_get_xml(tb, pool_path, ST_POOL_IFACE, 0);
         ptype = st_xpath(pxml, "/pool/@type");
         g_assert_cmpstr(ptype, ==, "dir");

@@ -280,6 +280,19 @@ static void test_create_qcow2(void) {
                 g_assert_cmpint(st.st_size, >=, 8 << 20);
         }
 
+        /* S41: qemu-img's refusal is OperationFailed with its words; no file remains */
+        {
+                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+                g_autofree char *f = vol_file(tb, "p", "bad.qcow2");
+                g_autofree char *v = st_vol_create(tb, p, "<volume><name>bad.qcow2</name><capacity>1048576</capacity>"
+                                                   "<target><format type='qcow2'/><clusterSize>1000</clusterSize>"
+                                                   "</target></volume>", 0, &e);
+                g_assert_null(v);
+                assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "luster size");
+                g_assert_false(g_file_test(f, G_FILE_TEST_EXISTS));
+                g_assert_null(st_vol_lookup(tb, p, "bad.qcow2", &e));
+        }
+
         /* S44 */
         vd = st_vol_create_ok(tb, p, xd, 0);
         {
