@@ -44,15 +44,17 @@ Pool *pool_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
         return pool_from_path(m, sd_bus_message_get_path(msg), error);
 }
 
-/* Any well-formed pool path is "found" so that calls on an unknown UUID answer
- * NoStoragePool after the privilege and flag checks, not the bus's UnknownObject. */
+/* spec S7: an unknown or undefined pool has no object; calls on its path get the bus's
+ * UnknownObject (lookups by name or UUID answer NoStoragePool). */
 static int pool_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **ret_found,
                             sd_bus_error *error) {
+        Manager *m = userdata;
         char *uuid = uuid_from_path(path);
+        Pool *p = uuid ? manager_find_by_uuid(m, uuid) : NULL;
 
-        if (!uuid)
-                return 0;
         free(uuid);
+        if (!p)
+                return 0;
         *ret_found = userdata;
         return 1;
 }

@@ -70,15 +70,16 @@ Volume *volume_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error
         return volume_from_path(m, sd_bus_message_get_path(msg), false, error);
 }
 
-/* As for pools: any well-formed volume path is found, so that unknown ones answer NoStorageVol. */
+/* spec S33: the volumes of an inactive (or unknown) pool, and unknown volumes, have no
+ * object; calls on their paths get the bus's UnknownObject. */
 static int volume_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                               void **ret_found, sd_bus_error *error) {
-        char *uuid = NULL, *name = NULL;
+        sd_bus_error ignored = SD_BUS_ERROR_NULL;
+        Volume *v = volume_from_path(userdata, path, false, &ignored);
 
-        if (!split_path(path, &uuid, &name))
+        sd_bus_error_free(&ignored);
+        if (!v)
                 return 0;
-        free(uuid);
-        free(name);
         *ret_found = userdata;
         return 1;
 }

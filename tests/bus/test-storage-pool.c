@@ -169,9 +169,9 @@ static void test_undefine(void) {
         none = st_lookup(tb, "StoragePoolLookupByName", "p1", &e2);
         g_assert_null(none);
         assert_bus_error(&e2, "org.vmmd.Error.NoStoragePool");
-        /* the old path answers NoStoragePool (as vmmd-qemu's unknown domain paths do) */
+        /* S7: the old path has no object any more */
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Create", &e3, NULL, "u", 0), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.NoStoragePool");
+        assert_bus_error(&e3, "org.freedesktop.DBus.Error.UnknownObject");
 }
 
 /* S8, S9: build creates the directory with the mode (default 0711), CREATED; flag rules */
@@ -360,7 +360,7 @@ static void test_destroy_delete(void) {
         assert_bus_error(&e2, "org.vmmd.Error.OperationInvalid", "not active");
         /* S33: volume objects of an inactive pool are gone */
         g_assert_cmpint(st_call(tb, vols[0], ST_VOL_IFACE, "GetInfo", &e5, NULL, "u", 0), <, 0);
-        assert_bus_error(&e5, "org.vmmd.Error.NoStorageVol", "not active");
+        assert_bus_error(&e5, "org.freedesktop.DBus.Error.UnknownObject");
 
         test_bus_clear_signals(tb);
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Delete", &e3, NULL, "u", 0), <, 0);
@@ -655,7 +655,8 @@ static void test_read_only(void) {
         }
 }
 
-/* Unknown objects answer the named error after the privilege and flag checks. */
+/* S7, S33: unknown pools and volumes (and volumes of inactive pools) have no object: the bus
+ * answers UnknownObject; lookups by name answer the named errors. */
 static void test_unknown_paths(void) {
         g_autoptr(TestBus) tb = test_bus_new(NULL);
         g_autofree char *p1 = st_dir_pool(tb, "p1", UUID1, true);
@@ -666,15 +667,19 @@ static void test_unknown_paths(void) {
                              e4 = SD_BUS_ERROR_NULL, e5 = SD_BUS_ERROR_NULL, e6 = SD_BUS_ERROR_NULL;
 
         g_assert_cmpint(st_call(tb, pool, ST_POOL_IFACE, "GetInfo", &e1, NULL, NULL), <, 0);
-        assert_bus_error(&e1, "org.vmmd.Error.NoStoragePool");
-        g_assert_cmpint(st_call(tb, pool, ST_POOL_IFACE, "Create", &e2, NULL, "u", 1 << 10), <, 0);
-        assert_bus_error(&e2, "org.vmmd.Error.InvalidArg");   /* flags first */
-        g_assert_cmpint(test_call_nobody_to(tb, ST, pool, ST_POOL_IFACE, "Create", &e3, "u", 0), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.OperationDenied");   /* privilege first */
+        assert_bus_error(&e1, "org.freedesktop.DBus.Error.UnknownObject");
+        g_assert_cmpint(st_call(tb, pool, ST_POOL_IFACE, "Create", &e2, NULL, "u", 0), <, 0);
+        assert_bus_error(&e2, "org.freedesktop.DBus.Error.UnknownObject");
+        /* on a known pool the privilege and flag checks still come first */
+        g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Refresh", &e3, NULL, "u", 1 << 10), <, 0);
+        assert_bus_error(&e3, "org.vmmd.Error.InvalidArg");
+        sd_bus_error_free(&e3);
+        g_assert_cmpint(test_call_nobody_to(tb, ST, p1, ST_POOL_IFACE, "Refresh", &e3, "u", 1 << 10), <, 0);
+        assert_bus_error(&e3, "org.vmmd.Error.OperationDenied");
         g_assert_cmpint(st_call(tb, vol, ST_VOL_IFACE, "GetXMLDesc", &e4, NULL, "u", 0), <, 0);
-        assert_bus_error(&e4, "org.vmmd.Error.NoStorageVol");
+        assert_bus_error(&e4, "org.freedesktop.DBus.Error.UnknownObject");
         g_assert_cmpint(st_call(tb, vol2, ST_VOL_IFACE, "Delete", &e5, NULL, "u", 0), <, 0);
-        assert_bus_error(&e5, "org.vmmd.Error.NoStorageVol");
+        assert_bus_error(&e5, "org.freedesktop.DBus.Error.UnknownObject");
         g_assert_null(st_vol_lookup(tb, p1, "nothing", &e6));
         assert_bus_error(&e6, "org.vmmd.Error.NoStorageVol");
 }
