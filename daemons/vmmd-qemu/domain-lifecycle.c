@@ -314,8 +314,9 @@ static void on_qemu_exit(QemuProcess *p, void *userdata) {
 static void on_qmp_closed(Qmp *q, void *userdata) {
         Domain *d = userdata;
 
-        if (d->job == DOMAIN_JOB_SAVE && d->process) {
-                (void) qemu_process_kill(d->process, SIGKILL);   /* the exit handler fails the save */
+        /* the exit handler fails a save or a start (also a restore) with its own error */
+        if ((d->job == DOMAIN_JOB_SAVE || d->job == DOMAIN_JOB_START) && d->process) {
+                (void) qemu_process_kill(d->process, SIGKILL);
                 return;
         }
         if (d->process && d->job != DOMAIN_JOB_STOP)

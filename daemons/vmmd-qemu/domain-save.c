@@ -134,8 +134,10 @@ static void on_save_query(Qmp *q, JsonNode *ret, const char *error, void *userda
         status = json_object_get_string_member_with_default(o, "status", "");
         ram = json_object_has_member(o, "ram") ? json_object_get_object_member(o, "ram") : NULL;
         if (ram) {
-                d->job_processed = (uint64_t) json_object_get_int_member_with_default(ram, "transferred", 0);
+                /* transferred leaves out zero pages; what is done is what no longer remains */
                 d->job_total = (uint64_t) json_object_get_int_member_with_default(ram, "total", 0);
+                d->job_processed = d->job_total -
+                        MIN(d->job_total, (uint64_t) json_object_get_int_member_with_default(ram, "remaining", 0));
         }
         if (g_str_equal(status, "completed")) {
                 d->save->migrated = true;

@@ -442,6 +442,35 @@ static void test_save_state_errors(void) {
         assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "already active");
 }
 
+/* An image QEMU cannot load: the restore fails, the new transient domain goes (C31) */
+static void test_restore_truncated(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *path = start_ticking(tb, "s1", NULL);
+        g_autofree char *file = g_strdup_printf("%s/s1.img", tb->dir);
+        g_autofree char *cut = g_strdup_printf("%s/cut.img", tb->dir);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        const char *cp[] = { "cp", file, cut, NULL };
+        const char *trunc[] = { "truncate", "-s", "2000000", cut, NULL };
+
+        g_assert_cmpint(save(tb, path, file, "", 0, &e), >=, 0);
+        g_assert_cmpint(test_run(tb, false, NULL, NULL, cp), ==, 0);
+        g_assert_cmpint(test_run(tb, false, NULL, NULL, trunc), ==, 0);
+        /* the persistent domain: the start fails, it stays SHUTOFF/FAILED */
+        g_assert_null(restore(tb, cut, "", 0, &e));
+        assert_bus_error(&e, "org.vmmd.Error.OperationFailed");
+        sd_bus_error_free(&e);
+        g_assert_true(e2e_wait_state(tb, path, 5, 6, 0));
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
+        /* without a definition: the transient domain goes away again */
+        g_assert_cmpint(e2e_domain_call(tb, path, "Undefine", false, 0, &e), >=, 0);
+        g_assert_null(restore(tb, cut, "", 0, &e));
+        assert_bus_error(&e, "org.vmmd.Error.OperationFailed");
+        {
+                g_auto(GStrv) list = test_list_domains(tb, 0);
+                g_assert_cmpuint(g_strv_length(list), ==, 0);
+        }
+}
+
 /* BYPASS_CACHE: the image goes through the page cache neither way, and is the same image (C13, C24) */
 static void test_bypass_cache(void) {
         g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
@@ -480,5 +509,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/save/managed-discarded", test_managed_save_discarded);
         g_test_add_func("/save/state-errors", test_save_state_errors);
         g_test_add_func("/save/bypass-cache", test_bypass_cache);
+        g_test_add_func("/save/restore-truncated", test_restore_truncated);
         return g_test_run();
 }
