@@ -15,6 +15,8 @@ static const CtlCommand *const command_tables[] = {
         ctl_save_commands,
         ctl_event_commands,
         ctl_console_commands,
+        ctl_pool_commands,
+        ctl_vol_commands,
 };
 
 static const CtlCommand *command_find(const char *name) {
@@ -30,7 +32,8 @@ static void usage(FILE *f) {
                 "Usage: vmmctl [-c URI] COMMAND [ARGS...]\n"
                 "       vmmctl help [COMMAND]\n"
                 "\n"
-                "Manages vmmd's QEMU domains over D-Bus (org.vmmd.qemu1).\n"
+                "Manages vmmd's QEMU domains (org.vmmd.qemu1) and storage pools and volumes\n"
+                "(org.vmmd.storage1) over D-Bus.\n"
                 "\n"
                 "Options:\n"
                 "  -c, --connect URI   dbus:session, dbus:system or dbus:ADDRESS\n"
@@ -46,6 +49,7 @@ static void usage(FILE *f) {
                 for (const CtlCommand *c = command_tables[t]; c->name; c++)
                         fprintf(f, "  %-20s %s\n", c->name, c->help);
         fprintf(f, "\nDomains are named by NAME, UUID or Id. 'vmmctl help COMMAND' shows a command's options.\n");
+        fprintf(f, "Pools are named by NAME or UUID; volumes by NAME with --pool POOL, or by key or path.\n");
 }
 
 static void command_usage(FILE *f, const CtlCommand *c) {

@@ -111,3 +111,30 @@ const char *ctl_state_reason_to_string(int state, int reason);
 bool ctl_args_has(const CtlArgs *args, const char *opt);
 const char *ctl_args_get(const CtlArgs *args, const char *opt);
 const char *ctl_args_pos(const CtlArgs *args, unsigned i);
+
+/* vmmctl-pool.c, vmmctl-vol.c: storage pools and volumes, served by vmmd-storage on its own bus name. */
+#define CTL_STORAGE_BUS_NAME "org.vmmd.storage1"
+#define CTL_STORAGE_MANAGER_PATH "/org/vmmd/storage1"
+#define CTL_STORAGE_MANAGER_IFACE "org.vmmd.storage1.Manager"
+#define CTL_POOL_IFACE "org.vmmd.storage1.StoragePool"
+#define CTL_VOL_IFACE "org.vmmd.storage1.StorageVol"
+
+extern const CtlCommand ctl_pool_commands[];
+extern const CtlCommand ctl_vol_commands[];
+
+/* ctl_call for org.vmmd.storage1: prints the error and returns negative on failure. */
+int ctl_storage_call(Ctl *ctl, const char *path, const char *iface, const char *member,
+                     sd_bus_message **ret_reply, const char *types, ...);
+/* NAME, then UUID. Prints the error and returns negative when not found. */
+int ctl_pool_lookup(Ctl *ctl, const char *arg, char **ret_path);
+/* A string property of a pool or volume object; prints the error itself. */
+int ctl_storage_get_string(Ctl *ctl, const char *path, const char *iface, const char *prop, char **ret);
+/* virsh's sizes: a number with an optional suffix (b, k/KiB, KB, M/MiB, MB, … E/EiB, EB). */
+int ctl_parse_size(const char *s, uint64_t *ret);
+/* virsh's human units: "1.50 GiB", "512.00 B". */
+char *ctl_pretty_capacity(uint64_t bytes);
+/* "Capacity:       1.00 GiB" (or "… 1073741824 bytes"), as virsh's pool-info and vol-info print it. */
+void ctl_print_size_row(const char *label, uint64_t bytes, bool in_bytes);
+/* virsh's vshTable: a header, a rule, rows left-aligned in columns three spaces apart, a blank line.
+ * cells holds ncols strings per row, the header row first. */
+void ctl_print_table(GPtrArray *cells, guint ncols);
