@@ -10,12 +10,6 @@
 #include "log.h"
 #include "storage-dbus.h"
 
-int bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error) {
-        if (flags & ~allowed)
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
-                                         "%s: unsupported flags (0x%x)", method, flags & ~allowed);
-        return 0;
-}
 
 struct BusReply {
         sd_bus_message *msg;
@@ -90,7 +84,7 @@ static int define_or_create(sd_bus_message *msg, Manager *m, const char *method,
         r = sd_bus_message_read(msg, "su", &xml, &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags(method, flags, allowed, error);
+        r = vmmd_bus_check_flags(method, flags, allowed, error);
         if (r < 0)
                 return r;
         if (!*xml)
@@ -157,7 +151,7 @@ static int method_list_pools(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("ListStoragePools", flags, POOL_LIST_STATE_BITS | POOL_LIST_TYPE_BITS, error);
+        r = vmmd_bus_check_flags("ListStoragePools", flags, POOL_LIST_STATE_BITS | POOL_LIST_TYPE_BITS, error);
         if (r < 0)
                 return r;
         g_hash_table_iter_init(&it, m->pools);
@@ -336,17 +330,13 @@ void manager_emit_pool_removed(Manager *m, Pool *p) {
 
 void manager_emit_pool_changed(Manager *m, Pool *p, const char *property, ...) {
         g_autofree char *path = pool_bus_path(p);
-        g_autoptr(GPtrArray) names = g_ptr_array_new();
         va_list ap;
 
-        if (!m->bus || !p->visible)
+        if (!p->visible)
                 return;
         va_start(ap, property);
-        for (const char *s = property; s; s = va_arg(ap, const char *))
-                g_ptr_array_add(names, (gpointer) s);
+        vmmd_bus_emit_changed_va(m->bus, path, STORAGE_POOL_INTERFACE, property, ap);
         va_end(ap);
-        g_ptr_array_add(names, NULL);
-        (void) sd_bus_emit_properties_changed_strv(m->bus, path, STORAGE_POOL_INTERFACE, (char **) names->pdata);
 }
 
 void manager_emit_volume_added(Manager *m, Volume *v) {

@@ -157,7 +157,7 @@ static int run_pool_method(sd_bus_message *msg, Manager *m, const char *method, 
                 r = sd_bus_message_read(msg, "u", &flags);
                 if (r < 0)
                         return r;
-                r = bus_check_flags(method, flags, allowed, error);
+                r = vmmd_bus_check_flags(method, flags, allowed, error);
                 if (r < 0)
                         return r;
         }
@@ -216,7 +216,7 @@ static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("GetXMLDesc", flags, POOL_XML_INACTIVE, error);
+        r = vmmd_bus_check_flags("GetXMLDesc", flags, POOL_XML_INACTIVE, error);
         if (r < 0)
                 return r;
         p = pool_from_message(userdata, msg, error);
@@ -250,7 +250,7 @@ static int method_list_volumes(sd_bus_message *msg, void *userdata, sd_bus_error
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("ListStorageVolumes", flags, 0, error);
+        r = vmmd_bus_check_flags("ListStorageVolumes", flags, 0, error);
         if (r < 0)
                 return r;
         p = active_pool(userdata, msg, error);
@@ -310,7 +310,7 @@ static int method_vol_create_xml(sd_bus_message *msg, void *userdata, sd_bus_err
         r = sd_bus_message_read(msg, "su", &xml, &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("StorageVolCreateXML", flags, VOL_CREATE_PREALLOC_METADATA | VOL_CREATE_VALIDATE, error);
+        r = vmmd_bus_check_flags("StorageVolCreateXML", flags, VOL_CREATE_PREALLOC_METADATA | VOL_CREATE_VALIDATE, error);
         if (r < 0)
                 return r;
         if (!*xml)
@@ -343,7 +343,7 @@ static int method_vol_create_xml_from(sd_bus_message *msg, void *userdata, sd_bu
         r = sd_bus_message_read(msg, "sou", &xml, &source_path, &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("StorageVolCreateXMLFrom", flags,
+        r = vmmd_bus_check_flags("StorageVolCreateXMLFrom", flags,
                             VOL_CREATE_PREALLOC_METADATA | VOL_CREATE_REFLINK | VOL_CREATE_VALIDATE, error);
         if (r < 0)
                 return r;

@@ -3,6 +3,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "bus-util.h"
 #include "manager.h"
 #include "volume.h"
 
@@ -27,8 +28,6 @@ Volume *volume_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error
  * when it is not a volume path, NoStorageVol when there is no such volume. */
 Volume *volume_from_path(Manager *m, const char *path, bool strict, sd_bus_error *error);
 
-/* InvalidArg naming the method and the unknown bits; 0 when flags are all allowed. */
-int bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error);
 
 /* A VolumeDoneFunc userdata that replies to msg: with the new volume's path when there
  * is one, else empty. */

@@ -109,7 +109,7 @@ VOLUME_PROPERTY(property_pool, {
 /* after the privilege check and the arguments: flags, then the lookup */
 static Volume *begin(sd_bus_message *msg, Manager *m, const char *method, uint32_t flags, uint32_t allowed,
                      sd_bus_error *error) {
-        if (bus_check_flags(method, flags, allowed, error) < 0)
+        if (vmmd_bus_check_flags(method, flags, allowed, error) < 0)
                 return NULL;
         return volume_from_message(m, msg, error);
 }
@@ -152,7 +152,7 @@ static int method_get_info(sd_bus_message *msg, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("GetInfo", flags, VOL_GET_PHYSICAL, error);
+        r = vmmd_bus_check_flags("GetInfo", flags, VOL_GET_PHYSICAL, error);
         if (r < 0)
                 return r;
         v = volume_from_message(userdata, msg, error);
@@ -173,7 +173,7 @@ static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        r = bus_check_flags("GetXMLDesc", flags, 0, error);
+        r = vmmd_bus_check_flags("GetXMLDesc", flags, 0, error);
         if (r < 0)
                 return r;
         v = volume_from_message(userdata, msg, error);
