@@ -43,7 +43,7 @@ typedef struct SnapshotDef {
         DomainDef *domain;       /* <domain>, NULL when absent or when it only carries a uuid */
         char *domain_uuid;       /* the uuid of a <domain> that carries only <uuid> (D33), else NULL */
         DomainDef *inactive_domain; /* <inactiveDomain> (same format as <domain>, root renamed) */
-        char *cookie;            /* <cookie> kept verbatim (inner XML) or NULL */
+        char *cookie;            /* <cookie> kept verbatim (inner XML, blank text dropped) or NULL */
         int active;              /* <active> of the metadata form: -1 absent, 0, 1 */
 } SnapshotDef;
 
@@ -61,19 +61,31 @@ enum {
 /* Parses a whole <domainsnapshot> document. Errors (VMMD_ERROR domain):
  *  XML_DETAIL: not well formed (with the line); a name containing '/' or starting with '.' (D4);
  *  XML_ERROR: root is not <domainsnapshot>; with REDEFINE no <name> or no <state> (D27);
- *    memory file= without snapshot='external', snapshot='external' without file, a relative
- *    memory file, memory snapshot='manual', a relative disk <source file> (D5); an unknown
- *    snapshot= location; a malformed creationTime or <active>;
- *  INTERNAL_ERROR: with REDEFINE no <creationTime> (D27);
- *  CONFIG_UNSUPPORTED: with REDEFINE an unknown state (D27);
- *  XML_INVALID_SCHEMA: with VALIDATE, the document breaks domainsnapshot.rng;
- *  errors of domain_def_parse_string for <domain>/<inactiveDomain>;
+ *    memory file= with a snapshot= other than 'external', snapshot='external' without file,
+ *    a relative memory file, memory snapshot='manual', a relative disk <source file> (D5);
+ *    with REDEFINE memory internal/external in a shutoff or disk-snapshot snapshot; an
+ *    unknown or "default" snapshot= value; an unknown disk type=; a malformed <active>;
+ *  INTERNAL_ERROR: with REDEFINE no or a malformed <creationTime> (D27); a disk without
+ *    name=; a uuid-only <domain> with a malformed uuid;
+ *  CONFIG_UNSUPPORTED: with REDEFINE an unknown state or "nostate" (D27); a disk type= other
+ *    than file (block, network, …); an unknown disk driver type;
+ *  XML_INVALID_SCHEMA: with VALIDATE, the document breaks domainsnapshot.rng, or a parsed
+ *    <domain>/<inactiveDomain> breaks domain.rng;
+ *  errors of domain_def_parse_string for <domain>/<inactiveDomain> (message prefixed);
  *  INVALID_ARG: unknown flag bits.
+ * Defaults as libvirt's: a memory file without snapshot= is external; a disk with a source
+ * file or a driver type and no snapshot= is external of type "file"; with REDEFINE and no
+ * <memory>, memory is "no" for shutoff/disk-snapshot and "internal" otherwise. Empty
+ * <name>/<description>/<state> count as absent.
  * Without REDEFINE (D3): a missing name becomes the creation time in decimal Unix seconds,
- * creationTime is now, and state/parent/domain/inactiveDomain/cookie/revertDisks are ignored. */
+ * creationTime is now, and state/parent/domain/inactiveDomain/cookie/revertDisks are ignored.
+ * <active> is read only with METADATA. */
 SnapshotDef *snapshot_def_parse_string(const char *xml, unsigned flags, GError **error);
 
-/* Formats stably (same def → same bytes), two-space indent, trailing newline, D2 order. */
+/* Formats stably (same def → same bytes), two-space indent, trailing newline, D2 order.
+ * Inner domains are formatted INACTIVE (+SECURE with SNAPSHOT_FORMAT_SECURE); a domain_uuid
+ * without domain gives <domain><uuid>…</uuid></domain>; METADATA adds <active>1</active>
+ * when active > 0, else <active>0</active>. */
 char *snapshot_def_format(const SnapshotDef *def, unsigned flags);
 
 /* An empty definition: memory DEFAULT, active -1, empty disk arrays. */
