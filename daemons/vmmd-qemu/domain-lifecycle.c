@@ -188,6 +188,7 @@ void domain_restore_free(DomainRestore *r) {
         if (!r)
                 return;
         direct_copy_free(r->copy);
+        g_free(r->loadvm);
         save_image_free(r->image);
         g_free(r->remove_on_success);
         g_free(r);
@@ -245,7 +246,7 @@ static void domain_stopped(Domain *d, int reason, int detail) {
         manager_emit_domain_changed(m, d, "State", "Active", "Id", "Updated", NULL);
         manager_emit_domain_event(m, d, DOMAIN_EVENT_STOPPED, detail);
         call = g_steal_pointer(&d->call);
-        if (!d->persistent) {
+        if (!d->persistent && !d->reverting) {
                 g_autofree char *snapdir = domain_snapshot_dir(m, domain_name(d));
                 (void) vmmd_rm_rf(snapdir);
                 manager_emit_domain_removed(m, d);
@@ -433,7 +434,9 @@ static void on_restore_cont(Qmp *q, JsonNode *ret, const char *error, void *user
         if (!ret)
                 return restore_failed(d, error);
         d->job = DOMAIN_JOB_NONE;
-        set_state(d, DOMAIN_RUNNING, 3 /* RESTORED */);
+        /* a save image: RUNNING/RESTORED; a snapshot: RUNNING/FROM_SNAPSHOT; both RESUMED/FROM_SNAPSHOT */
+        set_state(d, DOMAIN_RUNNING, d->reverting ? 4 : 3);
+        d->reverting = false;
         manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 2 /* FROM_SNAPSHOT */);
         call_complete(d, NULL);
 }
@@ -447,15 +450,22 @@ static void restore_done(Domain *d) {
                         log_warning("cannot remove managed save image %s: %s", r->remove_on_success, g_strerror(errno));
                 manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
         }
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, 2 /* RESTORED */);
+        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, r->from_snapshot ? 3 /* FROM_SNAPSHOT */ : 2 /* RESTORED */);
         if (r->run) {
                 g_clear_pointer(&d->restore, domain_restore_free);
                 qmp_command(d->qmp, "cont", NULL, -1, on_restore_cont, d);
                 return;
         }
         d->job = DOMAIN_JOB_NONE;
-        set_state(d, DOMAIN_PAUSED, 2 /* MIGRATION */);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, r->start_paused ? 0 : 4 /* RESTORED */);
+        if (r->from_snapshot) {
+                /* D36: PAUSED/FROM_SNAPSHOT, SUSPENDED/FROM_SNAPSHOT */
+                d->reverting = false;
+                set_state(d, DOMAIN_PAUSED, 7);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 5);
+        } else {
+                set_state(d, DOMAIN_PAUSED, 2 /* MIGRATION */);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, r->start_paused ? 0 : 4 /* RESTORED */);
+        }
         g_clear_pointer(&d->restore, domain_restore_free);
         call_complete(d, NULL);
 }
@@ -554,7 +564,10 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
         argv = qemu_command_build(live, &opts, error);
         if (!argv)
                 return false;
-        if (restore) {
+        if (restore && restore->loadvm) {
+                g_ptr_array_add(argv, g_strdup("-loadvm"));
+                g_ptr_array_add(argv, g_strdup(restore->loadvm));
+        } else if (restore && !restore->from_snapshot) {
                 g_ptr_array_add(argv, g_strdup("-incoming"));
                 g_ptr_array_add(argv, g_strdup("defer"));
         }
@@ -641,7 +654,11 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                 qmp_command(d->qmp, "set_password",
                             json_args("protocol", "vnc", "password", domain_def_get_vnc_password(d->def), NULL), -1,
                             on_set_action, d);
-        if (restore) {
+        if (restore && restore->from_snapshot) {
+                /* -loadvm (or a plain boot) did the work before QMP answered */
+                d->restore = g_steal_pointer(&restore);
+                restore_done(d);
+        } else if (restore) {
                 int fd = -1, p[2];
 
                 if (!restore->bypass_cache)

@@ -28,6 +28,8 @@ typedef struct DomainRestore {
         bool start_paused;         /* START_PAUSED was given: SUSPENDED/PAUSED, not RESTORED */
         char *remove_on_success;   /* the managed save image, consumed by a successful start */
         bool bypass_cache;         /* read the image with O_DIRECT through a pipe */
+        char *loadvm;              /* instead of an image: this internal snapshot (-loadvm), spec D36 */
+        bool from_snapshot;        /* a revert (D36, D37): FROM_SNAPSHOT events; no image */
         struct DirectCopy *copy;
 } DomainRestore;
 

@@ -12,6 +12,7 @@
 #include "definition-file.h"
 #include "domain-lifecycle.h"
 #include "manager.h"
+#include "snapshot.h"
 
 Domain *domain_new(Manager *m, DomainDef *def) {
         Domain *d = g_new0(Domain, 1);
@@ -30,6 +31,7 @@ void domain_free(Domain *d) {
         if (!d)
                 return;
         domain_detach(d);
+        domain_snapshots_clear(d);
         g_free(d->autodestroy_owner);
         domain_def_free(d->def);
         domain_def_free(d->new_def);
@@ -274,6 +276,7 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
         domain_def_free(d->def);
         d->def = g_steal_pointer(&def);
         manager_rename_domain(m, d, old_name);
+        domain_snapshots_save_all(d);
         manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_RENAMED);
         manager_emit_domain_changed(m, d, "Name", NULL);
         return true;

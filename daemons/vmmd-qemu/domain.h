@@ -101,6 +101,7 @@ typedef enum {
         DOMAIN_JOB_RESUME,
         DOMAIN_JOB_RESET,         /* fake reboot or crash restart: system_reset + cont */
         DOMAIN_JOB_SAVE,          /* migrating the guest's memory into a save image */
+        DOMAIN_JOB_SNAPSHOT,      /* taking or reverting to a snapshot */
 } DomainJob;
 
 struct Qmp;
@@ -124,6 +125,9 @@ typedef struct Domain {
         DomainState state;
         int reason;
         bool removing;
+        bool reverting;            /* a snapshot revert stops and starts QEMU: stay, even if transient */
+        GHashTable *snapshots;     /* name → Snapshot* (owned) */
+        struct Snapshot *current_snapshot;
 
         /* while active */
         struct QemuProcess *process;

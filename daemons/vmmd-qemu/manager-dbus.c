@@ -385,7 +385,10 @@ int manager_bus_register(Manager *m) {
         r = sd_bus_add_object_manager(m->bus, NULL, QEMU_MANAGER_PATH);
         if (r < 0)
                 return r;
-        return domain_bus_register(m);
+        r = domain_bus_register(m);
+        if (r < 0)
+                return r;
+        return snapshot_bus_register(m);
 }
 
 void manager_emit_domain_event(Manager *m, Domain *d, int event, int detail) {

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "snapshot.h"
 
 Manager *manager_new(VmmdPaths *paths) {
         Manager *m = g_new0(Manager, 1);
@@ -187,6 +188,7 @@ void manager_load_domains(Manager *m) {
                 link = domain_autostart_link(m, stem);
                 d->autostart = access(link, F_OK) == 0;
                 manager_add_domain(m, d);
+                domain_snapshots_load(d);
         }
         log_debug("loaded %u domains from %s", g_hash_table_size(m->domains), m->paths->config_dir);
 }

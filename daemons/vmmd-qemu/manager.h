@@ -51,6 +51,10 @@ void manager_emit_domain_added(Manager *m, Domain *d);
 void manager_emit_domain_removed(Manager *m, Domain *d);
 void manager_emit_domain_changed(Manager *m, Domain *d, const char *property, ...) G_GNUC_NULL_TERMINATED;
 void manager_emit_domain_reboot(Manager *m, Domain *d);
+struct Snapshot;
+void manager_emit_snapshot_added(Manager *m, struct Snapshot *s);
+void manager_emit_snapshot_removed(Manager *m, struct Snapshot *s);
+void manager_emit_snapshot_changed(Manager *m, struct Snapshot *s, const char *property);
 
 /* True while the daemon must not exit on idle: a domain is active (its QEMU's events
  * must be seen) or a job runs (spec E7). */

@@ -12,6 +12,14 @@
 #define QEMU_DOMAIN_INTERFACE "org.vmmd.qemu1.Domain"
 
 int manager_bus_register(Manager *m);
+int snapshot_bus_register(Manager *m);
+struct Snapshot;
+char *snapshot_bus_path(const struct Snapshot *s);
+/* Domain methods about snapshots (snapshot-dbus.c) */
+int method_snapshot_create(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_snapshot_lookup(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_snapshot_current(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int domain_bus_register(Manager *m);
 
 char *domain_bus_path(const Domain *d);
