@@ -418,6 +418,21 @@ static bool plan_disks(Domain *d, SnapshotDef *def, const DomainDef *dom, unsign
         return true;
 }
 
+/* Points the disks of def that the snapshot made external at their overlays. */
+static void switch_to_overlays(DomainDef *def, SnapshotDef *snap) {
+        for (guint i = 0; def && i < def->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(def->disks, i);
+                SnapshotDiskDef *dd = find_snap_disk(snap, disk);
+
+                if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL)
+                        continue;
+                g_free(disk->src_path);
+                disk->src_path = g_strdup(dd->source_file);
+                g_free(disk->driver_type);
+                disk->driver_type = g_strdup("qcow2");
+        }
+}
+
 /* D17: overlays backed by the current images; the persistent definition points at them. */
 static bool create_external_offline(Domain *d, SnapshotDef *def, unsigned flags, GError **error) {
         g_autoptr(DomainDef) newdef = domain_def_copy(d->def);
@@ -532,6 +547,146 @@ static void on_savevm(Qmp *q, JsonNode *ret, const char *error, void *userdata) 
         finish_running(d, job);
 }
 
+/* --- D18: external disk-only snapshot of a running domain --- */
+
+typedef struct ExternalJob {
+        DomainCall base;
+        DomainCall *outer;
+        Domain *domain;
+        SnapshotDef *def;
+        unsigned flags;
+} ExternalJob;
+
+static void external_job_done(DomainCall *c, const GError *error) {
+        ExternalJob *job = (ExternalJob *) c;
+        DomainCall *outer = job->outer;
+
+        snapshot_def_free(job->def);
+        g_free(job);
+        if (outer)
+                outer->done(outer, error);
+}
+
+static void external_failed(Domain *d, const char *why) {
+        g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                                          "cannot take disk-only snapshot of domain '%s': %s", domain_name(d), why);
+        d->job = DOMAIN_JOB_NONE;
+        domain_lifecycle_complete(d, e);
+}
+
+static void on_transaction(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        ExternalJob *job = (ExternalJob *) d->call;
+        g_autoptr(GError) e = NULL;
+        SnapshotDef *def;
+
+        if (!ret)
+                return external_failed(d, error);
+        /* the guest writes to the overlays now: both definitions follow */
+        switch_to_overlays(d->def, job->def);
+        if (d->new_def) {
+                switch_to_overlays(d->new_def, job->def);
+                if (!domain_save_config(d->manager, d->new_def, &e))
+                        log_error("%s", e->message);
+        }
+        manager_emit_domain_changed(d->manager, d, "Updated", NULL);
+        def = g_steal_pointer(&job->def);
+        if (!(job->flags & SNAPSHOT_CREATE_NO_METADATA) && !record(d, def, true, &e)) {
+                log_error("%s", e->message);
+                g_clear_error(&e);
+        } else if (job->flags & SNAPSHOT_CREATE_NO_METADATA)
+                snapshot_def_free(def);
+        if (job->flags & SNAPSHOT_CREATE_HALT) {
+                domain_lifecycle_kill(d, 7 /* SHUTOFF/FROM_SNAPSHOT */, 6 /* STOPPED/FROM_SNAPSHOT */);
+                return;
+        }
+        d->job = DOMAIN_JOB_NONE;
+        domain_lifecycle_complete(d, NULL);
+}
+
+/* query-block tells, for each image QEMU has open, its top node and size */
+static void on_query_block(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        ExternalJob *job = (ExternalJob *) d->call;
+        JsonArray *blocks, *actions = json_array_new();
+        JsonObject *args;
+        g_autoptr(GError) e = NULL;
+
+        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret)) {
+                json_array_unref(actions);
+                return external_failed(d, error ? error : "bad query-block reply");
+        }
+        blocks = json_node_get_array(ret);
+        for (guint i = 0; i < d->def->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
+                SnapshotDiskDef *dd = find_snap_disk(job->def, disk);
+                const char *node = NULL;
+                gint64 size = 0;
+
+                if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL)
+                        continue;
+                for (guint j = 0; j < json_array_get_length(blocks); j++) {
+                        JsonObject *b = json_array_get_object_element(blocks, j);
+                        JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
+                                                                               : NULL;
+                        if (!ins || g_strcmp0(json_object_get_string_member_with_default(ins, "file", ""),
+                                              disk->src_path) != 0)
+                                continue;
+                        node = json_object_get_string_member_with_default(ins, "node-name", NULL);
+                        if (json_object_has_member(ins, "image"))
+                                size = json_object_get_int_member_with_default(
+                                        json_object_get_object_member(ins, "image"), "virtual-size", 0);
+                }
+                if (!node || size <= 0) {
+                        json_array_unref(actions);
+                        g_autofree char *why = g_strdup_printf("QEMU does not show disk '%s' (%s)", disk->target_dev,
+                                                               disk->src_path);
+                        return external_failed(d, why);
+                }
+                if (!(job->flags & SNAPSHOT_CREATE_REUSE_EXT)) {
+                        /* -u: QEMU holds the image; the size comes from QEMU instead */
+                        g_autofree char *sz = g_strdup_printf("%" G_GINT64_FORMAT, size);
+                        const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", disk->src_path,
+                                               "-F", disk->driver_type ? disk->driver_type : "raw", dd->source_file,
+                                               sz, NULL };
+                        if (!run_qemu_img(argv, &e)) {
+                                json_array_unref(actions);
+                                return external_failed(d, e->message);
+                        }
+                }
+                {
+                        JsonObject *a = json_object_new(), *data = json_object_new();
+                        g_autofree char *snode = g_strdup_printf("vmmd-%s-%u", job->def->name, i);
+                        json_object_set_string_member(data, "node-name", node);
+                        json_object_set_string_member(data, "snapshot-file", dd->source_file);
+                        json_object_set_string_member(data, "snapshot-node-name", snode);
+                        json_object_set_string_member(data, "format", "qcow2");
+                        json_object_set_string_member(data, "mode", "existing");
+                        json_object_set_string_member(a, "type", "blockdev-snapshot-sync");
+                        json_object_set_object_member(a, "data", data);
+                        json_array_add_object_element(actions, a);
+                }
+        }
+        /* one transaction: all disks switch, or none (ATOMIC is how it always works) */
+        args = json_object_new();
+        json_object_set_array_member(args, "actions", actions);
+        qmp_command(d->qmp, "transaction", args, -1, on_transaction, d);
+}
+
+static bool create_external_running(Domain *d, SnapshotDef *def, unsigned flags, DomainCall *call) {
+        ExternalJob *job = g_new0(ExternalJob, 1);
+
+        job->base.done = external_job_done;
+        job->outer = call;
+        job->domain = d;
+        job->def = def;
+        job->flags = flags;
+        d->job = DOMAIN_JOB_SNAPSHOT;
+        d->call = &job->base;
+        qmp_command(d->qmp, "query-block", NULL, -1, on_query_block, d);
+        return true;
+}
+
 static void take_running_snapshot(Domain *d, const char *name) {
         JsonObject *args = json_object_new();
         g_autofree char *cmd = g_strdup_printf("savevm %s", name);
@@ -608,9 +763,6 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
         if (active && !external && def->memory == SNAPSHOT_LOCATION_NO)
                 return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED,
                             "internal snapshot of a running domain needs its memory state");
-        if (active && external)
-                return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED,
-                            "external disk-only snapshots of a running domain are not supported yet");
 
         /* D6: what the snapshot records */
         g_free(def->state);
@@ -629,6 +781,11 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
                         return false;
                 *ret_pending = false;
                 return (flags & SNAPSHOT_CREATE_NO_METADATA) || record(d, g_steal_pointer(&def), true, error);
+        }
+
+        if (external) {
+                *ret_pending = true;
+                return create_external_running(d, g_steal_pointer(&def), flags, call);
         }
 
         /* D16: a running (or paused) domain: HMP savevm between stop and cont */
@@ -712,6 +869,44 @@ static bool revert_offline_disks(const SnapshotDef *def, GError **error) {
         return true;
 }
 
+/* D38: the snapshot's images stay as they are; fresh overlays on them carry the guest on */
+static bool revert_external_disks(Snapshot *s, DomainDef *live, DomainDef *pers, GError **error) {
+        g_autofree char *suffix = g_strdup_printf("%s-%lld", s->def->name, (long long) (g_get_real_time() / G_USEC_PER_SEC));
+        const DomainDef *dom = s->def->domain;
+        SnapshotDef view;
+
+        g_ptr_array_set_size(s->def->revert_disks, 0);
+        for (guint i = 0; i < dom->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
+                SnapshotDiskDef *dd = find_snap_disk(s->def, disk);
+                g_autofree char *overlay = NULL;
+                SnapshotDiskDef *rd;
+
+                if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL || !disk->src_path)
+                        continue;
+                overlay = overlay_name(disk->src_path, suffix);
+                {
+                        const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", disk->src_path, "-F",
+                                               disk->driver_type ? disk->driver_type : "raw", overlay, NULL };
+                        if (!run_qemu_img(argv, error))
+                                return false;
+                }
+                rd = snapshot_disk_def_new();
+                rd->name = g_strdup(disk->target_dev);
+                rd->snapshot = SNAPSHOT_LOCATION_EXTERNAL;
+                rd->source_type = g_strdup("file");
+                rd->driver_type = g_strdup("qcow2");
+                rd->source_file = g_steal_pointer(&overlay);
+                g_ptr_array_add(s->def->revert_disks, rd);
+        }
+        /* the domain's disks follow the revert overlays */
+        view = *s->def;
+        view.disks = s->def->revert_disks;
+        switch_to_overlays(live, &view);
+        switch_to_overlays(pers, &view);
+        return snapshot_write(s, error);
+}
+
 /* QEMU is gone (or never ran): put the configurations in place and start as the snapshot says */
 static void revert_continue(DomainCall *c, const GError *stop_error) {
         RevertJob *job = G_STRUCT_MEMBER_P(c, -G_STRUCT_OFFSET(RevertJob, stop));
@@ -732,6 +927,10 @@ static void revert_continue(DomainCall *c, const GError *stop_error) {
         {
                 g_autoptr(DomainDef) pers = renamed_copy(s->def->inactive_domain ? s->def->inactive_domain
                                                                                    : s->def->domain, domain_name(d));
+                if (snapshot_is_external(s) && !revert_external_disks(s, live, pers, &error)) {
+                        job->finish.done(&job->finish, error);
+                        return;
+                }
                 if (d->persistent && !domain_save_config(d->manager, pers, &error)) {
                         job->finish.done(&job->finish, error);
                         return;
@@ -740,7 +939,7 @@ static void revert_continue(DomainCall *c, const GError *stop_error) {
                 d->def = g_steal_pointer(&pers);
                 g_clear_pointer(&d->new_def, domain_def_free);
         }
-        if (!online && !revert_offline_disks(s->def, &error)) {
+        if (!online && !snapshot_is_external(s) && !revert_offline_disks(s->def, &error)) {
                 job->finish.done(&job->finish, error);
                 return;
         }
@@ -772,7 +971,10 @@ bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **err
         if (!s->def->domain)
                 return fail(error, VMMD_ERROR_SNAPSHOT_REVERT_RISKY,
                             "snapshot '%s' lacks domain rollback info (only a uuid is recorded)", s->def->name);
-        if (g_str_equal(state, "disk-snapshot"))
+        /* D39 refuses disk-snapshot reverts; issue 5 asks for them: they go as D38 does, the
+         * guest's disks on fresh overlays over the snapshot's images, inactive unless
+         * RUNNING or PAUSED boots it */
+        if (g_str_equal(state, "disk-snapshot") && !snapshot_is_external(s))
                 return fail(error, VMMD_ERROR_INTERNAL_ERROR, "cannot revert to snapshot '%s' in state disk-snapshot",
                             s->def->name);
         if (g_str_equal(state, "pmsuspended"))
@@ -782,9 +984,6 @@ bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **err
                 return fail(error, VMMD_ERROR_SNAPSHOT_REVERT_RISKY,
                             "domain '%s' has a managed save image; reverting to snapshot '%s' without memory state "
                             "needs FORCE", domain_name(d), s->def->name);
-        if (snapshot_is_external(s))
-                return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED,
-                            "reverting to external snapshot '%s' is not supported yet", s->def->name);
         if (d->job != DOMAIN_JOB_NONE || d->call)
                 return fail(error, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is busy with another operation",
                             domain_name(d));

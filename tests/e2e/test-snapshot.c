@@ -264,11 +264,71 @@ static void test_external_offline(void) {
         g_assert_true(e2e_wait_serial(tb, "x1", "TESTGUEST DISK vda", 1, BOOT_MS));
         g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
 
+        /* D38: a revert puts the disk on a fresh overlay over the snapshot's image */
+        {
+                g_autofree char *after = NULL, *snapxml = NULL;
+                g_autoptr(sd_bus_message) reply = NULL;
+                const char *x;
+                g_assert_cmpint(test_call(tb, s, SNAP_IFACE, "Revert", &e, NULL, "u", 0), >=, 0);
+                g_autofree char *quoted = g_strdup_printf("'%s'", overlay);
+                after = test_get_xml(tb, path, 2);
+                g_assert_null(strstr(after, quoted));
+                g_assert_nonnull(strstr(after, "/data.ext1-"));
+                g_assert_cmpint(test_call(tb, s, SNAP_IFACE, "GetXMLDesc", &e, &reply, "u", 0), >=, 0);
+                g_assert_cmpint(sd_bus_message_read(reply, "s", &x), >=, 0);
+                snapxml = g_strdup(x);
+                g_assert_nonnull(strstr(snapxml, "<revertDisks>"));
+                g_assert_true(g_file_test(overlay, G_FILE_TEST_EXISTS));   /* left on disk */
+        }
         g_assert_cmpint(test_call(tb, s, SNAP_IFACE, "Delete", &e, NULL, "u", 0), <, 0);
         assert_bus_error(&e, "org.vmmd.Error.OperationUnsupported", "external");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, s, SNAP_IFACE, "Delete", &e, NULL, "u", 2), >=, 0);
         g_assert_true(g_file_test(overlay, G_FILE_TEST_EXISTS));
+}
+
+/* D18: an external disk-only snapshot of a running guest; it keeps running on the overlay */
+static void test_external_running(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *disk = make_qcow2(tb, "data.qcow2");
+        g_autofree char *dev = disk_xml(disk, "qcow2");
+        g_autofree char *path = define(tb, "xr", "testguest.tick=1", dev);
+        g_autofree char *x1 = snap_name_xml("live1"), *s = NULL, *overlay = NULL, *info = NULL, *live = NULL;
+        g_autofree char *file = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        const char *argv[] = { "qemu-img", "info", "-U", NULL, NULL };
+        int ticks;
+
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), >=, 0);
+        g_assert_true(e2e_wait_serial(tb, "xr", "TESTGUEST TICK 2", 1, BOOT_MS));
+        test_bus_clear_signals(tb);
+        s = snapshot_create(tb, path, x1, 16 /* DISK_ONLY */, &e);
+        g_assert_nonnull(s);
+        g_assert_cmpint(test_bus_find_signal(tb, "DomainEvent", NULL, 0), ==, -1);   /* no pause */
+        overlay = g_strdup_printf("%s/data.live1", tb->dir);
+        argv[3] = overlay;
+        g_assert_cmpint(test_run(tb, false, &info, NULL, argv), ==, 0);
+        g_assert_nonnull(strstr(info, disk));
+        live = test_get_xml(tb, path, 0);
+        g_assert_nonnull(strstr(live, overlay));
+        file = test_read_file(test_config_file(tb, "xr"));
+        g_assert_nonnull(strstr(file, overlay));
+        ticks = e2e_serial_count(tb, "xr", "TESTGUEST TICK");
+        g_assert_true(e2e_wait_serial(tb, "xr", "TESTGUEST TICK", ticks + 2, 20000));
+        {
+                g_autoptr(sd_bus_message) reply = NULL;
+                const char *x;
+                g_assert_cmpint(test_call(tb, s, SNAP_IFACE, "GetXMLDesc", &e, &reply, "u", 0), >=, 0);
+                g_assert_cmpint(sd_bus_message_read(reply, "s", &x), >=, 0);
+                g_assert_nonnull(strstr(x, "<state>disk-snapshot</state>"));
+        }
+        /* revert: the guest is stopped and its disk goes on a fresh overlay over the snapshot's image */
+        g_assert_cmpint(test_call(tb, s, SNAP_IFACE, "Revert", &e, NULL, "u", 1 /* RUNNING */), >=, 0);
+        g_assert_true(e2e_wait_state(tb, path, 1, -1, 0));
+        g_free(live);
+        live = test_get_xml(tb, path, 0);
+        g_assert_nonnull(strstr(live, "/data.live1-"));
+        g_assert_true(e2e_wait_serial(tb, "xr", "TESTGUEST READY", 2, BOOT_MS));
 }
 
 /* D7, D9, D12, D20, D23, D27–D30 */
@@ -352,5 +412,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/snapshot/revert-configurations", test_revert_configurations);
         g_test_add_func("/snapshot/external-offline", test_external_offline);
         g_test_add_func("/snapshot/flags-redefine", test_flags_and_redefine);
+        g_test_add_func("/snapshot/external-running", test_external_running);
         return g_test_run();
 }
