@@ -471,6 +471,30 @@ static void test_restore_truncated(void) {
         }
 }
 
+/* C21: a managed save image of another domain is refused and kept */
+static void test_managed_save_wrong_owner(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *path = start_ticking(tb, "s1", NULL);
+        g_autofree char *file = g_strdup_printf("%s/s1.img", tb->dir);
+        g_autofree char *other_xml = e2e_guest_xml(tb, "m2", "6a1f0c4e-1d2b-4c3d-8e9f-0b0000000002", NULL, NULL, NULL);
+        g_autofree char *other = NULL, *image = managed_file(tb, "m2");
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *dir = g_path_get_dirname(image);
+        const char *mk[] = { "mkdir", "-p", dir, NULL };
+        const char *cp[] = { "cp", file, image, NULL };
+
+        g_assert_cmpint(save(tb, path, file, "", 0, &e), >=, 0);
+        other = test_define(tb, other_xml, 0, &e);
+        g_assert_nonnull(other);
+        g_assert_cmpint(test_run(tb, false, NULL, NULL, mk), ==, 0);
+        g_assert_cmpint(test_run(tb, false, NULL, NULL, cp), ==, 0);
+        g_assert_true(test_prop_bool(tb, other, "HasManagedSaveImage"));
+        g_assert_cmpint(e2e_domain_call(tb, other, "Create", false, 0, &e), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "s1", "m2");
+        g_assert_true(g_file_test(image, G_FILE_TEST_EXISTS));
+        g_assert_false(test_prop_bool(tb, other, "Active"));
+}
+
 /* BYPASS_CACHE: the image goes through the page cache neither way, and is the same image (C13, C24) */
 static void test_bypass_cache(void) {
         g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
@@ -510,5 +534,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/save/state-errors", test_save_state_errors);
         g_test_add_func("/save/bypass-cache", test_bypass_cache);
         g_test_add_func("/save/restore-truncated", test_restore_truncated);
+        g_test_add_func("/save/managed-wrong-owner", test_managed_save_wrong_owner);
         return g_test_run();
 }
