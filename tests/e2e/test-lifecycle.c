@@ -597,6 +597,122 @@ static void test_volume_disk(void) {
         g_assert_nonnull(strstr(inactive, "<source pool='p1' volume='v1.qcow2'/>"));
 }
 
+/* E6: Reset restarts the guest in place: one Reboot(), state unchanged */
+static void test_reset(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "g1", UUID_A, NULL, NULL, NULL);
+        g_autofree char *path = define_and_start(tb, xml, 0);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        pid_t pid;
+
+        g_assert_true(e2e_wait_serial(tb, "g1", "TESTGUEST READY", 1, BOOT_MS));
+        pid = e2e_qemu_pid(tb, UUID_A);
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(e2e_domain_call(tb, path, "Reset", false, 0, &e), >=, 0);
+        g_assert_true(e2e_wait_serial(tb, "g1", "TESTGUEST READY", 2, BOOT_MS));
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, pid);
+        g_assert_cmpint(test_bus_find_signal(tb, "Reboot", path, 0), >=, 0);
+        g_assert_cmpint(test_bus_find_signal(tb, "Reboot", path, test_bus_find_signal(tb, "Reboot", path, 0) + 1),
+                        ==, -1);
+        g_assert_cmpint(test_bus_find_signal(tb, "DomainEvent", NULL, 0), ==, -1);
+        g_assert_true(e2e_wait_state(tb, path, 1, 1, 0));
+}
+
+/* E12: Shutdown with on_poweroff restart is a reboot */
+static void test_poweroff_restart(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "g1", UUID_A, NULL, "  <on_poweroff>restart</on_poweroff>\n", NULL);
+        g_autofree char *path = define_and_start(tb, xml, 0);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        g_assert_true(e2e_wait_serial(tb, "g1", "TESTGUEST READY", 1, BOOT_MS));
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(e2e_domain_call(tb, path, "Shutdown", false, 0, &e), >=, 0);
+        g_assert_true(e2e_wait_serial(tb, "g1", "TESTGUEST READY", 2, BOOT_MS));
+        g_assert_cmpint(test_bus_find_signal(tb, "DomainEvent", NULL, 0), ==, -1);
+        g_assert_true(e2e_wait_state(tb, path, 1, 1, 0));
+}
+
+/* E23: on_crash restart: CRASHED/PANICKED, then RUNNING/CRASHED with RESUMED/UNPAUSED */
+static void test_panic_restart(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "g1", UUID_A, "testguest.action=panic",
+                                             "  <on_crash>restart</on_crash>\n", "    <panic model='isa'/>\n");
+        g_autofree char *path = define_and_start(tb, xml, 0);
+        int crashed, resumed;
+
+        gint64 deadline;
+
+        g_assert_true(e2e_wait_event(tb, path, 8, 0, BOOT_MS));
+        crashed = e2e_find_event(tb, path, 8, 0, 0);
+        /* the boot's own RESUMED came before; the restart's comes after the crash */
+        deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+        while ((resumed = e2e_find_event(tb, path, 4, 0, crashed + 1)) < 0 && g_get_monotonic_time() < deadline) {
+                (void) sd_bus_wait(tb->bus, 200000);
+                test_bus_drain(tb);
+        }
+        g_assert_cmpint(resumed, >, crashed);
+        g_assert_true(e2e_wait_state(tb, path, 1, 9, 0));
+        g_assert_true(e2e_wait_serial(tb, "g1", "TESTGUEST READY", 2, BOOT_MS));
+}
+
+/* A28: QEMU cannot start (a disk file is missing): the error comes back, SHUTOFF/FAILED */
+static void test_start_failure(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *missing = g_strdup_printf("    <disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+                                                   "<source file='%s/nope.img'/><target dev='vda' bus='virtio'/></disk>\n",
+                                                   tb->dir);
+        g_autofree char *xml = e2e_guest_xml(tb, "g1", UUID_A, NULL, NULL, missing);
+        g_autofree char *xml2 = e2e_guest_xml(tb, "t1", "5d6e0b5c-64f7-4f5e-9a3c-0a0000000009", NULL, NULL, missing);
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = test_define(tb, xml, 0, &e);
+
+        g_assert_nonnull(path);
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "nope.img");
+        sd_bus_error_free(&e);
+        g_assert_true(e2e_wait_state(tb, path, 5, 6, 0));
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
+        /* a new transient domain goes away again */
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainCreateXML", &e, &reply, "su", xml2, 0), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.OperationFailed");
+        {
+                g_auto(GStrv) list = test_list_domains(tb, 0);
+                g_assert_cmpuint(g_strv_length(list), ==, 1);
+        }
+}
+
+/* A29: START_AUTODESTROY: the domain goes when the client that started it disconnects */
+static void test_autodestroy(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "a1", UUID_A, NULL, NULL, NULL);
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = NULL;
+        sd_bus *client = NULL;
+        const char *p;
+        pid_t pid;
+
+        g_assert_cmpint(sd_bus_new(&client), >=, 0);
+        g_assert_cmpint(sd_bus_set_address(client, tb->address), >=, 0);
+        g_assert_cmpint(sd_bus_set_bus_client(client, 1), >=, 0);
+        g_assert_cmpint(sd_bus_start(client), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(client, "org.vmmd.qemu1", MANAGER, MANAGER_IFACE, "DomainCreateXML", &e,
+                                           &reply, "su", xml, 2 /* AUTODESTROY */), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &p), >=, 0);
+        path = g_strdup(p);
+        g_assert_true(e2e_wait_state(tb, path, 1, 1, 0));
+        pid = e2e_qemu_pid(tb, UUID_A);
+        g_assert_cmpint(pid, >, 0);
+        test_bus_clear_signals(tb);
+        sd_bus_flush_close_unref(client);
+        g_assert_true(e2e_wait_event(tb, path, 5, 1, 20000));   /* STOPPED/DESTROYED */
+        g_assert_true(e2e_wait_pid_exit(pid, 5000));
+        g_assert_nonnull(test_bus_wait_signal(tb, "InterfacesRemoved", 5000));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/e2e/start", test_start);
@@ -619,5 +735,10 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/e2e/autostart", test_autostart);
         g_test_add_func("/e2e/console", test_console);
         g_test_add_func("/e2e/volume-disk", test_volume_disk);
+        g_test_add_func("/e2e/reset", test_reset);
+        g_test_add_func("/e2e/poweroff-restart", test_poweroff_restart);
+        g_test_add_func("/e2e/panic-restart", test_panic_restart);
+        g_test_add_func("/e2e/start-failure", test_start_failure);
+        g_test_add_func("/e2e/autodestroy", test_autodestroy);
         return g_test_run();
 }
