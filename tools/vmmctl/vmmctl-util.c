@@ -431,3 +431,13 @@ const char *ctl_args_get(const CtlArgs *args, const char *opt) {
 const char *ctl_args_pos(const CtlArgs *args, unsigned i) {
         return i < args->pos->len ? g_ptr_array_index(args->pos, i) : NULL;
 }
+
+const char **ctl_args_get_all(const CtlArgs *args, const char *opt) {
+        GPtrArray *all = g_ptr_array_new();
+
+        for (guint i = 0; args->seq && i + 1 < args->seq->len; i += 2)
+                if (g_str_equal(g_ptr_array_index(args->seq, i), opt))
+                        g_ptr_array_add(all, g_ptr_array_index(args->seq, i + 1));
+        g_ptr_array_add(all, NULL);
+        return (const char **) g_ptr_array_free(all, FALSE);
+}

@@ -15,6 +15,7 @@ static const CtlCommand *const command_tables[] = {
         ctl_save_commands,
         ctl_event_commands,
         ctl_console_commands,
+        ctl_snapshot_commands,
         ctl_pool_commands,
         ctl_vol_commands,
 };
@@ -110,6 +111,8 @@ static int args_parse(const CtlCommand *c, int argc, char **argv, CtlArgs *args)
                                 }
                                 value = argv[++i];
                         }
+                        g_ptr_array_add(args->seq, g_strdup(name));
+                        g_ptr_array_add(args->seq, g_strdup(value));
                 } else if (value) {
                         ctl_error("option --%s of command '%s' takes no value", name, c->name);
                         return -1;
@@ -136,6 +139,7 @@ static int command_run(Ctl *ctl, const CtlCommand *c, int argc, char **argv) {
         CtlArgs args = {
                 .opts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
                 .pos = g_ptr_array_new_with_free_func(g_free),
+                .seq = g_ptr_array_new_with_free_func(g_free),
         };
         int ret;
 
@@ -152,6 +156,7 @@ static int command_run(Ctl *ctl, const CtlCommand *c, int argc, char **argv) {
 out:
         g_hash_table_unref(args.opts);
         g_ptr_array_unref(args.pos);
+        g_ptr_array_unref(args.seq);
         return ret;
 }
 

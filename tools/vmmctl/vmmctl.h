@@ -10,6 +10,7 @@
 #define CTL_MANAGER_PATH "/org/vmmd/qemu1"
 #define CTL_MANAGER_IFACE "org.vmmd.qemu1.Manager"
 #define CTL_DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+#define CTL_SNAPSHOT_IFACE "org.vmmd.qemu1.DomainSnapshot"
 
 /* Exit codes: virsh's, so scripts written for it keep working. */
 #define CTL_EXIT_OK 0
@@ -32,6 +33,8 @@ typedef struct CtlOpt {
 typedef struct CtlArgs {
         GHashTable *opts;       /* option name → value ("" for booleans) */
         GPtrArray *pos;         /* positional arguments */
+        GPtrArray *seq;         /* every value option as given, name and value in turn, so a
+                                 * repeatable one (--diskspec) keeps all of its values */
         uint32_t flags;         /* OR of the `flag` of every boolean option given */
 } CtlArgs;
 
@@ -51,6 +54,7 @@ extern const CtlCommand ctl_lifecycle_commands[];
 extern const CtlCommand ctl_save_commands[];
 extern const CtlCommand ctl_event_commands[];
 extern const CtlCommand ctl_console_commands[];
+extern const CtlCommand ctl_snapshot_commands[];
 
 /* Domain properties as a client shows them (one GetAll). */
 typedef struct CtlDomainInfo {
@@ -111,6 +115,8 @@ const char *ctl_state_reason_to_string(int state, int reason);
 bool ctl_args_has(const CtlArgs *args, const char *opt);
 const char *ctl_args_get(const CtlArgs *args, const char *opt);
 const char *ctl_args_pos(const CtlArgs *args, unsigned i);
+/* Every value of a repeatable option, in command-line order (NULL-terminated, strings borrowed). */
+const char **ctl_args_get_all(const CtlArgs *args, const char *opt);
 
 /* vmmctl-pool.c, vmmctl-vol.c: storage pools and volumes, served by vmmd-storage on its own bus name. */
 #define CTL_STORAGE_BUS_NAME "org.vmmd.storage1"
