@@ -372,7 +372,8 @@ static void on_start_paused(Qmp *q, JsonNode *ret, const char *error, void *user
 static void on_set_action(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        if (!ret)
+        /* a QEMU that went away meanwhile is dealt with by its exit handler */
+        if (!ret && d->qmp && qmp_is_ready(d->qmp))
                 log_warning("setting up domain '%s' after start failed: %s", domain_name(d), error);
 }
 

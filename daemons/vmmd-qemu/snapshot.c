@@ -318,8 +318,11 @@ static bool redefine(Domain *d, SnapshotDef *def_in, unsigned flags, GError **er
                         return false;
                 if (!def->domain && old->def->domain)
                         def->domain = domain_def_copy(old->def->domain);
+                /* the table's key is the definition's own name: take it out before freeing it */
+                g_hash_table_steal(d->snapshots, old->def->name);
                 snapshot_def_free(old->def);
                 old->def = g_steal_pointer(&def);
+                g_hash_table_insert(d->snapshots, old->def->name, old);
                 if (!snapshot_write(old, error))
                         return false;
                 if (flags & SNAPSHOT_CREATE_CURRENT)

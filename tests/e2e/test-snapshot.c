@@ -380,6 +380,12 @@ static void test_flags_and_redefine(void) {
         g_assert_nonnull(again);
         g_assert_cmpstr(again, ==, s1);
         g_assert_true(snap_bool(tb, s1, "IsCurrent"));
+        /* redefining the existing one again keeps it usable (its name is the table's key) */
+        g_free(again);
+        again = snapshot_create(tb, path, xml, 1 | 2, &e);
+        g_assert_nonnull(again);
+        g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "SnapshotLookupByName", &e, NULL, "su", "s1", 0), >=, 0);
+        g_assert_cmpint(test_call(tb, s1, SNAP_IFACE, "GetXMLDesc", &e, NULL, "u", 0), >=, 0);
 
         /* D12: internal snapshots need qcow2 on every writable disk */
         {
