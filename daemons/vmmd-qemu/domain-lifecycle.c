@@ -20,6 +20,7 @@
 #include "qemu-process.h"
 #include "qmp.h"
 #include "save-image.h"
+#include "snapshot.h"
 #include "storage-client.h"
 
 #define STOP_GRACE_USEC (10 * G_USEC_PER_SEC)
@@ -250,6 +251,7 @@ static void domain_stopped(Domain *d, int reason, int detail) {
                 g_autofree char *snapdir = domain_snapshot_dir(m, domain_name(d));
                 (void) vmmd_rm_rf(snapdir);
                 manager_emit_domain_removed(m, d);
+                domain_snapshots_drop(d);
                 manager_remove_domain(m, d);
         }
         /* the caller hears back after every signal of the change */

@@ -194,6 +194,7 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
         }
         manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
         manager_emit_domain_removed(m, d);
+        domain_snapshots_drop(d);   /* spec 0.1: their objects go with the domain */
         manager_remove_domain(m, d);
         return true;
 }

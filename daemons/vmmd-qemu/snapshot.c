@@ -28,6 +28,18 @@ static GHashTable *snapshots_of(Domain *d) {
         return d->snapshots;
 }
 
+void domain_snapshots_drop(Domain *d) {
+        GHashTableIter it;
+        Snapshot *s;
+
+        if (d->snapshots) {
+                g_hash_table_iter_init(&it, d->snapshots);
+                while (g_hash_table_iter_next(&it, NULL, (gpointer *) &s))
+                        manager_emit_snapshot_removed(d->manager, s);
+        }
+        domain_snapshots_clear(d);
+}
+
 void domain_snapshots_clear(Domain *d) {
         d->current_snapshot = NULL;
         g_clear_pointer(&d->snapshots, g_hash_table_unref);
@@ -761,6 +773,9 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
                             domain_name(d));
 
         dom = d->def;
+        /* D9: an inactive domain has no memory to save */
+        if (!active && def->memory == SNAPSHOT_LOCATION_DEFAULT)
+                def->memory = SNAPSHOT_LOCATION_NO;
         if (!plan_disks(d, def, dom, flags, &external, error))
                 return false;
         if (active && !external && def->memory == SNAPSHOT_LOCATION_NO)

@@ -55,6 +55,8 @@ enum {
 /* D25: reads the metadata files of <snapshotDir>/<name> into d (at daemon start). */
 void domain_snapshots_load(Domain *d);
 void domain_snapshots_clear(Domain *d);
+/* The snapshot objects go away (InterfacesRemoved for each); the metadata files are the caller's. */
+void domain_snapshots_drop(Domain *d);
 /* Rewrites every metadata file (after a rename, whose header names the domain). */
 void domain_snapshots_save_all(Domain *d);
 
