@@ -17,6 +17,15 @@ if ! "$ROOT/scripts/build.sh"; then
 	exit 1
 fi
 
+# The e2e guest comes from `apt-get download` of two Debian packages; stale or missing
+# package lists make that fail, so refresh them once and retry before the tests run.
+if [[ ! -e $BUILD/tests/e2e/vmlinux ]] && ! ninja -C "$BUILD" tests/e2e/vmlinux; then
+	echo "test: building the test guest failed; refreshing the package lists and retrying"
+	if (( EUID == 0 )); then apt-get update -q; else sudo apt-get update -q; fi
+	rm -rf "$BUILD/tests/e2e/.debs"
+	ninja -C "$BUILD" tests/e2e/vmlinux || true
+fi
+
 # A stale log from an earlier run must not be counted if meson test dies early.
 rm -f "$BUILD/meson-logs/testlog.json"
 meson test -C "$BUILD" --print-errorlogs "$@"
