@@ -522,17 +522,28 @@ static void on_restore_getfd(Qmp *q, JsonNode *ret, const char *error, void *use
         qmp_command(d->qmp, "migrate-incoming", args, -1, on_restore_started, d);
 }
 
+typedef struct PendingStart {
+        Domain *domain;
+        DomainDef *live;
+        unsigned flags;
+        DomainRestore *restore;
+        DomainCall *call;
+        bool kvm;
+} PendingStart;
+
+static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
+                        bool kvm, GError **error);
+static void on_volumes_resolved(const GError *error, void *userdata);
+
+/* The checks of a start; then, once volume disks are resolved, start_spawn. */
 static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
                          GError **error) {
         Manager *m = d->manager;
         g_autoptr(DomainDef) live = live_in;
         g_autoptr(DomainRestore) restore = restore_in;
-        g_autoptr(GPtrArray) argv = NULL;
-        g_autofree char *cmdline = NULL, *log = NULL, *reason = NULL;
+        g_autofree char *reason = NULL;
         QemuCommandOptions opts = { .monitor_fd = 3 };
         const char *const *models;
-        int monitor_fd = -1, log_fd = -1, r;
-        pid_t pid;
 
         if (d->job == DOMAIN_JOB_START) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is being started",
@@ -562,8 +573,65 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                                     "security model '%s' is not available on this host", *models);
                         return false;
                 }
-        if (!storage_resolve_volumes(m->bus, live, error))
-                return false;
+        if (storage_def_has_volumes(live)) {
+                /* vmmd-storage answers over the bus; the start goes on when it has */
+                PendingStart *ps = g_new0(PendingStart, 1);
+
+                ps->domain = d;
+                ps->live = g_steal_pointer(&live);
+                ps->flags = flags;
+                ps->restore = g_steal_pointer(&restore);
+                ps->call = call;
+                ps->kvm = opts.kvm;
+                d->job = DOMAIN_JOB_START;
+                storage_resolve_volumes_async(m->bus, ps->live, on_volumes_resolved, ps);
+                return true;
+        }
+        return start_spawn(d, g_steal_pointer(&live), flags, g_steal_pointer(&restore), call, opts.kvm, error);
+}
+
+/* A new transient domain that did not start goes away again (A28, C31). */
+static void forget_if_never_started(Domain *d) {
+        if (!d->persistent && !domain_is_active(d) && !d->reverting) {
+                manager_emit_domain_removed(d->manager, d);
+                manager_remove_domain(d->manager, d);
+        }
+}
+
+static void on_volumes_resolved(const GError *error, void *userdata) {
+        PendingStart *ps = userdata;
+        Domain *d = ps->domain;
+        g_autoptr(GError) local = NULL;
+        DomainCall *call = ps->call;
+        bool ok;
+
+        d->job = DOMAIN_JOB_NONE;
+        if (error)
+                ok = false;
+        else
+                ok = start_spawn(d, g_steal_pointer(&ps->live), ps->flags, g_steal_pointer(&ps->restore), call, ps->kvm,
+                                 &local);
+        domain_def_free(ps->live);
+        domain_restore_free(ps->restore);
+        g_free(ps);
+        if (!ok) {
+                forget_if_never_started(d);
+                if (call)
+                        call->done(call, error ? error : local);
+        }
+}
+
+static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
+                        bool kvm, GError **error) {
+        Manager *m = d->manager;
+        g_autoptr(DomainDef) live = live_in;
+        g_autoptr(DomainRestore) restore = restore_in;
+        g_autoptr(GPtrArray) argv = NULL;
+        g_autofree char *cmdline = NULL, *log = NULL;
+        QemuCommandOptions opts = { .monitor_fd = 3, .kvm = kvm };
+        int monitor_fd = -1, log_fd = -1, r;
+        pid_t pid;
+
         argv = qemu_command_build(live, &opts, error);
         if (!argv)
                 return false;

@@ -150,6 +150,11 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
                             "cannot undefine transient domain '%s'", name);
                 return false;
         }
+        if (d->job == DOMAIN_JOB_START && !domain_is_active(d)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' is being started", name);
+                return false;
+        }
         nsnap = domain_snapshot_count(d);
         if (!domain_is_active(d) && nsnap > 0 && !(flags & DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
@@ -233,7 +238,7 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
                             "domain with name '%s' already exists", new_name);
                 return false;
         }
-        if (domain_is_active(d)) {
+        if (domain_is_active(d) || d->job != DOMAIN_JOB_NONE) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "cannot rename active domain '%s'", old_name);
                 return false;

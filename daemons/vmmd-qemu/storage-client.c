@@ -10,69 +10,90 @@
 #define STORAGE_BUS "org.vmmd.storage1"
 #define CALL_USEC (30 * G_USEC_PER_SEC)   /* includes activating vmmd-storage */
 
-static bool bus_failed(int r, sd_bus_error *e, const char *what, GError **error) {
-        if (r >= 0)
-                return false;
-        if (sd_bus_error_is_set(e))
-                vmmd_error_from_bus(e, error);
-        else
-                vmmd_error_set_errno(error, r, "%s", what);
-        return true;
+typedef enum {
+        STEP_POOL,        /* StoragePoolLookupByName */
+        STEP_ACTIVE,      /* pool Active */
+        STEP_TYPE,        /* pool Type */
+        STEP_VOLUME,      /* StorageVolLookupByName */
+        STEP_PATH,        /* volume Path */
+        STEP_FORMAT,      /* volume GetXMLDesc: target format */
+} Step;
+
+typedef struct Resolve {
+        sd_bus *bus;
+        DomainDef *def;
+        guint disk;               /* index into def->disks */
+        Step step;
+        char *pool_path, *vol_path, *pool_type;
+        StorageResolvedFunc done;
+        void *userdata;
+} Resolve;
+
+static void resolve_free(Resolve *r) {
+        g_free(r->pool_path);
+        g_free(r->vol_path);
+        g_free(r->pool_type);
+        sd_bus_unref(r->bus);
+        g_free(r);
 }
 
-static char *call_for_path(sd_bus *bus, const char *path, const char *iface, const char *method, const char *arg,
-                           GError **error) {
-        g_autoptr(sd_bus_message) m = NULL, reply = NULL;
-        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-        const char *o;
-        int r;
+bool storage_def_has_volumes(const DomainDef *def) {
+        for (guint i = 0; i < def->disks->len; i++)
+                if (((DomainDiskDef *) g_ptr_array_index(def->disks, i))->type == DOMAIN_DISK_TYPE_VOLUME)
+                        return true;
+        return false;
+}
 
-        r = sd_bus_message_new_method_call(bus, &m, STORAGE_BUS, path, iface, method);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", arg);
-        if (r >= 0)
-                r = sd_bus_call(bus, m, CALL_USEC, &e, &reply);
-        if (bus_failed(r, &e, method, error))
-                return NULL;
-        if (sd_bus_message_read(reply, "o", &o) < 0) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR, "bad reply from vmmd-storage %s", method);
-                return NULL;
+static void resolve_finish(Resolve *r, GError *error) {
+        r->done(error, r->userdata);
+        resolve_free(r);
+}
+
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+
+static void resolve_next(Resolve *r);
+
+/* issues the call of the current step */
+static void resolve_call(Resolve *r) {
+        DomainDiskDef *disk = g_ptr_array_index(r->def->disks, r->disk);
+        int rc;
+
+        switch (r->step) {
+        case STEP_POOL:
+                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS, "/org/vmmd/storage1", "org.vmmd.storage1.Manager",
+                                              "StoragePoolLookupByName", on_reply, r, "s", disk->src_pool);
+                break;
+        case STEP_ACTIVE:
+        case STEP_TYPE:
+                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS, r->pool_path, "org.freedesktop.DBus.Properties",
+                                              "Get", on_reply, r, "ss", "org.vmmd.storage1.StoragePool",
+                                              r->step == STEP_ACTIVE ? "Active" : "Type");
+                break;
+        case STEP_VOLUME:
+                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS, r->pool_path, "org.vmmd.storage1.StoragePool",
+                                              "StorageVolLookupByName", on_reply, r, "s", disk->src_volume);
+                break;
+        case STEP_PATH:
+                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS, r->vol_path, "org.freedesktop.DBus.Properties",
+                                              "Get", on_reply, r, "ss", "org.vmmd.storage1.StorageVol", "Path");
+                break;
+        default:
+                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS, r->vol_path, "org.vmmd.storage1.StorageVol",
+                                              "GetXMLDesc", on_reply, r, "u", 0);
         }
-        return g_strdup(o);
+        if (rc < 0) {
+                GError *e = NULL;
+                vmmd_error_set_errno(&e, rc, "cannot ask vmmd-storage about disk '%s'", disk->target_dev);
+                resolve_finish(r, e);
+                g_error_free(e);
+        }
 }
 
-static bool get_property(sd_bus *bus, const char *path, const char *iface, const char *name, char type, void *ret,
-                         GError **error) {
-        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-        int r;
-
-        if (type == 's') {
-                char *s = NULL;
-                r = sd_bus_get_property_string(bus, STORAGE_BUS, path, iface, name, &e, &s);
-                if (r >= 0) {
-                        *(char **) ret = g_strdup(s);
-                        free(s);
-                }
-        } else
-                r = sd_bus_get_property_trivial(bus, STORAGE_BUS, path, iface, name, &e, type, ret);
-        return !bus_failed(r, &e, name, error);
-}
-
-/* The <format type='…'/> of the volume's target, from its XML. */
-static char *volume_format(sd_bus *bus, const char *vol_path, GError **error) {
-        g_autoptr(sd_bus_message) reply = NULL;
-        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-        g_autoptr(xmlDoc) doc = NULL;
+static char *format_from_xml(const char *xml) {
+        g_autoptr(xmlDoc) doc = xmlReadMemory(xml, (int) strlen(xml), "volume.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
         g_autoptr(xmlXPathContext) ctx = NULL;
         g_autoptr(xmlXPathObject) obj = NULL;
-        const char *xml;
-        int r;
 
-        r = sd_bus_call_method(bus, STORAGE_BUS, vol_path, "org.vmmd.storage1.StorageVol", "GetXMLDesc", &e, &reply,
-                               "u", 0);
-        if (bus_failed(r, &e, "GetXMLDesc", error) || sd_bus_message_read(reply, "s", &xml) < 0)
-                return NULL;
-        doc = xmlReadMemory(xml, (int) strlen(xml), "volume.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
         if (!doc)
                 return g_strdup("raw");
         ctx = xmlXPathNewContext(doc);
@@ -82,66 +103,112 @@ static char *volume_format(sd_bus *bus, const char *vol_path, GError **error) {
         return g_strdup((const char *) obj->stringval);
 }
 
-static bool resolve_disk(sd_bus *bus, DomainDiskDef *disk, GError **error) {
-        g_autofree char *pool = NULL, *vol = NULL, *pool_type = NULL, *path = NULL, *format = NULL;
-        int active = 0;
-
-        pool = call_for_path(bus, "/org/vmmd/storage1", "org.vmmd.storage1.Manager", "StoragePoolLookupByName",
-                             disk->src_pool, error);
-        if (!pool)
-                return false;
-        if (!get_property(bus, pool, "org.vmmd.storage1.StoragePool", "Active", 'b', &active, error))
-                return false;
-        if (!active) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                            "storage pool '%s' containing volume '%s' is not active", disk->src_pool, disk->src_volume);
-                return false;
-        }
-        if (!get_property(bus, pool, "org.vmmd.storage1.StoragePool", "Type", 's', &pool_type, error))
-                return false;
-        if (disk->src_mode && !g_str_equal(pool_type, "iscsi")) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
-                            "disk source mode is only valid for iscsi pools, not for '%s' pool '%s'", pool_type,
-                            disk->src_pool);
-                return false;
-        }
-        if (!g_str_equal(pool_type, "dir") && !g_str_equal(pool_type, "fs") && !g_str_equal(pool_type, "netfs") &&
-            !g_str_equal(pool_type, "logical") && !g_str_equal(pool_type, "disk")) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                            "using '%s' pools for backing 'volume' disks isn't yet supported", pool_type);
-                return false;
-        }
-        vol = call_for_path(bus, pool, "org.vmmd.storage1.StoragePool", "StorageVolLookupByName", disk->src_volume,
-                            error);
-        if (!vol)
-                return false;
-        if (!get_property(bus, vol, "org.vmmd.storage1.StorageVol", "Path", 's', &path, error))
-                return false;
-        format = volume_format(bus, vol, error);
-        if (!format)
-                return false;
-        g_free(disk->src_path);
-        disk->src_path = g_steal_pointer(&path);
-        if (!disk->driver_type) {
-                disk->driver_type = g_steal_pointer(&format);
-        }
-        return true;
+static bool pool_type_backs_volumes(const char *t) {
+        return g_str_equal(t, "dir") || g_str_equal(t, "fs") || g_str_equal(t, "netfs") || g_str_equal(t, "logical") ||
+               g_str_equal(t, "disk");
 }
 
-bool storage_resolve_volumes(sd_bus *bus, DomainDef *def, GError **error) {
-        for (guint i = 0; i < def->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(def->disks, i);
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Resolve *r = userdata;
+        DomainDiskDef *disk = g_ptr_array_index(r->def->disks, r->disk);
+        g_autoptr(GError) e = NULL;
+        const char *s = NULL;
+        int b = 0, rc;
 
-                if (disk->type != DOMAIN_DISK_TYPE_VOLUME)
-                        continue;
-                if (!bus) {
-                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
-                                    "disk '%s' uses a storage volume, but there is no bus to ask vmmd-storage",
-                                    disk->target_dev);
-                        return false;
-                }
-                if (!resolve_disk(bus, disk, error))
-                        return false;
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                /* vmmd-storage's own errors (NoStoragePool, NoStorageVol) pass through unchanged */
+                vmmd_error_from_bus(sd_bus_message_get_error(m), &e);
+                resolve_finish(r, e);
+                return 0;
         }
-        return true;
+        switch (r->step) {
+        case STEP_POOL:
+        case STEP_VOLUME:
+                rc = sd_bus_message_read(m, "o", &s);
+                if (rc >= 0)
+                        *(r->step == STEP_POOL ? &r->pool_path : &r->vol_path) = g_strdup(s);
+                break;
+        case STEP_ACTIVE:
+                rc = sd_bus_message_read(m, "v", "b", &b);
+                if (rc >= 0 && !b) {
+                        e = g_error_new(VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                                        "storage pool '%s' containing volume '%s' is not active", disk->src_pool,
+                                        disk->src_volume);
+                        resolve_finish(r, e);
+                        return 0;
+                }
+                break;
+        case STEP_TYPE:
+                rc = sd_bus_message_read(m, "v", "s", &s);
+                if (rc >= 0) {
+                        r->pool_type = g_strdup(s);
+                        if (disk->src_mode && !g_str_equal(s, "iscsi"))
+                                e = g_error_new(VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                                "disk source mode is only valid for iscsi pools, not for '%s' pool '%s'",
+                                                s, disk->src_pool);
+                        else if (!pool_type_backs_volumes(s))
+                                e = g_error_new(VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                                                "using '%s' pools for backing 'volume' disks isn't yet supported", s);
+                        if (e) {
+                                resolve_finish(r, e);
+                                return 0;
+                        }
+                }
+                break;
+        case STEP_PATH:
+                rc = sd_bus_message_read(m, "v", "s", &s);
+                if (rc >= 0) {
+                        g_free(disk->src_path);
+                        disk->src_path = g_strdup(s);
+                }
+                break;
+        default:
+                rc = sd_bus_message_read(m, "s", &s);
+                if (rc >= 0 && !disk->driver_type)
+                        disk->driver_type = format_from_xml(s);
+        }
+        if (rc < 0) {
+                vmmd_error_set_errno(&e, rc, "bad reply from vmmd-storage for disk '%s'", disk->target_dev);
+                resolve_finish(r, e);
+                return 0;
+        }
+        if (r->step == STEP_FORMAT) {
+                r->disk++;
+                r->step = STEP_POOL;
+                g_clear_pointer(&r->pool_path, g_free);
+                g_clear_pointer(&r->vol_path, g_free);
+                g_clear_pointer(&r->pool_type, g_free);
+                resolve_next(r);
+        } else {
+                r->step++;
+                resolve_call(r);
+        }
+        return 0;
+}
+
+/* the next volume disk, or done */
+static void resolve_next(Resolve *r) {
+        for (; r->disk < r->def->disks->len; r->disk++)
+                if (((DomainDiskDef *) g_ptr_array_index(r->def->disks, r->disk))->type == DOMAIN_DISK_TYPE_VOLUME) {
+                        resolve_call(r);
+                        return;
+                }
+        resolve_finish(r, NULL);
+}
+
+void storage_resolve_volumes_async(sd_bus *bus, DomainDef *def, StorageResolvedFunc done, void *userdata) {
+        Resolve *r = g_new0(Resolve, 1);
+
+        r->def = def;
+        r->done = done;
+        r->userdata = userdata;
+        if (!bus) {
+                g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                                                  "volume disks need vmmd-storage, but there is no bus");
+                done(e, userdata);
+                g_free(r);
+                return;
+        }
+        r->bus = sd_bus_ref(bus);
+        resolve_next(r);
 }

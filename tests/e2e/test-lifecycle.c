@@ -590,6 +590,19 @@ static void test_volume_disk(void) {
         vol = storage_call_o(tb, pool, "org.vmmd.storage1.StoragePool", "StorageVolCreateXML", &e, "su", vol_xml, 0);
         g_assert_nonnull(vol);
 
+        /* a new transient domain whose volume cannot be resolved goes away again (A28) */
+        {
+                g_autofree char *bad = e2e_guest_xml(tb, "vt", "5d6e0b5c-64f7-4f5e-9a3c-0a00000000aa", NULL, NULL,
+                                                     "    <disk type='volume' device='disk'><source pool='nope' "
+                                                     "volume='x'/><target dev='vda' bus='virtio'/></disk>\n");
+                g_assert_cmpint(test_call(tb, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager", "DomainCreateXML", &e, NULL,
+                                          "su", bad, 0), <, 0);
+                assert_bus_error(&e, "org.vmmd.Error.NoStoragePool");
+                sd_bus_error_free(&e);
+                g_auto(GStrv) list = test_list_domains(tb, 0);
+                g_assert_cmpuint(g_strv_length(list), ==, 1);
+        }
+
         g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), >=, 0);
         /* the guest sees a 16 MiB virtio disk: 32768 sectors */
         g_assert_true(e2e_wait_serial(tb, "v1", "TESTGUEST DISK vda sectors=32768", 1, BOOT_MS));
