@@ -229,6 +229,12 @@ static char *overlay_name(const char *path, const char *snap) {
         return g_strconcat(stem, ".", snap, NULL);
 }
 
+static JsonObject *json_args1(const char *key, const char *value) {
+        JsonObject *o = json_object_new();
+        json_object_set_string_member(o, key, value);
+        return o;
+}
+
 /* --- create --- */
 
 typedef struct CreateJob {
@@ -237,6 +243,7 @@ typedef struct CreateJob {
         Domain *domain;
         Snapshot *snapshot;        /* recorded, or NULL with NO_METADATA */
         char *name;
+        char *job_id;              /* QEMU's snapshot-save job */
         bool was_running;
         bool halt;
 } CreateJob;
@@ -494,6 +501,7 @@ static void create_job_done(DomainCall *c, const GError *error) {
         DomainCall *outer = job->outer;
 
         g_free(job->name);
+        g_free(job->job_id);
         g_free(job);
         if (outer)
                 outer->done(outer, error);
@@ -532,16 +540,14 @@ static void finish_running(Domain *d, CreateJob *job) {
         domain_lifecycle_complete(d, NULL);
 }
 
-static void on_savevm(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
+/* The VM state is in the images (err NULL) or it is not (err says why). */
+static void savevm_finished(Domain *d, const char *err) {
         CreateJob *job = (CreateJob *) d->call;
-        const char *out = ret && JSON_NODE_HOLDS_VALUE(ret) ? json_node_get_string(ret) : NULL;
 
-        /* HMP says nothing on success */
-        if (!ret || (out && *out)) {
+        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        if (err) {
                 g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
-                                                  "cannot snapshot domain '%s': %s", domain_name(d),
-                                                  error ? error : g_strstrip((char *) out));
+                                                  "cannot snapshot domain '%s': %s", domain_name(d), err);
                 if (job->snapshot) {
                         manager_emit_snapshot_removed(d->manager, job->snapshot);
                         g_autofree char *file = metadata_file(d, job->snapshot->def->name);
@@ -551,15 +557,104 @@ static void on_savevm(Qmp *q, JsonNode *ret, const char *error, void *userdata) 
                         g_hash_table_remove(d->snapshots, job->snapshot->def->name);
                 }
                 d->job = DOMAIN_JOB_NONE;
-                if (job->was_running)
+                if (job->was_running) {
                         qmp_command(d->qmp, "cont", NULL, -1, NULL, NULL);
-                domain_lifecycle_set_state(d, job->was_running ? DOMAIN_RUNNING : d->state, job->was_running ? 5 : d->reason);
-                if (job->was_running)
+                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, 5);
                         manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+                }
                 domain_lifecycle_complete(d, e);
                 return;
         }
         finish_running(d, job);
+}
+
+static void on_job_dismissed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+}
+
+static int on_save_job_poll(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* query-jobs: wait until snapshot-save has concluded, then read its verdict */
+static void on_query_jobs(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        CreateJob *job = (CreateJob *) d->call;
+        JsonArray *jobs;
+
+        if (d->job != DOMAIN_JOB_SNAPSHOT || !job)
+                return;
+        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
+                return savevm_finished(d, error ? error : "bad query-jobs reply");
+        jobs = json_node_get_array(ret);
+        for (guint i = 0; i < json_array_get_length(jobs); i++) {
+                JsonObject *j = json_array_get_object_element(jobs, i);
+                const char *status;
+                g_autofree char *err = NULL;
+
+                if (g_strcmp0(json_object_get_string_member_with_default(j, "id", ""), job->job_id) != 0)
+                        continue;
+                status = json_object_get_string_member_with_default(j, "status", "");
+                if (!g_str_equal(status, "concluded") && !g_str_equal(status, "null"))
+                        break;
+                err = g_strdup(json_object_get_string_member_with_default(j, "error", NULL));
+                qmp_command(d->qmp, "job-dismiss", json_args1("id", job->job_id), -1, on_job_dismissed, d);
+                return savevm_finished(d, err);
+        }
+        (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_save_job_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        Domain *d = userdata;
+
+        (void) sd_event_source_set_time_relative(s, 50 * 1000);
+        qmp_command(d->qmp, "query-jobs", NULL, -1, on_query_jobs, d);
+        return 0;
+}
+
+static void on_snapshot_save(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!ret)
+                return savevm_finished(d, error);
+        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC,
+                                          20 * 1000, 0, on_save_job_poll, d);
+}
+
+/* snapshot-save needs the node of every writable image, and one of them for the VM state */
+static void on_snapshot_nodes(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        CreateJob *job = (CreateJob *) d->call;
+        JsonArray *blocks, *devices;
+        JsonObject *args;
+        const char *vmstate = NULL;
+
+        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
+                return savevm_finished(d, error ? error : "bad query-block reply");
+        blocks = json_node_get_array(ret);
+        devices = json_array_new();
+        for (guint i = 0; i < json_array_get_length(blocks); i++) {
+                JsonObject *b = json_array_get_object_element(blocks, i);
+                JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
+                                                                       : NULL;
+                const char *node;
+
+                if (!ins || json_object_get_boolean_member_with_default(ins, "ro", FALSE))
+                        continue;
+                node = json_object_get_string_member_with_default(ins, "node-name", NULL);
+                if (!node)
+                        continue;
+                json_array_add_string_element(devices, node);
+                if (!vmstate)
+                        vmstate = node;
+        }
+        if (!vmstate) {
+                json_array_unref(devices);
+                return savevm_finished(d, "no writable qcow2 disk to hold the VM state");
+        }
+        args = json_object_new();
+        json_object_set_string_member(args, "job-id", job->job_id);
+        json_object_set_string_member(args, "tag", job->name);
+        json_object_set_string_member(args, "vmstate", vmstate);
+        json_object_set_array_member(args, "devices", devices);
+        qmp_command(d->qmp, "snapshot-save", args, -1, on_snapshot_save, d);
 }
 
 /* --- D18: external disk-only snapshot of a running domain --- */
@@ -702,12 +797,10 @@ static bool create_external_running(Domain *d, SnapshotDef *def, unsigned flags,
         return true;
 }
 
+/* QMP snapshot-save (QEMU 6.0+): a job writing the VM state and an internal snapshot of
+ * every writable image */
 static void take_running_snapshot(Domain *d, const char *name) {
-        JsonObject *args = json_object_new();
-        g_autofree char *cmd = g_strdup_printf("savevm %s", name);
-
-        json_object_set_string_member(args, "command-line", cmd);
-        qmp_command(d->qmp, "human-monitor-command", args, -1, on_savevm, d);
+        qmp_command(d->qmp, "query-block", NULL, -1, on_snapshot_nodes, d);
 }
 
 static void on_snapshot_paused(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
@@ -818,6 +911,7 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
         job->domain = d;
         job->snapshot = s;
         job->name = g_strdup(*ret_name);
+        job->job_id = g_strdup_printf("vmmd-snapshot-%s", d->uuid);
         job->was_running = d->state == DOMAIN_RUNNING;
         job->halt = flags & SNAPSHOT_CREATE_HALT;
         d->job = DOMAIN_JOB_SNAPSHOT;
