@@ -13,7 +13,8 @@ packages=(
 	dbus dbus-daemon
 	busybox-static xz-utils cpio e2fsprogs iproute2
 )
-[[ ${1:-} == --with-fuzz ]] && packages+=(clang)
+# the libFuzzer targets (tests/fuzz) need clang and its runtime; scripts/test.sh runs them
+[[ ${1:-} == --with-fuzz ]] && packages+=(clang libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${VMMD_BUILD_DIR:-$ROOT/build}
 export VMMD_BUILD_DIR=$BUILD
 
-"$ROOT/scripts/deps.sh" || exit 1
+"$ROOT/scripts/deps.sh" --with-fuzz || exit 1
 
 if ! "$ROOT/scripts/build.sh"; then
 	echo "build failed"
@@ -31,14 +31,33 @@ rm -f "$BUILD/meson-logs/testlog.json"
 meson test -C "$BUILD" --print-errorlogs "$@"
 meson_rc=$?
 
-python3 - "$BUILD/meson-logs/testlog.json" "$meson_rc" <<'PY'
+# The libFuzzer targets over their seed corpora, in a clang build of their own (only for
+# a whole run, not when the caller picked suites or tests).
+FUZZ_BUILD=${VMMD_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
+fuzz_log=""
+if (( $# == 0 )) && command -v clang >/dev/null; then
+	if [[ ! -d $FUZZ_BUILD ]]; then
+		CC=clang meson setup "$FUZZ_BUILD" -Dfuzz=true -De2e=false >/dev/null || meson_rc=1
+	fi
+	rm -f "$FUZZ_BUILD/meson-logs/testlog.json"
+	if meson compile -C "$FUZZ_BUILD" >/dev/null; then
+		meson test -C "$FUZZ_BUILD" --suite fuzz --print-errorlogs || meson_rc=1
+	else
+		echo "test: the fuzz build failed"
+		meson_rc=1
+	fi
+	fuzz_log="$FUZZ_BUILD/meson-logs/testlog.json"
+fi
+
+python3 - "$meson_rc" "$BUILD/meson-logs/testlog.json" $fuzz_log <<'PY'
 import json, re, sys
 
 # Count what a user would: each GTest case (TAP "ok N" / "not ok N" lines in a test's
 # output); a test program without TAP output counts once by its own result.
-path, meson_rc = sys.argv[1], int(sys.argv[2])
+meson_rc, paths = int(sys.argv[1]), sys.argv[2:]
 passed = failed = skipped = 0
-try:
+for path in paths:
+  try:
     with open(path) as f:
         for line in f:
             if not line.strip():
@@ -63,7 +82,7 @@ try:
                 skipped += 1
             else:  # FAIL, TIMEOUT, ERROR, UNEXPECTEDPASS
                 failed += 1
-except FileNotFoundError:
+  except FileNotFoundError:
     pass
 # meson failing without a failed test (no tests ran, a crash) is still a failure.
 if meson_rc != 0 and failed == 0:
