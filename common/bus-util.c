@@ -3,10 +3,38 @@
 
 #include <glib.h>
 
+#include "caller.h"
+
 int vmmd_bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error) {
         if (flags & ~allowed)
                 return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "%s: unsupported flags (0x%x)", method,
                                          flags & ~allowed);
+        return 0;
+}
+
+int vmmd_bus_read_flags(sd_bus_message *msg, const char *method, uint32_t allowed, bool privileged,
+                        uint32_t secure_bits, uint32_t *ret_flags, sd_bus_error *error) {
+        uint32_t flags;
+        int r;
+
+        if (privileged) {
+                r = vmmd_caller_require_privileged(msg, method, error);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        if (!privileged && (flags & secure_bits)) {
+                g_autofree char *what = g_strdup_printf("%s with flags 0x%x", method, flags & secure_bits);
+                r = vmmd_caller_require_privileged(msg, what, error);
+                if (r < 0)
+                        return r;
+        }
+        r = vmmd_bus_check_flags(method, flags, allowed, error);
+        if (r < 0)
+                return r;
+        *ret_flags = flags;
         return 0;
 }
 

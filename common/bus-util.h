@@ -2,11 +2,19 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
 /* spec 0.6: InvalidArg naming the method and the unknown bits in hex; 0 when all are allowed. */
 int vmmd_bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error);
+
+/* Reads a method's 'u flags' argument in the order of spec 0.4: a privileged method
+ * checks the caller first (OperationDenied), then the flags are read; secure_bits (such as
+ * XML_SECURE) need a privileged caller even on a read-only method; then unknown bits are
+ * InvalidArg. Returns 0 or the negative value to return from the handler. */
+int vmmd_bus_read_flags(sd_bus_message *msg, const char *method, uint32_t allowed, bool privileged,
+                        uint32_t secure_bits, uint32_t *ret_flags, sd_bus_error *error);
 
 /* PropertiesChanged for the NULL-terminated property names after first. */
 void vmmd_bus_emit_changed_va(sd_bus *bus, const char *path, const char *interface, const char *first, va_list ap);

@@ -125,15 +125,7 @@ static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error
         Domain *d;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        if (flags & DOMAIN_XML_SECURE) {
-                r = vmmd_caller_require_privileged(msg, "GetXMLDesc with XML_SECURE", error);
-                if (r < 0)
-                        return r;
-        }
-        r = vmmd_bus_check_flags("GetXMLDesc", flags, DOMAIN_XML_ALL, error);
+        r = vmmd_bus_read_flags(msg, "GetXMLDesc", DOMAIN_XML_ALL, false, DOMAIN_XML_SECURE, &flags, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -148,10 +140,7 @@ static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *e
         Domain *d;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("GetState", flags, 0, error);
+        r = vmmd_bus_read_flags(msg, "GetState", 0, false, 0, &flags, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -167,13 +156,7 @@ static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *er
         Domain *d;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, "Undefine", error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("Undefine", flags, DOMAIN_UNDEFINE_ALL, error);
+        r = vmmd_bus_read_flags(msg, "Undefine", DOMAIN_UNDEFINE_ALL, true, 0, &flags, error);
         if (r < 0)
                 return r;
         /* B3, B4: checked before the lookup */
@@ -348,13 +331,7 @@ static int method_managed_save_remove(sd_bus_message *msg, void *userdata, sd_bu
         Domain *d;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, "ManagedSaveRemove", error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("ManagedSaveRemove", flags, 0, error);
+        r = vmmd_bus_read_flags(msg, "ManagedSaveRemove", 0, true, 0, &flags, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -372,15 +349,7 @@ static int method_managed_save_get_xml(sd_bus_message *msg, void *userdata, sd_b
         Domain *d;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        if (flags & DOMAIN_XML_SECURE) {
-                r = vmmd_caller_require_privileged(msg, "ManagedSaveGetXMLDesc with XML_SECURE", error);
-                if (r < 0)
-                        return r;
-        }
-        r = vmmd_bus_check_flags("ManagedSaveGetXMLDesc", flags, DOMAIN_XML_SECURE, error);
+        r = vmmd_bus_read_flags(msg, "ManagedSaveGetXMLDesc", DOMAIN_XML_SECURE, false, DOMAIN_XML_SECURE, &flags, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -538,10 +507,7 @@ static int method_get_job_info(sd_bus_message *msg, void *userdata, sd_bus_error
         Domain *d;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("GetJobInfo", flags, 0, error);
+        r = vmmd_bus_read_flags(msg, "GetJobInfo", 0, false, 0, &flags, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);

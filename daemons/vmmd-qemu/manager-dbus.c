@@ -169,10 +169,7 @@ static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error
         Domain *d;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("ListDomains", flags, 0xffff, error);
+        r = vmmd_bus_read_flags(msg, "ListDomains", 0xffff, false, 0, &flags, error);
         if (r < 0)
                 return r;
         g_hash_table_iter_init(&it, m->domains);

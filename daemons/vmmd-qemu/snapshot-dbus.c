@@ -179,10 +179,7 @@ int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_error *err
         Domain *d;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("ListDomainSnapshots", flags, SNAPSHOT_LIST_ALL, error);
+        r = vmmd_bus_read_flags(msg, "ListDomainSnapshots", SNAPSHOT_LIST_ALL, false, 0, &flags, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -223,10 +220,7 @@ int method_snapshot_current(sd_bus_message *msg, void *userdata, sd_bus_error *e
         Domain *d;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("SnapshotCurrent", flags, 0, error);
+        r = vmmd_bus_read_flags(msg, "SnapshotCurrent", 0, false, 0, &flags, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);
@@ -247,15 +241,7 @@ static int snap_get_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error
         Snapshot *s;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        if (flags & 1) {
-                r = vmmd_caller_require_privileged(msg, "GetXMLDesc with XML_SECURE", error);
-                if (r < 0)
-                        return r;
-        }
-        r = vmmd_bus_check_flags("GetXMLDesc", flags, 1, error);
+        r = vmmd_bus_read_flags(msg, "GetXMLDesc", 1, false, 1, &flags, error);
         if (r < 0)
                 return r;
         s = snapshot_from_path(userdata, sd_bus_message_get_path(msg), error);
@@ -271,10 +257,7 @@ static int snap_get_parent(sd_bus_message *msg, void *userdata, sd_bus_error *er
         Snapshot *s, *p;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("GetParent", flags, 0, error);
+        r = vmmd_bus_read_flags(msg, "GetParent", 0, false, 0, &flags, error);
         if (r < 0)
                 return r;
         s = snapshot_from_path(userdata, sd_bus_message_get_path(msg), error);
@@ -294,10 +277,7 @@ static int snap_list_children(sd_bus_message *msg, void *userdata, sd_bus_error 
         Snapshot *s;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("ListChildren", flags, SNAPSHOT_LIST_ALL, error);
+        r = vmmd_bus_read_flags(msg, "ListChildren", SNAPSHOT_LIST_ALL, false, 0, &flags, error);
         if (r < 0)
                 return r;
         s = snapshot_from_path(userdata, sd_bus_message_get_path(msg), error);
@@ -314,13 +294,7 @@ static int snap_revert(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         Snapshot *s;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, "Revert", error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("Revert", flags, 15, error);
+        r = vmmd_bus_read_flags(msg, "Revert", 15, true, 0, &flags, error);
         if (r < 0)
                 return r;
         if ((flags & SNAPSHOT_REVERT_RUNNING) && (flags & SNAPSHOT_REVERT_PAUSED))
@@ -343,13 +317,7 @@ static int snap_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         Snapshot *s;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, "Delete", error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("Delete", flags, 7, error);
+        r = vmmd_bus_read_flags(msg, "Delete", 7, true, 0, &flags, error);
         if (r < 0)
                 return r;
         if ((flags & SNAPSHOT_DELETE_CHILDREN) && (flags & SNAPSHOT_DELETE_CHILDREN_ONLY))

@@ -148,10 +148,7 @@ static int method_list_pools(sd_bus_message *msg, void *userdata, sd_bus_error *
         Pool *p;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("ListStoragePools", flags, POOL_LIST_STATE_BITS | POOL_LIST_TYPE_BITS, error);
+        r = vmmd_bus_read_flags(msg, "ListStoragePools", POOL_LIST_STATE_BITS | POOL_LIST_TYPE_BITS, false, 0, &flags, error);
         if (r < 0)
                 return r;
         g_hash_table_iter_init(&it, m->pools);

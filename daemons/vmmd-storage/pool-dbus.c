@@ -213,10 +213,7 @@ static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error
         Pool *p;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("GetXMLDesc", flags, POOL_XML_INACTIVE, error);
+        r = vmmd_bus_read_flags(msg, "GetXMLDesc", POOL_XML_INACTIVE, false, 0, &flags, error);
         if (r < 0)
                 return r;
         p = pool_from_message(userdata, msg, error);
@@ -247,10 +244,7 @@ static int method_list_volumes(sd_bus_message *msg, void *userdata, sd_bus_error
         Pool *p;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("ListStorageVolumes", flags, 0, error);
+        r = vmmd_bus_read_flags(msg, "ListStorageVolumes", 0, false, 0, &flags, error);
         if (r < 0)
                 return r;
         p = active_pool(userdata, msg, error);

@@ -149,10 +149,7 @@ static int method_get_info(sd_bus_message *msg, void *userdata, sd_bus_error *er
         Volume *v;
         int type, r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("GetInfo", flags, VOL_GET_PHYSICAL, error);
+        r = vmmd_bus_read_flags(msg, "GetInfo", VOL_GET_PHYSICAL, false, 0, &flags, error);
         if (r < 0)
                 return r;
         v = volume_from_message(userdata, msg, error);
@@ -170,10 +167,7 @@ static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error
         Volume *v;
         int r;
 
-        r = sd_bus_message_read(msg, "u", &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("GetXMLDesc", flags, 0, error);
+        r = vmmd_bus_read_flags(msg, "GetXMLDesc", 0, false, 0, &flags, error);
         if (r < 0)
                 return r;
         v = volume_from_message(userdata, msg, error);
