@@ -71,9 +71,6 @@ static gint info_compare(gconstpointer a, gconstpointer b) {
 
 static void list_print_json(GPtrArray *infos) {
         g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonGenerator) gen = json_generator_new();
-        g_autoptr(JsonNode) root = NULL;
-        g_autofree char *text = NULL;
 
         json_builder_begin_array(b);
         for (guint i = 0; i < infos->len; i++) {
@@ -95,11 +92,7 @@ static void list_print_json(GPtrArray *infos) {
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);
-        root = json_builder_get_root(b);
-        json_generator_set_root(gen, root);
-        json_generator_set_pretty(gen, TRUE);
-        text = json_generator_to_data(gen, NULL);
-        printf("%s\n", text);
+        ctl_print_json(b);
 }
 
 static void list_print_table(GPtrArray *infos) {

@@ -571,9 +571,6 @@ static void tree_print(GPtrArray *snaps, guint id, guint lastdev, bool root, GSt
 
 static void list_print_json(GPtrArray *snaps) {
         g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonGenerator) gen = json_generator_new();
-        g_autoptr(JsonNode) root = NULL;
-        g_autofree char *text = NULL;
 
         json_builder_begin_array(b);
         for (guint i = 0; i < snaps->len; i++) {
@@ -598,11 +595,7 @@ static void list_print_json(GPtrArray *snaps) {
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);
-        root = json_builder_get_root(b);
-        json_generator_set_root(gen, root);
-        json_generator_set_pretty(gen, TRUE);
-        text = json_generator_to_data(gen, NULL);
-        printf("%s\n", text);
+        ctl_print_json(b);
 }
 
 static void list_print_table(GPtrArray *snaps, bool with_parent) {

@@ -441,3 +441,14 @@ const char **ctl_args_get_all(const CtlArgs *args, const char *opt) {
         g_ptr_array_add(all, NULL);
         return (const char **) g_ptr_array_free(all, FALSE);
 }
+
+void ctl_print_json(JsonBuilder *b) {
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        g_autoptr(JsonNode) root = json_builder_get_root(b);
+        g_autofree char *text = NULL;
+
+        json_generator_set_root(gen, root);
+        json_generator_set_pretty(gen, TRUE);
+        text = json_generator_to_data(gen, NULL);
+        printf("%s\n", text);
+}

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
+#include <json-glib/json-glib.h>
 
 #define CTL_BUS_NAME "org.vmmd.qemu1"
 #define CTL_MANAGER_PATH "/org/vmmd/qemu1"
@@ -144,3 +145,6 @@ void ctl_print_size_row(const char *label, uint64_t bytes, bool in_bytes);
 /* virsh's vshTable: a header, a rule, rows left-aligned in columns three spaces apart, a blank line.
  * cells holds ncols strings per row, the header row first. */
 void ctl_print_table(GPtrArray *cells, guint ncols);
+
+/* Prints the document built in b (pretty, one trailing newline): the --json output of the lists. */
+void ctl_print_json(JsonBuilder *b);
