@@ -4,6 +4,8 @@
 #include <glib.h>
 
 #include "caller.h"
+#include "cleanup.h"
+#include "error.h"
 
 int vmmd_bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error) {
         if (flags & ~allowed)
@@ -36,6 +38,35 @@ int vmmd_bus_read_flags(sd_bus_message *msg, const char *method, uint32_t allowe
                 return r;
         *ret_flags = flags;
         return 0;
+}
+
+int vmmd_bus_reply_objects(sd_bus_message *msg, const GPtrArray *objects, VmmdBusPathFunc path_of) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "o");
+        for (guint i = 0; r >= 0 && i < objects->len; i++) {
+                g_autofree char *path = path_of(g_ptr_array_index(objects, i));
+                r = sd_bus_message_append(reply, "o", path);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+int vmmd_bus_reply_result(sd_bus_message *msg, const GError *error, const char *path) {
+        if (error) {
+                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+                vmmd_error_to_bus(error, &e);
+                return sd_bus_reply_method_error(msg, &e);
+        }
+        if (path)
+                return sd_bus_reply_method_return(msg, "o", path);
+        return sd_bus_reply_method_return(msg, NULL);
 }
 
 void vmmd_bus_emit_changed_va(sd_bus *bus, const char *path, const char *interface, const char *first, va_list ap) {

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <glib.h>
 #include <systemd/sd-bus.h>
 
 /* spec 0.6: InvalidArg naming the method and the unknown bits in hex; 0 when all are allowed. */
@@ -15,6 +16,16 @@ int vmmd_bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, s
  * InvalidArg. Returns 0 or the negative value to return from the handler. */
 int vmmd_bus_read_flags(sd_bus_message *msg, const char *method, uint32_t allowed, bool privileged,
                         uint32_t secure_bits, uint32_t *ret_flags, sd_bus_error *error);
+
+/* The object path of one model object (domain_bus_path, pool_bus_path, …). */
+typedef char *(*VmmdBusPathFunc)(const void *object);
+
+/* Replies with the 'ao' of the objects' paths (a list method's answer). */
+int vmmd_bus_reply_objects(sd_bus_message *msg, const GPtrArray *objects, VmmdBusPathFunc path_of);
+
+/* The answer of a method that finished later: the error, or the object path when there is
+ * one, or an empty return. */
+int vmmd_bus_reply_result(sd_bus_message *msg, const GError *error, const char *path);
 
 /* PropertiesChanged for the NULL-terminated property names after first. */
 void vmmd_bus_emit_changed_va(sd_bus *bus, const char *path, const char *interface, const char *first, va_list ap);

@@ -213,14 +213,7 @@ typedef struct BusCall {
 static void bus_call_done(DomainCall *c, const GError *error) {
         BusCall *b = (BusCall *) c;
 
-        if (error) {
-                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-                vmmd_error_to_bus(error, &e);
-                (void) sd_bus_reply_method_error(b->msg, &e);
-        } else if (b->reply_path)
-                (void) sd_bus_reply_method_return(b->msg, "o", b->reply_path);
-        else
-                (void) sd_bus_reply_method_return(b->msg, NULL);
+        (void) vmmd_bus_reply_result(b->msg, error, b->reply_path);
         sd_bus_message_unref(b->msg);
         g_free(b->reply_path);
         g_free(b);
@@ -464,9 +457,7 @@ static void on_console_ready(Domain *d, int fd, const GError *error, void *userd
         g_autoptr(sd_bus_message) msg = userdata;
 
         if (error) {
-                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-                vmmd_error_to_bus(error, &e);
-                (void) sd_bus_reply_method_error(msg, &e);
+                (void) vmmd_bus_reply_result(msg, error, NULL);
                 return;
         }
         (void) sd_bus_reply_method_return(msg, "h", fd);   /* the bus duplicates fd */

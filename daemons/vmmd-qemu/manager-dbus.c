@@ -162,7 +162,6 @@ static int domain_name_cmp(gconstpointer a, gconstpointer b) {
 
 static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(GPtrArray) list = g_ptr_array_new();
         GHashTableIter it;
         uint32_t flags;
@@ -177,23 +176,7 @@ static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error
                 if (!d->removing && domain_matches(d, flags))
                         g_ptr_array_add(list, d);
         g_ptr_array_sort(list, domain_name_cmp);
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "o");
-        if (r < 0)
-                return r;
-        for (guint i = 0; i < list->len; i++) {
-                g_autofree char *path = domain_bus_path(g_ptr_array_index(list, i));
-                r = sd_bus_message_append(reply, "o", path);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return vmmd_bus_reply_objects(msg, list, (VmmdBusPathFunc) domain_bus_path);
 }
 
 static int method_lookup_by_name(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

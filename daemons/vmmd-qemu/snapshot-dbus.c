@@ -106,24 +106,6 @@ static int snapshot_node_enumerator(sd_bus *bus, const char *path, void *userdat
         return 1;
 }
 
-static int reply_paths(sd_bus_message *msg, GPtrArray *snapshots) {
-        g_autoptr(sd_bus_message) reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "o");
-        for (guint i = 0; r >= 0 && i < snapshots->len; i++) {
-                g_autofree char *path = snapshot_bus_path(g_ptr_array_index(snapshots, i));
-                r = sd_bus_message_append(reply, "o", path);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
 /* --- methods on the Domain --- */
 
 int method_snapshot_create(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -186,7 +168,7 @@ int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_error *err
         if (!d)
                 return -ENOENT;
         list = domain_snapshot_list(d, flags);
-        return reply_paths(msg, list);
+        return vmmd_bus_reply_objects(msg, list, (VmmdBusPathFunc) snapshot_bus_path);
 }
 
 int method_snapshot_lookup(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -284,7 +266,7 @@ static int snap_list_children(sd_bus_message *msg, void *userdata, sd_bus_error 
         if (!s)
                 return -ENOENT;
         list = snapshot_list_children(s, flags);
-        return reply_paths(msg, list);
+        return vmmd_bus_reply_objects(msg, list, (VmmdBusPathFunc) snapshot_bus_path);
 }
 
 static int snap_revert(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

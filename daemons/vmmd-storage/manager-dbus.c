@@ -32,42 +32,15 @@ void bus_reply_free(BusReply *b) {
 void bus_reply_done(Volume *v, const GError *error, void *userdata) {
         BusReply *b = userdata;
 
-        if (error) {
-                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-                vmmd_error_to_bus(error, &e);
-                (void) sd_bus_reply_method_error(b->msg, &e);
-        } else if (v) {
-                g_autofree char *path = volume_bus_path(v);
-                (void) sd_bus_reply_method_return(b->msg, "o", path);
-        } else
-                (void) sd_bus_reply_method_return(b->msg, NULL);
+        g_autofree char *path = !error && v ? volume_bus_path(v) : NULL;
+
+        (void) vmmd_bus_reply_result(b->msg, error, path);
         bus_reply_free(b);
 }
 
 static int reply_pool_path(sd_bus_message *msg, Pool *p) {
         g_autofree char *path = pool_bus_path(p);
         return sd_bus_reply_method_return(msg, "o", path);
-}
-
-static int reply_paths(sd_bus_message *msg, GPtrArray *paths) {
-        g_autoptr(sd_bus_message) reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "o");
-        if (r < 0)
-                return r;
-        for (guint i = 0; i < paths->len; i++) {
-                r = sd_bus_message_append(reply, "o", g_ptr_array_index(paths, i));
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
 }
 
 static int define_or_create(sd_bus_message *msg, Manager *m, const char *method, uint32_t allowed,
@@ -142,7 +115,6 @@ static int pool_name_cmp(gconstpointer a, gconstpointer b) {
 static int method_list_pools(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         g_autoptr(GPtrArray) list = g_ptr_array_new();
-        g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(free);
         GHashTableIter it;
         uint32_t flags;
         Pool *p;
@@ -156,9 +128,7 @@ static int method_list_pools(sd_bus_message *msg, void *userdata, sd_bus_error *
                 if (p->visible && pool_matches(p, flags))
                         g_ptr_array_add(list, p);
         g_ptr_array_sort(list, pool_name_cmp);
-        for (guint i = 0; i < list->len; i++)
-                g_ptr_array_add(paths, pool_bus_path(g_ptr_array_index(list, i)));
-        return reply_paths(msg, paths);
+        return vmmd_bus_reply_objects(msg, list, (VmmdBusPathFunc) pool_bus_path);
 }
 
 static int method_lookup_by_name(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -238,7 +238,6 @@ static Pool *active_pool(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
 }
 
 static int method_list_volumes(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(GPtrArray) list = NULL;
         uint32_t flags;
         Pool *p;
@@ -251,22 +250,7 @@ static int method_list_volumes(sd_bus_message *msg, void *userdata, sd_bus_error
         if (!p)
                 return -EINVAL;
         list = pool_list_volumes(p);
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "o");
-        if (r < 0)
-                return r;
-        for (guint i = 0; i < list->len; i++) {
-                g_autofree char *path = volume_bus_path(g_ptr_array_index(list, i));
-                r = sd_bus_message_append(reply, "o", path);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return vmmd_bus_reply_objects(msg, list, (VmmdBusPathFunc) volume_bus_path);
 }
 
 static int method_vol_lookup_by_name(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
