@@ -17,6 +17,12 @@ int vmmd_bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, s
 int vmmd_bus_read_flags(sd_bus_message *msg, const char *method, uint32_t allowed, bool privileged,
                         uint32_t secure_bits, uint32_t *ret_flags, sd_bus_error *error);
 
+/* List filters (spec 0.13): a pair of bits filters only when exactly one of them is set;
+ * then an object passes when value agrees with the bit that is set. value is evaluated
+ * only then, so costly ones (a directory scan, a tree walk) cost nothing unasked. */
+#define VMMD_FILTER_PAIR(flags, yes, no, value)                                             \
+        (!(flags & (yes)) == !(flags & (no)) || ((flags & (yes)) ? !!(value) : !(value)))
+
 /* The object path of one model object (domain_bus_path, pool_bus_path, …). */
 typedef char *(*VmmdBusPathFunc)(const void *object);
 

@@ -121,19 +121,12 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
 }
 
 /* spec 0.13: within a group no bit or every bit is no filter; groups are ANDed */
-static bool filter_pair(uint32_t flags, uint32_t yes, uint32_t no, bool value) {
-        bool want_yes = flags & yes, want_no = flags & no;
-        if (want_yes == want_no)
-                return true;
-        return want_yes ? value : !value;
-}
-
 static bool domain_matches(Domain *d, uint32_t flags) {
         uint32_t state_bits = flags & (16 | 32 | 64 | 128);
 
-        if (!filter_pair(flags, 1, 2, domain_is_active(d)))
+        if (!VMMD_FILTER_PAIR(flags, 1, 2, domain_is_active(d)))
                 return false;
-        if (!filter_pair(flags, 4, 8, d->persistent))
+        if (!VMMD_FILTER_PAIR(flags, 4, 8, d->persistent))
                 return false;
         if (state_bits && state_bits != (16 | 32 | 64 | 128)) {
                 bool ok = ((state_bits & 16) && d->state == DOMAIN_RUNNING) ||
@@ -144,13 +137,13 @@ static bool domain_matches(Domain *d, uint32_t flags) {
                 if (!ok)
                         return false;
         }
-        if (!filter_pair(flags, 256, 512, domain_has_managed_save(d)))
+        if (!VMMD_FILTER_PAIR(flags, 256, 512, domain_has_managed_save(d)))
                 return false;
-        if (!filter_pair(flags, 1024, 2048, d->autostart))
+        if (!VMMD_FILTER_PAIR(flags, 1024, 2048, d->autostart))
                 return false;
-        if (!filter_pair(flags, 4096, 8192, domain_snapshot_count(d) > 0))
+        if (!VMMD_FILTER_PAIR(flags, 4096, 8192, domain_snapshot_count(d) > 0))
                 return false;
-        if (!filter_pair(flags, 16384, 32768, false))   /* no checkpoints yet */
+        if (!VMMD_FILTER_PAIR(flags, 16384, 32768, false))   /* no checkpoints yet */
                 return false;
         return true;
 }

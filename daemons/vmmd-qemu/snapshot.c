@@ -9,6 +9,7 @@
 #include "definition-file.h"
 #include "domain-conf-priv.h"
 #include "domain-lifecycle.h"
+#include "bus-util.h"
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
@@ -1216,13 +1217,6 @@ char *snapshot_get_xml(const Snapshot *s, unsigned flags) {
         return snapshot_def_format(s->def, (flags & 1) ? SNAPSHOT_FORMAT_SECURE : 0);
 }
 
-static bool filter_pair(unsigned flags, unsigned yes, unsigned no, bool value) {
-        bool want_yes = flags & yes, want_no = flags & no;
-        if (want_yes == want_no)
-                return true;
-        return want_yes ? value : !value;
-}
-
 static bool has_children(Snapshot *s) {
         GHashTableIter it;
         Snapshot *c;
@@ -1239,9 +1233,9 @@ static bool snapshot_matches(Snapshot *s, unsigned flags) {
         unsigned state_bits = flags & (SNAPSHOT_LIST_INACTIVE | SNAPSHOT_LIST_ACTIVE | SNAPSHOT_LIST_DISK_ONLY);
         const char *state = s->def->state ? s->def->state : "";
 
-        if (!filter_pair(flags, SNAPSHOT_LIST_LEAVES, SNAPSHOT_LIST_NO_LEAVES, !has_children(s)))
+        if (!VMMD_FILTER_PAIR(flags, SNAPSHOT_LIST_LEAVES, SNAPSHOT_LIST_NO_LEAVES, !has_children(s)))
                 return false;
-        if (!filter_pair(flags, SNAPSHOT_LIST_METADATA, SNAPSHOT_LIST_NO_METADATA, true))
+        if (!VMMD_FILTER_PAIR(flags, SNAPSHOT_LIST_METADATA, SNAPSHOT_LIST_NO_METADATA, true))
                 return false;
         if (state_bits && state_bits != (SNAPSHOT_LIST_INACTIVE | SNAPSHOT_LIST_ACTIVE | SNAPSHOT_LIST_DISK_ONLY)) {
                 bool inactive = g_str_equal(state, "shutoff");
@@ -1252,7 +1246,7 @@ static bool snapshot_matches(Snapshot *s, unsigned flags) {
                 if (!ok)
                         return false;
         }
-        return filter_pair(flags, SNAPSHOT_LIST_EXTERNAL, SNAPSHOT_LIST_INTERNAL, snapshot_is_external(s));
+        return VMMD_FILTER_PAIR(flags, SNAPSHOT_LIST_EXTERNAL, SNAPSHOT_LIST_INTERNAL, snapshot_is_external(s));
 }
 
 static int by_creation(gconstpointer a, gconstpointer b) {
