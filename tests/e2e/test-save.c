@@ -214,18 +214,15 @@ static void test_restore_dxml(void) {
         live = test_get_xml(tb, path, 0);
         g_assert_nonnull(strstr(live, disk_b));
         g_assert_null(strstr(live, disk_a));
+        /* and QEMU itself opened the moved file (the arguments are NUL-separated) */
         cmdf = g_strdup_printf("/proc/%d/cmdline", (int) e2e_qemu_pid(tb, UUID_A));
-        g_assert_cmpint(vmmd_read_file(cmdf, &cmdline, NULL), >=, 0);
         {
-                g_autofree char *joined = NULL;
                 size_t len = 0;
-                g_free(cmdline);
                 g_assert_cmpint(vmmd_read_file(cmdf, &cmdline, &len), >=, 0);
                 for (size_t i = 0; i + 1 < len; i++)
                         if (!cmdline[i])
                                 cmdline[i] = ' ';
-                joined = g_strdup(cmdline);
-                g_assert_nonnull(strstr(joined, disk_b));
+                g_assert_nonnull(strstr(cmdline, disk_b));
         }
 }
 
