@@ -9,7 +9,7 @@
 
 int vmmd_bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error) {
         if (flags & ~allowed)
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "%s: unsupported flags (0x%x)", method,
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "%s: unsupported flags (0x%x)", method,
                                          flags & ~allowed);
         return 0;
 }

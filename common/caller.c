@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "cleanup.h"
+#include "error.h"
 
 static bool admin_gid(gid_t *ret) {
         const char *name = getenv("VMMD_ADMIN_GROUP");
@@ -56,8 +57,8 @@ int vmmd_caller_require_privileged(sd_bus_message *m, const char *method, sd_bus
         if (r > 0)
                 return 0;
         if (r < 0)
-                return sd_bus_error_setf(error, "org.vmmd.Error.OperationDenied",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_DENIED,
                                          "%s: cannot read the caller's credentials", method);
-        return sd_bus_error_setf(error, "org.vmmd.Error.OperationDenied",
+        return vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_DENIED,
                                  "%s: operation forbidden for a read-only caller", method);
 }

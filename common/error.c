@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "vmmd/error-names.h"
+
 G_DEFINE_QUARK(vmmd-error-quark, vmmd_error)
 
 typedef struct {
@@ -13,33 +15,33 @@ typedef struct {
 } ErrorEntry;
 
 static const ErrorEntry error_table[] = {
-        { VMMD_ERROR_INTERNAL_ERROR,        "org.vmmd.Error.InternalError",        EIO },
-        { VMMD_ERROR_NO_SUPPORT,            "org.vmmd.Error.NoSupport",            EOPNOTSUPP },
-        { VMMD_ERROR_INVALID_ARG,           "org.vmmd.Error.InvalidArg",           EINVAL },
-        { VMMD_ERROR_OPERATION_FAILED,      "org.vmmd.Error.OperationFailed",      EIO },
-        { VMMD_ERROR_NO_NAME,               "org.vmmd.Error.NoName",               EINVAL },
-        { VMMD_ERROR_XML_ERROR,             "org.vmmd.Error.XMLError",             EINVAL },
-        { VMMD_ERROR_OPERATION_DENIED,      "org.vmmd.Error.OperationDenied",      EPERM },
-        { VMMD_ERROR_XML_DETAIL,            "org.vmmd.Error.XMLDetail",            EINVAL },
-        { VMMD_ERROR_SYSTEM_ERROR,          "org.vmmd.Error.SystemError",          EIO },
-        { VMMD_ERROR_NO_DOMAIN,             "org.vmmd.Error.NoDomain",             ENOENT },
-        { VMMD_ERROR_NO_NETWORK,            "org.vmmd.Error.NoNetwork",            ENOENT },
-        { VMMD_ERROR_NO_STORAGE_POOL,       "org.vmmd.Error.NoStoragePool",        ENOENT },
-        { VMMD_ERROR_NO_STORAGE_VOL,        "org.vmmd.Error.NoStorageVol",         ENOENT },
-        { VMMD_ERROR_NO_NWFILTER,           "org.vmmd.Error.NoNWFilter",           ENOENT },
-        { VMMD_ERROR_NO_SECRET,             "org.vmmd.Error.NoSecret",             ENOENT },
-        { VMMD_ERROR_OPERATION_INVALID,     "org.vmmd.Error.OperationInvalid",     EBUSY },
-        { VMMD_ERROR_CONFIG_UNSUPPORTED,    "org.vmmd.Error.ConfigUnsupported",    EOPNOTSUPP },
-        { VMMD_ERROR_OPERATION_TIMEOUT,     "org.vmmd.Error.OperationTimeout",     ETIMEDOUT },
-        { VMMD_ERROR_NO_DOMAIN_SNAPSHOT,    "org.vmmd.Error.NoDomainSnapshot",     ENOENT },
-        { VMMD_ERROR_ARGUMENT_UNSUPPORTED,  "org.vmmd.Error.ArgumentUnsupported",  EOPNOTSUPP },
-        { VMMD_ERROR_STORAGE_POOL_BUILT,    "org.vmmd.Error.StoragePoolBuilt",     EEXIST },
-        { VMMD_ERROR_SNAPSHOT_REVERT_RISKY, "org.vmmd.Error.SnapshotRevertRisky",  EBUSY },
-        { VMMD_ERROR_OPERATION_ABORTED,     "org.vmmd.Error.OperationAborted",     ECANCELED },
-        { VMMD_ERROR_OPERATION_UNSUPPORTED, "org.vmmd.Error.OperationUnsupported", EOPNOTSUPP },
-        { VMMD_ERROR_AGENT_UNRESPONSIVE,    "org.vmmd.Error.AgentUnresponsive",    ETIMEDOUT },
-        { VMMD_ERROR_STORAGE_VOL_EXIST,     "org.vmmd.Error.StorageVolExist",      EEXIST },
-        { VMMD_ERROR_XML_INVALID_SCHEMA,    "org.vmmd.Error.XMLInvalidSchema",     EINVAL },
+        { VMMD_ERROR_INTERNAL_ERROR,        VMMD_DBUS_ERROR_INTERNAL_ERROR,        EIO },
+        { VMMD_ERROR_NO_SUPPORT,            VMMD_DBUS_ERROR_NO_SUPPORT,            EOPNOTSUPP },
+        { VMMD_ERROR_INVALID_ARG,           VMMD_DBUS_ERROR_INVALID_ARG,           EINVAL },
+        { VMMD_ERROR_OPERATION_FAILED,      VMMD_DBUS_ERROR_OPERATION_FAILED,      EIO },
+        { VMMD_ERROR_NO_NAME,               VMMD_DBUS_ERROR_NO_NAME,               EINVAL },
+        { VMMD_ERROR_XML_ERROR,             VMMD_DBUS_ERROR_XML_ERROR,             EINVAL },
+        { VMMD_ERROR_OPERATION_DENIED,      VMMD_DBUS_ERROR_OPERATION_DENIED,      EPERM },
+        { VMMD_ERROR_XML_DETAIL,            VMMD_DBUS_ERROR_XML_DETAIL,            EINVAL },
+        { VMMD_ERROR_SYSTEM_ERROR,          VMMD_DBUS_ERROR_SYSTEM_ERROR,          EIO },
+        { VMMD_ERROR_NO_DOMAIN,             VMMD_DBUS_ERROR_NO_DOMAIN,             ENOENT },
+        { VMMD_ERROR_NO_NETWORK,            VMMD_DBUS_ERROR_NO_NETWORK,            ENOENT },
+        { VMMD_ERROR_NO_STORAGE_POOL,       VMMD_DBUS_ERROR_NO_STORAGE_POOL,        ENOENT },
+        { VMMD_ERROR_NO_STORAGE_VOL,        VMMD_DBUS_ERROR_NO_STORAGE_VOL,         ENOENT },
+        { VMMD_ERROR_NO_NWFILTER,           VMMD_DBUS_ERROR_NO_NWFILTER,           ENOENT },
+        { VMMD_ERROR_NO_SECRET,             VMMD_DBUS_ERROR_NO_SECRET,             ENOENT },
+        { VMMD_ERROR_OPERATION_INVALID,     VMMD_DBUS_ERROR_OPERATION_INVALID,     EBUSY },
+        { VMMD_ERROR_CONFIG_UNSUPPORTED,    VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED,    EOPNOTSUPP },
+        { VMMD_ERROR_OPERATION_TIMEOUT,     VMMD_DBUS_ERROR_OPERATION_TIMEOUT,     ETIMEDOUT },
+        { VMMD_ERROR_NO_DOMAIN_SNAPSHOT,    VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT,     ENOENT },
+        { VMMD_ERROR_ARGUMENT_UNSUPPORTED,  VMMD_DBUS_ERROR_ARGUMENT_UNSUPPORTED,  EOPNOTSUPP },
+        { VMMD_ERROR_STORAGE_POOL_BUILT,    VMMD_DBUS_ERROR_STORAGE_POOL_BUILT,     EEXIST },
+        { VMMD_ERROR_SNAPSHOT_REVERT_RISKY, VMMD_DBUS_ERROR_SNAPSHOT_REVERT_RISKY,  EBUSY },
+        { VMMD_ERROR_OPERATION_ABORTED,     VMMD_DBUS_ERROR_OPERATION_ABORTED,     ECANCELED },
+        { VMMD_ERROR_OPERATION_UNSUPPORTED, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED, EOPNOTSUPP },
+        { VMMD_ERROR_AGENT_UNRESPONSIVE,    VMMD_DBUS_ERROR_AGENT_UNRESPONSIVE,    ETIMEDOUT },
+        { VMMD_ERROR_STORAGE_VOL_EXIST,     VMMD_DBUS_ERROR_STORAGE_VOL_EXIST,      EEXIST },
+        { VMMD_ERROR_XML_INVALID_SCHEMA,    VMMD_DBUS_ERROR_XML_INVALID_SCHEMA,     EINVAL },
 };
 
 const char *vmmd_error_dbus_name(int code) {
@@ -68,8 +70,19 @@ int vmmd_error_to_bus(const GError *error, sd_bus_error *ret_error) {
         if (error && error->domain == VMMD_ERROR)
                 name = vmmd_error_dbus_name(error->code);
         if (!name)
-                name = "org.vmmd.Error.InternalError";
+                name = VMMD_DBUS_ERROR_INTERNAL_ERROR;
         return sd_bus_error_set(ret_error, name, error ? error->message : "unknown error");
+}
+
+int vmmd_bus_error_setf(sd_bus_error *ret_error, VmmdErrorCode code, const char *fmt, ...) {
+        const char *name = vmmd_error_dbus_name(code);
+        g_autofree char *message = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        message = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        return sd_bus_error_set(ret_error, name ? name : VMMD_DBUS_ERROR_INTERNAL_ERROR, message);
 }
 
 void vmmd_error_from_bus(const sd_bus_error *bus_error, GError **error) {

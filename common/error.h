@@ -38,7 +38,7 @@ typedef enum {
         VMMD_ERROR_XML_INVALID_SCHEMA = 92,
 } VmmdErrorCode;
 
-/* "org.vmmd.Error.NoDomain" for VMMD_ERROR_NO_DOMAIN; NULL for an unknown code. */
+/* VMMD_DBUS_ERROR_NO_DOMAIN for VMMD_ERROR_NO_DOMAIN; NULL for an unknown code. */
 const char *vmmd_error_dbus_name(int code);
 
 /* Registers the table with sd-bus so sd_bus_error_set_errno() and friends map both ways. */
@@ -47,6 +47,10 @@ int vmmd_error_register_dbus_map(void);
 /* Fills ret_error from a GError (VMMD_ERROR domain or any other → InternalError).
  * Returns the negative errno-like value sd-bus handlers return. */
 int vmmd_error_to_bus(const GError *error, sd_bus_error *ret_error);
+
+/* The bus glue's way to answer with a named error: the name comes from the table by code, never
+ * from a literal. Returns the negative errno-like value a handler returns. */
+int vmmd_bus_error_setf(sd_bus_error *ret_error, VmmdErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
 /* Sets *error from an sd_bus_error received by a client (reverse mapping). */
 void vmmd_error_from_bus(const sd_bus_error *bus_error, GError **error);

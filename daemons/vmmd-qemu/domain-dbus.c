@@ -35,7 +35,7 @@ static Domain *domain_from_path(Manager *m, const char *path, sd_bus_error *erro
         Domain *d = uuid ? manager_find_by_uuid(m, uuid) : NULL;
 
         if (!d || d->removing) {
-                sd_bus_error_setf(error, "org.vmmd.Error.NoDomain", "no domain with uuid '%s'", uuid ? uuid : path);
+                vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN, "no domain with uuid '%s'", uuid ? uuid : path);
                 return NULL;
         }
         return d;
@@ -161,10 +161,10 @@ static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 return r;
         /* B3, B4: checked before the lookup */
         if ((flags & DOMAIN_UNDEFINE_NVRAM) && (flags & DOMAIN_UNDEFINE_KEEP_NVRAM))
-                return sd_bus_error_set(error, "org.vmmd.Error.OperationInvalid",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_INVALID,
                                         "cannot both keep and delete nvram (NVRAM and KEEP_NVRAM)");
         if ((flags & DOMAIN_UNDEFINE_TPM) && (flags & DOMAIN_UNDEFINE_KEEP_TPM))
-                return sd_bus_error_set(error, "org.vmmd.Error.OperationInvalid",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_INVALID,
                                         "cannot both keep and delete TPM state (TPM and KEEP_TPM)");
         d = domain_from_message(userdata, msg, error);
         if (!d)
@@ -193,7 +193,7 @@ static int method_rename(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
         if (!*name)
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "Rename: name must not be empty");
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "Rename: name must not be empty");
         d = domain_from_message(userdata, msg, error);
         if (!d)
                 return -ENOENT;
@@ -273,16 +273,16 @@ int bus_check_save_flags(const char *method, uint32_t flags, uint32_t allowed, s
         if (r < 0)
                 return r;
         if ((flags & DOMAIN_SAVE_RUNNING) && (flags & DOMAIN_SAVE_PAUSED))
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG,
                                          "%s: flags SAVE_RUNNING and SAVE_PAUSED exclude each other", method);
         return 0;
 }
 
 int bus_check_file_arg(const char *method, const char *file, sd_bus_error *error) {
         if (!*file)
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "%s: file must not be empty", method);
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "%s: file must not be empty", method);
         if (file[0] != '/')
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG,
                                          "%s: file '%s' must be an absolute path", method, file);
         return 0;
 }
@@ -371,7 +371,7 @@ static int method_managed_save_define(sd_bus_message *msg, void *userdata, sd_bu
         if (r < 0)
                 return r;
         if (!*dxml)
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "ManagedSaveDefineXML: dxml must not be empty");
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "ManagedSaveDefineXML: dxml must not be empty");
         d = domain_from_message(userdata, msg, error);
         if (!d)
                 return -ENOENT;

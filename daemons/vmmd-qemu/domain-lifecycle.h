@@ -5,20 +5,6 @@
 
 #include "domain.h"
 
-/* Paused reasons and running reasons the lifecycle uses (spec 0 state table). */
-enum {
-        DOMAIN_RUNNING_UNKNOWN = 0,
-        DOMAIN_RUNNING_BOOTED = 1,
-        DOMAIN_RUNNING_UNPAUSED = 5,
-        DOMAIN_RUNNING_CRASHED = 9,
-        DOMAIN_PAUSED_UNKNOWN = 0,
-        DOMAIN_PAUSED_USER = 1,
-        DOMAIN_PAUSED_IOERROR = 5,
-        DOMAIN_PAUSED_CRASHED = 10,
-        DOMAIN_PAUSED_STARTING_UP = 11,
-        DOMAIN_CRASHED_PANICKED = 1,
-};
-
 struct SaveImage;
 
 /* Starting from a save image instead of booting (spec C.4, C.5). */

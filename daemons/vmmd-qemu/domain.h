@@ -6,92 +6,9 @@
 #include <stdint.h>
 
 #include "domain-conf.h"
+#include "vmmd/qemu1.h"
 
 typedef struct Manager Manager;
-
-/* libvirt's virDomainState and reasons (spec domains.md 0, "State and reason numbers") */
-typedef enum {
-        DOMAIN_NOSTATE = 0,
-        DOMAIN_RUNNING = 1,
-        DOMAIN_BLOCKED = 2,
-        DOMAIN_PAUSED = 3,
-        DOMAIN_SHUTDOWN = 4,
-        DOMAIN_SHUTOFF = 5,
-        DOMAIN_CRASHED = 6,
-        DOMAIN_PMSUSPENDED = 7,
-} DomainState;
-
-typedef enum {
-        DOMAIN_SHUTOFF_UNKNOWN = 0,
-        DOMAIN_SHUTOFF_SHUTDOWN = 1,
-        DOMAIN_SHUTOFF_DESTROYED = 2,
-        DOMAIN_SHUTOFF_CRASHED = 3,
-        DOMAIN_SHUTOFF_MIGRATED = 4,
-        DOMAIN_SHUTOFF_SAVED = 5,
-        DOMAIN_SHUTOFF_FAILED = 6,
-        DOMAIN_SHUTOFF_FROM_SNAPSHOT = 7,
-        DOMAIN_SHUTOFF_DAEMON = 8,
-} DomainShutoffReason;
-
-/* libvirt's virDomainEventType and details (spec domains.md 0, "Event and detail numbers") */
-typedef enum {
-        DOMAIN_EVENT_DEFINED = 0,
-        DOMAIN_EVENT_UNDEFINED = 1,
-        DOMAIN_EVENT_STARTED = 2,
-        DOMAIN_EVENT_SUSPENDED = 3,
-        DOMAIN_EVENT_RESUMED = 4,
-        DOMAIN_EVENT_STOPPED = 5,
-        DOMAIN_EVENT_SHUTDOWN = 6,
-        DOMAIN_EVENT_PMSUSPENDED = 7,
-        DOMAIN_EVENT_CRASHED = 8,
-} DomainEventType;
-
-enum { DOMAIN_EVENT_DEFINED_ADDED = 0, DOMAIN_EVENT_DEFINED_UPDATED = 1, DOMAIN_EVENT_DEFINED_RENAMED = 2 };
-enum { DOMAIN_EVENT_UNDEFINED_REMOVED = 0, DOMAIN_EVENT_UNDEFINED_RENAMED = 1 };
-
-/* Flag values are libvirt's (spec domains.md 0.7). */
-enum {
-        DOMAIN_DEFINE_VALIDATE = 1,
-};
-enum {
-        DOMAIN_START_PAUSED = 1,
-        DOMAIN_START_AUTODESTROY = 2,
-        DOMAIN_START_BYPASS_CACHE = 4,
-        DOMAIN_START_FORCE_BOOT = 8,
-        DOMAIN_START_VALIDATE = 16,
-        DOMAIN_START_RESET_NVRAM = 32,
-};
-enum {
-        DOMAIN_SAVE_BYPASS_CACHE = 1,
-        DOMAIN_SAVE_RUNNING = 2,
-        DOMAIN_SAVE_PAUSED = 4,
-        DOMAIN_SAVE_RESET_NVRAM = 8,
-};
-enum {
-        DOMAIN_DESTROY_GRACEFUL = 1,
-        DOMAIN_DESTROY_REMOVE_LOGS = 2,
-};
-enum {
-        DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1,
-        DOMAIN_SHUTDOWN_GUEST_AGENT = 2,
-};
-enum {
-        DOMAIN_UNDEFINE_MANAGED_SAVE = 1,
-        DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 2,
-        DOMAIN_UNDEFINE_NVRAM = 4,
-        DOMAIN_UNDEFINE_KEEP_NVRAM = 8,
-        DOMAIN_UNDEFINE_CHECKPOINTS_METADATA = 16,
-        DOMAIN_UNDEFINE_TPM = 32,
-        DOMAIN_UNDEFINE_KEEP_TPM = 64,
-        DOMAIN_UNDEFINE_ALL = 127,
-};
-enum {
-        DOMAIN_XML_SECURE = 1,
-        DOMAIN_XML_INACTIVE = 2,
-        DOMAIN_XML_UPDATE_CPU = 4,
-        DOMAIN_XML_MIGRATABLE = 8,
-        DOMAIN_XML_ALL = 15,
-};
 
 typedef enum {
         DOMAIN_JOB_NONE = 0,

@@ -38,7 +38,7 @@ static int method_define_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         if (!*xml)
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "DomainDefineXML: xml must not be empty");
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "DomainDefineXML: xml must not be empty");
         d = manager_define_xml(m, xml, flags, &added, &gerr);
         if (!d)
                 return vmmd_error_to_bus(gerr, error);
@@ -97,7 +97,7 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         if (r < 0)
                 return r;
         if (!*xml)
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "DomainCreateXML: xml must not be empty");
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "DomainCreateXML: xml must not be empty");
         def = manager_parse_domain(m, xml, flags & DOMAIN_START_VALIDATE, &gerr);
         if (!def)
                 return vmmd_error_to_bus(gerr, error);
@@ -122,28 +122,29 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
 
 /* spec 0.13: within a group no bit or every bit is no filter; groups are ANDed */
 static bool domain_matches(Domain *d, uint32_t flags) {
-        uint32_t state_bits = flags & (16 | 32 | 64 | 128);
+        uint32_t state_bits = flags & DOMAIN_LIST_STATE_BITS;
 
-        if (!VMMD_FILTER_PAIR(flags, 1, 2, domain_is_active(d)))
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_ACTIVE, DOMAIN_LIST_INACTIVE, domain_is_active(d)))
                 return false;
-        if (!VMMD_FILTER_PAIR(flags, 4, 8, d->persistent))
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_PERSISTENT, DOMAIN_LIST_TRANSIENT, d->persistent))
                 return false;
-        if (state_bits && state_bits != (16 | 32 | 64 | 128)) {
-                bool ok = ((state_bits & 16) && d->state == DOMAIN_RUNNING) ||
-                          ((state_bits & 32) && d->state == DOMAIN_PAUSED) ||
-                          ((state_bits & 64) && d->state == DOMAIN_SHUTOFF) ||
-                          ((state_bits & 128) && d->state != DOMAIN_RUNNING && d->state != DOMAIN_PAUSED &&
-                           d->state != DOMAIN_SHUTOFF);
+        if (state_bits && state_bits != DOMAIN_LIST_STATE_BITS) {
+                bool ok = ((state_bits & DOMAIN_LIST_RUNNING) && d->state == DOMAIN_RUNNING) ||
+                          ((state_bits & DOMAIN_LIST_PAUSED) && d->state == DOMAIN_PAUSED) ||
+                          ((state_bits & DOMAIN_LIST_SHUTOFF) && d->state == DOMAIN_SHUTOFF) ||
+                          ((state_bits & DOMAIN_LIST_OTHER) && d->state != DOMAIN_RUNNING &&
+                           d->state != DOMAIN_PAUSED && d->state != DOMAIN_SHUTOFF);
                 if (!ok)
                         return false;
         }
-        if (!VMMD_FILTER_PAIR(flags, 256, 512, domain_has_managed_save(d)))
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_MANAGEDSAVE, DOMAIN_LIST_NO_MANAGEDSAVE, domain_has_managed_save(d)))
                 return false;
-        if (!VMMD_FILTER_PAIR(flags, 1024, 2048, d->autostart))
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_AUTOSTART, DOMAIN_LIST_NO_AUTOSTART, d->autostart))
                 return false;
-        if (!VMMD_FILTER_PAIR(flags, 4096, 8192, domain_snapshot_count(d) > 0))
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_HAS_SNAPSHOT, DOMAIN_LIST_NO_SNAPSHOT, domain_snapshot_count(d) > 0))
                 return false;
-        if (!VMMD_FILTER_PAIR(flags, 16384, 32768, false))   /* no checkpoints yet */
+        /* no checkpoints yet */
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_HAS_CHECKPOINT, DOMAIN_LIST_NO_CHECKPOINT, false))
                 return false;
         return true;
 }
@@ -161,7 +162,7 @@ static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error
         Domain *d;
         int r;
 
-        r = vmmd_bus_read_flags(msg, "ListDomains", 0xffff, false, 0, &flags, error);
+        r = vmmd_bus_read_flags(msg, "ListDomains", DOMAIN_LIST_ALL, false, 0, &flags, error);
         if (r < 0)
                 return r;
         g_hash_table_iter_init(&it, m->domains);
@@ -182,10 +183,10 @@ static int method_lookup_by_name(sd_bus_message *msg, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         if (!*name)
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "DomainLookupByName: name must not be empty");
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "DomainLookupByName: name must not be empty");
         d = manager_find_by_name(m, name);
         if (!d || d->removing)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoDomain", "no domain with matching name '%s'", name);
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN, "no domain with matching name '%s'", name);
         return reply_domain_path(msg, d);
 }
 
@@ -200,10 +201,10 @@ static int method_lookup_by_uuid(sd_bus_message *msg, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         if (!vmmd_uuid_parse(s, uuid))
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "DomainLookupByUUID: malformed uuid '%s'", s);
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "DomainLookupByUUID: malformed uuid '%s'", s);
         d = manager_find_by_uuid(m, uuid);
         if (!d || d->removing)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoDomain", "no domain with matching uuid '%s'", uuid);
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN, "no domain with matching uuid '%s'", uuid);
         return reply_domain_path(msg, d);
 }
 
@@ -218,7 +219,7 @@ static int method_lookup_by_id(sd_bus_message *msg, void *userdata, sd_bus_error
                 return r;
         d = manager_find_by_id(m, id);
         if (!d)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoDomain", "no active domain with id %d", id);
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN, "no active domain with id %d", id);
         return reply_domain_path(msg, d);
 }
 
@@ -300,7 +301,7 @@ static int method_save_image_define(sd_bus_message *msg, void *userdata, sd_bus_
         if (r < 0)
                 return r;
         if (!*dxml)
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG,
                                         "DomainSaveImageDefineXML: dxml must not be empty");
         if (!save_image_define_xml(m, file, dxml, flags, &gerr))
                 return vmmd_error_to_bus(gerr, error);

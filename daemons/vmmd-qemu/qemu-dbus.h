@@ -4,12 +4,7 @@
 #include <systemd/sd-bus.h>
 
 #include "manager.h"
-
-#define QEMU_BUS_NAME "org.vmmd.qemu1"
-#define QEMU_MANAGER_PATH "/org/vmmd/qemu1"
-#define QEMU_MANAGER_INTERFACE "org.vmmd.qemu1.Manager"
-#define QEMU_DOMAIN_PREFIX "/org/vmmd/qemu1/domain"
-#define QEMU_DOMAIN_INTERFACE "org.vmmd.qemu1.Domain"
+#include "vmmd/qemu1.h"
 
 int manager_bus_register(Manager *m);
 int snapshot_bus_register(Manager *m);

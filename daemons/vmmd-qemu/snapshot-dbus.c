@@ -9,7 +9,6 @@
 #include "qemu-dbus.h"
 #include "snapshot.h"
 
-#define SNAPSHOT_INTERFACE "org.vmmd.qemu1.DomainSnapshot"
 
 char *snapshot_bus_path(const Snapshot *s) {
         g_autofree char *domain = domain_bus_path(s->domain);
@@ -58,14 +57,14 @@ static Snapshot *snapshot_from_path(Manager *m, const char *path, sd_bus_error *
         Snapshot *s = NULL;
 
         if (!split_snapshot_path(path, &uuid, &name)) {
-                sd_bus_error_setf(error, "org.vmmd.Error.NoDomainSnapshot", "no snapshot at '%s'", path);
+                vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN_SNAPSHOT, "no snapshot at '%s'", path);
                 return NULL;
         }
         d = manager_find_by_uuid(m, uuid);
         if (!d)
-                sd_bus_error_setf(error, "org.vmmd.Error.NoDomain", "no domain with uuid '%s'", uuid);
+                vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN, "no domain with uuid '%s'", uuid);
         else if (!(s = domain_snapshot_find(d, name)))
-                sd_bus_error_setf(error, "org.vmmd.Error.NoDomainSnapshot", "no domain snapshot with matching name '%s'",
+                vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN_SNAPSHOT, "no domain snapshot with matching name '%s'",
                                   name);
         free(uuid);
         free(name);
@@ -128,7 +127,7 @@ int method_snapshot_create(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
         if (!*xml)
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "SnapshotCreateXML: xml must not be empty");
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "SnapshotCreateXML: xml must not be empty");
         d = domain_from_message(userdata, msg, error);
         if (!d)
                 return -ENOENT;
@@ -190,7 +189,7 @@ int method_snapshot_lookup(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 return -ENOENT;
         s = domain_snapshot_find(d, name);
         if (!s)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoDomainSnapshot",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN_SNAPSHOT,
                                          "no domain snapshot with matching name '%s'", name);
         path = snapshot_bus_path(s);
         return sd_bus_reply_method_return(msg, "o", path);
@@ -209,7 +208,7 @@ int method_snapshot_current(sd_bus_message *msg, void *userdata, sd_bus_error *e
         if (!d)
                 return -ENOENT;
         if (!d->current_snapshot)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoDomainSnapshot",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN_SNAPSHOT,
                                          "domain '%s' has no current snapshot", domain_name(d));
         path = snapshot_bus_path(d->current_snapshot);
         return sd_bus_reply_method_return(msg, "o", path);
@@ -247,7 +246,7 @@ static int snap_get_parent(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 return -ENOENT;
         p = snapshot_parent(s);
         if (!p)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoDomainSnapshot", "snapshot '%s' does not have a parent",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN_SNAPSHOT, "snapshot '%s' does not have a parent",
                                          s->def->name);
         path = snapshot_bus_path(p);
         return sd_bus_reply_method_return(msg, "o", path);
@@ -280,7 +279,7 @@ static int snap_revert(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r < 0)
                 return r;
         if ((flags & SNAPSHOT_REVERT_RUNNING) && (flags & SNAPSHOT_REVERT_PAUSED))
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG,
                                         "Revert: flags RUNNING and PAUSED exclude each other");
         s = snapshot_from_path(userdata, sd_bus_message_get_path(msg), error);
         if (!s)
@@ -303,7 +302,7 @@ static int snap_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r < 0)
                 return r;
         if ((flags & SNAPSHOT_DELETE_CHILDREN) && (flags & SNAPSHOT_DELETE_CHILDREN_ONLY))
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG,
                                         "Delete: flags CHILDREN and CHILDREN_ONLY exclude each other");
         s = snapshot_from_path(userdata, sd_bus_message_get_path(msg), error);
         if (!s)
@@ -350,7 +349,7 @@ static const sd_bus_vtable snapshot_vtable[] = {
 int snapshot_bus_register(Manager *m) {
         int r;
 
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, QEMU_DOMAIN_PREFIX, SNAPSHOT_INTERFACE, snapshot_vtable,
+        r = sd_bus_add_fallback_vtable(m->bus, NULL, QEMU_DOMAIN_PREFIX, QEMU_SNAPSHOT_INTERFACE, snapshot_vtable,
                                        snapshot_object_find, m);
         if (r < 0)
                 return r;
@@ -375,5 +374,5 @@ void manager_emit_snapshot_changed(Manager *m, Snapshot *s, const char *property
         g_autofree char *path = snapshot_bus_path(s);
 
         if (m->bus)
-                (void) sd_bus_emit_properties_changed(m->bus, path, SNAPSHOT_INTERFACE, property, NULL);
+                (void) sd_bus_emit_properties_changed(m->bus, path, QEMU_SNAPSHOT_INTERFACE, property, NULL);
 }

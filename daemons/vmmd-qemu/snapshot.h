@@ -12,46 +12,6 @@ typedef struct Snapshot {
         SnapshotDef *def;
 } Snapshot;
 
-/* libvirt's flag values (spec 0.7) */
-enum {
-        SNAPSHOT_CREATE_REDEFINE = 1,
-        SNAPSHOT_CREATE_CURRENT = 2,
-        SNAPSHOT_CREATE_NO_METADATA = 4,
-        SNAPSHOT_CREATE_HALT = 8,
-        SNAPSHOT_CREATE_DISK_ONLY = 16,
-        SNAPSHOT_CREATE_REUSE_EXT = 32,
-        SNAPSHOT_CREATE_QUIESCE = 64,
-        SNAPSHOT_CREATE_ATOMIC = 128,
-        SNAPSHOT_CREATE_LIVE = 256,
-        SNAPSHOT_CREATE_VALIDATE = 512,
-        SNAPSHOT_CREATE_ALL = 1023,
-};
-enum {
-        SNAPSHOT_REVERT_RUNNING = 1,
-        SNAPSHOT_REVERT_PAUSED = 2,
-        SNAPSHOT_REVERT_FORCE = 4,
-        SNAPSHOT_REVERT_RESET_NVRAM = 8,
-};
-enum {
-        SNAPSHOT_DELETE_CHILDREN = 1,
-        SNAPSHOT_DELETE_METADATA_ONLY = 2,
-        SNAPSHOT_DELETE_CHILDREN_ONLY = 4,
-};
-enum {
-        SNAPSHOT_LIST_ROOTS = 1,            /* ListDomainSnapshots; DESCENDANTS for ListChildren */
-        SNAPSHOT_LIST_METADATA = 2,
-        SNAPSHOT_LIST_LEAVES = 4,
-        SNAPSHOT_LIST_NO_LEAVES = 8,
-        SNAPSHOT_LIST_NO_METADATA = 16,
-        SNAPSHOT_LIST_INACTIVE = 32,
-        SNAPSHOT_LIST_ACTIVE = 64,
-        SNAPSHOT_LIST_DISK_ONLY = 128,
-        SNAPSHOT_LIST_INTERNAL = 256,
-        SNAPSHOT_LIST_EXTERNAL = 512,
-        SNAPSHOT_LIST_TOPOLOGICAL = 1024,
-        SNAPSHOT_LIST_ALL = 2047,
-};
-
 /* D25: reads the metadata files of <snapshotDir>/<name> into d (at daemon start). */
 void domain_snapshots_load(Domain *d);
 void domain_snapshots_clear(Domain *d);

@@ -6,8 +6,8 @@
 #include "cleanup.h"
 #include "domain-conf-priv.h"
 #include "error.h"
+#include "vmmd/storage1.h"
 
-#define STORAGE_BUS "org.vmmd.storage1"
 #define CALL_USEC (30 * G_USEC_PER_SEC)   /* includes activating vmmd-storage */
 
 typedef enum {
@@ -60,25 +60,25 @@ static void resolve_call(Resolve *r) {
 
         switch (r->step) {
         case STEP_POOL:
-                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS, "/org/vmmd/storage1", "org.vmmd.storage1.Manager",
+                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS_NAME, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
                                               "StoragePoolLookupByName", on_reply, r, "s", disk->src_pool);
                 break;
         case STEP_ACTIVE:
         case STEP_TYPE:
-                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS, r->pool_path, "org.freedesktop.DBus.Properties",
-                                              "Get", on_reply, r, "ss", "org.vmmd.storage1.StoragePool",
+                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS_NAME, r->pool_path, "org.freedesktop.DBus.Properties",
+                                              "Get", on_reply, r, "ss", STORAGE_POOL_INTERFACE,
                                               r->step == STEP_ACTIVE ? "Active" : "Type");
                 break;
         case STEP_VOLUME:
-                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS, r->pool_path, "org.vmmd.storage1.StoragePool",
+                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS_NAME, r->pool_path, STORAGE_POOL_INTERFACE,
                                               "StorageVolLookupByName", on_reply, r, "s", disk->src_volume);
                 break;
         case STEP_PATH:
-                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS, r->vol_path, "org.freedesktop.DBus.Properties",
-                                              "Get", on_reply, r, "ss", "org.vmmd.storage1.StorageVol", "Path");
+                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS_NAME, r->vol_path, "org.freedesktop.DBus.Properties",
+                                              "Get", on_reply, r, "ss", STORAGE_VOL_INTERFACE, "Path");
                 break;
         default:
-                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS, r->vol_path, "org.vmmd.storage1.StorageVol",
+                rc = sd_bus_call_method_async(r->bus, NULL, STORAGE_BUS_NAME, r->vol_path, STORAGE_VOL_INTERFACE,
                                               "GetXMLDesc", on_reply, r, "u", 0);
         }
         if (rc < 0) {

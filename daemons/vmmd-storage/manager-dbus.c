@@ -61,7 +61,7 @@ static int define_or_create(sd_bus_message *msg, Manager *m, const char *method,
         if (r < 0)
                 return r;
         if (!*xml)
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "%s: xml must not be empty", method);
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "%s: xml must not be empty", method);
         p = fn(m, xml, flags, &gerr);
         if (!p)
                 return vmmd_error_to_bus(gerr, error);
@@ -79,22 +79,16 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
                                 POOL_CREATE_WITH_BUILD_NO_OVERWRITE, manager_create_xml, error);
 }
 
-/* S67: within a pair no bit or both bits is no filter; pairs are ANDed; type bits are ORed */
-static bool filter_pair(uint32_t flags, uint32_t yes, uint32_t no, bool value) {
-        bool want_yes = flags & yes, want_no = flags & no;
-        if (want_yes == want_no)
-                return true;
-        return want_yes ? value : !value;
-}
-
 /* VIR_CONNECT_LIST_STORAGE_POOLS_<TYPE> of each StoragePoolType */
 static uint32_t pool_type_bit(StoragePoolType type) {
         static const uint32_t bits[_STORAGE_POOL_TYPE_MAX] = {
-                [STORAGE_POOL_DIR] = 64, [STORAGE_POOL_FS] = 128, [STORAGE_POOL_NETFS] = 256,
-                [STORAGE_POOL_LOGICAL] = 512, [STORAGE_POOL_DISK] = 1024, [STORAGE_POOL_ISCSI] = 2048,
-                [STORAGE_POOL_SCSI] = 4096, [STORAGE_POOL_MPATH] = 8192, [STORAGE_POOL_RBD] = 16384,
-                [STORAGE_POOL_SHEEPDOG] = 32768, [STORAGE_POOL_GLUSTER] = 65536, [STORAGE_POOL_ZFS] = 131072,
-                [STORAGE_POOL_VSTORAGE] = 262144, [STORAGE_POOL_ISCSI_DIRECT] = 524288,
+                [STORAGE_POOL_DIR] = POOL_LIST_DIR, [STORAGE_POOL_FS] = POOL_LIST_FS,
+                [STORAGE_POOL_NETFS] = POOL_LIST_NETFS, [STORAGE_POOL_LOGICAL] = POOL_LIST_LOGICAL,
+                [STORAGE_POOL_DISK] = POOL_LIST_DISK, [STORAGE_POOL_ISCSI] = POOL_LIST_ISCSI,
+                [STORAGE_POOL_SCSI] = POOL_LIST_SCSI, [STORAGE_POOL_MPATH] = POOL_LIST_MPATH,
+                [STORAGE_POOL_RBD] = POOL_LIST_RBD, [STORAGE_POOL_SHEEPDOG] = POOL_LIST_SHEEPDOG,
+                [STORAGE_POOL_GLUSTER] = POOL_LIST_GLUSTER, [STORAGE_POOL_ZFS] = POOL_LIST_ZFS,
+                [STORAGE_POOL_VSTORAGE] = POOL_LIST_VSTORAGE, [STORAGE_POOL_ISCSI_DIRECT] = POOL_LIST_ISCSI_DIRECT,
         };
         return (unsigned) type < _STORAGE_POOL_TYPE_MAX ? bits[type] : 0;
 }
@@ -102,8 +96,10 @@ static uint32_t pool_type_bit(StoragePoolType type) {
 static bool pool_matches(Pool *p, uint32_t flags) {
         uint32_t types = flags & POOL_LIST_TYPE_BITS;
 
-        if (!filter_pair(flags, 2, 1, p->active) || !filter_pair(flags, 4, 8, p->persistent) ||
-            !filter_pair(flags, 16, 32, p->autostart))
+        /* S67: pairs are ANDed; type bits are ORed */
+        if (!VMMD_FILTER_PAIR(flags, POOL_LIST_ACTIVE, POOL_LIST_INACTIVE, p->active) ||
+            !VMMD_FILTER_PAIR(flags, POOL_LIST_PERSISTENT, POOL_LIST_TRANSIENT, p->persistent) ||
+            !VMMD_FILTER_PAIR(flags, POOL_LIST_AUTOSTART, POOL_LIST_NO_AUTOSTART, p->autostart))
                 return false;
         return !types || (types & pool_type_bit(p->def->type));
 }
@@ -141,7 +137,7 @@ static int method_lookup_by_name(sd_bus_message *msg, void *userdata, sd_bus_err
                 return r;
         p = manager_find_by_name(userdata, name);
         if (!p)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoStoragePool",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_POOL,
                                          "no storage pool with matching name '%s'", name);
         return reply_pool_path(msg, p);
 }
@@ -156,11 +152,11 @@ static int method_lookup_by_uuid(sd_bus_message *msg, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         if (!vmmd_uuid_parse(s, uuid))
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG,
                                          "StoragePoolLookupByUUID: malformed uuid '%s'", s);
         p = manager_find_by_uuid(userdata, uuid);
         if (!p)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoStoragePool",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_POOL,
                                          "no storage pool with matching uuid '%s'", uuid);
         return reply_pool_path(msg, p);
 }
@@ -175,7 +171,7 @@ static int method_lookup_by_target(sd_bus_message *msg, void *userdata, sd_bus_e
                 return r;
         p = *path ? manager_find_by_target(userdata, path) : NULL;
         if (!p)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoStoragePool",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_POOL,
                                          "no storage pool with matching target path '%s'", path);
         return reply_pool_path(msg, p);
 }
@@ -191,7 +187,7 @@ static int lookup_volume(sd_bus_message *msg, Manager *m, const char *what, sd_b
                 return r;
         v = *arg ? manager_find_volume(m, arg) : NULL;
         if (!v)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol", "no storage vol with matching %s '%s'",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_VOL, "no storage vol with matching %s '%s'",
                                          what, arg);
         path = volume_bus_path(v);
         return sd_bus_reply_method_return(msg, "o", path);
@@ -209,11 +205,11 @@ static int method_find_sources(sd_bus_message *msg, void *userdata, sd_bus_error
         int r = vmmd_caller_require_privileged(msg, "FindStoragePoolSources", error);
         if (r < 0)
                 return r;
-        return sd_bus_error_set(error, "org.vmmd.Error.NoSupport", "FindStoragePoolSources is not implemented yet");
+        return vmmd_bus_error_setf(error, VMMD_ERROR_NO_SUPPORT, "FindStoragePoolSources is not implemented yet");
 }
 
 static int method_get_capabilities(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return sd_bus_error_set(error, "org.vmmd.Error.NoSupport", "GetStoragePoolCapabilities is not implemented yet");
+        return vmmd_bus_error_setf(error, VMMD_ERROR_NO_SUPPORT, "GetStoragePoolCapabilities is not implemented yet");
 }
 
 static int property_version(sd_bus *bus, const char *path, const char *interface, const char *property,

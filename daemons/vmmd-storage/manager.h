@@ -9,20 +9,6 @@
 #include "paths.h"
 #include "pool.h"
 
-/* libvirt's VIR_STORAGE_POOL_EVENT_* (spec §2.4) */
-enum {
-        POOL_EVENT_DEFINED = 0,
-        POOL_EVENT_UNDEFINED = 1,
-        POOL_EVENT_STARTED = 2,
-        POOL_EVENT_STOPPED = 3,
-        POOL_EVENT_CREATED = 4,
-        POOL_EVENT_DELETED = 5,
-};
-
-/* VIR_CONNECT_LIST_STORAGE_POOLS_*: the state pairs, then one bit per pool type */
-#define POOL_LIST_STATE_BITS 0x3fu
-#define POOL_LIST_TYPE_BITS 0xfffc0u
-
 struct Manager {
         sd_event *event;
         sd_bus *bus;

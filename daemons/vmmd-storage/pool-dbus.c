@@ -34,7 +34,7 @@ static Pool *pool_from_path(Manager *m, const char *path, sd_bus_error *error) {
         Pool *p = uuid ? manager_find_by_uuid(m, uuid) : NULL;
 
         if (!p)
-                sd_bus_error_setf(error, "org.vmmd.Error.NoStoragePool", "no storage pool with matching uuid '%s'",
+                vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_POOL, "no storage pool with matching uuid '%s'",
                                   uuid ? uuid : path);
         free(uuid);
         return p;
@@ -221,7 +221,7 @@ static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error
                 return -ENOENT;
         xml = pool_get_xml(p, flags);
         if (!xml)
-                return sd_bus_error_setf(error, "org.vmmd.Error.InternalError", "cannot format pool '%s'",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INTERNAL_ERROR, "cannot format pool '%s'",
                                          pool_name(p));
         return sd_bus_reply_method_return(msg, "s", xml);
 }
@@ -230,7 +230,7 @@ static Pool *active_pool(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
         Pool *p = pool_from_message(m, msg, error);
 
         if (p && !p->active) {
-                sd_bus_error_setf(error, "org.vmmd.Error.OperationInvalid", "storage pool '%s' is not active",
+                vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_INVALID, "storage pool '%s' is not active",
                                   pool_name(p));
                 return NULL;
         }
@@ -268,7 +268,7 @@ static int method_vol_lookup_by_name(sd_bus_message *msg, void *userdata, sd_bus
                 return -EINVAL;
         v = pool_find_volume(p, name);
         if (!v)
-                return sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol", "no storage vol with matching name '%s'",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_VOL, "no storage vol with matching name '%s'",
                                          name);
         path = volume_bus_path(v);
         return sd_bus_reply_method_return(msg, "o", path);
@@ -292,7 +292,7 @@ static int method_vol_create_xml(sd_bus_message *msg, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         if (!*xml)
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg", "StorageVolCreateXML: xml must not be empty");
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "StorageVolCreateXML: xml must not be empty");
         p = pool_from_message(userdata, msg, error);
         if (!p)
                 return -ENOENT;
@@ -326,7 +326,7 @@ static int method_vol_create_xml_from(sd_bus_message *msg, void *userdata, sd_bu
         if (r < 0)
                 return r;
         if (!*xml)
-                return sd_bus_error_set(error, "org.vmmd.Error.InvalidArg",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG,
                                         "StorageVolCreateXMLFrom: xml must not be empty");
         p = pool_from_message(m, msg, error);
         if (!p)
@@ -335,7 +335,7 @@ static int method_vol_create_xml_from(sd_bus_message *msg, void *userdata, sd_bu
         if (!source)
                 return -EINVAL;
         if (!p->active)
-                return sd_bus_error_setf(error, "org.vmmd.Error.OperationInvalid", "storage pool '%s' is not active",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_INVALID, "storage pool '%s' is not active",
                                          pool_name(p));
         reply = bus_reply_new(msg);
         if (!volume_clone(p, xml, source, flags, bus_reply_done, reply, &gerr)) {

@@ -6,30 +6,11 @@
 #include <stdint.h>
 
 #include "storage-conf.h"
+#include "vmmd/storage1.h"
 
 typedef struct Manager Manager;
 typedef struct Pool Pool;
 typedef struct Volume Volume;
-
-/* flags of spec §2.1 */
-enum {
-        POOL_BUILD_REPAIR = 1,
-        POOL_BUILD_RESIZE = 2,
-        POOL_BUILD_NO_OVERWRITE = 4,
-        POOL_BUILD_OVERWRITE = 8,
-        POOL_CREATE_WITH_BUILD = 1,
-        POOL_CREATE_WITH_BUILD_OVERWRITE = 2,
-        POOL_CREATE_WITH_BUILD_NO_OVERWRITE = 4,
-        POOL_DELETE_ZEROED = 1,
-        POOL_DEFINE_VALIDATE = 1,
-        POOL_XML_INACTIVE = 1,
-};
-
-/* GetInfo's state (spec §2.2) */
-enum {
-        POOL_STATE_INACTIVE = 0,
-        POOL_STATE_RUNNING = 2,
-};
 
 struct Pool {
         Manager *manager;

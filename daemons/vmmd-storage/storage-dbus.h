@@ -7,13 +7,6 @@
 #include "manager.h"
 #include "volume.h"
 
-#define STORAGE_BUS_NAME "org.vmmd.storage1"
-#define STORAGE_MANAGER_PATH "/org/vmmd/storage1"
-#define STORAGE_MANAGER_INTERFACE "org.vmmd.storage1.Manager"
-#define STORAGE_POOL_PREFIX "/org/vmmd/storage1/pool"
-#define STORAGE_POOL_INTERFACE "org.vmmd.storage1.StoragePool"
-#define STORAGE_VOL_INTERFACE "org.vmmd.storage1.StorageVol"
-
 int manager_bus_register(Manager *m);
 int pool_bus_register(Manager *m);
 int volume_bus_register(Manager *m);

@@ -42,24 +42,24 @@ Volume *volume_from_path(Manager *m, const char *path, bool strict, sd_bus_error
 
         if (!split_path(path, &uuid, &name)) {
                 if (strict)
-                        sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "'%s' is not a storage volume path", path);
+                        vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "'%s' is not a storage volume path", path);
                 else
-                        sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol", "no storage vol at '%s'", path);
+                        vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_VOL, "no storage vol at '%s'", path);
                 return NULL;
         }
         p = manager_find_by_uuid(m, uuid);
         if (p && !p->active) {
                 if (strict)
-                        sd_bus_error_setf(error, "org.vmmd.Error.OperationInvalid", "storage pool '%s' is not active",
+                        vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_INVALID, "storage pool '%s' is not active",
                                           pool_name(p));
                 else
-                        sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol",
+                        vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_VOL,
                                           "no storage vol with matching name '%s' (storage pool '%s' is not active)",
                                           name, pool_name(p));
         } else if (p && !(v = pool_find_volume(p, name)))
-                sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol", "no storage vol with matching name '%s'", name);
+                vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_VOL, "no storage vol with matching name '%s'", name);
         else if (!p)
-                sd_bus_error_setf(error, "org.vmmd.Error.NoStorageVol",
+                vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_VOL,
                                   "no storage vol with matching name '%s' (no storage pool with uuid '%s')", name, uuid);
         free(uuid);
         free(name);
@@ -176,7 +176,7 @@ static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error
         xml = volume_get_xml(v, &gerr);
         if (!xml)
                 return gerr ? vmmd_error_to_bus(gerr, error) :
-                              sd_bus_error_setf(error, "org.vmmd.Error.InternalError", "cannot format volume '%s'",
+                              vmmd_bus_error_setf(error, VMMD_ERROR_INTERNAL_ERROR, "cannot format volume '%s'",
                                                 volume_name(v));
         return sd_bus_reply_method_return(msg, "s", xml);
 }

@@ -8,26 +8,6 @@
 
 #include "pool.h"
 
-/* flags of spec §2.1 */
-enum {
-        VOL_CREATE_PREALLOC_METADATA = 1,
-        VOL_CREATE_REFLINK = 2,
-        VOL_CREATE_VALIDATE = 4,
-        VOL_DELETE_ZEROED = 1,
-        VOL_DELETE_WITH_SNAPSHOTS = 2,
-        VOL_RESIZE_ALLOCATE = 1,
-        VOL_RESIZE_DELTA = 2,
-        VOL_RESIZE_SHRINK = 4,
-        VOL_GET_PHYSICAL = 1,
-        VOL_TRANSFER_SPARSE = 1,
-};
-
-enum {
-        VOL_WIPE_ZERO = 0,
-        VOL_WIPE_TRIM = 9,
-        VOL_WIPE_LAST = 10,
-};
-
 struct Volume {
         Pool *pool;
         StorageVolDef *def;         /* what the last probe found (or the request while building) */

@@ -277,7 +277,7 @@ void test_bus_kill_name(TestBus *tb, const char *name) {
 }
 
 void test_bus_free(TestBus *tb) {
-        static const char *const names[] = { "org.vmmd.qemu1", "org.vmmd.storage1", "org.vmmd.network1",
+        static const char *const names[] = { QEMU_BUS_NAME, STORAGE_BUS_NAME, "org.vmmd.network1",
                                              "org.vmmd.secret1", "org.vmmd.nwfilter1" };
         if (!tb)
                 return;
@@ -367,7 +367,7 @@ int test_call(TestBus *tb, const char *path, const char *iface, const char *memb
         int r;
 
         va_start(ap, types);
-        r = call_v(tb, "org.vmmd.qemu1", path, iface, member, error, ret_reply, types, ap);
+        r = call_v(tb, QEMU_BUS_NAME, path, iface, member, error, ret_reply, types, ap);
         va_end(ap);
         return r;
 }
@@ -387,7 +387,7 @@ char *test_define(TestBus *tb, const char *xml, unsigned flags, sd_bus_error *er
         g_autoptr(sd_bus_message) reply = NULL;
         const char *path;
 
-        if (test_call(tb, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager", "DomainDefineXML", error, &reply,
+        if (test_call(tb, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "DomainDefineXML", error, &reply,
                       "su", xml, flags) < 0)
                 return NULL;
         g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >=, 0);
@@ -400,7 +400,7 @@ char *test_get_xml(TestBus *tb, const char *path, unsigned flags) {
         const char *xml;
         int r;
 
-        r = test_call(tb, path, "org.vmmd.qemu1.Domain", "GetXMLDesc", &e, &reply, "u", flags);
+        r = test_call(tb, path, QEMU_DOMAIN_INTERFACE, "GetXMLDesc", &e, &reply, "u", flags);
         if (r < 0)
                 g_error("GetXMLDesc(%s): %s: %s", path, e.name, e.message);
         g_assert_cmpint(sd_bus_message_read(reply, "s", &xml), >=, 0);
@@ -412,7 +412,7 @@ static sd_bus_message *get_prop(TestBus *tb, const char *path, const char *prop,
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_get_property(tb->bus, "org.vmmd.qemu1", path, "org.vmmd.qemu1.Domain", prop, &e, &reply, type);
+        r = sd_bus_get_property(tb->bus, QEMU_BUS_NAME, path, QEMU_DOMAIN_INTERFACE, prop, &e, &reply, type);
         if (r < 0)
                 g_error("Get %s(%s): %s: %s", prop, path, e.name, e.message);
         test_bus_drain(tb);
@@ -458,7 +458,7 @@ char **test_list_domains(TestBus *tb, unsigned flags) {
         char **paths = NULL;
         int r;
 
-        r = test_call(tb, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager", "ListDomains", &e, &reply, "u", flags);
+        r = test_call(tb, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "ListDomains", &e, &reply, "u", flags);
         if (r < 0)
                 g_error("ListDomains(%u): %s: %s", flags, e.name, e.message);
         g_assert_cmpint(sd_bus_message_read_strv(reply, &paths), >=, 0);
@@ -604,7 +604,7 @@ void test_set_immutable(TestBus *tb, const char *path, bool on) {
 }
 
 int test_set_autostart(TestBus *tb, const char *path, bool value, sd_bus_error *error) {
-        int r = sd_bus_set_property(tb->bus, "org.vmmd.qemu1", path, "org.vmmd.qemu1.Domain", "Autostart", error,
+        int r = sd_bus_set_property(tb->bus, QEMU_BUS_NAME, path, QEMU_DOMAIN_INTERFACE, "Autostart", error,
                                     "b", (int) value);
         test_bus_drain(tb);
         return r;
@@ -614,7 +614,7 @@ char *test_lookup(TestBus *tb, const char *member, const char *arg, sd_bus_error
         g_autoptr(sd_bus_message) reply = NULL;
         const char *path;
 
-        if (test_call(tb, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager", member, error, &reply, "s", arg) < 0)
+        if (test_call(tb, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, member, error, &reply, "s", arg) < 0)
                 return NULL;
         g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >=, 0);
         return g_strdup(path);
@@ -628,7 +628,7 @@ char *test_canonical_machine(TestBus *tb, const char *alias) {
         g_autofree char *pattern = NULL;
         const char *xml;
 
-        if (test_call(tb, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager", "GetCapabilities", &e, &reply, NULL) < 0)
+        if (test_call(tb, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "GetCapabilities", &e, &reply, NULL) < 0)
                 g_error("GetCapabilities: %s: %s", e.name, e.message);
         g_assert_cmpint(sd_bus_message_read(reply, "s", &xml), >=, 0);
         pattern = g_strdup_printf("<machine canonical='([^']+)'>%s</machine>", alias);
@@ -698,7 +698,7 @@ int test_call_nobody(TestBus *tb, const char *path, const char *iface, const cha
         int r;
 
         va_start(ap, types);
-        r = call_nobody_v(tb, "org.vmmd.qemu1", path, iface, member, error, types, ap);
+        r = call_nobody_v(tb, QEMU_BUS_NAME, path, iface, member, error, types, ap);
         va_end(ap);
         return r;
 }

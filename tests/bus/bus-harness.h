@@ -6,6 +6,8 @@
 #include <systemd/sd-bus.h>
 
 #include "cleanup.h"
+#include "vmmd/qemu1.h"
+#include "vmmd/storage1.h"
 
 typedef struct TestSignal {
         char *path;

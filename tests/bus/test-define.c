@@ -5,9 +5,9 @@
 
 #include "bus-harness.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
 #define UUID1 "c7a5fdbd-cdaf-9455-926a-d65c16db1809"
 #define UUID2 "c7a5fdbd-cdaf-9455-926a-d65c16db1802"
 #define UUID3 "c7a5fdbd-cdaf-9455-926a-d65c16db1803"
@@ -165,15 +165,15 @@ static void test_define_read_only(void) {
         test_bus_clear_signals(tb);
         r = test_call_nobody(tb, MANAGER, MANAGER_IFACE, "DomainDefineXML", &e, "su", xml, 0);
         g_assert_cmpint(r, <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "DomainDefineXML");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "DomainDefineXML");
         sd_bus_error_free(&e);
         /* 0.4: OperationDenied comes before InvalidArg (bad flags, empty xml) */
         r = test_call_nobody(tb, MANAGER, MANAGER_IFACE, "DomainDefineXML", &e, "su", "", 0x40);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "DomainDefineXML");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "DomainDefineXML");
 
         /* the same through busctl, as a user would */
         r = test_run(tb, true, &out, &err,
-                     (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", MANAGER, MANAGER_IFACE,
+                     (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, MANAGER, MANAGER_IFACE,
                                              "DomainDefineXML", "su", xml, "0", NULL });
         g_assert_cmpint(r, !=, 0);
         g_assert_nonnull(strstr(err, "DomainDefineXML"));
@@ -190,12 +190,12 @@ static void test_define_flags(void) {
         g_autoptr(TestBus) tb = test_bus_new(NULL);
         g_autofree char *xml = test_domain_xml("f", UUID1, NULL);
 
-        DEFINE_FAILS(tb, xml, 2, "org.vmmd.Error.InvalidArg", "DomainDefineXML", "0x2");
-        DEFINE_FAILS(tb, xml, 0x40, "org.vmmd.Error.InvalidArg", "DomainDefineXML", "0x40");
-        DEFINE_FAILS(tb, xml, 0x80000001, "org.vmmd.Error.InvalidArg", "DomainDefineXML", "0x80000000");
-        DEFINE_FAILS(tb, "", 0, "org.vmmd.Error.InvalidArg");
+        DEFINE_FAILS(tb, xml, 2, VMMD_DBUS_ERROR_INVALID_ARG, "DomainDefineXML", "0x2");
+        DEFINE_FAILS(tb, xml, 0x40, VMMD_DBUS_ERROR_INVALID_ARG, "DomainDefineXML", "0x40");
+        DEFINE_FAILS(tb, xml, 0x80000001, VMMD_DBUS_ERROR_INVALID_ARG, "DomainDefineXML", "0x80000000");
+        DEFINE_FAILS(tb, "", 0, VMMD_DBUS_ERROR_INVALID_ARG);
         /* 0.4: flags before the empty-xml check */
-        DEFINE_FAILS(tb, "", 4, "org.vmmd.Error.InvalidArg", "0x4");
+        DEFINE_FAILS(tb, "", 4, VMMD_DBUS_ERROR_INVALID_ARG, "0x4");
 }
 
 /* A3: not well formed → XMLDetail with the line; wrong root → XMLError */
@@ -203,10 +203,10 @@ static void test_define_parse_errors(void) {
         g_autoptr(TestBus) tb = test_bus_new(NULL);
 
         DEFINE_FAILS(tb, "<domain type='qemu'>\n  <name>x</name>\n  <memory>1024\n</domain>\n", 0,
-                     "org.vmmd.Error.XMLDetail", "line");
-        DEFINE_FAILS(tb, "this is not xml", 0, "org.vmmd.Error.XMLDetail", "line");
-        DEFINE_FAILS(tb, "<network><name>n</name></network>", 0, "org.vmmd.Error.XMLError", "domain", "network");
-        DEFINE_FAILS(tb, "<network><name>n</name></network>", 1, "org.vmmd.Error.XMLError", "domain", "network");
+                     VMMD_DBUS_ERROR_XML_DETAIL, "line");
+        DEFINE_FAILS(tb, "this is not xml", 0, VMMD_DBUS_ERROR_XML_DETAIL, "line");
+        DEFINE_FAILS(tb, "<network><name>n</name></network>", 0, VMMD_DBUS_ERROR_XML_ERROR, "domain", "network");
+        DEFINE_FAILS(tb, "<network><name>n</name></network>", 1, VMMD_DBUS_ERROR_XML_ERROR, "domain", "network");
 }
 
 /* A4: VALIDATE refuses what the schema refuses; without it unknown elements/attributes are dropped */
@@ -219,7 +219,7 @@ static void test_define_validate(void) {
         g_autofree char *path = NULL, *stored = NULL, *file = test_config_file(tb, "v");
         g_autofree char *data = NULL;
 
-        DEFINE_FAILS(tb, xml, 1, "org.vmmd.Error.XMLInvalidSchema");
+        DEFINE_FAILS(tb, xml, 1, VMMD_DBUS_ERROR_XML_INVALID_SCHEMA);
         /* the validator's complaint is in the message */
         path = test_define(tb, xml, 1, &e);
         g_assert_null(path);
@@ -249,10 +249,10 @@ static void test_define_name(void) {
         g_autofree char *newline = test_domain_xml("a\nb", UUID1, NULL);
         g_autofree char *slash = test_domain_xml("a/b", UUID1, NULL);
 
-        DEFINE_FAILS(tb, noname, 0, "org.vmmd.Error.NoName");
-        DEFINE_FAILS(tb, empty, 0, "org.vmmd.Error.NoName");
-        DEFINE_FAILS(tb, newline, 0, "org.vmmd.Error.XMLDetail", "name");
-        DEFINE_FAILS(tb, slash, 0, "org.vmmd.Error.XMLError", "a/b");
+        DEFINE_FAILS(tb, noname, 0, VMMD_DBUS_ERROR_NO_NAME);
+        DEFINE_FAILS(tb, empty, 0, VMMD_DBUS_ERROR_NO_NAME);
+        DEFINE_FAILS(tb, newline, 0, VMMD_DBUS_ERROR_XML_DETAIL, "name");
+        DEFINE_FAILS(tb, slash, 0, VMMD_DBUS_ERROR_XML_ERROR, "a/b");
 }
 
 /* A6: a missing uuid is generated and used everywhere; a malformed one is refused */
@@ -265,7 +265,7 @@ static void test_define_uuid(void) {
         g_autofree char *uuid_elem = NULL;
         char *p = NULL;
 
-        DEFINE_FAILS(tb, bad, 0, "org.vmmd.Error.InternalError", "uuid");
+        DEFINE_FAILS(tb, bad, 0, VMMD_DBUS_ERROR_INTERNAL_ERROR, "uuid");
 
         path = test_define(tb, xml, 0, &e);
         g_assert_nonnull(path);
@@ -274,7 +274,7 @@ static void test_define_uuid(void) {
         g_assert_true(g_uuid_string_is_valid(uuid));
         for (const char *c = uuid; *c; c++)
                 g_assert_false(g_ascii_isupper(*c));
-        g_assert_cmpint(sd_bus_path_encode("/org/vmmd/qemu1/domain", uuid, &p), >=, 0);
+        g_assert_cmpint(sd_bus_path_encode(QEMU_DOMAIN_PREFIX, uuid, &p), >=, 0);
         expected_path = p;
         g_assert_cmpstr(path, ==, expected_path);
         uuid_elem = g_strdup_printf("<uuid>%s</uuid>", uuid);
@@ -283,7 +283,7 @@ static void test_define_uuid(void) {
         data = test_read_file(test_config_file(tb, "gen"));
         g_assert_nonnull(strstr(data, uuid_elem));
         /* a second define of the same XML generates another uuid: same name, other uuid → A13 */
-        DEFINE_FAILS(tb, xml, 0, "org.vmmd.Error.OperationFailed", "gen", uuid);
+        DEFINE_FAILS(tb, xml, 0, VMMD_DBUS_ERROR_OPERATION_FAILED, "gen", uuid);
 }
 
 /* A7: emulators */
@@ -296,10 +296,10 @@ static void test_define_emulator(void) {
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         g_autofree char *path = NULL, *xml = NULL;
 
-        DEFINE_FAILS(tb, missing, 0, "org.vmmd.Error.SystemError", "/nonexistent/qemu-system-x86_64");
-        DEFINE_FAILS(tb, unprobable, 0, "org.vmmd.Error.SystemError", "/bin/false");
+        DEFINE_FAILS(tb, missing, 0, VMMD_DBUS_ERROR_SYSTEM_ERROR, "/nonexistent/qemu-system-x86_64");
+        DEFINE_FAILS(tb, unprobable, 0, VMMD_DBUS_ERROR_SYSTEM_ERROR, "/bin/false");
         if (!g_file_test("/usr/bin/qemu-system-aarch64", G_FILE_TEST_EXISTS))
-                DEFINE_FAILS(tb, arch, 0, "org.vmmd.Error.ConfigUnsupported", "aarch64");
+                DEFINE_FAILS(tb, arch, 0, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "aarch64");
         path = test_define(tb, explicit, 0, &e);
         g_assert_nonnull(path);
         xml = test_get_xml(tb, path, 0);
@@ -374,7 +374,7 @@ static void test_define_machine(void) {
         /* a machine QEMU does not have */
         {
                 g_autofree char *xml = domain_xml_machine("m-bogus", UUID1, "arch='x86_64' machine='bogus-9.9'", NULL, NULL);
-                DEFINE_FAILS(tb, xml, 0, "org.vmmd.Error.ConfigUnsupported", "bogus-9.9");
+                DEFINE_FAILS(tb, xml, 0, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "bogus-9.9");
         }
 }
 
@@ -514,7 +514,7 @@ static void test_define_duplicate_address(void) {
                 "      <address type='pci' domain='0' bus='0' slot='5' function='0'/>\n"
                 "    </interface>\n");
 
-        DEFINE_FAILS(tb, xml, 0, "org.vmmd.Error.XMLError", "0000:00:05.0");
+        DEFINE_FAILS(tb, xml, 0, VMMD_DBUS_ERROR_XML_ERROR, "0000:00:05.0");
 }
 
 /* A11: security labels */
@@ -533,8 +533,8 @@ static void test_define_seclabel(void) {
                 NULL);
         g_autofree char *path = NULL, *got = NULL;
 
-        DEFINE_FAILS(tb, dyn, 0, "org.vmmd.Error.ConfigUnsupported");
-        DEFINE_FAILS(tb, nolabel, 0, "org.vmmd.Error.XMLError", "label");
+        DEFINE_FAILS(tb, dyn, 0, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED);
+        DEFINE_FAILS(tb, nolabel, 0, VMMD_DBUS_ERROR_XML_ERROR, "label");
         /* a model this host does not have (no SELinux here) is accepted at define */
         if (g_file_test("/sys/fs/selinux", G_FILE_TEST_IS_DIR)) {
                 g_test_message("SELinux host: skipping the 'model not available' case of A11");
@@ -572,9 +572,9 @@ static void test_define_lifecycle_actions(void) {
         for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
                 g_autofree char *xml = domain_xml_machine("lc", UUID1, "arch='x86_64' machine='pc'", cases[i].extra, NULL);
                 if (cases[i].sub2)
-                        DEFINE_FAILS(tb, xml, 0, "org.vmmd.Error.ConfigUnsupported", cases[i].sub1, cases[i].sub2);
+                        DEFINE_FAILS(tb, xml, 0, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, cases[i].sub1, cases[i].sub2);
                 else
-                        DEFINE_FAILS(tb, xml, 0, "org.vmmd.Error.ConfigUnsupported", cases[i].sub1);
+                        DEFINE_FAILS(tb, xml, 0, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, cases[i].sub1);
         }
         path = test_define(tb, fine, 0, &e);
         if (!path)
@@ -595,12 +595,12 @@ static void test_define_duplicates(void) {
 
         g_assert_nonnull(pa);
         g_assert_nonnull(pb);
-        DEFINE_FAILS(tb, same_name, 0, "org.vmmd.Error.OperationFailed", "alpha", UUID1);
-        DEFINE_FAILS(tb, same_uuid, 0, "org.vmmd.Error.OperationFailed", "alpha", UUID1);
+        DEFINE_FAILS(tb, same_name, 0, VMMD_DBUS_ERROR_OPERATION_FAILED, "alpha", UUID1);
+        DEFINE_FAILS(tb, same_uuid, 0, VMMD_DBUS_ERROR_OPERATION_FAILED, "alpha", UUID1);
         /* the name of another domain with the uuid of a third */
         {
                 g_autofree char *x = test_domain_xml("beta", UUID1, NULL);
-                DEFINE_FAILS(tb, x, 0, "org.vmmd.Error.OperationFailed");
+                DEFINE_FAILS(tb, x, 0, VMMD_DBUS_ERROR_OPERATION_FAILED);
         }
         g_assert_false(g_file_test(test_config_file(tb, "gamma"), G_FILE_TEST_EXISTS));
         name = test_prop_string(tb, pa, "Name");
@@ -682,7 +682,7 @@ static void test_define_stale_files(void) {
                 test_bus_clear_signals(tb);
                 p = test_define(tb, xml, 0, &e2);
                 g_assert_null(p);
-                assert_bus_error(&e2, "org.vmmd.Error.SystemError", snapdir);
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_SYSTEM_ERROR, snapdir);
                 test_assert_no_domain_signals(tb);
         }
         test_set_immutable(tb, snapdir, false);
@@ -691,7 +691,7 @@ static void test_define_stale_files(void) {
                 g_auto(sd_bus_error) e2 = SD_BUS_ERROR_NULL;
                 g_autofree char *p = test_lookup(tb, "DomainLookupByName", "stale", &e2);
                 g_assert_null(p);
-                assert_bus_error(&e2, "org.vmmd.Error.NoDomain", "stale");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_DOMAIN, "stale");
         }
         g_assert_false(g_file_test(cfg, G_FILE_TEST_EXISTS));
         if (!g_file_test(link, G_FILE_TEST_IS_SYMLINK))   /* removed before the failing step: put it back */
@@ -723,9 +723,9 @@ static void test_define_write_failure(void) {
         before = test_get_xml(tb, p1, 3);
         test_set_immutable(tb, cfgdir, true);
         /* a new domain is not added */
-        DEFINE_FAILS(tb, xml2, 0, "org.vmmd.Error.SystemError", cfgdir);
+        DEFINE_FAILS(tb, xml2, 0, VMMD_DBUS_ERROR_SYSTEM_ERROR, cfgdir);
         /* a redefined one keeps its previous definition */
-        DEFINE_FAILS(tb, xml1b, 0, "org.vmmd.Error.SystemError", cfgdir);
+        DEFINE_FAILS(tb, xml1b, 0, VMMD_DBUS_ERROR_SYSTEM_ERROR, cfgdir);
         test_set_immutable(tb, cfgdir, false);
 
         after = test_get_xml(tb, p1, 3);
@@ -737,7 +737,7 @@ static void test_define_write_failure(void) {
         {
                 g_auto(sd_bus_error) e2 = SD_BUS_ERROR_NULL;
                 p = test_lookup(tb, "DomainLookupByName", "wf2", &e2);
-                assert_bus_error(&e2, "org.vmmd.Error.NoDomain", "wf2");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_DOMAIN, "wf2");
         }
         test_assert_no_temp_files(cfgdir);
         /* and once the directory is writable again the define works */
@@ -770,9 +770,9 @@ static void test_define_persistence(void) {
         test_write_file(broken, broken_text);
         test_write_file(mismatch, mismatch_text);
 
-        pid1 = test_bus_name_pid(tb, "org.vmmd.qemu1");
+        pid1 = test_bus_name_pid(tb, QEMU_BUS_NAME);
         g_assert_cmpint(pid1, >, 0);
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
 
         {
                 g_auto(GStrv) list = test_list_domains(tb, 0);   /* re-activates */
@@ -780,7 +780,7 @@ static void test_define_persistence(void) {
                 g_assert_cmpstr(list[0], ==, pa);
                 g_assert_cmpstr(list[1], ==, pb);
         }
-        pid2 = test_bus_name_pid(tb, "org.vmmd.qemu1");
+        pid2 = test_bus_name_pid(tb, QEMU_BUS_NAME);
         g_assert_cmpint(pid2, >, 0);
         g_assert_cmpint(pid2, !=, pid1);
         for (int i = 0; i < 2; i++) {
@@ -808,12 +808,12 @@ static void test_define_persistence(void) {
         {
                 g_auto(sd_bus_error) e2 = SD_BUS_ERROR_NULL;
                 g_autofree char *p = test_lookup(tb, "DomainLookupByName", "broken", &e2);
-                assert_bus_error(&e2, "org.vmmd.Error.NoDomain");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_DOMAIN);
         }
         {
                 g_auto(sd_bus_error) e2 = SD_BUS_ERROR_NULL;
                 g_autofree char *p = test_lookup(tb, "DomainLookupByName", "other", &e2);
-                assert_bus_error(&e2, "org.vmmd.Error.NoDomain");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_DOMAIN);
         }
         {
                 g_autofree char *b = test_read_file(broken);

@@ -6,9 +6,9 @@
 
 #include "bus-harness.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
 #define PROPS_IFACE "org.freedesktop.DBus.Properties"
 #define UUID1 "c7a5fdbd-cdaf-9455-926a-d65c16db1809"
 #define UUID2 "c7a5fdbd-cdaf-9455-926a-d65c16db1802"
@@ -45,40 +45,40 @@ static void test_unknown_path(void) {
                 int r = *calls[i].types ? test_call(tb, UNKNOWN_PATH, DOMAIN_IFACE, calls[i].member, &e, NULL, "u", 0)
                                         : test_call(tb, UNKNOWN_PATH, DOMAIN_IFACE, calls[i].member, &e, NULL, NULL);
                 g_assert_cmpint(r, <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.NoDomain", UNKNOWN_UUID);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN, UNKNOWN_UUID);
         }
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call(tb, UNKNOWN_PATH, DOMAIN_IFACE, "Rename", &e, NULL, "su", "x", 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.NoDomain", UNKNOWN_UUID);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN, UNKNOWN_UUID);
         }
         for (size_t i = 0; i < G_N_ELEMENTS(props); i++) {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call(tb, UNKNOWN_PATH, PROPS_IFACE, "Get", &e, NULL, "ss", DOMAIN_IFACE, props[i]),
                                 <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.NoDomain", UNKNOWN_UUID);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN, UNKNOWN_UUID);
         }
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call(tb, UNKNOWN_PATH, PROPS_IFACE, "GetAll", &e, NULL, "s", DOMAIN_IFACE), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.NoDomain", UNKNOWN_UUID);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN, UNKNOWN_UUID);
         }
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_set_autostart(tb, UNKNOWN_PATH, true, &e), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.NoDomain", UNKNOWN_UUID);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN, UNKNOWN_UUID);
         }
         /* 0.4: flag errors come before the lookup */
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call(tb, UNKNOWN_PATH, DOMAIN_IFACE, "GetXMLDesc", &e, NULL, "u", 0x10), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "0x10");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "0x10");
         }
         /* and a read-only caller is denied before either */
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call_nobody(tb, UNKNOWN_PATH, DOMAIN_IFACE, "Undefine", &e, "u", 0x1000), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "Undefine");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "Undefine");
         }
         /* the known domain is untouched */
         g_assert_cmpint(test_prop_int(tb, known, "Id"), ==, -1);
@@ -102,23 +102,23 @@ static void test_flags(void) {
         for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, cases[i].member, &e, NULL, "u", cases[i].flags), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.InvalidArg", cases[i].member, cases[i].hex);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, cases[i].member, cases[i].hex);
         }
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Rename", &e, NULL, "su", "g", 0x2), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "Rename", "0x2");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "Rename", "0x2");
         }
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "ListDomains", &e, NULL, "u", 0x10000), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "ListDomains", "0x10000");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "ListDomains", "0x10000");
         }
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_autofree char *xml = test_domain_xml("f", UUID1, NULL);
                 g_assert_null(test_define(tb, xml, 0x6, &e));
-                assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "DomainDefineXML", "0x6");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "DomainDefineXML", "0x6");
         }
         /* nothing changed */
         {
@@ -137,12 +137,12 @@ static void test_empty_args(void) {
         g_autofree char *p = NULL, *name = NULL;
 
         g_assert_null(test_define(tb, "", 0, &e1));
-        assert_bus_error(&e1, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e1, VMMD_DBUS_ERROR_INVALID_ARG);
         p = test_lookup(tb, "DomainLookupByName", "", &e2);
         g_assert_null(p);
-        assert_bus_error(&e2, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_INVALID_ARG);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Rename", &e3, NULL, "su", "", 0), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_INVALID_ARG);
         name = test_prop_string(tb, path, "Name");
         g_assert_cmpstr(name, ==, "e");
 }
@@ -178,13 +178,13 @@ static void test_lookups(void) {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_autofree char *p = test_lookup(tb, "DomainLookupByUUID", malformed[i], &e);
                 g_assert_null(p);
-                assert_bus_error(&e, "org.vmmd.Error.InvalidArg");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG);
         }
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_autofree char *p = test_lookup(tb, "DomainLookupByUUID", UNKNOWN_UUID, &e);
                 g_assert_null(p);
-                assert_bus_error(&e, "org.vmmd.Error.NoDomain", UNKNOWN_UUID);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN, UNKNOWN_UUID);
         }
         {
                 /* names are case-sensitive */
@@ -195,13 +195,13 @@ static void test_lookups(void) {
                 g_assert_cmpstr(a, ==, p1);
                 g_assert_cmpstr(b, ==, p2);
                 g_assert_null(c);
-                assert_bus_error(&e, "org.vmmd.Error.NoDomain", "LOOK");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN, "LOOK");
         }
         /* ByID: an inactive domain has no id; unknown ids → NoDomain */
         for (int32_t id = -1; id <= 3; id++) {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainLookupByID", &e, NULL, "i", id), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.NoDomain");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN);
         }
 }
 
@@ -293,7 +293,7 @@ static void test_list_filters(void) {
         {
                 g_autofree char *out = NULL, *err = NULL, *expect = NULL;
                 int r = test_run(tb, false, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", MANAGER,
+                                 (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, MANAGER,
                                                          MANAGER_IFACE, "ListDomains", "u", "0", NULL });
                 g_assert_cmpint(r, ==, 0);
                 expect = g_strdup_printf("ao 4 \"%s\" \"%s\" \"%s\" \"%s\"\n", a, b, c, d);
@@ -303,7 +303,7 @@ static void test_list_filters(void) {
         {
                 g_autofree char *out = NULL, *err = NULL, *expect = NULL;
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", MANAGER,
+                                 (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, MANAGER,
                                                          MANAGER_IFACE, "ListDomains", "u", "1024", NULL });
                 g_assert_cmpint(r, ==, 0);
                 expect = g_strdup_printf("ao 1 \"%s\"\n", a);
@@ -350,15 +350,15 @@ static void test_get_xml_desc(void) {
                 g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", 0), ==, 0);
                 g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", 2), ==, 0);
                 g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", 1), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "GetXMLDesc");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "GetXMLDesc");
                 sd_bus_error_free(&e);
                 g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", 3), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "GetXMLDesc");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "GetXMLDesc");
         }
         {
                 g_autofree char *out = NULL, *err = NULL;
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", path,
+                                 (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, path,
                                                          DOMAIN_IFACE, "GetXMLDesc", "u", "0", NULL });
                 g_assert_cmpint(r, ==, 0);
                 g_assert_nonnull(strstr(out, "<name>x</name>"));
@@ -367,7 +367,7 @@ static void test_get_xml_desc(void) {
         {
                 g_autofree char *out = NULL, *err = NULL;
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", path,
+                                 (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, path,
                                                          DOMAIN_IFACE, "GetXMLDesc", "u", "1", NULL });
                 g_assert_cmpint(r, !=, 0);
                 g_assert_true(out == NULL || strstr(out, "passwd") == NULL);
@@ -394,14 +394,14 @@ static void test_get_state(void) {
         for (uint32_t f = 1; f; f <<= 1) {
                 g_auto(sd_bus_error) e2 = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "GetState", &e2, NULL, "u", f), <, 0);
-                assert_bus_error(&e2, "org.vmmd.Error.InvalidArg", "GetState");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_INVALID_ARG, "GetState");
         }
         /* read-only callers may ask */
         g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetState", &e, "u", 0), ==, 0);
         {
                 g_autofree char *out = NULL, *err = NULL;
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", path,
+                                 (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, path,
                                                          DOMAIN_IFACE, "GetState", "u", "0", NULL });
                 g_assert_cmpint(r, ==, 0);
                 g_assert_cmpstr(out, ==, "ii 5 0\n");
@@ -448,12 +448,12 @@ static void test_autostart(void) {
 
         /* read-only caller: denied, through sd-bus and busctl */
         g_assert_cmpint(test_call_nobody(tb, path, PROPS_IFACE, "Set", &e, "ssv", DOMAIN_IFACE, "Autostart", "b", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "Autostart");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "Autostart");
         sd_bus_error_free(&e);
         {
                 g_autofree char *out = NULL, *err = NULL;
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "set-property", "org.vmmd.qemu1", path,
+                                 (const char *const[]) { "busctl", "--user", "set-property", QEMU_BUS_NAME, path,
                                                          DOMAIN_IFACE, "Autostart", "b", "false", NULL });
                 g_assert_cmpint(r, !=, 0);
                 g_assert_nonnull(strstr(err, "read-only"));
@@ -464,7 +464,7 @@ static void test_autostart(void) {
         {
                 g_autofree char *out = NULL, *err = NULL;
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "get-property", "org.vmmd.qemu1", path,
+                                 (const char *const[]) { "busctl", "--user", "get-property", QEMU_BUS_NAME, path,
                                                          DOMAIN_IFACE, "Autostart", NULL });
                 g_assert_cmpint(r, ==, 0);
                 g_assert_cmpstr(out, ==, "b true\n");
@@ -528,30 +528,30 @@ static void test_read_only_caller(void) {
         for (size_t i = 0; i < G_N_ELEMENTS(denied_u); i++) {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call_nobody(tb, denied_u[i].p, denied_u[i].iface, denied_u[i].member, &e, "u", 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationDenied", denied_u[i].member);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, denied_u[i].member);
         }
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "Rename", &e, "su", "other", 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "Rename");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "Rename");
         }
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call_nobody(tb, MANAGER, MANAGER_IFACE, "DomainCreateXML", &e, "su", xml, 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "DomainCreateXML");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "DomainCreateXML");
         }
         {
                 /* even without XML_SECURE */
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call_nobody(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageGetXMLDesc", &e, "su",
                                                  "/tmp/x.save", 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "DomainSaveImageGetXMLDesc");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "DomainSaveImageGetXMLDesc");
         }
         /* busctl as nobody: the mutating calls fail, the lookups work */
         {
                 g_autofree char *out = NULL, *err = NULL;
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", path,
+                                 (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, path,
                                                          DOMAIN_IFACE, "Undefine", "u", "0", NULL });
                 g_assert_cmpint(r, !=, 0);
                 g_assert_nonnull(strstr(err, "Undefine"));
@@ -559,7 +559,7 @@ static void test_read_only_caller(void) {
         {
                 g_autofree char *out = NULL, *err = NULL, *expect = g_strdup_printf("o \"%s\"\n", path);
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", MANAGER,
+                                 (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, MANAGER,
                                                          MANAGER_IFACE, "DomainLookupByName", "s", "ro", NULL });
                 g_assert_cmpint(r, ==, 0);
                 g_assert_cmpstr(out, ==, expect);
@@ -567,7 +567,7 @@ static void test_read_only_caller(void) {
         {
                 g_autofree char *out = NULL, *err = NULL, *expect = g_strdup_printf("o \"%s\"\n", path);
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", MANAGER,
+                                 (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, MANAGER,
                                                          MANAGER_IFACE, "DomainLookupByUUID", "s",
                                                          "C7A5FDBDCDAF9455926AD65C16DB1809", NULL });
                 g_assert_cmpint(r, ==, 0);
@@ -576,7 +576,7 @@ static void test_read_only_caller(void) {
         {
                 g_autofree char *out = NULL, *err = NULL;
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "get-property", "org.vmmd.qemu1", path,
+                                 (const char *const[]) { "busctl", "--user", "get-property", QEMU_BUS_NAME, path,
                                                          DOMAIN_IFACE, "Name", "State", "Persistent", NULL });
                 g_assert_cmpint(r, ==, 0);
                 g_assert_cmpstr(out, ==, "s \"ro\"\n(ii) 5 0\nb true\n");

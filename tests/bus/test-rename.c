@@ -5,9 +5,9 @@
 
 #include "bus-harness.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
 #define UUID1 "c7a5fdbd-cdaf-9455-926a-d65c16db1809"
 #define UUID2 "c7a5fdbd-cdaf-9455-926a-d65c16db1802"
 
@@ -132,7 +132,7 @@ static void test_rename_success(void) {
                 g_autofree char *p_old = test_lookup(tb, "DomainLookupByName", "old", &e1);
                 g_autofree char *p_new = test_lookup(tb, "DomainLookupByName", "new", &e2);
                 g_assert_null(p_old);
-                assert_bus_error(&e1, "org.vmmd.Error.NoDomain", "old");
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_NO_DOMAIN, "old");
                 g_assert_cmpstr(p_new, ==, path);
         }
         {
@@ -142,7 +142,7 @@ static void test_rename_success(void) {
         }
 
         /* survives a daemon restart under the new name; the old name is free again */
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         {
                 g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL;
                 g_autofree char *p_new = test_lookup(tb, "DomainLookupByName", "new", &e1);
@@ -164,13 +164,13 @@ static void test_rename_arguments(void) {
         g_autofree char *path = define_ok(tb, "one", UUID1);
         g_autofree char *other = define_ok(tb, "two", UUID2);
 
-        RENAME_FAILS(tb, path, "", 0, "org.vmmd.Error.InvalidArg");
-        RENAME_FAILS(tb, path, "a/b", 0, "org.vmmd.Error.XMLError", "a/b");
-        RENAME_FAILS(tb, path, "one", 0, "org.vmmd.Error.OperationInvalid");
-        RENAME_FAILS(tb, path, "two", 0, "org.vmmd.Error.OperationInvalid", "two");
-        RENAME_FAILS(tb, path, "three", 1, "org.vmmd.Error.InvalidArg", "Rename", "0x1");
+        RENAME_FAILS(tb, path, "", 0, VMMD_DBUS_ERROR_INVALID_ARG);
+        RENAME_FAILS(tb, path, "a/b", 0, VMMD_DBUS_ERROR_XML_ERROR, "a/b");
+        RENAME_FAILS(tb, path, "one", 0, VMMD_DBUS_ERROR_OPERATION_INVALID);
+        RENAME_FAILS(tb, path, "two", 0, VMMD_DBUS_ERROR_OPERATION_INVALID, "two");
+        RENAME_FAILS(tb, path, "three", 1, VMMD_DBUS_ERROR_INVALID_ARG, "Rename", "0x1");
         /* 0.4: flags before the empty name */
-        RENAME_FAILS(tb, path, "", 4, "org.vmmd.Error.InvalidArg", "0x4");
+        RENAME_FAILS(tb, path, "", 4, VMMD_DBUS_ERROR_INVALID_ARG, "0x4");
         (void) other;
 }
 
@@ -181,7 +181,7 @@ static void test_rename_managed_save(void) {
         g_autofree char *save = test_root_file(tb, "var/lib/vmmd/qemu/save/ms.save");
 
         test_write_file(save, "image");
-        RENAME_FAILS(tb, path, "ms2", 0, "org.vmmd.Error.OperationInvalid", "managed save");
+        RENAME_FAILS(tb, path, "ms2", 0, VMMD_DBUS_ERROR_OPERATION_INVALID, "managed save");
         g_assert_true(g_file_test(save, G_FILE_TEST_IS_REGULAR));
         g_assert_false(g_file_test(test_config_file(tb, "ms2"), G_FILE_TEST_EXISTS));
 }
@@ -195,11 +195,11 @@ static void test_rename_read_only(void) {
 
         test_bus_clear_signals(tb);
         g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "Rename", &e, "su", "ro2", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "Rename");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "Rename");
         {
                 g_autofree char *out = NULL, *err = NULL;
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", path,
+                                 (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, path,
                                                          DOMAIN_IFACE, "Rename", "su", "ro2", "0", NULL });
                 g_assert_cmpint(r, !=, 0);
                 g_assert_nonnull(strstr(err, "Rename"));
@@ -224,7 +224,7 @@ static void test_rename_failure_rolls_back(void) {
         test_write_file(snap, "<domainsnapshot><name>s1</name></domainsnapshot>\n");
         /* the new definition cannot be written */
         test_set_immutable(tb, cfgdir, true);
-        RENAME_FAILS(tb, path, "moved", 0, "org.vmmd.Error.SystemError", cfgdir);
+        RENAME_FAILS(tb, path, "moved", 0, VMMD_DBUS_ERROR_SYSTEM_ERROR, cfgdir);
         test_set_immutable(tb, cfgdir, false);
         g_assert_true(g_file_test(snap, G_FILE_TEST_IS_REGULAR));
         g_assert_false(g_file_test(new_snapdir, G_FILE_TEST_EXISTS));
@@ -237,7 +237,7 @@ static void test_rename_failure_rolls_back(void) {
         {
                 g_autofree char *autodir = test_root_file(tb, "etc/vmmd/qemu/autostart");
                 test_set_immutable(tb, autodir, true);
-                RENAME_FAILS(tb, path, "moved", 0, "org.vmmd.Error.SystemError", "moved.xml");
+                RENAME_FAILS(tb, path, "moved", 0, VMMD_DBUS_ERROR_SYSTEM_ERROR, "moved.xml");
                 test_set_immutable(tb, autodir, false);
                 g_assert_true(g_file_test(snap, G_FILE_TEST_IS_REGULAR));
                 g_assert_false(g_file_test(new_snapdir, G_FILE_TEST_EXISTS));

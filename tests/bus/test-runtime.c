@@ -6,9 +6,9 @@
 
 #include "bus-harness.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
 #define UUID1 "c7a5fdbd-cdaf-9455-926a-d65c16db1809"
 #define UUID2 "c7a5fdbd-cdaf-9455-926a-d65c16db1802"
 
@@ -31,10 +31,10 @@ static void test_idle_exit(void) {
         g_autofree char *xml = test_get_xml(tb, path, 3);
         pid_t pid1, pid2;
 
-        pid1 = test_bus_name_pid(tb, "org.vmmd.qemu1");
+        pid1 = test_bus_name_pid(tb, QEMU_BUS_NAME);
         g_assert_cmpint(pid1, >, 0);
         /* bounded: it should go after about a second of idleness */
-        g_assert_true(test_bus_wait_name_gone(tb, "org.vmmd.qemu1", 10000));
+        g_assert_true(test_bus_wait_name_gone(tb, QEMU_BUS_NAME, 10000));
         g_assert_true(test_wait_pid_exit(pid1, 10000));   /* the process goes too, not only the name */
 
         {
@@ -50,11 +50,11 @@ static void test_idle_exit(void) {
                 again = test_get_xml(tb, path, 3);
                 g_assert_cmpstr(again, ==, xml);
         }
-        pid2 = test_bus_name_pid(tb, "org.vmmd.qemu1");
+        pid2 = test_bus_name_pid(tb, QEMU_BUS_NAME);
         g_assert_cmpint(pid2, >, 0);
         g_assert_cmpint(pid2, !=, pid1);
         /* and it goes idle again */
-        g_assert_true(test_bus_wait_name_gone(tb, "org.vmmd.qemu1", 10000));
+        g_assert_true(test_bus_wait_name_gone(tb, QEMU_BUS_NAME, 10000));
 }
 
 /* busctl introspect shows the documented interfaces with their members; arguments are named */
@@ -77,10 +77,10 @@ static void test_introspect(void) {
         int r;
 
         r = test_run(tb, false, &out, &err,
-                     (const char *const[]) { "busctl", "--user", "introspect", "--no-pager", "org.vmmd.qemu1", MANAGER,
+                     (const char *const[]) { "busctl", "--user", "introspect", "--no-pager", QEMU_BUS_NAME, MANAGER,
                                              NULL });
         g_assert_cmpint(r, ==, 0);
-        g_assert_nonnull(strstr(out, "org.vmmd.qemu1.Manager"));
+        g_assert_nonnull(strstr(out, QEMU_MANAGER_INTERFACE));
         g_assert_nonnull(strstr(out, "org.freedesktop.DBus.ObjectManager"));
         for (size_t i = 0; i < G_N_ELEMENTS(manager_members); i++)
                 if (!strstr(out, manager_members[i]))
@@ -98,10 +98,10 @@ static void test_introspect(void) {
         out = err = NULL;
 
         r = test_run(tb, true, &out, &err,   /* anyone may introspect */
-                     (const char *const[]) { "busctl", "--user", "introspect", "--no-pager", "org.vmmd.qemu1", path,
+                     (const char *const[]) { "busctl", "--user", "introspect", "--no-pager", QEMU_BUS_NAME, path,
                                              NULL });
         g_assert_cmpint(r, ==, 0);
-        g_assert_nonnull(strstr(out, "org.vmmd.qemu1.Domain"));
+        g_assert_nonnull(strstr(out, QEMU_DOMAIN_INTERFACE));
         for (size_t i = 0; i < G_N_ELEMENTS(domain_members); i++)
                 if (!strstr(out, domain_members[i]))
                         g_error("busctl introspect %s lacks %s:\n%s", path, domain_members[i], out);
@@ -133,7 +133,7 @@ static void test_introspect(void) {
         g_free(out), g_free(err);
         out = err = NULL;
         r = test_run(tb, false, &out, &err,
-                     (const char *const[]) { "busctl", "--user", "tree", "--list", "org.vmmd.qemu1", NULL });
+                     (const char *const[]) { "busctl", "--user", "tree", "--list", QEMU_BUS_NAME, NULL });
         g_assert_cmpint(r, ==, 0);
         g_assert_nonnull(strstr(out, path));
 }
@@ -219,7 +219,7 @@ static void test_object_manager(void) {
                 int r;
                 g_assert_cmpint(test_call(tb, p1, DOMAIN_IFACE, "Undefine", &e, NULL, "u", 0), >=, 0);
                 r = test_run(tb, true, &out, &err,
-                             (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", MANAGER,
+                             (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, MANAGER,
                                                      "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL });
                 g_assert_cmpint(r, ==, 0);
                 g_assert_null(strstr(out, p1));

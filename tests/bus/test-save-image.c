@@ -8,9 +8,9 @@
 #include "fileio.h"
 #include "saveimage.pb-c.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
 #define UUID1 "7b2e4f10-9a8b-4c6d-8e0f-1a2b3c4d5e6f"
 
 typedef struct ImageSpec {
@@ -126,14 +126,14 @@ static void test_invalid_images(void) {
                 g_test_message("image %s", cases[i].name);
                 g_assert_cmpint(vmmd_read_file(file, &before, NULL), >=, 0);
                 g_assert_cmpint(get_xml(tb, file, 0, NULL, &e), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationFailed", cases[i].mention);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, cases[i].mention);
                 sd_bus_error_free(&e);
                 g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainRestore", &e, NULL, "ssu", file, "", 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationFailed", cases[i].mention);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, cases[i].mention);
                 sd_bus_error_free(&e);
                 g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageDefineXML", &e, NULL, "ssu", file,
                                           good_xml(), 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationFailed", cases[i].mention);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, cases[i].mention);
                 /* refused images are left alone */
                 g_assert_cmpint(vmmd_read_file(file, &after, NULL), >=, 0);
                 g_assert_cmpstr(before, ==, after);
@@ -159,7 +159,7 @@ static void test_image_get_xml(void) {
         g_assert_nonnull(strstr(secure, "s3cret"));
 
         g_assert_cmpint(test_call_nobody(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageGetXMLDesc", &e, "su", file, 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
 }
 
 /* C6, C26, C34, 0.11: arguments before anything is read */
@@ -171,53 +171,53 @@ static void test_arguments(void) {
 
         g_assert_nonnull(path);
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainRestore", &e, NULL, "ssu", "/tmp/x", "", 6), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "SAVE_RUNNING", "SAVE_PAUSED");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "SAVE_RUNNING", "SAVE_PAUSED");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainRestore", &e, NULL, "ssu", "rel/x", "", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "absolute");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "absolute");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainRestore", &e, NULL, "ssu", "", "", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG);
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", "/tmp/x", "", 8), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "0x8");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "0x8");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", "/tmp/x", "", 6), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "SAVE_RUNNING");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "SAVE_RUNNING");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "ManagedSave", &e, NULL, "u", 6), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "SAVE_PAUSED");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "SAVE_PAUSED");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageDefineXML", &e, NULL, "ssu", "/tmp/x", "", 0),
                         <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "dxml");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "dxml");
         sd_bus_error_free(&e);
 
         /* C7: an inactive domain has nothing to save */
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", "/tmp/x", "", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "not running");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "not running");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "ManagedSave", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "not running");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "not running");
         sd_bus_error_free(&e);
 
         /* C18, C19: no managed save image */
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "ManagedSaveRemove", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.SystemError", "d1.save");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_SYSTEM_ERROR, "d1.save");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "ManagedSaveGetXMLDesc", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "managed save image");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "managed save image");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "ManagedSaveDefineXML", &e, NULL, "su", xml, 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "managed save image");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "managed save image");
         sd_bus_error_free(&e);
 
         /* read-only callers */
         g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "Save", &e, "ssu", "/tmp/x", "", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call_nobody(tb, MANAGER, MANAGER_IFACE, "DomainRestore", &e, "ssu", "/tmp/x", "", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
 }
 
 /* C34–C36: editing in place; the stream is untouched; too large an XML is refused */
@@ -263,7 +263,7 @@ static void test_define_xml(void) {
         }
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageDefineXML", &e, NULL, "ssu", file, huge, 0),
                         <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "too large");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "too large");
         sd_bus_error_free(&e);
         g_free(data);
         g_assert_cmpint(vmmd_read_file(file, &data, &len), >=, 0);
@@ -276,7 +276,7 @@ static void test_define_xml(void) {
                 g_autofree char *bigger = g_string_free(g_steal_pointer(&s), FALSE);
                 g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageDefineXML", &e, NULL, "ssu", file,
                                           bigger, 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "memory");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "memory");
         }
 }
 

@@ -13,11 +13,11 @@
 #include "bus-harness.h"
 #include "fileio.h"
 
-#define ST "org.vmmd.storage1"
-#define ST_MANAGER "/org/vmmd/storage1"
-#define ST_MANAGER_IFACE "org.vmmd.storage1.Manager"
-#define ST_POOL_IFACE "org.vmmd.storage1.StoragePool"
-#define ST_VOL_IFACE "org.vmmd.storage1.StorageVol"
+#define ST STORAGE_BUS_NAME
+#define ST_MANAGER STORAGE_MANAGER_PATH
+#define ST_MANAGER_IFACE STORAGE_MANAGER_INTERFACE
+#define ST_POOL_IFACE STORAGE_POOL_INTERFACE
+#define ST_VOL_IFACE STORAGE_VOL_INTERFACE
 
 #define UUID1 "8f3d6c0e-3b8a-4f31-9a43-1f0c2b7d9e01"
 #define UUID2 "8f3d6c0e-3b8a-4f31-9a43-1f0c2b7d9e02"

@@ -55,23 +55,23 @@ static void test_define_errors(void) {
                 const char *xml;
                 const char *error;
         } cases[] = {
-                { "<pool type='dir'><name>x</name>", "org.vmmd.Error.XMLError" },
-                { "<pool type='dir'><target><path>/tmp/x</path></target></pool>", "org.vmmd.Error.XMLError" },
+                { "<pool type='dir'><name>x</name>", VMMD_DBUS_ERROR_XML_ERROR },
+                { "<pool type='dir'><target><path>/tmp/x</path></target></pool>", VMMD_DBUS_ERROR_XML_ERROR },
                 { "<pool type='dir'><name>a/b</name><target><path>/tmp/x</path></target></pool>",
-                  "org.vmmd.Error.XMLError" },
+                  VMMD_DBUS_ERROR_XML_ERROR },
                 { "<pool type='dir'><name>x</name><uuid>not-a-uuid</uuid><target><path>/tmp/x</path></target></pool>",
-                  "org.vmmd.Error.XMLError" },
-                { "<pool type='dir'><name>x</name></pool>", "org.vmmd.Error.XMLError" },
+                  VMMD_DBUS_ERROR_XML_ERROR },
+                { "<pool type='dir'><name>x</name></pool>", VMMD_DBUS_ERROR_XML_ERROR },
                 { "<pool type='dir'><name>x</name><target><path>/tmp/x</path><permissions><mode>0999</mode>"
-                  "</permissions></target></pool>", "org.vmmd.Error.XMLError" },
+                  "</permissions></target></pool>", VMMD_DBUS_ERROR_XML_ERROR },
                 { "<pool type='dir'><name>x</name><target><path>/tmp/x</path><permissions><mode>01777</mode>"
-                  "</permissions></target></pool>", "org.vmmd.Error.XMLError" },
+                  "</permissions></target></pool>", VMMD_DBUS_ERROR_XML_ERROR },
                 { "<pool type='dir'><name>x</name><target><path>/tmp/x</path><permissions><owner>bob</owner>"
-                  "</permissions></target></pool>", "org.vmmd.Error.XMLError" },
+                  "</permissions></target></pool>", VMMD_DBUS_ERROR_XML_ERROR },
                 { "<pool type='dir'><name>x\ny</name><target><path>/tmp/x</path></target></pool>",
-                  "org.vmmd.Error.XMLDetail" },
+                  VMMD_DBUS_ERROR_XML_DETAIL },
                 { "<pool type='rbd'><name>x</name><source><name>rbd</name><host name='h'/></source></pool>",
-                  "org.vmmd.Error.NoSupport" },
+                  VMMD_DBUS_ERROR_NO_SUPPORT },
         };
 
         for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -85,14 +85,14 @@ static void test_define_errors(void) {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_autofree char *xml = st_pool_xml("dir", "x", NULL, "/tmp/x", NULL);
                 g_assert_null(st_define(tb, xml, 2, &e));
-                assert_bus_error(&e, "org.vmmd.Error.InvalidArg");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG);
         }
         {
                 /* S3: VALIDATE with XML that breaks the schema */
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 const char *bad = "<pool type='dir'><name>x</name><bogus/><target><path>/tmp/x</path></target></pool>";
                 g_assert_null(st_define(tb, bad, 1, &e));
-                assert_bus_error(&e, "org.vmmd.Error.XMLInvalidSchema");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_XML_INVALID_SCHEMA);
         }
         {
                 g_autofree char *snap = test_dir_snapshot(cfg);
@@ -113,11 +113,11 @@ static void test_duplicates(void) {
         g_autofree char *x3 = st_pool_xml("dir", "p3", UUID3, dir1, NULL);
 
         g_assert_null(st_define(tb, x1, 0, &e1));
-        assert_bus_error(&e1, "org.vmmd.Error.OperationFailed", "already exists with uuid", UUID1);
+        assert_bus_error(&e1, VMMD_DBUS_ERROR_OPERATION_FAILED, "already exists with uuid", UUID1);
         g_assert_null(st_define(tb, x2, 0, &e2));
-        assert_bus_error(&e2, "org.vmmd.Error.OperationFailed", "already defined with uuid", UUID1);
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_OPERATION_FAILED, "already defined with uuid", UUID1);
         g_assert_null(st_define(tb, x3, 0, &e3));
-        assert_bus_error(&e3, "org.vmmd.Error.OperationFailed", "Storage source conflict with pool 'p1'");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_OPERATION_FAILED, "Storage source conflict with pool 'p1'");
 
         /* S6 */
         st_ok(tb, p1, ST_POOL_IFACE, "Build", "u", 0);
@@ -156,7 +156,7 @@ static void test_undefine(void) {
 
         g_assert_cmpint(sd_bus_set_property(tb->bus, ST, p1, ST_POOL_IFACE, "Autostart", &e, "b", 1), >=, 0);
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Undefine", &e, NULL, NULL), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "still active");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "still active");
         st_ok(tb, p1, ST_POOL_IFACE, "Destroy", NULL);
         test_bus_clear_signals(tb);
         st_ok(tb, p1, ST_POOL_IFACE, "Undefine", NULL);
@@ -168,7 +168,7 @@ static void test_undefine(void) {
         g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR));
         none = st_lookup(tb, "StoragePoolLookupByName", "p1", &e2);
         g_assert_null(none);
-        assert_bus_error(&e2, "org.vmmd.Error.NoStoragePool");
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_STORAGE_POOL);
         /* S7: the old path has no object any more */
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Create", &e3, NULL, "u", 0), <, 0);
         assert_bus_error(&e3, "org.freedesktop.DBus.Error.UnknownObject");
@@ -188,9 +188,9 @@ static void test_build(void) {
         static const struct {
                 unsigned flags;
                 const char *error;
-        } bad[] = { { 8 | 4, "org.vmmd.Error.InvalidArg" }, { 1, "org.vmmd.Error.InvalidArg" },
-                    { 2, "org.vmmd.Error.InvalidArg" }, { 16, "org.vmmd.Error.InvalidArg" },
-                    { 8, "org.vmmd.Error.OperationInvalid" }, { 4, "org.vmmd.Error.OperationInvalid" } };
+        } bad[] = { { 8 | 4, VMMD_DBUS_ERROR_INVALID_ARG }, { 1, VMMD_DBUS_ERROR_INVALID_ARG },
+                    { 2, VMMD_DBUS_ERROR_INVALID_ARG }, { 16, VMMD_DBUS_ERROR_INVALID_ARG },
+                    { 8, VMMD_DBUS_ERROR_OPERATION_INVALID }, { 4, VMMD_DBUS_ERROR_OPERATION_INVALID } };
 
         g_assert_nonnull(p1);
         test_bus_clear_signals(tb);
@@ -220,7 +220,7 @@ static void test_build(void) {
         {
                 g_auto(sd_bus_error) be = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(st_call(tb, p2, ST_POOL_IFACE, "Build", &be, NULL, "u", 0), <, 0);
-                assert_bus_error(&be, "org.vmmd.Error.OperationInvalid", "already active");
+                assert_bus_error(&be, VMMD_DBUS_ERROR_OPERATION_INVALID, "already active");
         }
 }
 
@@ -236,7 +236,7 @@ static void test_start(void) {
 
         test_bus_clear_signals(tb);
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Create", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.SystemError", "cannot open directory");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_SYSTEM_ERROR, "cannot open directory");
         g_assert_false(g_file_test(state, G_FILE_TEST_EXISTS));
         g_assert_false(st_prop_b(tb, p1, "Active"));
         test_assert_no_domain_signals(tb);
@@ -246,9 +246,9 @@ static void test_start(void) {
         }
 
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Create", &e2, NULL, "u", 2 | 4), <, 0);
-        assert_bus_error(&e2, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_INVALID_ARG);
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Create", &e3, NULL, "u", 2), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.OperationInvalid", "No source device");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_OPERATION_INVALID, "No source device");
 
         /* S12: WITH_BUILD builds and starts */
         g_assert_cmpint(g_mkdir_with_parents(tb->dir, 0755), ==, 0);
@@ -262,7 +262,7 @@ static void test_start(void) {
         {
                 g_auto(sd_bus_error) e4 = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Create", &e4, NULL, "u", 0), <, 0);
-                assert_bus_error(&e4, "org.vmmd.Error.OperationInvalid", "already active");
+                assert_bus_error(&e4, VMMD_DBUS_ERROR_OPERATION_INVALID, "already active");
         }
         /* volumes appear as objects: a file put there shows after a stop and start */
         vol_file = g_build_filename(dir, "disk.img", NULL);
@@ -286,9 +286,9 @@ static void test_create_xml(void) {
         g_autofree char *path = NULL, *events = NULL, *gone = NULL, *again = NULL;
 
         g_assert_null(st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e, "su", xml, 0));
-        assert_bus_error(&e, "org.vmmd.Error.SystemError");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_SYSTEM_ERROR);
         g_assert_null(st_lookup(tb, "StoragePoolLookupByName", "t1", &e2));
-        assert_bus_error(&e2, "org.vmmd.Error.NoStoragePool");
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_STORAGE_POOL);
         g_assert_false(g_file_test(state, G_FILE_TEST_EXISTS));
         test_assert_no_domain_signals(tb);
 
@@ -303,10 +303,10 @@ static void test_create_xml(void) {
         {
                 g_auto(sd_bus_error) e4 = SD_BUS_ERROR_NULL, e5 = SD_BUS_ERROR_NULL;
                 g_assert_null(st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e4, "su", xml, 0));
-                assert_bus_error(&e4, "org.vmmd.Error.OperationInvalid", "already active as 't1'");
+                assert_bus_error(&e4, VMMD_DBUS_ERROR_OPERATION_INVALID, "already active as 't1'");
                 /* S20 */
                 g_assert_cmpint(sd_bus_set_property(tb->bus, ST, path, ST_POOL_IFACE, "Autostart", &e5, "b", 1), <, 0);
-                assert_bus_error(&e5, "org.vmmd.Error.OperationInvalid");
+                assert_bus_error(&e5, VMMD_DBUS_ERROR_OPERATION_INVALID);
         }
         /* S14: a transient pool disappears when stopped */
         test_bus_clear_signals(tb);
@@ -326,7 +326,7 @@ static void test_create_xml(void) {
                 g_auto(sd_bus_error) e7 = SD_BUS_ERROR_NULL;
                 again = st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e7, "su", xml, 6);
                 g_assert_null(again);
-                assert_bus_error(&e7, "org.vmmd.Error.InvalidArg");
+                assert_bus_error(&e7, VMMD_DBUS_ERROR_INVALID_ARG);
         }
 }
 
@@ -347,7 +347,7 @@ static void test_destroy_delete(void) {
         vols = st_list_vols(tb, p1);
         g_assert_cmpuint(g_strv_length(vols), ==, 1);
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Delete", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID);
         test_bus_clear_signals(tb);
         st_ok(tb, p1, ST_POOL_IFACE, "Destroy", NULL);
         events = st_events(tb, p1);
@@ -357,17 +357,17 @@ static void test_destroy_delete(void) {
         g_assert_false(g_file_test(state, G_FILE_TEST_EXISTS));
         g_assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Destroy", &e2, NULL, NULL), <, 0);
-        assert_bus_error(&e2, "org.vmmd.Error.OperationInvalid", "not active");
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_OPERATION_INVALID, "not active");
         /* S33: volume objects of an inactive pool are gone */
         g_assert_cmpint(st_call(tb, vols[0], ST_VOL_IFACE, "GetInfo", &e5, NULL, "u", 0), <, 0);
         assert_bus_error(&e5, "org.freedesktop.DBus.Error.UnknownObject");
 
         test_bus_clear_signals(tb);
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Delete", &e3, NULL, "u", 0), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.SystemError", "failed to remove pool");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_SYSTEM_ERROR, "failed to remove pool");
         g_assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Delete", &e4, NULL, "u", 1), <, 0);
-        assert_bus_error(&e4, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e4, VMMD_DBUS_ERROR_INVALID_ARG);
         g_assert_cmpint(unlink(file), ==, 0);
         st_ok(tb, p1, ST_POOL_IFACE, "Delete", "u", 0);
         g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
@@ -408,18 +408,18 @@ static void test_refresh(void) {
         g_strfreev(vols);
 
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Refresh", &e, NULL, "u", 1), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG);
 
         /* S17 */
         g_assert_cmpint(vmmd_rm_rf(dir), ==, 0);
         test_bus_clear_signals(tb);
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Refresh", &e2, NULL, "u", 0), <, 0);
-        assert_bus_error(&e2, "org.vmmd.Error.SystemError");
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_SYSTEM_ERROR);
         events = st_events(tb, p1);
         g_assert_cmpstr(events, ==, "3");
         g_assert_false(st_prop_b(tb, p1, "Active"));
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Refresh", &e3, NULL, "u", 0), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.OperationInvalid");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_OPERATION_INVALID);
 }
 
 /* S19, S20: the link follows the property; PropertiesChanged on change only */
@@ -524,7 +524,7 @@ static void test_lookup_list(void) {
         {
                 g_auto(sd_bus_error) le = SD_BUS_ERROR_NULL;
                 g_assert_null(st_list(tb, ST_MANAGER, ST_MANAGER_IFACE, "ListStoragePools", 1 << 20, &le));
-                assert_bus_error(&le, "org.vmmd.Error.InvalidArg");
+                assert_bus_error(&le, VMMD_DBUS_ERROR_INVALID_ARG);
         }
         {
                 g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL, e3 = SD_BUS_ERROR_NULL,
@@ -536,15 +536,15 @@ static void test_lookup_list(void) {
                 g_assert_cmpstr(u, ==, pa);
                 g_assert_cmpstr(t, ==, pa);
                 g_assert_null(st_lookup(tb, "StoragePoolLookupByName", "nope", &e2));
-                assert_bus_error(&e2, "org.vmmd.Error.NoStoragePool");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_STORAGE_POOL);
                 g_assert_null(st_lookup(tb, "StoragePoolLookupByUUID", "zzz", &e3));
-                assert_bus_error(&e3, "org.vmmd.Error.InvalidArg");
+                assert_bus_error(&e3, VMMD_DBUS_ERROR_INVALID_ARG);
                 g_assert_null(st_lookup(tb, "StoragePoolLookupByUUID", UUID3 "x", &e4));
                 /* inactive pools are not found by target */
                 {
                         g_autofree char *dirb = st_pool_dir(tb, "beta");
                         g_assert_null(st_lookup(tb, "StoragePoolLookupByTargetPath", dirb, &e5));
-                        assert_bus_error(&e5, "org.vmmd.Error.NoStoragePool");
+                        assert_bus_error(&e5, VMMD_DBUS_ERROR_NO_STORAGE_POOL);
                 }
         }
 }
@@ -560,9 +560,9 @@ static void test_fs_no_backend(void) {
 
         g_assert_nonnull(p);
         g_assert_cmpint(st_call(tb, p, ST_POOL_IFACE, "Build", &e2, NULL, "u", 0), <, 0);
-        assert_bus_error(&e2, "org.vmmd.Error.NoSupport", "'fs' pools");
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_SUPPORT, "'fs' pools");
         g_assert_cmpint(st_call(tb, p, ST_POOL_IFACE, "Create", &e3, NULL, "u", 0), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.NoSupport", "'fs' pools");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_NO_SUPPORT, "'fs' pools");
 }
 
 /* §1.4: every mutating call is refused to a read-only caller, with nothing changed; reads work */
@@ -617,7 +617,7 @@ static void test_read_only(void) {
                 else
                         r = test_call_nobody_to(tb, ST, denied[i].path, denied[i].iface, denied[i].member, &e, NULL);
                 g_assert_cmpint(r, <, 0);
-                if (!g_str_equal(e.name, "org.vmmd.Error.OperationDenied"))
+                if (!g_str_equal(e.name, VMMD_DBUS_ERROR_OPERATION_DENIED))
                         g_error("%s by a read-only caller: expected OperationDenied, got %s: %s", denied[i].member,
                                 e.name, e.message);
         }
@@ -626,14 +626,14 @@ static void test_read_only(void) {
                 g_autofree char *src = g_strdup(vol);
                 g_assert_cmpint(test_call_nobody_to(tb, ST, p1, ST_POOL_IFACE, "StorageVolCreateXMLFrom", &e, "sou",
                                                     vx, src, 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationDenied");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
         }
         {
                 /* setting Autostart is mutating too (the bus policy of the test bus lets the call through) */
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call_nobody_to(tb, ST, p2, "org.freedesktop.DBus.Properties", "Set", &e, "ssv",
                                                     ST_POOL_IFACE, "Autostart", "b", 1), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationDenied");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
         }
         close(devnull);
         after = test_dir_snapshot(tb->root);
@@ -672,16 +672,16 @@ static void test_unknown_paths(void) {
         assert_bus_error(&e2, "org.freedesktop.DBus.Error.UnknownObject");
         /* on a known pool the privilege and flag checks still come first */
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Refresh", &e3, NULL, "u", 1 << 10), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_INVALID_ARG);
         sd_bus_error_free(&e3);
         g_assert_cmpint(test_call_nobody_to(tb, ST, p1, ST_POOL_IFACE, "Refresh", &e3, "u", 1 << 10), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.OperationDenied");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_OPERATION_DENIED);
         g_assert_cmpint(st_call(tb, vol, ST_VOL_IFACE, "GetXMLDesc", &e4, NULL, "u", 0), <, 0);
         assert_bus_error(&e4, "org.freedesktop.DBus.Error.UnknownObject");
         g_assert_cmpint(st_call(tb, vol2, ST_VOL_IFACE, "Delete", &e5, NULL, "u", 0), <, 0);
         assert_bus_error(&e5, "org.freedesktop.DBus.Error.UnknownObject");
         g_assert_null(st_vol_lookup(tb, p1, "nothing", &e6));
-        assert_bus_error(&e6, "org.vmmd.Error.NoStorageVol");
+        assert_bus_error(&e6, VMMD_DBUS_ERROR_NO_STORAGE_VOL);
 }
 
 int main(int argc, char *argv[]) {

@@ -212,10 +212,10 @@ static void test_object_manager(void) {
                 g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(st_call(tb, ST_MANAGER, ST_MANAGER_IFACE, "FindStoragePoolSources", &e1, NULL, "ssu",
                                         "netfs", "", 0), <, 0);
-                assert_bus_error(&e1, "org.vmmd.Error.NoSupport");
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_NO_SUPPORT);
                 g_assert_cmpint(st_call(tb, ST_MANAGER, ST_MANAGER_IFACE, "GetStoragePoolCapabilities", &e2, NULL, "u", 0),
                                 <, 0);
-                assert_bus_error(&e2, "org.vmmd.Error.NoSupport");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_SUPPORT);
         }
 }
 
@@ -256,7 +256,7 @@ static void test_qemu_resolution(void) {
         st_ok(tb, p, ST_POOL_IFACE, "Destroy", NULL);
         g_assert_false(st_prop_b(tb, pool_path, "Active"));
         g_assert_null(st_vol_lookup(tb, pool_path, "disk.qcow2", &e2));
-        assert_bus_error(&e2, "org.vmmd.Error.OperationInvalid", "'images' is not active");
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_OPERATION_INVALID, "'images' is not active");
 }
 
 int main(int argc, char *argv[]) {

@@ -279,15 +279,15 @@ static void test_download(void) {
                 int pp[2];
                 g_assert_cmpint(pipe2(pp, O_CLOEXEC), ==, 0);
                 g_assert_cmpint(transfer(tb, v, "Download", pp[1], 0, 0, 1, &e1), <, 0);
-                assert_bus_error(&e1, "org.vmmd.Error.InvalidArg", "seekable");
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_INVALID_ARG, "seekable");
                 g_assert_cmpint(transfer(tb, v, "Download", pp[1], 0, 0, 2, &e2), <, 0);
-                assert_bus_error(&e2, "org.vmmd.Error.InvalidArg");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_INVALID_ARG);
                 close(pp[0]);
                 /* S62: the client closed its end early */
                 {
                         g_auto(sd_bus_error) e3 = SD_BUS_ERROR_NULL;
                         g_assert_cmpint(transfer(tb, v, "Download", pp[1], 0, 0, 0, &e3), <, 0);
-                        assert_bus_error(&e3, "org.vmmd.Error.OperationAborted");
+                        assert_bus_error(&e3, VMMD_DBUS_ERROR_OPERATION_ABORTED);
                 }
                 close(pp[1]);
         }
@@ -334,7 +334,7 @@ static void test_upload_qcow2(void) {
                 test_write_file(small, "hello");
                 fd = open(small, O_RDONLY | O_CLOEXEC);
                 g_assert_cmpint(transfer(tb, v, "Upload", fd, 5 * MiB, 100, 0, &e2), <, 0);
-                assert_bus_error(&e2, "org.vmmd.Error.OperationAborted");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_OPERATION_ABORTED);
                 close(fd);
                 g_assert_true(g_file_get_contents(f, &data, &len, NULL));
                 g_assert_cmpuint(len, ==, 5 * MiB + 5);
@@ -382,7 +382,7 @@ static void test_in_use(void) {
                                 r = st_call(tb, v, ST_VOL_IFACE, vol_calls[i].member, &e, NULL, "httu", fds[1],
                                             (uint64_t) 0, (uint64_t) 0, 0);
                         g_assert_cmpint(r, <, 0);
-                        if (!g_str_equal(e.name, "org.vmmd.Error.OperationInvalid") || !strstr(e.message, "in use"))
+                        if (!g_str_equal(e.name, VMMD_DBUS_ERROR_OPERATION_INVALID) || !strstr(e.message, "in use"))
                                 g_error("%s during an upload: %s: %s", vol_calls[i].member, e.name, e.message);
                 }
         }
@@ -395,9 +395,9 @@ static void test_in_use(void) {
                                 st_call(tb, p, ST_POOL_IFACE, pool_calls[i], &e, NULL, NULL);
                         g_assert_cmpint(r, <, 0);
                         if (g_str_equal(pool_calls[i], "Undefine"))
-                                assert_bus_error(&e, "org.vmmd.Error.OperationInvalid");   /* active comes first */
+                                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID);   /* active comes first */
                         else
-                                assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "asynchronous jobs running");
+                                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "asynchronous jobs running");
                 }
         }
         /* another volume of the pool is not in use; reads of the busy one work */
@@ -471,30 +471,30 @@ static void test_building(void) {
                 if (!a.done) {
                         met++;
                         g_assert_cmpint(r, <, 0);
-                        assert_bus_error(&e1, "org.vmmd.Error.OperationInvalid", "still being allocated");
+                        assert_bus_error(&e1, VMMD_DBUS_ERROR_OPERATION_INVALID, "still being allocated");
                 }
                 r = st_call(tb, src, ST_VOL_IFACE, "Wipe", &e2, NULL, "u", 0);
                 if (!a.done) {
                         met++;
                         g_assert_cmpint(r, <, 0);
-                        assert_bus_error(&e2, "org.vmmd.Error.OperationInvalid", "still in use");
+                        assert_bus_error(&e2, VMMD_DBUS_ERROR_OPERATION_INVALID, "still in use");
                 }
                 g_free(st_vol_clone(tb, p, x2, copy, 0, &e3));
                 if (!a.done) {
                         met++;
-                        assert_bus_error(&e3, "org.vmmd.Error.OperationInvalid", "still being allocated");
+                        assert_bus_error(&e3, VMMD_DBUS_ERROR_OPERATION_INVALID, "still being allocated");
                 }
                 r = st_call(tb, copy, ST_VOL_IFACE, "Download", &e4, NULL, "httu", 1, (uint64_t) 0, (uint64_t) 0, 0);
                 if (!a.done) {
                         met++;
                         g_assert_cmpint(r, <, 0);
-                        assert_bus_error(&e4, "org.vmmd.Error.OperationInvalid", "still being allocated");
+                        assert_bus_error(&e4, VMMD_DBUS_ERROR_OPERATION_INVALID, "still being allocated");
                 }
                 r = st_call(tb, p, ST_POOL_IFACE, "Destroy", &e5, NULL, NULL);
                 if (!a.done) {
                         met++;
                         g_assert_cmpint(r, <, 0);
-                        assert_bus_error(&e5, "org.vmmd.Error.OperationFailed", "asynchronous jobs running");
+                        assert_bus_error(&e5, VMMD_DBUS_ERROR_OPERATION_FAILED, "asynchronous jobs running");
                 }
         }
         g_test_message("%u of 6 checks met the clone still running", met);

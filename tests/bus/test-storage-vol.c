@@ -186,35 +186,35 @@ static void test_create_raw(void) {
                         unsigned flags;
                         const char *error;
                 } bad[] = {
-                        { "<volume><name>a/b</name><capacity>1</capacity></volume>", 0, "org.vmmd.Error.OperationInvalid" },
+                        { "<volume><name>a/b</name><capacity>1</capacity></volume>", 0, VMMD_DBUS_ERROR_OPERATION_INVALID },
                         { "<volume><name>full.img</name><capacity>1</capacity></volume>", 0,
-                          "org.vmmd.Error.StorageVolExist" },
+                          VMMD_DBUS_ERROR_STORAGE_VOL_EXIST },
                         { "<volume><name>stray.img</name><capacity>1</capacity></volume>", 0,
-                          "org.vmmd.Error.OperationInvalid" },
-                        { "<volume><name>nocap</name></volume>", 0, "org.vmmd.Error.XMLError" },
-                        { "<volume><name>r</name><capacity>1</capacity></volume>", 1, "org.vmmd.Error.ConfigUnsupported" },
+                          VMMD_DBUS_ERROR_OPERATION_INVALID },
+                        { "<volume><name>nocap</name></volume>", 0, VMMD_DBUS_ERROR_XML_ERROR },
+                        { "<volume><name>r</name><capacity>1</capacity></volume>", 1, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED },
                         { "<volume><name>r</name><capacity>1</capacity><backingStore><path>full.img</path>"
-                          "</backingStore></volume>", 0, "org.vmmd.Error.NoSupport" },
-                        { "<volume><name>r</name><capacity>1</capacity></volume>", 2, "org.vmmd.Error.InvalidArg" },
-                        { "<volume><name>r</name><capacity>1</capacity></volume>", 8, "org.vmmd.Error.InvalidArg" },
+                          "</backingStore></volume>", 0, VMMD_DBUS_ERROR_NO_SUPPORT },
+                        { "<volume><name>r</name><capacity>1</capacity></volume>", 2, VMMD_DBUS_ERROR_INVALID_ARG },
+                        { "<volume><name>r</name><capacity>1</capacity></volume>", 8, VMMD_DBUS_ERROR_INVALID_ARG },
                         { "<volume><name>r</name><capacity>1</capacity><bogus/></volume>", 4,
-                          "org.vmmd.Error.XMLInvalidSchema" },
+                          VMMD_DBUS_ERROR_XML_INVALID_SCHEMA },
                         { "<volume><name>r</name><capacity unit='zz'>1</capacity></volume>", 0,
-                          "org.vmmd.Error.InvalidArg" },
+                          VMMD_DBUS_ERROR_INVALID_ARG },
                         { "<volume><name>r</name><capacity>1</capacity><target><format type='vmdk'/></target></volume>", 1,
-                          "org.vmmd.Error.ConfigUnsupported" },
+                          VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED },
                         { "<volume><name>r</name><capacity>1</capacity><target><format type='raw'/><compat>1.1</compat>"
-                          "</target></volume>", 0, "org.vmmd.Error.ConfigUnsupported" },
+                          "</target></volume>", 0, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED },
                         { "<volume><name>r</name><capacity>1</capacity><target><format type='qcow2'/><compat>x</compat>"
-                          "</target></volume>", 0, "org.vmmd.Error.XMLError" },
+                          "</target></volume>", 0, VMMD_DBUS_ERROR_XML_ERROR },
                         { "<volume><name>r</name><capacity>1</capacity><target><format type='qcow2'/><compat>0.10"
                           "</compat><features><lazy_refcounts/></features></target></volume>", 0,
-                          "org.vmmd.Error.ConfigUnsupported" },
+                          VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED },
                         { "<volume><name>r</name><target><format type='qcow2'/></target><backingStore><path>nope</path>"
-                          "</backingStore></volume>", 0, "org.vmmd.Error.SystemError" },
+                          "</backingStore></volume>", 0, VMMD_DBUS_ERROR_SYSTEM_ERROR },
                         { "<volume><name>r</name><capacity>1</capacity><target><format type='qcow2'/></target>"
                           "<backingStore><path>full.img</path></backingStore></volume>", 1,
-                          "org.vmmd.Error.ConfigUnsupported" },
+                          VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED },
                 };
                 test_write_file(stray, "mine");
                 before = test_dir_snapshot(dir);
@@ -288,7 +288,7 @@ static void test_create_qcow2(void) {
                                                    "<target><format type='qcow2'/><clusterSize>1000</clusterSize>"
                                                    "</target></volume>", 0, &e);
                 g_assert_null(v);
-                assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "luster size");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "luster size");
                 g_assert_false(g_file_test(f, G_FILE_TEST_EXISTS));
                 g_assert_null(st_vol_lookup(tb, p, "bad.qcow2", &e));
         }
@@ -390,22 +390,22 @@ static void test_clone(void) {
                                      e4 = SD_BUS_ERROR_NULL, e5 = SD_BUS_ERROR_NULL, e6 = SD_BUS_ERROR_NULL;
                 g_autofree char *f = vol_file(tb, "q", "new.raw");
                 g_autofree char *v = st_vol_clone(tb, q, x, src_qcow, 0, &e1);
-                assert_error(v ? 0 : -1, &e1, "org.vmmd.Error.StorageVolExist", "existing name");
-                v = st_vol_clone(tb, q, x2, "/org/vmmd/storage1", 0, &e2);
-                assert_error(v ? 0 : -1, &e2, "org.vmmd.Error.InvalidArg", "not a volume path");
+                assert_error(v ? 0 : -1, &e1, VMMD_DBUS_ERROR_STORAGE_VOL_EXIST, "existing name");
+                v = st_vol_clone(tb, q, x2, STORAGE_MANAGER_PATH, 0, &e2);
+                assert_error(v ? 0 : -1, &e2, VMMD_DBUS_ERROR_INVALID_ARG, "not a volume path");
                 v = st_vol_clone(tb, q, x2, gone, 0, &e3);
-                assert_error(v ? 0 : -1, &e3, "org.vmmd.Error.NoStorageVol", "gone source");
+                assert_error(v ? 0 : -1, &e3, VMMD_DBUS_ERROR_NO_STORAGE_VOL, "gone source");
                 v = st_vol_clone(tb, r, x2, src_raw, 0, &e4);
-                assert_error(v ? 0 : -1, &e4, "org.vmmd.Error.OperationInvalid", "inactive target pool");
+                assert_error(v ? 0 : -1, &e4, VMMD_DBUS_ERROR_OPERATION_INVALID, "inactive target pool");
                 v = st_vol_clone(tb, q, x2, src_raw, 2, &e5);   /* REFLINK: not on ext4/tmpfs */
                 if (v)
                         g_test_message("FICLONE is supported here; the reflink clone succeeded");
                 else {
-                        assert_error(-1, &e5, "org.vmmd.Error.SystemError", "reflink");
+                        assert_error(-1, &e5, VMMD_DBUS_ERROR_SYSTEM_ERROR, "reflink");
                         g_assert_false(g_file_test(f, G_FILE_TEST_EXISTS));
                 }
                 v = st_vol_clone(tb, q, x2, src_raw, 8, &e6);
-                assert_error(v ? 0 : -1, &e6, "org.vmmd.Error.InvalidArg", "unknown flag");
+                assert_error(v ? 0 : -1, &e6, VMMD_DBUS_ERROR_INVALID_ARG, "unknown flag");
         }
         {
                 /* S46: the source pool inactive */
@@ -414,7 +414,7 @@ static void test_clone(void) {
                 g_autofree char *v = NULL;
                 st_ok(tb, q, ST_POOL_IFACE, "Destroy", NULL);
                 v = st_vol_clone(tb, p, x, c1, 0, &e7);
-                assert_error(v ? 0 : -1, &e7, "org.vmmd.Error.OperationInvalid", "inactive source pool");
+                assert_error(v ? 0 : -1, &e7, VMMD_DBUS_ERROR_OPERATION_INVALID, "inactive source pool");
         }
 }
 
@@ -441,17 +441,17 @@ static void test_delete(void) {
         g_assert_cmpint(test_bus_find_signal(tb, "InterfacesRemoved", v1, 0), >=, 0);
         g_assert_cmpuint(st_prop_t(tb, p, "Available"), >=, before + (7 << 20));   /* S23 */
         g_assert_null(st_vol_lookup(tb, p, "a.img", &e));
-        assert_bus_error(&e, "org.vmmd.Error.NoStorageVol");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_STORAGE_VOL);
 
         /* already gone behind the daemon's back: still fine */
         g_assert_cmpint(unlink(f2), ==, 0);
         g_assert_cmpint(st_call(tb, v2, ST_VOL_IFACE, "Delete", &e2, NULL, "u", 2), <, 0);
-        assert_bus_error(&e2, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_INVALID_ARG);
         st_ok(tb, v2, ST_VOL_IFACE, "Delete", "u", 0);
 
         test_write_file(inner, "x");
         g_assert_cmpint(st_call(tb, vd, ST_VOL_IFACE, "Delete", &e3, NULL, "u", 0), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.SystemError");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_SYSTEM_ERROR);
         g_assert_cmpint(unlink(inner), ==, 0);
         st_ok(tb, vd, ST_VOL_IFACE, "Delete", "u", 0);
         g_assert_false(g_file_test(fd, G_FILE_TEST_EXISTS));
@@ -506,14 +506,14 @@ static void test_wipe(void) {
                 g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL, e3 = SD_BUS_ERROR_NULL,
                                      e4 = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(st_call(tb, va, ST_VOL_IFACE, "WipePattern", &e1, NULL, "uu", 10, 0), <, 0);
-                assert_bus_error(&e1, "org.vmmd.Error.InvalidArg", "wiping algorithm 10 not supported");
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_INVALID_ARG, "wiping algorithm 10 not supported");
                 g_assert_cmpint(st_call(tb, va, ST_VOL_IFACE, "WipePattern", &e2, NULL, "uu", 0, 1), <, 0);
-                assert_bus_error(&e2, "org.vmmd.Error.InvalidArg");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_INVALID_ARG);
                 g_assert_cmpint(st_call(tb, va, ST_VOL_IFACE, "WipePattern", &e3, NULL, "uu", 9, 0), <, 0);
-                assert_bus_error(&e3, "org.vmmd.Error.ArgumentUnsupported");
+                assert_bus_error(&e3, VMMD_DBUS_ERROR_ARGUMENT_UNSUPPORTED);
                 if (!g_find_program_in_path("scrub")) {
                         g_assert_cmpint(st_call(tb, va, ST_VOL_IFACE, "WipePattern", &e4, NULL, "uu", 1, 0), <, 0);
-                        assert_bus_error(&e4, "org.vmmd.Error.OperationFailed", "scrub");
+                        assert_bus_error(&e4, VMMD_DBUS_ERROR_OPERATION_FAILED, "scrub");
                 }
         }
         st_ok(tb, va, ST_VOL_IFACE, "Wipe", "u", 0);
@@ -567,7 +567,7 @@ static void test_resize(void) {
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(st_call(tb, vs, ST_VOL_IFACE, "Resize", &e, NULL, "tu", (uint64_t) 1 << 20, 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "shrink");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "shrink");
         }
         st_ok(tb, vs, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 1 << 20, 4);     /* SHRINK */
         st_vol_info(tb, vs, 0, &type, &cap, &alloc);
@@ -584,13 +584,13 @@ static void test_resize(void) {
                                      e4 = SD_BUS_ERROR_NULL;
                 /* a fully allocated raw volume cannot shrink */
                 g_assert_cmpint(st_call(tb, vf, ST_VOL_IFACE, "Resize", &e1, NULL, "tu", (uint64_t) 4096, 4), <, 0);
-                assert_bus_error(&e1, "org.vmmd.Error.InvalidArg", "below existing allocation");
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_INVALID_ARG, "below existing allocation");
                 g_assert_cmpint(st_call(tb, vq, ST_VOL_IFACE, "Resize", &e2, NULL, "tu", (uint64_t) 8 << 20, 1), <, 0);
-                assert_bus_error(&e2, "org.vmmd.Error.OperationUnsupported");
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED);
                 g_assert_cmpint(st_call(tb, vs, ST_VOL_IFACE, "Resize", &e3, NULL, "tu", (uint64_t) 1 << 62, 1), <, 0);
-                assert_bus_error(&e3, "org.vmmd.Error.OperationFailed", "Not enough space");
+                assert_bus_error(&e3, VMMD_DBUS_ERROR_OPERATION_FAILED, "Not enough space");
                 g_assert_cmpint(st_call(tb, vs, ST_VOL_IFACE, "Resize", &e4, NULL, "tu", (uint64_t) 1, 8), <, 0);
-                assert_bus_error(&e4, "org.vmmd.Error.InvalidArg");
+                assert_bus_error(&e4, VMMD_DBUS_ERROR_INVALID_ARG);
         }
         /* qcow2 through qemu-img resize, rounded to 512 */
         st_ok(tb, vq, ST_VOL_IFACE, "Resize", "tu", (uint64_t) (8 << 20) + 100, 0);
@@ -621,9 +621,9 @@ static void test_lookup_info(void) {
         g_assert_cmpstr(byk, ==, v);
         g_assert_cmpstr(byp, ==, v);
         g_assert_null(st_lookup(tb, "StorageVolLookupByPath", "/nonexistent/v.img", &e2));
-        assert_bus_error(&e2, "org.vmmd.Error.NoStorageVol", "path");
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_STORAGE_VOL, "path");
         g_assert_null(st_lookup(tb, "StorageVolLookupByKey", "nokey", &e3));
-        assert_bus_error(&e3, "org.vmmd.Error.NoStorageVol", "key");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_NO_STORAGE_VOL, "key");
 
         /* S69: the file changed behind the daemon's back */
         g_assert_cmpint(truncate(f, 3 << 20), ==, 0);
@@ -634,18 +634,18 @@ static void test_lookup_info(void) {
         st_vol_info(tb, v, 1, &type, &cap, &alloc);   /* GET_PHYSICAL */
         g_assert_cmpuint(alloc, ==, 3 << 20);
         g_assert_cmpint(st_call(tb, v, ST_VOL_IFACE, "GetXMLDesc", &e5, NULL, "u", 1), <, 0);
-        assert_bus_error(&e5, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e5, VMMD_DBUS_ERROR_INVALID_ARG);
 
         /* S65: inactive pools are not searched; S33, S68 */
         st_ok(tb, p, ST_POOL_IFACE, "Destroy", NULL);
         g_assert_null(st_lookup(tb, "StorageVolLookupByPath", f, &e4));
-        assert_bus_error(&e4, "org.vmmd.Error.NoStorageVol");
+        assert_bus_error(&e4, VMMD_DBUS_ERROR_NO_STORAGE_VOL);
         {
                 g_auto(sd_bus_error) e6 = SD_BUS_ERROR_NULL, e7 = SD_BUS_ERROR_NULL;
                 g_assert_null(st_vol_lookup(tb, p, "v.img", &e6));
-                assert_bus_error(&e6, "org.vmmd.Error.OperationInvalid", "not active");
+                assert_bus_error(&e6, VMMD_DBUS_ERROR_OPERATION_INVALID, "not active");
                 g_assert_null(st_list(tb, p, ST_POOL_IFACE, "ListStorageVolumes", 0, &e7));
-                assert_bus_error(&e7, "org.vmmd.Error.OperationInvalid");
+                assert_bus_error(&e7, VMMD_DBUS_ERROR_OPERATION_INVALID);
         }
 }
 

@@ -5,9 +5,9 @@
 
 #include "bus-harness.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
 #define PROPS_IFACE "org.freedesktop.DBus.Properties"
 #define UUID1 "c7a5fdbd-cdaf-9455-926a-d65c16db1809"
 #define UUID2 "c7a5fdbd-cdaf-9455-926a-d65c16db1802"
@@ -59,15 +59,15 @@ static void assert_domain_gone(TestBus *tb, const char *path, const char *name, 
         g_auto(GStrv) list = test_list_domains(tb, 0);
 
         g_assert_null(p1);
-        assert_bus_error(&e1, "org.vmmd.Error.NoDomain", name);
+        assert_bus_error(&e1, VMMD_DBUS_ERROR_NO_DOMAIN, name);
         g_assert_null(p2);
-        assert_bus_error(&e2, "org.vmmd.Error.NoDomain", uuid);
+        assert_bus_error(&e2, VMMD_DBUS_ERROR_NO_DOMAIN, uuid);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e3, NULL, "u", 0), <, 0);
-        assert_bus_error(&e3, "org.vmmd.Error.NoDomain", uuid);
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_NO_DOMAIN, uuid);
         g_assert_cmpint(test_call(tb, path, PROPS_IFACE, "Get", &e4, NULL, "ss", DOMAIN_IFACE, "Name"), <, 0);
-        assert_bus_error(&e4, "org.vmmd.Error.NoDomain", uuid);
+        assert_bus_error(&e4, VMMD_DBUS_ERROR_NO_DOMAIN, uuid);
         g_assert_cmpint(undefine(tb, path, 0, &e5), <, 0);
-        assert_bus_error(&e5, "org.vmmd.Error.NoDomain", uuid);
+        assert_bus_error(&e5, VMMD_DBUS_ERROR_NO_DOMAIN, uuid);
         g_assert_false(g_strv_contains((const char *const *) list, path));
 }
 
@@ -140,11 +140,11 @@ static void test_undefine_denied_and_flags(void) {
 
         test_bus_clear_signals(tb);
         g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "Undefine", &e, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "Undefine");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "Undefine");
         {
                 g_autofree char *out = NULL, *err = NULL;
                 int r = test_run(tb, true, &out, &err,
-                                 (const char *const[]) { "busctl", "--user", "call", "org.vmmd.qemu1", path,
+                                 (const char *const[]) { "busctl", "--user", "call", QEMU_BUS_NAME, path,
                                                          DOMAIN_IFACE, "Undefine", "u", "1", NULL });
                 g_assert_cmpint(r, !=, 0);
                 g_assert_nonnull(strstr(err, "Undefine"));
@@ -154,10 +154,10 @@ static void test_undefine_denied_and_flags(void) {
         after = state_snapshot(tb);
         g_assert_cmpstr(before, ==, after);
 
-        UNDEFINE_FAILS(tb, path, 0x80, "org.vmmd.Error.InvalidArg", "Undefine", "0x80");
-        UNDEFINE_FAILS(tb, path, 0x100 | 1, "org.vmmd.Error.InvalidArg", "Undefine", "0x100");
+        UNDEFINE_FAILS(tb, path, 0x80, VMMD_DBUS_ERROR_INVALID_ARG, "Undefine", "0x80");
+        UNDEFINE_FAILS(tb, path, 0x100 | 1, VMMD_DBUS_ERROR_INVALID_ARG, "Undefine", "0x100");
         /* flags are checked before the NVRAM conflict */
-        UNDEFINE_FAILS(tb, path, 0x80 | 4 | 8, "org.vmmd.Error.InvalidArg", "0x80");
+        UNDEFINE_FAILS(tb, path, 0x80 | 4 | 8, VMMD_DBUS_ERROR_INVALID_ARG, "0x80");
         g_assert_cmpint(test_prop_int(tb, path, "Id"), ==, -1);
 }
 
@@ -166,14 +166,14 @@ static void test_undefine_conflicts(void) {
         g_autoptr(TestBus) tb = test_bus_new(NULL);
         g_autofree char *path = define_ok(tb, "nv", UUID1);
 
-        UNDEFINE_FAILS(tb, UNKNOWN_PATH, 0, "org.vmmd.Error.NoDomain", UNKNOWN_UUID);
-        UNDEFINE_FAILS(tb, UNKNOWN_PATH, 4 | 8, "org.vmmd.Error.OperationInvalid", "nvram");
-        UNDEFINE_FAILS(tb, UNKNOWN_PATH, 32 | 64, "org.vmmd.Error.OperationInvalid", "TPM");
-        UNDEFINE_FAILS(tb, path, 4 | 8, "org.vmmd.Error.OperationInvalid", "nvram");
-        UNDEFINE_FAILS(tb, path, 32 | 64, "org.vmmd.Error.OperationInvalid", "TPM");
-        UNDEFINE_FAILS(tb, path, 1 | 2 | 4 | 8 | 16 | 32, "org.vmmd.Error.OperationInvalid", "nvram");
+        UNDEFINE_FAILS(tb, UNKNOWN_PATH, 0, VMMD_DBUS_ERROR_NO_DOMAIN, UNKNOWN_UUID);
+        UNDEFINE_FAILS(tb, UNKNOWN_PATH, 4 | 8, VMMD_DBUS_ERROR_OPERATION_INVALID, "nvram");
+        UNDEFINE_FAILS(tb, UNKNOWN_PATH, 32 | 64, VMMD_DBUS_ERROR_OPERATION_INVALID, "TPM");
+        UNDEFINE_FAILS(tb, path, 4 | 8, VMMD_DBUS_ERROR_OPERATION_INVALID, "nvram");
+        UNDEFINE_FAILS(tb, path, 32 | 64, VMMD_DBUS_ERROR_OPERATION_INVALID, "TPM");
+        UNDEFINE_FAILS(tb, path, 1 | 2 | 4 | 8 | 16 | 32, VMMD_DBUS_ERROR_OPERATION_INVALID, "nvram");
         /* NVRAM before TPM */
-        UNDEFINE_FAILS(tb, path, 4 | 8 | 32 | 64, "org.vmmd.Error.OperationInvalid", "nvram");
+        UNDEFINE_FAILS(tb, path, 4 | 8 | 32 | 64, VMMD_DBUS_ERROR_OPERATION_INVALID, "nvram");
         g_assert_true(g_file_test(test_config_file(tb, "nv"), G_FILE_TEST_IS_REGULAR));
 }
 
@@ -208,8 +208,8 @@ static void test_undefine_snapshots(void) {
                 g_autofree char *x = g_strdup_printf("<domainsnapshot><name>s%d</name></domainsnapshot>\n", i);
                 test_write_file(f, x);
         }
-        UNDEFINE_FAILS(tb, path, 0, "org.vmmd.Error.OperationInvalid", "3 snapshot");
-        UNDEFINE_FAILS(tb, path, 1, "org.vmmd.Error.OperationInvalid", "3 snapshot");
+        UNDEFINE_FAILS(tb, path, 0, VMMD_DBUS_ERROR_OPERATION_INVALID, "3 snapshot");
+        UNDEFINE_FAILS(tb, path, 1, VMMD_DBUS_ERROR_OPERATION_INVALID, "3 snapshot");
         g_assert_true(g_file_test(test_config_file(tb, "snap"), G_FILE_TEST_IS_REGULAR));
 
         test_bus_clear_signals(tb);
@@ -230,11 +230,11 @@ static void test_undefine_snapshots_kept_on_failure(void) {
 
         test_write_file(snap, "<domainsnapshot><name>s1</name></domainsnapshot>\n");
         test_write_file(save, "image");
-        UNDEFINE_FAILS(tb, path, 2, "org.vmmd.Error.OperationInvalid", "managed save");
+        UNDEFINE_FAILS(tb, path, 2, VMMD_DBUS_ERROR_OPERATION_INVALID, "managed save");
         g_assert_true(g_file_test(snap, G_FILE_TEST_IS_REGULAR));
         g_assert_true(g_file_test(save, G_FILE_TEST_IS_REGULAR));
         /* snapshots are checked before the managed save image */
-        UNDEFINE_FAILS(tb, path, 1, "org.vmmd.Error.OperationInvalid", "1 snapshot");
+        UNDEFINE_FAILS(tb, path, 1, VMMD_DBUS_ERROR_OPERATION_INVALID, "1 snapshot");
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(undefine(tb, path, 1 | 2, &e), >=, 0);
@@ -255,14 +255,14 @@ static void test_undefine_managed_save(void) {
 
         test_write_file(save, "managed save image");
         g_assert_true(test_prop_bool(tb, path, "HasManagedSaveImage"));
-        UNDEFINE_FAILS(tb, path, 0, "org.vmmd.Error.OperationInvalid", "managed save");
-        UNDEFINE_FAILS(tb, path, 2 | 16, "org.vmmd.Error.OperationInvalid", "managed save");
+        UNDEFINE_FAILS(tb, path, 0, VMMD_DBUS_ERROR_OPERATION_INVALID, "managed save");
+        UNDEFINE_FAILS(tb, path, 2 | 16, VMMD_DBUS_ERROR_OPERATION_INVALID, "managed save");
         g_assert_true(g_file_test(save, G_FILE_TEST_IS_REGULAR));
         g_assert_true(test_prop_bool(tb, path, "HasManagedSaveImage"));
 
         /* the image cannot be removed → InternalError naming it, nothing else changed */
         test_set_immutable(tb, savedir, true);
-        UNDEFINE_FAILS(tb, path, 1, "org.vmmd.Error.InternalError", save);
+        UNDEFINE_FAILS(tb, path, 1, VMMD_DBUS_ERROR_INTERNAL_ERROR, save);
         test_set_immutable(tb, savedir, false);
         g_assert_true(g_file_test(test_config_file(tb, "ms"), G_FILE_TEST_IS_REGULAR));
 
@@ -286,7 +286,7 @@ static void test_undefine_remove_failure(void) {
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
 
         test_set_immutable(tb, cfgdir, true);
-        UNDEFINE_FAILS(tb, path, 0, "org.vmmd.Error.SystemError", "stuck.xml");
+        UNDEFINE_FAILS(tb, path, 0, VMMD_DBUS_ERROR_SYSTEM_ERROR, "stuck.xml");
         test_set_immutable(tb, cfgdir, false);
         g_assert_cmpint(undefine(tb, path, 0, &e), >=, 0);
         assert_domain_gone(tb, path, "stuck", UUID1);

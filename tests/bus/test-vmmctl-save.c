@@ -153,7 +153,7 @@ static void test_image_define(void) {
         g_free(before);
         before = file_sum(file);
         g_assert_cmpint(vmmctl(tb, &out, &err, "save-image-define", "good.img", "bad.xml", NULL), ==, 1);
-        g_assert_nonnull(strstr(err, "org.vmmd.Error.ConfigUnsupported"));
+        g_assert_nonnull(strstr(err, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED));
         after = file_sum(file);
         g_assert_cmpstr(before, ==, after);
 }

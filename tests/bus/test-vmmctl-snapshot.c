@@ -146,7 +146,7 @@ static void test_snapshot_commands(void) {
 
         /* the daemon's error, exit 1 */
         g_assert_cmpint(vmmctl(tb, &pout, &perr, "snapshot-parent", "snapdom", "s1", NULL), ==, 1);
-        g_assert_nonnull(strstr(perr, "error: org.vmmd.Error.NoDomainSnapshot: "));
+        g_assert_nonnull(strstr(perr, "error: " VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT ": "));
         /* refused by vmmctl itself */
         g_assert_cmpint(vmmctl(tb, &xout, &xerr, "snapshot-delete", "snapdom", "s1", "--children", "--children-only",
                                NULL), ==, 1);

@@ -141,7 +141,7 @@ static void check_pools(TestBus *tb) {
         g_assert_true(g_file_test(p1dir, G_FILE_TEST_IS_DIR));
         o2 = ok(tb, "pool-start", "p1", NULL);
         g_assert_cmpstr(o2, ==, "Pool p1 started\n");
-        e1 = fails(tb, "org.vmmd.Error.OperationInvalid: ", "pool-build", "p1", "--overwrite", NULL);
+        e1 = fails(tb, VMMD_DBUS_ERROR_OPERATION_INVALID ": ", "pool-build", "p1", "--overwrite", NULL);
 
         info = ok(tb, "pool-info", "p1", NULL);
         want = g_strdup_printf("Name:           p1\nUUID:           %s\nState:          running\n"
@@ -191,7 +191,7 @@ static void check_pools(TestBus *tb) {
         assert_contains(json, "\"state\" : \"running\"");
         assert_contains(json, "\"persistent\" : false");
 
-        e3 = fails(tb, "org.vmmd.Error.NoStoragePool: ", "pool-info", "nosuch", NULL);
+        e3 = fails(tb, VMMD_DBUS_ERROR_NO_STORAGE_POOL ": ", "pool-info", "nosuch", NULL);
 }
 
 static void check_volumes(TestBus *tb, bool have_qemu_img) {
@@ -262,8 +262,8 @@ static void check_volumes(TestBus *tb, bool have_qemu_img) {
         g_assert_cmpstr(o6, ==, "a.raw\n");
         o7 = ok(tb, "vol-pool", "pools/p1/a.raw", NULL);
         g_assert_cmpstr(o7, ==, "p1\n");
-        e2 = fails(tb, "org.vmmd.Error.NoStorageVol: ", "vol-info", "nosuch", "--pool", "p1", NULL);
-        e3 = fails(tb, "org.vmmd.Error.NoStorageVol: ", "vol-info", "nosuch", NULL);
+        e2 = fails(tb, VMMD_DBUS_ERROR_NO_STORAGE_VOL ": ", "vol-info", "nosuch", "--pool", "p1", NULL);
+        e3 = fails(tb, VMMD_DBUS_ERROR_NO_STORAGE_VOL ": ", "vol-info", "nosuch", NULL);
         assert_contains(e3, "specifying --pool might help");
         e4 = fails(tb, "Requested volume", "vol-info", "pools/p1/a.raw", "--pool", "p2", NULL);
 
@@ -360,7 +360,7 @@ static void check_transfers(TestBus *tb) {
 
         e1 = fails(tb, "cannot read", "vol-upload", "up.raw", "nosuch.img", "--pool", "p1", NULL);
         /* a failed download leaves no file it created */
-        e2 = fails(tb, "org.vmmd.Error.NoStorageVol", "vol-download", "nosuch", "new.img", "--pool", "p1", NULL);
+        e2 = fails(tb, VMMD_DBUS_ERROR_NO_STORAGE_VOL, "vol-download", "nosuch", "new.img", "--pool", "p1", NULL);
         {
                 g_autofree char *created = file_in(tb, "new.img");
                 g_assert_false(g_file_test(created, G_FILE_TEST_EXISTS));
@@ -383,9 +383,9 @@ static void check_teardown(TestBus *tb) {
         o4 = ok(tb, "pool-undefine", "p2", NULL);
         g_assert_cmpstr(o4, ==, "Pool p2 has been undefined\n");
 
-        e1 = fails(tb, "org.vmmd.Error.OperationInvalid: ", "pool-undefine", "p1", NULL);
+        e1 = fails(tb, VMMD_DBUS_ERROR_OPERATION_INVALID ": ", "pool-undefine", "p1", NULL);
         o5 = ok(tb, "pool-destroy", "p1", NULL);
-        e2 = fails(tb, "org.vmmd.Error.OperationInvalid: ", "vol-list", "p1", NULL);
+        e2 = fails(tb, VMMD_DBUS_ERROR_OPERATION_INVALID ": ", "vol-list", "p1", NULL);
         o6 = ok(tb, "pool-list", "--all", "--name", NULL);
         g_assert_cmpstr(o6, ==, "p1\n");
         o7 = ok(tb, "pool-undefine", "p1", NULL);

@@ -14,7 +14,6 @@
 #include "cleanup.h"
 
 #define ESCAPE_CHAR 0x1d        /* Ctrl-], as virsh */
-#define EVENT_STOPPED 5
 
 static volatile sig_atomic_t console_quit;
 
@@ -33,7 +32,7 @@ static int on_domain_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         int32_t event = -1, detail = -1;
 
         if (sd_bus_message_read(m, "oii", &path, &event, &detail) >= 0 && g_str_equal(path, c->path) &&
-            event == EVENT_STOPPED)
+            event == DOMAIN_EVENT_STOPPED)
                 c->stopped = true;
         return 0;
 }
@@ -153,13 +152,13 @@ int ctl_console_attach(Ctl *ctl, const char *dom, const char *device, uint32_t f
                 return r;
         c.path = path;
         /* subscribe first, so a stop right after we attach is not missed */
-        r = sd_bus_match_signal(ctl->bus, &slot, CTL_BUS_NAME, CTL_MANAGER_PATH, CTL_MANAGER_IFACE,
+        r = sd_bus_match_signal(ctl->bus, &slot, QEMU_BUS_NAME, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE,
                                 "DomainEvent", on_domain_event, &c);
         if (r < 0) {
                 ctl_error("cannot subscribe to events: %s", g_strerror(-r));
                 return r;
         }
-        r = ctl_call(ctl, path, CTL_DOMAIN_IFACE, "OpenConsole", &reply, "su", device ? device : "", flags);
+        r = ctl_call(ctl, path, QEMU_DOMAIN_INTERFACE, "OpenConsole", &reply, "su", device ? device : "", flags);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "h", &fd);

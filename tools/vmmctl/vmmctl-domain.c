@@ -12,17 +12,6 @@
 
 #include "cleanup.h"
 
-/* libvirt's flag values (spec 0.6 table). */
-enum {
-        DEFINE_VALIDATE = 1,
-        XML_SECURE = 1,
-        XML_INACTIVE = 2,
-        XML_UPDATE_CPU = 4,
-        XML_MIGRATABLE = 8,
-        LIST_ACTIVE = 1,
-        LIST_INACTIVE = 2,
-};
-
 static int cmd_define(Ctl *ctl, const CtlArgs *args) {
         g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(CtlDomainInfo) info = NULL;
@@ -134,9 +123,9 @@ static int cmd_list(Ctl *ctl, const CtlArgs *args) {
         if (ctl_args_has(args, "all"))
                 ;
         else if (ctl_args_has(args, "inactive"))
-                flags |= LIST_INACTIVE;
+                flags |= DOMAIN_LIST_INACTIVE;
         else
-                flags |= LIST_ACTIVE;
+                flags |= DOMAIN_LIST_ACTIVE;
 
         r = ctl_call_manager(ctl, "ListDomains", &reply, "u", flags);
         if (r < 0)
@@ -217,7 +206,7 @@ static void print_xml_summary(Ctl *ctl, const char *path, const char *state) {
         };
 
         /* dominfo is still useful when the XML cannot be read, so failures stay quiet. */
-        if (sd_bus_call_method(ctl->bus, CTL_BUS_NAME, path, CTL_DOMAIN_IFACE, "GetXMLDesc", &error,
+        if (sd_bus_call_method(ctl->bus, QEMU_BUS_NAME, path, QEMU_DOMAIN_INTERFACE, "GetXMLDesc", &error,
                                &reply, "u", 0u) >= 0 &&
             sd_bus_message_read(reply, "s", &xml) >= 0)
                 doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL,
@@ -278,7 +267,7 @@ static int cmd_edit(Ctl *ctl, const CtlArgs *args) {
         int fd, r;
 
         /* Secure and inactive: what define stores, so an unchanged round trip loses nothing. */
-        r = ctl_call_domain(ctl, dom, "GetXMLDesc", &reply, "u", (uint32_t) (XML_SECURE | XML_INACTIVE));
+        r = ctl_call_domain(ctl, dom, "GetXMLDesc", &reply, "u", (uint32_t) (DOMAIN_XML_SECURE | DOMAIN_XML_INACTIVE));
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "s", &xml);
@@ -338,7 +327,7 @@ static int cmd_autostart(Ctl *ctl, const CtlArgs *args) {
         r = ctl_domain_lookup(ctl, dom, &path);
         if (r < 0)
                 return r;
-        r = sd_bus_set_property(ctl->bus, CTL_BUS_NAME, path, CTL_DOMAIN_IFACE, "Autostart", &error, "b", (int) enable);
+        r = sd_bus_set_property(ctl->bus, QEMU_BUS_NAME, path, QEMU_DOMAIN_INTERFACE, "Autostart", &error, "b", (int) enable);
         if (r < 0) {
                 ctl_print_bus_error(&error, r);
                 return r;
@@ -393,7 +382,7 @@ static int cmd_domid(Ctl *ctl, const CtlArgs *args) {
 }
 
 static const CtlOpt define_opts[] = {
-        { "validate", NULL, DEFINE_VALIDATE, "validate the XML against the schema" },
+        { "validate", NULL, DOMAIN_DEFINE_VALIDATE, "validate the XML against the schema" },
         { 0 }
 };
 
@@ -431,10 +420,10 @@ static const CtlOpt list_opts[] = {
 };
 
 static const CtlOpt dumpxml_opts[] = {
-        { "inactive", NULL, XML_INACTIVE, "show the persistent (next boot) definition" },
-        { "security-info", NULL, XML_SECURE, "include security-sensitive data such as passwords" },
-        { "update-cpu", NULL, XML_UPDATE_CPU, "update the guest CPU from the host" },
-        { "migratable", NULL, XML_MIGRATABLE, "format the XML for migration" },
+        { "inactive", NULL, DOMAIN_XML_INACTIVE, "show the persistent (next boot) definition" },
+        { "security-info", NULL, DOMAIN_XML_SECURE, "include security-sensitive data such as passwords" },
+        { "update-cpu", NULL, DOMAIN_XML_UPDATE_CPU, "update the guest CPU from the host" },
+        { "migratable", NULL, DOMAIN_XML_MIGRATABLE, "format the XML for migration" },
         { 0 }
 };
 

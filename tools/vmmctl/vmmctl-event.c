@@ -70,7 +70,7 @@ static const char *domain_name(EventWatch *w, const char *path, bool refresh) {
                 return cached;
         /* Never seen and already gone: the UUID in the path is all there is. */
         g_autofree char *uuid = NULL;
-        if (sd_bus_path_decode(path, CTL_MANAGER_PATH "/domain", &uuid) > 0 && uuid) {
+        if (sd_bus_path_decode(path, QEMU_DOMAIN_PREFIX, &uuid) > 0 && uuid) {
                 g_hash_table_replace(w->names, g_strdup(path), g_steal_pointer(&uuid));
                 return g_hash_table_lookup(w->names, path);
         }
@@ -134,7 +134,7 @@ static void names_prime(EventWatch *w) {
         g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
         const char *path = NULL;
 
-        if (sd_bus_call_method(w->ctl->bus, CTL_BUS_NAME, CTL_MANAGER_PATH, CTL_MANAGER_IFACE, "ListDomains",
+        if (sd_bus_call_method(w->ctl->bus, QEMU_BUS_NAME, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "ListDomains",
                                &error, &reply, "u", 0u) < 0)
                 return;
         if (sd_bus_message_enter_container(reply, 'a', "o") < 0)
@@ -179,10 +179,10 @@ static int cmd_event(Ctl *ctl, const CtlArgs *args) {
         }
 
         /* Match by the well-known name: the bus keeps it working across idle exit and re-activation. */
-        r = sd_bus_match_signal(ctl->bus, &slot_event, CTL_BUS_NAME, CTL_MANAGER_PATH, CTL_MANAGER_IFACE,
+        r = sd_bus_match_signal(ctl->bus, &slot_event, QEMU_BUS_NAME, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE,
                                 "DomainEvent", on_domain_event, &w);
         if (r >= 0)
-                r = sd_bus_match_signal(ctl->bus, &slot_reboot, CTL_BUS_NAME, NULL, CTL_DOMAIN_IFACE, "Reboot",
+                r = sd_bus_match_signal(ctl->bus, &slot_reboot, QEMU_BUS_NAME, NULL, QEMU_DOMAIN_INTERFACE, "Reboot",
                                         on_reboot, &w);
         if (r < 0) {
                 ctl_error("cannot subscribe to events: %s", g_strerror(-r));

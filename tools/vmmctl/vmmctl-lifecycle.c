@@ -8,20 +8,6 @@
 
 #include "cleanup.h"
 
-/* libvirt's flag values (spec 0.6 table). */
-enum {
-        START_PAUSED = 1,
-        START_AUTODESTROY = 2,
-        START_BYPASS_CACHE = 4,
-        START_FORCE_BOOT = 8,
-        START_VALIDATE = 16,
-        START_RESET_NVRAM = 32,
-        POWER_ACPI = 1,
-        POWER_AGENT = 2,
-};
-
-enum { EVENT_STOPPED = 5 };
-
 static volatile sig_atomic_t hold_interrupted;
 
 static void on_hold_signal(int sig) {
@@ -39,12 +25,12 @@ static int on_hold_event(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         int32_t event = -1, detail = -1;
 
         if (sd_bus_message_read(m, "oii", &path, &event, &detail) >= 0 && g_str_equal(path, h->path) &&
-            event == EVENT_STOPPED)
+            event == DOMAIN_EVENT_STOPPED)
                 h->stopped = true;
         return 0;
 }
 
-/* START_AUTODESTROY ties the domain to our bus connection (spec A29). virsh in one-shot mode
+/* DOMAIN_START_AUTODESTROY ties the domain to our bus connection (spec A29). virsh in one-shot mode
  * drops the connection at once, which destroys the guest it just started; from a shell one
  * means "for as long as this command runs", so we stay connected until the domain stops or
  * we are interrupted, then exit and the daemon destroys it. */
@@ -55,7 +41,7 @@ static int hold_autodestroy(Ctl *ctl, const char *path, const char *name) {
         Hold h = { .path = path };
         int r;
 
-        r = sd_bus_match_signal(ctl->bus, &slot, CTL_BUS_NAME, CTL_MANAGER_PATH, CTL_MANAGER_IFACE,
+        r = sd_bus_match_signal(ctl->bus, &slot, QEMU_BUS_NAME, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE,
                                 "DomainEvent", on_hold_event, &h);
         if (r < 0) {
                 ctl_error("cannot subscribe to events: %s", g_strerror(-r));
@@ -116,14 +102,14 @@ static int cmd_start(Ctl *ctl, const CtlArgs *args) {
         r = ctl_domain_lookup(ctl, dom, &path);
         if (r < 0)
                 return r;
-        r = ctl_call(ctl, path, CTL_DOMAIN_IFACE, "Create", NULL, "u", args->flags);
+        r = ctl_call(ctl, path, QEMU_DOMAIN_INTERFACE, "Create", NULL, "u", args->flags);
         if (r < 0)
                 return r;
         printf("Domain '%s' started\n", dom);
         /* the console holds the connection too: --autodestroy ends with it */
         if (ctl_args_has(args, "console"))
                 return ctl_console_attach(ctl, path, NULL, 0);
-        if (args->flags & START_AUTODESTROY)
+        if (args->flags & DOMAIN_START_AUTODESTROY)
                 return hold_autodestroy(ctl, path, dom);
         return 0;
 }
@@ -142,9 +128,9 @@ static int parse_mode(const CtlArgs *args, uint32_t *ret_flags) {
                 parts = g_strsplit(mode, ",", -1);
                 for (char **p = parts; *p; p++) {
                         if (g_str_equal(*p, "acpi"))
-                                flags |= POWER_ACPI;
+                                flags |= DOMAIN_SHUTDOWN_ACPI_POWER_BTN;
                         else if (g_str_equal(*p, "agent"))
-                                flags |= POWER_AGENT;
+                                flags |= DOMAIN_SHUTDOWN_GUEST_AGENT;
                         else if (g_str_equal(*p, "initctl"))
                                 flags |= 4;
                         else if (g_str_equal(*p, "signal"))
@@ -223,27 +209,27 @@ static int cmd_create(Ctl *ctl, const CtlArgs *args) {
         printf("Domain '%s' created from %s\n", info->name, file);
         if (ctl_args_has(args, "console"))
                 return ctl_console_attach(ctl, path, NULL, 0);
-        if (args->flags & START_AUTODESTROY)
+        if (args->flags & DOMAIN_START_AUTODESTROY)
                 return hold_autodestroy(ctl, path, info->name);
         return 0;
 }
 
 static const CtlOpt start_opts[] = {
         { "console", NULL, 0, "attach to the serial console after start" },
-        { "paused", NULL, START_PAUSED, "leave the guest paused after start" },
-        { "autodestroy", NULL, START_AUTODESTROY, "stay connected; the guest is destroyed when vmmctl exits" },
-        { "bypass-cache", NULL, START_BYPASS_CACHE, "avoid the file system cache when restoring" },
-        { "force-boot", NULL, START_FORCE_BOOT, "boot, discarding any managed save image" },
-        { "reset-nvram", NULL, START_RESET_NVRAM, "re-initialize NVRAM from its template" },
+        { "paused", NULL, DOMAIN_START_PAUSED, "leave the guest paused after start" },
+        { "autodestroy", NULL, DOMAIN_START_AUTODESTROY, "stay connected; the guest is destroyed when vmmctl exits" },
+        { "bypass-cache", NULL, DOMAIN_START_BYPASS_CACHE, "avoid the file system cache when restoring" },
+        { "force-boot", NULL, DOMAIN_START_FORCE_BOOT, "boot, discarding any managed save image" },
+        { "reset-nvram", NULL, DOMAIN_START_RESET_NVRAM, "re-initialize NVRAM from its template" },
         { 0 }
 };
 
 static const CtlOpt create_opts[] = {
         { "console", NULL, 0, "attach to the serial console after start" },
-        { "paused", NULL, START_PAUSED, "leave the guest paused after start" },
-        { "autodestroy", NULL, START_AUTODESTROY, "stay connected; the guest is destroyed when vmmctl exits" },
-        { "validate", NULL, START_VALIDATE, "validate the XML against the schema" },
-        { "reset-nvram", NULL, START_RESET_NVRAM, "re-initialize NVRAM from its template" },
+        { "paused", NULL, DOMAIN_START_PAUSED, "leave the guest paused after start" },
+        { "autodestroy", NULL, DOMAIN_START_AUTODESTROY, "stay connected; the guest is destroyed when vmmctl exits" },
+        { "validate", NULL, DOMAIN_START_VALIDATE, "validate the XML against the schema" },
+        { "reset-nvram", NULL, DOMAIN_START_RESET_NVRAM, "re-initialize NVRAM from its template" },
         { 0 }
 };
 

@@ -12,25 +12,6 @@
 
 #include "cleanup.h"
 
-/* libvirt's flag values (spec storage 2.1). */
-enum {
-        POOL_BUILD_NO_OVERWRITE = 4,
-        POOL_BUILD_OVERWRITE = 8,
-        POOL_CREATE_WITH_BUILD = 1,
-        POOL_CREATE_WITH_BUILD_OVERWRITE = 2,
-        POOL_CREATE_WITH_BUILD_NO_OVERWRITE = 4,
-        POOL_DEFINE_VALIDATE = 1,
-        POOL_XML_INACTIVE = 1,
-        LIST_POOLS_INACTIVE = 1,
-        LIST_POOLS_ACTIVE = 2,
-        LIST_POOLS_PERSISTENT = 4,
-        LIST_POOLS_TRANSIENT = 8,
-        LIST_POOLS_AUTOSTART = 16,
-        LIST_POOLS_NO_AUTOSTART = 32,
-        POOL_STATE_INACTIVE = 0,
-        POOL_STATE_RUNNING = 2,
-};
-
 /* --- shared with vmmctl-vol.c --- */
 
 static int storage_callv(Ctl *ctl, const char *path, const char *iface, const char *member, sd_bus_error *error,
@@ -39,7 +20,7 @@ static int storage_callv(Ctl *ctl, const char *path, const char *iface, const ch
 
         if (r < 0)
                 return r;
-        return sd_bus_call_methodv(ctl->bus, CTL_STORAGE_BUS_NAME, path, iface, member, error, ret_reply, types, ap);
+        return sd_bus_call_methodv(ctl->bus, STORAGE_BUS_NAME, path, iface, member, error, ret_reply, types, ap);
 }
 
 int ctl_storage_call(Ctl *ctl, const char *path, const char *iface, const char *member,
@@ -61,7 +42,7 @@ static int lookup_pool_by(Ctl *ctl, const char *member, const char *arg, sd_bus_
         const char *path = NULL;
         int r;
 
-        r = sd_bus_call_method(ctl->bus, CTL_STORAGE_BUS_NAME, CTL_STORAGE_MANAGER_PATH, CTL_STORAGE_MANAGER_IFACE,
+        r = sd_bus_call_method(ctl->bus, STORAGE_BUS_NAME, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
                                member, error, &reply, "s", arg);
         if (r < 0)
                 return r;
@@ -83,7 +64,7 @@ int ctl_pool_lookup(Ctl *ctl, const char *arg, char **ret_path) {
         r = lookup_pool_by(ctl, "StoragePoolLookupByName", arg, &error, ret_path);
         if (r >= 0)
                 return 0;
-        if (sd_bus_error_has_name(&error, "org.vmmd.Error.NoStoragePool") && ctl_is_uuid(arg)) {
+        if (sd_bus_error_has_name(&error, VMMD_DBUS_ERROR_NO_STORAGE_POOL) && ctl_is_uuid(arg)) {
                 g_auto(sd_bus_error) uuid_error = SD_BUS_ERROR_NULL;
 
                 /* Keep the by-name error unless the UUID lookup says something more useful. */
@@ -105,7 +86,7 @@ int ctl_storage_get_string(Ctl *ctl, const char *path, const char *iface, const 
 
         if ((r = ctl_connect(ctl)) < 0)
                 return r;
-        r = sd_bus_call_method(ctl->bus, CTL_STORAGE_BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
+        r = sd_bus_call_method(ctl->bus, STORAGE_BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
                                &error, &reply, "ss", iface, prop);
         if (r < 0) {
                 ctl_print_bus_error(&error, r);
@@ -235,8 +216,8 @@ static int pool_info_get(Ctl *ctl, const char *path, bool quiet, PoolInfo **ret_
         info->path = g_strdup(path);
         if ((r = ctl_connect(ctl)) < 0)
                 return r;
-        r = sd_bus_call_method(ctl->bus, CTL_STORAGE_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
-                               &error, &reply, "s", CTL_POOL_IFACE);
+        r = sd_bus_call_method(ctl->bus, STORAGE_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+                               &error, &reply, "s", STORAGE_POOL_INTERFACE);
         if (r < 0) {
                 if (!quiet)
                         ctl_print_bus_error(&error, r);
@@ -307,7 +288,7 @@ static int pool_resolve(Ctl *ctl, const char *arg, char **ret_path, char **ret_n
         if (r < 0)
                 return r;
         if (ret_name) {
-                r = ctl_storage_get_string(ctl, path, CTL_POOL_IFACE, "Name", ret_name);
+                r = ctl_storage_get_string(ctl, path, STORAGE_POOL_INTERFACE, "Name", ret_name);
                 if (r < 0)
                         return r;
         }
@@ -327,7 +308,7 @@ static int call_pool(Ctl *ctl, const char *arg, const char *member, char **ret_n
         if (r < 0)
                 return r;
         va_start(ap, types);
-        r = storage_callv(ctl, path, CTL_POOL_IFACE, member, &error, ret_reply, types, ap);
+        r = storage_callv(ctl, path, STORAGE_POOL_INTERFACE, member, &error, ret_reply, types, ap);
         va_end(ap);
         if (r < 0)
                 ctl_print_bus_error(&error, r);
@@ -341,14 +322,14 @@ static int define_or_create(Ctl *ctl, const char *member, const char *xml, uint3
         const char *path = NULL;
         int r;
 
-        r = ctl_storage_call(ctl, CTL_STORAGE_MANAGER_PATH, CTL_STORAGE_MANAGER_IFACE, member, &reply, "su", xml,
+        r = ctl_storage_call(ctl, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, member, &reply, "su", xml,
                              flags);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "o", &path);
         if (r < 0)
                 return r;
-        r = ctl_storage_get_string(ctl, path, CTL_POOL_IFACE, "Name", &name);
+        r = ctl_storage_get_string(ctl, path, STORAGE_POOL_INTERFACE, "Name", &name);
         if (r < 0)
                 return r;
         printf("Pool %s %s\n", name, what);
@@ -510,7 +491,7 @@ static int cmd_pool_autostart(Ctl *ctl, const CtlArgs *args) {
         r = pool_resolve(ctl, ctl_args_pos(args, 0), &path, &name);
         if (r < 0)
                 return r;
-        r = sd_bus_set_property(ctl->bus, CTL_STORAGE_BUS_NAME, path, CTL_POOL_IFACE, "Autostart", &error, "b",
+        r = sd_bus_set_property(ctl->bus, STORAGE_BUS_NAME, path, STORAGE_POOL_INTERFACE, "Autostart", &error, "b",
                                 (int) enable);
         if (r < 0) {
                 ctl_print_bus_error(&error, r);
@@ -553,7 +534,7 @@ static int cmd_pool_info(Ctl *ctl, const CtlArgs *args) {
         r = pool_info_get(ctl, path, false, &p);
         if (r < 0)
                 return r;
-        r = ctl_storage_call(ctl, path, CTL_POOL_IFACE, "GetInfo", &reply, "");
+        r = ctl_storage_call(ctl, path, STORAGE_POOL_INTERFACE, "GetInfo", &reply, "");
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "(ittt)", &state, &capacity, &allocation, &available);
@@ -673,9 +654,11 @@ static const struct {
         const char *name;
         uint32_t flag;
 } pool_types[] = {
-        { "dir", 64 }, { "fs", 128 }, { "netfs", 256 }, { "logical", 512 }, { "disk", 1024 },
-        { "iscsi", 2048 }, { "scsi", 4096 }, { "mpath", 8192 }, { "rbd", 16384 }, { "sheepdog", 32768 },
-        { "gluster", 65536 }, { "zfs", 131072 }, { "vstorage", 262144 }, { "iscsi-direct", 524288 },
+        { "dir", POOL_LIST_DIR }, { "fs", POOL_LIST_FS }, { "netfs", POOL_LIST_NETFS },
+        { "logical", POOL_LIST_LOGICAL }, { "disk", POOL_LIST_DISK }, { "iscsi", POOL_LIST_ISCSI },
+        { "scsi", POOL_LIST_SCSI }, { "mpath", POOL_LIST_MPATH }, { "rbd", POOL_LIST_RBD },
+        { "sheepdog", POOL_LIST_SHEEPDOG }, { "gluster", POOL_LIST_GLUSTER }, { "zfs", POOL_LIST_ZFS },
+        { "vstorage", POOL_LIST_VSTORAGE }, { "iscsi-direct", POOL_LIST_ISCSI_DIRECT },
 };
 
 static int parse_pool_types(const char *list, uint32_t *flags) {
@@ -709,13 +692,13 @@ static int cmd_pool_list(Ctl *ctl, const CtlArgs *args) {
         if (ctl_args_has(args, "all"))
                 ;
         else if (ctl_args_has(args, "inactive"))
-                flags |= LIST_POOLS_INACTIVE;
+                flags |= POOL_LIST_INACTIVE;
         else
-                flags |= LIST_POOLS_ACTIVE;
+                flags |= POOL_LIST_ACTIVE;
         if (ctl_args_has(args, "type") && parse_pool_types(ctl_args_get(args, "type"), &flags) < 0)
                 return -EINVAL;
 
-        r = ctl_storage_call(ctl, CTL_STORAGE_MANAGER_PATH, CTL_STORAGE_MANAGER_IFACE, "ListStoragePools", &reply,
+        r = ctl_storage_call(ctl, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, "ListStoragePools", &reply,
                              "u", flags);
         if (r < 0)
                 return r;
@@ -757,7 +740,7 @@ static int print_pool_string(Ctl *ctl, const char *arg, const char *prop) {
         r = ctl_pool_lookup(ctl, arg, &path);
         if (r < 0)
                 return r;
-        r = ctl_storage_get_string(ctl, path, CTL_POOL_IFACE, prop, &value);
+        r = ctl_storage_get_string(ctl, path, STORAGE_POOL_INTERFACE, prop, &value);
         if (r < 0)
                 return r;
         printf("%s\n", value);
@@ -814,10 +797,10 @@ static const CtlOpt build_opts[] = {
 static const CtlOpt list_opts[] = {
         { "all", NULL, 0, "list active and inactive pools" },
         { "inactive", NULL, 0, "list inactive pools only" },
-        { "persistent", NULL, LIST_POOLS_PERSISTENT, "persistent pools only" },
-        { "transient", NULL, LIST_POOLS_TRANSIENT, "transient pools only" },
-        { "autostart", NULL, LIST_POOLS_AUTOSTART, "autostarted pools only" },
-        { "no-autostart", NULL, LIST_POOLS_NO_AUTOSTART, "pools not autostarted only" },
+        { "persistent", NULL, POOL_LIST_PERSISTENT, "persistent pools only" },
+        { "transient", NULL, POOL_LIST_TRANSIENT, "transient pools only" },
+        { "autostart", NULL, POOL_LIST_AUTOSTART, "autostarted pools only" },
+        { "no-autostart", NULL, POOL_LIST_NO_AUTOSTART, "pools not autostarted only" },
         { "type", "TYPES", 0, "pools of these comma-separated types only (dir,fs,…)" },
         { "details", NULL, 0, "add persistence and sizes" },
         { "name", NULL, 0, "print names only" },

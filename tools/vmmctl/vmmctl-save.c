@@ -10,15 +10,6 @@
 
 #include "cleanup.h"
 
-/* libvirt's flag values (spec C). */
-enum {
-        SAVE_BYPASS_CACHE = 1,
-        SAVE_RUNNING = 2,
-        SAVE_PAUSED = 4,
-        SAVE_RESET_NVRAM = 8,
-        XML_SECURE = 1,
-};
-
 /* How often a waiting save asks for GetJobInfo, and spins the restore indicator. */
 #define PROGRESS_POLL_USEC (200 * 1000)
 /* A big guest to a slow disk takes minutes; the job, not the bus, decides when it is over. */
@@ -26,7 +17,7 @@ enum {
 
 /* virsh refuses this pair itself rather than sending it (the daemon would say InvalidArg). */
 static int check_state_flags(const CtlArgs *args) {
-        if ((args->flags & (SAVE_RUNNING | SAVE_PAUSED)) == (SAVE_RUNNING | SAVE_PAUSED)) {
+        if ((args->flags & (DOMAIN_SAVE_RUNNING | DOMAIN_SAVE_PAUSED)) == (DOMAIN_SAVE_RUNNING | DOMAIN_SAVE_PAUSED)) {
                 ctl_error("options --running and --paused are mutually exclusive");
                 return -EINVAL;
         }
@@ -128,7 +119,7 @@ static void progress_tick(Progress *p) {
         }
         if (p->job_slot)
                 return;   /* the daemon is slow to answer; don't pile up questions */
-        if (sd_bus_call_method_async(p->ctl->bus, &p->job_slot, CTL_BUS_NAME, p->job_path, CTL_DOMAIN_IFACE,
+        if (sd_bus_call_method_async(p->ctl->bus, &p->job_slot, QEMU_BUS_NAME, p->job_path, QEMU_DOMAIN_INTERFACE,
                                      "GetJobInfo", on_job_info, p, "u", 0u) < 0)
                 p->job_slot = NULL;
 }
@@ -156,7 +147,7 @@ static int call_with_progress(Progress *p, const char *path, const char *iface, 
         va_list ap;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, CTL_BUS_NAME, path, iface, member);
+        r = sd_bus_message_new_method_call(bus, &m, QEMU_BUS_NAME, path, iface, member);
         if (r >= 0) {
                 va_start(ap, types);
                 r = sd_bus_message_appendv(m, types, ap);
@@ -240,7 +231,7 @@ static int cmd_save(Ctl *ctl, const CtlArgs *args) {
                 return r;
         progress_init(&p, ctl, args, "Save", PROGRESS_BAR);
         p.job_path = path;
-        r = call_with_progress(&p, path, CTL_DOMAIN_IFACE, "Save", NULL, "ssu", file, dxml, args->flags);
+        r = call_with_progress(&p, path, QEMU_DOMAIN_INTERFACE, "Save", NULL, "ssu", file, dxml, args->flags);
         if (r < 0)
                 return r;
         printf("Domain '%s' saved to %s\n", dom, ctl_args_pos(args, 1));
@@ -261,7 +252,7 @@ static int cmd_restore(Ctl *ctl, const CtlArgs *args) {
         if (r < 0)
                 return r;
         progress_init(&p, ctl, args, "Restore", PROGRESS_SPINNER);
-        r = call_with_progress(&p, CTL_MANAGER_PATH, CTL_MANAGER_IFACE, "DomainRestore", NULL, "ssu", file, dxml,
+        r = call_with_progress(&p, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "DomainRestore", NULL, "ssu", file, dxml,
                                args->flags);
         if (r < 0)
                 return r;
@@ -282,7 +273,7 @@ static int cmd_managedsave(Ctl *ctl, const CtlArgs *args) {
                 return r;
         progress_init(&p, ctl, args, "Save", PROGRESS_BAR);
         p.job_path = path;
-        r = call_with_progress(&p, path, CTL_DOMAIN_IFACE, "ManagedSave", NULL, "u", args->flags);
+        r = call_with_progress(&p, path, QEMU_DOMAIN_INTERFACE, "ManagedSave", NULL, "u", args->flags);
         if (r < 0)
                 return r;
         printf("Domain '%s' state saved by vmmd\n", dom);
@@ -428,7 +419,7 @@ static int edit_image_xml(Ctl *ctl, const CtlArgs *args, const EditOps *ops, con
         *ret_changed = false;
         if (check_state_flags(args) < 0)
                 return -EINVAL;
-        r = ops->get(ctl, target, XML_SECURE, &xml);
+        r = ops->get(ctl, target, DOMAIN_XML_SECURE, &xml);
         if (r < 0)
                 return r;
         r = edit_in_editor(xml, &edited, &tmp);
@@ -437,7 +428,7 @@ static int edit_image_xml(Ctl *ctl, const CtlArgs *args, const EditOps *ops, con
                         fprintf(stderr, "The XML is kept in %s\n", tmp);
                 return r;
         }
-        if (g_str_equal(edited, xml) && !(args->flags & (SAVE_RUNNING | SAVE_PAUSED))) {
+        if (g_str_equal(edited, xml) && !(args->flags & (DOMAIN_SAVE_RUNNING | DOMAIN_SAVE_PAUSED))) {
                 unlink(tmp);
                 return 0;
         }
@@ -487,38 +478,38 @@ static int cmd_managedsave_edit(Ctl *ctl, const CtlArgs *args) {
 
 static const CtlOpt save_opts[] = {
         { "xml", "FILE", 0, "store this (ABI-compatible) XML in the image instead" },
-        { "bypass-cache", NULL, SAVE_BYPASS_CACHE, "avoid the file system cache" },
-        { "running", NULL, SAVE_RUNNING, "restore into the running state" },
-        { "paused", NULL, SAVE_PAUSED, "restore into the paused state" },
+        { "bypass-cache", NULL, DOMAIN_SAVE_BYPASS_CACHE, "avoid the file system cache" },
+        { "running", NULL, DOMAIN_SAVE_RUNNING, "restore into the running state" },
+        { "paused", NULL, DOMAIN_SAVE_PAUSED, "restore into the paused state" },
         { "verbose", NULL, 0, "show progress also when stdout is not a terminal" },
         { 0 }
 };
 
 static const CtlOpt restore_opts[] = {
         { "xml", "FILE", 0, "restore with this (ABI-compatible) XML" },
-        { "bypass-cache", NULL, SAVE_BYPASS_CACHE, "avoid the file system cache" },
-        { "running", NULL, SAVE_RUNNING, "restore into the running state" },
-        { "paused", NULL, SAVE_PAUSED, "restore into the paused state" },
-        { "reset-nvram", NULL, SAVE_RESET_NVRAM, "re-initialize NVRAM from its template" },
+        { "bypass-cache", NULL, DOMAIN_SAVE_BYPASS_CACHE, "avoid the file system cache" },
+        { "running", NULL, DOMAIN_SAVE_RUNNING, "restore into the running state" },
+        { "paused", NULL, DOMAIN_SAVE_PAUSED, "restore into the paused state" },
+        { "reset-nvram", NULL, DOMAIN_SAVE_RESET_NVRAM, "re-initialize NVRAM from its template" },
         { 0 }
 };
 
 static const CtlOpt managedsave_opts[] = {
-        { "bypass-cache", NULL, SAVE_BYPASS_CACHE, "avoid the file system cache" },
-        { "running", NULL, SAVE_RUNNING, "start running on the next start" },
-        { "paused", NULL, SAVE_PAUSED, "start paused on the next start" },
+        { "bypass-cache", NULL, DOMAIN_SAVE_BYPASS_CACHE, "avoid the file system cache" },
+        { "running", NULL, DOMAIN_SAVE_RUNNING, "start running on the next start" },
+        { "paused", NULL, DOMAIN_SAVE_PAUSED, "start paused on the next start" },
         { "verbose", NULL, 0, "show progress also when stdout is not a terminal" },
         { 0 }
 };
 
 static const CtlOpt image_define_opts[] = {
-        { "running", NULL, SAVE_RUNNING, "restore into the running state" },
-        { "paused", NULL, SAVE_PAUSED, "restore into the paused state" },
+        { "running", NULL, DOMAIN_SAVE_RUNNING, "restore into the running state" },
+        { "paused", NULL, DOMAIN_SAVE_PAUSED, "restore into the paused state" },
         { 0 }
 };
 
 static const CtlOpt secure_opts[] = {
-        { "security-info", NULL, XML_SECURE, "include security-sensitive data" },
+        { "security-info", NULL, DOMAIN_XML_SECURE, "include security-sensitive data" },
         { 0 }
 };
 

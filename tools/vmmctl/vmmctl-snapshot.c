@@ -14,52 +14,6 @@
 
 #include "cleanup.h"
 
-/* libvirt's flag values (spec section 0). */
-enum {
-        CREATE_REDEFINE = 1,
-        CREATE_CURRENT = 2,
-        CREATE_NO_METADATA = 4,
-        CREATE_HALT = 8,
-        CREATE_DISK_ONLY = 16,
-        CREATE_REUSE_EXT = 32,
-        CREATE_QUIESCE = 64,
-        CREATE_ATOMIC = 128,
-        CREATE_LIVE = 256,
-        CREATE_VALIDATE = 512,
-};
-
-enum {
-        LIST_ROOTS = 1,         /* ListDomainSnapshots */
-        LIST_DESCENDANTS = 1,   /* ListChildren: the same bit */
-        LIST_METADATA = 2,
-        LIST_LEAVES = 4,
-        LIST_NO_LEAVES = 8,
-        LIST_NO_METADATA = 16,
-        LIST_INACTIVE = 32,
-        LIST_ACTIVE = 64,
-        LIST_DISK_ONLY = 128,
-        LIST_INTERNAL = 256,
-        LIST_EXTERNAL = 512,
-        LIST_TOPOLOGICAL = 1024,
-};
-
-enum {
-        REVERT_RUNNING = 1,
-        REVERT_PAUSED = 2,
-        REVERT_FORCE = 4,
-        REVERT_RESET_NVRAM = 8,
-};
-
-enum {
-        DELETE_CHILDREN = 1,
-        DELETE_METADATA_ONLY = 2,
-        DELETE_CHILDREN_ONLY = 4,
-};
-
-enum {
-        XML_SECURE = 1,
-};
-
 /* What list and info show of one snapshot, from its XML. */
 typedef struct SnapInfo {
         char *path;
@@ -146,14 +100,14 @@ static int read_paths(sd_bus_message *reply, char ***ret) {
 
 static int snap_lookup(Ctl *ctl, const char *dom_path, const char *name, char **ret_path) {
         g_autoptr(sd_bus_message) reply = NULL;
-        int r = ctl_call(ctl, dom_path, CTL_DOMAIN_IFACE, "SnapshotLookupByName", &reply, "su", name, 0u);
+        int r = ctl_call(ctl, dom_path, QEMU_DOMAIN_INTERFACE, "SnapshotLookupByName", &reply, "su", name, 0u);
 
         return r < 0 ? r : read_path(reply, ret_path);
 }
 
 static int snap_current(Ctl *ctl, const char *dom_path, char **ret_path) {
         g_autoptr(sd_bus_message) reply = NULL;
-        int r = ctl_call(ctl, dom_path, CTL_DOMAIN_IFACE, "SnapshotCurrent", &reply, "u", 0u);
+        int r = ctl_call(ctl, dom_path, QEMU_DOMAIN_INTERFACE, "SnapshotCurrent", &reply, "u", 0u);
 
         return r < 0 ? r : read_path(reply, ret_path);
 }
@@ -164,7 +118,7 @@ static char *snap_current_quiet(Ctl *ctl, const char *dom_path) {
         g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
         const char *p = NULL;
 
-        if (sd_bus_call_method(ctl->bus, CTL_BUS_NAME, dom_path, CTL_DOMAIN_IFACE, "SnapshotCurrent", &error, &reply,
+        if (sd_bus_call_method(ctl->bus, QEMU_BUS_NAME, dom_path, QEMU_DOMAIN_INTERFACE, "SnapshotCurrent", &error, &reply,
                                "u", 0u) < 0)
                 return NULL;
         if (sd_bus_message_read(reply, "o", &p) < 0)
@@ -174,14 +128,14 @@ static char *snap_current_quiet(Ctl *ctl, const char *dom_path) {
 
 static int snap_get_xml(Ctl *ctl, const char *snap_path, uint32_t flags, char **ret_xml) {
         g_autoptr(sd_bus_message) reply = NULL;
-        int r = ctl_call(ctl, snap_path, CTL_SNAPSHOT_IFACE, "GetXMLDesc", &reply, "u", flags);
+        int r = ctl_call(ctl, snap_path, QEMU_SNAPSHOT_INTERFACE, "GetXMLDesc", &reply, "u", flags);
 
         return r < 0 ? r : read_string(reply, ret_xml);
 }
 
 static int snap_list_children(Ctl *ctl, const char *snap_path, uint32_t flags, char ***ret) {
         g_autoptr(sd_bus_message) reply = NULL;
-        int r = ctl_call(ctl, snap_path, CTL_SNAPSHOT_IFACE, "ListChildren", &reply, "u", flags);
+        int r = ctl_call(ctl, snap_path, QEMU_SNAPSHOT_INTERFACE, "ListChildren", &reply, "u", flags);
 
         return r < 0 ? r : read_paths(reply, ret);
 }
@@ -189,7 +143,7 @@ static int snap_list_children(Ctl *ctl, const char *snap_path, uint32_t flags, c
 static int snap_is_current(Ctl *ctl, const char *snap_path, bool *ret) {
         g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
         int b = 0;
-        int r = sd_bus_get_property_trivial(ctl->bus, CTL_BUS_NAME, snap_path, CTL_SNAPSHOT_IFACE, "IsCurrent", &error,
+        int r = sd_bus_get_property_trivial(ctl->bus, QEMU_BUS_NAME, snap_path, QEMU_SNAPSHOT_INTERFACE, "IsCurrent", &error,
                                             'b', &b);
 
         if (r < 0) {
@@ -338,7 +292,7 @@ static int snapshot_create(Ctl *ctl, const char *dom, const char *xml, uint32_t 
         r = ctl_domain_lookup(ctl, dom, &dom_path);
         if (r < 0)
                 return r;
-        r = ctl_call(ctl, dom_path, CTL_DOMAIN_IFACE, "SnapshotCreateXML", &reply, "su", xml, flags);
+        r = ctl_call(ctl, dom_path, QEMU_DOMAIN_INTERFACE, "SnapshotCreateXML", &reply, "su", xml, flags);
         if (r < 0)
                 return r;
         r = read_path(reply, &path);
@@ -652,12 +606,12 @@ static int cmd_snapshot_list(Ctl *ctl, const CtlArgs *args) {
                 if (r < 0)
                         return r;
                 /* bit 1 is DESCENDANTS for ListChildren; a tree from SNAP shows the whole subtree */
-                flags &= ~(uint32_t) LIST_ROOTS;
+                flags &= ~(uint32_t) SNAPSHOT_LIST_ROOTS;
                 if (ctl_args_has(args, "descendants") || tree)
-                        flags |= LIST_DESCENDANTS;
-                r = ctl_call(ctl, from_path, CTL_SNAPSHOT_IFACE, "ListChildren", &reply, "u", flags);
+                        flags |= SNAPSHOT_LIST_DESCENDANTS;
+                r = ctl_call(ctl, from_path, QEMU_SNAPSHOT_INTERFACE, "ListChildren", &reply, "u", flags);
         } else
-                r = ctl_call(ctl, dom_path, CTL_DOMAIN_IFACE, "ListDomainSnapshots", &reply, "u", flags);
+                r = ctl_call(ctl, dom_path, QEMU_DOMAIN_INTERFACE, "ListDomainSnapshots", &reply, "u", flags);
         if (r < 0)
                 return r;
         r = read_paths(reply, &paths);
@@ -674,7 +628,7 @@ static int cmd_snapshot_list(Ctl *ctl, const CtlArgs *args) {
                 s->current = current && g_str_equal(current, *p);
                 g_ptr_array_add(snaps, s);
         }
-        if (!(flags & LIST_TOPOLOGICAL))
+        if (!(flags & SNAPSHOT_LIST_TOPOLOGICAL))
                 g_ptr_array_sort(snaps, snap_name_compare);
 
         if (tree) {
@@ -740,10 +694,10 @@ static int cmd_snapshot_info(Ctl *ctl, const CtlArgs *args) {
         r = snap_list_children(ctl, snap_path, 0, &children);
         if (r < 0)
                 return r;
-        r = snap_list_children(ctl, snap_path, LIST_DESCENDANTS, &descendants);
+        r = snap_list_children(ctl, snap_path, SNAPSHOT_LIST_DESCENDANTS, &descendants);
         if (r < 0)
                 return r;
-        r = sd_bus_get_property_string(ctl->bus, CTL_BUS_NAME, dom_path, CTL_DOMAIN_IFACE, "Name", &error, &dom_name);
+        r = sd_bus_get_property_string(ctl->bus, QEMU_BUS_NAME, dom_path, QEMU_DOMAIN_INTERFACE, "Name", &error, &dom_name);
         if (r < 0) {
                 ctl_print_bus_error(&error, r);
                 return r;
@@ -799,11 +753,11 @@ static int cmd_snapshot_current(Ctl *ctl, const CtlArgs *args) {
                 r = snap_lookup(ctl, dom_path, set, &snap_path);
                 if (r < 0)
                         return r;
-                r = snap_get_xml(ctl, snap_path, XML_SECURE, &xml);
+                r = snap_get_xml(ctl, snap_path, SNAPSHOT_XML_SECURE, &xml);
                 if (r < 0)
                         return r;
-                r = ctl_call(ctl, dom_path, CTL_DOMAIN_IFACE, "SnapshotCreateXML", NULL, "su", xml,
-                             (uint32_t) (CREATE_REDEFINE | CREATE_CURRENT));
+                r = ctl_call(ctl, dom_path, QEMU_DOMAIN_INTERFACE, "SnapshotCreateXML", NULL, "su", xml,
+                             (uint32_t) (SNAPSHOT_CREATE_REDEFINE | SNAPSHOT_CREATE_CURRENT));
                 if (r < 0)
                         return r;
                 printf("Snapshot %s set as current\n", set);
@@ -838,7 +792,7 @@ static int cmd_snapshot_parent(Ctl *ctl, const CtlArgs *args) {
         r = snap_resolve(ctl, args, 1, true, dom_path, &snap_path, NULL);
         if (r < 0)
                 return r;
-        r = ctl_call(ctl, snap_path, CTL_SNAPSHOT_IFACE, "GetParent", &reply, "u", 0u);
+        r = ctl_call(ctl, snap_path, QEMU_SNAPSHOT_INTERFACE, "GetParent", &reply, "u", 0u);
         if (r < 0)
                 return r;
         r = read_path(reply, &parent);
@@ -864,7 +818,7 @@ static int cmd_snapshot_revert(Ctl *ctl, const CtlArgs *args) {
         if (r < 0)
                 return r;
         /* virsh prints nothing on success */
-        return ctl_call(ctl, snap_path, CTL_SNAPSHOT_IFACE, "Revert", NULL, "u", args->flags);
+        return ctl_call(ctl, snap_path, QEMU_SNAPSHOT_INTERFACE, "Revert", NULL, "u", args->flags);
 }
 
 static int cmd_snapshot_delete(Ctl *ctl, const CtlArgs *args) {
@@ -879,10 +833,10 @@ static int cmd_snapshot_delete(Ctl *ctl, const CtlArgs *args) {
         r = snap_resolve(ctl, args, 1, true, dom_path, &snap_path, &name);
         if (r < 0)
                 return r;
-        r = ctl_call(ctl, snap_path, CTL_SNAPSHOT_IFACE, "Delete", NULL, "u", args->flags);
+        r = ctl_call(ctl, snap_path, QEMU_SNAPSHOT_INTERFACE, "Delete", NULL, "u", args->flags);
         if (r < 0)
                 return r;
-        if (args->flags & DELETE_CHILDREN_ONLY)
+        if (args->flags & SNAPSHOT_DELETE_CHILDREN_ONLY)
                 printf("Domain snapshot %s children deleted\n", name);
         else
                 printf("Domain snapshot %s deleted\n", name);
@@ -923,7 +877,7 @@ static int cmd_snapshot_edit(Ctl *ctl, const CtlArgs *args) {
         g_autofree char *dom_path = NULL, *snap_path = NULL, *name = NULL, *xml = NULL, *edited = NULL, *tmp = NULL;
         g_autofree char *new_path = NULL, *new_name = NULL;
         bool current = false;
-        uint32_t flags = CREATE_REDEFINE;
+        uint32_t flags = SNAPSHOT_CREATE_REDEFINE;
         int r;
 
         if (!exclusive(args, "rename", "clone"))
@@ -939,9 +893,9 @@ static int cmd_snapshot_edit(Ctl *ctl, const CtlArgs *args) {
         if (r < 0)
                 return r;
         if (current || (ctl_args_has(args, "current") && ctl_args_pos(args, 1)))
-                flags |= CREATE_CURRENT;
+                flags |= SNAPSHOT_CREATE_CURRENT;
         /* secure, so the redefine loses nothing */
-        r = snap_get_xml(ctl, snap_path, XML_SECURE, &xml);
+        r = snap_get_xml(ctl, snap_path, SNAPSHOT_XML_SECURE, &xml);
         if (r < 0)
                 return r;
         r = edit_in_editor(xml, &edited, &tmp);
@@ -955,7 +909,7 @@ static int cmd_snapshot_edit(Ctl *ctl, const CtlArgs *args) {
                 printf("Snapshot %s XML configuration not changed.\n", name);
                 return 0;
         }
-        r = ctl_call(ctl, dom_path, CTL_DOMAIN_IFACE, "SnapshotCreateXML", &reply, "su", edited, flags);
+        r = ctl_call(ctl, dom_path, QEMU_DOMAIN_INTERFACE, "SnapshotCreateXML", &reply, "su", edited, flags);
         if (r < 0) {
                 fprintf(stderr, "The edited XML is kept in %s\n", tmp);
                 return r;
@@ -974,8 +928,8 @@ static int cmd_snapshot_edit(Ctl *ctl, const CtlArgs *args) {
                 return 0;
         }
         /* a new name: --rename drops the old one; otherwise the new one is undone (virsh) */
-        r = ctl_call(ctl, ctl_args_has(args, "rename") ? snap_path : new_path, CTL_SNAPSHOT_IFACE, "Delete", NULL, "u",
-                     (uint32_t) DELETE_METADATA_ONLY);
+        r = ctl_call(ctl, ctl_args_has(args, "rename") ? snap_path : new_path, QEMU_SNAPSHOT_INTERFACE, "Delete", NULL, "u",
+                     (uint32_t) SNAPSHOT_DELETE_METADATA_ONLY);
         if (r < 0) {
                 ctl_error("Failed to clean up %s", ctl_args_has(args, "rename") ? name : new_name);
                 return r;
@@ -991,18 +945,18 @@ static int cmd_snapshot_edit(Ctl *ctl, const CtlArgs *args) {
 /* --- the table --- */
 
 #define CREATE_FLAG_OPTS                                                                                      \
-        { "no-metadata", NULL, CREATE_NO_METADATA, "take the snapshot but record no metadata" },             \
-        { "halt", NULL, CREATE_HALT, "stop the domain after the snapshot" },                                  \
-        { "disk-only", NULL, CREATE_DISK_ONLY, "external disk snapshot only, no memory state" },              \
-        { "reuse-external", NULL, CREATE_REUSE_EXT, "use existing overlay files as they are" },              \
-        { "quiesce", NULL, CREATE_QUIESCE, "quiesce guest file systems (needs the guest agent)" },           \
-        { "atomic", NULL, CREATE_ATOMIC, "all disks or none" },                                               \
-        { "live", NULL, CREATE_LIVE, "take the snapshot while the guest runs" },                              \
-        { "validate", NULL, CREATE_VALIDATE, "validate the XML against the schema" }
+        { "no-metadata", NULL, SNAPSHOT_CREATE_NO_METADATA, "take the snapshot but record no metadata" },             \
+        { "halt", NULL, SNAPSHOT_CREATE_HALT, "stop the domain after the snapshot" },                                  \
+        { "disk-only", NULL, SNAPSHOT_CREATE_DISK_ONLY, "external disk snapshot only, no memory state" },              \
+        { "reuse-external", NULL, SNAPSHOT_CREATE_REUSE_EXT, "use existing overlay files as they are" },              \
+        { "quiesce", NULL, SNAPSHOT_CREATE_QUIESCE, "quiesce guest file systems (needs the guest agent)" },           \
+        { "atomic", NULL, SNAPSHOT_CREATE_ATOMIC, "all disks or none" },                                               \
+        { "live", NULL, SNAPSHOT_CREATE_LIVE, "take the snapshot while the guest runs" },                              \
+        { "validate", NULL, SNAPSHOT_CREATE_VALIDATE, "validate the XML against the schema" }
 
 static const CtlOpt create_opts[] = {
-        { "redefine", NULL, CREATE_REDEFINE, "record the snapshot FILE describes, touching no disk" },
-        { "current", NULL, CREATE_CURRENT, "with --redefine, make it the current snapshot" },
+        { "redefine", NULL, SNAPSHOT_CREATE_REDEFINE, "record the snapshot FILE describes, touching no disk" },
+        { "current", NULL, SNAPSHOT_CREATE_CURRENT, "with --redefine, make it the current snapshot" },
         CREATE_FLAG_OPTS,
         { 0 }
 };
@@ -1019,17 +973,17 @@ static const CtlOpt create_as_opts[] = {
 
 static const CtlOpt list_opts[] = {
         { "parent", NULL, 0, "add a Parent column" },
-        { "roots", NULL, LIST_ROOTS, "only snapshots without a parent" },
-        { "leaves", NULL, LIST_LEAVES, "only snapshots without children" },
-        { "no-leaves", NULL, LIST_NO_LEAVES, "only snapshots with children" },
-        { "metadata", NULL, LIST_METADATA, "only snapshots with metadata" },
-        { "no-metadata", NULL, LIST_NO_METADATA, "only snapshots without metadata" },
-        { "inactive", NULL, LIST_INACTIVE, "only snapshots of a shut-off domain" },
-        { "active", NULL, LIST_ACTIVE, "only snapshots of a running or paused domain" },
-        { "disk-only", NULL, LIST_DISK_ONLY, "only disk-only snapshots" },
-        { "internal", NULL, LIST_INTERNAL, "only internal snapshots" },
-        { "external", NULL, LIST_EXTERNAL, "only external snapshots" },
-        { "topological", NULL, LIST_TOPOLOGICAL, "parents before children instead of by name" },
+        { "roots", NULL, SNAPSHOT_LIST_ROOTS, "only snapshots without a parent" },
+        { "leaves", NULL, SNAPSHOT_LIST_LEAVES, "only snapshots without children" },
+        { "no-leaves", NULL, SNAPSHOT_LIST_NO_LEAVES, "only snapshots with children" },
+        { "metadata", NULL, SNAPSHOT_LIST_METADATA, "only snapshots with metadata" },
+        { "no-metadata", NULL, SNAPSHOT_LIST_NO_METADATA, "only snapshots without metadata" },
+        { "inactive", NULL, SNAPSHOT_LIST_INACTIVE, "only snapshots of a shut-off domain" },
+        { "active", NULL, SNAPSHOT_LIST_ACTIVE, "only snapshots of a running or paused domain" },
+        { "disk-only", NULL, SNAPSHOT_LIST_DISK_ONLY, "only disk-only snapshots" },
+        { "internal", NULL, SNAPSHOT_LIST_INTERNAL, "only internal snapshots" },
+        { "external", NULL, SNAPSHOT_LIST_EXTERNAL, "only external snapshots" },
+        { "topological", NULL, SNAPSHOT_LIST_TOPOLOGICAL, "parents before children instead of by name" },
         { "tree", NULL, 0, "print the snapshots as a tree" },
         { "from", "SNAP", 0, "only the children of SNAP" },
         { "current", NULL, 0, "only the children of the current snapshot" },
@@ -1045,30 +999,30 @@ static const CtlOpt current_only_opts[] = {
 };
 
 static const CtlOpt dumpxml_opts[] = {
-        { "security-info", NULL, XML_SECURE, "include security-sensitive data" },
+        { "security-info", NULL, SNAPSHOT_XML_SECURE, "include security-sensitive data" },
         { 0 }
 };
 
 static const CtlOpt current_opts[] = {
         { "name", NULL, 0, "print only the name" },
-        { "security-info", NULL, XML_SECURE, "include security-sensitive data" },
+        { "security-info", NULL, SNAPSHOT_XML_SECURE, "include security-sensitive data" },
         { 0 }
 };
 
 static const CtlOpt revert_opts[] = {
         { "current", NULL, 0, "revert to the current snapshot" },
-        { "running", NULL, REVERT_RUNNING, "end running" },
-        { "paused", NULL, REVERT_PAUSED, "end paused" },
-        { "force", NULL, REVERT_FORCE, "revert also when that is risky" },
-        { "reset-nvram", NULL, REVERT_RESET_NVRAM, "re-initialize NVRAM from its template" },
+        { "running", NULL, SNAPSHOT_REVERT_RUNNING, "end running" },
+        { "paused", NULL, SNAPSHOT_REVERT_PAUSED, "end paused" },
+        { "force", NULL, SNAPSHOT_REVERT_FORCE, "revert also when that is risky" },
+        { "reset-nvram", NULL, SNAPSHOT_REVERT_RESET_NVRAM, "re-initialize NVRAM from its template" },
         { 0 }
 };
 
 static const CtlOpt delete_opts[] = {
         { "current", NULL, 0, "delete the current snapshot" },
-        { "children", NULL, DELETE_CHILDREN, "delete the snapshot and all its descendants" },
-        { "children-only", NULL, DELETE_CHILDREN_ONLY, "delete the descendants, keep the snapshot" },
-        { "metadata", NULL, DELETE_METADATA_ONLY, "delete only the metadata, leave the images" },
+        { "children", NULL, SNAPSHOT_DELETE_CHILDREN, "delete the snapshot and all its descendants" },
+        { "children-only", NULL, SNAPSHOT_DELETE_CHILDREN_ONLY, "delete the descendants, keep the snapshot" },
+        { "metadata", NULL, SNAPSHOT_DELETE_METADATA_ONLY, "delete only the metadata, leave the images" },
         { 0 }
 };
 

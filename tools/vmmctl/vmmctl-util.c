@@ -79,7 +79,7 @@ static int ctl_callv(Ctl *ctl, const char *path, const char *iface, const char *
 
         if (r < 0)
                 return r;
-        return sd_bus_call_methodv(ctl->bus, CTL_BUS_NAME, path, iface, member, ret_error, ret_reply,
+        return sd_bus_call_methodv(ctl->bus, QEMU_BUS_NAME, path, iface, member, ret_error, ret_reply,
                                    types, ap);
 }
 
@@ -107,7 +107,7 @@ int ctl_call_manager(Ctl *ctl, const char *member, sd_bus_message **ret_reply, c
         if (!ctl->bus && (r = ctl_connect(ctl)) < 0)
                 return r;
         va_start(ap, types);
-        r = ctl_callv(ctl, CTL_MANAGER_PATH, CTL_MANAGER_IFACE, member, &error, ret_reply, types, ap);
+        r = ctl_callv(ctl, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, member, &error, ret_reply, types, ap);
         va_end(ap);
         if (r < 0)
                 ctl_print_bus_error(&error, r);
@@ -145,7 +145,7 @@ static int lookup_one(Ctl *ctl, const char *member, sd_bus_error *error, char **
         int r;
 
         va_start(ap, types);
-        r = ctl_callv(ctl, CTL_MANAGER_PATH, CTL_MANAGER_IFACE, member, error, &reply, types, ap);
+        r = ctl_callv(ctl, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, member, error, &reply, types, ap);
         va_end(ap);
         if (r < 0)
                 return r;
@@ -168,7 +168,7 @@ int ctl_domain_lookup(Ctl *ctl, const char *arg, char **ret_path) {
         r = lookup_one(ctl, "DomainLookupByName", &error, ret_path, "s", arg);
         if (r >= 0)
                 return 0;
-        if (!sd_bus_error_has_name(&error, "org.vmmd.Error.NoDomain"))
+        if (!sd_bus_error_has_name(&error, VMMD_DBUS_ERROR_NO_DOMAIN))
                 goto fail;
 
         if (ctl_is_uuid(arg)) {
@@ -200,7 +200,7 @@ int ctl_call_domain(Ctl *ctl, const char *arg, const char *member, sd_bus_messag
         if (r < 0)
                 return r;
         va_start(ap, types);
-        r = ctl_callv(ctl, path, CTL_DOMAIN_IFACE, member, &error, ret_reply, types, ap);
+        r = ctl_callv(ctl, path, QEMU_DOMAIN_INTERFACE, member, &error, ret_reply, types, ap);
         va_end(ap);
         if (r < 0)
                 ctl_print_bus_error(&error, r);
@@ -237,8 +237,8 @@ int ctl_domain_info_get_full(Ctl *ctl, const char *path, bool quiet, CtlDomainIn
         r = ctl_connect(ctl);
         if (r < 0)
                 return r;
-        r = sd_bus_call_method(ctl->bus, CTL_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
-                               &error, &reply, "s", CTL_DOMAIN_IFACE);
+        r = sd_bus_call_method(ctl->bus, QEMU_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+                               &error, &reply, "s", QEMU_DOMAIN_INTERFACE);
         if (r < 0) {
                 if (!quiet)
                         ctl_print_bus_error(&error, r);

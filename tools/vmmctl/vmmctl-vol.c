@@ -16,19 +16,6 @@
 
 #include "cleanup.h"
 
-/* libvirt's flag values (spec storage 2.1). */
-enum {
-        VOL_CREATE_PREALLOC_METADATA = 1,
-        VOL_CREATE_REFLINK = 2,
-        VOL_CREATE_VALIDATE = 4,
-        VOL_DELETE_WITH_SNAPSHOTS = 2,
-        VOL_RESIZE_ALLOCATE = 1,
-        VOL_RESIZE_DELTA = 2,
-        VOL_RESIZE_SHRINK = 4,
-        VOL_GET_PHYSICAL = 1,
-        VOL_TRANSFER_SPARSE = 1,
-};
-
 /* How often a transfer looks at the local file to redraw its progress bar. */
 #define PROGRESS_POLL_USEC (200 * 1000)
 
@@ -40,7 +27,7 @@ static int lookup_vol_by(Ctl *ctl, const char *path, const char *iface, const ch
         const char *o = NULL;
         int r;
 
-        r = sd_bus_call_method(ctl->bus, CTL_STORAGE_BUS_NAME, path, iface, member, error, &reply, "s", arg);
+        r = sd_bus_call_method(ctl->bus, STORAGE_BUS_NAME, path, iface, member, error, &reply, "s", arg);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "o", &o);
@@ -67,27 +54,27 @@ static int vol_lookup(Ctl *ctl, const CtlArgs *args, const char *arg, char **ret
                 r = ctl_pool_lookup(ctl, pool, &pool_path);
                 if (r < 0)
                         return r;
-                r = lookup_vol_by(ctl, pool_path, CTL_POOL_IFACE, "StorageVolLookupByName", arg, &name_error,
+                r = lookup_vol_by(ctl, pool_path, STORAGE_POOL_INTERFACE, "StorageVolLookupByName", arg, &name_error,
                                   ret_path);
                 if (r >= 0)
                         return 0;
-                if (!sd_bus_error_has_name(&name_error, "org.vmmd.Error.NoStorageVol")) {
+                if (!sd_bus_error_has_name(&name_error, VMMD_DBUS_ERROR_NO_STORAGE_VOL)) {
                         ctl_print_bus_error(&name_error, r);
                         return r;
                 }
         }
-        r = lookup_vol_by(ctl, CTL_STORAGE_MANAGER_PATH, CTL_STORAGE_MANAGER_IFACE, "StorageVolLookupByKey", arg,
+        r = lookup_vol_by(ctl, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, "StorageVolLookupByKey", arg,
                           &error, &found);
-        if (r < 0 && sd_bus_error_has_name(&error, "org.vmmd.Error.NoStorageVol")) {
+        if (r < 0 && sd_bus_error_has_name(&error, VMMD_DBUS_ERROR_NO_STORAGE_VOL)) {
                 sd_bus_error_free(&error);
                 abs = ctl_absolute_path(arg);
-                r = lookup_vol_by(ctl, CTL_STORAGE_MANAGER_PATH, CTL_STORAGE_MANAGER_IFACE, "StorageVolLookupByPath",
+                r = lookup_vol_by(ctl, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, "StorageVolLookupByPath",
                                   abs, &error, &found);
         }
         if (r >= 0 && pool_path) {
                 g_autofree char *owner = NULL;
 
-                r = ctl_storage_get_string(ctl, found, CTL_VOL_IFACE, "Pool", &owner);
+                r = ctl_storage_get_string(ctl, found, STORAGE_VOL_INTERFACE, "Pool", &owner);
                 if (r < 0)
                         return r;
                 if (!g_str_equal(owner, pool_path)) {
@@ -103,14 +90,14 @@ static int vol_lookup(Ctl *ctl, const CtlArgs *args, const char *arg, char **ret
                 ctl_print_bus_error(&name_error, r);
         else {
                 ctl_print_bus_error(&error, r);
-                if (sd_bus_error_has_name(&error, "org.vmmd.Error.NoStorageVol"))
+                if (sd_bus_error_has_name(&error, VMMD_DBUS_ERROR_NO_STORAGE_VOL))
                         ctl_error("failed to get vol '%s', specifying --pool might help", arg);
         }
         return r;
 }
 
 static int vol_get_string(Ctl *ctl, const char *vol, const char *prop, char **ret) {
-        return ctl_storage_get_string(ctl, vol, CTL_VOL_IFACE, prop, ret);
+        return ctl_storage_get_string(ctl, vol, STORAGE_VOL_INTERFACE, prop, ret);
 }
 
 /* Calls a method on the volume named by arg (and --pool). */
@@ -125,7 +112,7 @@ static int call_vol(Ctl *ctl, const CtlArgs *args, const char *arg, const char *
         if (r < 0)
                 return r;
         va_start(ap, types);
-        r = sd_bus_call_methodv(ctl->bus, CTL_STORAGE_BUS_NAME, path, CTL_VOL_IFACE, member, &error, ret_reply,
+        r = sd_bus_call_methodv(ctl->bus, STORAGE_BUS_NAME, path, STORAGE_VOL_INTERFACE, member, &error, ret_reply,
                                 types, ap);
         va_end(ap);
         if (r < 0)
@@ -138,7 +125,7 @@ static int vol_get_info(Ctl *ctl, const char *vol, uint32_t flags, int32_t *type
         g_autoptr(sd_bus_message) reply = NULL;
         int r;
 
-        r = ctl_storage_call(ctl, vol, CTL_VOL_IFACE, "GetInfo", &reply, "u", flags);
+        r = ctl_storage_call(ctl, vol, STORAGE_VOL_INTERFACE, "GetInfo", &reply, "u", flags);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "(itt)", type, capacity, allocation);
@@ -164,10 +151,10 @@ static int create_in_pool(Ctl *ctl, const char *pool_path, const char *xml, cons
         int r;
 
         if (source)
-                r = ctl_storage_call(ctl, pool_path, CTL_POOL_IFACE, "StorageVolCreateXMLFrom", &reply, "sou", xml,
+                r = ctl_storage_call(ctl, pool_path, STORAGE_POOL_INTERFACE, "StorageVolCreateXMLFrom", &reply, "sou", xml,
                                      source, flags);
         else
-                r = ctl_storage_call(ctl, pool_path, CTL_POOL_IFACE, "StorageVolCreateXML", &reply, "su", xml, flags);
+                r = ctl_storage_call(ctl, pool_path, STORAGE_POOL_INTERFACE, "StorageVolCreateXML", &reply, "su", xml, flags);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "o", &path);
@@ -204,16 +191,16 @@ static int backing_vol_path(Ctl *ctl, const char *pool_path, const char *arg, ch
         g_autofree char *abs = NULL;
         int r;
 
-        r = lookup_vol_by(ctl, pool_path, CTL_POOL_IFACE, "StorageVolLookupByName", arg, &error, &vol);
+        r = lookup_vol_by(ctl, pool_path, STORAGE_POOL_INTERFACE, "StorageVolLookupByName", arg, &error, &vol);
         if (r < 0) {
                 sd_bus_error_free(&error);
-                r = lookup_vol_by(ctl, CTL_STORAGE_MANAGER_PATH, CTL_STORAGE_MANAGER_IFACE, "StorageVolLookupByKey",
+                r = lookup_vol_by(ctl, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, "StorageVolLookupByKey",
                                   arg, &error, &vol);
         }
         if (r < 0) {
                 sd_bus_error_free(&error);
                 abs = ctl_absolute_path(arg);
-                r = lookup_vol_by(ctl, CTL_STORAGE_MANAGER_PATH, CTL_STORAGE_MANAGER_IFACE, "StorageVolLookupByPath",
+                r = lookup_vol_by(ctl, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, "StorageVolLookupByPath",
                                   abs, &error, &vol);
         }
         if (r < 0) {
@@ -317,7 +304,7 @@ static int cmd_vol_clone(Ctl *ctl, const CtlArgs *args) {
         r = vol_lookup(ctl, args, ctl_args_pos(args, 0), &vol);
         if (r < 0)
                 return r;
-        r = ctl_storage_call(ctl, vol, CTL_VOL_IFACE, "GetXMLDesc", &reply, "u", 0u);
+        r = ctl_storage_call(ctl, vol, STORAGE_VOL_INTERFACE, "GetXMLDesc", &reply, "u", 0u);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(reply, "s", &orig);
@@ -355,11 +342,11 @@ static int cmd_vol_delete(Ctl *ctl, const CtlArgs *args) {
                 return r;
         /* virsh's --wipe-storage: a zero wipe, then the delete */
         if (ctl_args_has(args, "wipe-storage")) {
-                r = ctl_storage_call(ctl, vol, CTL_VOL_IFACE, "Wipe", NULL, "u", 0u);
+                r = ctl_storage_call(ctl, vol, STORAGE_VOL_INTERFACE, "Wipe", NULL, "u", 0u);
                 if (r < 0)
                         return r;
         }
-        r = ctl_storage_call(ctl, vol, CTL_VOL_IFACE, "Delete", NULL, "u", args->flags);
+        r = ctl_storage_call(ctl, vol, STORAGE_VOL_INTERFACE, "Delete", NULL, "u", args->flags);
         if (r < 0)
                 return r;
         printf("Vol %s deleted\n", arg);
@@ -415,7 +402,7 @@ static int cmd_vol_resize(Ctl *ctl, const CtlArgs *args) {
         r = vol_lookup(ctl, args, ctl_args_pos(args, 0), &vol);
         if (r < 0)
                 return r;
-        r = ctl_storage_call(ctl, vol, CTL_VOL_IFACE, "Resize", NULL, "tu", capacity, args->flags);
+        r = ctl_storage_call(ctl, vol, STORAGE_VOL_INTERFACE, "Resize", NULL, "tu", capacity, args->flags);
         if (r < 0)
                 return r;
         r = vol_get_string(ctl, vol, "Name", &name);
@@ -523,7 +510,7 @@ static int transfer_run(Ctl *ctl, Transfer *t, const char *vol, const char *memb
         uint64_t next_tick;
         int r;
 
-        r = sd_bus_message_new_method_call(ctl->bus, &m, CTL_STORAGE_BUS_NAME, vol, CTL_VOL_IFACE, member);
+        r = sd_bus_message_new_method_call(ctl->bus, &m, STORAGE_BUS_NAME, vol, STORAGE_VOL_INTERFACE, member);
         if (r >= 0)
                 r = sd_bus_message_append(m, "httu", t->fd, offset, length, flags);
         if (r >= 0)
@@ -692,7 +679,7 @@ static int cmd_vol_list(Ctl *ctl, const CtlArgs *args) {
         r = ctl_pool_lookup(ctl, ctl_args_pos(args, 0), &pool_path);
         if (r < 0)
                 return r;
-        r = ctl_storage_call(ctl, pool_path, CTL_POOL_IFACE, "ListStorageVolumes", &reply, "u", 0u);
+        r = ctl_storage_call(ctl, pool_path, STORAGE_POOL_INTERFACE, "ListStorageVolumes", &reply, "u", 0u);
         if (r < 0)
                 return r;
         r = sd_bus_message_enter_container(reply, 'a', "o");
@@ -705,7 +692,7 @@ static int cmd_vol_list(Ctl *ctl, const CtlArgs *args) {
                 char *s = NULL;
 
                 /* a volume deleted since the listing is skipped, as virsh does */
-                if (sd_bus_get_property_string(ctl->bus, CTL_STORAGE_BUS_NAME, path, CTL_VOL_IFACE, "Name", &error,
+                if (sd_bus_get_property_string(ctl->bus, STORAGE_BUS_NAME, path, STORAGE_VOL_INTERFACE, "Name", &error,
                                                &s) < 0) {
                         vol_row_free(v);
                         continue;
@@ -713,14 +700,14 @@ static int cmd_vol_list(Ctl *ctl, const CtlArgs *args) {
                 v->name = g_strdup(s);
                 free(s);
                 s = NULL;
-                if (sd_bus_get_property_string(ctl->bus, CTL_STORAGE_BUS_NAME, path, CTL_VOL_IFACE, "Path", &error,
+                if (sd_bus_get_property_string(ctl->bus, STORAGE_BUS_NAME, path, STORAGE_VOL_INTERFACE, "Path", &error,
                                                &s) >= 0)
                         v->path = g_strdup(s);
                 free(s);
                 if (!v->path)
                         v->path = g_strdup("");
                 if (details &&
-                    sd_bus_call_method(ctl->bus, CTL_STORAGE_BUS_NAME, path, CTL_VOL_IFACE, "GetInfo", &error, &info,
+                    sd_bus_call_method(ctl->bus, STORAGE_BUS_NAME, path, STORAGE_VOL_INTERFACE, "GetInfo", &error, &info,
                                        "u", 0u) >= 0)
                         (void) sd_bus_message_read(info, "(itt)", &v->type, &v->capacity, &v->allocation);
                 g_ptr_array_add(rows, v);
@@ -825,7 +812,7 @@ static int cmd_vol_pool(Ctl *ctl, const CtlArgs *args) {
         r = vol_get_string(ctl, vol, "Pool", &pool);
         if (r < 0)
                 return r;
-        r = ctl_storage_get_string(ctl, pool, CTL_POOL_IFACE, ctl_args_has(args, "uuid") ? "UUID" : "Name", &value);
+        r = ctl_storage_get_string(ctl, pool, STORAGE_POOL_INTERFACE, ctl_args_has(args, "uuid") ? "UUID" : "Name", &value);
         if (r < 0)
                 return r;
         printf("%s\n", value);

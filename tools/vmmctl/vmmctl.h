@@ -7,11 +7,9 @@
 #include <systemd/sd-bus.h>
 #include <json-glib/json-glib.h>
 
-#define CTL_BUS_NAME "org.vmmd.qemu1"
-#define CTL_MANAGER_PATH "/org/vmmd/qemu1"
-#define CTL_MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define CTL_DOMAIN_IFACE "org.vmmd.qemu1.Domain"
-#define CTL_SNAPSHOT_IFACE "org.vmmd.qemu1.DomainSnapshot"
+#include "vmmd/qemu1.h"
+#include "vmmd/storage1.h"
+
 
 /* Exit codes: virsh's, so scripts written for it keep working. */
 #define CTL_EXIT_OK 0
@@ -120,11 +118,6 @@ const char *ctl_args_pos(const CtlArgs *args, unsigned i);
 const char **ctl_args_get_all(const CtlArgs *args, const char *opt);
 
 /* vmmctl-pool.c, vmmctl-vol.c: storage pools and volumes, served by vmmd-storage on its own bus name. */
-#define CTL_STORAGE_BUS_NAME "org.vmmd.storage1"
-#define CTL_STORAGE_MANAGER_PATH "/org/vmmd/storage1"
-#define CTL_STORAGE_MANAGER_IFACE "org.vmmd.storage1.Manager"
-#define CTL_POOL_IFACE "org.vmmd.storage1.StoragePool"
-#define CTL_VOL_IFACE "org.vmmd.storage1.StorageVol"
 
 extern const CtlCommand ctl_pool_commands[];
 extern const CtlCommand ctl_vol_commands[];

@@ -1,0 +1,241 @@
+/* The wire contract of vmmd-qemu (org.vmmd.qemu1): bus name, paths, interfaces and libvirt's numbers for
+ * flags, states and events. The daemon, vmmctl and the tests all include this one file. */
+#pragma once
+
+#include "error-names.h"
+
+#define QEMU_BUS_NAME "org.vmmd.qemu1"
+#define QEMU_MANAGER_PATH "/org/vmmd/qemu1"
+#define QEMU_MANAGER_INTERFACE "org.vmmd.qemu1.Manager"
+#define QEMU_DOMAIN_PREFIX "/org/vmmd/qemu1/domain"
+#define QEMU_DOMAIN_INTERFACE "org.vmmd.qemu1.Domain"
+/* a snapshot lives under its domain: <domain path>/snapshot/<encoded name> */
+#define QEMU_SNAPSHOT_ELEMENT "snapshot"
+#define QEMU_SNAPSHOT_INTERFACE "org.vmmd.qemu1.DomainSnapshot"
+
+/* virDomainState and its reasons (spec domains.md 0, "State and reason numbers") */
+typedef enum {
+        DOMAIN_NOSTATE = 0,
+        DOMAIN_RUNNING = 1,
+        DOMAIN_BLOCKED = 2,
+        DOMAIN_PAUSED = 3,
+        DOMAIN_SHUTDOWN = 4,
+        DOMAIN_SHUTOFF = 5,
+        DOMAIN_CRASHED = 6,
+        DOMAIN_PMSUSPENDED = 7,
+} DomainState;
+
+typedef enum {
+        DOMAIN_SHUTOFF_UNKNOWN = 0,
+        DOMAIN_SHUTOFF_SHUTDOWN = 1,
+        DOMAIN_SHUTOFF_DESTROYED = 2,
+        DOMAIN_SHUTOFF_CRASHED = 3,
+        DOMAIN_SHUTOFF_MIGRATED = 4,
+        DOMAIN_SHUTOFF_SAVED = 5,
+        DOMAIN_SHUTOFF_FAILED = 6,
+        DOMAIN_SHUTOFF_FROM_SNAPSHOT = 7,
+        DOMAIN_SHUTOFF_DAEMON = 8,
+} DomainShutoffReason;
+
+enum {
+        DOMAIN_RUNNING_UNKNOWN = 0,
+        DOMAIN_RUNNING_BOOTED = 1,
+        DOMAIN_RUNNING_MIGRATED = 2,
+        DOMAIN_RUNNING_RESTORED = 3,
+        DOMAIN_RUNNING_FROM_SNAPSHOT = 4,
+        DOMAIN_RUNNING_UNPAUSED = 5,
+        DOMAIN_RUNNING_MIGRATION_CANCELED = 6,
+        DOMAIN_RUNNING_SAVE_CANCELED = 7,
+        DOMAIN_RUNNING_WAKEUP = 8,
+        DOMAIN_RUNNING_CRASHED = 9,
+        DOMAIN_RUNNING_POSTCOPY = 10,
+};
+enum {
+        DOMAIN_PAUSED_UNKNOWN = 0,
+        DOMAIN_PAUSED_USER = 1,
+        DOMAIN_PAUSED_MIGRATION = 2,
+        DOMAIN_PAUSED_SAVE = 3,
+        DOMAIN_PAUSED_DUMP = 4,
+        DOMAIN_PAUSED_IOERROR = 5,
+        DOMAIN_PAUSED_WATCHDOG = 6,
+        DOMAIN_PAUSED_FROM_SNAPSHOT = 7,
+        DOMAIN_PAUSED_SHUTTING_DOWN = 8,
+        DOMAIN_PAUSED_SNAPSHOT = 9,
+        DOMAIN_PAUSED_CRASHED = 10,
+        DOMAIN_PAUSED_STARTING_UP = 11,
+};
+enum {
+        DOMAIN_CRASHED_UNKNOWN = 0,
+        DOMAIN_CRASHED_PANICKED = 1,
+};
+
+/* virDomainEventType and its details (spec domains.md 0, "Event and detail numbers") */
+typedef enum {
+        DOMAIN_EVENT_DEFINED = 0,
+        DOMAIN_EVENT_UNDEFINED = 1,
+        DOMAIN_EVENT_STARTED = 2,
+        DOMAIN_EVENT_SUSPENDED = 3,
+        DOMAIN_EVENT_RESUMED = 4,
+        DOMAIN_EVENT_STOPPED = 5,
+        DOMAIN_EVENT_SHUTDOWN = 6,
+        DOMAIN_EVENT_PMSUSPENDED = 7,
+        DOMAIN_EVENT_CRASHED = 8,
+} DomainEventType;
+
+enum {
+        DOMAIN_EVENT_DEFINED_ADDED = 0,
+        DOMAIN_EVENT_DEFINED_UPDATED = 1,
+        DOMAIN_EVENT_DEFINED_RENAMED = 2,
+        DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT = 3,
+};
+enum { DOMAIN_EVENT_UNDEFINED_REMOVED = 0, DOMAIN_EVENT_UNDEFINED_RENAMED = 1 };
+enum {
+        DOMAIN_EVENT_STARTED_BOOTED = 0,
+        DOMAIN_EVENT_STARTED_MIGRATED = 1,
+        DOMAIN_EVENT_STARTED_RESTORED = 2,
+        DOMAIN_EVENT_STARTED_FROM_SNAPSHOT = 3,
+        DOMAIN_EVENT_STARTED_WAKEUP = 4,
+};
+enum {
+        DOMAIN_EVENT_SUSPENDED_PAUSED = 0,
+        DOMAIN_EVENT_SUSPENDED_MIGRATED = 1,
+        DOMAIN_EVENT_SUSPENDED_IOERROR = 2,
+        DOMAIN_EVENT_SUSPENDED_WATCHDOG = 3,
+        DOMAIN_EVENT_SUSPENDED_RESTORED = 4,
+        DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT = 5,
+        DOMAIN_EVENT_SUSPENDED_API_ERROR = 6,
+};
+enum {
+        DOMAIN_EVENT_RESUMED_UNPAUSED = 0,
+        DOMAIN_EVENT_RESUMED_MIGRATED = 1,
+        DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT = 2,
+};
+enum {
+        DOMAIN_EVENT_STOPPED_SHUTDOWN = 0,
+        DOMAIN_EVENT_STOPPED_DESTROYED = 1,
+        DOMAIN_EVENT_STOPPED_CRASHED = 2,
+        DOMAIN_EVENT_STOPPED_MIGRATED = 3,
+        DOMAIN_EVENT_STOPPED_SAVED = 4,
+        DOMAIN_EVENT_STOPPED_FAILED = 5,
+        DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT = 6,
+};
+enum {
+        DOMAIN_EVENT_SHUTDOWN_FINISHED = 0,
+        DOMAIN_EVENT_SHUTDOWN_GUEST = 1,
+        DOMAIN_EVENT_SHUTDOWN_HOST = 2,
+};
+enum { DOMAIN_EVENT_PMSUSPENDED_MEMORY = 0 };
+enum { DOMAIN_EVENT_CRASHED_PANICKED = 0 };
+
+/* Flag values are libvirt's (spec domains.md 0.7). */
+enum {
+        DOMAIN_DEFINE_VALIDATE = 1,
+};
+enum {
+        DOMAIN_START_PAUSED = 1,
+        DOMAIN_START_AUTODESTROY = 2,
+        DOMAIN_START_BYPASS_CACHE = 4,
+        DOMAIN_START_FORCE_BOOT = 8,
+        DOMAIN_START_VALIDATE = 16,
+        DOMAIN_START_RESET_NVRAM = 32,
+};
+enum {
+        DOMAIN_SAVE_BYPASS_CACHE = 1,
+        DOMAIN_SAVE_RUNNING = 2,
+        DOMAIN_SAVE_PAUSED = 4,
+        DOMAIN_SAVE_RESET_NVRAM = 8,
+};
+enum {
+        DOMAIN_DESTROY_GRACEFUL = 1,
+        DOMAIN_DESTROY_REMOVE_LOGS = 2,
+};
+enum {
+        DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1,
+        DOMAIN_SHUTDOWN_GUEST_AGENT = 2,
+};
+/* Reboot takes the same bits as Shutdown */
+enum {
+        DOMAIN_REBOOT_ACPI_POWER_BTN = 1,
+        DOMAIN_REBOOT_GUEST_AGENT = 2,
+};
+enum {
+        DOMAIN_UNDEFINE_MANAGED_SAVE = 1,
+        DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 2,
+        DOMAIN_UNDEFINE_NVRAM = 4,
+        DOMAIN_UNDEFINE_KEEP_NVRAM = 8,
+        DOMAIN_UNDEFINE_CHECKPOINTS_METADATA = 16,
+        DOMAIN_UNDEFINE_TPM = 32,
+        DOMAIN_UNDEFINE_KEEP_TPM = 64,
+        DOMAIN_UNDEFINE_ALL = 127,
+};
+enum {
+        DOMAIN_XML_SECURE = 1,
+        DOMAIN_XML_INACTIVE = 2,
+        DOMAIN_XML_UPDATE_CPU = 4,
+        DOMAIN_XML_MIGRATABLE = 8,
+        DOMAIN_XML_ALL = 15,
+};
+/* virConnectListAllDomainsFlags: pairs filter only when one bit of the pair is set (spec 0.13) */
+enum {
+        DOMAIN_LIST_ACTIVE = 1,
+        DOMAIN_LIST_INACTIVE = 2,
+        DOMAIN_LIST_PERSISTENT = 4,
+        DOMAIN_LIST_TRANSIENT = 8,
+        DOMAIN_LIST_RUNNING = 16,
+        DOMAIN_LIST_PAUSED = 32,
+        DOMAIN_LIST_SHUTOFF = 64,
+        DOMAIN_LIST_OTHER = 128,
+        DOMAIN_LIST_MANAGEDSAVE = 256,
+        DOMAIN_LIST_NO_MANAGEDSAVE = 512,
+        DOMAIN_LIST_AUTOSTART = 1024,
+        DOMAIN_LIST_NO_AUTOSTART = 2048,
+        DOMAIN_LIST_HAS_SNAPSHOT = 4096,
+        DOMAIN_LIST_NO_SNAPSHOT = 8192,
+        DOMAIN_LIST_HAS_CHECKPOINT = 16384,
+        DOMAIN_LIST_NO_CHECKPOINT = 32768,
+        DOMAIN_LIST_STATE_BITS = 16 | 32 | 64 | 128,
+        DOMAIN_LIST_ALL = 65535,
+};
+
+enum {
+        SNAPSHOT_CREATE_REDEFINE = 1,
+        SNAPSHOT_CREATE_CURRENT = 2,
+        SNAPSHOT_CREATE_NO_METADATA = 4,
+        SNAPSHOT_CREATE_HALT = 8,
+        SNAPSHOT_CREATE_DISK_ONLY = 16,
+        SNAPSHOT_CREATE_REUSE_EXT = 32,
+        SNAPSHOT_CREATE_QUIESCE = 64,
+        SNAPSHOT_CREATE_ATOMIC = 128,
+        SNAPSHOT_CREATE_LIVE = 256,
+        SNAPSHOT_CREATE_VALIDATE = 512,
+        SNAPSHOT_CREATE_ALL = 1023,
+};
+enum {
+        SNAPSHOT_REVERT_RUNNING = 1,
+        SNAPSHOT_REVERT_PAUSED = 2,
+        SNAPSHOT_REVERT_FORCE = 4,
+        SNAPSHOT_REVERT_RESET_NVRAM = 8,
+};
+enum {
+        SNAPSHOT_DELETE_CHILDREN = 1,
+        SNAPSHOT_DELETE_METADATA_ONLY = 2,
+        SNAPSHOT_DELETE_CHILDREN_ONLY = 4,
+};
+enum {
+        SNAPSHOT_LIST_ROOTS = 1,            /* ListDomainSnapshots */
+        SNAPSHOT_LIST_DESCENDANTS = 1,      /* ListChildren: the same bit */
+        SNAPSHOT_LIST_METADATA = 2,
+        SNAPSHOT_LIST_LEAVES = 4,
+        SNAPSHOT_LIST_NO_LEAVES = 8,
+        SNAPSHOT_LIST_NO_METADATA = 16,
+        SNAPSHOT_LIST_INACTIVE = 32,
+        SNAPSHOT_LIST_ACTIVE = 64,
+        SNAPSHOT_LIST_DISK_ONLY = 128,
+        SNAPSHOT_LIST_INTERNAL = 256,
+        SNAPSHOT_LIST_EXTERNAL = 512,
+        SNAPSHOT_LIST_TOPOLOGICAL = 1024,
+        SNAPSHOT_LIST_ALL = 2047,
+};
+enum {
+        SNAPSHOT_XML_SECURE = 1,
+};
