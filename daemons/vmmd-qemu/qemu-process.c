@@ -18,11 +18,11 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "process.h"
 
+/* a QEMU is watched like any process; the type keeps the model's name for it */
 struct QemuProcess {
-        pid_t pid;
-        int pidfd;
-        sd_event_source *source;
+        VmmdPidWatch *watch;
         QemuProcessExitFunc on_exit;
         void *userdata;
 };
@@ -86,29 +86,20 @@ int qemu_process_spawn(const GPtrArray *argv, int monitor_fd, int log_fd, pid_t 
         return 0;
 }
 
-static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static void on_exit_watch(VmmdPidWatch *w, int exit_code, void *userdata) {
         QemuProcess *p = userdata;
-        siginfo_t si = { 0 };
 
-        /* reap it if it is our child; a re-attached QEMU belongs to init */
-        (void) waitid(P_PIDFD, (id_t) p->pidfd, &si, WEXITED | WNOHANG);
-        (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
         if (p->on_exit)
                 p->on_exit(p, p->userdata);
-        return 0;
 }
 
 int qemu_process_watch(sd_event *event, pid_t pid, QemuProcessExitFunc on_exit, void *userdata, QemuProcess **ret) {
         g_autoptr(QemuProcess) p = g_new0(QemuProcess, 1);
         int r;
 
-        p->pid = pid;
         p->on_exit = on_exit;
         p->userdata = userdata;
-        p->pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (p->pidfd < 0)
-                return -errno;
-        r = sd_event_add_io(event, &p->source, p->pidfd, EPOLLIN, on_pidfd, p);
+        r = vmmd_pid_watch_new(event, pid, on_exit_watch, p, &p->watch);
         if (r < 0)
                 return r;
         *ret = g_steal_pointer(&p);
@@ -118,20 +109,16 @@ int qemu_process_watch(sd_event *event, pid_t pid, QemuProcessExitFunc on_exit, 
 void qemu_process_free(QemuProcess *p) {
         if (!p)
                 return;
-        g_clear_pointer(&p->source, sd_event_source_disable_unref);
-        if (p->pidfd >= 0)
-                close(p->pidfd);
+        vmmd_pid_watch_free(p->watch);
         g_free(p);
 }
 
 pid_t qemu_process_pid(const QemuProcess *p) {
-        return p->pid;
+        return vmmd_pid_watch_pid(p->watch);
 }
 
 int qemu_process_kill(QemuProcess *p, int sig) {
-        if (syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) < 0)
-                return -errno;
-        return 0;
+        return vmmd_pid_watch_kill(p->watch, sig);
 }
 
 bool qemu_process_matches(pid_t pid, const char *uuid) {

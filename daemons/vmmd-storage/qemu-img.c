@@ -5,7 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "error.h"
-#include "helper-process.h"
+#include "process.h"
 
 void qemu_img_info_free(QemuImgInfo *info) {
         if (!info)
@@ -107,7 +107,7 @@ static bool run(const char *const *args, unsigned timeout_ms, char **ret_out, GE
         for (const char *const *a = args; *a; a++)
                 g_ptr_array_add(argv, (gpointer) *a);
         g_ptr_array_add(argv, NULL);
-        r = helper_run_sync((const char *const *) argv->pdata, timeout_ms, ret_out, &err);
+        r = vmmd_process_run_sync((const char *const *) argv->pdata, timeout_ms, ret_out, &err);
         if (r == -ETIMEDOUT) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s did not finish within %u s",
                             args[0], timeout_ms / 1000);

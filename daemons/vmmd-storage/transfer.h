@@ -1,4 +1,4 @@
-/* The data movers of long volume operations; each runs in a helper process (helper-process.h). */
+/* The data movers of long volume operations; each runs in a helper process (common/process.h). */
 #pragma once
 
 #include <glib.h>

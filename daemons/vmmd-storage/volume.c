@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "helper-process.h"
+#include "process.h"
 #include "log.h"
 #include "manager.h"
 #include "qemu-img.h"
@@ -246,13 +246,13 @@ typedef struct VolumeJob {
         bool program;            /* exec'd program: a failure is OperationFailed with its output */
         uint64_t grow_to;        /* clone: capacity to reach after qemu-img convert */
         TransferSpec *spec;
-        Helper *helper;
+        VmmdProcess *helper;
         VolumeDoneFunc done;
         void *userdata;
 } VolumeJob;
 
 static void job_free(VolumeJob *j) {
-        helper_free(j->helper);
+        vmmd_process_free(j->helper);
         transfer_spec_free(j->spec);
         g_free(j);
 }
@@ -312,7 +312,7 @@ static bool finish_new_volume(VolumeJob *j, GError **error) {
         return volume_refresh(v, error);
 }
 
-static void job_done(Helper *h, int code, const char *output, void *userdata) {
+static void job_done(VmmdProcess *h, int code, const char *out, const char *output, void *userdata) {
         VolumeJob *j = userdata;
         Volume *v = j->volume;
         Pool *p = v->pool;
@@ -391,9 +391,9 @@ static bool job_start(VolumeJob *j, const char *const *argv, GError **error) {
 
         if (argv) {
                 j->program = true;
-                r = helper_exec(m->event, argv, job_done, j, &j->helper);
+                r = vmmd_process_exec(m->event, argv, job_done, j, &j->helper);
         } else
-                r = helper_start(m->event, transfer_run, j->spec, &j->spec->fd, job_done, j, &j->helper);
+                r = vmmd_process_fork(m->event, transfer_run, j->spec, &j->spec->fd, job_done, j, &j->helper);
         if (r < 0) {
                 vmmd_error_set_errno(error, r, "cannot start a helper process for volume '%s'", volume_name(j->volume));
                 job_free(j);
