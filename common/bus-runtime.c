@@ -128,9 +128,14 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
 
         if (rt->busy && rt->busy(rt->busy_userdata))
                 return arm_idle(rt);
-        log_debug("idle for %" PRIu64 " s, releasing %s", rt->idle_usec / G_USEC_PER_SEC, rt->bus_name);
         rt->releasing = true;
         (void) sd_notify(false, "STOPPING=1");
+        if (!rt->bus_name) {
+                /* no name: nothing can be queued for us that we would lose */
+                log_debug("idle for %" PRIu64 " s, exiting", rt->idle_usec / G_USEC_PER_SEC);
+                return sd_event_exit(rt->event, 0);
+        }
+        log_debug("idle for %" PRIu64 " s, releasing %s", rt->idle_usec / G_USEC_PER_SEC, rt->bus_name);
         r = sd_bus_release_name_async(rt->bus, NULL, rt->bus_name, on_name_released, rt);
         if (r < 0)
                 return sd_event_exit(rt->event, 0);
@@ -182,16 +187,18 @@ int vmmd_runtime_run(VmmdRuntime *rt, const char *bus_name) {
         r = sd_bus_add_filter(rt->bus, NULL, on_any_message, rt);
         if (r < 0)
                 return r;
-        r = sd_bus_request_name(rt->bus, bus_name, 0);
-        if (r < 0) {
-                log_error("cannot own %s: %s", bus_name, g_strerror(-r));
-                return r;
+        if (bus_name) {
+                r = sd_bus_request_name(rt->bus, bus_name, 0);
+                if (r < 0) {
+                        log_error("cannot own %s: %s", bus_name, g_strerror(-r));
+                        return r;
+                }
         }
         r = arm_idle(rt);
         if (r < 0)
                 return r;
         (void) sd_notify(false, "READY=1\nSTATUS=Serving the bus.");
-        log_debug("serving %s", bus_name);
+        log_debug("serving %s", bus_name ? bus_name : "without a bus name");
         r = sd_event_loop(rt->event);
         (void) sd_bus_flush(rt->bus);
         return r;

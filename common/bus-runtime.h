@@ -41,7 +41,8 @@ typedef struct VmmdRuntime {
  * activated us, then --system/--session, default system for root). */
 int vmmd_runtime_open(VmmdRuntime *rt, const VmmdDaemonOptions *opts);
 
-/* Requests the name, signals READY, runs until SIGTERM/SIGINT or idle exit. */
+/* Requests the name (none when bus_name is NULL: a daemon that is only a bus client),
+ * signals READY, runs until SIGTERM/SIGINT or idle exit. */
 int vmmd_runtime_run(VmmdRuntime *rt, const char *bus_name);
 
 void vmmd_runtime_close(VmmdRuntime *rt);

@@ -7,6 +7,8 @@
 #include <glib.h>
 #include <systemd/sd-bus.h>
 
+#include "list-filter.h"   /* VMMD_FILTER_PAIR, for the glue that filters itself */
+
 /* spec 0.6: InvalidArg naming the method and the unknown bits in hex; 0 when all are allowed. */
 int vmmd_bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error);
 
@@ -16,12 +18,6 @@ int vmmd_bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, s
  * InvalidArg. Returns 0 or the negative value to return from the handler. */
 int vmmd_bus_read_flags(sd_bus_message *msg, const char *method, uint32_t allowed, bool privileged,
                         uint32_t secure_bits, uint32_t *ret_flags, sd_bus_error *error);
-
-/* List filters (spec 0.13): a pair of bits filters only when exactly one of them is set;
- * then an object passes when value agrees with the bit that is set. value is evaluated
- * only then, so costly ones (a directory scan, a tree walk) cost nothing unasked. */
-#define VMMD_FILTER_PAIR(flags, yes, no, value)                                             \
-        (!(flags & (yes)) == !(flags & (no)) || ((flags & (yes)) ? !!(value) : !(value)))
 
 /* The object path of one model object (domain_bus_path, pool_bus_path, …). */
 typedef char *(*VmmdBusPathFunc)(const void *object);

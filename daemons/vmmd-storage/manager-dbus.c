@@ -11,31 +11,12 @@
 #include "storage-dbus.h"
 
 
-struct BusReply {
-        sd_bus_message *msg;
-};
+void volume_done_reply(Volume *v, const GError *error, void *userdata) {
+        VmmdPendingReply *reply = userdata;
 
-BusReply *bus_reply_new(sd_bus_message *msg) {
-        BusReply *b = g_new0(BusReply, 1);
-
-        b->msg = sd_bus_message_ref(msg);
-        return b;
-}
-
-void bus_reply_free(BusReply *b) {
-        if (!b)
-                return;
-        sd_bus_message_unref(b->msg);
-        g_free(b);
-}
-
-void bus_reply_done(Volume *v, const GError *error, void *userdata) {
-        BusReply *b = userdata;
-
-        g_autofree char *path = !error && v ? volume_bus_path(v) : NULL;
-
-        (void) vmmd_bus_reply_result(b->msg, error, path);
-        bus_reply_free(b);
+        if (!error && v)
+                vmmd_pending_reply_set_path(reply, volume_bus_path(v));
+        (void) vmmd_pending_reply_finish(reply, error);
 }
 
 static int reply_pool_path(sd_bus_message *msg, Pool *p) {
@@ -79,51 +60,16 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
                                 POOL_CREATE_WITH_BUILD_NO_OVERWRITE, manager_create_xml, error);
 }
 
-/* VIR_CONNECT_LIST_STORAGE_POOLS_<TYPE> of each StoragePoolType */
-static uint32_t pool_type_bit(StoragePoolType type) {
-        static const uint32_t bits[_STORAGE_POOL_TYPE_MAX] = {
-                [STORAGE_POOL_DIR] = POOL_LIST_DIR, [STORAGE_POOL_FS] = POOL_LIST_FS,
-                [STORAGE_POOL_NETFS] = POOL_LIST_NETFS, [STORAGE_POOL_LOGICAL] = POOL_LIST_LOGICAL,
-                [STORAGE_POOL_DISK] = POOL_LIST_DISK, [STORAGE_POOL_ISCSI] = POOL_LIST_ISCSI,
-                [STORAGE_POOL_SCSI] = POOL_LIST_SCSI, [STORAGE_POOL_MPATH] = POOL_LIST_MPATH,
-                [STORAGE_POOL_RBD] = POOL_LIST_RBD, [STORAGE_POOL_SHEEPDOG] = POOL_LIST_SHEEPDOG,
-                [STORAGE_POOL_GLUSTER] = POOL_LIST_GLUSTER, [STORAGE_POOL_ZFS] = POOL_LIST_ZFS,
-                [STORAGE_POOL_VSTORAGE] = POOL_LIST_VSTORAGE, [STORAGE_POOL_ISCSI_DIRECT] = POOL_LIST_ISCSI_DIRECT,
-        };
-        return (unsigned) type < _STORAGE_POOL_TYPE_MAX ? bits[type] : 0;
-}
-
-static bool pool_matches(Pool *p, uint32_t flags) {
-        uint32_t types = flags & POOL_LIST_TYPE_BITS;
-
-        /* S67: pairs are ANDed; type bits are ORed */
-        if (!VMMD_FILTER_PAIR(flags, POOL_LIST_ACTIVE, POOL_LIST_INACTIVE, p->active) ||
-            !VMMD_FILTER_PAIR(flags, POOL_LIST_PERSISTENT, POOL_LIST_TRANSIENT, p->persistent) ||
-            !VMMD_FILTER_PAIR(flags, POOL_LIST_AUTOSTART, POOL_LIST_NO_AUTOSTART, p->autostart))
-                return false;
-        return !types || (types & pool_type_bit(p->def->type));
-}
-
-static int pool_name_cmp(gconstpointer a, gconstpointer b) {
-        return strcmp(pool_name(*(Pool **) a), pool_name(*(Pool **) b));
-}
-
 static int method_list_pools(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        g_autoptr(GPtrArray) list = g_ptr_array_new();
-        GHashTableIter it;
+        g_autoptr(GPtrArray) list = NULL;
         uint32_t flags;
-        Pool *p;
         int r;
 
-        r = vmmd_bus_read_flags(msg, "ListStoragePools", POOL_LIST_STATE_BITS | POOL_LIST_TYPE_BITS, false, 0, &flags, error);
+        r = vmmd_bus_read_flags(msg, "ListStoragePools", POOL_LIST_STATE_BITS | POOL_LIST_TYPE_BITS, false, 0, &flags,
+                                error);
         if (r < 0)
                 return r;
-        g_hash_table_iter_init(&it, m->pools);
-        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &p))
-                if (p->visible && pool_matches(p, flags))
-                        g_ptr_array_add(list, p);
-        g_ptr_array_sort(list, pool_name_cmp);
+        list = manager_list_pools(userdata, flags);
         return vmmd_bus_reply_objects(msg, list, (VmmdBusPathFunc) pool_bus_path);
 }
 
@@ -246,72 +192,97 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int manager_bus_register(Manager *m) {
-        int r;
+/* --- the model's listener: changes become signals --- */
 
-        r = sd_bus_add_object_vtable(m->bus, NULL, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, manager_vtable,
-                                     m);
-        if (r < 0)
-                return r;
-        r = sd_bus_add_object_manager(m->bus, NULL, STORAGE_MANAGER_PATH);
-        if (r < 0)
-                return r;
-        r = pool_bus_register(m);
-        if (r < 0)
-                return r;
-        return volume_bus_register(m);
+/* the property each PoolChange bit stands for, in the order PropertiesChanged lists them */
+static const struct {
+        unsigned bit;
+        const char *property;
+} pool_change_properties[] = {
+        { POOL_CHANGED_TYPE, "Type" },
+        { POOL_CHANGED_ACTIVE, "Active" },
+        { POOL_CHANGED_PERSISTENT, "Persistent" },
+        { POOL_CHANGED_AUTOSTART, "Autostart" },
+        { POOL_CHANGED_CAPACITY, "Capacity" },
+        { POOL_CHANGED_ALLOCATION, "Allocation" },
+        { POOL_CHANGED_AVAILABLE, "Available" },
+};
+
+static void on_pool_added(void *userdata, Pool *p) {
+        g_autofree char *path = pool_bus_path(p);
+        (void) sd_bus_emit_object_added(userdata, path);
 }
 
-void manager_emit_pool_event(Manager *m, Pool *p, int event) {
+static void on_pool_removed(void *userdata, Pool *p) {
         g_autofree char *path = pool_bus_path(p);
-
-        if (m->bus)
-                (void) sd_bus_emit_signal(m->bus, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, "StoragePoolEvent",
-                                          "oii", path, event, 0);
+        (void) sd_bus_emit_object_removed(userdata, path);
 }
 
-void manager_emit_pool_refresh(Manager *m, Pool *p) {
+static void on_pool_event(void *userdata, Pool *p, int event) {
         g_autofree char *path = pool_bus_path(p);
-
-        if (m->bus)
-                (void) sd_bus_emit_signal(m->bus, path, STORAGE_POOL_INTERFACE, "Refresh", "");
+        (void) sd_bus_emit_signal(userdata, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, "StoragePoolEvent", "oii",
+                                  path, event, 0);
 }
 
-void manager_emit_pool_added(Manager *m, Pool *p) {
-        g_autofree char *path = pool_bus_path(p);
+static void on_pool_changed(void *userdata, Pool *p, unsigned changes) {
+        g_autofree char *path = NULL;
+        const char *names[G_N_ELEMENTS(pool_change_properties) + 1];
+        size_t n = 0;
 
-        if (m->bus)
-                (void) sd_bus_emit_object_added(m->bus, path);
-}
-
-void manager_emit_pool_removed(Manager *m, Pool *p) {
-        g_autofree char *path = pool_bus_path(p);
-
-        if (m->bus)
-                (void) sd_bus_emit_object_removed(m->bus, path);
-}
-
-void manager_emit_pool_changed(Manager *m, Pool *p, const char *property, ...) {
-        g_autofree char *path = pool_bus_path(p);
-        va_list ap;
-
+        /* a transient pool being started is not on the bus yet */
         if (!p->visible)
                 return;
-        va_start(ap, property);
-        vmmd_bus_emit_changed_va(m->bus, path, STORAGE_POOL_INTERFACE, property, ap);
-        va_end(ap);
+        for (size_t i = 0; i < G_N_ELEMENTS(pool_change_properties); i++)
+                if (changes & pool_change_properties[i].bit)
+                        names[n++] = pool_change_properties[i].property;
+        names[n] = NULL;
+        if (n == 0)
+                return;
+        path = pool_bus_path(p);
+        (void) sd_bus_emit_properties_changed_strv(userdata, path, STORAGE_POOL_INTERFACE, (char **) names);
 }
 
-void manager_emit_volume_added(Manager *m, Volume *v) {
-        g_autofree char *path = volume_bus_path(v);
-
-        if (m->bus)
-                (void) sd_bus_emit_object_added(m->bus, path);
+static void on_pool_refresh(void *userdata, Pool *p) {
+        g_autofree char *path = pool_bus_path(p);
+        (void) sd_bus_emit_signal(userdata, path, STORAGE_POOL_INTERFACE, "Refresh", "");
 }
 
-void manager_emit_volume_removed(Manager *m, Volume *v) {
+static void on_volume_added(void *userdata, Volume *v) {
         g_autofree char *path = volume_bus_path(v);
+        (void) sd_bus_emit_object_added(userdata, path);
+}
 
-        if (m->bus)
-                (void) sd_bus_emit_object_removed(m->bus, path);
+static void on_volume_removed(void *userdata, Volume *v) {
+        g_autofree char *path = volume_bus_path(v);
+        (void) sd_bus_emit_object_removed(userdata, path);
+}
+
+static const StorageListener bus_listener = {
+        .pool_added = on_pool_added,
+        .pool_removed = on_pool_removed,
+        .pool_event = on_pool_event,
+        .pool_changed = on_pool_changed,
+        .pool_refresh = on_pool_refresh,
+        .volume_added = on_volume_added,
+        .volume_removed = on_volume_removed,
+};
+
+int storage_bus_register(Manager *m, sd_bus *bus) {
+        int r;
+
+        r = sd_bus_add_object_vtable(bus, NULL, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, manager_vtable, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_object_manager(bus, NULL, STORAGE_MANAGER_PATH);
+        if (r < 0)
+                return r;
+        r = pool_bus_register(m, bus);
+        if (r < 0)
+                return r;
+        r = volume_bus_register(m, bus);
+        if (r < 0)
+                return r;
+        /* from here on the model's changes are signals; what loading found was not announced */
+        manager_set_listener(m, &bus_listener, bus);
+        return 0;
 }

@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "error.h"
 #include "fileio.h"
+#include "list-filter.h"
 #include "log.h"
 #include "volume.h"
 
@@ -18,7 +20,6 @@ Manager *manager_new(VmmdPaths *paths) {
 
         m->paths = paths;
         m->pools = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) pool_free);
-        m->lock_fd = -1;
         return m;
 }
 
@@ -27,32 +28,7 @@ void manager_free(Manager *m) {
                 return;
         g_clear_pointer(&m->pools, g_hash_table_unref);
         vmmd_paths_free(m->paths);
-        if (m->lock_fd >= 0)
-                close(m->lock_fd);
         g_free(m);
-}
-
-int manager_lock(Manager *m) {
-        g_autofree char *file = g_build_filename(m->paths->run_dir, "driver.pid", NULL);
-        g_autofree char *pid = NULL;
-        int fd, r;
-
-        r = vmmd_mkdir_p(m->paths->run_dir, 0755);
-        if (r < 0)
-                return r;
-        fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-                close(fd);
-                return r;
-        }
-        pid = g_strdup_printf("%d\n", (int) getpid());
-        if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0)
-                log_warning("cannot write %s: %s", file, g_strerror(errno));
-        m->lock_fd = fd;
-        return 0;
 }
 
 Pool *manager_find_by_uuid(Manager *m, const char *uuid) {
@@ -111,6 +87,81 @@ void manager_remove_pool(Manager *m, Pool *p) {
 
 bool manager_is_busy(Manager *m) {
         return m->jobs > 0;
+}
+
+/* VIR_CONNECT_LIST_STORAGE_POOLS_<TYPE> of each StoragePoolType */
+static uint32_t pool_type_bit(StoragePoolType type) {
+        static const uint32_t bits[_STORAGE_POOL_TYPE_MAX] = {
+                [STORAGE_POOL_DIR] = POOL_LIST_DIR, [STORAGE_POOL_FS] = POOL_LIST_FS,
+                [STORAGE_POOL_NETFS] = POOL_LIST_NETFS, [STORAGE_POOL_LOGICAL] = POOL_LIST_LOGICAL,
+                [STORAGE_POOL_DISK] = POOL_LIST_DISK, [STORAGE_POOL_ISCSI] = POOL_LIST_ISCSI,
+                [STORAGE_POOL_SCSI] = POOL_LIST_SCSI, [STORAGE_POOL_MPATH] = POOL_LIST_MPATH,
+                [STORAGE_POOL_RBD] = POOL_LIST_RBD, [STORAGE_POOL_SHEEPDOG] = POOL_LIST_SHEEPDOG,
+                [STORAGE_POOL_GLUSTER] = POOL_LIST_GLUSTER, [STORAGE_POOL_ZFS] = POOL_LIST_ZFS,
+                [STORAGE_POOL_VSTORAGE] = POOL_LIST_VSTORAGE, [STORAGE_POOL_ISCSI_DIRECT] = POOL_LIST_ISCSI_DIRECT,
+        };
+        return (unsigned) type < _STORAGE_POOL_TYPE_MAX ? bits[type] : 0;
+}
+
+static bool pool_matches(const void *obj, unsigned flags) {
+        const Pool *p = obj;
+        unsigned types = flags & POOL_LIST_TYPE_BITS;
+
+        if (!p->visible)   /* a transient pool being started */
+                return false;
+        /* S67: pairs are ANDed; type bits are ORed */
+        if (!VMMD_FILTER_PAIR(flags, POOL_LIST_ACTIVE, POOL_LIST_INACTIVE, p->active) ||
+            !VMMD_FILTER_PAIR(flags, POOL_LIST_PERSISTENT, POOL_LIST_TRANSIENT, p->persistent) ||
+            !VMMD_FILTER_PAIR(flags, POOL_LIST_AUTOSTART, POOL_LIST_NO_AUTOSTART, p->autostart))
+                return false;
+        return !types || (types & pool_type_bit(p->def->type));
+}
+
+static int pool_name_cmp(gconstpointer a, gconstpointer b) {
+        return strcmp(pool_name(*(Pool **) a), pool_name(*(Pool **) b));
+}
+
+GPtrArray *manager_list_pools(Manager *m, unsigned flags) {
+        return vmmd_filter_table(m->pools, pool_matches, flags, pool_name_cmp);
+}
+
+void manager_set_listener(Manager *m, const StorageListener *listener, void *userdata) {
+        m->listener = listener;
+        m->listener_data = userdata;
+}
+
+#define NOTIFY(m, member, ...)                                                          \
+        do {                                                                            \
+                if ((m)->listener && (m)->listener->member)                             \
+                        (m)->listener->member((m)->listener_data, __VA_ARGS__);         \
+        } while (0)
+
+void manager_notify_pool_added(Manager *m, Pool *p) {
+        NOTIFY(m, pool_added, p);
+}
+
+void manager_notify_pool_removed(Manager *m, Pool *p) {
+        NOTIFY(m, pool_removed, p);
+}
+
+void manager_notify_pool_event(Manager *m, Pool *p, int event) {
+        NOTIFY(m, pool_event, p, event);
+}
+
+void manager_notify_pool_changed(Manager *m, Pool *p, unsigned changes) {
+        NOTIFY(m, pool_changed, p, changes);
+}
+
+void manager_notify_pool_refresh(Manager *m, Pool *p) {
+        NOTIFY(m, pool_refresh, p);
+}
+
+void manager_notify_volume_added(Manager *m, Volume *v) {
+        NOTIFY(m, volume_added, v);
+}
+
+void manager_notify_volume_removed(Manager *m, Volume *v) {
+        NOTIFY(m, volume_removed, v);
 }
 
 static StoragePoolDef *parse_file(const char *file, GError **error) {
@@ -211,13 +262,11 @@ void manager_load(Manager *m) {
 }
 
 void manager_autostart(Manager *m) {
-        g_autofree char *marker = g_build_filename(m->paths->run_dir, "autostarted", NULL);
         g_autoptr(GPtrArray) list = g_ptr_array_new();
         GHashTableIter it;
         Pool *p;
-        int r;
 
-        if (access(marker, F_OK) == 0)
+        if (!vmmd_autostart_claim(m->paths->run_dir))
                 return;
         g_hash_table_iter_init(&it, m->pools);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &p))
@@ -229,11 +278,6 @@ void manager_autostart(Manager *m) {
                 if (!pool_start(p, 0, &error))
                         log_warning("cannot autostart pool '%s': %s", pool_name(p), error->message);
         }
-        r = vmmd_mkdir_p(m->paths->run_dir, 0755);
-        if (r >= 0)
-                r = vmmd_write_file_atomic(marker, "", 0, 0644);
-        if (r < 0)
-                log_warning("cannot write %s: %s", marker, g_strerror(-r));
 }
 
 /* S5 (and S13): name, uuid and source must agree with what is known */
@@ -300,8 +344,8 @@ Pool *manager_define_xml(Manager *m, const char *xml, unsigned flags, GError **e
                 p->persistent = true;
                 manager_add_pool(m, p);
                 log_info("defined storage pool '%s' (%s)", pool_name(p), p->uuid);
-                manager_emit_pool_added(m, p);
-                manager_emit_pool_event(m, p, POOL_EVENT_DEFINED);
+                manager_notify_pool_added(m, p);
+                manager_notify_pool_event(m, p, POOL_EVENT_DEFINED);
                 return p;
         }
         was_persistent = p->persistent;
@@ -313,13 +357,13 @@ Pool *manager_define_xml(Manager *m, const char *xml, unsigned flags, GError **e
                 storage_pool_def_free(p->def);
                 p->def = g_steal_pointer(&def);
                 if (type_changed)
-                        manager_emit_pool_changed(m, p, "Type", NULL);
+                        manager_notify_pool_changed(m, p, POOL_CHANGED_TYPE);
         }
         p->persistent = true;
         log_info("updated storage pool '%s' (%s)", pool_name(p), p->uuid);
-        manager_emit_pool_event(m, p, POOL_EVENT_DEFINED);
+        manager_notify_pool_event(m, p, POOL_EVENT_DEFINED);
         if (!was_persistent)
-                manager_emit_pool_changed(m, p, "Persistent", NULL);
+                manager_notify_pool_changed(m, p, POOL_CHANGED_PERSISTENT);
         return p;
 }
 

@@ -9,35 +9,16 @@
 #include "storage-dbus.h"
 
 char *pool_bus_path(const Pool *p) {
-        char *path = NULL;
-
-        if (sd_bus_path_encode(STORAGE_POOL_PREFIX, p->uuid, &path) < 0)
-                g_error("out of memory");
-        return path;
+        return vmmd_bus_path_encode(STORAGE_POOL_PREFIX, p->uuid);
 }
 
-/* The UUID a pool path names, or NULL when the path is not a pool path. */
-static char *uuid_from_path(const char *path) {
-        char *uuid = NULL;
-
-        if (sd_bus_path_decode_many(path, STORAGE_POOL_PREFIX "/%", &uuid) <= 0 || !uuid)
-                return NULL;
-        if (!*uuid) {
-                free(uuid);
-                return NULL;
-        }
-        return uuid;
+static void *find_pool(void *userdata, const char *uuid) {
+        return manager_find_by_uuid(userdata, uuid);
 }
 
 static Pool *pool_from_path(Manager *m, const char *path, sd_bus_error *error) {
-        char *uuid = uuid_from_path(path);
-        Pool *p = uuid ? manager_find_by_uuid(m, uuid) : NULL;
-
-        if (!p)
-                vmmd_bus_error_setf(error, VMMD_ERROR_NO_STORAGE_POOL, "no storage pool with matching uuid '%s'",
-                                  uuid ? uuid : path);
-        free(uuid);
-        return p;
+        return vmmd_bus_find_object(path, STORAGE_POOL_PREFIX, find_pool, m, VMMD_ERROR_NO_STORAGE_POOL,
+                                    "no storage pool with matching uuid '%s'", error);
 }
 
 Pool *pool_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
@@ -48,22 +29,17 @@ Pool *pool_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
  * UnknownObject (lookups by name or UUID answer NoStoragePool). */
 static int pool_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **ret_found,
                             sd_bus_error *error) {
-        Manager *m = userdata;
-        char *uuid = uuid_from_path(path);
-        Pool *p = uuid ? manager_find_by_uuid(m, uuid) : NULL;
+        g_autofree char *uuid = vmmd_bus_path_decode(path, STORAGE_POOL_PREFIX);
 
-        free(uuid);
-        if (!p)
+        if (!uuid || !manager_find_by_uuid(userdata, uuid))
                 return 0;
         *ret_found = userdata;
         return 1;
 }
 
 /* Pools and the volumes of active pools: GetManagedObjects and introspection see them all. */
-static int pool_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
-                                sd_bus_error *error) {
+static void pool_nodes(void *userdata, GPtrArray *paths) {
         Manager *m = userdata;
-        g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(free);
         GHashTableIter it, vit;
         Volume *v;
         Pool *p;
@@ -72,29 +48,18 @@ static int pool_node_enumerator(sd_bus *bus, const char *path, void *userdata, c
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &p)) {
                 if (!p->visible)
                         continue;
-                g_ptr_array_add(nodes, pool_bus_path(p));
+                g_ptr_array_add(paths, pool_bus_path(p));
                 if (!p->active)
                         continue;
                 g_hash_table_iter_init(&vit, p->volumes);
                 while (g_hash_table_iter_next(&vit, NULL, (gpointer *) &v))
-                        g_ptr_array_add(nodes, volume_bus_path(v));
+                        g_ptr_array_add(paths, volume_bus_path(v));
         }
-        g_ptr_array_add(nodes, NULL);
-        /* sd-bus frees the array and its strings with free() */
-        *ret_nodes = (char **) g_ptr_array_steal(nodes, NULL);
-        return 1;
 }
 
 /* --- properties --- */
 
-#define POOL_PROPERTY(fn, body)                                                                         \
-        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property,      \
-                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {                    \
-                Pool *p = pool_from_path(userdata, path, error);                                       \
-                if (!p)                                                                                 \
-                        return -ENOENT;                                                                 \
-                body                                                                                    \
-        }
+#define POOL_PROPERTY(fn, body) VMMD_BUS_DEFINE_PROPERTY(fn, Pool, pool_from_path, Pool *p = obj; body)
 
 POOL_PROPERTY(property_name, return sd_bus_message_append(reply, "s", pool_name(p));)
 POOL_PROPERTY(property_uuid, return sd_bus_message_append(reply, "s", p->uuid);)
@@ -278,7 +243,7 @@ static int method_vol_create_xml(sd_bus_message *msg, void *userdata, sd_bus_err
         g_autoptr(GError) gerr = NULL;
         const char *xml;
         uint32_t flags;
-        BusReply *reply;
+        VmmdPendingReply *reply;
         Pool *p;
         int r;
 
@@ -297,9 +262,9 @@ static int method_vol_create_xml(sd_bus_message *msg, void *userdata, sd_bus_err
         if (!p)
                 return -ENOENT;
         /* the reply (the new path) follows once the data is in place (S38) */
-        reply = bus_reply_new(msg);
-        if (!volume_create(p, xml, flags, bus_reply_done, reply, &gerr)) {
-                bus_reply_free(reply);
+        reply = vmmd_pending_reply_new(msg);
+        if (!volume_create(p, xml, flags, volume_done_reply, reply, &gerr)) {
+                vmmd_pending_reply_free(reply);
                 return vmmd_error_to_bus(gerr, error);
         }
         return 1;
@@ -310,7 +275,7 @@ static int method_vol_create_xml_from(sd_bus_message *msg, void *userdata, sd_bu
         g_autoptr(GError) gerr = NULL;
         const char *xml, *source_path;
         uint32_t flags;
-        BusReply *reply;
+        VmmdPendingReply *reply;
         Volume *source;
         Pool *p;
         int r;
@@ -337,9 +302,9 @@ static int method_vol_create_xml_from(sd_bus_message *msg, void *userdata, sd_bu
         if (!p->active)
                 return vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_INVALID, "storage pool '%s' is not active",
                                          pool_name(p));
-        reply = bus_reply_new(msg);
-        if (!volume_clone(p, xml, source, flags, bus_reply_done, reply, &gerr)) {
-                bus_reply_free(reply);
+        reply = vmmd_pending_reply_new(msg);
+        if (!volume_clone(p, xml, source, flags, volume_done_reply, reply, &gerr)) {
+                vmmd_pending_reply_free(reply);
                 return vmmd_error_to_bus(gerr, error);
         }
         return 1;
@@ -380,12 +345,12 @@ static const sd_bus_vtable pool_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int pool_bus_register(Manager *m) {
+int pool_bus_register(Manager *m, sd_bus *bus) {
         int r;
 
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, STORAGE_POOL_PREFIX, STORAGE_POOL_INTERFACE, pool_vtable,
+        r = sd_bus_add_fallback_vtable(bus, NULL, STORAGE_POOL_PREFIX, STORAGE_POOL_INTERFACE, pool_vtable,
                                        pool_object_find, m);
         if (r < 0)
                 return r;
-        return sd_bus_add_node_enumerator(m->bus, NULL, STORAGE_POOL_PREFIX, pool_node_enumerator, m);
+        return vmmd_bus_add_node_enumerator(bus, STORAGE_POOL_PREFIX, pool_nodes, m);
 }

@@ -93,7 +93,7 @@ bool pool_save_config(const Manager *m, const StoragePoolDef *def, GError **erro
         g_autofree char *xml = storage_pool_def_format(def, POOL_XML_INACTIVE);
 
         return vmmd_definition_write(m->paths->config_dir, def->name, def->uuid, xml, "vmmd-storage", "pool-edit",
-                                     "org.vmmd.storage1", "pool definition", error);
+                                     STORAGE_BUS_NAME, "pool definition", error);
 }
 
 bool pool_save_state(Pool *p, GError **error) {
@@ -186,7 +186,7 @@ void pool_update_figures(Pool *p) {
         if (!p->active || read_figures(p) < 0)
                 return;
         if (c != p->def->capacity || a != p->def->allocation || v != p->def->available)
-                manager_emit_pool_changed(p->manager, p, "Capacity", "Allocation", "Available", NULL);
+                manager_notify_pool_changed(p->manager, p, POOL_CHANGED_FIGURES);
 }
 
 /* S25–S30: one volume per directory entry; building volumes are kept as they are */
@@ -249,11 +249,11 @@ static bool scan(Pool *p, bool emit, GError **error) {
         for (guint i = 0; i < gone->len; i++) {
                 v = pool_find_volume(p, g_ptr_array_index(gone, i));
                 if (emit)
-                        manager_emit_volume_removed(p->manager, v);
+                        manager_notify_volume_removed(p->manager, v);
                 g_hash_table_remove(p->volumes, g_ptr_array_index(gone, i));
         }
         for (guint i = 0; emit && i < added->len; i++)
-                manager_emit_volume_added(p->manager, g_ptr_array_index(added, i));
+                manager_notify_volume_added(p->manager, g_ptr_array_index(added, i));
         return true;
 }
 
@@ -261,7 +261,7 @@ static void drop_volumes(Pool *p, bool emit) {
         g_autoptr(GPtrArray) list = pool_list_volumes(p);
 
         for (guint i = 0; emit && i < list->len; i++)
-                manager_emit_volume_removed(p->manager, g_ptr_array_index(list, i));
+                manager_notify_volume_removed(p->manager, g_ptr_array_index(list, i));
         g_hash_table_remove_all(p->volumes);
 }
 
@@ -326,7 +326,7 @@ bool pool_build(Pool *p, unsigned flags, GError **error) {
         if (!build_dir(p, flags, error))
                 return false;
         log_info("built storage pool '%s'", pool_name(p));
-        manager_emit_pool_event(p->manager, p, POOL_EVENT_CREATED);
+        manager_notify_pool_event(p->manager, p, POOL_EVENT_CREATED);
         return true;
 }
 
@@ -371,13 +371,13 @@ bool pool_start(Pool *p, unsigned flags, GError **error) {
         log_info("started storage pool '%s'", pool_name(p));
         if (!p->visible) {
                 p->visible = true;
-                manager_emit_pool_added(p->manager, p);
+                manager_notify_pool_added(p->manager, p);
         }
         list = pool_list_volumes(p);
         for (guint i = 0; i < list->len; i++)
-                manager_emit_volume_added(p->manager, g_ptr_array_index(list, i));
-        manager_emit_pool_event(p->manager, p, POOL_EVENT_STARTED);
-        manager_emit_pool_changed(p->manager, p, "Active", "Capacity", "Allocation", "Available", NULL);
+                manager_notify_volume_added(p->manager, g_ptr_array_index(list, i));
+        manager_notify_pool_event(p->manager, p, POOL_EVENT_STARTED);
+        manager_notify_pool_changed(p->manager, p, POOL_CHANGED_ACTIVE | POOL_CHANGED_FIGURES);
         return true;
 }
 
@@ -399,12 +399,12 @@ static void stop(Pool *p, bool emit) {
                 p->def = g_steal_pointer(&p->new_def);
         }
         if (emit) {
-                manager_emit_pool_event(m, p, POOL_EVENT_STOPPED);
-                manager_emit_pool_changed(m, p, "Active", NULL);
+                manager_notify_pool_event(m, p, POOL_EVENT_STOPPED);
+                manager_notify_pool_changed(m, p, POOL_CHANGED_ACTIVE);
         }
         if (!p->persistent) {
                 if (emit)
-                        manager_emit_pool_removed(m, p);
+                        manager_notify_pool_removed(m, p);
                 manager_remove_pool(m, p);
         }
 }
@@ -447,7 +447,7 @@ bool pool_delete(Pool *p, unsigned flags, GError **error) {
                 return false;
         }
         log_info("deleted the directory of storage pool '%s'", pool_name(p));
-        manager_emit_pool_event(p->manager, p, POOL_EVENT_DELETED);
+        manager_notify_pool_event(p->manager, p, POOL_EVENT_DELETED);
         return true;
 }
 
@@ -471,8 +471,8 @@ bool pool_undefine(Pool *p, GError **error) {
         if (unlink(link) < 0 && errno != ENOENT)
                 log_warning("cannot remove autostart link '%s': %s", link, g_strerror(errno));
         log_info("undefined storage pool '%s'", pool_name(p));
-        manager_emit_pool_event(m, p, POOL_EVENT_UNDEFINED);
-        manager_emit_pool_removed(m, p);
+        manager_notify_pool_event(m, p, POOL_EVENT_UNDEFINED);
+        manager_notify_pool_removed(m, p);
         manager_remove_pool(m, p);
         return true;
 }
@@ -492,9 +492,9 @@ bool pool_refresh(Pool *p, GError **error) {
                 return false;
         }
         (void) pool_save_state(p, NULL);
-        manager_emit_pool_refresh(p->manager, p);
+        manager_notify_pool_refresh(p->manager, p);
         if (c != p->def->capacity || a != p->def->allocation || v != p->def->available)
-                manager_emit_pool_changed(p->manager, p, "Capacity", "Allocation", "Available", NULL);
+                manager_notify_pool_changed(p->manager, p, POOL_CHANGED_FIGURES);
         return true;
 }
 
@@ -524,6 +524,6 @@ bool pool_set_autostart(Pool *p, bool autostart, GError **error) {
         if (!vmmd_autostart_link_set(m->paths->autostart_dir, pool_name(p), target, autostart, error))
                 return false;
         p->autostart = autostart;
-        manager_emit_pool_changed(m, p, "Autostart", NULL);
+        manager_notify_pool_changed(m, p, POOL_CHANGED_AUTOSTART);
         return true;
 }

@@ -1,15 +1,18 @@
-/* The bus glue of vmmd-storage: names, paths, and the vtables of the manager, pools and volumes. */
+/* The bus glue of vmmd-storage: the vtables of the manager, pools and volumes, and the listener that turns model changes into signals. */
 #pragma once
 
 #include <systemd/sd-bus.h>
 
+#include "bus-object.h"
 #include "bus-util.h"
 #include "manager.h"
 #include "volume.h"
+#include "vmmd/storage1.h"
 
-int manager_bus_register(Manager *m);
-int pool_bus_register(Manager *m);
-int volume_bus_register(Manager *m);
+/* Everything on bus: the manager object, pool and volume objects, and the model's listener. */
+int storage_bus_register(Manager *m, sd_bus *bus);
+int pool_bus_register(Manager *m, sd_bus *bus);
+int volume_bus_register(Manager *m, sd_bus *bus);
 
 char *pool_bus_path(const Pool *p);
 char *volume_bus_path(const Volume *v);
@@ -21,10 +24,6 @@ Volume *volume_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error
  * when it is not a volume path, NoStorageVol when there is no such volume. */
 Volume *volume_from_path(Manager *m, const char *path, bool strict, sd_bus_error *error);
 
-
-/* A VolumeDoneFunc userdata that replies to msg: with the new volume's path when there
- * is one, else empty. */
-typedef struct BusReply BusReply;
-BusReply *bus_reply_new(sd_bus_message *msg);
-void bus_reply_free(BusReply *b);
-void bus_reply_done(Volume *v, const GError *error, void *userdata);   /* replies and frees */
+/* A VolumeDoneFunc whose userdata is a VmmdPendingReply: replies with the new volume's path
+ * when there is one, else empty. */
+void volume_done_reply(Volume *v, const GError *error, void *userdata);

@@ -12,27 +12,12 @@
 
 char *volume_bus_path(const Volume *v) {
         g_autofree char *pool = pool_bus_path(v->pool);
-        g_autofree char *prefix = g_strconcat(pool, "/volume", NULL);
-        char *path = NULL;
-
-        if (sd_bus_path_encode(prefix, volume_name(v), &path) < 0)
-                g_error("out of memory");
-        return path;
+        return vmmd_bus_path_encode_child(pool, STORAGE_VOL_ELEMENT, volume_name(v));
 }
 
 /* uuid and name of a volume path; false when the path is not one */
 static bool split_path(const char *path, char **ret_uuid, char **ret_name) {
-        char *uuid = NULL, *name = NULL;
-
-        if (sd_bus_path_decode_many(path, STORAGE_POOL_PREFIX "/%/volume/%", &uuid, &name) <= 0 || !uuid || !name ||
-            !*uuid || !*name) {
-                free(uuid);
-                free(name);
-                return false;
-        }
-        *ret_uuid = uuid;
-        *ret_name = name;
-        return true;
+        return vmmd_bus_path_decode_child(path, STORAGE_POOL_PREFIX, STORAGE_VOL_ELEMENT, ret_uuid, ret_name);
 }
 
 Volume *volume_from_path(Manager *m, const char *path, bool strict, sd_bus_error *error) {
@@ -86,14 +71,11 @@ static int volume_object_find(sd_bus *bus, const char *path, const char *interfa
 
 /* --- properties --- */
 
-#define VOLUME_PROPERTY(fn, body)                                                                       \
-        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property,      \
-                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {                    \
-                Volume *v = volume_from_path(userdata, path, false, error);                            \
-                if (!v)                                                                                 \
-                        return -ENOENT;                                                                 \
-                body                                                                                    \
-        }
+static Volume *volume_from_any_path(Manager *m, const char *path, sd_bus_error *error) {
+        return volume_from_path(m, path, false, error);
+}
+
+#define VOLUME_PROPERTY(fn, body) VMMD_BUS_DEFINE_PROPERTY(fn, Volume, volume_from_any_path, Volume *v = obj; body)
 
 VOLUME_PROPERTY(property_name, return sd_bus_message_append(reply, "s", volume_name(v));)
 VOLUME_PROPERTY(property_key, return sd_bus_message_append(reply, "s", v->def->key);)
@@ -116,7 +98,7 @@ static Volume *begin(sd_bus_message *msg, Manager *m, const char *method, uint32
 
 static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
-        BusReply *reply;
+        VmmdPendingReply *reply;
         uint32_t flags;
         bool async = false;
         Volume *v;
@@ -131,14 +113,14 @@ static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         v = begin(msg, userdata, "Delete", flags, VOL_DELETE_ZEROED | VOL_DELETE_WITH_SNAPSHOTS, error);
         if (!v)
                 return -EINVAL;
-        reply = bus_reply_new(msg);
-        if (!volume_delete(v, flags, bus_reply_done, reply, &async, &gerr)) {
-                bus_reply_free(reply);
+        reply = vmmd_pending_reply_new(msg);
+        if (!volume_delete(v, flags, volume_done_reply, reply, &async, &gerr)) {
+                vmmd_pending_reply_free(reply);
                 return vmmd_error_to_bus(gerr, error);
         }
         if (async)
                 return 1;
-        bus_reply_free(reply);
+        vmmd_pending_reply_free(reply);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -205,15 +187,15 @@ static int method_resize(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 static int wipe(sd_bus_message *msg, Manager *m, const char *method, uint32_t algorithm, uint32_t flags,
                 sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
-        BusReply *reply;
+        VmmdPendingReply *reply;
         Volume *v;
 
         v = begin(msg, m, method, flags, 0, error);
         if (!v)
                 return -EINVAL;
-        reply = bus_reply_new(msg);
-        if (!volume_wipe(v, algorithm, bus_reply_done, reply, &gerr)) {
-                bus_reply_free(reply);
+        reply = vmmd_pending_reply_new(msg);
+        if (!volume_wipe(v, algorithm, volume_done_reply, reply, &gerr)) {
+                vmmd_pending_reply_free(reply);
                 return vmmd_error_to_bus(gerr, error);
         }
         return 1;
@@ -253,7 +235,7 @@ static int transfer(sd_bus_message *msg, Manager *m, const char *method, Transfe
         g_autoptr(GError) gerr = NULL;
         uint64_t offset, length;
         uint32_t flags;
-        BusReply *reply;
+        VmmdPendingReply *reply;
         Volume *v;
         int fd, copy, r;
 
@@ -269,9 +251,9 @@ static int transfer(sd_bus_message *msg, Manager *m, const char *method, Transfe
         copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         if (copy < 0)
                 return sd_bus_error_set_errnof(error, errno, "%s: cannot duplicate the descriptor: %m", method);
-        reply = bus_reply_new(msg);
-        if (!fn(v, copy, offset, length, flags, bus_reply_done, reply, &gerr)) {
-                bus_reply_free(reply);
+        reply = vmmd_pending_reply_new(msg);
+        if (!fn(v, copy, offset, length, flags, volume_done_reply, reply, &gerr)) {
+                vmmd_pending_reply_free(reply);
                 return vmmd_error_to_bus(gerr, error);
         }
         return 1;
@@ -311,7 +293,7 @@ static const sd_bus_vtable volume_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int volume_bus_register(Manager *m) {
-        return sd_bus_add_fallback_vtable(m->bus, NULL, STORAGE_POOL_PREFIX, STORAGE_VOL_INTERFACE, volume_vtable,
+int volume_bus_register(Manager *m, sd_bus *bus) {
+        return sd_bus_add_fallback_vtable(bus, NULL, STORAGE_POOL_PREFIX, STORAGE_VOL_INTERFACE, volume_vtable,
                                           volume_object_find, m);
 }

@@ -275,7 +275,7 @@ static void remove_volume(Volume *v, bool emit) {
         Pool *p = v->pool;
 
         if (emit)
-                manager_emit_volume_removed(p->manager, v);
+                manager_notify_volume_removed(p->manager, v);
         g_hash_table_remove(p->volumes, volume_name(v));
         pool_update_figures(p);
 }
@@ -359,7 +359,7 @@ static void job_done(VmmdProcess *h, int code, const char *out, const char *outp
         if (j->done)
                 j->done(announce ? v : NULL, error, j->userdata);
         if (announce)
-                manager_emit_volume_added(p->manager, v);
+                manager_notify_volume_added(p->manager, v);
         if (j->kind == JOB_UPLOAD) {
                 /* S61: after the reply, a refresh: the contents may be another format now */
                 g_autoptr(GError) local = NULL;
@@ -368,7 +368,7 @@ static void job_done(VmmdProcess *h, int code, const char *out, const char *outp
                                 log_warning("refresh after upload failed: %s", local->message);
                 } else {
                         (void) volume_refresh(v, NULL);
-                        manager_emit_pool_refresh(p->manager, p);
+                        manager_notify_pool_refresh(p->manager, p);
                 }
         }
         job_free(j);
@@ -578,7 +578,7 @@ Volume *volume_create(Pool *p, const char *xml, unsigned flags, VolumeDoneFunc d
                 pool_update_figures(p);
                 if (done)
                         done(v, NULL, userdata);
-                manager_emit_volume_added(p->manager, v);
+                manager_notify_volume_added(p->manager, v);
                 return v;
         }
         if (format != STORAGE_FILE_FORMAT_RAW && !is_qemu_img_format(format)) {
@@ -713,7 +713,7 @@ Volume *volume_clone(Pool *p, const char *xml, Volume *source, unsigned flags, V
                         pool_update_figures(p);
                         if (done)
                                 done(v, NULL, userdata);
-                        manager_emit_volume_added(p->manager, v);
+                        manager_notify_volume_added(p->manager, v);
                         return v;
                 }
                 v = add_building(p, g_steal_pointer(&def));

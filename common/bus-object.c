@@ -1,0 +1,135 @@
+/* Per-object bus glue every daemon shares: object paths, the object a path names, node enumeration,
+ * property getters and replies that are sent later. */
+#include "bus-object.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-util.h"
+#include "cleanup.h"
+
+char *vmmd_bus_path_encode(const char *prefix, const char *id) {
+        char *path = NULL;
+
+        if (sd_bus_path_encode(prefix, id, &path) < 0)
+                g_error("out of memory");
+        return path;
+}
+
+char *vmmd_bus_path_encode_child(const char *parent, const char *element, const char *id) {
+        g_autofree char *prefix = g_strconcat(parent, "/", element, NULL);
+        return vmmd_bus_path_encode(prefix, id);
+}
+
+/* an id is a non-empty element; one that decodes to a '/' was never one of ours */
+static bool id_ok(const char *id) {
+        return id && *id && !strchr(id, '/');
+}
+
+char *vmmd_bus_path_decode(const char *path, const char *prefix) {
+        char *id = NULL;
+
+        if (sd_bus_path_decode(path, prefix, &id) <= 0 || !id_ok(id)) {
+                free(id);
+                return NULL;
+        }
+        return id;
+}
+
+bool vmmd_bus_path_decode_child(const char *path, const char *prefix, const char *element, char **ret_parent_id,
+                                char **ret_child_id) {
+        g_autofree char *pattern = g_strconcat(prefix, "/%/", element, "/%", NULL);
+        char *parent = NULL, *child = NULL;
+
+        if (sd_bus_path_decode_many(path, pattern, &parent, &child) <= 0 || !id_ok(parent) || !id_ok(child)) {
+                free(parent);
+                free(child);
+                return false;
+        }
+        *ret_parent_id = parent;
+        *ret_child_id = child;
+        return true;
+}
+
+void *vmmd_bus_find_object(const char *path, const char *prefix, VmmdBusFindFunc find, void *userdata,
+                           VmmdErrorCode not_found, const char *missing_fmt, sd_bus_error *error) {
+        g_autofree char *id = vmmd_bus_path_decode(path, prefix);
+        void *obj = id ? find(userdata, id) : NULL;
+
+        if (!obj) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+                vmmd_bus_error_setf(error, not_found, missing_fmt, id ? id : path);
+#pragma GCC diagnostic pop
+        }
+        return obj;
+}
+
+typedef struct {
+        VmmdBusNodesFunc nodes;
+        void *userdata;
+} NodeEnumerator;
+
+static int on_enumerate(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes, sd_bus_error *error) {
+        NodeEnumerator *e = userdata;
+        g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+
+        e->nodes(e->userdata, paths);
+        g_ptr_array_add(paths, NULL);
+        /* sd-bus frees the array and its strings with free(), which is g_free's allocator */
+        *ret_nodes = (char **) g_ptr_array_steal(paths, NULL);
+        return 1;
+}
+
+static void node_enumerator_free(void *p) {
+        g_free(p);
+}
+
+int vmmd_bus_add_node_enumerator(sd_bus *bus, const char *prefix, VmmdBusNodesFunc nodes, void *userdata) {
+        g_autoptr(sd_bus_slot) slot = NULL;
+        NodeEnumerator *e = g_new0(NodeEnumerator, 1);
+        int r;
+
+        e->nodes = nodes;
+        e->userdata = userdata;
+        r = sd_bus_add_node_enumerator(bus, &slot, prefix, on_enumerate, e);
+        if (r < 0) {
+                g_free(e);
+                return r;
+        }
+        /* the enumerator lives as long as the bus: the slot is floating and frees e with itself */
+        (void) sd_bus_slot_set_destroy_callback(slot, node_enumerator_free);
+        return sd_bus_slot_set_floating(slot, 1);
+}
+
+struct VmmdPendingReply {
+        sd_bus_message *msg;
+        char *path;
+};
+
+VmmdPendingReply *vmmd_pending_reply_new(sd_bus_message *msg) {
+        VmmdPendingReply *p = g_new0(VmmdPendingReply, 1);
+
+        p->msg = sd_bus_message_ref(msg);
+        return p;
+}
+
+void vmmd_pending_reply_set_path(VmmdPendingReply *p, char *path) {
+        g_free(p->path);
+        p->path = path;
+}
+
+int vmmd_pending_reply_finish(VmmdPendingReply *p, const GError *error) {
+        int r = vmmd_bus_reply_result(p->msg, error, p->path);
+
+        vmmd_pending_reply_free(p);
+        return r;
+}
+
+void vmmd_pending_reply_free(VmmdPendingReply *p) {
+        if (!p)
+                return;
+        sd_bus_message_unref(p->msg);
+        g_free(p->path);
+        g_free(p);
+}
