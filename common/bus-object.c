@@ -2,10 +2,12 @@
  * property getters and replies that are sent later. */
 #include "bus-object.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bus-util.h"
+#include "caller.h"
 #include "cleanup.h"
 
 char *vmmd_bus_path_encode(const char *prefix, const char *id) {
@@ -100,6 +102,27 @@ int vmmd_bus_add_node_enumerator(sd_bus *bus, const char *prefix, VmmdBusNodesFu
         /* the enumerator lives as long as the bus: the slot is floating and frees e with itself */
         (void) sd_bus_slot_set_destroy_callback(slot, node_enumerator_free);
         return sd_bus_slot_set_floating(slot, 1);
+}
+
+int vmmd_bus_set_bool_property(sd_bus *bus, const char *path, const char *property, sd_bus_message *value,
+                               void *userdata, VmmdBusLookupFunc lookup, VmmdBusSetBoolFunc set, sd_bus_error *error) {
+        g_autofree char *what = g_strconcat("Set ", property, NULL);
+        g_autoptr(GError) gerr = NULL;
+        void *obj;
+        int b, r;
+
+        r = vmmd_caller_require_privileged(sd_bus_get_current_message(bus), what, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(value, "b", &b);
+        if (r < 0)
+                return r;
+        obj = lookup(userdata, path, error);
+        if (!obj)
+                return -ENOENT;
+        if (!set(obj, b, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return 0;
 }
 
 struct VmmdPendingReply {

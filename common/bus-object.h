@@ -54,6 +54,15 @@ int vmmd_bus_add_node_enumerator(sd_bus *bus, const char *prefix, VmmdBusNodesFu
                 body                                                                                     \
         }
 
+/* The object a path names, with the daemon's not-found error in error when there is none. */
+typedef void *(*VmmdBusLookupFunc)(void *userdata, const char *path, sd_bus_error *error);
+typedef bool (*VmmdBusSetBoolFunc)(void *obj, bool value, GError **error);
+
+/* The setter of a writable boolean property that needs privilege (Autostart): the caller,
+ * the value, the object, then set(obj, value). */
+int vmmd_bus_set_bool_property(sd_bus *bus, const char *path, const char *property, sd_bus_message *value,
+                               void *userdata, VmmdBusLookupFunc lookup, VmmdBusSetBoolFunc set, sd_bus_error *error);
+
 /* --- replies sent later --- */
 
 /* A method call whose reply follows when the work it started ends (a volume copy, a QEMU

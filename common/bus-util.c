@@ -40,6 +40,28 @@ int vmmd_bus_read_flags(sd_bus_message *msg, const char *method, uint32_t allowe
         return 0;
 }
 
+int vmmd_bus_read_text_and_flags(sd_bus_message *msg, const char *method, const char *what, uint32_t allowed,
+                                 const char **ret_text, uint32_t *ret_flags, sd_bus_error *error) {
+        const char *text;
+        uint32_t flags;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, method, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "su", &text, &flags);
+        if (r < 0)
+                return r;
+        r = vmmd_bus_check_flags(method, flags, allowed, error);
+        if (r < 0)
+                return r;
+        if (!*text)
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "%s: %s must not be empty", method, what);
+        *ret_text = text;
+        *ret_flags = flags;
+        return 0;
+}
+
 int vmmd_bus_reply_objects(sd_bus_message *msg, const GPtrArray *objects, VmmdBusPathFunc path_of) {
         g_autoptr(sd_bus_message) reply = NULL;
         int r;

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "uuid.h"   /* a definition's uuid is read and made with these */
+
 /* --- the API the daemons use (keep stable; the struct below may grow) --- */
 
 typedef enum {
@@ -81,8 +83,3 @@ const char *const *domain_def_get_seclabel_models(const DomainDef *def);
 /* Spec C37: everything the guest can see is equal (host-side details such as a disk's
  * source path may differ); otherwise CONFIG_UNSUPPORTED naming the property and both values. */
 bool domain_def_check_abi_stability(const DomainDef *src, const DomainDef *dst, GError **error);
-
-/* UUID helpers: accepts with or without dashes, any case; writes the lowercase
- * 36-char form into out[37]. */
-bool vmmd_uuid_parse(const char *s, char out[37]);
-void vmmd_uuid_generate(char out[37]);

@@ -1,6 +1,6 @@
 /* Storage pool definitions: parse, format and validate libvirt's <pool> XML, plus the pieces both storage parsers share. */
 #include "storage-conf-priv.h"
-#include "domain-conf.h"
+#include "uuid.h"
 #include "error.h"
 #include "cleanup.h"
 

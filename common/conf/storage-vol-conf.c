@@ -1,6 +1,6 @@
 /* Storage volume definitions: parse, format and validate libvirt's <volume> XML. */
 #include "storage-conf-priv.h"
-#include "domain-conf.h"
+#include "uuid.h"
 #include "error.h"
 #include "cleanup.h"
 

@@ -12,33 +12,18 @@
 #include "qemu-dbus.h"
 
 char *domain_bus_path(const Domain *d) {
-        char *path = NULL;
-
-        if (sd_bus_path_encode(QEMU_DOMAIN_PREFIX, d->uuid, &path) < 0)
-                g_error("out of memory");
-        return path;
+        return vmmd_bus_path_encode(QEMU_DOMAIN_PREFIX, d->uuid);
 }
 
-/* The UUID a domain path names, or NULL when the path is not a domain path. */
-static char *uuid_from_path(const char *path) {
-        g_autofree char *element = NULL;
-
-        if (sd_bus_path_decode(path, QEMU_DOMAIN_PREFIX, &element) <= 0)
-                return NULL;
-        if (!*element || strchr(element, '/'))
-                return NULL;
-        return g_steal_pointer(&element);
+/* a domain being undefined is gone for callers already */
+static void *find_domain(void *userdata, const char *uuid) {
+        Domain *d = manager_find_by_uuid(userdata, uuid);
+        return d && !d->removing ? d : NULL;
 }
 
 static Domain *domain_from_path(Manager *m, const char *path, sd_bus_error *error) {
-        g_autofree char *uuid = uuid_from_path(path);
-        Domain *d = uuid ? manager_find_by_uuid(m, uuid) : NULL;
-
-        if (!d || d->removing) {
-                vmmd_bus_error_setf(error, VMMD_ERROR_NO_DOMAIN, "no domain with uuid '%s'", uuid ? uuid : path);
-                return NULL;
-        }
-        return d;
+        return vmmd_bus_find_object(path, QEMU_DOMAIN_PREFIX, find_domain, m, VMMD_ERROR_NO_DOMAIN,
+                                    "no domain with uuid '%s'", error);
 }
 
 Domain *domain_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
@@ -50,7 +35,7 @@ Domain *domain_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error
  * bus's UnknownObject. */
 static int domain_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                               void **ret_found, sd_bus_error *error) {
-        g_autofree char *uuid = uuid_from_path(path);
+        g_autofree char *uuid = vmmd_bus_path_decode(path, QEMU_DOMAIN_PREFIX);
 
         if (!uuid)
                 return 0;
@@ -58,33 +43,20 @@ static int domain_object_find(sd_bus *bus, const char *path, const char *interfa
         return 1;
 }
 
-static int domain_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
-                                  sd_bus_error *error) {
+static void domain_nodes(void *userdata, GPtrArray *paths) {
         Manager *m = userdata;
-        g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(free);
         GHashTableIter it;
         Domain *d;
 
         g_hash_table_iter_init(&it, m->domains);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d))
                 if (!d->removing)
-                        g_ptr_array_add(nodes, domain_bus_path(d));
-        g_ptr_array_add(nodes, NULL);
-        /* sd-bus frees the array and its strings with free() */
-        *ret_nodes = (char **) g_ptr_array_steal(nodes, NULL);
-        return 1;
+                        g_ptr_array_add(paths, domain_bus_path(d));
 }
 
 /* --- properties --- */
 
-#define DOMAIN_PROPERTY(fn, body)                                                                       \
-        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property,      \
-                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {                    \
-                Domain *d = domain_from_path(userdata, path, error);                                   \
-                if (!d)                                                                                 \
-                        return -ENOENT;                                                                 \
-                body                                                                                    \
-        }
+#define DOMAIN_PROPERTY(fn, body) VMMD_BUS_DEFINE_PROPERTY(fn, Domain, domain_from_path, Domain *d = obj; body)
 
 DOMAIN_PROPERTY(property_name, return sd_bus_message_append(reply, "s", domain_name(d));)
 DOMAIN_PROPERTY(property_uuid, return sd_bus_message_append(reply, "s", d->uuid);)
@@ -99,22 +71,8 @@ DOMAIN_PROPERTY(property_current_snapshot, return sd_bus_message_append(reply, "
 
 static int property_set_autostart(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *value, void *userdata, sd_bus_error *error) {
-        g_autoptr(GError) gerr = NULL;
-        Domain *d;
-        int b, r;
-
-        r = vmmd_caller_require_privileged(sd_bus_get_current_message(bus), "Set Autostart", error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(value, "b", &b);
-        if (r < 0)
-                return r;
-        d = domain_from_path(userdata, path, error);
-        if (!d)
-                return -ENOENT;
-        if (!domain_set_autostart(d, b, &gerr))
-                return vmmd_error_to_bus(gerr, error);
-        return 0;
+        return vmmd_bus_set_bool_property(bus, path, property, value, userdata, (VmmdBusLookupFunc) domain_from_path,
+                                          (VmmdBusSetBoolFunc) domain_set_autostart, error);
 }
 
 /* --- methods --- */
@@ -183,17 +141,9 @@ static int method_rename(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Domain *d;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, "Rename", error);
+        r = vmmd_bus_read_text_and_flags(msg, "Rename", "name", 0, &name, &flags, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(msg, "su", &name, &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("Rename", flags, 0, error);
-        if (r < 0)
-                return r;
-        if (!*name)
-                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "Rename: name must not be empty");
         d = domain_from_message(userdata, msg, error);
         if (!d)
                 return -ENOENT;
@@ -204,18 +154,16 @@ static int method_rename(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 
 /* --- lifecycle: the reply waits for the job --- */
 
+/* a DomainCall the model finishes; the reply it waits for is the toolkit's */
 typedef struct BusCall {
         DomainCall base;
-        sd_bus_message *msg;
-        char *reply_path;    /* reply with this object path instead of nothing */
+        VmmdPendingReply *reply;
 } BusCall;
 
 static void bus_call_done(DomainCall *c, const GError *error) {
         BusCall *b = (BusCall *) c;
 
-        (void) vmmd_bus_reply_result(b->msg, error, b->reply_path);
-        sd_bus_message_unref(b->msg);
-        g_free(b->reply_path);
+        (void) vmmd_pending_reply_finish(b->reply, error);
         g_free(b);
 }
 
@@ -223,16 +171,14 @@ DomainCall *bus_call_new(sd_bus_message *msg, const char *reply_path) {
         BusCall *b = g_new0(BusCall, 1);
 
         b->base.done = bus_call_done;
-        b->msg = sd_bus_message_ref(msg);
-        b->reply_path = g_strdup(reply_path);
+        b->reply = vmmd_pending_reply_new(msg);
+        if (reply_path)
+                vmmd_pending_reply_set_path(b->reply, g_strdup(reply_path));
         return &b->base;
 }
 
 void bus_call_set_reply_path(DomainCall *c, char *path) {
-        BusCall *b = (BusCall *) c;
-
-        g_free(b->reply_path);
-        b->reply_path = path;
+        vmmd_pending_reply_set_path(((BusCall *) c)->reply, path);
 }
 
 void bus_call_free(DomainCall *c) {
@@ -240,8 +186,7 @@ void bus_call_free(DomainCall *c) {
 
         if (!b)
                 return;
-        sd_bus_message_unref(b->msg);
-        g_free(b->reply_path);
+        vmmd_pending_reply_free(b->reply);
         g_free(b);
 }
 
@@ -562,12 +507,12 @@ static const sd_bus_vtable domain_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int domain_bus_register(Manager *m) {
+int domain_bus_register(Manager *m, sd_bus *bus) {
         int r;
 
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, QEMU_DOMAIN_PREFIX, QEMU_DOMAIN_INTERFACE, domain_vtable,
+        r = sd_bus_add_fallback_vtable(bus, NULL, QEMU_DOMAIN_PREFIX, QEMU_DOMAIN_INTERFACE, domain_vtable,
                                        domain_object_find, m);
         if (r < 0)
                 return r;
-        return sd_bus_add_node_enumerator(m->bus, NULL, QEMU_DOMAIN_PREFIX, domain_node_enumerator, m);
+        return vmmd_bus_add_node_enumerator(bus, QEMU_DOMAIN_PREFIX, domain_nodes, m);
 }

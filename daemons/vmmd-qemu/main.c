@@ -1,45 +1,27 @@
 /* vmmd-qemu: the QEMU/KVM domain daemon. */
-#include <stdlib.h>
-
-#include "bus-runtime.h"
-#include "error.h"
-#include "log.h"
+#include "daemon.h"
 #include "domain-lifecycle.h"
 #include "qemu-dbus.h"
 
-int main(int argc, char *argv[]) {
-        g_auto(VmmdDaemonOptions) opts = { 0 };
-        g_autoptr(GError) error = NULL;
-        g_autoptr(Manager) m = NULL;
-        VmmdRuntime rt = { 0 };
-        int r;
+static void *create(VmmdPaths *paths, const VmmdRuntime *rt, GError **error) {
+        Manager *m = manager_new(paths);
+        m->event = rt->event;
+        m->bus = rt->bus;   /* a client of vmmd-storage too (volume disks) */
+        return m;
+}
 
-        if (!vmmd_daemon_options_parse(&opts, &argc, &argv, "Manages QEMU/KVM domains on D-Bus.", &error)) {
-                g_printerr("vmmd-qemu: %s\n", error->message);
-                return EXIT_FAILURE;
-        }
-        vmmd_log_setup("vmmd-qemu", opts.verbose);
-        m = manager_new(vmmd_paths_new("qemu", vmmd_daemon_options_is_session(&opts), opts.root));
-        r = vmmd_runtime_open(&rt, &opts);
-        if (r < 0) {
-                log_error("cannot connect to the bus: %s", g_strerror(-r));
-                return EXIT_FAILURE;
-        }
-        m->event = rt.event;
-        m->bus = rt.bus;
-        manager_load_domains(m);
-        rt.busy = (VmmdBusyFunc) manager_is_busy;
-        rt.busy_userdata = m;
-        r = manager_bus_register(m);
-        if (r >= 0) {
-                manager_reattach_domains(m);
-                manager_autostart_domains(m);
-        }
-        if (r >= 0)
-                r = vmmd_runtime_run(&rt, QEMU_BUS_NAME);
-        if (r < 0)
-                log_error("%s", g_strerror(-r));
-        m->bus = NULL;
-        vmmd_runtime_close(&rt);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+static void start(void *m) {
+        manager_reattach_domains(m);
+        manager_autostart_domains(m);
+}
+
+static const VmmdDaemon qemu_daemon = {
+        .name = "vmmd-qemu", .summary = "Manages QEMU/KVM domains on D-Bus.", .driver = "qemu",
+        .bus_name = QEMU_BUS_NAME, .create = create, .load = (void (*)(void *)) manager_load_domains,
+        .register_bus = (int (*)(void *, sd_bus *)) manager_bus_register, .start = start,
+        .busy = (bool (*)(void *)) manager_is_busy, .destroy = (void (*)(void *)) manager_free,
+};
+
+int main(int argc, char *argv[]) {
+        return vmmd_daemon_main(&qemu_daemon, argc, argv);
 }

@@ -28,17 +28,9 @@ static int method_define_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         Domain *d;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, "DomainDefineXML", error);
+        r = vmmd_bus_read_text_and_flags(msg, "DomainDefineXML", "xml", DOMAIN_DEFINE_VALIDATE, &xml, &flags, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(msg, "su", &xml, &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("DomainDefineXML", flags, DOMAIN_DEFINE_VALIDATE, error);
-        if (r < 0)
-                return r;
-        if (!*xml)
-                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "DomainDefineXML: xml must not be empty");
         d = manager_define_xml(m, xml, flags, &added, &gerr);
         if (!d)
                 return vmmd_error_to_bus(gerr, error);
@@ -86,18 +78,11 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         Domain *d;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, "DomainCreateXML", error);
+        r = vmmd_bus_read_text_and_flags(msg, "DomainCreateXML", "xml",
+                                         DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY | DOMAIN_START_VALIDATE |
+                                         DOMAIN_START_RESET_NVRAM, &xml, &flags, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(msg, "su", &xml, &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("DomainCreateXML", flags, DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY |
-                            DOMAIN_START_VALIDATE | DOMAIN_START_RESET_NVRAM, error);
-        if (r < 0)
-                return r;
-        if (!*xml)
-                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "DomainCreateXML: xml must not be empty");
         def = manager_parse_domain(m, xml, flags & DOMAIN_START_VALIDATE, &gerr);
         if (!def)
                 return vmmd_error_to_bus(gerr, error);
@@ -121,9 +106,12 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
 }
 
 /* spec 0.13: within a group no bit or every bit is no filter; groups are ANDed */
-static bool domain_matches(Domain *d, uint32_t flags) {
-        uint32_t state_bits = flags & DOMAIN_LIST_STATE_BITS;
+static bool domain_matches(const void *obj, unsigned flags) {
+        const Domain *d = obj;
+        unsigned state_bits = flags & DOMAIN_LIST_STATE_BITS;
 
+        if (d->removing)
+                return false;
         if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_ACTIVE, DOMAIN_LIST_INACTIVE, domain_is_active(d)))
                 return false;
         if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_PERSISTENT, DOMAIN_LIST_TRANSIENT, d->persistent))
@@ -156,20 +144,14 @@ static int domain_name_cmp(gconstpointer a, gconstpointer b) {
 
 static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        g_autoptr(GPtrArray) list = g_ptr_array_new();
-        GHashTableIter it;
+        g_autoptr(GPtrArray) list = NULL;
         uint32_t flags;
-        Domain *d;
         int r;
 
         r = vmmd_bus_read_flags(msg, "ListDomains", DOMAIN_LIST_ALL, false, 0, &flags, error);
         if (r < 0)
                 return r;
-        g_hash_table_iter_init(&it, m->domains);
-        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d))
-                if (!d->removing && domain_matches(d, flags))
-                        g_ptr_array_add(list, d);
-        g_ptr_array_sort(list, domain_name_cmp);
+        list = vmmd_filter_table(m->domains, domain_matches, flags, domain_name_cmp);
         return vmmd_bus_reply_objects(msg, list, (VmmdBusPathFunc) domain_bus_path);
 }
 
@@ -350,19 +332,19 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int manager_bus_register(Manager *m) {
+int manager_bus_register(Manager *m, sd_bus *bus) {
         int r;
 
-        r = sd_bus_add_object_vtable(m->bus, NULL, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, manager_vtable, m);
+        r = sd_bus_add_object_vtable(bus, NULL, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, manager_vtable, m);
         if (r < 0)
                 return r;
-        r = sd_bus_add_object_manager(m->bus, NULL, QEMU_MANAGER_PATH);
+        r = sd_bus_add_object_manager(bus, NULL, QEMU_MANAGER_PATH);
         if (r < 0)
                 return r;
-        r = domain_bus_register(m);
+        r = domain_bus_register(m, bus);
         if (r < 0)
                 return r;
-        return snapshot_bus_register(m);
+        return snapshot_bus_register(m, bus);
 }
 
 void manager_emit_domain_event(Manager *m, Domain *d, int event, int detail) {

@@ -4,10 +4,12 @@
 #include <systemd/sd-bus.h>
 
 #include "manager.h"
+#include "bus-object.h"
 #include "vmmd/qemu1.h"
 
-int manager_bus_register(Manager *m);
-int snapshot_bus_register(Manager *m);
+/* Everything on bus: the manager, domain and snapshot objects. */
+int manager_bus_register(Manager *m, sd_bus *bus);
+int snapshot_bus_register(Manager *m, sd_bus *bus);
 struct Snapshot;
 char *snapshot_bus_path(const struct Snapshot *s);
 /* Domain methods about snapshots (snapshot-dbus.c) */
@@ -15,7 +17,7 @@ int method_snapshot_create(sd_bus_message *msg, void *userdata, sd_bus_error *er
 int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_snapshot_lookup(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_snapshot_current(sd_bus_message *msg, void *userdata, sd_bus_error *error);
-int domain_bus_register(Manager *m);
+int domain_bus_register(Manager *m, sd_bus *bus);
 
 char *domain_bus_path(const Domain *d);
 /* The domain a message's path names; NULL with NoDomain in error when unknown. */

@@ -12,43 +12,12 @@
 
 char *snapshot_bus_path(const Snapshot *s) {
         g_autofree char *domain = domain_bus_path(s->domain);
-        g_autofree char *prefix = g_strconcat(domain, "/snapshot", NULL);
-        char *path = NULL;
-
-        if (sd_bus_path_encode(prefix, s->def->name, &path) < 0)
-                g_error("out of memory");
-        return path;
+        return vmmd_bus_path_encode_child(domain, QEMU_SNAPSHOT_ELEMENT, s->def->name);
 }
 
-/* domain uuid and snapshot name of a snapshot path, or FALSE */
+/* domain uuid and snapshot name of a snapshot path, or false */
 static bool split_snapshot_path(const char *path, char **ret_uuid, char **ret_name) {
-        const char *rest;
-        const char *mid;
-        g_autofree char *uuid_enc = NULL;
-        g_autofree char *domain_path = NULL, *prefix = NULL;
-        char *uuid = NULL, *name = NULL;
-
-        if (!g_str_has_prefix(path, QEMU_DOMAIN_PREFIX "/"))
-                return false;
-        rest = path + strlen(QEMU_DOMAIN_PREFIX "/");
-        mid = strstr(rest, "/snapshot/");
-        if (!mid)
-                return false;
-        uuid_enc = g_strndup(rest, mid - rest);
-        if (strchr(uuid_enc, '/'))
-                return false;
-        domain_path = g_strconcat(QEMU_DOMAIN_PREFIX "/", uuid_enc, NULL);
-        prefix = g_strconcat(domain_path, "/snapshot", NULL);
-        if (sd_bus_path_decode(domain_path, QEMU_DOMAIN_PREFIX, &uuid) <= 0)
-                return false;
-        if (sd_bus_path_decode(path, prefix, &name) <= 0 || !*name || strchr(name, '/')) {
-                free(uuid);
-                free(name);
-                return false;
-        }
-        *ret_uuid = uuid;
-        *ret_name = name;
-        return true;
+        return vmmd_bus_path_decode_child(path, QEMU_DOMAIN_PREFIX, QEMU_SNAPSHOT_ELEMENT, ret_uuid, ret_name);
 }
 
 static Snapshot *snapshot_from_path(Manager *m, const char *path, sd_bus_error *error) {
@@ -84,10 +53,8 @@ static int snapshot_object_find(sd_bus *bus, const char *path, const char *inter
         return 1;
 }
 
-static int snapshot_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
-                                    sd_bus_error *error) {
+static void snapshot_nodes(void *userdata, GPtrArray *paths) {
         Manager *m = userdata;
-        g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(free);
         GHashTableIter it, sit;
         Domain *d;
         Snapshot *s;
@@ -98,18 +65,15 @@ static int snapshot_node_enumerator(sd_bus *bus, const char *path, void *userdat
                         continue;
                 g_hash_table_iter_init(&sit, d->snapshots);
                 while (g_hash_table_iter_next(&sit, NULL, (gpointer *) &s))
-                        g_ptr_array_add(nodes, snapshot_bus_path(s));
+                        g_ptr_array_add(paths, snapshot_bus_path(s));
         }
-        g_ptr_array_add(nodes, NULL);
-        *ret_nodes = (char **) g_ptr_array_steal(nodes, NULL);
-        return 1;
 }
 
 /* --- methods on the Domain --- */
 
 int method_snapshot_create(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
-        g_autofree char *name = NULL;
+        g_autofree char *name = NULL, *domain = NULL, *path = NULL;
         const char *xml;
         uint32_t flags;
         DomainCall *call;
@@ -117,17 +81,9 @@ int method_snapshot_create(sd_bus_message *msg, void *userdata, sd_bus_error *er
         Domain *d;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, "SnapshotCreateXML", error);
+        r = vmmd_bus_read_text_and_flags(msg, "SnapshotCreateXML", "xml", SNAPSHOT_CREATE_ALL, &xml, &flags, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(msg, "su", &xml, &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("SnapshotCreateXML", flags, SNAPSHOT_CREATE_ALL, error);
-        if (r < 0)
-                return r;
-        if (!*xml)
-                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "SnapshotCreateXML: xml must not be empty");
         d = domain_from_message(userdata, msg, error);
         if (!d)
                 return -ENOENT;
@@ -137,21 +93,14 @@ int method_snapshot_create(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 return vmmd_error_to_bus(gerr, error);
         }
         /* D23: also with NO_METADATA the reply is the path the snapshot would have */
-        {
-                g_autofree char *domain = domain_bus_path(d);
-                g_autofree char *prefix = g_strconcat(domain, "/snapshot", NULL);
-                char *path = NULL;
-                if (sd_bus_path_encode(prefix, name, &path) < 0)
-                        return -ENOMEM;
-                if (pending) {
-                        bus_call_set_reply_path(call, path);
-                        return 1;
-                }
-                bus_call_free(call);
-                r = sd_bus_reply_method_return(msg, "o", path);
-                free(path);
-                return r;
+        domain = domain_bus_path(d);
+        path = vmmd_bus_path_encode_child(domain, QEMU_SNAPSHOT_ELEMENT, name);
+        if (pending) {
+                bus_call_set_reply_path(call, g_steal_pointer(&path));
+                return 1;
         }
+        bus_call_free(call);
+        return sd_bus_reply_method_return(msg, "o", path);
 }
 
 int method_list_snapshots(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -346,14 +295,14 @@ static const sd_bus_vtable snapshot_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int snapshot_bus_register(Manager *m) {
+int snapshot_bus_register(Manager *m, sd_bus *bus) {
         int r;
 
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, QEMU_DOMAIN_PREFIX, QEMU_SNAPSHOT_INTERFACE, snapshot_vtable,
+        r = sd_bus_add_fallback_vtable(bus, NULL, QEMU_DOMAIN_PREFIX, QEMU_SNAPSHOT_INTERFACE, snapshot_vtable,
                                        snapshot_object_find, m);
         if (r < 0)
                 return r;
-        return sd_bus_add_node_enumerator(m->bus, NULL, QEMU_DOMAIN_PREFIX, snapshot_node_enumerator, m);
+        return vmmd_bus_add_node_enumerator(bus, QEMU_DOMAIN_PREFIX, snapshot_nodes, m);
 }
 
 void manager_emit_snapshot_added(Manager *m, Snapshot *s) {

@@ -5,7 +5,7 @@
 #include "caller.h"
 #include "cleanup.h"
 #include "config.h"
-#include "domain-conf.h"   /* vmmd_uuid_parse */
+#include "uuid.h"
 #include "error.h"
 #include "log.h"
 #include "storage-dbus.h"
@@ -32,17 +32,9 @@ static int define_or_create(sd_bus_message *msg, Manager *m, const char *method,
         Pool *p;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, method, error);
+        r = vmmd_bus_read_text_and_flags(msg, method, "xml", allowed, &xml, &flags, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(msg, "su", &xml, &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags(method, flags, allowed, error);
-        if (r < 0)
-                return r;
-        if (!*xml)
-                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "%s: xml must not be empty", method);
         p = fn(m, xml, flags, &gerr);
         if (!p)
                 return vmmd_error_to_bus(gerr, error);

@@ -73,22 +73,8 @@ POOL_PROPERTY(property_available, return sd_bus_message_append(reply, "t", p->de
 
 static int property_set_autostart(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *value, void *userdata, sd_bus_error *error) {
-        g_autoptr(GError) gerr = NULL;
-        Pool *p;
-        int b, r;
-
-        r = vmmd_caller_require_privileged(sd_bus_get_current_message(bus), "Set Autostart", error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(value, "b", &b);
-        if (r < 0)
-                return r;
-        p = pool_from_path(userdata, path, error);
-        if (!p)
-                return -ENOENT;
-        if (!pool_set_autostart(p, b, &gerr))
-                return vmmd_error_to_bus(gerr, error);
-        return 0;
+        return vmmd_bus_set_bool_property(bus, path, property, value, userdata, (VmmdBusLookupFunc) pool_from_path,
+                                          (VmmdBusSetBoolFunc) pool_set_autostart, error);
 }
 
 /* --- methods --- */
@@ -247,17 +233,10 @@ static int method_vol_create_xml(sd_bus_message *msg, void *userdata, sd_bus_err
         Pool *p;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, "StorageVolCreateXML", error);
+        r = vmmd_bus_read_text_and_flags(msg, "StorageVolCreateXML", "xml",
+                                         VOL_CREATE_PREALLOC_METADATA | VOL_CREATE_VALIDATE, &xml, &flags, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(msg, "su", &xml, &flags);
-        if (r < 0)
-                return r;
-        r = vmmd_bus_check_flags("StorageVolCreateXML", flags, VOL_CREATE_PREALLOC_METADATA | VOL_CREATE_VALIDATE, error);
-        if (r < 0)
-                return r;
-        if (!*xml)
-                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "StorageVolCreateXML: xml must not be empty");
         p = pool_from_message(userdata, msg, error);
         if (!p)
                 return -ENOENT;

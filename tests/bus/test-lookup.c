@@ -348,11 +348,11 @@ static void test_get_xml_desc(void) {
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", 0), ==, 0);
-                g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", 2), ==, 0);
-                g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", 1), <, 0);
+                g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", DOMAIN_XML_INACTIVE), ==, 0);
+                g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", DOMAIN_XML_SECURE), <, 0);
                 assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "GetXMLDesc");
                 sd_bus_error_free(&e);
-                g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", 3), <, 0);
+                g_assert_cmpint(test_call_nobody(tb, path, DOMAIN_IFACE, "GetXMLDesc", &e, "u", DOMAIN_XML_SECURE | DOMAIN_XML_INACTIVE), <, 0);
                 assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "GetXMLDesc");
         }
         {

@@ -284,8 +284,8 @@ static void test_many_domains(void) {
 
         /* a filter over all of them, and a lookup at the end of the range */
         {
-                g_auto(GStrv) inactive = test_list_domains(tb, 2 | 4 | 64);
-                g_auto(GStrv) active = test_list_domains(tb, 1);
+                g_auto(GStrv) inactive = test_list_domains(tb, DOMAIN_LIST_INACTIVE | DOMAIN_LIST_PERSISTENT | DOMAIN_LIST_SHUTOFF);
+                g_auto(GStrv) active = test_list_domains(tb, DOMAIN_LIST_ACTIVE);
                 g_auto(sd_bus_error) err = SD_BUS_ERROR_NULL;
                 g_autofree char *last = test_lookup(tb, "DomainLookupByName", "dom0999", &err);
                 g_assert_cmpuint(g_strv_length(inactive), ==, N);

@@ -170,7 +170,8 @@ static void test_arguments(void) {
         g_autofree char *path = test_define(tb, xml, 0, &e);
 
         g_assert_nonnull(path);
-        g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainRestore", &e, NULL, "ssu", "/tmp/x", "", 6), <, 0);
+        g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainRestore", &e, NULL, "ssu", "/tmp/x", "",
+                                  DOMAIN_SAVE_RUNNING | DOMAIN_SAVE_PAUSED), <, 0);
         assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "SAVE_RUNNING", "SAVE_PAUSED");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainRestore", &e, NULL, "ssu", "rel/x", "", 0), <, 0);
@@ -179,13 +180,14 @@ static void test_arguments(void) {
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainRestore", &e, NULL, "ssu", "", "", 0), <, 0);
         assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG);
         sd_bus_error_free(&e);
-        g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", "/tmp/x", "", 8), <, 0);
+        g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", "/tmp/x", "", DOMAIN_SAVE_RESET_NVRAM), <, 0);
         assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "0x8");
         sd_bus_error_free(&e);
-        g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", "/tmp/x", "", 6), <, 0);
+        g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", "/tmp/x", "",
+                                  DOMAIN_SAVE_RUNNING | DOMAIN_SAVE_PAUSED), <, 0);
         assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "SAVE_RUNNING");
         sd_bus_error_free(&e);
-        g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "ManagedSave", &e, NULL, "u", 6), <, 0);
+        g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "ManagedSave", &e, NULL, "u", DOMAIN_SAVE_RUNNING | DOMAIN_SAVE_PAUSED), <, 0);
         assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "SAVE_PAUSED");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageDefineXML", &e, NULL, "ssu", "/tmp/x", "", 0),

@@ -245,14 +245,15 @@ static void test_start(void) {
                 g_assert_cmpstr(ev, ==, "");
         }
 
-        g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Create", &e2, NULL, "u", 2 | 4), <, 0);
+        g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Create", &e2, NULL, "u",
+                                POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE), <, 0);
         assert_bus_error(&e2, VMMD_DBUS_ERROR_INVALID_ARG);
-        g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Create", &e3, NULL, "u", 2), <, 0);
+        g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Create", &e3, NULL, "u", POOL_CREATE_WITH_BUILD_OVERWRITE), <, 0);
         assert_bus_error(&e3, VMMD_DBUS_ERROR_OPERATION_INVALID, "No source device");
 
         /* S12: WITH_BUILD builds and starts */
         g_assert_cmpint(g_mkdir_with_parents(tb->dir, 0755), ==, 0);
-        st_ok(tb, p1, ST_POOL_IFACE, "Create", "u", 1);
+        st_ok(tb, p1, ST_POOL_IFACE, "Create", "u", POOL_CREATE_WITH_BUILD);
         g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR));
         g_assert_true(g_file_test(state, G_FILE_TEST_EXISTS));
         g_assert_true(st_prop_b(tb, p1, "Active"));
@@ -292,7 +293,7 @@ static void test_create_xml(void) {
         g_assert_false(g_file_test(state, G_FILE_TEST_EXISTS));
         test_assert_no_domain_signals(tb);
 
-        path = st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e3, "su", xml, 1);
+        path = st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e3, "su", xml, POOL_CREATE_WITH_BUILD);
         g_assert_nonnull(path);
         g_assert_true(g_file_test(state, G_FILE_TEST_EXISTS));
         g_assert_false(g_file_test(cfg, G_FILE_TEST_EXISTS));
@@ -324,7 +325,8 @@ static void test_create_xml(void) {
         g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR));   /* no file is touched */
         {
                 g_auto(sd_bus_error) e7 = SD_BUS_ERROR_NULL;
-                again = st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e7, "su", xml, 6);
+                again = st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e7, "su", xml,
+                                     POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE);
                 g_assert_null(again);
                 assert_bus_error(&e7, VMMD_DBUS_ERROR_INVALID_ARG);
         }
@@ -366,7 +368,7 @@ static void test_destroy_delete(void) {
         g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Delete", &e3, NULL, "u", 0), <, 0);
         assert_bus_error(&e3, VMMD_DBUS_ERROR_SYSTEM_ERROR, "failed to remove pool");
         g_assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
-        g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Delete", &e4, NULL, "u", 1), <, 0);
+        g_assert_cmpint(st_call(tb, p1, ST_POOL_IFACE, "Delete", &e4, NULL, "u", POOL_DELETE_ZEROED), <, 0);
         assert_bus_error(&e4, VMMD_DBUS_ERROR_INVALID_ARG);
         g_assert_cmpint(unlink(file), ==, 0);
         st_ok(tb, p1, ST_POOL_IFACE, "Delete", "u", 0);

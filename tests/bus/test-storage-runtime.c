@@ -59,7 +59,8 @@ static void test_restart_lost_dir(void) {
         g_autofree char *state = test_root_file(tb, "run/vmmd/storage/p.xml");
         g_autofree char *tstate = test_root_file(tb, "run/vmmd/storage/t.xml");
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-        g_autofree char *t = st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e, "su", txml, 1);
+        g_autofree char *t = st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e, "su", txml,
+                                               POOL_CREATE_WITH_BUILD);
         g_auto(GStrv) pools = NULL;
 
         g_assert_nonnull(t);
@@ -161,7 +162,7 @@ static void test_idle_exit(void) {
 
         g_assert_true(test_bus_wait_name_gone(tb, ST, 10000));
         g_assert_true(test_wait_pid_exit(pid, 10000));
-        pools = st_list_pools(tb, 2);
+        pools = st_list_pools(tb, POOL_LIST_ACTIVE);
         g_assert_cmpuint(g_strv_length(pools), ==, 1);
         g_assert_cmpstr(pools[0], ==, p);
 }

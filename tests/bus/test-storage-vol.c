@@ -445,7 +445,7 @@ static void test_delete(void) {
 
         /* already gone behind the daemon's back: still fine */
         g_assert_cmpint(unlink(f2), ==, 0);
-        g_assert_cmpint(st_call(tb, v2, ST_VOL_IFACE, "Delete", &e2, NULL, "u", 2), <, 0);
+        g_assert_cmpint(st_call(tb, v2, ST_VOL_IFACE, "Delete", &e2, NULL, "u", VOL_DELETE_WITH_SNAPSHOTS), <, 0);
         assert_bus_error(&e2, VMMD_DBUS_ERROR_INVALID_ARG);
         st_ok(tb, v2, ST_VOL_IFACE, "Delete", "u", 0);
 
@@ -461,7 +461,7 @@ static void test_delete(void) {
                 g_autofree char *x = st_vol_xml("z.img", 4 << 20, -1, "raw", NULL);
                 g_autofree char *v = st_vol_create_ok(tb, p, x, 0);
                 g_autofree char *f = vol_file(tb, "p", "z.img");
-                st_ok(tb, v, ST_VOL_IFACE, "Delete", "u", 1);
+                st_ok(tb, v, ST_VOL_IFACE, "Delete", "u", VOL_DELETE_ZEROED);
                 g_assert_false(g_file_test(f, G_FILE_TEST_EXISTS));
         }
         vols = st_list_vols(tb, p);
@@ -631,7 +631,7 @@ static void test_lookup_info(void) {
         g_assert_cmpint(type, ==, 0);
         g_assert_cmpuint(cap, ==, 3 << 20);
         g_assert_cmpuint(alloc, <=, 4096);
-        st_vol_info(tb, v, 1, &type, &cap, &alloc);   /* GET_PHYSICAL */
+        st_vol_info(tb, v, VOL_GET_PHYSICAL, &type, &cap, &alloc);
         g_assert_cmpuint(alloc, ==, 3 << 20);
         g_assert_cmpint(st_call(tb, v, ST_VOL_IFACE, "GetXMLDesc", &e5, NULL, "u", 1), <, 0);
         assert_bus_error(&e5, VMMD_DBUS_ERROR_INVALID_ARG);

@@ -1,5 +1,5 @@
 /* Unit tests for vmmd_uuid_parse() and vmmd_uuid_generate(). */
-#include "domain-conf.h"
+#include "uuid.h"
 
 #include <string.h>
 
