@@ -8,6 +8,17 @@
 #include "error.h"
 #include "fileio.h"
 
+char *vmmd_definition_read(const char *file, GError **error) {
+        g_autofree char *data = NULL;
+        int r = vmmd_read_file(file, &data, NULL);
+
+        if (r < 0) {
+                vmmd_error_set_errno(error, r, "cannot read '%s'", file);
+                return NULL;
+        }
+        return g_steal_pointer(&data);
+}
+
 bool vmmd_name_is_shell_safe(const char *name) {
         if (strstr(name, "--"))
                 return false;

@@ -12,6 +12,9 @@ bool vmmd_definition_write(const char *dir, const char *name, const char *uuid, 
                            const char *daemon, const char *edit_command, const char *bus_name, const char *what,
                            GError **error);
 
+/* Reads a definition (or state) file whole; NULL with SystemError naming the file. */
+char *vmmd_definition_read(const char *file, GError **error);
+
 /* True when name can stand in a shell command line unquoted (spec 0.15's rule). */
 bool vmmd_name_is_shell_safe(const char *name);
 

@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "definition-file.h"
 #include "error.h"
 #include "fileio.h"
 #include "list-filter.h"
@@ -165,15 +165,9 @@ void manager_notify_volume_removed(Manager *m, Volume *v) {
 }
 
 static StoragePoolDef *parse_file(const char *file, GError **error) {
-        g_autofree char *data = NULL;
-        int r;
+        g_autofree char *data = vmmd_definition_read(file, error);
 
-        r = vmmd_read_file(file, &data, NULL);
-        if (r < 0) {
-                vmmd_error_set_errno(error, r, "cannot read '%s'", file);
-                return NULL;
-        }
-        return storage_pool_def_parse_string(data, 0, error);
+        return data ? storage_pool_def_parse_string(data, 0, error) : NULL;
 }
 
 /* Every NAME.xml of dir whose <name> is NAME; fn gets each parsed definition. */
