@@ -40,6 +40,14 @@ int vmmd_bus_read_flags(sd_bus_message *msg, const char *method, uint32_t allowe
         return 0;
 }
 
+int vmmd_bus_begin_privileged(sd_bus_message *msg, const char *method, bool has_flags, uint32_t allowed,
+                              uint32_t *ret_flags, sd_bus_error *error) {
+        *ret_flags = 0;
+        if (has_flags)
+                return vmmd_bus_read_flags(msg, method, allowed, true, 0, ret_flags, error);
+        return vmmd_caller_require_privileged(msg, method, error);
+}
+
 int vmmd_bus_read_text_and_flags(sd_bus_message *msg, const char *method, const char *what, uint32_t allowed,
                                  const char **ret_text, uint32_t *ret_flags, sd_bus_error *error) {
         const char *text;

@@ -19,6 +19,11 @@ int vmmd_bus_check_flags(const char *method, uint32_t flags, uint32_t allowed, s
 int vmmd_bus_read_flags(sd_bus_message *msg, const char *method, uint32_t allowed, bool privileged,
                         uint32_t secure_bits, uint32_t *ret_flags, sd_bus_error *error);
 
+/* The start of a privileged method whose only argument, if any, is 'u flags': the caller,
+ * then (with has_flags) the flags. *ret_flags is 0 without flags. */
+int vmmd_bus_begin_privileged(sd_bus_message *msg, const char *method, bool has_flags, uint32_t allowed,
+                              uint32_t *ret_flags, sd_bus_error *error);
+
 /* Reads a privileged method's (s text, u flags) in spec 0.4's order: the caller, the flags,
  * then the text must not be empty (what names it in the message: "xml", "name"). */
 int vmmd_bus_read_text_and_flags(sd_bus_message *msg, const char *method, const char *what, uint32_t allowed,

@@ -331,22 +331,16 @@ typedef int (*FlagCheckFunc)(const char *method, uint32_t flags, uint32_t allowe
 static int run_lifecycle_checked(sd_bus_message *msg, Manager *m, const char *method, bool has_flags,
                                  uint32_t allowed, FlagCheckFunc check, LifecycleFunc fn, sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
-        uint32_t flags = 0;
+        uint32_t flags;
         DomainCall *call;
         Domain *d;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, method, error);
+        r = vmmd_bus_begin_privileged(msg, method, has_flags, allowed, &flags, error);
+        if (r >= 0 && has_flags && check)
+                r = check(method, flags, allowed, error);   /* the pairs that exclude each other */
         if (r < 0)
                 return r;
-        if (has_flags) {
-                r = sd_bus_message_read(msg, "u", &flags);
-                if (r < 0)
-                        return r;
-                r = check(method, flags, allowed, error);
-                if (r < 0)
-                        return r;
-        }
         d = domain_from_message(m, msg, error);
         if (!d)
                 return -ENOENT;
@@ -366,11 +360,13 @@ static int method_managed_save(sd_bus_message *msg, void *userdata, sd_bus_error
 
 static int run_lifecycle(sd_bus_message *msg, Manager *m, const char *method, bool has_flags, uint32_t allowed,
                          LifecycleFunc fn, sd_bus_error *error) {
-        return run_lifecycle_checked(msg, m, method, has_flags, allowed, vmmd_bus_check_flags, fn, error);
+        return run_lifecycle_checked(msg, m, method, has_flags, allowed, NULL, fn, error);
 }
 
 static int method_create(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return run_lifecycle(msg, userdata, "Create", true, 1 | 2 | 4 | 8 | 32, do_create, error);
+        return run_lifecycle(msg, userdata, "Create", true,
+                             DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY | DOMAIN_START_BYPASS_CACHE |
+                             DOMAIN_START_FORCE_BOOT | DOMAIN_START_RESET_NVRAM, do_create, error);
 }
 
 static int method_destroy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -379,11 +375,13 @@ static int method_destroy(sd_bus_message *msg, void *userdata, sd_bus_error *err
 }
 
 static int method_shutdown(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return run_lifecycle(msg, userdata, "Shutdown", true, 1 | 2, domain_shutdown, error);
+        return run_lifecycle(msg, userdata, "Shutdown", true,
+                             DOMAIN_SHUTDOWN_ACPI_POWER_BTN | DOMAIN_SHUTDOWN_GUEST_AGENT, domain_shutdown, error);
 }
 
 static int method_reboot(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return run_lifecycle(msg, userdata, "Reboot", true, 1 | 2, domain_reboot, error);
+        return run_lifecycle(msg, userdata, "Reboot", true,
+                             DOMAIN_REBOOT_ACPI_POWER_BTN | DOMAIN_REBOOT_GUEST_AGENT, domain_reboot, error);
 }
 
 static int method_reset(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -422,8 +420,7 @@ static int method_open_console(sd_bus_message *msg, void *userdata, sd_bus_error
         r = sd_bus_message_read(msg, "su", &device, &flags);
         if (r < 0)
                 return r;
-        /* libvirt's CONSOLE_FORCE (1) and CONSOLE_SAFE (2): one client at a time is the client's business */
-        r = vmmd_bus_check_flags("OpenConsole", flags, 1 | 2, error);
+        r = vmmd_bus_check_flags("OpenConsole", flags, DOMAIN_CONSOLE_FORCE | DOMAIN_CONSOLE_SAFE, error);
         if (r < 0)
                 return r;
         d = domain_from_message(userdata, msg, error);

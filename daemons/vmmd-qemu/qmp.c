@@ -33,6 +33,7 @@ struct Qmp {
         QmpEventFunc on_event;
         QmpClosedFunc on_closed;
         void *userdata;
+        GDestroyNotify userdata_free;
 };
 
 static void pending_free(QmpPending *p) {
@@ -304,7 +305,13 @@ void qmp_free(Qmp *q) {
                 g_string_free(q->inbuf, TRUE);
         if (q->outbuf)
                 g_string_free(q->outbuf, TRUE);
+        if (q->userdata_free)
+                q->userdata_free(q->userdata);
         g_free(q);
+}
+
+void qmp_set_userdata_free(Qmp *q, GDestroyNotify free_fn) {
+        q->userdata_free = free_fn;
 }
 
 int qmp_command(Qmp *q, const char *cmd, JsonObject *args, int fd, QmpReplyFunc cb, void *userdata) {

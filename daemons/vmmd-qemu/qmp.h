@@ -19,6 +19,8 @@ typedef void (*QmpClosedFunc)(Qmp *q, void *userdata);
 int qmp_connect(sd_event *event, const char *socket_path, QmpEventFunc on_event, QmpClosedFunc on_closed,
                 void *userdata, Qmp **ret);
 void qmp_free(Qmp *q);
+/* free_fn(userdata) runs when q is freed (a caller's context that lives as long as q). */
+void qmp_set_userdata_free(Qmp *q, GDestroyNotify free_fn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Qmp, qmp_free)
 
 /* Sends {"execute": cmd, "arguments": args}; args is taken (may be NULL). With

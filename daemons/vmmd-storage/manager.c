@@ -11,6 +11,7 @@
 #include "definition-file.h"
 #include "error.h"
 #include "fileio.h"
+#include "listener.h"
 #include "list-filter.h"
 #include "log.h"
 #include "volume.h"
@@ -130,11 +131,7 @@ void manager_set_listener(Manager *m, const StorageListener *listener, void *use
         m->listener_data = userdata;
 }
 
-#define NOTIFY(m, member, ...)                                                          \
-        do {                                                                            \
-                if ((m)->listener && (m)->listener->member)                             \
-                        (m)->listener->member((m)->listener_data, __VA_ARGS__);         \
-        } while (0)
+#define NOTIFY(m, member, ...) VMMD_LISTENER_NOTIFY((m)->listener, (m)->listener_data, member, __VA_ARGS__)
 
 void manager_notify_pool_added(Manager *m, Pool *p) {
         NOTIFY(m, pool_added, p);

@@ -97,21 +97,13 @@ static bool do_refresh(Pool *p, unsigned flags, GError **error) {
 static int run_pool_method(sd_bus_message *msg, Manager *m, const char *method, bool has_flags, uint32_t allowed,
                            PoolFunc fn, sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
-        uint32_t flags = 0;
+        uint32_t flags;
         Pool *p;
         int r;
 
-        r = vmmd_caller_require_privileged(msg, method, error);
+        r = vmmd_bus_begin_privileged(msg, method, has_flags, allowed, &flags, error);
         if (r < 0)
                 return r;
-        if (has_flags) {
-                r = sd_bus_message_read(msg, "u", &flags);
-                if (r < 0)
-                        return r;
-                r = vmmd_bus_check_flags(method, flags, allowed, error);
-                if (r < 0)
-                        return r;
-        }
         p = pool_from_message(m, msg, error);
         if (!p)
                 return -ENOENT;

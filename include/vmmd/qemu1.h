@@ -63,10 +63,20 @@ enum {
         DOMAIN_PAUSED_SNAPSHOT = 9,
         DOMAIN_PAUSED_CRASHED = 10,
         DOMAIN_PAUSED_STARTING_UP = 11,
+        DOMAIN_PAUSED_POSTCOPY = 12,
+        DOMAIN_PAUSED_POSTCOPY_FAILED = 13,
+        DOMAIN_PAUSED_API_ERROR = 14,
+};
+enum {
+        DOMAIN_SHUTDOWN_UNKNOWN = 0,
+        DOMAIN_SHUTDOWN_USER = 1,
 };
 enum {
         DOMAIN_CRASHED_UNKNOWN = 0,
         DOMAIN_CRASHED_PANICKED = 1,
+};
+enum {
+        DOMAIN_PMSUSPENDED_UNKNOWN = 0,
 };
 
 /* virDomainEventType and its details (spec domains.md 0, "Event and detail numbers") */
@@ -157,6 +167,11 @@ enum {
 enum {
         DOMAIN_REBOOT_ACPI_POWER_BTN = 1,
         DOMAIN_REBOOT_GUEST_AGENT = 2,
+};
+/* OpenConsole: one client at a time is the client's business, so both are accepted */
+enum {
+        DOMAIN_CONSOLE_FORCE = 1,
+        DOMAIN_CONSOLE_SAFE = 2,
 };
 enum {
         DOMAIN_UNDEFINE_MANAGED_SAVE = 1,
