@@ -3,6 +3,8 @@
 #include "error.h"
 #include "qemu-command.h"
 #include "qemu-process.h"
+#include "unit-util.h"
+#include "vmmd/error-names.h"
 
 #include <errno.h>
 #include <arpa/inet.h>
@@ -28,7 +30,7 @@
  * stub bzImage for <kernel>/<initrd> there, then starts the real emulator with the
  * listening QMP socket as fd 3 and asks it to quit: the argv is one QEMU 7.2 accepts.
  * Cases that need something this host cannot give are listed in not_runnable[].
- * VMMD_REGENERATE=1 (or VMMD_TEST_REGENERATE=1) rewrites the out files: review the diff.
+ * VMMD_TEST_REGENERATE=1 rewrites the out files: review the diff.
  */
 
 #define RUN_TIMEOUT_US (10 * G_USEC_PER_SEC)
@@ -96,24 +98,19 @@ static void test_golden(gconstpointer data) {
         g_autofree char *in_path = case_path("in", name, ".xml");
         g_autofree char *out_path = case_path("out", name, ".args");
         g_autofree char *input = read_file(in_path);
-        g_autofree char *actual = NULL, *expected = NULL;
+        g_autofree char *actual = NULL;
         g_autoptr(GPtrArray) argv = NULL;
         g_autoptr(GError) error = NULL;
 
         argv = build(input, &error);
         g_assert_no_error(error);
         actual = argv_to_lines(argv);
-        if (g_getenv("VMMD_REGENERATE") || g_getenv("VMMD_TEST_REGENERATE")) {
-                g_assert_true(g_file_set_contents(out_path, actual, -1, NULL));
-                return;
-        }
-        expected = read_file(out_path);
-        g_assert_cmpstr(actual, ==, expected);
+        unit_check_golden(out_path, actual);
 }
 
 /* "ConfigUnsupported" → VMMD_ERROR_CONFIG_UNSUPPORTED, through the one error table */
 static int error_code_from_name(const char *name) {
-        g_autofree char *full = g_strconcat("org.vmmd.Error.", name, NULL);
+        g_autofree char *full = g_strconcat(VMMD_ERROR_PREFIX, name, NULL);
 
         for (int code = 1; code < 1000; code++)
                 if (g_strcmp0(vmmd_error_dbus_name(code), full) == 0)

@@ -2,6 +2,7 @@
 #include "snapshot-conf.h"
 #include "domain-conf.h"
 #include "error.h"
+#include "unit-util.h"
 
 #include <string.h>
 
@@ -95,15 +96,9 @@ static void test_golden(gconstpointer data) {
         g_autofree char *input = read_file(in_path);
         g_autoptr(GError) error = NULL;
         g_autofree char *actual = round_trip(name, input, &error);
-        g_autofree char *expected = NULL;
 
         g_assert_no_error(error);
-        if (g_getenv("VMMD_TEST_REGENERATE")) {
-                g_assert_true(g_file_set_contents(out_path, actual, -1, NULL));
-                return;
-        }
-        expected = read_file(out_path);
-        g_assert_cmpstr(actual, ==, expected);
+        unit_check_golden(out_path, actual);
 }
 
 /* format(parse(out)) == out: our own output is schema-valid, stable and complete. */

@@ -2,6 +2,7 @@
 #include "storage-conf.h"
 #include "domain-conf.h"
 #include "error.h"
+#include "unit-util.h"
 
 #include <string.h>
 
@@ -48,14 +49,8 @@ static char *read_file(const char *path) {
 
 static void check_golden(const char *kind, const char *name, const char *actual) {
         g_autofree char *out_path = data_path(kind, "out", name);
-        g_autofree char *expected = NULL;
 
-        if (g_getenv("VMMD_TEST_REGENERATE")) {
-                g_assert_true(g_file_set_contents(out_path, actual, -1, NULL));
-                return;
-        }
-        expected = read_file(out_path);
-        g_assert_cmpstr(actual, ==, expected);
+        unit_check_golden(out_path, actual);
 }
 
 /* --- pools --- */
