@@ -165,8 +165,10 @@ static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error
 
 static int method_resize(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
+        g_autoptr(VmmdPendingReply) reply = NULL;
         uint64_t capacity;
         uint32_t flags;
+        bool async = false;
         Volume *v;
         int r;
 
@@ -179,8 +181,13 @@ static int method_resize(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         v = begin(msg, userdata, "Resize", flags, VOL_RESIZE_ALLOCATE | VOL_RESIZE_DELTA | VOL_RESIZE_SHRINK, error);
         if (!v)
                 return -EINVAL;
-        if (!volume_resize(v, capacity, flags, &gerr))
+        reply = vmmd_pending_reply_new(msg);
+        if (!volume_resize(v, capacity, flags, volume_done_reply, reply, &async, &gerr))
                 return vmmd_error_to_bus(gerr, error);
+        if (async) {
+                g_steal_pointer(&reply);   /* volume_done_reply answers and frees it */
+                return 1;
+        }
         return sd_bus_reply_method_return(msg, NULL);
 }
 

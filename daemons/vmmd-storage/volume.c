@@ -237,6 +237,7 @@ typedef enum {
         JOB_DELETE_ZEROED,
         JOB_UPLOAD,
         JOB_DOWNLOAD,
+        JOB_RESIZE,            /* qemu-img resize of an image format */
 } JobKind;
 
 typedef struct VolumeJob {
@@ -263,7 +264,8 @@ static void job_hold(VolumeJob *j, bool hold) {
 
         m->jobs += d;
         j->volume->pool->async_jobs += d;
-        if (j->kind == JOB_WIPE || j->kind == JOB_DELETE_ZEROED || j->kind == JOB_UPLOAD || j->kind == JOB_DOWNLOAD)
+        if (j->kind == JOB_WIPE || j->kind == JOB_DELETE_ZEROED || j->kind == JOB_UPLOAD || j->kind == JOB_DOWNLOAD ||
+            j->kind == JOB_RESIZE)
                 j->volume->in_use += d;
         if (j->source) {
                 j->source->in_use += d;
@@ -319,7 +321,10 @@ static void job_done(VmmdProcess *h, int code, const char *out, const char *outp
         g_autoptr(GError) error = NULL;
         bool announce = false;
 
-        if (code != 0) {
+        if (code != 0 && j->kind == JOB_RESIZE)
+                g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img resize failed: %s",
+                            *output ? output : "killed by a signal");
+        else if (code != 0) {
                 if (j->program || code < 0)
                         g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "%s",
                                     *output ? output : "the helper process was killed");
@@ -351,6 +356,12 @@ static void job_done(VmmdProcess *h, int code, const char *out, const char *outp
                         vmmd_error_set_errno(&error, -errno, "cannot remove volume '%s'", volume_path(v));
                 if (!error)
                         remove_volume(v, true);
+                break;
+        case JOB_RESIZE:
+                if (!error)
+                        log_info("resized volume '%s'", volume_path(v));
+                (void) volume_refresh(v, NULL);
+                pool_update_figures(p);
                 break;
         case JOB_UPLOAD:
         case JOB_DOWNLOAD:
@@ -838,7 +849,8 @@ bool volume_wipe(Volume *v, unsigned algorithm, VolumeDoneFunc done, void *userd
         return job_start(j, NULL, error);
 }
 
-bool volume_resize(Volume *v, uint64_t capacity, unsigned flags, GError **error) {
+bool volume_resize(Volume *v, uint64_t capacity, unsigned flags, VolumeDoneFunc done, void *userdata, bool *ret_async,
+                   GError **error) {
         Pool *p = v->pool;
         uint64_t cur, size;
         int format;
@@ -896,13 +908,16 @@ bool volume_resize(Volume *v, uint64_t capacity, unsigned flags, GError **error)
                         return false;
                 }
         } else {
+                /* an image format: qemu-img in a helper, the reply when it is done */
                 g_autofree char *s = g_strdup_printf("%" G_GUINT64_FORMAT, (size + 511) / 512 * 512);
-                const char *const grow[] = { "resize", "-f", storage_file_format_to_string(format), volume_path(v), s,
-                                             NULL };
-                const char *const shrink[] = { "resize", "--shrink", "-f", storage_file_format_to_string(format),
-                                               volume_path(v), s, NULL };
-                if (!qemu_img_run(size < cur ? shrink : grow, error))
+                const char *const grow[] = { "qemu-img", "resize", "-f", storage_file_format_to_string(format),
+                                             volume_path(v), s, NULL };
+                const char *const shrink[] = { "qemu-img", "resize", "--shrink", "-f",
+                                               storage_file_format_to_string(format), volume_path(v), s, NULL };
+                if (!job_start(job_new(JOB_RESIZE, v, done, userdata), size < cur ? shrink : grow, error))
                         return false;
+                *ret_async = true;
+                return true;
         }
         log_info("resized volume '%s' to %" G_GUINT64_FORMAT " bytes", volume_path(v), size);
         (void) volume_refresh(v, NULL);

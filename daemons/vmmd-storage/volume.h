@@ -42,7 +42,10 @@ Volume *volume_clone(Pool *p, const char *xml, Volume *source, unsigned flags, V
 /* Delete (S51, S52): false with error, or true; *ret_async tells that done will run later. */
 bool volume_delete(Volume *v, unsigned flags, VolumeDoneFunc done, void *userdata, bool *ret_async, GError **error);
 bool volume_wipe(Volume *v, unsigned algorithm, VolumeDoneFunc done, void *userdata, GError **error);
-bool volume_resize(Volume *v, uint64_t capacity, unsigned flags, GError **error);
+/* Resize (S57–S59): a raw file at once; an image format through qemu-img, then *ret_async is
+ * set and done runs when it has finished. */
+bool volume_resize(Volume *v, uint64_t capacity, unsigned flags, VolumeDoneFunc done, void *userdata, bool *ret_async,
+                   GError **error);
 /* Upload/Download (S60–S64): fd is taken. */
 bool volume_upload(Volume *v, int fd, uint64_t offset, uint64_t length, unsigned flags, VolumeDoneFunc done,
                    void *userdata, GError **error);

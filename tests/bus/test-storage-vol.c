@@ -561,7 +561,7 @@ static void test_resize(void) {
         st_ok(tb, vs, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 2 << 20, 0);
         st_vol_info(tb, vs, 0, &type, &cap, &alloc);
         g_assert_cmpuint(cap, ==, 2 << 20);
-        st_ok(tb, vs, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 1 << 20, 2);     /* DELTA */
+        st_ok(tb, vs, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 1 << 20, VOL_RESIZE_DELTA);
         st_vol_info(tb, vs, 0, &type, &cap, &alloc);
         g_assert_cmpuint(cap, ==, 3 << 20);
         {
@@ -569,13 +569,14 @@ static void test_resize(void) {
                 g_assert_cmpint(st_call(tb, vs, ST_VOL_IFACE, "Resize", &e, NULL, "tu", (uint64_t) 1 << 20, 0), <, 0);
                 assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "shrink");
         }
-        st_ok(tb, vs, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 1 << 20, 4);     /* SHRINK */
+        st_ok(tb, vs, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 1 << 20, VOL_RESIZE_SHRINK);
         st_vol_info(tb, vs, 0, &type, &cap, &alloc);
         g_assert_cmpuint(cap, ==, 1 << 20);
-        st_ok(tb, vs, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 5 << 20, 2 | 4); /* floored at 0 */
+        st_ok(tb, vs, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 5 << 20,
+              VOL_RESIZE_DELTA | VOL_RESIZE_SHRINK);   /* floored at 0 */
         st_vol_info(tb, vs, 0, &type, &cap, &alloc);
         g_assert_cmpuint(cap, ==, 0);
-        st_ok(tb, vs, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 4 << 20, 1);     /* ALLOCATE */
+        st_ok(tb, vs, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 4 << 20, VOL_RESIZE_ALLOCATE);
         st_vol_info(tb, vs, 0, &type, &cap, &alloc);
         g_assert_cmpuint(cap, ==, 4 << 20);
         g_assert_cmpuint(alloc, >=, 4 << 20);
@@ -583,11 +584,12 @@ static void test_resize(void) {
                 g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL, e2 = SD_BUS_ERROR_NULL, e3 = SD_BUS_ERROR_NULL,
                                      e4 = SD_BUS_ERROR_NULL;
                 /* a fully allocated raw volume cannot shrink */
-                g_assert_cmpint(st_call(tb, vf, ST_VOL_IFACE, "Resize", &e1, NULL, "tu", (uint64_t) 4096, 4), <, 0);
+                g_assert_cmpint(st_call(tb, vf, ST_VOL_IFACE, "Resize", &e1, NULL, "tu", (uint64_t) 4096, VOL_RESIZE_SHRINK), <, 0);
                 assert_bus_error(&e1, VMMD_DBUS_ERROR_INVALID_ARG, "below existing allocation");
-                g_assert_cmpint(st_call(tb, vq, ST_VOL_IFACE, "Resize", &e2, NULL, "tu", (uint64_t) 8 << 20, 1), <, 0);
+                g_assert_cmpint(st_call(tb, vq, ST_VOL_IFACE, "Resize", &e2, NULL, "tu", (uint64_t) 8 << 20, VOL_RESIZE_ALLOCATE), <, 0);
                 assert_bus_error(&e2, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED);
-                g_assert_cmpint(st_call(tb, vs, ST_VOL_IFACE, "Resize", &e3, NULL, "tu", (uint64_t) 1 << 62, 1), <, 0);
+                g_assert_cmpint(st_call(tb, vs, ST_VOL_IFACE, "Resize", &e3, NULL, "tu", (uint64_t) 1 << 62,
+                                        VOL_RESIZE_ALLOCATE), <, 0);
                 assert_bus_error(&e3, VMMD_DBUS_ERROR_OPERATION_FAILED, "Not enough space");
                 g_assert_cmpint(st_call(tb, vs, ST_VOL_IFACE, "Resize", &e4, NULL, "tu", (uint64_t) 1, 8), <, 0);
                 assert_bus_error(&e4, VMMD_DBUS_ERROR_INVALID_ARG);
