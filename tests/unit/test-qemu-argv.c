@@ -24,7 +24,7 @@
  *                   XML is already canonical (the daemon canonicalises; this test does not).
  *   err/NAME.xml  → a refusal. The file starts with a comment naming the error and a
  *                   substring of its message:  <!-- expect ConfigUnsupported: needs vmmd-network -->
- *                   (the name is the D-Bus error name without "org.vmmd.Error.").
+ *                   (the name is the D-Bus error name without VMMD_ERROR_PREFIX).
  * Paths may contain @TMPDIR@. The golden files keep it verbatim; the run group replaces it
  * with a fresh directory, creates the disk images (qemu-img, format from the XML) and a
  * stub bzImage for <kernel>/<initrd> there, then starts the real emulator with the
