@@ -101,7 +101,32 @@ static int rm_rf_at(int dirfd, const char *name) {
         return r;
 }
 
+bool vmmd_is_plain_child_name(const char *name) {
+        return name && *name && !strchr(name, '/') && !g_str_equal(name, ".") && !g_str_equal(name, "..");
+}
+
 int vmmd_rm_rf(const char *path) {
+        g_autofree char *trimmed = g_strdup(path);
+        const char *last;
+        size_t n = strlen(trimmed);
+
+        /* "dir/.." or "dir/." names a directory above or at the one meant: a name that
+         * slipped through would take every sibling with it */
+        while (n > 1 && trimmed[n - 1] == '/')
+                trimmed[--n] = 0;
+        last = strrchr(trimmed, '/');
+        last = last ? last + 1 : trimmed;
+        if (!vmmd_is_plain_child_name(last))
+                return -EINVAL;
+        return rm_rf_at(AT_FDCWD, path);
+}
+
+int vmmd_rm_rf_child(const char *dir, const char *name) {
+        g_autofree char *path = NULL;
+
+        if (!vmmd_is_plain_child_name(name))
+                return -EINVAL;
+        path = g_build_filename(dir, name, NULL);
         return rm_rf_at(AT_FDCWD, path);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -13,8 +14,14 @@ int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_
 /* mkdir -p with the given mode for the directories it creates. */
 int vmmd_mkdir_p(const char *path, mode_t mode);
 
-/* Removes a directory tree (rm -rf); a missing path is success. */
+/* Removes a directory tree (rm -rf); a missing path is success. A path whose last
+ * component is "." or ".." (or that is "/") is refused with -EINVAL. */
 int vmmd_rm_rf(const char *path);
+/* The same for dir/name, refused (-EINVAL) unless name is a plain entry of dir: not
+ * empty, no '/', not "." or "..". */
+int vmmd_rm_rf_child(const char *dir, const char *name);
+/* True when name is a plain directory entry name: not empty, no '/', not "." or "..". */
+bool vmmd_is_plain_child_name(const char *name);
 
 /* Reads a whole file; -errno on failure. */
 int vmmd_read_file(const char *path, char **ret_data, size_t *ret_len);

@@ -200,6 +200,12 @@ static bool remove_stale_files(Manager *m, const char *name, GError **error) {
         g_autofree char *snap = domain_snapshot_dir(m, name);
         int r;
 
+        /* only the name's own entries go; the name rule already refuses anything else */
+        if (!vmmd_is_plain_child_name(name)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR,
+                            "refusing to remove stale files of '%s': not a plain file name", name);
+                return false;
+        }
         if (unlink(config) < 0 && errno != ENOENT) {
                 vmmd_error_set_errno(error, -errno, "cannot remove stale definition '%s'", config);
                 return false;
@@ -208,7 +214,7 @@ static bool remove_stale_files(Manager *m, const char *name, GError **error) {
                 vmmd_error_set_errno(error, -errno, "cannot remove stale autostart link '%s'", link);
                 return false;
         }
-        r = vmmd_rm_rf(snap);
+        r = vmmd_rm_rf_child(m->snapshot_dir, name);
         if (r < 0) {
                 vmmd_error_set_errno(error, r, "cannot remove stale snapshot metadata '%s'", snap);
                 return false;
