@@ -1,5 +1,6 @@
 /* Domain definitions: parse, format, copy and compare the non-device parts of <domain>. */
 #include "domain-conf-priv.h"
+#include "name-rule.h"
 #include "error.h"
 #include "cleanup.h"
 
@@ -335,22 +336,15 @@ static bool check_lifecycle(const DomainDef *def, GError **error) {
 }
 
 static bool parse_name(DomainDef *def, xmlNodePtr root, GError **error) {
-        g_autofree char *name = xml_child_text(root, "name");
+        g_autofree char *name = vmmd_name_element_text(root);
 
         if (!name || !*name) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_NO_NAME, "missing domain name");
                 return false;
         }
-        if (strchr(name, '\n')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_DETAIL,
-                            "invalid character (newline) in domain name");
+        /* A5: a newline is XMLDetail, every other broken rule what '/' gives */
+        if (!vmmd_name_check("domain", name, VMMD_ERROR_XML_ERROR, VMMD_ERROR_XML_DETAIL, error))
                 return false;
-        }
-        if (strchr(name, '/')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
-                            "domain name '%s' cannot contain '/'", name);
-                return false;
-        }
         def->name = g_steal_pointer(&name);
         return true;
 }

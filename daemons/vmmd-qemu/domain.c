@@ -1,5 +1,6 @@
 /* The domain model: state, definition files, undefine, rename, autostart. */
 #include "domain.h"
+#include "name-rule.h"
 
 #include <errno.h>
 #include <string.h>
@@ -220,14 +221,9 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG, "new domain name must not be empty");
                 return false;
         }
-        if (strchr(new_name, '/')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "name '%s' cannot contain '/'", new_name);
+        /* A30: '/' is XMLError, a newline XMLDetail; the other rules as for '/' */
+        if (!vmmd_name_check("domain", new_name, VMMD_ERROR_XML_ERROR, VMMD_ERROR_XML_DETAIL, error))
                 return false;
-        }
-        if (strchr(new_name, '\n')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_DETAIL, "name '%s' cannot contain a newline", new_name);
-                return false;
-        }
         if (g_str_equal(new_name, old_name)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "domain '%s' already has that name", old_name);
