@@ -73,6 +73,7 @@ static bool write_status(Domain *d) {
                 .state = d->state, .reason = d->reason, .pid = d->process ? qemu_process_pid(d->process) : 0,
                 .id = d->id, .monitor = d->monitor_path, .fake_reboot = d->fake_reboot,
                 .persistent = d->persistent, .autodestroy = d->autodestroy_owner != NULL, .def = d->def,
+                .job = d->recorded_job,
         };
         int r;
 
@@ -85,6 +86,12 @@ static bool write_status(Domain *d) {
                 return false;
         }
         return true;
+}
+
+bool domain_lifecycle_record_job(Domain *d, DomainStatusJob *job) {
+        domain_status_job_free(d->recorded_job);
+        d->recorded_job = job;
+        return write_status(d);
 }
 
 /* Spec F1/F7: status file first, then PropertiesChanged, then the event. */
@@ -183,6 +190,11 @@ static void release_runtime(Domain *d) {
         g_clear_pointer(&d->restore, domain_restore_free);
         if (d->save)
                 domain_save_abandon(d);
+        if (d->recorded_job) {
+                /* QEMU is gone in the middle of recovering a job: nothing to resume */
+                domain_save_discard_partial(d->recorded_job);
+                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+        }
 }
 
 void domain_restore_free(DomainRestore *r) {
@@ -1118,6 +1130,16 @@ static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *u
         }
         status = json_object_get_string_member_with_default(json_node_get_object(ret), "status", "");
         log_debug("domain '%s' re-attached, QEMU status '%s'", domain_name(d), status);
+        if (d->recorded_job && !g_str_equal(status, "shutdown")) {
+                /* the dead daemon left a job half done: finish or undo it first */
+                if (g_str_equal(d->recorded_job->kind, "save"))
+                        domain_save_recover(d);
+                else if (g_str_equal(d->recorded_job->kind, "snapshot"))
+                        domain_snapshot_recover(d);
+                else
+                        domain_lifecycle_record_job(d, NULL);
+                return;
+        }
         if (g_str_equal(status, "shutdown")) {
                 /* E22: the guest powered off while no daemon was there */
                 if (d->fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART) {
@@ -1175,6 +1197,8 @@ static void reattach_one(Manager *m, const char *file) {
         d->reason = st->reason;
         d->fake_reboot = st->fake_reboot;
         d->monitor_path = g_strdup(st->monitor);
+        domain_status_job_free(d->recorded_job);
+        d->recorded_job = g_steal_pointer(&st->parsed_job);
         if (st->autodestroy)
                 log_info("domain '%s' was started with AUTODESTROY; its client is gone, destroying it", domain_name(d));
 
@@ -1182,6 +1206,9 @@ static void reattach_one(Manager *m, const char *file) {
             qemu_process_watch(m->event, st->pid, on_qemu_exit, d, (QemuProcess **) &d->process) < 0) {
                 /* F8/E21: QEMU went away while no daemon was watching */
                 log_info("QEMU of domain '%s' is gone", domain_name(d));
+                if (d->recorded_job)
+                        domain_save_discard_partial(d->recorded_job);
+                g_clear_pointer(&d->recorded_job, domain_status_job_free);
                 if (d->state == DOMAIN_SHUTDOWN)
                         domain_stopped(d, DOMAIN_SHUTOFF_SHUTDOWN, 0);
                 else

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "domain-status.h"
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
@@ -33,6 +34,7 @@ void domain_free(Domain *d) {
                 return;
         domain_detach(d);
         domain_snapshots_clear(d);
+        domain_status_job_free(d->recorded_job);
         g_free(d->autodestroy_owner);
         domain_def_free(d->def);
         domain_def_free(d->new_def);

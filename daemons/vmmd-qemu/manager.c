@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "save-image.h"
 #include "snapshot.h"
 
 Manager *manager_new(VmmdPaths *paths) {
@@ -151,6 +152,26 @@ static DomainDef *parse_for_load(Manager *m, const char *file, GError **error) {
         return domain_def_parse_string(data, 0, error);
 }
 
+/* Managed saves write .NAME.save.partial-XXXXXX in the save directory; a daemon that died
+ * during one left it there (a save in progress needs a running daemon, so at start every
+ * such file is a leftover). Saves to other paths are cleaned up by re-attach. */
+static void remove_stale_partial_images(Manager *m) {
+        g_autoptr(GDir) dir = g_dir_open(m->save_dir, 0, NULL);
+        const char *e;
+
+        if (!dir)
+                return;
+        while ((e = g_dir_read_name(dir))) {
+                g_autofree char *file = NULL;
+
+                if (!save_image_is_partial_name(e))
+                        continue;
+                file = g_build_filename(m->save_dir, e, NULL);
+                if (unlink(file) == 0)
+                        log_info("removed the partial save image %s of an interrupted managed save", file);
+        }
+}
+
 void manager_load_domains(Manager *m) {
         g_autoptr(GDir) dir = g_dir_open(m->paths->config_dir, 0, NULL);
         const char *e;
@@ -191,6 +212,7 @@ void manager_load_domains(Manager *m) {
                 domain_snapshots_load(d);
         }
         log_debug("loaded %u domains from %s", g_hash_table_size(m->domains), m->paths->config_dir);
+        remove_stale_partial_images(m);
 }
 
 /* A16: leftovers of an earlier domain with this name go before the new one is written */

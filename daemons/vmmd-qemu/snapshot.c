@@ -9,6 +9,7 @@
 #include "definition-file.h"
 #include "domain-conf-priv.h"
 #include "domain-lifecycle.h"
+#include "domain-status.h"
 #include "bus-util.h"
 #include "error.h"
 #include "fileio.h"
@@ -541,11 +542,22 @@ static void finish_running(Domain *d, CreateJob *job) {
         domain_lifecycle_complete(d, NULL);
 }
 
+/* The snapshot job is over: the status file no longer needs to name it. */
+static void forget_recorded_job(Domain *d) {
+        if (!d->recorded_job)
+                return;
+        if (domain_is_active(d) && d->qmp)
+                domain_lifecycle_record_job(d, NULL);
+        else
+                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+}
+
 /* The VM state is in the images (err NULL) or it is not (err says why). */
 static void savevm_finished(Domain *d, const char *err) {
         CreateJob *job = (CreateJob *) d->call;
 
         g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        forget_recorded_job(d);
         if (err) {
                 g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                                   "cannot snapshot domain '%s': %s", domain_name(d), err);
@@ -811,6 +823,7 @@ static void on_snapshot_paused(Qmp *q, JsonNode *ret, const char *error, void *u
         if (!ret) {
                 g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                                   "cannot pause domain '%s' for the snapshot: %s", domain_name(d), error);
+                forget_recorded_job(d);
                 d->job = DOMAIN_JOB_NONE;
                 domain_lifecycle_complete(d, e);
                 return;
@@ -900,11 +913,30 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
                 return create_external_running(d, g_steal_pointer(&def), flags, call);
         }
 
+        /* a daemon killed from here on leaves this in the status file: re-attach dismisses
+         * QEMU's job, settles the metadata and resumes the guest (issue 10) */
+        {
+                DomainStatusJob *recorded = g_new0(DomainStatusJob, 1);
+
+                recorded->kind = g_strdup("snapshot");
+                recorded->was_running = d->state == DOMAIN_RUNNING && !(flags & SNAPSHOT_CREATE_HALT);
+                recorded->snapshot = g_strdup(def->name);
+                recorded->parent = g_strdup(def->parent);
+                recorded->qemu_job = g_strdup_printf("vmmd-snapshot-%s", d->uuid);
+                if (!domain_lifecycle_record_job(d, recorded)) {
+                        g_clear_pointer(&d->recorded_job, domain_status_job_free);
+                        return fail(error, VMMD_ERROR_OPERATION_FAILED,
+                                    "cannot snapshot domain '%s': its status file cannot be written", domain_name(d));
+                }
+        }
+
         /* D16: a running (or paused) domain: HMP savevm between stop and cont */
         if (!(flags & SNAPSHOT_CREATE_NO_METADATA)) {
                 s = record(d, g_steal_pointer(&def), true, error);
-                if (!s)
+                if (!s) {
+                        forget_recorded_job(d);
                         return false;
+                }
         }
         job = g_new0(CreateJob, 1);
         job->base.done = create_job_done;
@@ -1307,4 +1339,138 @@ GPtrArray *snapshot_list_children(Snapshot *s, unsigned flags) {
                         g_ptr_array_add(list, g_ptr_array_index(all, i));
         order(list, flags);
         return list;
+}
+
+/* --- a snapshot the daemon died in (issue 10) --- */
+
+static void recover_done(Domain *d) {
+        log_info("domain '%s': the interrupted snapshot is settled", domain_name(d));
+        d->job = DOMAIN_JOB_NONE;
+        domain_lifecycle_record_job(d, NULL);
+}
+
+static void on_recover_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (ret) {
+                if (d->state != DOMAIN_RUNNING) {
+                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, 5 /* UNPAUSED */);
+                        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+                }
+        } else {
+                log_warning("domain '%s': cannot resume after the interrupted snapshot: %s", domain_name(d), error);
+                domain_lifecycle_set_state(d, DOMAIN_PAUSED, 14 /* API_ERROR */);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 6 /* API_ERROR */);
+        }
+        recover_done(d);
+}
+
+static bool image_has_snapshot(JsonObject *inserted, const char *name) {
+        JsonObject *image = json_object_has_member(inserted, "image") ? json_object_get_object_member(inserted, "image")
+                                                                      : NULL;
+        JsonArray *snaps;
+
+        if (!image || !json_object_has_member(image, "snapshots"))
+                return false;
+        snaps = json_object_get_array_member(image, "snapshots");
+        for (guint i = 0; i < json_array_get_length(snaps); i++) {
+                JsonObject *sn = json_array_get_object_element(snaps, i);
+                if (g_strcmp0(json_object_get_string_member_with_default(sn, "name", ""), name) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Whether the snapshot is in the images decides: kept and current, or forgotten with the
+ * one current before it current again. */
+static void on_recover_block(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        DomainStatusJob *job = d->recorded_job;
+        Snapshot *s, *parent;
+        bool taken = false;
+
+        if (!job)
+                return;
+        if (ret && JSON_NODE_HOLDS_ARRAY(ret)) {
+                JsonArray *blocks = json_node_get_array(ret);
+                for (guint i = 0; i < json_array_get_length(blocks) && !taken; i++) {
+                        JsonObject *b = json_array_get_object_element(blocks, i);
+                        if (json_object_has_member(b, "inserted"))
+                                taken = image_has_snapshot(json_object_get_object_member(b, "inserted"),
+                                                           job->snapshot);
+                }
+        }
+        s = job->snapshot ? domain_snapshot_find(d, job->snapshot) : NULL;
+        parent = job->parent ? domain_snapshot_find(d, job->parent) : NULL;
+        if (taken) {
+                log_info("domain '%s': snapshot '%s' was completed", domain_name(d), job->snapshot);
+                if (s)
+                        set_current(d, s);
+        } else {
+                log_info("domain '%s': snapshot '%s' was not completed; forgetting it", domain_name(d),
+                         job->snapshot);
+                if (s) {
+                        g_autofree char *file = metadata_file(d, s->def->name);
+
+                        manager_emit_snapshot_removed(d->manager, s);
+                        (void) unlink(file);
+                        if (d->current_snapshot == s)
+                                d->current_snapshot = NULL;
+                        g_hash_table_remove(d->snapshots, job->snapshot);
+                        if (domain_snapshot_total(d) == 0)
+                                manager_emit_domain_changed(d->manager, d, "HasCurrentSnapshot", NULL);
+                }
+                set_current(d, parent);
+        }
+        if (job->was_running)
+                qmp_command(d->qmp, "cont", NULL, -1, on_recover_resumed, d);
+        else
+                recover_done(d);
+}
+
+static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void on_recover_jobs(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        DomainStatusJob *job = d->recorded_job;
+
+        if (!job)
+                return;
+        if (ret && JSON_NODE_HOLDS_ARRAY(ret)) {
+                JsonArray *jobs = json_node_get_array(ret);
+                for (guint i = 0; i < json_array_get_length(jobs); i++) {
+                        JsonObject *j = json_array_get_object_element(jobs, i);
+                        const char *status;
+
+                        if (g_strcmp0(json_object_get_string_member_with_default(j, "id", ""), job->qemu_job) != 0)
+                                continue;
+                        status = json_object_get_string_member_with_default(j, "status", "");
+                        if (!g_str_equal(status, "concluded") && !g_str_equal(status, "null")) {
+                                /* still writing: wait for it */
+                                (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+                                return;
+                        }
+                        /* "Job ID already in use" for every later snapshot otherwise */
+                        qmp_command(d->qmp, "job-dismiss", json_args1("id", job->qemu_job), -1, NULL, NULL);
+                        break;
+                }
+        }
+        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        qmp_command(d->qmp, "query-block", NULL, -1, on_recover_block, d);
+}
+
+static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        Domain *d = userdata;
+
+        (void) sd_event_source_set_time_relative(s, 50 * 1000);
+        qmp_command(d->qmp, "query-jobs", NULL, -1, on_recover_jobs, d);
+        return 0;
+}
+
+void domain_snapshot_recover(Domain *d) {
+        log_info("domain '%s': snapshot '%s' was interrupted by the daemon's exit; settling it", domain_name(d),
+                 d->recorded_job->snapshot ? d->recorded_job->snapshot : "?");
+        d->job = DOMAIN_JOB_SNAPSHOT;
+        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC, 0,
+                                          0, on_recover_poll, d);
 }

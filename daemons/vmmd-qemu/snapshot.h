@@ -54,6 +54,10 @@ enum {
 
 /* D25: reads the metadata files of <snapshotDir>/<name> into d (at daemon start). */
 void domain_snapshots_load(Domain *d);
+/* Re-attach found a snapshot job in the status file (the daemon died during it): waits for
+ * and dismisses QEMU's job, keeps the snapshot if the images hold it (else forgets it and
+ * makes its parent current again), and resumes the guest the job paused. */
+void domain_snapshot_recover(Domain *d);
 void domain_snapshots_clear(Domain *d);
 /* The snapshot objects go away (InterfacesRemoved for each); the metadata files are the caller's. */
 void domain_snapshots_drop(Domain *d);
