@@ -61,6 +61,32 @@ int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_
         return fsync_directory_of(path);
 }
 
+bool vmmd_is_atomic_temp_name(const char *name) {
+        size_t n = strlen(name);
+
+        /* ".#BASE.XXXXXX", as vmmd_write_file_atomic names them */
+        return g_str_has_prefix(name, ".#") && n > 9 && name[n - 7] == '.';
+}
+
+int vmmd_remove_stale_temp_files(const char *dir) {
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *e;
+        int n = 0;
+
+        if (!d)
+                return 0;
+        while ((e = g_dir_read_name(d))) {
+                g_autofree char *path = NULL;
+
+                if (!vmmd_is_atomic_temp_name(e))
+                        continue;
+                path = g_build_filename(dir, e, NULL);
+                if (unlink(path) == 0)
+                        n++;
+        }
+        return n;
+}
+
 int vmmd_mkdir_p(const char *path, mode_t mode) {
         if (g_mkdir_with_parents(path, (int) mode) < 0)
                 return -errno;

@@ -11,6 +11,13 @@
  * temp file is left. */
 int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 
+/* True for the temporary names vmmd_write_file_atomic uses (".#BASE.XXXXXX"). */
+bool vmmd_is_atomic_temp_name(const char *name);
+/* Removes the temporary files of atomic writes a killed process left in dir (not
+ * recursive); returns how many went. Only for a daemon's start: a live writer's file
+ * would go too. */
+int vmmd_remove_stale_temp_files(const char *dir);
+
 /* mkdir -p with the given mode for the directories it creates. */
 int vmmd_mkdir_p(const char *path, mode_t mode);
 

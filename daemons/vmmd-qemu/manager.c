@@ -152,13 +152,21 @@ static DomainDef *parse_for_load(Manager *m, const char *file, GError **error) {
         return domain_def_parse_string(data, 0, error);
 }
 
-/* Managed saves write .NAME.save.partial-XXXXXX in the save directory; a daemon that died
+/* What a killed daemon leaves: managed saves write .NAME.save.partial-XXXXXX in the save directory; a daemon that died
  * during one left it there (a save in progress needs a running daemon, so at start every
  * such file is a leftover). Saves to other paths are cleaned up by re-attach. */
-static void remove_stale_partial_images(Manager *m) {
+static void remove_leftovers(Manager *m) {
         g_autoptr(GDir) dir = g_dir_open(m->save_dir, 0, NULL);
+        g_autoptr(GDir) snaps = g_dir_open(m->snapshot_dir, 0, NULL);
         const char *e;
 
+        /* and the temporary files of atomic writes a killed daemon left behind */
+        (void) vmmd_remove_stale_temp_files(m->paths->config_dir);
+        (void) vmmd_remove_stale_temp_files(m->paths->run_dir);
+        while (snaps && (e = g_dir_read_name(snaps))) {
+                g_autofree char *sub = g_build_filename(m->snapshot_dir, e, NULL);
+                (void) vmmd_remove_stale_temp_files(sub);
+        }
         if (!dir)
                 return;
         while ((e = g_dir_read_name(dir))) {
@@ -173,9 +181,11 @@ static void remove_stale_partial_images(Manager *m) {
 }
 
 void manager_load_domains(Manager *m) {
-        g_autoptr(GDir) dir = g_dir_open(m->paths->config_dir, 0, NULL);
+        g_autoptr(GDir) dir = NULL;
         const char *e;
 
+        remove_leftovers(m);
+        dir = g_dir_open(m->paths->config_dir, 0, NULL);
         if (!dir)
                 return;
         while ((e = g_dir_read_name(dir))) {
@@ -212,7 +222,6 @@ void manager_load_domains(Manager *m) {
                 domain_snapshots_load(d);
         }
         log_debug("loaded %u domains from %s", g_hash_table_size(m->domains), m->paths->config_dir);
-        remove_stale_partial_images(m);
 }
 
 /* A16: leftovers of an earlier domain with this name go before the new one is written */
