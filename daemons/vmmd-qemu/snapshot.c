@@ -485,6 +485,20 @@ static bool create_external_offline(Domain *d, SnapshotDef *def, unsigned flags,
         return true;
 }
 
+/* Takes the snapshot out of the first n disks again, errors only logged: a create that
+ * failed half way (a disk, or the metadata on a full disk) must not leave it in images
+ * where nothing refers to it. */
+static void undo_internal_offline(const DomainDef *dom, const char *name, guint n) {
+        for (guint i = 0; i < n && i < dom->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
+                const char *argv[] = { "qemu-img", "snapshot", "-d", name, disk->src_path, NULL };
+                g_autoptr(GError) error = NULL;
+
+                if (disk_has_data(disk) && !run_qemu_img(argv, &error))
+                        log_warning("cannot take back snapshot '%s' of %s: %s", name, disk->src_path, error->message);
+        }
+}
+
 static bool create_internal_offline(const DomainDef *dom, const char *name, GError **error) {
         for (guint i = 0; i < dom->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
@@ -492,8 +506,10 @@ static bool create_internal_offline(const DomainDef *dom, const char *name, GErr
 
                 if (!disk_has_data(disk))
                         continue;
-                if (!run_qemu_img(argv, error))
+                if (!run_qemu_img(argv, error)) {
+                        undo_internal_offline(dom, name, i);
                         return false;
+                }
         }
         return true;
 }
@@ -901,11 +917,18 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
                 def->parent = g_strdup(d->current_snapshot->def->name);
 
         if (!active) {
+                g_autofree char *name = g_strdup(def->name);
+
                 if (external ? !create_external_offline(d, def, flags, error)
                              : !create_internal_offline(dom, def->name, error))
                         return false;
                 *ret_pending = false;
-                return (flags & SNAPSHOT_CREATE_NO_METADATA) || record(d, g_steal_pointer(&def), true, error);
+                if ((flags & SNAPSHOT_CREATE_NO_METADATA) || record(d, g_steal_pointer(&def), true, error))
+                        return true;
+                /* no metadata (a full disk): the images must not keep what nothing describes */
+                if (!external)
+                        undo_internal_offline(dom, name, dom->disks->len);
+                return false;
         }
 
         if (external) {

@@ -50,7 +50,7 @@ struct Model {
 };
 
 typedef struct {
-        unsigned trials, kills, files_checked, replies, refused, unknown, mismatches;
+        unsigned trials, kills, files_checked, replies, refused, unknown, mismatches, snapshots;
 } Figures;
 
 static Figures figures;
@@ -145,7 +145,13 @@ static void send_op(TestBus *tb, Op *op, const char *pool_dir) {
         case OP_DEFINE:
                 name = dom_name(op->name);
                 uuid = dom_uuid(op->name);
-                xml = test_domain_xml(name, uuid, NULL);
+                {
+                        g_autofree char *disk = g_strdup_printf("%s/t%d.qcow2", pool_dir, op->name);
+                        g_autofree char *dev = g_strdup_printf(
+                                "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                                "<source file='%s'/><target dev='vda' bus='virtio'/></disk>\n", disk);
+                        xml = test_domain_xml(name, uuid, dev);
+                }
                 r = sd_bus_call_method_async(tb->bus, &op->slot, QEMU, QEMU_MANAGER, "org.vmmd.qemu1.Manager",
                                              "DomainDefineXML", on_reply, op, "su", xml, 0);
                 break;
@@ -361,15 +367,28 @@ static void ensure_base_pool(TestBus *tb, const char *pool_dir) {
 }
 
 static void test_kill_storms(void) {
-        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *qemu_img = g_find_program_in_path("qemu-img");
+        g_autoptr(TestBus) tb = NULL;
         unsigned trials = env_uint("VMMD_TORTURE_TRIALS", 50);
         unsigned seed = env_uint("VMMD_TORTURE_SEED", (unsigned) time(NULL));
-        g_autofree char *pool_dir = g_build_filename(tb->dir, "pools", NULL);
+        g_autofree char *pool_dir = NULL;
         g_autoptr(GRand) rnd = g_rand_new_with_seed(seed);
         Model model = { 0 };
 
+        if (!qemu_img) {
+                g_test_skip("qemu-img is missing");
+                return;
+        }
+        tb = test_bus_new(NULL);
+        pool_dir = g_build_filename(tb->dir, "pools", NULL);
         g_test_message("seed %u, %u trials", seed, trials);
         ensure_base_pool(tb, pool_dir);
+        /* each domain has a qcow2 disk, so that its snapshots are qemu-img work */
+        for (int i = 0; i < NAMES; i++) {
+                g_autofree char *disk = g_strdup_printf("%s/t%d.qcow2", pool_dir, i);
+                const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "16M", NULL };
+                g_assert_cmpint(test_run(tb, false, NULL, NULL, argv), ==, 0);
+        }
         for (unsigned t = 0; t < trials; t++) {
                 bool qemu = g_rand_boolean(rnd);
                 unsigned n = (unsigned) g_rand_int_range(rnd, 1, BATCH_MAX + 1);
@@ -418,6 +437,7 @@ static void test_kill_storms(void) {
                         figures.replies += ops[i].result == DONE_OK;
                         figures.refused += ops[i].result == DONE_REFUSED;
                         figures.unknown += ops[i].result == DONE_UNKNOWN;
+                        figures.snapshots += ops[i].result == DONE_OK && ops[i].kind == OP_SNAP_CREATE;
                 }
                 if (!qemu)
                         ensure_base_pool(tb, pool_dir);
@@ -426,8 +446,9 @@ static void test_kill_storms(void) {
                 figures.trials++;
         }
         printf("# torture-kill: seed %u, %u trials, %u kills, %u calls replied ok, %u refused, %u cut by the kill, "
-               "%u definition files checked, %u mismatches\n", seed, figures.trials, figures.kills, figures.replies,
-               figures.refused, figures.unknown, figures.files_checked, figures.mismatches);
+               "%u snapshots taken, %u definition files checked, %u mismatches\n", seed, figures.trials, figures.kills,
+               figures.replies, figures.refused, figures.unknown, figures.snapshots, figures.files_checked,
+               figures.mismatches);
 }
 
 int main(int argc, char **argv) {
