@@ -89,8 +89,10 @@ static bool write_status(Domain *d) {
 }
 
 bool domain_lifecycle_record_job(Domain *d, DomainStatusJob *job) {
-        domain_status_job_free(d->recorded_job);
-        d->recorded_job = job;
+        if (job != d->recorded_job) {
+                domain_status_job_free(d->recorded_job);
+                d->recorded_job = job;
+        }
         return write_status(d);
 }
 

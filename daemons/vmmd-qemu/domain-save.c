@@ -78,7 +78,8 @@ static void forget_recorded_job(Domain *d) {
 }
 
 /* remove_partial: the temporary image goes; what was at the target is never touched
- * (issue 10: a failed save used to delete it) */
+ * (issue 10: a failed save used to delete it). The job stays in the status file until
+ * nothing of it is pending in QEMU (a resume, QEMU's exit). */
 static void save_cleanup(Domain *d, bool remove_partial) {
         DomainSaveJob *job = d->save;
 
@@ -89,12 +90,12 @@ static void save_cleanup(Domain *d, bool remove_partial) {
                 (void) unlink(job->partial);
         save_job_free(job);
         d->save = NULL;
-        forget_recorded_job(d);
 }
 
 static void on_cancel_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
+        forget_recorded_job(d);
         if (ret) {
                 domain_lifecycle_set_state(d, DOMAIN_RUNNING, 7 /* SAVE_CANCELED */);
                 manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
@@ -118,7 +119,9 @@ static void save_failed(Domain *d, const char *why) {
         save_cleanup(d, true);
         d->job = DOMAIN_JOB_NONE;
         if (resume && d->qmp)
-                qmp_command(d->qmp, "cont", NULL, -1, on_cancel_resumed, d);
+                qmp_command(d->qmp, "cont", NULL, -1, on_cancel_resumed, d);   /* forgets the job */
+        else
+                forget_recorded_job(d);
         domain_lifecycle_complete(d, error);
 }
 
@@ -129,6 +132,20 @@ static void save_finish(Domain *d) {
 
         if (!save_image_finish(job->fd, job->path, job->partial, &error))
                 return save_failed(d, error->message);
+        /* from here on a restarted daemon finishes the job rather than undoing it */
+        if (d->recorded_job) {
+                d->recorded_job->complete = true;
+                if (!domain_lifecycle_record_job(d, d->recorded_job))
+                        d->recorded_job->complete = false;
+        }
+        if (!d->recorded_job || !d->recorded_job->complete)
+                return save_failed(d, "the status file cannot be written");
+        if (!save_image_commit(job->path, job->partial, &error)) {
+                /* not complete where it belongs after all: undone, not finished */
+                d->recorded_job->complete = false;
+                (void) domain_lifecycle_record_job(d, d->recorded_job);
+                return save_failed(d, error->message);
+        }
         save_cleanup(d, false);
         if (managed)
                 manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
@@ -616,7 +633,24 @@ static void on_recover_cancelled(Qmp *q, JsonNode *ret, const char *error, void 
                                           0, 0, on_recover_poll, d);
 }
 
+/* The image was complete when the daemon died: put it in place if the rename had not
+ * happened yet, and end QEMU as the save would have (SHUTOFF/SAVED). */
+static void recover_complete(Domain *d) {
+        DomainStatusJob *job = d->recorded_job;
+        g_autofree char *base = job->partial ? g_path_get_basename(job->partial) : NULL;
+
+        log_info("domain '%s': the interrupted save to %s had completed; finishing it", domain_name(d), job->target);
+        if (base && save_image_is_partial_name(base) && access(job->partial, F_OK) == 0 &&
+            rename(job->partial, job->target) < 0)
+                log_warning("cannot rename %s to %s: %s", job->partial, job->target, g_strerror(errno));
+        if (g_str_has_prefix(job->target, d->manager->save_dir))
+                manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
+        domain_lifecycle_kill(d, DOMAIN_SHUTOFF_SAVED, 4 /* STOPPED/SAVED */);
+}
+
 void domain_save_recover(Domain *d) {
+        if (d->recorded_job->complete && d->recorded_job->target)
+                return recover_complete(d);
         log_info("domain '%s': a save to %s was interrupted by the daemon's exit; undoing it", domain_name(d),
                  d->recorded_job->target ? d->recorded_job->target : "?");
         d->job = DOMAIN_JOB_SAVE;

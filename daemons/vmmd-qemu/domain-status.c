@@ -47,6 +47,8 @@ char *domain_status_format(const DomainStatus *st) {
 
                 xml_attr(a, "kind", j->kind);
                 xml_attr(a, "wasrunning", j->was_running ? "yes" : "no");
+                if (j->complete)
+                        xml_attr(a, "complete", "yes");
                 xml_attr(a, "target", j->target);
                 xml_attr(a, "partial", j->partial);
                 xml_attr(a, "snapshot", j->snapshot);
@@ -98,12 +100,14 @@ DomainStatus *domain_status_parse(const char *xml, GError **error) {
                         st->fake_reboot = true;
                 } else if (xmlStrEqual(n->name, (const xmlChar *) "job")) {
                         g_autofree char *running = xml_prop(n, "wasrunning");
+                        g_autofree char *complete = xml_prop(n, "complete");
                         DomainStatusJob *j = g_new0(DomainStatusJob, 1);
 
                         domain_status_job_free(st->parsed_job);
                         st->parsed_job = j;
                         j->kind = xml_prop(n, "kind");
                         j->was_running = g_strcmp0(running, "yes") == 0;
+                        j->complete = g_strcmp0(complete, "yes") == 0;
                         j->target = xml_prop(n, "target");
                         j->partial = xml_prop(n, "partial");
                         j->snapshot = xml_prop(n, "snapshot");

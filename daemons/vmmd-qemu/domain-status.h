@@ -12,6 +12,7 @@
 typedef struct DomainStatusJob {
         char *kind;              /* "save" or "snapshot" */
         bool was_running;        /* the guest ran before the job paused it: resume it */
+        bool complete;           /* save: the image is complete; the job only has to be finished */
         char *target;            /* save: the file the image is for */
         char *partial;           /* save: the temporary file beside it (NULL: written in place) */
         char *snapshot;          /* snapshot: its name */

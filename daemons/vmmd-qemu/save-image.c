@@ -304,6 +304,10 @@ bool save_image_finish(int fd, const char *path, const char *partial, GError **e
                 vmmd_error_set_errno(error, r, "cannot complete save image '%s'", partial ? partial : path);
                 return false;
         }
+        return true;
+}
+
+bool save_image_commit(const char *path, const char *partial, GError **error) {
         if (!partial)
                 return true;
         /* only a complete image takes the place of what was there */

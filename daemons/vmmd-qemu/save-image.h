@@ -56,9 +56,10 @@ SaveImage *save_image_parse(const uint8_t *data, size_t len, uint64_t file_size,
 int save_image_create(const char *path, const char *domain_xml, bool was_running, const char *cookie,
                       bool bypass_cache, char **ret_partial, GError **error);
 
-/* The stream is complete: fsync, final magic, fsync, and the partial file (if any)
- * renamed over path. */
+/* The stream is complete: fsync, final magic, fsync. */
 bool save_image_finish(int fd, const char *path, const char *partial, GError **error);
+/* The complete image takes its place: partial (if any) renamed over path, directory fsynced. */
+bool save_image_commit(const char *path, const char *partial, GError **error);
 
 /* "a FIFO", "a directory", ... for messages. */
 const char *save_image_file_type(mode_t mode);

@@ -525,9 +525,21 @@ static void create_job_done(DomainCall *c, const GError *error) {
                 outer->done(outer, error);
 }
 
+/* The snapshot job is over and nothing of it is pending in QEMU (the resume has been
+ * answered): the status file no longer needs to name it. */
+static void forget_recorded_job(Domain *d) {
+        if (!d->recorded_job)
+                return;
+        if (domain_is_active(d) && d->qmp)
+                domain_lifecycle_record_job(d, NULL);
+        else
+                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+}
+
 static void on_snapshot_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
+        forget_recorded_job(d);
         d->job = DOMAIN_JOB_NONE;
         if (!ret) {
                 /* D21: the snapshot stays; the guest does not run */
@@ -554,18 +566,13 @@ static void finish_running(Domain *d, CreateJob *job) {
                 qmp_command(d->qmp, "cont", NULL, -1, on_snapshot_resumed, d);
                 return;
         }
+        forget_recorded_job(d);
         d->job = DOMAIN_JOB_NONE;
         domain_lifecycle_complete(d, NULL);
 }
 
-/* The snapshot job is over: the status file no longer needs to name it. */
-static void forget_recorded_job(Domain *d) {
-        if (!d->recorded_job)
-                return;
-        if (domain_is_active(d) && d->qmp)
-                domain_lifecycle_record_job(d, NULL);
-        else
-                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+static void on_failed_snapshot_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        forget_recorded_job(userdata);
 }
 
 /* The VM state is in the images (err NULL) or it is not (err says why). */
@@ -573,7 +580,6 @@ static void savevm_finished(Domain *d, const char *err) {
         CreateJob *job = (CreateJob *) d->call;
 
         g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
-        forget_recorded_job(d);
         if (err) {
                 g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                                   "cannot snapshot domain '%s': %s", domain_name(d), err);
@@ -587,10 +593,11 @@ static void savevm_finished(Domain *d, const char *err) {
                 }
                 d->job = DOMAIN_JOB_NONE;
                 if (job->was_running) {
-                        qmp_command(d->qmp, "cont", NULL, -1, NULL, NULL);
+                        qmp_command(d->qmp, "cont", NULL, -1, on_failed_snapshot_resumed, d);
                         domain_lifecycle_set_state(d, DOMAIN_RUNNING, 5);
                         manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
-                }
+                } else
+                        forget_recorded_job(d);
                 domain_lifecycle_complete(d, e);
                 return;
         }
