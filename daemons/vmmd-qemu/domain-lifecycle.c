@@ -1257,7 +1257,8 @@ void manager_autostart_domains(Manager *m) {
                 g_autoptr(GError) error = NULL;
                 d = g_ptr_array_index(list, i);
                 log_info("autostarting domain '%s'", domain_name(d));
-                if (!domain_start(d, NULL, 0, NULL, &error))
+                /* exactly Create(0): a managed save image is restored and consumed (C20) */
+                if (!domain_create(d, 0, NULL, &error))
                         log_warning("cannot autostart domain '%s': %s", domain_name(d), error->message);
         }
 }
