@@ -35,6 +35,38 @@ static char *run_file(TestBus *tb, const char *name) {
         return g_strdup_printf("%s/run/vmmd/qemu/%s", tb->root, name);
 }
 
+static char *make_qcow2(TestBus *tb, const char *name) {
+        g_autofree char *disk = g_strdup_printf("%s/%s", tb->dir, name);
+        const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "16M", NULL };
+
+        g_assert_cmpint(test_run(tb, false, NULL, NULL, argv), ==, 0);
+        return g_steal_pointer(&disk);
+}
+
+static char *disk_xml(const char *path) {
+        return g_strdup_printf("    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                               "<source file='%s'/><target dev='vda' bus='virtio'/></disk>\n", path);
+}
+
+static char *snapshot_create(TestBus *tb, const char *domain, const char *xml, unsigned flags) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        const char *p;
+
+        if (test_call(tb, domain, DOMAIN_IFACE, "SnapshotCreateXML", &e, &reply, "su", xml, flags) < 0)
+                g_error("SnapshotCreateXML: %s: %s", e.name, e.message);
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &p), >=, 0);
+        return g_strdup(p);
+}
+
+static char *file_checksum(const char *path) {
+        g_autofree char *data = NULL;
+        size_t len = 0;
+
+        g_assert_cmpint(vmmd_read_file(path, &data, &len), >=, 0);
+        return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) data, len);
+}
+
 /* Defect 1: autostart is Create(0): a managed save image is restored (RUNNING/RESTORED)
  * and removed, the guest is not booted afresh (C20, A36) */
 static void test_autostart_restores_managed_save(void) {
@@ -65,8 +97,93 @@ static void test_autostart_restores_managed_save(void) {
         g_assert_cmpint(e2e_serial_count(tb, "as1", "TESTGUEST READY"), ==, 1);
 }
 
+/* Defect 2: a Revert that fails (the snapshot is gone from the image behind the daemon's
+ * back) leaves the newer definition in memory and on disk, and the disk, as they were */
+static void test_failed_revert_changes_nothing(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *disk = make_qcow2(tb, "data.qcow2");
+        g_autofree char *dev = disk_xml(disk);
+        g_autofree char *xml = e2e_guest_xml(tb, "rv1", UUID_A, NULL, NULL, dev);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *config = test_config_file(tb, "rv1");
+        g_autofree char *snap = NULL, *newer = NULL, *xml_before = NULL, *xml_after = NULL;
+        g_autofree char *cfg_before = NULL, *cfg_after = NULL, *disk_before = NULL, *disk_after = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        snap = snapshot_create(tb, path, "<domainsnapshot><name>s1</name></domainsnapshot>", 0);
+        /* the user moves on: a newer definition (more memory) */
+        {
+                g_autofree char *x = e2e_guest_xml(tb, "rv1", UUID_A, NULL, NULL, dev);
+                char *m = strstr(x, "<memory unit='MiB'>128</memory>");
+                g_assert_nonnull(m);
+                newer = g_strdup_printf("%.*s<memory unit='MiB'>160</memory>%s", (int) (m - x), x,
+                                        m + strlen("<memory unit='MiB'>128</memory>"));
+                g_free(define_ok(tb, newer));
+        }
+        /* the internal snapshot disappears from the image behind the daemon's back */
+        {
+                const char *argv[] = { "qemu-img", "snapshot", "-d", "s1", disk, NULL };
+                g_assert_cmpint(test_run(tb, false, NULL, NULL, argv), ==, 0);
+        }
+        xml_before = test_get_xml(tb, path, 1 | 2);
+        g_assert_nonnull(strstr(xml_before, "163840"));
+        cfg_before = file_checksum(config);
+        disk_before = file_checksum(disk);
+
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(test_call(tb, snap, SNAP_IFACE, "Revert", &e, NULL, "u", 0), <, 0);
+        g_assert_nonnull(e.name);
+        g_assert_nonnull(strstr(e.message, "s1"));
+        test_assert_no_domain_signals(tb);
+        xml_after = test_get_xml(tb, path, 1 | 2);
+        g_assert_cmpstr(xml_before, ==, xml_after);
+        cfg_after = file_checksum(config);
+        g_assert_cmpstr(cfg_before, ==, cfg_after);
+        disk_after = file_checksum(disk);
+        g_assert_cmpstr(disk_before, ==, disk_after);
+        /* and after a restart the daemon reads the same newer definition */
+        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        g_free(xml_after);
+        xml_after = test_get_xml(tb, path, 1 | 2);
+        g_assert_cmpstr(xml_before, ==, xml_after);
+}
+
+/* Defect 2, running: a failing Revert of a running domain leaves the guest running */
+static void test_failed_revert_keeps_guest(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *disk = make_qcow2(tb, "data.qcow2");
+        g_autofree char *dev = disk_xml(disk);
+        g_autofree char *xml = e2e_guest_xml(tb, "rv2", UUID_A, NULL, NULL, dev);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *config = test_config_file(tb, "rv2");
+        g_autofree char *snap = NULL, *cfg_before = NULL, *cfg_after = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        pid_t pid;
+
+        snap = snapshot_create(tb, path, "<domainsnapshot><name>off</name></domainsnapshot>", 0);
+        {
+                const char *argv[] = { "qemu-img", "snapshot", "-d", "off", disk, NULL };
+                g_assert_cmpint(test_run(tb, false, NULL, NULL, argv), ==, 0);
+        }
+        create_ok(tb, path, 0);
+        g_assert_true(e2e_wait_serial(tb, "rv2", "TESTGUEST READY", 1, BOOT_MS));
+        pid = e2e_qemu_pid(tb, UUID_A);
+        cfg_before = file_checksum(config);
+
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(test_call(tb, snap, SNAP_IFACE, "Revert", &e, NULL, "u", 0), <, 0);
+        g_assert_nonnull(strstr(e.message, "off"));
+        test_assert_no_domain_signals(tb);
+        g_assert_true(e2e_wait_state(tb, path, 1, 1, 0));
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, pid);
+        cfg_after = file_checksum(config);
+        g_assert_cmpstr(cfg_before, ==, cfg_after);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/defects/autostart-restores-managed-save", test_autostart_restores_managed_save);
+        g_test_add_func("/defects/failed-revert-changes-nothing", test_failed_revert_changes_nothing);
+        g_test_add_func("/defects/failed-revert-keeps-guest", test_failed_revert_keeps_guest);
         return g_test_run();
 }
