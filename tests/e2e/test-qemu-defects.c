@@ -97,6 +97,34 @@ static void test_autostart_restores_managed_save(void) {
         g_assert_cmpint(e2e_serial_count(tb, "as1", "TESTGUEST READY"), ==, 1);
 }
 
+/* Defect 3: Create with START_AUTODESTROY destroys the guest when the calling
+ * connection goes away, as DomainCreateXML does (A29) */
+static void test_create_autodestroy(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "ad1", UUID_A, NULL, NULL, NULL);
+        g_autofree char *path = define_ok(tb, xml);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        sd_bus *client = NULL;
+        pid_t pid;
+
+        g_assert_cmpint(sd_bus_new(&client), >=, 0);
+        g_assert_cmpint(sd_bus_set_address(client, tb->address), >=, 0);
+        g_assert_cmpint(sd_bus_set_bus_client(client, 1), >=, 0);
+        g_assert_cmpint(sd_bus_start(client), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(client, "org.vmmd.qemu1", path, DOMAIN_IFACE, "Create", &e, NULL, "u",
+                                           2 /* AUTODESTROY */), >=, 0);
+        g_assert_true(e2e_wait_state(tb, path, 1, 1, 0));
+        pid = e2e_qemu_pid(tb, UUID_A);
+        g_assert_cmpint(pid, >, 0);
+        test_bus_clear_signals(tb);
+        sd_bus_flush_close_unref(client);
+        g_assert_true(e2e_wait_event(tb, path, 5, 1 /* STOPPED/DESTROYED */, 20000));
+        g_assert_true(e2e_wait_pid_exit(pid, 5000));
+        g_assert_true(e2e_wait_state(tb, path, 5, 2 /* SHUTOFF/DESTROYED */, 0));
+        /* a persistent domain stays defined */
+        g_assert_true(test_prop_bool(tb, path, "Persistent"));
+}
+
 /* Defect 2: a Revert that fails (the snapshot is gone from the image behind the daemon's
  * back) leaves the newer definition in memory and on disk, and the disk, as they were */
 static void test_failed_revert_changes_nothing(void) {
@@ -185,5 +213,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/defects/autostart-restores-managed-save", test_autostart_restores_managed_save);
         g_test_add_func("/defects/failed-revert-changes-nothing", test_failed_revert_changes_nothing);
         g_test_add_func("/defects/failed-revert-keeps-guest", test_failed_revert_keeps_guest);
+        g_test_add_func("/defects/create-autodestroy", test_create_autodestroy);
         return g_test_run();
 }
