@@ -142,6 +142,7 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
         g_autofree char *link = domain_autostart_link(m, name);
         g_autofree char *save = domain_managed_save_file(m, name);
         g_autofree char *snapdir = domain_snapshot_dir(m, name);
+        g_autofree char *aside = NULL;
         unsigned nsnap;
         int r;
 
@@ -169,24 +170,39 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
                 return false;
         }
 
-        if ((flags & DOMAIN_UNDEFINE_MANAGED_SAVE) && unlink(save) < 0 && errno != ENOENT) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR,
-                            "failed to remove managed save image '%s': %s", save, g_strerror(errno));
-                return false;
-        }
-        if (!domain_is_active(d) && nsnap > 0) {
-                r = vmmd_rm_rf(snapdir);
-                if (r < 0) {
-                        vmmd_error_set_errno(error, r, "cannot remove snapshot metadata '%s'", snapdir);
+        /* The managed save image is only moved aside (same directory, a hidden name) and
+         * removed once everything else succeeded: a failing step puts back what went
+         * before it, and never is an image lost while the domain stays defined. */
+        if ((flags & DOMAIN_UNDEFINE_MANAGED_SAVE) && access(save, F_OK) == 0) {
+                g_autofree char *base = g_strconcat(".", name, ".save.undefine", NULL);
+
+                aside = g_build_filename(m->save_dir, base, NULL);
+                if (rename(save, aside) < 0) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR,
+                                    "failed to remove managed save image '%s': %s", save, g_strerror(errno));
                         return false;
                 }
         }
         if (unlink(config) < 0 && errno != ENOENT) {
                 vmmd_error_set_errno(error, -errno, "cannot remove domain definition '%s'", config);
-                return false;
+                goto undo_save;
+        }
+        if (!domain_is_active(d) && nsnap > 0) {
+                r = vmmd_rm_rf(snapdir);
+                if (r < 0) {
+                        g_autoptr(GError) local = NULL;
+
+                        vmmd_error_set_errno(error, r, "cannot remove snapshot metadata '%s'", snapdir);
+                        if (!domain_save_config(m, domain_persistent_def(d), &local))
+                                log_error("cannot write back the definition of '%s': %s", name, local->message);
+                        goto undo_save;
+                }
         }
         if (unlink(link) < 0 && errno != ENOENT)
                 log_warning("cannot remove autostart link '%s': %s", link, g_strerror(errno));
+        if (aside && unlink(aside) < 0)
+                /* the domain is gone already; the image stays for the user to remove */
+                log_warning("cannot remove managed save image '%s': %s", aside, g_strerror(errno));
 
         if (domain_is_active(d)) {
                 /* B13: it keeps running as a transient domain */
@@ -202,6 +218,12 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
         domain_snapshots_drop(d);   /* spec 0.1: their objects go with the domain */
         manager_remove_domain(m, d);
         return true;
+
+undo_save:
+        if (aside && rename(aside, save) < 0)
+                log_error("cannot put back managed save image '%s' (it is '%s' now): %s", save, aside,
+                          g_strerror(errno));
+        return false;
 }
 
 bool domain_rename(Domain *d, const char *new_name, GError **error) {
