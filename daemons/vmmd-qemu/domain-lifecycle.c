@@ -1165,6 +1165,8 @@ static void reattach_one(Manager *m, const char *file) {
                 d = domain_new(m, domain_def_copy(st->def));
                 d->persistent = false;
                 manager_add_domain(m, d);
+                /* D25 holds for a transient domain too: its snapshots survive the daemon */
+                domain_snapshots_load(d);
         } else if (d->persistent) {
                 d->new_def = g_steal_pointer(&d->def);
                 d->def = domain_def_copy(st->def);

@@ -59,6 +59,16 @@ static char *snapshot_create(TestBus *tb, const char *domain, const char *xml, u
         return g_strdup(p);
 }
 
+static unsigned snapshot_total(TestBus *tb, const char *domain) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_auto(GStrv) paths = NULL;
+
+        g_assert_cmpint(test_call(tb, domain, DOMAIN_IFACE, "ListDomainSnapshots", &e, &reply, "u", 0), >=, 0);
+        g_assert_cmpint(sd_bus_message_read_strv(reply, &paths), >=, 0);
+        return paths ? g_strv_length(paths) : 0;
+}
+
 static char *file_checksum(const char *path) {
         g_autofree char *data = NULL;
         size_t len = 0;
@@ -123,6 +133,42 @@ static void test_create_autodestroy(void) {
         g_assert_true(e2e_wait_state(tb, path, 5, 2 /* SHUTOFF/DESTROYED */, 0));
         /* a persistent domain stays defined */
         g_assert_true(test_prop_bool(tb, path, "Persistent"));
+}
+
+/* Defect 5: a re-attached transient domain keeps its snapshots (D25) */
+static void test_reattached_transient_keeps_snapshots(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "tr1", UUID_A, NULL, NULL, NULL);
+        g_autofree char *snapxml = g_strdup_printf("<domainsnapshot><name>kept</name><state>running</state>"
+                                                   "<creationTime>1700000000</creationTime>"
+                                                   "<domain><uuid>%s</uuid></domain></domainsnapshot>", UUID_A);
+        g_autofree char *meta = g_strdup_printf("%s/var/lib/vmmd/qemu/snapshot/tr1/kept.xml", tb->root);
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = NULL, *snap = NULL;
+        const char *p;
+        pid_t pid;
+
+        g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainCreateXML", &e, &reply, "su", xml, 0), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &p), >=, 0);
+        path = g_strdup(p);
+        g_assert_true(e2e_wait_state(tb, path, 1, 1, 0));
+        pid = e2e_qemu_pid(tb, UUID_A);
+        snap = snapshot_create(tb, path, snapxml, 1 /* REDEFINE */);
+        g_assert_cmpuint(snapshot_total(tb, path), ==, 1);
+        g_assert_true(g_file_test(meta, G_FILE_TEST_IS_REGULAR));
+
+        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        g_assert_true(e2e_wait_state(tb, path, 1, -1, 5000));
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, pid);
+        g_assert_cmpuint(snapshot_total(tb, path), ==, 1);
+        {
+                g_autofree char *name = NULL;
+                g_assert_cmpint(sd_bus_get_property_string(tb->bus, "org.vmmd.qemu1", snap, SNAP_IFACE, "Name", &e,
+                                                           &name), >=, 0);
+                g_assert_cmpstr(name, ==, "kept");
+        }
+        g_assert_true(g_file_test(meta, G_FILE_TEST_IS_REGULAR));
 }
 
 /* Defect 2: a Revert that fails (the snapshot is gone from the image behind the daemon's
@@ -214,5 +260,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/defects/failed-revert-changes-nothing", test_failed_revert_changes_nothing);
         g_test_add_func("/defects/failed-revert-keeps-guest", test_failed_revert_keeps_guest);
         g_test_add_func("/defects/create-autodestroy", test_create_autodestroy);
+        g_test_add_func("/defects/reattached-transient-keeps-snapshots", test_reattached_transient_keeps_snapshots);
         return g_test_run();
 }
