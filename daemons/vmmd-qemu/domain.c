@@ -276,12 +276,30 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
                 return false;
         }
 
+        /* Leftovers of an earlier domain called new_name are never adopted: data (a
+         * definition, a managed save image, snapshot metadata) is refused by name and
+         * left alone; a stale autostart link is only metadata and goes (below). */
+        {
+                g_autofree char *new_save = domain_managed_save_file(m, new_name);
+                const char *const leftovers[] = { new_config, new_save, new_snap };
+
+                for (size_t i = 0; i < G_N_ELEMENTS(leftovers); i++) {
+                        struct stat st;
+
+                        if (lstat(leftovers[i], &st) < 0 && errno == ENOENT)
+                                continue;
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                                    "cannot rename domain '%s' to '%s': '%s' of an earlier domain with that name "
+                                    "exists; remove it first", old_name, new_name, leftovers[i]);
+                        return false;
+                }
+        }
+
         def = domain_def_copy(d->def);
         domain_def_set_name(def, new_name);
         if (access(old_snap, F_OK) == 0) {
-                if (access(new_snap, F_OK) == 0 || rename(old_snap, new_snap) < 0) {
-                        vmmd_error_set_errno(error, access(new_snap, F_OK) == 0 ? -EEXIST : -errno,
-                                             "cannot move snapshot metadata to '%s'", new_snap);
+                if (rename(old_snap, new_snap) < 0) {
+                        vmmd_error_set_errno(error, -errno, "cannot move snapshot metadata to '%s'", new_snap);
                         return false;
                 }
                 moved_snap = true;
@@ -296,6 +314,11 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
                         goto undo;
                 }
                 (void) unlink(old_link);
+        } else if (unlink(new_link) < 0 && errno != ENOENT) {
+                /* a stale link would make the renamed domain autostart after a restart */
+                vmmd_error_set_errno(error, -errno, "cannot remove stale autostart link '%s'", new_link);
+                (void) unlink(new_config);
+                goto undo;
         }
         if (unlink(old_config) < 0 && errno != ENOENT)
                 log_warning("cannot remove old definition '%s': %s", old_config, g_strerror(errno));
