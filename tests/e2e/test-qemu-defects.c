@@ -1,7 +1,10 @@
 /* End-to-end regression tests for the vmmd-qemu defects of issue 9: each failed on the code before its fix. */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "e2e-util.h"
@@ -171,6 +174,102 @@ static void test_reattached_transient_keeps_snapshots(void) {
         g_assert_true(g_file_test(meta, G_FILE_TEST_IS_REGULAR));
 }
 
+/* --- a minimal blocking QMP client: the test stands in for a daemon that died mid-way --- */
+
+static int qmp_open(const char *socket_path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpuint(strlen(socket_path), <, sizeof(sa.sun_path));
+        strcpy(sa.sun_path, socket_path);
+        g_assert_cmpint(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), ==, 0);
+        return fd;
+}
+
+/* Reads (bounded) until a line containing want arrives; returns that line. */
+static char *qmp_read_until(int fd, GString *buf, const char *want, unsigned timeout_ms) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+
+        for (;;) {
+                char *nl;
+                while ((nl = strchr(buf->str, '\n'))) {
+                        g_autofree char *line = g_strndup(buf->str, nl - buf->str);
+                        g_string_erase(buf, 0, nl - buf->str + 1);
+                        if (strstr(line, want))
+                                return g_steal_pointer(&line);
+                }
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                gint64 left = deadline - g_get_monotonic_time();
+                char chunk[4096];
+                ssize_t n;
+
+                if (left <= 0 || poll(&p, 1, (int) (left / 1000) + 1) <= 0)
+                        return NULL;
+                n = read(fd, chunk, sizeof(chunk));
+                if (n <= 0)
+                        return NULL;
+                g_string_append_len(buf, chunk, n);
+        }
+}
+
+static char *qmp_exec(int fd, GString *buf, const char *cmd) {
+        g_autofree char *line = g_strdup_printf("{\"execute\": \"%s\"}\n", cmd);
+
+        g_assert_cmpint(write(fd, line, strlen(line)), ==, (ssize_t) strlen(line));
+        return qmp_read_until(fd, buf, "\"return\"", 10000);
+}
+
+/* Defect 7: the daemon died between system_reset and cont of a fake reboot (QEMU in
+ * prelaunch, <fakereboot/> recorded): re-attach finishes the reboot instead of killing the guest */
+static void test_reattach_mid_fake_reboot(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "fr1", UUID_A, NULL, NULL, NULL);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *status = run_file(tb, "fr1.xml");
+        g_autofree char *monitor = g_strdup_printf("%s/run/vmmd/qemu/%s.qmp", tb->root, UUID_A);
+        g_autoptr(GString) buf = g_string_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *st = NULL, *reply = NULL, *data = NULL;
+        pid_t pid;
+        int fd;
+
+        create_ok(tb, path, 0);
+        g_assert_true(e2e_wait_serial(tb, "fr1", "TESTGUEST READY", 1, BOOT_MS));
+        pid = e2e_qemu_pid(tb, UUID_A);
+        g_assert_cmpint(e2e_domain_call(tb, path, "Reboot", false, 0, &e), >=, 0);
+        /* the mark is on disk before the request leaves (E13); the daemon dies right after */
+        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        g_assert_cmpint(vmmd_read_file(status, &data, NULL), >=, 0);
+        g_assert_nonnull(strstr(data, "<fakereboot/>"));
+
+        /* what the dead daemon would have done next: wait for the guest's poweroff, then system_reset */
+        fd = qmp_open(monitor);
+        g_assert_nonnull(qmp_read_until(fd, buf, "\"QMP\"", 10000));
+        g_free(qmp_exec(fd, buf, "qmp_capabilities"));
+        st = qmp_exec(fd, buf, "query-status");
+        g_assert_nonnull(st);
+        if (!strstr(st, "\"shutdown\""))
+                g_assert_nonnull(qmp_read_until(fd, buf, "\"SHUTDOWN\"", STOP_MS));
+        reply = qmp_exec(fd, buf, "system_reset");
+        g_assert_nonnull(reply);
+        g_free(st);
+        st = qmp_exec(fd, buf, "query-status");
+        g_assert_nonnull(strstr(st, "\"prelaunch\""));
+        close(fd);
+
+        /* the next activation re-attaches: the same QEMU runs the guest again */
+        g_assert_true(e2e_wait_state(tb, path, 1, -1, 5000));
+        g_assert_true(e2e_wait_serial(tb, "fr1", "TESTGUEST READY", 2, BOOT_MS));
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, pid);
+        g_assert_true(test_prop_bool(tb, path, "Active"));
+        /* and the mark is cleared once the reboot is over (E13) */
+        g_free(data);
+        data = NULL;
+        g_assert_cmpint(vmmd_read_file(status, &data, NULL), >=, 0);
+        g_assert_null(strstr(data, "<fakereboot/>"));
+}
+
 /* Defect 2: a Revert that fails (the snapshot is gone from the image behind the daemon's
  * back) leaves the newer definition in memory and on disk, and the disk, as they were */
 static void test_failed_revert_changes_nothing(void) {
@@ -261,5 +360,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/defects/failed-revert-keeps-guest", test_failed_revert_keeps_guest);
         g_test_add_func("/defects/create-autodestroy", test_create_autodestroy);
         g_test_add_func("/defects/reattached-transient-keeps-snapshots", test_reattached_transient_keeps_snapshots);
+        g_test_add_func("/defects/reattach-mid-fake-reboot", test_reattach_mid_fake_reboot);
         return g_test_run();
 }
