@@ -1227,17 +1227,71 @@ static void collect_descendants(Domain *d, const char *name, GPtrArray *out) {
                 }
 }
 
-static bool delete_data(Snapshot *s, GError **error) {
+/* Deleting internal snapshots inside a running QEMU: per image, by QMP arguments only,
+ * never a monitor command line built from the name. The caller hears back once QEMU
+ * has answered every deletion. */
+typedef struct RunningDelete {
+        DomainCall *outer;
+        GPtrArray *names;          /* char* */
+        unsigned outstanding;
+} RunningDelete;
+
+static void running_delete_unref(RunningDelete *rd) {
+        DomainCall *outer;
+
+        if (--rd->outstanding > 0)
+                return;
+        outer = rd->outer;
+        g_ptr_array_unref(rd->names);
+        g_free(rd);
+        if (outer)
+                outer->done(outer, NULL);
+}
+
+static void on_internal_deleted(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        /* D42: an image without that snapshot (or a QEMU gone) is not an error */
+        if (!ret)
+                log_debug("deleting an internal snapshot in QEMU: %s", error);
+        running_delete_unref(userdata);
+}
+
+static void on_delete_nodes(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        RunningDelete *rd = userdata;
+        JsonArray *blocks;
+
+        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret)) {
+                log_warning("cannot list the images to delete internal snapshots from: %s", error ? error : "bad reply");
+                return running_delete_unref(rd);
+        }
+        blocks = json_node_get_array(ret);
+        for (guint i = 0; i < json_array_get_length(blocks); i++) {
+                JsonObject *b = json_array_get_object_element(blocks, i);
+                JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
+                                                                       : NULL;
+                const char *node;
+
+                if (!ins || json_object_get_boolean_member_with_default(ins, "ro", FALSE))
+                        continue;
+                node = json_object_get_string_member_with_default(ins, "node-name", NULL);
+                if (!node)
+                        continue;
+                for (guint j = 0; j < rd->names->len; j++) {
+                        JsonObject *args = json_object_new();
+
+                        json_object_set_string_member(args, "device", node);
+                        json_object_set_string_member(args, "name", g_ptr_array_index(rd->names, j));
+                        rd->outstanding++;
+                        if (qmp_command(q, "blockdev-snapshot-delete-internal-sync", args, -1, on_internal_deleted,
+                                        rd) < 0)
+                                rd->outstanding--;
+                }
+        }
+        running_delete_unref(rd);
+}
+
+static bool delete_data_offline(Snapshot *s, GError **error) {
         Domain *d = s->domain;
 
-        if (domain_is_active(d)) {
-                JsonObject *args = json_object_new();
-                g_autofree char *cmd = g_strdup_printf("delvm %s", s->def->name);
-                json_object_set_string_member(args, "command-line", cmd);
-                /* D42: errors ignored */
-                qmp_command(d->qmp, "human-monitor-command", args, -1, NULL, NULL);
-                return true;
-        }
         for (guint i = 0; i < d->def->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
                 const char *argv[] = { "qemu-img", "snapshot", "-d", s->def->name, disk->src_path, NULL };
@@ -1273,10 +1327,11 @@ static void forget(Snapshot *s) {
                 manager_emit_domain_changed(d->manager, d, "HasCurrentSnapshot", NULL);
 }
 
-bool snapshot_delete(Snapshot *s, unsigned flags, GError **error) {
+bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pending, GError **error) {
         Domain *d = s->domain;
         g_autoptr(GPtrArray) targets = g_ptr_array_new();
         bool current_deleted = false;
+        RunningDelete *rd = NULL;
 
         if ((flags & SNAPSHOT_DELETE_CHILDREN) && (flags & SNAPSHOT_DELETE_CHILDREN_ONLY))
                 return fail(error, VMMD_ERROR_INVALID_ARG, "flags CHILDREN and CHILDREN_ONLY exclude each other");
@@ -1291,9 +1346,18 @@ bool snapshot_delete(Snapshot *s, unsigned flags, GError **error) {
                                             "deleting external snapshots is not supported yet (snapshot '%s'); "
                                             "use METADATA_ONLY",
                                             ((Snapshot *) g_ptr_array_index(targets, i))->def->name);
+        *ret_pending = false;
+        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d) && d->qmp && targets->len > 0) {
+                rd = g_new0(RunningDelete, 1);
+                rd->outer = call;
+                rd->names = g_ptr_array_new_with_free_func(g_free);
+                rd->outstanding = 1;   /* query-block */
+                for (guint i = 0; i < targets->len; i++)
+                        g_ptr_array_add(rd->names, g_strdup(((Snapshot *) g_ptr_array_index(targets, i))->def->name));
+        }
         for (guint i = 0; i < targets->len; i++) {
                 Snapshot *t = g_ptr_array_index(targets, i);
-                if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && !delete_data(t, error))
+                if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && !rd && !delete_data_offline(t, error))
                         return false;
                 if (t == d->current_snapshot && t != s)
                         current_deleted = true;
@@ -1302,6 +1366,11 @@ bool snapshot_delete(Snapshot *s, unsigned flags, GError **error) {
         /* D44: with CHILDREN_ONLY the kept snapshot takes over from a deleted current one */
         if ((flags & SNAPSHOT_DELETE_CHILDREN_ONLY) && current_deleted)
                 set_current(d, s);
+        if (rd) {
+                *ret_pending = true;
+                if (qmp_command(d->qmp, "query-block", NULL, -1, on_delete_nodes, rd) < 0)
+                        running_delete_unref(rd);
+        }
         return true;
 }
 

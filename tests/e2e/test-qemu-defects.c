@@ -72,6 +72,14 @@ static unsigned snapshot_total(TestBus *tb, const char *domain) {
         return paths ? g_strv_length(paths) : 0;
 }
 
+static char *qemu_img_snapshots(TestBus *tb, const char *disk) {
+        g_autofree char *out = NULL;
+        const char *argv[] = { "qemu-img", "snapshot", "-l", "-U", disk, NULL };
+
+        g_assert_cmpint(test_run(tb, false, &out, NULL, argv), ==, 0);
+        return g_steal_pointer(&out);
+}
+
 static char *file_checksum(const char *path) {
         g_autofree char *data = NULL;
         size_t len = 0;
@@ -270,6 +278,32 @@ static void test_reattach_mid_fake_reboot(void) {
         g_assert_null(strstr(data, "<fakereboot/>"));
 }
 
+/* Defect 8: a snapshot name reaches QEMU as a QMP argument: deleting "a b" from a running
+ * domain removes it from the image (a monitor command line would have split the name) */
+static void test_delete_running_snapshot_with_space(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *disk = make_qcow2(tb, "data.qcow2");
+        g_autofree char *dev = disk_xml(disk);
+        g_autofree char *xml = e2e_guest_xml(tb, "sp1", UUID_A, NULL, NULL, dev);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *snap = NULL, *listing = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        create_ok(tb, path, 0);
+        g_assert_true(e2e_wait_serial(tb, "sp1", "TESTGUEST READY", 1, BOOT_MS));
+        snap = snapshot_create(tb, path, "<domainsnapshot><name>a b</name></domainsnapshot>", 0);
+        listing = qemu_img_snapshots(tb, disk);
+        g_assert_nonnull(strstr(listing, "a b"));
+
+        /* the reply comes once QEMU has deleted it */
+        g_assert_cmpint(test_call(tb, snap, SNAP_IFACE, "Delete", &e, NULL, "u", 0), >=, 0);
+        g_free(listing);
+        listing = qemu_img_snapshots(tb, disk);
+        g_assert_null(strstr(listing, "a b"));
+        g_assert_cmpuint(snapshot_total(tb, path), ==, 0);
+        g_assert_true(e2e_wait_state(tb, path, 1, -1, 0));
+}
+
 /* Defect 2: a Revert that fails (the snapshot is gone from the image behind the daemon's
  * back) leaves the newer definition in memory and on disk, and the disk, as they were */
 static void test_failed_revert_changes_nothing(void) {
@@ -361,5 +395,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/defects/create-autodestroy", test_create_autodestroy);
         g_test_add_func("/defects/reattached-transient-keeps-snapshots", test_reattached_transient_keeps_snapshots);
         g_test_add_func("/defects/reattach-mid-fake-reboot", test_reattach_mid_fake_reboot);
+        g_test_add_func("/defects/delete-running-snapshot-with-space", test_delete_running_snapshot_with_space);
         return g_test_run();
 }
