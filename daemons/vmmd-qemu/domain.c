@@ -209,8 +209,9 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
                 d->persistent = false;
                 d->autostart = false;
                 g_clear_pointer(&d->new_def, domain_def_free);
-                manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
+                /* F1: PropertiesChanged, then the event */
                 manager_emit_domain_changed(m, d, "Persistent", "Autostart", "Updated", NULL);
+                manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
                 return true;
         }
         manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
@@ -323,13 +324,14 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
         if (unlink(old_config) < 0 && errno != ENOENT)
                 log_warning("cannot remove old definition '%s': %s", old_config, g_strerror(errno));
 
-        manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_RENAMED);
         domain_def_free(d->def);
         d->def = g_steal_pointer(&def);
         manager_rename_domain(m, d, old_name);
         domain_snapshots_save_all(d);
-        manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_RENAMED);
+        /* F1: PropertiesChanged, then the events */
         manager_emit_domain_changed(m, d, "Name", NULL);
+        manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_RENAMED);
+        manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_RENAMED);
         return true;
 
 undo:

@@ -327,9 +327,10 @@ Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *re
                 domain_def_free(d->new_def);
                 d->new_def = g_steal_pointer(&def);
                 d->persistent = true;
+                /* F1: PropertiesChanged, then the event */
+                manager_emit_domain_changed(m, d, "Persistent", "Updated", NULL);
                 manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED,
                                           was_persistent ? DOMAIN_EVENT_DEFINED_UPDATED : DOMAIN_EVENT_DEFINED_ADDED);
-                manager_emit_domain_changed(m, d, "Persistent", "Updated", NULL);
                 *ret_added = !was_persistent;
                 return d;
         }
