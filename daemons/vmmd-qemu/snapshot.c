@@ -1327,6 +1327,35 @@ static void forget(Snapshot *s) {
                 manager_emit_domain_changed(d->manager, d, "HasCurrentSnapshot", NULL);
 }
 
+/* D46: a running QEMU deletes an internal snapshot from the images it has open; when a
+ * disk has moved since (an external snapshot, a new source), the snapshot's data is in
+ * an image QEMU does not write, and deleting it there is not supported. */
+static bool check_disks_in_place(Domain *d, Snapshot *s, GError **error) {
+        const DomainDef *dom = s->def->domain;
+
+        if (!dom || snapshot_is_external(s))
+                return true;
+        for (guint i = 0; i < dom->disks->len; i++) {
+                DomainDiskDef *then = g_ptr_array_index(dom->disks, i);
+                DomainDiskDef *now = NULL;
+
+                if (!disk_has_data(then))
+                        continue;
+                for (guint j = 0; j < d->def->disks->len; j++) {
+                        DomainDiskDef *c = g_ptr_array_index(d->def->disks, j);
+                        if (g_strcmp0(c->target_dev, then->target_dev) == 0)
+                                now = c;
+                }
+                if (!now || g_strcmp0(now->src_path, then->src_path) != 0)
+                        return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED,
+                                    "cannot delete internal snapshot '%s' of running domain '%s': disk '%s' moved from "
+                                    "'%s' to '%s' since; shut the domain down or use METADATA_ONLY",
+                                    s->def->name, domain_name(d), then->target_dev, then->src_path,
+                                    now && now->src_path ? now->src_path : "nothing");
+        }
+        return true;
+}
+
 bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pending, GError **error) {
         Domain *d = s->domain;
         g_autoptr(GPtrArray) targets = g_ptr_array_new();
@@ -1346,6 +1375,10 @@ bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pe
                                             "deleting external snapshots is not supported yet (snapshot '%s'); "
                                             "use METADATA_ONLY",
                                             ((Snapshot *) g_ptr_array_index(targets, i))->def->name);
+        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d))
+                for (guint i = 0; i < targets->len; i++)
+                        if (!check_disks_in_place(d, g_ptr_array_index(targets, i), error))
+                                return false;
         *ret_pending = false;
         if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d) && d->qmp && targets->len > 0) {
                 rd = g_new0(RunningDelete, 1);

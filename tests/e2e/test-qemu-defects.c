@@ -387,6 +387,34 @@ static void test_failed_revert_keeps_guest(void) {
         g_assert_cmpstr(cfg_before, ==, cfg_after);
 }
 
+/* D46: deleting an internal snapshot of a running domain whose disk moved since (an
+ * external snapshot put it on an overlay) is refused; the snapshot and its data stay */
+static void test_delete_internal_after_disk_moved(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *disk = make_qcow2(tb, "data.qcow2");
+        g_autofree char *dev = disk_xml(disk);
+        g_autofree char *xml = e2e_guest_xml(tb, "mv1", UUID_A, NULL, NULL, dev);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *s1 = NULL, *s2 = NULL, *listing = NULL;
+        g_autofree char *meta = g_strdup_printf("%s/var/lib/vmmd/qemu/snapshot/mv1/s1.xml", tb->root);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        create_ok(tb, path, 0);
+        g_assert_true(e2e_wait_serial(tb, "mv1", "TESTGUEST READY", 1, BOOT_MS));
+        s1 = snapshot_create(tb, path, "<domainsnapshot><name>s1</name></domainsnapshot>", 0);
+        s2 = snapshot_create(tb, path, "<domainsnapshot><name>s2</name></domainsnapshot>", 16 /* DISK_ONLY */);
+
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(test_call(tb, s1, SNAP_IFACE, "Delete", &e, NULL, "u", 0), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.OperationUnsupported", "s1", "vda");
+        test_assert_no_signal_for(tb, s1);
+        g_assert_cmpuint(snapshot_total(tb, path), ==, 2);
+        g_assert_true(g_file_test(meta, G_FILE_TEST_IS_REGULAR));
+        listing = qemu_img_snapshots(tb, disk);
+        g_assert_nonnull(strstr(listing, "s1"));
+        g_assert_true(e2e_wait_state(tb, path, 1, -1, 0));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/defects/autostart-restores-managed-save", test_autostart_restores_managed_save);
@@ -396,5 +424,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/defects/reattached-transient-keeps-snapshots", test_reattached_transient_keeps_snapshots);
         g_test_add_func("/defects/reattach-mid-fake-reboot", test_reattach_mid_fake_reboot);
         g_test_add_func("/defects/delete-running-snapshot-with-space", test_delete_running_snapshot_with_space);
+        g_test_add_func("/defects/delete-internal-after-disk-moved", test_delete_internal_after_disk_moved);
         return g_test_run();
 }
