@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -415,6 +416,39 @@ static void test_delete_internal_after_disk_moved(void) {
         g_assert_true(e2e_wait_state(tb, path, 1, -1, 0));
 }
 
+/* C12: a save that fails mid-way (ENOSPC on a small tmpfs) resumes the guest it paused:
+ * RUNNING/SAVE_CANCELED, RESUMED/UNPAUSED, and the guest goes on */
+static void test_failed_save_resumes_guest(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "sv1", UUID_A, "testguest.tick=1", NULL, NULL);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *small = g_strdup_printf("%s/small", tb->dir);
+        g_autofree char *target = g_strdup_printf("%s/sv1.img", small);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        int paused, resumed, seen;
+        pid_t pid;
+
+        create_ok(tb, path, 0);
+        g_assert_true(e2e_wait_serial(tb, "sv1", "TESTGUEST TICK 2", 1, BOOT_MS));
+        pid = e2e_qemu_pid(tb, UUID_A);
+        g_assert_cmpint(g_mkdir_with_parents(small, 0755), ==, 0);
+        if (mount("tmpfs", small, "tmpfs", 0, "size=256k") < 0) {
+                g_test_skip("cannot mount a tmpfs here");
+                return;
+        }
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", target, "", 0), <, 0);
+        g_assert_cmpint(umount2(small, MNT_DETACH), ==, 0);
+        g_assert_true(e2e_wait_state(tb, path, 1, 7 /* SAVE_CANCELED */, 0));
+        paused = e2e_find_event(tb, path, 3, 0, 0);
+        resumed = e2e_find_event(tb, path, 4, 0, 0);
+        g_assert_cmpint(paused, >=, 0);
+        g_assert_cmpint(resumed, >, paused);
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, pid);
+        seen = e2e_serial_count(tb, "sv1", "TESTGUEST TICK");
+        g_assert_true(e2e_wait_serial(tb, "sv1", "TESTGUEST TICK", seen + 1, 20000));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/defects/autostart-restores-managed-save", test_autostart_restores_managed_save);
@@ -425,5 +459,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/defects/reattach-mid-fake-reboot", test_reattach_mid_fake_reboot);
         g_test_add_func("/defects/delete-running-snapshot-with-space", test_delete_running_snapshot_with_space);
         g_test_add_func("/defects/delete-internal-after-disk-moved", test_delete_internal_after_disk_moved);
+        g_test_add_func("/defects/failed-save-resumes-guest", test_failed_save_resumes_guest);
         return g_test_run();
 }
