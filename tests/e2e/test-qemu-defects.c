@@ -1,4 +1,4 @@
-/* End-to-end regression tests for the vmmd-qemu defects of issue 9: each failed on the code before its fix. */
+/* End-to-end tests for issue 9: regression tests of vmmd-qemu defects (each failed before its fix) and failures injected at the commit step of multi-step methods. */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -449,6 +449,100 @@ static void test_failed_save_resumes_guest(void) {
         g_assert_true(e2e_wait_serial(tb, "sv1", "TESTGUEST TICK", seen + 1, 20000));
 }
 
+/* 0.5, revert of a running domain: the definition file cannot be written (immutable
+ * config dir) → the error, the guest untouched, nothing on disk changed */
+static void test_revert_config_unwritable_keeps_guest(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *disk = make_qcow2(tb, "data.qcow2");
+        g_autofree char *dev = disk_xml(disk);
+        g_autofree char *xml = e2e_guest_xml(tb, "rc1", UUID_A, NULL, NULL, dev);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *cfgdir = test_root_file(tb, "etc/vmmd/qemu");
+        g_autofree char *snap = NULL, *before = NULL, *after = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        pid_t pid;
+
+        create_ok(tb, path, 0);
+        g_assert_true(e2e_wait_serial(tb, "rc1", "TESTGUEST READY", 1, BOOT_MS));
+        snap = snapshot_create(tb, path, "<domainsnapshot><name>on</name></domainsnapshot>", 0);
+        pid = e2e_qemu_pid(tb, UUID_A);
+        before = test_dir_snapshot(cfgdir);
+
+        test_set_immutable(tb, cfgdir, true);
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(test_call(tb, snap, SNAP_IFACE, "Revert", &e, NULL, "u", 0), <, 0);
+        test_set_immutable(tb, cfgdir, false);
+        assert_bus_error(&e, "org.vmmd.Error.SystemError", "rc1");
+        test_assert_no_domain_signals(tb);
+        after = test_dir_snapshot(cfgdir);
+        g_assert_cmpstr(before, ==, after);
+        g_assert_true(e2e_wait_state(tb, path, 1, 5 /* UNPAUSED, as the snapshot left it */, 0));
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, pid);
+        /* the guest did not start over */
+        g_assert_cmpint(e2e_serial_count(tb, "rc1", "TESTGUEST READY"), ==, 1);
+}
+
+/* 0.5, snapshot delete of an inactive domain: the image cannot be changed (immutable)
+ * → the error; the snapshot, its metadata and its data stay */
+static void test_delete_image_unwritable_changes_nothing(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *disk = make_qcow2(tb, "data.qcow2");
+        g_autofree char *dev = disk_xml(disk);
+        g_autofree char *xml = e2e_guest_xml(tb, "dl1", UUID_A, NULL, NULL, dev);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *snapdir = g_strdup_printf("%s/var/lib/vmmd/qemu/snapshot/dl1", tb->root);
+        g_autofree char *snap = NULL, *before = NULL, *after = NULL, *listing = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        snap = snapshot_create(tb, path, "<domainsnapshot><name>s1</name></domainsnapshot>", 0);
+        before = test_dir_snapshot(snapdir);
+        test_set_immutable(tb, disk, true);
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(test_call(tb, snap, SNAP_IFACE, "Delete", &e, NULL, "u", 0), <, 0);
+        test_set_immutable(tb, disk, false);
+        g_assert_nonnull(e.name);
+        test_assert_no_signal_for(tb, snap);
+        after = test_dir_snapshot(snapdir);
+        g_assert_cmpstr(before, ==, after);
+        g_assert_cmpuint(snapshot_total(tb, path), ==, 1);
+        listing = qemu_img_snapshots(tb, disk);
+        g_assert_nonnull(strstr(listing, "s1"));
+}
+
+/* 0.5, define over a running domain: the definition file cannot be written → the
+ * error; no pending definition, Updated false, no signal */
+static void test_define_running_unwritable_changes_nothing(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "dr1", UUID_A, NULL, NULL, NULL);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *cfgdir = test_root_file(tb, "etc/vmmd/qemu");
+        g_autofree char *newer = NULL, *inactive_before = NULL, *inactive_after = NULL, *before = NULL,
+                        *after = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        char *m;
+
+        create_ok(tb, path, 0);
+        g_assert_true(e2e_wait_state(tb, path, 1, 1, BOOT_MS));
+        newer = g_strdup(xml);
+        m = strstr(newer, "<memory unit='MiB'>128</memory>");
+        g_assert_nonnull(m);
+        memcpy(m, "<memory unit='MiB'>192</memory>", strlen("<memory unit='MiB'>192</memory>"));
+        inactive_before = test_get_xml(tb, path, 2);
+        before = test_dir_snapshot(cfgdir);
+
+        test_set_immutable(tb, cfgdir, true);
+        test_bus_clear_signals(tb);
+        g_assert_null(test_define(tb, newer, 0, &e));
+        test_set_immutable(tb, cfgdir, false);
+        assert_bus_error(&e, "org.vmmd.Error.SystemError", "dr1");
+        test_assert_no_domain_signals(tb);
+        g_assert_false(test_prop_bool(tb, path, "Updated"));
+        inactive_after = test_get_xml(tb, path, 2);
+        g_assert_cmpstr(inactive_before, ==, inactive_after);
+        after = test_dir_snapshot(cfgdir);
+        g_assert_cmpstr(before, ==, after);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/defects/autostart-restores-managed-save", test_autostart_restores_managed_save);
@@ -460,5 +554,9 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/defects/delete-running-snapshot-with-space", test_delete_running_snapshot_with_space);
         g_test_add_func("/defects/delete-internal-after-disk-moved", test_delete_internal_after_disk_moved);
         g_test_add_func("/defects/failed-save-resumes-guest", test_failed_save_resumes_guest);
+        g_test_add_func("/defects/revert-config-unwritable-keeps-guest", test_revert_config_unwritable_keeps_guest);
+        g_test_add_func("/defects/delete-image-unwritable-changes-nothing", test_delete_image_unwritable_changes_nothing);
+        g_test_add_func("/defects/define-running-unwritable-changes-nothing",
+                        test_define_running_unwritable_changes_nothing);
         return g_test_run();
 }
