@@ -1,4 +1,5 @@
-/* End-to-end assertions for domain behaviours of the spec that had code but no test (issue 9): A19, A26, A27, B11, E9, E10, E13, E17, F7. */
+/* End-to-end assertions for domain behaviours of the spec that had no test or no working code (issue 9): A15, A19, A26, A27, B11, E9, E10, E13, E17, F7. */
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -267,6 +268,66 @@ static void test_undefine_running_with_snapshots(void) {
         g_assert_false(g_file_test(snapdir, G_FILE_TEST_EXISTS));
 }
 
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        sd_bus_error *e = userdata;
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                sd_bus_error_copy(e, sd_bus_message_get_error(m));
+        else
+                sd_bus_error_set_const(e, "test.Ok", "ok");
+        return 0;
+}
+
+/* Waits (bounded) for the reply on_reply records. */
+static void wait_reply(TestBus *tb, sd_bus_error *e) {
+        gint64 deadline = g_get_monotonic_time() + (gint64) STOP_MS * 1000;
+
+        while (!sd_bus_error_is_set(e) && g_get_monotonic_time() < deadline) {
+                test_bus_drain(tb);
+                if (!sd_bus_error_is_set(e))
+                        (void) sd_bus_wait(tb->bus, 200000);
+        }
+        g_assert_true(sd_bus_error_is_set(e));
+}
+
+/* A15: while the QEMU of a domain undefined as it ran is being stopped, the domain is
+ * being removed: a define of its UUID is OperationFailed, "being removed" */
+static void test_define_while_being_removed(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "rm1", UUID_A, NULL, NULL, NULL);
+        g_autofree char *path = define_ok(tb, xml);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL, reply = SD_BUS_ERROR_NULL;
+        int state, reason;
+        pid_t pid;
+
+        call_ok(tb, path, "Create", 0);
+        g_assert_true(e2e_wait_state(tb, path, 1, 1, BOOT_MS));
+        call_ok(tb, path, "Undefine", 0);
+        g_assert_false(test_prop_bool(tb, path, "Persistent"));
+        pid = e2e_qemu_pid(tb, UUID_A);
+        g_assert_cmpint(pid, >, 0);
+
+        /* a stopped QEMU cannot act on the SIGTERM of the Destroy: the stop stays in flight */
+        g_assert_cmpint(kill(pid, SIGSTOP), ==, 0);
+        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, "org.vmmd.qemu1", path, DOMAIN_IFACE, "Destroy",
+                                                 on_reply, &reply, "u", 0), >=, 0);
+        test_prop_state(tb, path, &state, &reason);   /* a round trip: the Destroy was dispatched */
+        g_assert_null(test_define(tb, xml, 0, &e));
+        assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "being removed");
+        g_assert_false(g_file_test(test_config_file(tb, "rm1"), G_FILE_TEST_EXISTS));
+
+        g_assert_cmpint(kill(pid, SIGCONT), ==, 0);
+        wait_reply(tb, &reply);
+        g_assert_cmpstr(reply.name, ==, "test.Ok");
+        g_assert_true(e2e_wait_pid_exit(pid, 5000));
+        {
+                g_auto(GStrv) list = test_list_domains(tb, 0);
+                g_assert_cmpuint(g_strv_length(list), ==, 0);
+        }
+        /* once it is gone the UUID is free again */
+        g_free(define_ok(tb, xml));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/asserts/fake-reboot-status-file", test_fake_reboot_status_file);
@@ -275,5 +336,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/asserts/create-xml-over-inactive", test_create_xml_over_inactive);
         g_test_add_func("/asserts/define-over-transient", test_define_over_transient);
         g_test_add_func("/asserts/undefine-running-with-snapshots", test_undefine_running_with_snapshots);
+        g_test_add_func("/asserts/define-while-being-removed", test_define_while_being_removed);
         return g_test_run();
 }
