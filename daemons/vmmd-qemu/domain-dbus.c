@@ -424,8 +424,40 @@ static int run_lifecycle(sd_bus_message *msg, Manager *m, const char *method, bo
         return run_lifecycle_checked(msg, m, method, has_flags, allowed, vmmd_bus_check_flags, fn, error);
 }
 
+/* Create: the lifecycle path, plus START_AUTODESTROY tied to the caller's connection as
+ * DomainCreateXML does (A29) */
 static int method_create(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return run_lifecycle(msg, userdata, "Create", true, 1 | 2 | 4 | 8 | 32, do_create, error);
+        Manager *m = userdata;
+        g_autoptr(GError) gerr = NULL;
+        uint32_t flags = 0;
+        DomainCall *call;
+        Domain *d;
+        int r;
+
+        r = vmmd_caller_require_privileged(msg, "Create", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "u", &flags);
+        if (r < 0)
+                return r;
+        r = vmmd_bus_check_flags("Create", flags, DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY |
+                                 DOMAIN_START_BYPASS_CACHE | DOMAIN_START_FORCE_BOOT | DOMAIN_START_RESET_NVRAM,
+                                 error);
+        if (r < 0)
+                return r;
+        d = domain_from_message(m, msg, error);
+        if (!d)
+                return -ENOENT;
+        call = bus_call_new(msg, NULL);
+        if (!do_create(d, flags, call, &gerr)) {
+                bus_call_free(call);
+                return vmmd_error_to_bus(gerr, error);
+        }
+        /* the start is under way (d is active or resolving volumes): from now on the
+         * caller's disconnect destroys it */
+        if (flags & DOMAIN_START_AUTODESTROY)
+                manager_bus_track_autodestroy(m, d, msg);
+        return 1;
 }
 
 static int method_destroy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -1122,6 +1122,17 @@ static void on_qmp_event(Qmp *q, const char *event, JsonObject *data, void *user
 
 /* --- re-attach after a daemon restart --- */
 
+/* A QEMU in prelaunch that the status file says was up: only a system_reset of a
+ * restart in place (fake reboot, on_poweroff or on_crash restart) leaves it there. */
+static bool reset_in_flight(const Domain *d) {
+        if (d->state == DOMAIN_PAUSED && d->reason == DOMAIN_PAUSED_STARTING_UP)
+                return false;
+        if (d->fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART)
+                return true;
+        return d->state == DOMAIN_CRASHED && (domain_def_get_on_crash(d->def) == DOMAIN_LIFECYCLE_RESTART ||
+                                              domain_def_get_on_crash(d->def) == DOMAIN_LIFECYCLE_COREDUMP_RESTART);
+}
+
 static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
         const char *status;
@@ -1152,6 +1163,14 @@ static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *u
                         handle_shutdown(d, fake);
                         json_object_unref(fake);
                 }
+        } else if (g_str_equal(status, "prelaunch") && reset_in_flight(d)) {
+                /* the daemon went between system_reset and cont of a fake reboot or a restart
+                 * in place: finish it, the guest boots again in the same QEMU (E22) */
+                log_info("domain '%s': finishing the restart in place the previous daemon began", domain_name(d));
+                d->shutdown_seen = true;
+                d->crash_restart = d->state == DOMAIN_CRASHED;
+                d->job = DOMAIN_JOB_RESET;
+                qmp_command(d->qmp, "cont", NULL, -1, on_reset_cont, d);
         } else if (g_str_equal(status, "prelaunch") || g_str_equal(status, "inmigrate") ||
                    (d->state == DOMAIN_PAUSED && d->reason == DOMAIN_PAUSED_STARTING_UP)) {
                 kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
@@ -1189,6 +1208,8 @@ static void reattach_one(Manager *m, const char *file) {
                 d = domain_new(m, domain_def_copy(st->def));
                 d->persistent = false;
                 manager_add_domain(m, d);
+                /* D25 holds for a transient domain too: its snapshots survive the daemon */
+                domain_snapshots_load(d);
         } else if (d->persistent) {
                 d->new_def = g_steal_pointer(&d->def);
                 d->def = domain_def_copy(st->def);
@@ -1286,7 +1307,8 @@ void manager_autostart_domains(Manager *m) {
                 g_autoptr(GError) error = NULL;
                 d = g_ptr_array_index(list, i);
                 log_info("autostarting domain '%s'", domain_name(d));
-                if (!domain_start(d, NULL, 0, NULL, &error))
+                /* exactly Create(0): a managed save image is restored and consumed (C20) */
+                if (!domain_create(d, 0, NULL, &error))
                         log_warning("cannot autostart domain '%s': %s", domain_name(d), error->message);
         }
 }

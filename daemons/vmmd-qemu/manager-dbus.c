@@ -60,7 +60,7 @@ static int on_autodestroy_client_gone(sd_bus_track *track, void *userdata) {
         return 0;
 }
 
-static void track_autodestroy(Manager *m, Domain *d, sd_bus_message *msg) {
+void manager_bus_track_autodestroy(Manager *m, Domain *d, sd_bus_message *msg) {
         sd_bus_track *track = NULL;
 
         track_manager = m;
@@ -107,7 +107,7 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         path = domain_bus_path(d);
         call = bus_call_new(msg, path);
         if (flags & DOMAIN_START_AUTODESTROY)
-                track_autodestroy(m, d, msg);
+                manager_bus_track_autodestroy(m, d, msg);
         if (!domain_start(d, g_steal_pointer(&def), flags & DOMAIN_START_PAUSED, call, &gerr)) {
                 bus_call_free(call);
                 if (is_new) {

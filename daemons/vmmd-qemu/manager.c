@@ -264,6 +264,16 @@ DomainDef *manager_parse_domain(Manager *m, const char *xml, bool validate, GErr
         return g_steal_pointer(&def);
 }
 
+/* A15: a transient domain whose QEMU is on its way out (Destroy, a guest poweroff, or
+ * an Undefine while it ran and now its stop) disappears once QEMU has gone; a define
+ * of its UUID in that window would race with the removal. */
+static bool being_removed(const Domain *d) {
+        if (d->removing)
+                return true;
+        return domain_is_active(d) && !d->persistent && !d->reverting &&
+               (d->job == DOMAIN_JOB_STOP || d->shutdown_seen);
+}
+
 /* A13–A15: name and uuid must agree with what is known; returns the domain with that uuid, if any */
 static bool check_duplicates(Manager *m, const DomainDef *def, Domain **ret_by_uuid, GError **error) {
         const char *name = domain_def_get_name(def);
@@ -271,7 +281,7 @@ static bool check_duplicates(Manager *m, const DomainDef *def, Domain **ret_by_u
         Domain *by_uuid = manager_find_by_uuid(m, uuid);
         Domain *by_name = manager_find_by_name(m, name);
 
-        if (by_uuid && by_uuid->removing) {
+        if (by_uuid && being_removed(by_uuid)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                             "domain '%s' with uuid %s is being removed", domain_name(by_uuid), uuid);
                 return false;
@@ -364,9 +374,10 @@ Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *re
                 domain_def_free(d->new_def);
                 d->new_def = g_steal_pointer(&def);
                 d->persistent = true;
+                /* F1: PropertiesChanged, then the event */
+                manager_emit_domain_changed(m, d, "Persistent", "Updated", NULL);
                 manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED,
                                           was_persistent ? DOMAIN_EVENT_DEFINED_UPDATED : DOMAIN_EVENT_DEFINED_ADDED);
-                manager_emit_domain_changed(m, d, "Persistent", "Updated", NULL);
                 *ret_added = !was_persistent;
                 return d;
         }

@@ -12,6 +12,8 @@
 #define QEMU_DOMAIN_INTERFACE "org.vmmd.qemu1.Domain"
 
 int manager_bus_register(Manager *m);
+/* START_AUTODESTROY (A29): d is destroyed when the sender of msg leaves the bus. */
+void manager_bus_track_autodestroy(Manager *m, Domain *d, sd_bus_message *msg);
 int snapshot_bus_register(Manager *m);
 struct Snapshot;
 char *snapshot_bus_path(const struct Snapshot *s);

@@ -73,7 +73,9 @@ unsigned domain_snapshot_total(const Domain *d);
 bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCall *call, char **ret_name,
                             bool *ret_pending, GError **error);
 bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **error);
-bool snapshot_delete(Snapshot *s, unsigned flags, GError **error);
+/* *ret_pending: the deletion goes on inside the running QEMU and call->done runs when it
+ * is over; otherwise it is done and the caller answers (call unused). */
+bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pending, GError **error);
 
 char *snapshot_get_xml(const Snapshot *s, unsigned flags);
 Snapshot *snapshot_parent(const Snapshot *s);
