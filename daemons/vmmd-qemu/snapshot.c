@@ -1591,7 +1591,7 @@ static void on_recover_resumed(Qmp *q, JsonNode *ret, const char *error, void *u
         recover_done(d);
 }
 
-static bool image_has_snapshot(JsonObject *inserted, const char *name) {
+static bool inserted_image_has_snapshot(JsonObject *inserted, const char *name) {
         JsonObject *image = json_object_has_member(inserted, "image") ? json_object_get_object_member(inserted, "image")
                                                                       : NULL;
         JsonArray *snaps;
@@ -1622,7 +1622,7 @@ static void on_recover_block(Qmp *q, JsonNode *ret, const char *error, void *use
                 for (guint i = 0; i < json_array_get_length(blocks) && !taken; i++) {
                         JsonObject *b = json_array_get_object_element(blocks, i);
                         if (json_object_has_member(b, "inserted"))
-                                taken = image_has_snapshot(json_object_get_object_member(b, "inserted"),
+                                taken = inserted_image_has_snapshot(json_object_get_object_member(b, "inserted"),
                                                            job->snapshot);
                 }
         }
