@@ -12,6 +12,9 @@ packages=(
 	qemu-system-x86 qemu-utils
 	dbus dbus-daemon
 	busybox-static xz-utils cpio e2fsprogs iproute2
+	scdoc
+	# the install checks and the .deb (scripts/install-check.sh, debian/)
+	debhelper dpkg-dev fakeroot systemd util-linux
 )
 # the libFuzzer targets (tests/fuzz) need clang and its runtime; scripts/test.sh runs them
 [[ ${1:-} == --with-fuzz ]] && packages+=(clang libclang-rt-14-dev)
