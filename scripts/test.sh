@@ -20,9 +20,22 @@ fi
 # The e2e guest comes from `apt-get download` of two Debian packages; stale or missing
 # package lists make that fail, so refresh them once and retry before the tests run.
 # If it still cannot be built the e2e tests run anyway and fail (they say the guest is
-# missing); the reason is repeated just above the count.
+# missing); the reason is repeated just above the count. (ninja also rebuilds it when
+# tests/guest/make-guest.sh changed.)
 notes=()
-meson_extra=()
+if ninja -C "$BUILD" -t query tests/e2e/vmlinux >/dev/null 2>&1; then
+	if ! ninja -C "$BUILD" tests/e2e/vmlinux; then
+		echo "test: building the test guest failed; refreshing the package lists and retrying"
+		if (( EUID == 0 )); then apt-get update -q; else sudo apt-get update -q; fi
+		rm -rf "$BUILD/tests/e2e/.debs"
+		if ! ninja -C "$BUILD" tests/e2e/vmlinux; then
+			notes+=("test: the test guest could not be built (tests/guest/make-guest.sh, output above), so the e2e tests failed")
+		fi
+	fi
+else
+	notes+=("test: the e2e tests are not in this build (configured with -De2e=false)")
+fi
+
 # checks outside meson test (the clone check in .ci/run, the install checks below): each
 # counts once in the final line
 extra_passed=0 extra_failed=0
@@ -30,24 +43,10 @@ if [[ -n ${VMMD_CI_FAILED:-} ]]; then
 	extra_failed=$((extra_failed + 1))
 	notes+=("test: FAILED: $VMMD_CI_FAILED")
 fi
-if ninja -C "$BUILD" -t query tests/e2e/vmlinux >/dev/null 2>&1; then
-	if [[ ! -e $BUILD/tests/e2e/vmlinux ]] && ! ninja -C "$BUILD" tests/e2e/vmlinux; then
-		echo "test: building the test guest failed; refreshing the package lists and retrying"
-		if (( EUID == 0 )); then apt-get update -q; else sudo apt-get update -q; fi
-		rm -rf "$BUILD/tests/e2e/.debs"
-		if ! ninja -C "$BUILD" tests/e2e/vmlinux; then
-			notes+=("test: the test guest could not be built (tests/guest/make-guest.sh, output above), so the e2e tests failed")
-			# meson test would stop at rebuilding the guest and run nothing at all
-			meson_extra+=(--no-rebuild)
-		fi
-	fi
-else
-	notes+=("test: the e2e tests are not in this build (configured with -De2e=false)")
-fi
 
 # A stale log from an earlier run must not be counted if meson test dies early.
 rm -f "$BUILD/meson-logs/testlog.json"
-meson test -C "$BUILD" --print-errorlogs "${meson_extra[@]}" "$@"
+meson test -C "$BUILD" --print-errorlogs "$@"
 meson_rc=$?
 
 # The libFuzzer targets over their seed corpora, in a clang build of their own (only for
@@ -66,6 +65,21 @@ if (( $# == 0 )) && command -v clang >/dev/null; then
 		meson_rc=1
 	fi
 	fuzz_log="$FUZZ_BUILD/meson-logs/testlog.json"
+fi
+
+# What gets installed, the .deb, and (as root) the installed package on a private system
+# bus: only for a whole run. Each TAP line counts once; VMMD_SKIP_INSTALL_CHECK=1 skips
+# it (then said above the count).
+if (( $# == 0 )) && [[ -z ${VMMD_SKIP_INSTALL_CHECK:-} ]]; then
+	"$ROOT/scripts/install-check.sh" "$BUILD" | tee "$BUILD/install-check.tap"
+	extra_passed=$((extra_passed + $(grep -c '^ok ' "$BUILD/install-check.tap")))
+	extra_failed=$((extra_failed + $(grep -c '^not ok ' "$BUILD/install-check.tap")))
+	grep -q '^1\.\.' "$BUILD/install-check.tap" || {
+		extra_failed=$((extra_failed + 1))
+		notes+=("test: scripts/install-check.sh stopped before its end")
+	}
+elif (( $# == 0 )); then
+	notes+=("test: the install checks were skipped (VMMD_SKIP_INSTALL_CHECK)")
 fi
 
 for n in "${notes[@]}"; do echo "$n"; done
