@@ -14,7 +14,7 @@ packages=(
 	busybox-static xz-utils cpio e2fsprogs iproute2
 	scdoc
 	# the install checks and the .deb (scripts/install-check.sh, debian/)
-	debhelper dpkg-dev fakeroot systemd util-linux
+	debhelper dpkg-dev fakeroot systemd util-linux libglib2.0-bin
 )
 # the libFuzzer targets (tests/fuzz) need clang and its runtime; scripts/test.sh runs them
 [[ ${1:-} == --with-fuzz ]] && packages+=(clang libclang-rt-14-dev)
