@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${VMMD_BUILD_DIR:-$ROOT/build}
 export VMMD_BUILD_DIR=$BUILD
 
-"$ROOT/scripts/deps.sh" --with-fuzz || exit 1
+"$ROOT/scripts/deps.sh" --with-fuzz --with-packaging || exit 1
 
 if ! "$ROOT/scripts/build.sh"; then
 	echo "build failed"
