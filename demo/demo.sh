@@ -174,7 +174,7 @@ kill "$EVENT_PID" 2>/dev/null || true
 wait "$EVENT_PID" 2>/dev/null || true
 EVENT_PID=
 cat "$TMP/events.txt"
-echo "(the reboot shows only as event 'reboot': no Shutdown, Stopped or Started — spec E.3)"
+echo "(the reboot shows only as event 'reboot': no Shutdown, Stopped or Started)"
 
 step "Done"
 echo "The private bus, the daemon, any QEMU left and $TMP are cleaned up on exit."
