@@ -1,7 +1,9 @@
 #!/bin/bash
 # deps.sh: installs what building, testing and demoing vmmd needs on Debian 12, skipping what is already there.
 #
-# Usage: scripts/deps.sh [--with-fuzz]    (--with-fuzz adds clang for the libFuzzer targets)
+# Usage: scripts/deps.sh [--with-fuzz] [--with-packaging]
+#   --with-fuzz adds clang for the libFuzzer targets, --with-packaging what
+#   scripts/install-check.sh needs (debhelper, systemd-analyze, setpriv, gdbus)
 # Runs apt-get as root, through sudo when not root.
 set -euo pipefail
 
@@ -12,9 +14,18 @@ packages=(
 	qemu-system-x86 qemu-utils
 	dbus dbus-daemon
 	busybox-static xz-utils cpio e2fsprogs iproute2
+	scdoc
 )
-# the libFuzzer targets (tests/fuzz) need clang and its runtime; scripts/test.sh runs them
-[[ ${1:-} == --with-fuzz ]] && packages+=(clang libclang-rt-14-dev)
+for arg in "$@"; do
+	case $arg in
+	# the libFuzzer targets (tests/fuzz) need clang and its runtime; scripts/test.sh runs them
+	--with-fuzz) packages+=(clang libclang-rt-14-dev) ;;
+	# the install checks and the .deb (scripts/install-check.sh, debian/; gdbus calls
+	# methods with typed arguments and prints error names)
+	--with-packaging) packages+=(debhelper dpkg-dev fakeroot systemd util-linux libglib2.0-bin) ;;
+	*) echo "deps: unknown option $arg" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
