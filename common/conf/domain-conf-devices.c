@@ -12,8 +12,8 @@ VMMD_ENUM_IMPL(domain_controller_type,
                "ide", "fdc", "scsi", "sata", "virtio-serial", "ccid", "usb", "pci", "xenbus", "isa")
 VMMD_ENUM_IMPL(domain_net_type, "user", "ethernet", "network", "bridge", "direct")
 VMMD_ENUM_IMPL(domain_chr_type,
-               "null", "vc", "pty", "dev", "file", "pipe", "stdio", "udp", "tcp", "unix", "spicevmc")
-VMMD_ENUM_IMPL(domain_graphics_type, "sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus")
+               "null", "vc", "pty", "dev", "file", "pipe", "stdio", "udp", "tcp", "unix", "spicevmc",
+               "spiceport", "qemu-vdagent", "dbus")
 
 static const char *const chr_kind_names[] = { "serial", "parallel", "console", "channel" };
 static const char *const input_types[] = { "mouse", "tablet", "keyboard", NULL };
@@ -63,6 +63,7 @@ void domain_controller_def_free(DomainControllerDef *c) {
         g_free(c->vectors);
         g_free(c->target_chassis);
         g_free(c->target_port);
+        g_free(c->master_startport);
         domain_device_info_clear(&c->info);
         g_free(c);
 }
@@ -90,16 +91,17 @@ static void domain_net_def_free(DomainNetDef *n) {
         g_free(n);
 }
 
-static void chr_source_clear(DomainChrSource *s) {
+void domain_chr_source_clear(DomainChrSource *s) {
         g_free(s->path);
         g_free(s->mode);
         g_free(s->host);
         g_free(s->service);
         g_free(s->protocol);
+        g_free(s->channel);
 }
 
 static void domain_chr_def_free(DomainChrDef *c) {
-        chr_source_clear(&c->src);
+        domain_chr_source_clear(&c->src);
         g_free(c->target_type);
         g_free(c->target_port);
         g_free(c->target_name);
@@ -107,22 +109,6 @@ static void domain_chr_def_free(DomainChrDef *c) {
         g_free(c->target_state);
         domain_device_info_clear(&c->info);
         g_free(c);
-}
-
-static void graphics_listen_free(DomainGraphicsListen *l) {
-        g_free(l->type);
-        g_free(l->address);
-        g_free(l->network);
-        g_free(l->socket);
-        g_free(l);
-}
-
-static void domain_graphics_def_free(DomainGraphicsDef *g) {
-        g_free(g->passwd);
-        g_free(g->keymap);
-        g_free(g->socket);
-        g_ptr_array_unref(g->listens);
-        g_free(g);
 }
 
 static void domain_video_def_free(DomainVideoDef *v) {
@@ -153,7 +139,7 @@ static void domain_rng_def_free(DomainRNGDef *r) {
         g_free(r->backend_model);
         g_free(r->backend_path);
         if (r->backend_chr) {
-                chr_source_clear(r->backend_chr);
+                domain_chr_source_clear(r->backend_chr);
                 g_free(r->backend_chr);
         }
         g_free(r->rate_bytes);
@@ -201,13 +187,14 @@ void domain_def_devices_init(DomainDef *def) {
         def->watchdogs = DEVICE_ARRAY(domain_watchdog_def_free);
         def->rngs = DEVICE_ARRAY(domain_rng_def_free);
         def->panics = DEVICE_ARRAY(domain_panic_def_free);
+        def->redirdevs = DEVICE_ARRAY(domain_redirdev_def_free);
 }
 
 void domain_def_devices_free(DomainDef *def) {
         GPtrArray *all[] = {
                 def->disks, def->controllers, def->nets, def->serials, def->parallels, def->consoles,
                 def->channels, def->inputs, def->graphics, def->sounds, def->videos, def->watchdogs,
-                def->rngs, def->panics,
+                def->rngs, def->panics, def->redirdevs,
         };
 
         for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
@@ -452,6 +439,16 @@ static DomainControllerDef *parse_controller(xmlNodePtr node, GError **error) {
         c->vectors = xml_prop(node, "vectors");
         c->target_chassis = xml_prop(target, "chassis");
         c->target_port = xml_prop(target, "port");
+        c->master_startport = xml_prop(xml_child(node, "master"), "startport");
+        if (c->master_startport && c->type != DOMAIN_CONTROLLER_TYPE_USB) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "<master> is only for USB companion controllers");
+                return NULL;
+        }
+        if (c->master_startport && xml_prop_uint(xml_child(node, "master"), "startport", 255, &index) < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid USB master startport '%s'",
+                            c->master_startport);
+                return NULL;
+        }
         if (!domain_device_address_parse(node, &c->info, error))
                 return NULL;
         return g_ptr_array_steal_index(guard, 0);
@@ -466,12 +463,20 @@ static bool controller_index_used(GPtrArray *ctrls, DomainControllerType type, i
         return false;
 }
 
-/* Missing indexes get the lowest free one of their type (index 0 of 'pci' is the root). */
+/* Missing indexes get the lowest free one of their type (index 0 of 'pci' is the root). A
+ * USB companion (<master startport=…/>) is one logical controller with its EHCI master, so
+ * it shares the index of the USB controller before it. */
 static bool controllers_finish(DomainDef *def, GError **error) {
+        DomainControllerDef *last_usb_master = NULL;
+
         for (guint i = 0; i < def->controllers->len; i++) {
                 DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
                 int idx;
 
+                if (c->type == DOMAIN_CONTROLLER_TYPE_USB && c->master_startport && c->index < 0 && last_usb_master)
+                        c->index = last_usb_master->index;
+                if (c->type == DOMAIN_CONTROLLER_TYPE_USB && !c->master_startport)
+                        last_usb_master = c;
                 if (c->index >= 0)
                         continue;
                 idx = (c->type == DOMAIN_CONTROLLER_TYPE_PCI && g_strcmp0(c->model, "pci-root") != 0 &&
@@ -485,6 +490,9 @@ static bool controllers_finish(DomainDef *def, GError **error) {
 
                 for (guint j = i + 1; j < def->controllers->len; j++) {
                         DomainControllerDef *o = g_ptr_array_index(def->controllers, j);
+                        /* companions share the index of their master; only two masters clash */
+                        if (c->type == DOMAIN_CONTROLLER_TYPE_USB && (c->master_startport || o->master_startport))
+                                continue;
                         if (o->type == c->type && o->index == c->index) {
                                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
                                             "multiple '%s' controllers with index '%d'",
@@ -505,6 +513,9 @@ static void format_controller(XmlBuf *buf, const DomainControllerDef *c) {
         xml_attr(a, "chassis", c->target_chassis);
         xml_attr(a, "port", c->target_port);
         xml_element(&child, "target", a, NULL);
+        g_string_truncate(a, 0);
+        xml_attr(a, "startport", c->master_startport);
+        xml_element(&child, "master", a, NULL);
         domain_device_info_format(&child, &c->info);
 
         xml_attr(attrs, "type", domain_controller_type_to_string(c->type));
@@ -672,7 +683,7 @@ static void format_net(XmlBuf *buf, const DomainNetDef *n) {
 
 /* --- character devices --- */
 
-static bool parse_chr_source(xmlNodePtr node, DomainChrSource *src, GError **error) {
+bool domain_chr_source_parse(xmlNodePtr node, DomainChrSource *src, GError **error) {
         xmlNodePtr source = xml_child(node, "source");
         int v;
 
@@ -683,6 +694,7 @@ static bool parse_chr_source(xmlNodePtr node, DomainChrSource *src, GError **err
         src->mode = xml_prop(source, "mode");
         src->host = xml_prop(source, "host");
         src->service = xml_prop(source, "service");
+        src->channel = xml_prop(source, "channel");
         src->protocol = xml_prop(xml_child(node, "protocol"), "type");
         switch (src->type) {
         case DOMAIN_CHR_TYPE_FILE:
@@ -711,7 +723,7 @@ static bool parse_chr_source(xmlNodePtr node, DomainChrSource *src, GError **err
         return true;
 }
 
-static void format_chr_source(XmlBuf *child, const DomainChrSource *src, unsigned flags) {
+void domain_chr_source_format(XmlBuf *child, const DomainChrSource *src, unsigned flags) {
         g_autoptr(GString) a = g_string_new(NULL);
         /* a pty's path is allocated when QEMU starts */
         bool show_path = src->type != DOMAIN_CHR_TYPE_PTY || !(flags & DOMAIN_DEF_FORMAT_INACTIVE);
@@ -721,6 +733,7 @@ static void format_chr_source(XmlBuf *child, const DomainChrSource *src, unsigne
                 xml_attr(a, "path", src->path);
         xml_attr(a, "host", src->host);
         xml_attr(a, "service", src->service);
+        xml_attr(a, "channel", src->channel);
         xml_element(child, "source", a, NULL);
         g_string_truncate(a, 0);
         xml_attr(a, "type", src->protocol);
@@ -734,7 +747,7 @@ static DomainChrDef *parse_chr(xmlNodePtr node, DomainChrKind kind, GError **err
 
         g_ptr_array_add(guard, c);
         c->kind = kind;
-        if (!parse_chr_source(node, &c->src, error))
+        if (!domain_chr_source_parse(node, &c->src, error))
                 return NULL;
         c->target_type = xml_prop(target, "type");
         c->target_port = xml_prop(target, "port");
@@ -745,6 +758,10 @@ static DomainChrDef *parse_chr(xmlNodePtr node, DomainChrKind kind, GError **err
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing target type for channel");
                 return NULL;
         }
+        /* the SPICE agent channel: libvirt names it when the XML does not */
+        if (kind == DOMAIN_CHR_CHANNEL && c->src.type == DOMAIN_CHR_TYPE_SPICEVMC &&
+            g_str_equal(c->target_type, "virtio") && !c->target_name)
+                c->target_name = g_strdup("com.redhat.spice.0");
         if (!domain_device_address_parse(node, &c->info, error))
                 return NULL;
         return g_ptr_array_steal_index(guard, 0);
@@ -756,7 +773,7 @@ static void format_chr(XmlBuf *buf, const DomainChrDef *c, unsigned flags) {
         g_autoptr(GString) a = g_string_new(NULL);
 
         xml_buf_init_child(&child, buf);
-        format_chr_source(&child, &c->src, flags);
+        domain_chr_source_format(&child, &c->src, flags);
         xml_attr(a, "type", c->target_type);
         xml_attr(a, "name", c->target_name);
         xml_attr(a, "address", c->target_address);
@@ -768,128 +785,6 @@ static void format_chr(XmlBuf *buf, const DomainChrDef *c, unsigned flags) {
 
         xml_attr(attrs, "type", domain_chr_type_to_string(c->src.type));
         xml_element(buf, chr_kind_names[c->kind], attrs, &child);
-}
-
-/* --- graphics --- */
-
-static DomainGraphicsDef *parse_graphics(xmlNodePtr node, GError **error) {
-        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_graphics_def_free);
-        DomainGraphicsDef *g = g_new0(DomainGraphicsDef, 1);
-        g_autofree char *type = xml_prop(node, "type");
-        g_autofree char *port = NULL, *tls_port = NULL, *listen = NULL;
-        bool remote;
-        int v;
-
-        g_ptr_array_add(guard, g);
-        g->listens = DEVICE_ARRAY(graphics_listen_free);
-        g->port = g->tls_port = -1;
-        if (!type) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing graphics device type");
-                return NULL;
-        }
-        if (!parse_enum_prop(node, "type", domain_graphics_type_from_string, 0, &v, error))
-                return NULL;
-        g->type = v;
-        remote = g->type == DOMAIN_GRAPHICS_TYPE_VNC || g->type == DOMAIN_GRAPHICS_TYPE_SPICE;
-        if (!remote)
-                return g_ptr_array_steal_index(guard, 0);
-
-        port = xml_prop(node, "port");
-        tls_port = xml_prop(node, "tlsPort");
-        g->socket = xml_prop(node, "socket");
-        g->autoport = xml_prop_tristate(node, "autoport", "yes", "no");
-        if (g->autoport < 0) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid graphics autoport value");
-                return NULL;
-        }
-        if (port) {
-                char *end = NULL;
-                gint64 n = g_ascii_strtoll(port, &end, 10);
-                if (!*port || *end || n < -1 || n > 65535) {
-                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid graphics port '%s'", port);
-                        return NULL;
-                }
-                g->port = (int) n;
-        }
-        if (tls_port) {
-                char *end = NULL;
-                gint64 n = g_ascii_strtoll(tls_port, &end, 10);
-                if (!*tls_port || *end || n < -1 || n > 65535) {
-                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid graphics tlsPort '%s'", tls_port);
-                        return NULL;
-                }
-                g->tls_port = (int) n;
-        }
-        /* libvirt's rule: port -1 or no port means "pick one", unless autoport says otherwise */
-        if (!g->socket) {
-                if (g->port == -1 && g->autoport == 0)
-                        g->autoport = 1;
-                else if (g->port >= 0 && g->autoport == 0)
-                        g->autoport = 2;
-        }
-        g->passwd = xml_prop(node, "passwd");
-        g->keymap = xml_prop(node, "keymap");
-
-        xml_foreach_child(c, node) {
-                DomainGraphicsListen *l;
-                g_autofree char *ltype = xml_prop(c, "type");
-
-                /* a listen without a type says nothing (and would format to nothing) */
-                if (!xml_is(c, "listen") || !ltype)
-                        continue;
-                l = g_new0(DomainGraphicsListen, 1);
-                l->type = g_steal_pointer(&ltype);
-                l->address = xml_prop(c, "address");
-                l->network = xml_prop(c, "network");
-                l->socket = xml_prop(c, "socket");
-                g_ptr_array_add(g->listens, l);
-        }
-        listen = xml_prop(node, "listen");
-        if (g->listens->len == 0 && !g->socket) {
-                DomainGraphicsListen *l = g_new0(DomainGraphicsListen, 1);
-                l->type = g_strdup("address");
-                l->address = g_steal_pointer(&listen);
-                g_ptr_array_add(g->listens, l);
-        }
-        return g_ptr_array_steal_index(guard, 0);
-}
-
-static void format_graphics(XmlBuf *buf, const DomainGraphicsDef *g, unsigned flags) {
-        g_auto(XmlBuf) child = { 0 };
-        g_autoptr(GString) attrs = g_string_new(NULL);
-        const char *listen_addr = NULL;
-
-        xml_buf_init_child(&child, buf);
-        for (guint i = 0; i < g->listens->len; i++) {
-                DomainGraphicsListen *l = g_ptr_array_index(g->listens, i);
-                g_autoptr(GString) a = g_string_new(NULL);
-
-                if (!listen_addr && g_strcmp0(l->type, "address") == 0)
-                        listen_addr = l->address;
-                xml_attr(a, "type", l->type);
-                xml_attr(a, "address", l->address);
-                xml_attr(a, "network", l->network);
-                xml_attr(a, "socket", l->socket);
-                xml_element(&child, "listen", a, NULL);
-        }
-        xml_attr(attrs, "type", domain_graphics_type_to_string(g->type));
-        xml_attr(attrs, "socket", g->socket);
-        if (!g->socket) {
-                int port = g->port;
-                /* an automatic port is only known while the domain runs */
-                if (g->autoport == 1 && (flags & DOMAIN_DEF_FORMAT_INACTIVE))
-                        port = -1;
-                if (g->type == DOMAIN_GRAPHICS_TYPE_VNC || g->type == DOMAIN_GRAPHICS_TYPE_SPICE)
-                        xml_attr_printf(attrs, "port", "%d", port);
-                if (g->tls_port != -1)
-                        xml_attr_printf(attrs, "tlsPort", "%d", g->tls_port);
-                xml_attr_yesno(attrs, "autoport", g->autoport);
-        }
-        xml_attr(attrs, "listen", listen_addr);
-        xml_attr(attrs, "keymap", g->keymap);
-        if (flags & DOMAIN_DEF_FORMAT_SECURE)
-                xml_attr(attrs, "passwd", g->passwd);
-        xml_element(buf, "graphics", attrs, &child);
 }
 
 /* --- video, input, sound, rng, memballoon, watchdog, panic --- */
@@ -1007,7 +902,7 @@ static DomainRNGDef *parse_rng(xmlNodePtr node, GError **error) {
                 }
         } else if (strcmp(r->backend_model, "egd") == 0) {
                 r->backend_chr = g_new0(DomainChrSource, 1);
-                if (!parse_chr_source(backend, r->backend_chr, error))
+                if (!domain_chr_source_parse(backend, r->backend_chr, error))
                         return NULL;
         }
         r->rate_bytes = xml_prop(rate, "bytes");
@@ -1032,7 +927,7 @@ static void format_rng(XmlBuf *buf, const DomainRNGDef *r, unsigned flags) {
         xml_attr(a, "model", r->backend_model);
         if (r->backend_chr) {
                 xml_attr(a, "type", domain_chr_type_to_string(r->backend_chr->type));
-                format_chr_source(&backend, r->backend_chr, flags);
+                domain_chr_source_format(&backend, r->backend_chr, flags);
                 xml_element(&child, "backend", a, &backend);
         } else if (r->backend_path) {
                 xml_element_text(&child, "backend", a, r->backend_path);
@@ -1146,7 +1041,6 @@ DEVICE_PARSER(parse_disk)
 DEVICE_PARSER(parse_controller)
 DEVICE_PARSER(parse_net)
 DEVICE_PARSER(parse_input)
-DEVICE_PARSER(parse_graphics)
 DEVICE_PARSER(parse_sound)
 DEVICE_PARSER(parse_video)
 DEVICE_PARSER(parse_watchdog)
@@ -1168,7 +1062,8 @@ static const struct {
         { "console", offsetof(DomainDef, consoles), parse_console },
         { "channel", offsetof(DomainDef, channels), parse_channel },
         { "input", offsetof(DomainDef, inputs), parse_input_any },
-        { "graphics", offsetof(DomainDef, graphics), parse_graphics_any },
+        { "graphics", offsetof(DomainDef, graphics), domain_graphics_def_parse },
+        { "redirdev", offsetof(DomainDef, redirdevs), domain_redirdev_def_parse },
         { "sound", offsetof(DomainDef, sounds), parse_sound_any },
         { "video", offsetof(DomainDef, videos), parse_video_any },
         { "watchdog", offsetof(DomainDef, watchdogs), parse_watchdog_any },
@@ -1252,7 +1147,7 @@ void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags
                 format_simple(&child, "input", a, &in->info, NULL);
         }
         for (guint i = 0; i < def->graphics->len; i++)
-                format_graphics(&child, g_ptr_array_index(def->graphics, i), flags);
+                domain_graphics_def_format(&child, g_ptr_array_index(def->graphics, i), flags);
         for (guint i = 0; i < def->sounds->len; i++) {
                 DomainSoundDef *s = g_ptr_array_index(def->sounds, i);
                 g_autoptr(GString) a = g_string_new(NULL);
@@ -1262,6 +1157,8 @@ void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags
         }
         for (guint i = 0; i < def->videos->len; i++)
                 format_video(&child, g_ptr_array_index(def->videos, i));
+        for (guint i = 0; i < def->redirdevs->len; i++)
+                domain_redirdev_def_format(&child, g_ptr_array_index(def->redirdevs, i), flags);
         for (guint i = 0; i < def->watchdogs->len; i++) {
                 DomainWatchdogDef *w = g_ptr_array_index(def->watchdogs, i);
                 g_autoptr(GString) a = g_string_new(NULL);

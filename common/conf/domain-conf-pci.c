@@ -216,6 +216,7 @@ static size_t device_families(const DomainDef *def, DeviceFamily out[16]) {
         FAMILY(consoles, DomainChrDef, never_pci);
         FAMILY(channels, DomainChrDef, never_pci);
         FAMILY(panics, DomainPanicDef, never_pci);
+        FAMILY(redirdevs, DomainRedirdevDef, never_pci);
 #undef FAMILY
         return n;
 }
@@ -361,6 +362,46 @@ static bool pci_take_slot(PciBus0 *bus, unsigned preferred, DomainDeviceInfo *in
         return true;
 }
 
+/* USB2 companions (ich9-uhciN with <master>) go on their EHCI master's slot as libvirt places
+ * them: the master at function 7, uhci1..3 at functions 0..2, function 0 multifunction. */
+static unsigned companion_function(const DomainControllerDef *c) {
+        const char *m = c->model ? c->model : "";
+        size_t n = strlen(m);
+
+        if (n > 0 && g_str_has_prefix(m, "ich9-uhci") && m[n - 1] >= '1' && m[n - 1] <= '6')
+                return (unsigned) (m[n - 1] - '1') % 3;
+        return 0;
+}
+
+static void place_usb_companions(DomainDef *def, const DomainControllerDef *master) {
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+
+                if (c->type != DOMAIN_CONTROLLER_TYPE_USB || !c->master_startport || c->index != master->index ||
+                    c->info.addr.type != DOMAIN_ADDRESS_NONE)
+                        continue;
+                c->info.addr = (DomainDeviceAddress) {
+                        .type = DOMAIN_ADDRESS_PCI,
+                        .bus = master->info.addr.bus,
+                        .slot = master->info.addr.slot,
+                        .function = companion_function(c),
+                };
+                if (c->info.addr.function == 0)
+                        c->info.addr.multifunction = 1;
+        }
+}
+
+static bool is_usb_master_with_companions(const DomainDef *def, const DomainControllerDef *c) {
+        if (c->type != DOMAIN_CONTROLLER_TYPE_USB || c->master_startport)
+                return false;
+        for (guint i = 0; i < def->controllers->len; i++) {
+                const DomainControllerDef *o = g_ptr_array_index(def->controllers, i);
+                if (o->type == DOMAIN_CONTROLLER_TYPE_USB && o->master_startport && o->index == c->index)
+                        return true;
+        }
+        return false;
+}
+
 static bool assign_pci(DomainDef *def, GError **error) {
         bool q35 = domain_def_is_q35(def);
         DeviceFamily fam[16];
@@ -394,8 +435,19 @@ static bool assign_pci(DomainDef *def, GError **error) {
                 for (guint i = 0; i < fam[f].devs->len; i++) {
                         DomainDeviceInfo *info = device_info(&fam[f], i);
 
-                        if (info->addr.type != DOMAIN_ADDRESS_NONE ||
-                            !fam[f].wants_pci(def, g_ptr_array_index(fam[f].devs, i)))
+                        gpointer dev = g_ptr_array_index(fam[f].devs, i);
+
+                        if (fam[f].devs == def->controllers && is_usb_master_with_companions(def, dev)) {
+                                DomainControllerDef *c = dev;
+                                if (c->info.addr.type == DOMAIN_ADDRESS_NONE) {
+                                        if (!pci_take_slot(&bus, 0, info, error))
+                                                return false;
+                                        info->addr.function = 7;
+                                }
+                                place_usb_companions(def, c);
+                                continue;
+                        }
+                        if (info->addr.type != DOMAIN_ADDRESS_NONE || !fam[f].wants_pci(def, dev))
                                 continue;
                         if (!pci_take_slot(&bus, 0, info, error))
                                 return false;

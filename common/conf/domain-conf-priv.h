@@ -112,6 +112,7 @@ typedef struct {
         char *model;
         char *ports, *vectors;          /* virtio-serial */
         char *target_chassis, *target_port;
+        char *master_startport;         /* USB2 companion (ich9-uhciN): first port on its EHCI master */
         DomainDeviceInfo info;
 } DomainControllerDef;
 
@@ -154,6 +155,9 @@ typedef enum {
         DOMAIN_CHR_TYPE_TCP,
         DOMAIN_CHR_TYPE_UNIX,
         DOMAIN_CHR_TYPE_SPICEVMC,
+        DOMAIN_CHR_TYPE_SPICEPORT,
+        DOMAIN_CHR_TYPE_QEMU_VDAGENT,
+        DOMAIN_CHR_TYPE_DBUS,
         _DOMAIN_CHR_TYPE_MAX,
 } DomainChrType;
 VMMD_ENUM_DECL(domain_chr_type);
@@ -168,8 +172,9 @@ typedef enum {
 
 typedef struct {
         DomainChrType type;
-        char *path;                     /* pty: live only */
+        char *path;                     /* pty: live only; unix without one: picked at start */
         char *mode, *host, *service;
+        char *channel;                  /* spiceport, dbus */
         char *protocol;
 } DomainChrSource;
 
@@ -196,13 +201,29 @@ typedef struct {
         char *type, *address, *network, *socket;
 } DomainGraphicsListen;
 
+/* A SPICE sub-element setting, <image compression='off'/> → { "image", "compression", "off" };
+ * <channel name='main' mode='secure'/> keeps its name in 'name'. */
+typedef struct {
+        char *element, *attr, *value;
+        char *name;                     /* <channel name=…> only */
+} DomainGraphicsOption;
+
 typedef struct {
         DomainGraphicsType type;
         int port, tls_port;             /* -1: automatic or unset */
         int autoport;                   /* tristate yes/no */
         char *passwd, *keymap, *socket;
+        char *default_mode;             /* spice defaultMode */
         GPtrArray *listens;             /* DomainGraphicsListen */
+        GPtrArray *options;             /* DomainGraphicsOption, spice only, in document order */
 } DomainGraphicsDef;
+
+/* <redirdev bus='usb' type='spicevmc'/>: a USB device forwarded from a SPICE client. */
+typedef struct {
+        char *bus;
+        DomainChrSource src;
+        DomainDeviceInfo info;
+} DomainRedirdevDef;
 
 typedef struct {
         char *model;
@@ -314,7 +335,7 @@ struct DomainDef {
 
         char *emulator;
         GPtrArray *disks, *controllers, *nets, *serials, *parallels, *consoles, *channels;
-        GPtrArray *inputs, *graphics, *sounds, *videos, *watchdogs, *rngs, *panics;
+        GPtrArray *inputs, *graphics, *sounds, *videos, *watchdogs, *rngs, *panics, *redirdevs;
         DomainMemballoonDef *memballoon;
 
         GPtrArray *seclabels;           /* DomainSeclabelDef */
@@ -328,6 +349,17 @@ void domain_def_devices_init(DomainDef *def);
 void domain_def_devices_free(DomainDef *def);
 void domain_memballoon_def_free(DomainMemballoonDef *m);
 void domain_controller_def_free(DomainControllerDef *c);
+bool domain_chr_source_parse(xmlNodePtr node, DomainChrSource *src, GError **error);
+void domain_chr_source_format(XmlBuf *child, const DomainChrSource *src, unsigned flags);
+void domain_chr_source_clear(DomainChrSource *src);
+
+/* domain-conf-graphics.c: <graphics> and <redirdev> */
+gpointer domain_graphics_def_parse(xmlNodePtr node, GError **error);
+void domain_graphics_def_format(XmlBuf *buf, const DomainGraphicsDef *g, unsigned flags);
+void domain_graphics_def_free(DomainGraphicsDef *g);
+gpointer domain_redirdev_def_parse(xmlNodePtr node, GError **error);
+void domain_redirdev_def_format(XmlBuf *buf, const DomainRedirdevDef *r, unsigned flags);
+void domain_redirdev_def_free(DomainRedirdevDef *r);
 
 /* domain-conf-pci.c */
 bool domain_device_address_parse(xmlNodePtr node, DomainDeviceInfo *info, GError **error);

@@ -59,7 +59,9 @@ static char *pci_addr(const DomainDeviceInfo *info) {
                 return g_strdup("");
         if (a->function)
                 return g_strdup_printf(",bus=pci.%u,addr=0x%x.0x%x", a->bus, a->slot, a->function);
-        return g_strdup_printf(",bus=pci.%u,addr=0x%x", a->bus, a->slot);
+        /* multifunction is a tristate: 1 on */
+        return g_strdup_printf(",bus=pci.%u,addr=0x%x%s", a->bus, a->slot,
+                               a->multifunction == 1 ? ",multifunction=on" : "");
 }
 
 static const char *pci_bus_name(const DomainDef *def) {
@@ -372,12 +374,35 @@ static void build_net(Cmd *c, DomainNetDef *net, unsigned n) {
         argf(c, "%s,netdev=hostnet%u,id=net%u,mac=%s%s%s", dev, n, n, net->mac, addr, boot);
 }
 
-/* "-chardev …,id=ID" for a character device source */
-static bool build_chardev(Cmd *c, const DomainChrSource *src, const char *id) {
+static bool have_spice(const DomainDef *def);
+
+/* "-chardev …,id=ID" for a character device source; spicevmc names the SPICE channel it
+ * carries (vdagent, usbredir) */
+static bool build_chardev_spice(Cmd *c, const DomainChrSource *src, const char *id, const char *spicevmc) {
         g_autofree char *path = src->path ? opt_escape(src->path) : NULL;
 
+        if ((src->type == DOMAIN_CHR_TYPE_SPICEVMC || src->type == DOMAIN_CHR_TYPE_SPICEPORT) && !have_spice(c->def))
+                return unsupported(c, "character device '%s' of type '%s' needs <graphics type='spice'>", id,
+                                   domain_chr_type_to_string(src->type));
         arg(c, "-chardev");
         switch (src->type) {
+        case DOMAIN_CHR_TYPE_SPICEVMC:
+                if (!spicevmc) {
+                        g_ptr_array_remove_index(c->argv, c->argv->len - 1);
+                        return unsupported(c, "spicevmc character device '%s' is only supported as the SPICE agent "
+                                           "channel or a USB redirection", id);
+                }
+                argf(c, "spicevmc,id=%s,name=%s", id, spicevmc);
+                return true;
+        case DOMAIN_CHR_TYPE_SPICEPORT: {
+                g_autofree char *ch = src->channel ? opt_escape(src->channel) : NULL;
+                if (!ch) {
+                        g_ptr_array_remove_index(c->argv, c->argv->len - 1);
+                        return unsupported(c, "spiceport character device '%s' has no <source channel=…>", id);
+                }
+                argf(c, "spiceport,id=%s,name=%s", id, ch);
+                return true;
+        }
         case DOMAIN_CHR_TYPE_NULL:
                 argf(c, "null,id=%s", id);
                 return true;
@@ -410,6 +435,10 @@ static bool build_chardev(Cmd *c, const DomainChrSource *src, const char *id) {
                 return unsupported(c, "character device type '%s' is not supported yet",
                                    domain_chr_type_to_string(src->type));
         }
+}
+
+static bool build_chardev(Cmd *c, const DomainChrSource *src, const char *id) {
+        return build_chardev_spice(c, src, id, NULL);
 }
 
 static void build_serials(Cmd *c) {
@@ -470,12 +499,58 @@ static void build_channels(Cmd *c) {
                                                   chr->target_type ? chr->target_type : "(none)");
                 if (!have_vserial)
                         return (void) unsupported(c, "virtio channel needs a virtio-serial controller");
-                if (!build_chardev(c, &chr->src, id))
+                if (!build_chardev_spice(c, &chr->src, id,
+                                         g_strcmp0(chr->target_name, "com.redhat.spice.0") == 0 ? "vdagent" : NULL))
                         return;
                 name = chr->target_name ? opt_escape(chr->target_name) : NULL;
                 arg(c, "-device");
                 argf(c, "virtserialport,bus=virtio-serial0.0,nr=%u,chardev=%s,id=channel%u%s%s", i + 1, id, i,
                      name ? ",name=" : "", name ? name : "");
+        }
+}
+
+/* One USB bus per index, named usb.0 after the controller "usb" (index 0); companions
+ * (ich9-uhciN with <master>) hang their ports on their EHCI master's bus. */
+static void build_usb_controller(Cmd *c, const DomainControllerDef *ctl, const char *addr) {
+        static const char *const uhci[] = { "ich9-uhci1", "ich9-uhci2", "ich9-uhci3", "ich9-uhci4", "ich9-uhci5",
+                                            "ich9-uhci6", NULL };
+        const char *model = ctl->model ? ctl->model : "piix3-uhci";
+        g_autofree char *id = ctl->index == 0 ? g_strdup("usb") : g_strdup_printf("usb%d", ctl->index);
+        g_autofree char *ports = NULL;
+
+        if (ctl->index != 0)
+                return (void) unsupported(c, "USB controller index %d: only one USB bus (index 0) is supported",
+                                          ctl->index);
+        /* xhci: ports= in the XML is the number of USB2 and of USB3 ports */
+        if (ctl->ports)
+                ports = g_strdup_printf(",p2=%s,p3=%s", ctl->ports, ctl->ports);
+        if (ctl->ports && !g_str_equal(model, "qemu-xhci") && !g_str_equal(model, "nec-xhci"))
+                return (void) unsupported(c, "USB controller model '%s' does not take a ports count", model);
+        if (g_strv_contains(uhci, model)) {
+                g_autofree char *dev = g_strdup_printf("ich9-usb-uhci%c", model[strlen(model) - 1]);
+                arg(c, "-device");
+                if (ctl->master_startport)
+                        argf(c, "%s,masterbus=%s.0,firstport=%s%s", dev, id, ctl->master_startport, addr);
+                else
+                        argf(c, "%s,id=%s%s", dev, id, addr);
+                return;
+        }
+        if (ctl->master_startport)
+                return (void) unsupported(c, "USB controller model '%s' cannot be a companion (<master>)", model);
+        arg(c, "-device");
+        if (g_str_equal(model, "qemu-xhci") || g_str_equal(model, "nec-xhci"))
+                argf(c, "%s,id=%s%s%s", model, id, ports ? ports : "", addr);
+        else if (g_str_equal(model, "piix3-uhci"))
+                argf(c, "piix3-usb-uhci,id=%s%s", id, addr);
+        else if (g_str_equal(model, "piix4-uhci"))
+                argf(c, "piix4-usb-uhci,id=%s%s", id, addr);
+        else if (g_str_equal(model, "ich9-ehci1"))
+                argf(c, "ich9-usb-ehci1,id=%s%s", id, addr);
+        else if (g_str_equal(model, "usb-ehci"))
+                argf(c, "usb-ehci,id=%s%s", id, addr);
+        else {
+                g_ptr_array_remove_index(c->argv, c->argv->len - 1);
+                unsupported(c, "USB controller model '%s' is not supported", model);
         }
 }
 
@@ -494,17 +569,7 @@ static void build_controllers(Cmd *c) {
                 case DOMAIN_CONTROLLER_TYPE_USB:
                         if (g_strcmp0(ctl->model, "none") == 0)
                                 break;
-                        arg(c, "-device");
-                        if (g_strcmp0(ctl->model, "qemu-xhci") == 0 || g_strcmp0(ctl->model, "nec-xhci") == 0)
-                                argf(c, "%s,id=usb%s", ctl->model, addr);
-                        else if (!ctl->model || g_str_equal(ctl->model, "piix3-uhci"))
-                                argf(c, "piix3-usb-uhci,id=usb%s", addr);
-                        else if (g_str_equal(ctl->model, "ich9-ehci1"))
-                                argf(c, "ich9-usb-ehci1,id=usb%s", addr);
-                        else {
-                                g_ptr_array_remove_index(c->argv, c->argv->len - 1);
-                                unsupported(c, "USB controller model '%s' is not supported", ctl->model);
-                        }
+                        build_usb_controller(c, ctl, addr);
                         break;
                 case DOMAIN_CONTROLLER_TYPE_PCI:
                         if (!ctl->model || g_str_equal(ctl->model, "pci-root") || g_str_equal(ctl->model, "pcie-root"))
@@ -531,8 +596,116 @@ static void build_controllers(Cmd *c) {
         }
 }
 
+/* The address a VNC or SPICE server listens on: the first <listen type='address'>, else
+ * loopback as libvirt's default (the daemon writes what it picked into the live XML). */
+static const char *graphics_listen(const DomainGraphicsDef *g) {
+        for (guint j = 0; g->listens && j < g->listens->len; j++) {
+                DomainGraphicsListen *l = g_ptr_array_index(g->listens, j);
+                if (l->address)
+                        return l->address;
+        }
+        return "127.0.0.1";
+}
+
+static bool graphics_check_listens(Cmd *c, const DomainGraphicsDef *g) {
+        for (guint j = 0; g->listens && j < g->listens->len; j++) {
+                DomainGraphicsListen *l = g_ptr_array_index(g->listens, j);
+                if (g_strcmp0(l->type, "network") == 0)
+                        return unsupported(c, "graphics <listen type='network'> needs vmmd-network; use type='address'");
+                if (g_strcmp0(l->type, "socket") == 0 && g->type == DOMAIN_GRAPHICS_TYPE_SPICE)
+                        return unsupported(c, "spice <listen type='socket'> is not supported yet; use type='address'");
+                if (g_strcmp0(l->type, "none") == 0 && g->type == DOMAIN_GRAPHICS_TYPE_VNC)
+                        return unsupported(c, "vnc <listen type='none'> is not supported yet");
+        }
+        return true;
+}
+
+static void build_vnc(Cmd *c, const DomainGraphicsDef *g) {
+        const char *listen = graphics_listen(g);
+        bool v6 = strchr(listen, ':') != NULL;
+
+        arg(c, "-vnc");
+        if (g->socket) {
+                g_autofree char *sock = opt_escape(g->socket);
+                argf(c, "unix:%s%s", sock, g->passwd ? ",password=on" : "");
+        } else if (g->port >= 5900) {
+                argf(c, "%s%s%s:%d%s", v6 ? "[" : "", listen, v6 ? "]" : "", g->port - 5900,
+                     g->passwd ? ",password=on" : "");
+        } else {  /* autoport not picked by the daemon: QEMU takes the first free display up to 100 */
+                argf(c, "%s%s%s:0,to=100%s", v6 ? "[" : "", listen, v6 ? "]" : "", g->passwd ? ",password=on" : "");
+        }
+}
+
+static const DomainGraphicsOption *spice_option(const DomainGraphicsDef *g, const char *element, const char *attr) {
+        for (guint i = 0; i < g->options->len; i++) {
+                const DomainGraphicsOption *o = g_ptr_array_index(g->options, i);
+                if (!o->name && g_str_equal(o->element, element) && g_str_equal(o->attr, attr))
+                        return o;
+        }
+        return NULL;
+}
+
+/* "-spice port=N,addr=A,…": the port is the one in the definition (the daemon picks an
+ * automatic one before this runs); a password is set over QMP once QEMU is up. */
+static void build_spice(Cmd *c, const DomainGraphicsDef *g) {
+        g_autoptr(GString) o = g_string_new(NULL);
+        const DomainGraphicsOption *opt;
+        const char *listen = graphics_listen(g);
+
+        if (g->port < 0 && !g->socket)
+                return (void) unsupported(c, "spice graphics has no port; give port='N' or autoport='yes'");
+        if (g->socket)
+                return (void) unsupported(c, "spice graphics on a unix socket is not supported yet");
+        if (g->tls_port > 0 || g_strcmp0(g->default_mode, "secure") == 0)
+                return (void) unsupported(c, "spice TLS (tlsPort, secure channels) needs certificates that vmmd "
+                                          "does not configure; remove tlsPort and secure modes");
+        if ((opt = spice_option(g, "gl", "enable")) && g_str_equal(opt->value, "yes"))
+                return (void) unsupported(c, "spice <gl enable='yes'> needs a render node and EGL, which vmmd "
+                                          "does not set up");
+        g_string_append_printf(o, "port=%d,addr=%s", g->port, listen);
+        if (!g->passwd)
+                g_string_append(o, ",disable-ticketing=on");
+        for (guint i = 0; i < g->options->len; i++) {
+                const DomainGraphicsOption *ch = g_ptr_array_index(g->options, i);
+                if (!ch->name)
+                        continue;
+                if (g_str_equal(ch->value, "secure"))
+                        return (void) unsupported(c, "spice channel '%s' in secure mode needs TLS certificates "
+                                                  "that vmmd does not configure", ch->name);
+                if (g_str_equal(ch->value, "insecure"))
+                        g_string_append_printf(o, ",plaintext-channel=%s", ch->name);
+        }
+        if ((opt = spice_option(g, "image", "compression")))
+                g_string_append_printf(o, ",image-compression=%s", opt->value);
+        if ((opt = spice_option(g, "jpeg", "compression")))
+                g_string_append_printf(o, ",jpeg-wan-compression=%s", opt->value);
+        if ((opt = spice_option(g, "zlib", "compression")))
+                g_string_append_printf(o, ",zlib-glz-wan-compression=%s", opt->value);
+        if ((opt = spice_option(g, "playback", "compression")))
+                g_string_append_printf(o, ",playback-compression=%s", opt->value);
+        if ((opt = spice_option(g, "streaming", "mode")))
+                g_string_append_printf(o, ",streaming-video=%s", opt->value);
+        if ((opt = spice_option(g, "mouse", "mode")))
+                g_string_append_printf(o, ",agent-mouse=%s", g_str_equal(opt->value, "client") ? "on" : "off");
+        if ((opt = spice_option(g, "clipboard", "copypaste")) && g_str_equal(opt->value, "no"))
+                g_string_append(o, ",disable-copy-paste=on");
+        if ((opt = spice_option(g, "filetransfer", "enable")) && g_str_equal(opt->value, "no"))
+                g_string_append(o, ",disable-agent-file-xfer=on");
+        g_string_append(o, ",seamless-migration=on");
+        arg(c, "-spice");
+        arg(c, o->str);
+}
+
+static bool have_spice(const DomainDef *def) {
+        for (guint i = 0; i < def->graphics->len; i++)
+                if (((DomainGraphicsDef *) g_ptr_array_index(def->graphics, i))->type == DOMAIN_GRAPHICS_TYPE_SPICE)
+                        return true;
+        return false;
+}
+
 static void build_graphics(Cmd *c) {
         const DomainDef *def = c->def;
+        unsigned nvnc = 0, nspice = 0;
 
         if (def->graphics->len == 0) {
                 arg(c, "-display");
@@ -541,28 +714,36 @@ static void build_graphics(Cmd *c) {
         }
         for (guint i = 0; i < def->graphics->len; i++) {
                 DomainGraphicsDef *g = g_ptr_array_index(def->graphics, i);
-                const char *listen = "127.0.0.1";
 
-                if (g->type != DOMAIN_GRAPHICS_TYPE_VNC)
+                if (g->type != DOMAIN_GRAPHICS_TYPE_VNC && g->type != DOMAIN_GRAPHICS_TYPE_SPICE)
                         return (void) unsupported(c, "graphics type '%s' is not supported yet",
                                                   domain_graphics_type_to_string(g->type));
-                for (guint j = 0; g->listens && j < g->listens->len; j++) {
-                        DomainGraphicsListen *l = g_ptr_array_index(g->listens, j);
-                        if (l->address)
-                                listen = l->address;
-                }
-                arg(c, "-vnc");
-                if (g->socket) {
-                        g_autofree char *sock = opt_escape(g->socket);
-                        argf(c, "unix:%s%s", sock, g->passwd ? ",password=on" : "");
-                } else if (g->port >= 5900 && g->autoport != 1) {       /* autoport is a tristate: 1 yes */
-                        argf(c, "%s%s%s:%d%s", strchr(listen, ':') ? "[" : "", listen, strchr(listen, ':') ? "]" : "",
-                             g->port - 5900, g->passwd ? ",password=on" : "");
-                } else {  /* autoport: QEMU takes the first free display from 0 up to 100 */
-                        argf(c, "%s%s%s:0,to=100%s", strchr(listen, ':') ? "[" : "", listen,
-                             strchr(listen, ':') ? "]" : "", g->passwd ? ",password=on" : "");
-                }
+                if ((g->type == DOMAIN_GRAPHICS_TYPE_VNC ? ++nvnc : ++nspice) > 1)
+                        return (void) unsupported(c, "only one %s graphics device is supported",
+                                                  domain_graphics_type_to_string(g->type));
+                if (!graphics_check_listens(c, g))
+                        return;
+                if (g->type == DOMAIN_GRAPHICS_TYPE_VNC)
+                        build_vnc(c, g);
+                else
+                        build_spice(c, g);
+                if (c->failed)
+                        return;
         }
+}
+
+/* QXL's memory bars from the XML's KiB: ram and vram in bytes, vgamem in MiB */
+static char *qxl_sizes(const DomainVideoDef *v) {
+        GString *o = g_string_new(NULL);
+
+        if (v->ram)
+                g_string_append_printf(o, ",ram_size=%" G_GUINT64_FORMAT, g_ascii_strtoull(v->ram, NULL, 10) * 1024);
+        if (v->vram)
+                g_string_append_printf(o, ",vram_size=%" G_GUINT64_FORMAT, g_ascii_strtoull(v->vram, NULL, 10) * 1024);
+        if (v->vgamem)
+                g_string_append_printf(o, ",vgamem_mb=%" G_GUINT64_FORMAT, g_ascii_strtoull(v->vgamem, NULL, 10) / 1024);
+        g_string_append_printf(o, ",max_outputs=%s", v->heads ? v->heads : "1");
+        return g_string_free(o, FALSE);
 }
 
 static void build_videos(Cmd *c) {
@@ -582,7 +763,18 @@ static void build_videos(Cmd *c) {
                 if (!dev)
                         return (void) unsupported(c, "video model '%s' is not supported", model);
                 arg(c, "-device");
-                argf(c, "%s,id=video%u%s", dev, i, g_str_equal(model, "ramfb") ? "" : addr);
+                if (g_str_equal(model, "qxl")) {
+                        g_autofree char *sizes = qxl_sizes(v);
+                        argf(c, "%s,id=video%u%s", dev, i, sizes);
+                } else if (g_str_equal(model, "virtio") && v->heads && !g_str_equal(v->heads, "1"))
+                        argf(c, "%s,id=video%u,max_outputs=%s", dev, i, v->heads);
+                else
+                        argf(c, "%s,id=video%u", dev, i);
+                if (!g_str_equal(model, "ramfb")) {
+                        char *last = g_ptr_array_index(c->argv, c->argv->len - 1);
+                        c->argv->pdata[c->argv->len - 1] = g_strconcat(last, addr, NULL);
+                        g_free(last);
+                }
         }
 }
 
@@ -705,6 +897,29 @@ static void build_misc_devices(Cmd *c) {
         }
 }
 
+/* USB redirection: a spicevmc (or socket) chardev carrying usbredir, on the USB bus */
+static void build_redirdevs(Cmd *c) {
+        const DomainDef *def = c->def;
+
+        for (guint i = 0; i < def->redirdevs->len; i++) {
+                DomainRedirdevDef *r = g_ptr_array_index(def->redirdevs, i);
+                g_autofree char *id = g_strdup_printf("charredir%u", i);
+
+                if (!have_usb_controller(def))
+                        return (void) unsupported(c, "<redirdev> needs a USB controller; add "
+                                                  "<controller type='usb' model='qemu-xhci'/>");
+                if (r->src.type != DOMAIN_CHR_TYPE_SPICEVMC && r->src.type != DOMAIN_CHR_TYPE_TCP)
+                        return (void) unsupported(c, "<redirdev> of type '%s' is not supported; use 'spicevmc' or 'tcp'",
+                                                  domain_chr_type_to_string(r->src.type));
+                if (r->info.addr.type == DOMAIN_ADDRESS_USB)
+                        return (void) unsupported(c, "<redirdev> with a USB address is not supported yet");
+                if (!build_chardev_spice(c, &r->src, id, "usbredir"))
+                        return;
+                arg(c, "-device");
+                argf(c, "usb-redir,chardev=%s,id=redir%u,bus=usb.0", id, i);
+        }
+}
+
 GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *opts, GError **error) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
         Cmd c = { .argv = argv, .def = def, .error = error };
@@ -763,6 +978,8 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
                 build_videos(&c);
         if (!c.failed)
                 build_misc_devices(&c);
+        if (!c.failed)
+                build_redirdevs(&c);
         arg(&c, "-msg");
         arg(&c, "timestamp=on");
         if (c.failed)

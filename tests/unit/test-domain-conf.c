@@ -172,6 +172,8 @@ static const ErrorCase error_cases[] = {
         { "entity-declaration", 0, VMMD_ERROR_XML_ERROR, "entity", NULL },
         { "memory-too-large", 0, VMMD_ERROR_XML_ERROR, "too large", NULL },
         { "memory-too-large-kib", 0, VMMD_ERROR_XML_ERROR, "too large", NULL },
+        { "usb-two-masters", 0, VMMD_ERROR_XML_ERROR, "multiple 'usb' controllers", NULL },
+        { "spice-bad-compression", 0, VMMD_ERROR_XML_ERROR, "compression", "zip" },
 };
 
 static void test_error(gconstpointer data) {

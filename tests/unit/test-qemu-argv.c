@@ -193,10 +193,10 @@ static void create_files(const char *xml, const char *dir) {
         }
 }
 
-/* A fixed VNC port of a case becomes one free right now: test runs of other build
+/* A fixed VNC or SPICE port of a case becomes one free right now: test runs of other build
  * directories may be running the same case at the same time. */
 static char *free_vnc_port(const char *xml) {
-        g_autoptr(GRegex) re = g_regex_new("(<graphics type='vnc' port=')\\d+'", 0, 0, NULL);
+        g_autoptr(GRegex) re = g_regex_new("(<graphics type='(?:vnc|spice)' port=')\\d+'", 0, 0, NULL);
 
         for (unsigned port = 5900 + 100 + g_random_int_range(0, 1000); port < 5900 + 4000; port++) {
                 struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
