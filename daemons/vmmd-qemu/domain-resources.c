@@ -177,8 +177,82 @@ static bool pick_channel_paths(Manager *m, DomainDef *live, GError **error) {
         return true;
 }
 
+/* Debian's ovmf package; VMMD_FIRMWARE_DIR points elsewhere (tests use it to see the
+ * refusal when the package is missing) */
+static const char *firmware_dir(void) {
+        const char *d = g_getenv("VMMD_FIRMWARE_DIR");
+        return d && *d ? d : "/usr/share/OVMF";
+}
+
+/* <os firmware='efi'> (or a pflash loader without a path) gets OVMF's code and a vars
+ * template; a pflash loader without <nvram> gets <state dir>/nvram/<name>_VARS.fd, created
+ * from the template when missing, as libvirt keeps one per domain. */
+static bool pick_firmware(Manager *m, DomainDef *live, GError **error) {
+        bool efi = g_strcmp0(live->os_firmware, "efi") == 0;
+        bool pflash = g_strcmp0(live->os_loader_type, "pflash") == 0;
+        bool secure = g_strcmp0(live->os_loader_secure, "yes") == 0;
+        int r;
+
+        /* BIOS, or a ROM loader: nothing to pick */
+        if (!efi && !pflash)
+                return true;
+        if (!live->os_loader) {
+                g_autofree char *code = g_build_filename(firmware_dir(), secure ? "OVMF_CODE_4M.secboot.fd" :
+                                                         "OVMF_CODE_4M.fd", NULL);
+                g_autofree char *vars = g_build_filename(firmware_dir(), secure ? "OVMF_VARS_4M.ms.fd" :
+                                                         "OVMF_VARS_4M.fd", NULL);
+
+                if (!g_file_test(code, G_FILE_TEST_EXISTS) || !g_file_test(vars, G_FILE_TEST_EXISTS)) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                                    "UEFI firmware%s needs the 'ovmf' package: '%s' is missing; install ovmf "
+                                    "or remove firmware='efi'", secure ? " with secure boot" : "",
+                                    g_file_test(code, G_FILE_TEST_EXISTS) ? vars : code);
+                        return false;
+                }
+                live->os_loader = g_steal_pointer(&code);
+                g_free(live->os_loader_readonly);
+                live->os_loader_readonly = g_strdup("yes");
+                g_free(live->os_loader_type);
+                live->os_loader_type = g_strdup("pflash");
+                if (!live->os_nvram_template)
+                        live->os_nvram_template = g_steal_pointer(&vars);
+        }
+        if (g_strcmp0(live->os_loader_type, "pflash") != 0)
+                return true;
+        if (!live->os_nvram) {
+                g_autofree char *dir = g_build_filename(m->paths->state_dir, "nvram", NULL);
+                live->os_nvram = g_strdup_printf("%s/%s_VARS.fd", dir, live->name);
+        }
+        if (!g_file_test(live->os_nvram, G_FILE_TEST_EXISTS)) {
+                g_autofree char *data = NULL, *dir = g_path_get_dirname(live->os_nvram);
+                size_t len = 0;
+
+                if (!live->os_nvram_template) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                                    "the UEFI variable store '%s' does not exist and <nvram> names no template",
+                                    live->os_nvram);
+                        return false;
+                }
+                r = vmmd_read_file(live->os_nvram_template, &data, &len);
+                if (r < 0) {
+                        vmmd_error_set_errno(error, r, "cannot read the UEFI variable template '%s'",
+                                             live->os_nvram_template);
+                        return false;
+                }
+                r = vmmd_mkdir_p(dir, 0755);
+                if (r >= 0)
+                        r = vmmd_write_file_atomic(live->os_nvram, data, len, 0600);
+                if (r < 0) {
+                        vmmd_error_set_errno(error, r, "cannot create the UEFI variable store '%s'", live->os_nvram);
+                        return false;
+                }
+        }
+        return true;
+}
+
 bool domain_pick_host_resources(Manager *m, DomainDef *live, GError **error) {
-        return pick_graphics_ports(m, live, error) && pick_channel_paths(m, live, error);
+        return pick_firmware(m, live, error) && pick_graphics_ports(m, live, error) &&
+               pick_channel_paths(m, live, error);
 }
 
 void domain_release_host_resources(Manager *m, const DomainDef *live) {

@@ -92,6 +92,80 @@ static const DomainTimerDef *find_timer(const DomainDef *def, const char *name) 
         return NULL;
 }
 
+static char *builder_to_string(JsonBuilder *b);
+
+/* UEFI: the loader is a read-only pflash image, the variable store a writable one */
+static bool firmware_pflash(const DomainDef *def) {
+        return def->os_loader && g_strcmp0(def->os_loader_type, "pflash") == 0;
+}
+
+static void add_pflash(Cmd *c, unsigned n, const char *path, bool ro) {
+        g_autoptr(JsonBuilder) storage = json_builder_new();
+        g_autoptr(JsonBuilder) format = json_builder_new();
+        g_autofree char *sn = g_strdup_printf("libvirt-pflash%u-storage", n);
+        g_autofree char *fn = g_strdup_printf("libvirt-pflash%u-format", n);
+        g_autofree char *js = NULL, *jf = NULL;
+
+        json_builder_begin_object(storage);
+        json_builder_set_member_name(storage, "driver");
+        json_builder_add_string_value(storage, "file");
+        json_builder_set_member_name(storage, "filename");
+        json_builder_add_string_value(storage, path);
+        json_builder_set_member_name(storage, "node-name");
+        json_builder_add_string_value(storage, sn);
+        json_builder_set_member_name(storage, "auto-read-only");
+        json_builder_add_boolean_value(storage, TRUE);
+        json_builder_set_member_name(storage, "discard");
+        json_builder_add_string_value(storage, "unmap");
+        json_builder_end_object(storage);
+        js = builder_to_string(storage);
+        arg(c, "-blockdev");
+        arg(c, js);
+        json_builder_begin_object(format);
+        json_builder_set_member_name(format, "node-name");
+        json_builder_add_string_value(format, fn);
+        json_builder_set_member_name(format, "read-only");
+        json_builder_add_boolean_value(format, ro);
+        json_builder_set_member_name(format, "driver");
+        json_builder_add_string_value(format, "raw");
+        json_builder_set_member_name(format, "file");
+        json_builder_add_string_value(format, sn);
+        json_builder_end_object(format);
+        jf = builder_to_string(format);
+        arg(c, "-blockdev");
+        arg(c, jf);
+}
+
+/* <loader>/<nvram>: pflash pair for UEFI, -bios for a ROM; firmware='efi' must have been
+ * resolved into a loader by the daemon (domain-resources.c) */
+static void build_firmware(Cmd *c) {
+        const DomainDef *def = c->def;
+
+        if (g_strcmp0(def->os_firmware, "efi") == 0 && !def->os_loader)
+                return (void) unsupported(c, "UEFI firmware (firmware='efi') was not resolved to a loader");
+        if (def->os_firmware && !g_str_equal(def->os_firmware, "efi") && !g_str_equal(def->os_firmware, "bios"))
+                return (void) unsupported(c, "firmware '%s' is not supported", def->os_firmware);
+        if (!def->os_loader)
+                return;
+        if (firmware_pflash(def)) {
+                if (!def->os_nvram)
+                        return (void) unsupported(c, "a pflash loader needs an <nvram> variable store");
+                if (g_strcmp0(def->os_loader_secure, "yes") == 0 && !domain_def_is_q35(def))
+                        return (void) unsupported(c, "secure boot (<loader secure='yes'>) needs a q35 machine");
+                add_pflash(c, 0, def->os_loader, g_strcmp0(def->os_loader_readonly, "no") != 0);
+                add_pflash(c, 1, def->os_nvram, false);
+                if (g_strcmp0(def->os_loader_secure, "yes") == 0) {
+                        arg(c, "-global");
+                        arg(c, "driver=cfi.pflash01,property=secure,value=on");
+                }
+                return;
+        }
+        if (def->os_loader_type && !g_str_equal(def->os_loader_type, "rom"))
+                return (void) unsupported(c, "loader type '%s' is not supported", def->os_loader_type);
+        arg(c, "-bios");
+        arg(c, def->os_loader);
+}
+
 static void build_machine(Cmd *c) {
         const DomainDef *def = c->def;
         const DomainTimerDef *hpet = find_timer(def, "hpet");
@@ -103,8 +177,12 @@ static void build_machine(Cmd *c) {
                         acpi = true;
         }
         arg(c, "-machine");
-        argf(c, "%s,usb=off,dump-guest-core=off%s%s", def->os_machine, acpi ? "" : ",acpi=off",
-             hpet && g_strcmp0(hpet->present, "no") == 0 ? ",hpet=off" : "");
+        argf(c, "%s,usb=off,%sdump-guest-core=off%s%s%s", def->os_machine,
+             firmware_pflash(def) && g_strcmp0(def->os_loader_secure, "yes") == 0 ? "smm=on," : "",
+             firmware_pflash(def) ? ",pflash0=libvirt-pflash0-format" : "",
+             firmware_pflash(def) ? ",pflash1=libvirt-pflash1-format" : "",
+             acpi ? (hpet && g_strcmp0(hpet->present, "no") == 0 ? ",hpet=off" : "") :
+             (hpet && g_strcmp0(hpet->present, "no") == 0 ? ",acpi=off,hpet=off" : ",acpi=off"));
 }
 
 static void build_cpu(Cmd *c, bool kvm) {
@@ -938,6 +1016,7 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
         arg(&c, "-no-user-config");
         arg(&c, "-nodefaults");
         arg(&c, "-no-shutdown");
+        build_firmware(&c);
         build_machine(&c);
         arg(&c, "-accel");
         arg(&c, opts->kvm ? "kvm" : "tcg");

@@ -306,6 +306,59 @@ static void test_autoport_distinct(void) {
         }
 }
 
+static char *uefi_xml(TestBus *tb) {
+        g_autofree char *dir = typical_dir();
+        g_autofree char *file = g_build_filename(dir, "windows11.xml", NULL);
+        g_autofree char *xml = prepare(tb, file);
+        g_autoptr(GRegex) re = g_regex_new("<os>", 0, 0, NULL);
+
+        return g_regex_replace(re, xml, -1, 0, "<os firmware=\"efi\">", 0, NULL);
+}
+
+/* firmware='efi': the daemon picks OVMF and a per-domain variable store from its template */
+static void test_uefi(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = uefi_xml(tb);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = test_define(tb, xml, 0, &e), *live = NULL, *inactive = NULL;
+        g_autofree char *vars = test_root_file(tb, "var/lib/vmmd/qemu/nvram/windows11_VARS.fd");
+        g_autofree char *tpl = NULL, *copy = NULL;
+        gsize tlen = 0, clen = 0;
+
+        if (!g_file_test("/usr/share/OVMF/OVMF_CODE_4M.fd", G_FILE_TEST_EXISTS)) {
+                g_test_skip("the ovmf package is not installed (scripts/deps.sh installs it)");
+                return;
+        }
+        g_assert_nonnull(path);
+        start_paused(tb, path, "windows11 (UEFI)");
+        live = test_get_xml(tb, path, 0);
+        g_assert_nonnull(strstr(live, "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>"));
+        g_assert_nonnull(strstr(live, vars));
+        g_assert_true(g_file_get_contents("/usr/share/OVMF/OVMF_VARS_4M.fd", &tpl, &tlen, NULL));
+        g_assert_true(g_file_get_contents(vars, &copy, &clen, NULL));
+        g_assert_cmpuint(clen, ==, tlen);
+        /* the stored definition still just says efi */
+        inactive = test_get_xml(tb, path, 2 /* INACTIVE */);
+        g_assert_null(strstr(inactive, "OVMF_CODE"));
+        g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
+}
+
+/* Without the firmware package: ConfigUnsupported naming it, and no variable store made */
+static void test_uefi_missing(void) {
+        const char *env[] = { "VMMD_FIRMWARE_DIR=/nonexistent/OVMF", NULL };
+        g_autoptr(E2EBus) tb = e2e_bus_new(env);
+        g_autofree char *xml = uefi_xml(tb);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = test_define(tb, xml, 0, &e);
+        g_autofree char *nvram = test_root_file(tb, "var/lib/vmmd/qemu/nvram");
+
+        g_assert_nonnull(path);
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, DOMAIN_START_PAUSED, &e), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "ovmf", "/nonexistent/OVMF/OVMF_CODE_4M.fd");
+        g_assert_false(test_prop_bool(tb, path, "Active"));
+        g_assert_false(g_file_test(nvram, G_FILE_TEST_EXISTS));
+}
+
 static int compare_names(gconstpointer a, gconstpointer b) {
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
@@ -332,5 +385,7 @@ int main(int argc, char **argv) {
         }
         g_test_add_func("/typical/spice-password", test_spice_password);
         g_test_add_func("/typical/autoport-distinct", test_autoport_distinct);
+        g_test_add_func("/typical/uefi", test_uefi);
+        g_test_add_func("/typical/uefi-missing-firmware", test_uefi_missing);
         return g_test_run();
 }

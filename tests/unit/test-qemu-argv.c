@@ -177,6 +177,7 @@ static void run_qemu_img(const char *format, const char *path) {
 static void create_files(const char *xml, const char *dir) {
         g_autoptr(GRegex) disk_re = g_regex_new("<driver[^>]*type='(\\w+)'[^>]*/>\\s*<source file='([^']*)'", 0, 0, NULL);
         g_autoptr(GRegex) boot_re = g_regex_new("<(kernel|initrd)>([^<]*)</", 0, 0, NULL);
+        g_autoptr(GRegex) nvram_re = g_regex_new("<nvram template='([^']*)'>([^<]*)</nvram>", 0, 0, NULL);
         g_autoptr(GMatchInfo) m = NULL;
 
         for (g_regex_match(disk_re, xml, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
@@ -184,6 +185,19 @@ static void create_files(const char *xml, const char *dir) {
                 g_autofree char *path = g_match_info_fetch(m, 2);
                 if (g_str_has_prefix(path, dir) && !g_file_test(path, G_FILE_TEST_EXISTS))
                         run_qemu_img(format, path);
+        }
+        g_clear_pointer(&m, g_match_info_free);
+        /* a UEFI variable store starts as a copy of its template */
+        for (g_regex_match(nvram_re, xml, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
+                g_autofree char *template = g_match_info_fetch(m, 1);
+                g_autofree char *path = g_match_info_fetch(m, 2);
+                g_autofree char *data = NULL;
+                gsize len = 0;
+
+                if (!g_str_has_prefix(path, dir))
+                        continue;
+                g_assert_true(g_file_get_contents(template, &data, &len, NULL));
+                g_assert_true(g_file_set_contents(path, data, (gssize) len, NULL));
         }
         g_clear_pointer(&m, g_match_info_free);
         for (g_regex_match(boot_re, xml, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
