@@ -485,6 +485,25 @@ static bool controllers_finish(DomainDef *def, GError **error) {
                         idx++;
                 c->index = idx;
         }
+        /* an ich9-uhciN sharing the index of an EHCI controller is its companion even without
+         * <master>: libvirt gives it the start port its number implies (0, 2, 4) */
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                const char *m = c->model ? c->model : "";
+                size_t n = strlen(m);
+
+                if (c->type != DOMAIN_CONTROLLER_TYPE_USB || c->master_startport || !g_str_has_prefix(m, "ich9-uhci") ||
+                    n == 0 || m[n - 1] < '1' || m[n - 1] > '6')
+                        continue;
+                for (guint j = 0; j < def->controllers->len; j++) {
+                        DomainControllerDef *o = g_ptr_array_index(def->controllers, j);
+                        if (o->type == DOMAIN_CONTROLLER_TYPE_USB && o->index == c->index &&
+                            g_str_has_prefix(o->model ? o->model : "", "ich9-ehci")) {
+                                c->master_startport = g_strdup_printf("%d", ((m[n - 1] - '1') % 3) * 2);
+                                break;
+                        }
+                }
+        }
         for (guint i = 0; i < def->controllers->len; i++) {
                 DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
 

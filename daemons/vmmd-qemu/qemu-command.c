@@ -587,8 +587,9 @@ static void build_channels(Cmd *c) {
         }
 }
 
-/* One USB bus per index, named usb.0 after the controller "usb" (index 0); companions
- * (ich9-uhciN with <master>) hang their ports on their EHCI master's bus. */
+/* One USB bus per index: controller "usb" (index 0) gives bus usb.0, where USB devices go;
+ * "usbN" gives usbN.0. Companions (ich9-uhciN with <master>) hang their ports on their
+ * EHCI master's bus. */
 static void build_usb_controller(Cmd *c, const DomainControllerDef *ctl, const char *addr) {
         static const char *const uhci[] = { "ich9-uhci1", "ich9-uhci2", "ich9-uhci3", "ich9-uhci4", "ich9-uhci5",
                                             "ich9-uhci6", NULL };
@@ -596,9 +597,6 @@ static void build_usb_controller(Cmd *c, const DomainControllerDef *ctl, const c
         g_autofree char *id = ctl->index == 0 ? g_strdup("usb") : g_strdup_printf("usb%d", ctl->index);
         g_autofree char *ports = NULL;
 
-        if (ctl->index != 0)
-                return (void) unsupported(c, "USB controller index %d: only one USB bus (index 0) is supported",
-                                          ctl->index);
         /* xhci: ports= in the XML is the number of USB2 and of USB3 ports */
         if (ctl->ports)
                 ports = g_strdup_printf(",p2=%s,p3=%s", ctl->ports, ctl->ports);
