@@ -5,18 +5,19 @@
 #include <stddef.h>
 #include <string.h>
 
-VMMD_ENUM_IMPL(domain_disk_type, "file", "block", "dir", "network", "volume")
+VMMD_ENUM_IMPL(domain_disk_type, "file", "block", "dir", "network", "volume", "nvme", "vhostuser", "vhostvdpa")
 VMMD_ENUM_IMPL(domain_disk_device, "disk", "cdrom", "floppy", "lun")
 VMMD_ENUM_IMPL(domain_disk_bus, "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd")
 VMMD_ENUM_IMPL(domain_controller_type,
                "ide", "fdc", "scsi", "sata", "virtio-serial", "ccid", "usb", "pci", "xenbus", "isa")
-VMMD_ENUM_IMPL(domain_net_type, "user", "ethernet", "network", "bridge", "direct")
+VMMD_ENUM_IMPL(domain_net_type, "user", "ethernet", "network", "bridge", "direct", "hostdev", "vhostuser", "vdpa",
+               "udp", "mcast", "server", "client")
 VMMD_ENUM_IMPL(domain_chr_type,
                "null", "vc", "pty", "dev", "file", "pipe", "stdio", "udp", "tcp", "unix", "spicevmc",
                "spiceport", "qemu-vdagent", "dbus")
 
 static const char *const chr_kind_names[] = { "serial", "parallel", "console", "channel" };
-static const char *const input_types[] = { "mouse", "tablet", "keyboard", NULL };
+static const char *const input_types[] = { "mouse", "tablet", "keyboard", "passthrough", "evdev", NULL };
 static const char *const input_buses[] = { "ps2", "usb", "xen", "virtio", "none", NULL };
 
 /* Default video RAM in KiB per model, as libvirt fills it in. */
@@ -28,6 +29,24 @@ static const struct {
 };
 
 /* --- free --- */
+
+/* A <source> element of a device type vmmd parses but cannot run, kept as written so that
+ * the definition round-trips; NULL when there is none. */
+static xmlNodePtr source_copy(xmlNodePtr node) {
+        xmlNodePtr src = xml_child(node, "source");
+        xmlNodePtr copy;
+
+        if (!src)
+                return NULL;
+        copy = xmlCopyNode(src, 1);
+        xml_strip_blanks(copy);
+        return copy;
+}
+
+static void source_free(xmlNodePtr node) {
+        if (node)
+                xmlFreeNode(node);
+}
 
 static void disk_host_free(DomainDiskHost *h) {
         g_free(h->name);
@@ -50,6 +69,7 @@ static void domain_disk_def_free(DomainDiskDef *d) {
         g_free(d->src_protocol);
         g_free(d->src_name);
         g_ptr_array_unref(d->hosts);
+        source_free(d->source_verbatim);
         g_free(d->target_dev);
         g_free(d->tray);
         g_free(d->serial);
@@ -80,6 +100,7 @@ static void domain_net_def_free(DomainNetDef *n) {
         g_free(n->src_dev);
         g_free(n->src_mode);
         g_free(n->src_portgroup);
+        source_free(n->source_verbatim);
         g_free(n->model);
         g_free(n->target_dev);
         g_free(n->driver_name);
@@ -124,6 +145,7 @@ static void domain_video_def_free(DomainVideoDef *v) {
 static void domain_input_def_free(DomainInputDef *i) {
         g_free(i->type);
         g_free(i->bus);
+        source_free(i->source_verbatim);
         domain_device_info_clear(&i->info);
         g_free(i);
 }
@@ -290,6 +312,11 @@ static DomainDiskDef *parse_disk(xmlNodePtr node, GError **error) {
                 d->src_volume = xml_prop(source, "volume");
                 d->src_mode = xml_prop(source, "mode");
                 break;
+        case DOMAIN_DISK_TYPE_NVME:
+        case DOMAIN_DISK_TYPE_VHOSTUSER:
+        case DOMAIN_DISK_TYPE_VHOSTVDPA:
+                d->source_verbatim = source_copy(node);
+                break;
         case DOMAIN_DISK_TYPE_NETWORK:
                 d->src_protocol = xml_prop(source, "protocol");
                 d->src_name = xml_prop(source, "name");
@@ -389,6 +416,8 @@ static void format_disk(XmlBuf *buf, const DomainDiskDef *d) {
         default:
                 break;
         }
+        if (d->source_verbatim)
+                xml_node_dump(&child, d->source_verbatim);
         xml_element(&child, "source", a, NULL);
 
         g_string_truncate(a, 0);
@@ -620,8 +649,22 @@ static DomainNetDef *parse_net(xmlNodePtr node, GError **error) {
                         return NULL;
                 }
                 break;
+        case DOMAIN_NET_TYPE_HOSTDEV:
+        case DOMAIN_NET_TYPE_VHOSTUSER:
+        case DOMAIN_NET_TYPE_VDPA:
+        case DOMAIN_NET_TYPE_UDP:
+        case DOMAIN_NET_TYPE_MCAST:
+        case DOMAIN_NET_TYPE_SERVER:
+        case DOMAIN_NET_TYPE_CLIENT:
+                n->source_verbatim = source_copy(node);
+                break;
         default:
                 break;
+        }
+        n->managed = xml_prop_tristate(node, "managed", "yes", "no");
+        if (n->managed < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid managed value for <interface>");
+                return NULL;
         }
         n->model = xml_prop(xml_child(node, "model"), "type");
         n->target_dev = xml_prop(xml_child(node, "target"), "dev");
@@ -669,6 +712,8 @@ static void format_net(XmlBuf *buf, const DomainNetDef *n) {
         xml_attr(a, "bridge", n->src_bridge);
         xml_attr(a, "dev", n->src_dev);
         xml_attr(a, "mode", n->src_mode);
+        if (n->source_verbatim)
+                xml_node_dump(&child, n->source_verbatim);
         xml_element(&child, "source", a, NULL);
         g_string_truncate(a, 0);
         xml_attr(a, "dev", n->target_dev);
@@ -697,6 +742,7 @@ static void format_net(XmlBuf *buf, const DomainNetDef *n) {
         domain_device_info_format(&child, &n->info);
 
         xml_attr(attrs, "type", domain_net_type_to_string(n->type));
+        xml_attr_yesno(attrs, "managed", n->managed);
         xml_element(buf, "interface", attrs, &child);
 }
 
@@ -877,8 +923,11 @@ static DomainInputDef *parse_input(xmlNodePtr node, GError **error) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing input device type");
                 return NULL;
         }
-        if (!in->bus)
+        if (!in->bus && strcmp(in->type, "passthrough") == 0)
+                in->bus = g_strdup("virtio");
+        if (!in->bus && strcmp(in->type, "evdev") != 0)
                 in->bus = g_strdup(strcmp(in->type, "tablet") == 0 ? "usb" : "ps2");
+        in->source_verbatim = source_copy(node);
         if (!domain_device_address_parse(node, &in->info, error))
                 return NULL;
         return g_ptr_array_steal_index(guard, 0);
@@ -1161,9 +1210,14 @@ void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags
                 DomainInputDef *in = g_ptr_array_index(def->inputs, i);
                 g_autoptr(GString) a = g_string_new(NULL);
 
+                g_auto(XmlBuf) extra = { 0 };
+
+                xml_buf_init_child(&extra, &child);
+                if (in->source_verbatim)
+                        xml_node_dump(&extra, in->source_verbatim);
                 xml_attr(a, "type", in->type);
                 xml_attr(a, "bus", in->bus);
-                format_simple(&child, "input", a, &in->info, NULL);
+                format_simple(&child, "input", a, &in->info, &extra);
         }
         for (guint i = 0; i < def->graphics->len; i++)
                 domain_graphics_def_format(&child, g_ptr_array_index(def->graphics, i), flags);

@@ -44,6 +44,9 @@ typedef enum {
         DOMAIN_DISK_TYPE_DIR,
         DOMAIN_DISK_TYPE_NETWORK,
         DOMAIN_DISK_TYPE_VOLUME,
+        DOMAIN_DISK_TYPE_NVME,
+        DOMAIN_DISK_TYPE_VHOSTUSER,
+        DOMAIN_DISK_TYPE_VHOSTVDPA,
         _DOMAIN_DISK_TYPE_MAX,
 } DomainDiskType;
 VMMD_ENUM_DECL(domain_disk_type);
@@ -83,6 +86,7 @@ typedef struct {
         char *src_pool, *src_volume, *src_mode;
         char *src_protocol, *src_name;
         GPtrArray *hosts;               /* DomainDiskHost */
+        xmlNodePtr source_verbatim;     /* nvme, vhostuser, vhostvdpa: <source> kept as written */
         char *target_dev;
         DomainDiskBus bus;
         char *tray;
@@ -122,6 +126,13 @@ typedef enum {
         DOMAIN_NET_TYPE_NETWORK,
         DOMAIN_NET_TYPE_BRIDGE,
         DOMAIN_NET_TYPE_DIRECT,
+        DOMAIN_NET_TYPE_HOSTDEV,
+        DOMAIN_NET_TYPE_VHOSTUSER,
+        DOMAIN_NET_TYPE_VDPA,
+        DOMAIN_NET_TYPE_UDP,
+        DOMAIN_NET_TYPE_MCAST,
+        DOMAIN_NET_TYPE_SERVER,
+        DOMAIN_NET_TYPE_CLIENT,
         _DOMAIN_NET_TYPE_MAX,
 } DomainNetType;
 VMMD_ENUM_DECL(domain_net_type);
@@ -134,6 +145,8 @@ typedef struct {
         DomainNetType type;
         char mac[18];
         char *src_network, *src_bridge, *src_dev, *src_mode, *src_portgroup;
+        xmlNodePtr source_verbatim;     /* the types vmmd cannot run: <source> kept as written */
+        int managed;                    /* hostdev: tristate yes/no */
         char *model;
         char *target_dev;
         char *driver_name, *driver_queues;
@@ -234,6 +247,7 @@ typedef struct {
 
 typedef struct {
         char *type, *bus;
+        xmlNodePtr source_verbatim;     /* passthrough, evdev: <source> kept as written */
         DomainDeviceInfo info;
 } DomainInputDef;
 

@@ -868,6 +868,10 @@ static void build_misc_devices(Cmd *c) {
 
         for (guint i = 0; i < def->inputs->len; i++) {
                 DomainInputDef *in = g_ptr_array_index(def->inputs, i);
+                /* host input devices handed to the guest: vmmd does not give QEMU host devices */
+                if (g_str_equal(in->type, "passthrough") || g_str_equal(in->type, "evdev"))
+                        return (void) unsupported(c, "<input type='%s'> (a host input device) is not supported",
+                                                  in->type);
                 if (g_strcmp0(in->bus, "usb") == 0) {
                         const char *dev = g_str_equal(in->type, "tablet") ? "usb-tablet" :
                                           g_str_equal(in->type, "mouse") ? "usb-mouse" : "usb-kbd";
