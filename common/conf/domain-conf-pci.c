@@ -322,6 +322,20 @@ static void add_implicit_devices(DomainDef *def) {
                         c->model = g_strdup(q35 ? "pcie-root-port" : "pci-bridge");
         }
 
+        /* PCI controller indexes have no gaps: libvirt adds a bridge (root port on q35) for
+         * every index below the highest one given */
+        {
+                int max = 0;
+                for (guint i = 0; i < def->controllers->len; i++) {
+                        DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                        if (c->type == DOMAIN_CONTROLLER_TYPE_PCI && c->index > max)
+                                max = c->index;
+                }
+                for (int idx = 1; idx < max; idx++)
+                        if (!find_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx))
+                                add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx, q35 ? "pcie-root-port" : "pci-bridge");
+        }
+
         /* virtio channels need a virtio-serial bus to sit on */
         for (guint i = 0; i < def->channels->len; i++) {
                 DomainChrDef *ch = g_ptr_array_index(def->channels, i);

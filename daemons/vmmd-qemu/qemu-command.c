@@ -615,7 +615,8 @@ static void build_usb_controller(Cmd *c, const DomainControllerDef *ctl, const c
                 return (void) unsupported(c, "USB controller model '%s' cannot be a companion (<master>)", model);
         arg(c, "-device");
         if (g_str_equal(model, "qemu-xhci") || g_str_equal(model, "nec-xhci"))
-                argf(c, "%s,id=%s%s%s", model, id, ports ? ports : "", addr);
+                argf(c, "%s,id=%s%s%s", g_str_equal(model, "nec-xhci") ? "nec-usb-xhci" : "qemu-xhci", id,
+                     ports ? ports : "", addr);
         else if (g_str_equal(model, "piix3-uhci"))
                 argf(c, "piix3-usb-uhci,id=%s%s", id, addr);
         else if (g_str_equal(model, "piix4-uhci"))
