@@ -346,6 +346,7 @@ struct DomainDef {
         GPtrArray *timers;              /* DomainTimerDef */
 
         DomainLifecycleAction on_poweroff, on_reboot, on_crash;
+        int pm_suspend_to_mem, pm_suspend_to_disk;     /* <pm>: tristate yes/no */
 
         char *emulator;
         GPtrArray *disks, *controllers, *nets, *serials, *parallels, *consoles, *channels;

@@ -371,6 +371,32 @@ static bool parse_uuid(DomainDef *def, xmlNodePtr root, GError **error) {
         return true;
 }
 
+/* <pm>: whether the guest may suspend to RAM / to disk (ACPI S3 / S4) */
+static bool parse_pm(DomainDef *def, xmlNodePtr root, GError **error) {
+        xmlNodePtr pm = xml_child(root, "pm");
+
+        def->pm_suspend_to_mem = xml_prop_tristate(xml_child(pm, "suspend-to-mem"), "enabled", "yes", "no");
+        def->pm_suspend_to_disk = xml_prop_tristate(xml_child(pm, "suspend-to-disk"), "enabled", "yes", "no");
+        if (def->pm_suspend_to_mem < 0 || def->pm_suspend_to_disk < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid enabled value in <pm>");
+                return false;
+        }
+        return true;
+}
+
+static void format_pm(const DomainDef *def, XmlBuf *buf) {
+        g_auto(XmlBuf) child = { 0 };
+        g_autoptr(GString) a = g_string_new(NULL);
+
+        xml_buf_init_child(&child, buf);
+        xml_attr_yesno(a, "enabled", def->pm_suspend_to_mem);
+        xml_element(&child, "suspend-to-mem", a, NULL);
+        g_string_truncate(a, 0);
+        xml_attr_yesno(a, "enabled", def->pm_suspend_to_disk);
+        xml_element(&child, "suspend-to-disk", a, NULL);
+        xml_element(buf, "pm", NULL, &child);
+}
+
 /* The metadata subtree is kept verbatim in a document of its own. Each child is copied
  * on its own so that a namespace declared on an ancestor (<domain xmlns:app=…>) is
  * re-declared on that child, which then stands alone as libvirt expects. */
@@ -694,6 +720,8 @@ static DomainDef *domain_def_parse_node(xmlNodePtr root, GError **error) {
             !parse_lifecycle(root, "on_crash", &def->on_crash, error) ||
             !check_lifecycle(def, error))
                 return NULL;
+        if (!parse_pm(def, root, error))
+                return NULL;
         if (!domain_def_parse_devices(def, xml_child(root, "devices"), error))
                 return NULL;
         if (!parse_seclabels(def, root, error))
@@ -915,6 +943,7 @@ char *domain_def_format(const DomainDef *def, unsigned flags) {
         xml_element_text(&body, "on_poweroff", NULL, domain_lifecycle_action_to_string(def->on_poweroff));
         xml_element_text(&body, "on_reboot", NULL, domain_lifecycle_action_to_string(def->on_reboot));
         xml_element_text(&body, "on_crash", NULL, domain_lifecycle_action_to_string(def->on_crash));
+        format_pm(def, &body);
         domain_def_format_devices(def, &body, flags);
         format_seclabels(def, &body, flags);
 

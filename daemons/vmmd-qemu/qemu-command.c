@@ -166,6 +166,30 @@ static void build_firmware(Cmd *c) {
         arg(c, def->os_loader);
 }
 
+static const DomainFeatureDef *find_feature(const DomainDef *def, const char *name) {
+        for (guint i = 0; def->features && i < def->features->len; i++) {
+                const DomainFeatureDef *f = g_ptr_array_index(def->features, i);
+                if (g_str_equal(f->name, name))
+                        return f;
+        }
+        return NULL;
+}
+
+/* <pm>: ACPI S3/S4 are switched by the chipset's power management device */
+static void build_pm(Cmd *c) {
+        const DomainDef *def = c->def;
+        const char *dev = domain_def_is_q35(def) ? "ICH9-LPC" : "PIIX4_PM";
+
+        if (def->pm_suspend_to_mem) {
+                arg(c, "-global");
+                argf(c, "%s.disable_s3=%d", dev, def->pm_suspend_to_mem == 2);
+        }
+        if (def->pm_suspend_to_disk) {
+                arg(c, "-global");
+                argf(c, "%s.disable_s4=%d", dev, def->pm_suspend_to_disk == 2);
+        }
+}
+
 static void build_machine(Cmd *c) {
         const DomainDef *def = c->def;
         const DomainTimerDef *hpet = find_timer(def, "hpet");
@@ -176,8 +200,11 @@ static void build_machine(Cmd *c) {
                 if (g_str_equal(f->name, "acpi") && g_strcmp0(f->state, "off") != 0)
                         acpi = true;
         }
+        const DomainFeatureDef *vmport = find_feature(def, "vmport");
+
         arg(c, "-machine");
-        argf(c, "%s,usb=off,%sdump-guest-core=off%s%s%s", def->os_machine,
+        argf(c, "%s,usb=off,%s%sdump-guest-core=off%s%s%s", def->os_machine,
+             vmport && g_strcmp0(vmport->state, "off") == 0 ? "vmport=off," : "",
              firmware_pflash(def) && g_strcmp0(def->os_loader_secure, "yes") == 0 ? "smm=on," : "",
              firmware_pflash(def) ? ",pflash0=libvirt-pflash0-format" : "",
              firmware_pflash(def) ? ",pflash1=libvirt-pflash1-format" : "",
@@ -185,9 +212,62 @@ static void build_machine(Cmd *c) {
              (hpet && g_strcmp0(hpet->present, "no") == 0 ? ",acpi=off,hpet=off" : ",acpi=off"));
 }
 
+/* Hyper-V enlightenments of <features><hyperv> (and the hypervclock timer) as -cpu flags */
+static bool hyperv_flags(Cmd *c, GString *out) {
+        static const struct {
+                const char *element, *flag;
+        } map[] = {
+                { "relaxed", "hv-relaxed" }, { "vapic", "hv-vapic" }, { "vpindex", "hv-vpindex" },
+                { "runtime", "hv-runtime" }, { "synic", "hv-synic" }, { "stimer", "hv-stimer" },
+                { "reset", "hv-reset" }, { "frequencies", "hv-frequencies" },
+                { "reenlightenment", "hv-reenlightenment" }, { "tlbflush", "hv-tlbflush" }, { "ipi", "hv-ipi" },
+        };
+        const DomainFeatureDef *hv = find_feature(c->def, "hyperv");
+        const DomainTimerDef *clock = find_timer(c->def, "hypervclock");
+
+        for (guint i = 0; hv && hv->children && i < hv->children->len; i++) {
+                xmlNodePtr n = g_ptr_array_index(hv->children, i);
+                g_autofree char *state = NULL;
+                const char *name = (const char *) n->name;
+                bool known = false;
+
+                if (n->type != XML_ELEMENT_NODE)
+                        continue;
+                state = xml_prop(n, "state");
+                if (g_strcmp0(state, "on") != 0)
+                        continue;
+                for (size_t k = 0; k < G_N_ELEMENTS(map); k++)
+                        if (g_str_equal(name, map[k].element)) {
+                                g_string_append_printf(out, ",%s=on", map[k].flag);
+                                known = true;
+                        }
+                if (g_str_equal(name, "spinlocks")) {
+                        g_autofree char *retries = xml_prop(n, "retries");
+                        guint64 r = retries ? g_ascii_strtoull(retries, NULL, 10) : 8191;
+                        g_string_append_printf(out, ",hv-spinlocks=0x%" G_GINT64_MODIFIER "x", r);
+                        known = true;
+                } else if (g_str_equal(name, "vendor_id")) {
+                        g_autofree char *value = xml_prop(n, "value");
+                        g_autofree char *esc = value ? opt_escape(value) : NULL;
+                        if (esc)
+                                g_string_append_printf(out, ",hv-vendor-id=%s", esc);
+                        known = true;
+                }
+                if (!known)
+                        return unsupported(c, "Hyper-V enlightenment <%s> is not supported", name);
+        }
+        if (clock && g_strcmp0(clock->present, "yes") == 0)
+                g_string_append(out, ",hv-time=on");
+        return true;
+}
+
 static void build_cpu(Cmd *c, bool kvm) {
         const DomainDef *def = c->def;
         g_autoptr(GString) cpu = g_string_new(NULL);
+        g_autoptr(GString) hv = g_string_new(NULL);
+
+        if (!hyperv_flags(c, hv))
+                return;
 
         if (g_strcmp0(def->cpu_mode, "host-passthrough") == 0 || g_strcmp0(def->cpu_mode, "host-model") == 0) {
                 if (!kvm) {
@@ -200,6 +280,8 @@ static void build_cpu(Cmd *c, bool kvm) {
                 g_string_assign(cpu, "max");
         } else if (def->cpu_model) {
                 g_string_assign(cpu, def->cpu_model);
+        } else if (hv->len > 0) {
+                g_string_assign(cpu, "qemu64");         /* QEMU's default model, with the flags */
         } else {
                 return;
         }
@@ -209,6 +291,7 @@ static void build_cpu(Cmd *c, bool kvm) {
                 bool off = g_strcmp0(f->policy, "disable") == 0 || g_strcmp0(f->policy, "forbid") == 0;
                 g_string_append_printf(cpu, ",%s=%s", f->name, off ? "off" : "on");
         }
+        g_string_append(cpu, hv->str);
         arg(c, "-cpu");
         arg(c, cpu->str);
 }
@@ -1021,6 +1104,7 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
         arg(&c, "-no-shutdown");
         build_firmware(&c);
         build_machine(&c);
+        build_pm(&c);
         arg(&c, "-accel");
         arg(&c, opts->kvm ? "kvm" : "tcg");
         build_cpu(&c, opts->kvm);
