@@ -502,20 +502,39 @@ static unsigned companion_function(const DomainControllerDef *c) {
 }
 
 static void place_usb_companions(DomainDef *def, const DomainControllerDef *master) {
+        g_autoptr(GPtrArray) infos = device_infos(def);
+        bool used[8] = { false };
+
+        /* functions of the master's slot that something already has */
+        for (guint i = 0; i < infos->len; i++) {
+                const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
+                if (a->type == DOMAIN_ADDRESS_PCI && a->domain == master->info.addr.domain &&
+                    a->bus == master->info.addr.bus && a->slot == master->info.addr.slot)
+                        used[a->function] = true;
+        }
         for (guint i = 0; i < def->controllers->len; i++) {
                 DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                unsigned fn;
 
                 if (c->type != DOMAIN_CONTROLLER_TYPE_USB || !c->master_startport || c->index != master->index ||
                     c->info.addr.type != DOMAIN_ADDRESS_NONE)
                         continue;
+                /* the function its model implies, else the first free one; none left: it gets
+                 * a slot of its own like any device */
+                fn = companion_function(c);
+                for (unsigned f = 0; used[fn] && f < 7; f++)
+                        fn = f;
+                if (used[fn])
+                        continue;
+                used[fn] = true;
                 c->info.addr = (DomainDeviceAddress) {
                         .type = DOMAIN_ADDRESS_PCI,
+                        .domain = master->info.addr.domain,
                         .bus = master->info.addr.bus,
                         .slot = master->info.addr.slot,
-                        .function = companion_function(c),
+                        .function = fn,
+                        .multifunction = fn == 0 ? 1 : 0,
                 };
-                if (c->info.addr.function == 0)
-                        c->info.addr.multifunction = 1;
         }
 }
 
