@@ -284,6 +284,12 @@ typedef struct {
 
 /* --- the rest of the definition --- */
 
+/* One <sysinfo type='smbios'> string: <system><entry name='serial'>…</entry> gives
+ * { "system", "serial", … }; oemStrings' <string> has no name. */
+typedef struct {
+        char *block, *name, *value;
+} DomainSysinfoEntry;
+
 typedef enum {
         DOMAIN_SECLABEL_DYNAMIC = 0,
         DOMAIN_SECLABEL_STATIC,
@@ -332,6 +338,9 @@ struct DomainDef {
         char *os_nvram, *os_nvram_template;
         char *os_kernel, *os_initrd, *os_cmdline, *os_dtb;
         GPtrArray *os_boot;             /* char *: hd, cdrom, network, fd */
+        char *os_smbios_mode;           /* <smbios mode=…>: emulate, host, sysinfo */
+        char *sysinfo_type;             /* <sysinfo type=…>; NULL when there is none */
+        GPtrArray *sysinfo;             /* DomainSysinfoEntry, in document order */
         int os_bootmenu;                /* tristate yes/no */
         char *os_bootmenu_timeout;
 
@@ -375,6 +384,13 @@ void domain_graphics_def_free(DomainGraphicsDef *g);
 gpointer domain_redirdev_def_parse(xmlNodePtr node, GError **error);
 void domain_redirdev_def_format(XmlBuf *buf, const DomainRedirdevDef *r, unsigned flags);
 void domain_redirdev_def_free(DomainRedirdevDef *r);
+
+/* domain-conf-sysinfo.c */
+bool domain_sysinfo_parse(DomainDef *def, xmlNodePtr root, GError **error);
+void domain_sysinfo_format(const DomainDef *def, XmlBuf *buf);
+void domain_sysinfo_format_os(const DomainDef *def, XmlBuf *buf);
+void domain_sysinfo_clear(DomainDef *def);
+int domain_sysinfo_table(const char *block);     /* SMBIOS table type of a <sysinfo> block, -1 if none */
 
 /* domain-conf-pci.c */
 bool domain_device_address_parse(xmlNodePtr node, DomainDeviceInfo *info, GError **error);

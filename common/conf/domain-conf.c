@@ -197,6 +197,7 @@ void domain_def_free(DomainDef *def) {
         g_free(def->os_initrd);
         g_free(def->os_cmdline);
         g_free(def->os_dtb);
+        domain_sysinfo_clear(def);
         g_ptr_array_unref(def->os_boot);
         g_free(def->os_bootmenu_timeout);
         g_ptr_array_unref(def->features);
@@ -712,6 +713,8 @@ static DomainDef *domain_def_parse_node(xmlNodePtr root, GError **error) {
         if (!parse_memory_all(def, root, error) || !parse_vcpu(def, root, error))
                 return NULL;
         parse_os(def, root);
+        if (!domain_sysinfo_parse(def, root, error))
+                return NULL;
         parse_features(def, root);
         parse_cpu(def, root);
         parse_clock(def, root);
@@ -799,6 +802,7 @@ static void format_os(const DomainDef *def, XmlBuf *buf) {
         xml_attr_yesno(a, "enable", def->os_bootmenu);
         xml_attr(a, "timeout", def->os_bootmenu_timeout);
         xml_element(&child, "bootmenu", a, NULL);
+        domain_sysinfo_format_os(def, &child);
 
         xml_attr(attrs, "firmware", def->os_firmware);
         xml_element(buf, "os", attrs, &child);
@@ -936,6 +940,7 @@ char *domain_def_format(const DomainDef *def, unsigned flags) {
                         xml_attr_uint(a, "current", def->vcpu_current);
                 xml_element_text(&body, "vcpu", a, n);
         }
+        domain_sysinfo_format(def, &body);
         format_os(def, &body);
         format_features(def, &body);
         format_cpu(def, &body);

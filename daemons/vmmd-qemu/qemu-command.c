@@ -175,6 +175,54 @@ static const DomainFeatureDef *find_feature(const DomainDef *def, const char *na
         return NULL;
 }
 
+/* <os><smbios mode='sysinfo'/>: the <sysinfo> strings as SMBIOS tables, one -smbios per
+ * table; 'emulate' is QEMU's default, 'host' would copy the host's tables */
+static void build_smbios(Cmd *c) {
+        static const char *const blocks[] = { "bios", "system", "baseBoard", "chassis", "oemStrings" };
+        static const char *const keys[][8] = {
+                { "vendor", "version", "date", "release", NULL },
+                { "manufacturer", "product", "version", "serial", "uuid", "sku", "family", NULL },
+                { "manufacturer", "product", "version", "serial", "asset", "location", NULL },
+                { "manufacturer", "version", "serial", "asset", "sku", NULL },
+                { NULL },
+        };
+        const DomainDef *def = c->def;
+
+        if (!def->os_smbios_mode || g_str_equal(def->os_smbios_mode, "emulate"))
+                return;
+        if (!g_str_equal(def->os_smbios_mode, "sysinfo"))
+                return (void) unsupported(c, "smbios mode '%s' is not supported; use 'sysinfo' or 'emulate'",
+                                          def->os_smbios_mode);
+        if (!def->sysinfo_type)
+                return (void) unsupported(c, "<smbios mode='sysinfo'/> needs a <sysinfo type='smbios'> element");
+        for (size_t b = 0; b < G_N_ELEMENTS(blocks); b++) {
+                g_autoptr(GString) o = g_string_new(NULL);
+                int table = domain_sysinfo_table(blocks[b]);
+
+                for (guint i = 0; i < def->sysinfo->len; i++) {
+                        const DomainSysinfoEntry *e = g_ptr_array_index(def->sysinfo, i);
+                        g_autofree char *v = NULL;
+
+                        if (!g_str_equal(e->block, blocks[b]))
+                                continue;
+                        v = opt_escape(e->value ? e->value : "");
+                        if (table == 11) {
+                                g_string_append_printf(o, ",value=%s", v);
+                                continue;
+                        }
+                        /* libvirt's entry names are QEMU's keys for these tables */
+                        if (!g_strv_contains(keys[b], e->name))
+                                return (void) unsupported(c, "sysinfo <%s> entry '%s' is not supported", blocks[b],
+                                                          e->name);
+                        g_string_append_printf(o, ",%s=%s", e->name, v);
+                }
+                if (o->len == 0)
+                        continue;
+                arg(c, "-smbios");
+                argf(c, "type=%d%s", table, o->str);
+        }
+}
+
 /* <pm>: ACPI S3/S4 are switched by the chipset's power management device */
 static void build_pm(Cmd *c) {
         const DomainDef *def = c->def;
@@ -1105,6 +1153,7 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
         build_firmware(&c);
         build_machine(&c);
         build_pm(&c);
+        build_smbios(&c);
         arg(&c, "-accel");
         arg(&c, opts->kvm ? "kvm" : "tcg");
         build_cpu(&c, opts->kvm);
