@@ -284,6 +284,19 @@ typedef struct {
 
 /* --- the rest of the definition --- */
 
+typedef struct {
+        unsigned id, value;
+} DomainNumaDistance;
+
+/* A guest NUMA node: its vCPUs, its memory and its distances to the others */
+typedef struct {
+        unsigned id;
+        char *cpus;                     /* "0-3,8" */
+        unsigned long long memory_kib;
+        char *mem_access, *discard;
+        GArray *distances;              /* DomainNumaDistance */
+} DomainNumaCell;
+
 /* One <sysinfo type='smbios'> string: <system><entry name='serial'>…</entry> gives
  * { "system", "serial", … }; oemStrings' <string> has no name. */
 typedef struct {
@@ -350,6 +363,7 @@ struct DomainDef {
         char *cpu_model, *cpu_model_fallback, *cpu_vendor;
         char *cpu_sockets, *cpu_dies, *cpu_cores, *cpu_threads;
         GPtrArray *cpu_features;        /* DomainCpuFeatureDef */
+        GPtrArray *numa_cells;          /* DomainNumaCell, ids 0..n-1 in order */
 
         char *clock_offset, *clock_adjustment, *clock_basis, *clock_timezone;
         GPtrArray *timers;              /* DomainTimerDef */
@@ -384,6 +398,14 @@ void domain_graphics_def_free(DomainGraphicsDef *g);
 gpointer domain_redirdev_def_parse(xmlNodePtr node, GError **error);
 void domain_redirdev_def_format(XmlBuf *buf, const DomainRedirdevDef *r, unsigned flags);
 void domain_redirdev_def_free(DomainRedirdevDef *r);
+
+/* domain-conf.c */
+bool domain_parse_scaled_kib(const char *value, const char *unit, const char *what, unsigned long long *ret_kib,
+                             GError **error);
+
+/* domain-conf-numa.c */
+bool domain_numa_parse(DomainDef *def, xmlNodePtr cpu, GError **error);
+void domain_numa_format(const DomainDef *def, XmlBuf *buf);
 
 /* domain-conf-sysinfo.c */
 bool domain_sysinfo_parse(DomainDef *def, xmlNodePtr root, GError **error);

@@ -391,12 +391,73 @@ static void build_boot(Cmd *c) {
  * to <currentMemory> once QEMU runs, so that it can grow back later */
 static void build_memory(Cmd *c) {
         const DomainDef *def = c->def;
+        unsigned long long kib = def->memory_kib;
 
+        /* QEMU wants the NUMA nodes to add up to -m: with cells, their sum is the boot memory
+         * (<memory> may count hotplugged DIMMs on top, as in libvirt) */
+        if (def->numa_cells->len > 0) {
+                kib = 0;
+                for (guint i = 0; i < def->numa_cells->len; i++)
+                        kib += ((const DomainNumaCell *) g_ptr_array_index(def->numa_cells, i))->memory_kib;
+                if (kib > def->memory_kib)
+                        return (void) unsupported(c, "the NUMA cells have %llu KiB together, more than <memory> "
+                                                  "(%llu KiB); make <memory> their sum", kib, def->memory_kib);
+        }
         arg(c, "-m");
         if (def->max_memory_kib && def->max_memory_slots)
-                argf(c, "size=%lluk,slots=%s,maxmem=%lluk", def->memory_kib, def->max_memory_slots, def->max_memory_kib);
+                argf(c, "size=%lluk,slots=%s,maxmem=%lluk", kib, def->max_memory_slots, def->max_memory_kib);
         else
-                argf(c, "size=%lluk", def->memory_kib);
+                argf(c, "size=%lluk", kib);
+}
+
+/* Guest NUMA nodes: one RAM backend per cell (memfd, shared, for memAccess='shared' as
+ * vhost-user needs), its vCPUs, and the distances between cells */
+static void build_numa(Cmd *c) {
+        const DomainDef *def = c->def;
+
+        for (guint i = 0; i < def->numa_cells->len; i++) {
+                const DomainNumaCell *cell = g_ptr_array_index(def->numa_cells, i);
+                g_autoptr(JsonBuilder) b = json_builder_new();
+                g_autofree char *id = g_strdup_printf("ram-node%u", cell->id);
+                g_autofree char *json = NULL;
+                g_autoptr(GString) node = g_string_new(NULL);
+                bool shared = g_strcmp0(cell->mem_access, "shared") == 0;
+
+                if (cell->discard)
+                        return (void) unsupported(c, "NUMA cell %u: discard is not supported", cell->id);
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "qom-type");
+                json_builder_add_string_value(b, shared ? "memory-backend-memfd" : "memory-backend-ram");
+                json_builder_set_member_name(b, "id");
+                json_builder_add_string_value(b, id);
+                if (shared) {
+                        json_builder_set_member_name(b, "share");
+                        json_builder_add_boolean_value(b, TRUE);
+                }
+                json_builder_set_member_name(b, "size");
+                json_builder_add_int_value(b, (gint64) cell->memory_kib * 1024);
+                json_builder_end_object(b);
+                json = builder_to_string(b);
+                arg(c, "-object");
+                arg(c, json);
+                g_string_printf(node, "node,nodeid=%u", cell->id);
+                if (cell->cpus) {
+                        g_auto(GStrv) parts = g_strsplit(cell->cpus, ",", -1);
+                        for (char **p = parts; *p; p++)
+                                g_string_append_printf(node, ",cpus=%s", *p);
+                }
+                g_string_append_printf(node, ",memdev=%s", id);
+                arg(c, "-numa");
+                arg(c, node->str);
+        }
+        for (guint i = 0; i < def->numa_cells->len; i++) {
+                const DomainNumaCell *cell = g_ptr_array_index(def->numa_cells, i);
+                for (guint j = 0; j < cell->distances->len; j++) {
+                        const DomainNumaDistance *d = &g_array_index(cell->distances, DomainNumaDistance, j);
+                        arg(c, "-numa");
+                        argf(c, "dist,src=%u,dst=%u,val=%u", cell->id, d->id, d->value);
+                }
+        }
 }
 
 static void build_clock(Cmd *c) {
@@ -1159,6 +1220,7 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
         build_cpu(&c, opts->kvm);
         build_memory(&c);
         build_smp(&c);
+        build_numa(&c);
         arg(&c, "-uuid");
         arg(&c, def->uuid);
         if (def->os_kernel) {
