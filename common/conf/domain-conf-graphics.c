@@ -83,6 +83,12 @@ static bool add_spice_option(DomainGraphicsDef *g, xmlNodePtr c, const char *att
                             (const char *) c->name);
                 return false;
         }
+        /* an element given twice: the first one counts (one attribute can only appear once) */
+        for (guint i = 0; !xml_is(c, "channel") && i < g->options->len; i++) {
+                o = g_ptr_array_index(g->options, i);
+                if (g_str_equal(o->element, (const char *) c->name) && g_str_equal(o->attr, attr))
+                        return true;
+        }
         o = g_new0(DomainGraphicsOption, 1);
         o->element = g_strdup((const char *) c->name);
         o->attr = g_strdup(attr);

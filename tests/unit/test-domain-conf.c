@@ -25,6 +25,7 @@ static const char *const not_schema_valid[] = {
         "unknown-elements",
         "unknown-attributes",
         "graphics-listen-untyped",
+        "graphics-spice-duplicate",
         NULL,
 };
 
