@@ -637,8 +637,10 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         if (!domain_pick_host_resources(m, live, error))
                 return false;
         argv = qemu_command_build(live, &opts, error);
-        if (!argv)
+        if (!argv) {
+                domain_release_host_resources(m, live);
                 return false;
+        }
         if (restore && restore->loadvm) {
                 g_ptr_array_add(argv, g_strdup("-loadvm"));
                 g_ptr_array_add(argv, g_strdup(restore->loadvm));

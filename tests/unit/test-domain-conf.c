@@ -345,6 +345,30 @@ static void test_post_parse_twice(void) {
         g_assert_cmpstr(once, ==, twice);
 }
 
+/* ABI stability sees NUMA cells and SMBIOS strings (spec C37) */
+static void test_abi_numa_sysinfo(void) {
+        g_autoptr(DomainDef) numa = parse_data("in", "numa");
+        g_autoptr(DomainDef) smbios = parse_data("in", "sysinfo-smbios");
+        g_autoptr(GError) error = NULL;
+        g_autofree char *path = data_path("in", "numa"), *xml = read_file(path);
+        g_autofree char *path2 = data_path("in", "sysinfo-smbios"), *xml2 = read_file(path2);
+        g_autoptr(GRegex) cell = g_regex_new("cpus='2,3'", 0, 0, NULL);
+        g_autoptr(GRegex) vendor = g_regex_new(">Acme<", 0, 0, NULL);
+        g_autofree char *xml_b = g_regex_replace(cell, xml, -1, 0, "cpus='2'", 0, NULL);
+        g_autofree char *xml2_b = g_regex_replace(vendor, xml2, -1, 0, ">Other<", 0, NULL);
+        g_autoptr(DomainDef) numa_b = domain_def_parse_string(xml_b, 0, &error);
+        g_autoptr(DomainDef) smbios_b = domain_def_parse_string(xml2_b, 0, &error);
+
+        g_assert_no_error(error);
+        g_assert_true(domain_def_check_abi_stability(numa, numa, &error));
+        g_assert_false(domain_def_check_abi_stability(numa, numa_b, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED);
+        g_assert_nonnull(strstr(error->message, "NUMA cell cpus"));
+        g_clear_error(&error);
+        g_assert_false(domain_def_check_abi_stability(smbios, smbios_b, &error));
+        g_assert_nonnull(strstr(error->message, "sysinfo bios vendor"));
+}
+
 static DomainDef *many_nics(const char *machine, int n) {
         g_autoptr(GString) xml = g_string_new(NULL);
         g_autoptr(GError) error = NULL;
@@ -464,6 +488,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/domain-conf/api/post-parse-twice", test_post_parse_twice);
         g_test_add_func("/domain-conf/api/pci-slots-exhausted", test_pci_slots_exhausted);
         g_test_add_func("/domain-conf/api/pci-auto-bridge", test_pci_auto_bridge);
+        g_test_add_func("/domain-conf/api/abi-numa-sysinfo", test_abi_numa_sysinfo);
         g_test_add_func("/domain-conf/api/pci-auto-root-ports", test_pci_auto_root_ports);
         r = g_test_run();
         return r;
