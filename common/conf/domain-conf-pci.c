@@ -322,16 +322,24 @@ static void add_implicit_devices(DomainDef *def) {
                         c->model = g_strdup(q35 ? "pcie-root-port" : "pci-bridge");
         }
 
-        /* PCI controller indexes have no gaps: libvirt adds a bridge (root port on q35) for
-         * every index below the highest one given */
+        /* PCI controller indexes have no gaps, and a bus a device names exists: libvirt adds a
+         * bridge (root port on q35) for every index below the highest one given and for
+         * every bus an address refers to */
         {
+                g_autoptr(GPtrArray) infos = device_infos(def);
                 int max = 0;
+
                 for (guint i = 0; i < def->controllers->len; i++) {
                         DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
-                        if (c->type == DOMAIN_CONTROLLER_TYPE_PCI && c->index > max)
-                                max = c->index;
+                        if (c->type == DOMAIN_CONTROLLER_TYPE_PCI && c->index - 1 > max)
+                                max = c->index - 1;
                 }
-                for (int idx = 1; idx < max; idx++)
+                for (guint i = 0; i < infos->len; i++) {
+                        const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
+                        if (a->type == DOMAIN_ADDRESS_PCI && (int) a->bus > max)
+                                max = (int) a->bus;
+                }
+                for (int idx = 1; idx <= max; idx++)
                         if (!find_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx))
                                 add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx, q35 ? "pcie-root-port" : "pci-bridge");
         }

@@ -387,6 +387,12 @@ static void build_boot(Cmd *c) {
         }
 }
 
+/* A cell's RAM as QEMU gets it: rounded up to 1 MiB, as libvirt aligns it, so that the
+ * nodes add up to -m exactly (QEMU aligns RAM itself and would not match otherwise) */
+static unsigned long long numa_cell_kib(const DomainNumaCell *cell) {
+        return (cell->memory_kib + 1023) / 1024 * 1024;
+}
+
 /* -m is <memory>, as libvirt does: the guest sees all of it and the balloon brings it down
  * to <currentMemory> once QEMU runs, so that it can grow back later */
 static void build_memory(Cmd *c) {
@@ -396,12 +402,16 @@ static void build_memory(Cmd *c) {
         /* QEMU wants the NUMA nodes to add up to -m: with cells, their sum is the boot memory
          * (<memory> may count hotplugged DIMMs on top, as in libvirt) */
         if (def->numa_cells->len > 0) {
+                unsigned long long given = 0;
+
                 kib = 0;
-                for (guint i = 0; i < def->numa_cells->len; i++)
-                        kib += ((const DomainNumaCell *) g_ptr_array_index(def->numa_cells, i))->memory_kib;
-                if (kib > def->memory_kib)
+                for (guint i = 0; i < def->numa_cells->len; i++) {
+                        given += ((const DomainNumaCell *) g_ptr_array_index(def->numa_cells, i))->memory_kib;
+                        kib += numa_cell_kib(g_ptr_array_index(def->numa_cells, i));
+                }
+                if (given > def->memory_kib)
                         return (void) unsupported(c, "the NUMA cells have %llu KiB together, more than <memory> "
-                                                  "(%llu KiB); make <memory> their sum", kib, def->memory_kib);
+                                                  "(%llu KiB); make <memory> their sum", given, def->memory_kib);
         }
         arg(c, "-m");
         if (def->max_memory_kib && def->max_memory_slots)
@@ -435,7 +445,7 @@ static void build_numa(Cmd *c) {
                         json_builder_add_boolean_value(b, TRUE);
                 }
                 json_builder_set_member_name(b, "size");
-                json_builder_add_int_value(b, (gint64) cell->memory_kib * 1024);
+                json_builder_add_int_value(b, (gint64) numa_cell_kib(cell) * 1024);
                 json_builder_end_object(b);
                 json = builder_to_string(b);
                 arg(c, "-object");
