@@ -638,6 +638,101 @@ static void add_pci_buses(DomainDef *def, PciSpace *sp) {
         }
 }
 
+/* q35, as libvirt lays it out: root ports without an address go eight to a slot of
+ * pcie.0 (functions of one multifunction device) */
+static bool pack_root_ports(DomainDef *def, PciSpace *sp, GError **error) {
+        PciBus *root = g_ptr_array_index(sp->buses, 0);
+        unsigned slot = 0, fn = 8;
+
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+
+                if (c->type != DOMAIN_CONTROLLER_TYPE_PCI || g_strcmp0(c->model, "pcie-root-port") != 0 ||
+                    c->info.addr.type != DOMAIN_ADDRESS_NONE)
+                        continue;
+                if (fn == 8) {
+                        slot = 0;
+                        for (unsigned s = 2; s <= PCI_MAX_SLOT && !slot; s++)
+                                if (!root->used[s] && !root->reserved[s])
+                                        slot = s;
+                        if (!slot)
+                                return pci_take_slot(sp, 0, c, &c->info, error);
+                        root->used[slot] = true;
+                        fn = 0;
+                }
+                c->info.addr = (DomainDeviceAddress) {
+                        .type = DOMAIN_ADDRESS_PCI, .slot = slot, .function = fn, .multifunction = fn == 0 ? 1 : 0,
+                };
+                fn++;
+        }
+        return true;
+}
+
+/* PCIe endpoints, which libvirt puts behind a root port on q35 rather than on pcie.0 */
+static bool is_pcie_endpoint(const DomainDef *def, GPtrArray *devs, gconstpointer dev) {
+        if (devs == def->nets) {
+                const char *m = ((const DomainNetDef *) dev)->model;
+                return !m || g_str_equal(m, "virtio") || g_str_equal(m, "e1000e");
+        }
+        if (devs == def->controllers) {
+                const DomainControllerDef *c = dev;
+                return (c->type == DOMAIN_CONTROLLER_TYPE_USB &&
+                        (g_strcmp0(c->model, "qemu-xhci") == 0 || g_strcmp0(c->model, "nec-xhci") == 0)) ||
+                       c->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL ||
+                       (c->type == DOMAIN_CONTROLLER_TYPE_SCSI && (!c->model || g_str_has_prefix(c->model, "virtio")));
+        }
+        if (devs == def->disks)
+                return ((const DomainDiskDef *) dev)->bus == DOMAIN_DISK_BUS_VIRTIO;
+        if (devs == def->rngs)
+                return rng_wants_pci(def, dev);
+        if (devs == def->inputs)
+                return input_wants_pci(def, dev);
+        return false;
+}
+
+/* Takes the first free root port for info; false when there is none (pcie.0 then). */
+static bool take_root_port(PciSpace *sp, DomainDeviceInfo *info) {
+        for (guint i = 1; i < sp->buses->len; i++) {
+                PciBus *b = g_ptr_array_index(sp->buses, i);
+
+                if (g_strcmp0(b->model, "pcie-root-port") != 0 || b->used[0])
+                        continue;
+                b->used[0] = true;
+                info->addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .bus = b->index };
+                return true;
+        }
+        return false;
+}
+
+/* libvirt's order (network, controllers, disks, balloon, rng, input) over the root ports
+ * the definition has; what does not find one goes on pcie.0 with everything else */
+static void fill_root_ports(DomainDef *def, PciSpace *sp) {
+        GPtrArray *order[] = { def->nets, def->controllers, def->disks, NULL, def->rngs, def->inputs };
+        DeviceFamily fam[16];
+        size_t nfam = device_families(def, fam);
+
+        for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
+                if (!order[k]) {
+                        if (def->memballoon && def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
+                            memballoon_wants_pci(def, def->memballoon))
+                                (void) take_root_port(sp, &def->memballoon->info);
+                        continue;
+                }
+                for (size_t f = 0; f < nfam; f++) {
+                        if (fam[f].devs != order[k])
+                                continue;
+                        for (guint i = 0; i < fam[f].devs->len; i++) {
+                                gpointer dev = g_ptr_array_index(fam[f].devs, i);
+                                DomainDeviceInfo *info = device_info(&fam[f], i);
+
+                                if (info->addr.type == DOMAIN_ADDRESS_NONE && is_pcie_endpoint(def, fam[f].devs, dev) &&
+                                    !take_root_port(sp, info))
+                                        return;
+                        }
+                }
+        }
+}
+
 static bool assign_pci(DomainDef *def, GError **error) {
         DeviceFamily fam[16];
         size_t nfam;
@@ -656,6 +751,11 @@ static bool assign_pci(DomainDef *def, GError **error) {
                 if (v->info.addr.type == DOMAIN_ADDRESS_NONE && video_wants_pci(def, v) &&
                     !pci_take_slot(&sp, sp.q35 ? 1 : 2, NULL, &v->info, error))
                         goto out;
+        }
+        if (sp.q35) {
+                if (!pack_root_ports(def, &sp, error))
+                        goto out;
+                fill_root_ports(def, &sp);
         }
         for (size_t f = 0; f < nfam; f++) {
                 for (guint i = 0; i < fam[f].devs->len; i++) {

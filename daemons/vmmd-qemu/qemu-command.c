@@ -833,11 +833,26 @@ static void build_usb_controller(Cmd *c, const DomainControllerDef *ctl, const c
         }
 }
 
+static int compare_controllers(gconstpointer a, gconstpointer b) {
+        const DomainControllerDef *x = *(DomainControllerDef *const *) a, *y = *(DomainControllerDef *const *) b;
+        bool px = x->type == DOMAIN_CONTROLLER_TYPE_PCI, py = y->type == DOMAIN_CONTROLLER_TYPE_PCI;
+
+        if (px != py)
+                return px ? -1 : 1;
+        return px ? x->index - y->index : 0;
+}
+
 static void build_controllers(Cmd *c) {
         const DomainDef *def = c->def;
+        g_autoptr(GPtrArray) order = g_ptr_array_new();
 
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *ctl = g_ptr_array_index(def->controllers, i);
+        /* buses before what sits on them: PCI controllers first, by index (a bridge's parent
+         * has a lower index), the others in the definition's order (the sort is stable) */
+        for (guint i = 0; i < def->controllers->len; i++)
+                g_ptr_array_add(order, g_ptr_array_index(def->controllers, i));
+        g_ptr_array_sort(order, compare_controllers);
+        for (guint i = 0; i < order->len; i++) {
+                DomainControllerDef *ctl = g_ptr_array_index(order, i);
                 g_autofree char *addr = device_addr(def, &ctl->info);
 
                 switch (ctl->type) {
