@@ -399,19 +399,12 @@ static void build_memory(Cmd *c) {
         const DomainDef *def = c->def;
         unsigned long long kib = def->memory_kib;
 
-        /* QEMU wants the NUMA nodes to add up to -m: with cells, their sum is the boot memory
-         * (<memory> may count hotplugged DIMMs on top, as in libvirt) */
+        /* QEMU wants the NUMA nodes to add up to -m: with cells, their sum is the boot memory,
+         * whatever <memory> says, as libvirt takes it */
         if (def->numa_cells->len > 0) {
-                unsigned long long given = 0;
-
                 kib = 0;
-                for (guint i = 0; i < def->numa_cells->len; i++) {
-                        given += ((const DomainNumaCell *) g_ptr_array_index(def->numa_cells, i))->memory_kib;
+                for (guint i = 0; i < def->numa_cells->len; i++)
                         kib += numa_cell_kib(g_ptr_array_index(def->numa_cells, i));
-                }
-                if (given > def->memory_kib)
-                        return (void) unsupported(c, "the NUMA cells have %llu KiB together, more than <memory> "
-                                                  "(%llu KiB); make <memory> their sum", given, def->memory_kib);
         }
         arg(c, "-m");
         if (def->max_memory_kib && def->max_memory_slots)
@@ -641,8 +634,12 @@ static void build_net(Cmd *c, DomainNetDef *net, unsigned n) {
         const char *model = net->model ? net->model : "virtio";
         const char *dev;
 
-        if (net->type != DOMAIN_NET_TYPE_USER)
+        if (net->type == DOMAIN_NET_TYPE_NETWORK || net->type == DOMAIN_NET_TYPE_BRIDGE ||
+            net->type == DOMAIN_NET_TYPE_DIRECT || net->type == DOMAIN_NET_TYPE_ETHERNET)
                 return (void) unsupported(c, "interface type '%s' needs vmmd-network; only type='user' runs today",
+                                          domain_net_type_to_string(net->type));
+        if (net->type != DOMAIN_NET_TYPE_USER)
+                return (void) unsupported(c, "interface type '%s' is not supported; only type='user' runs today",
                                           domain_net_type_to_string(net->type));
         dev = g_str_equal(model, "virtio") ? "virtio-net-pci" : g_str_equal(model, "e1000") ? "e1000" :
               g_str_equal(model, "e1000e") ? "e1000e" : g_str_equal(model, "rtl8139") ? "rtl8139" : NULL;
