@@ -177,6 +177,7 @@ static void check_platform(Abi *a, const DomainDef *src, const DomainDef *dst) {
         same_uint(a, "pm suspend-to-mem", (unsigned) src->pm_suspend_to_mem, (unsigned) dst->pm_suspend_to_mem);
         same_uint(a, "pm suspend-to-disk", (unsigned) src->pm_suspend_to_disk, (unsigned) dst->pm_suspend_to_disk);
         same_count(a, "redirdev", src->redirdevs, dst->redirdevs);
+        same_count(a, "other device", src->other_devices, dst->other_devices);
 }
 
 bool domain_def_check_abi_stability(const DomainDef *src, const DomainDef *dst, GError **error) {

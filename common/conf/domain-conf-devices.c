@@ -210,13 +210,14 @@ void domain_def_devices_init(DomainDef *def) {
         def->rngs = DEVICE_ARRAY(domain_rng_def_free);
         def->panics = DEVICE_ARRAY(domain_panic_def_free);
         def->redirdevs = DEVICE_ARRAY(domain_redirdev_def_free);
+        def->other_devices = DEVICE_ARRAY(xmlFreeNode);
 }
 
 void domain_def_devices_free(DomainDef *def) {
         GPtrArray *all[] = {
                 def->disks, def->controllers, def->nets, def->serials, def->parallels, def->consoles,
                 def->channels, def->inputs, def->graphics, def->sounds, def->videos, def->watchdogs,
-                def->rngs, def->panics, def->redirdevs,
+                def->rngs, def->panics, def->redirdevs, def->other_devices,
         };
 
         for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
@@ -1165,7 +1166,9 @@ bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error
                                 return false;
                         continue;
                 }
-                for (size_t i = 0; i < G_N_ELEMENTS(device_parsers); i++) {
+                bool parsed = false;
+
+                for (size_t i = 0; i < G_N_ELEMENTS(device_parsers) && !parsed; i++) {
                         GPtrArray *list;
                         gpointer dev;
 
@@ -1176,7 +1179,14 @@ bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error
                                 return false;
                         list = *(GPtrArray **) ((char *) def + device_parsers[i].list_offset);
                         g_ptr_array_add(list, dev);
-                        break;
+                        parsed = true;
+                }
+                /* a device vmmd has no parser for is kept as written rather than dropped:
+                 * the definition round-trips, and starting it names the element */
+                if (!parsed && c->type == XML_ELEMENT_NODE) {
+                        xmlNodePtr copy = xmlCopyNode(c, 1);
+                        xml_strip_blanks(copy);
+                        g_ptr_array_add(def->other_devices, copy);
                 }
         }
         if (!disks_finish(def, error) || !controllers_finish(def, error))
@@ -1256,6 +1266,8 @@ void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags
         }
         for (guint i = 0; i < def->rngs->len; i++)
                 format_rng(&child, g_ptr_array_index(def->rngs, i), flags);
+        for (guint i = 0; i < def->other_devices->len; i++)
+                xml_node_dump(&child, g_ptr_array_index(def->other_devices, i));
         for (guint i = 0; i < def->panics->len; i++) {
                 DomainPanicDef *p = g_ptr_array_index(def->panics, i);
                 g_autoptr(GString) a = g_string_new(NULL);

@@ -374,6 +374,8 @@ struct DomainDef {
         char *emulator;
         GPtrArray *disks, *controllers, *nets, *serials, *parallels, *consoles, *channels;
         GPtrArray *inputs, *graphics, *sounds, *videos, *watchdogs, *rngs, *panics, *redirdevs;
+        GPtrArray *other_devices;       /* xmlNodePtr: device elements without a parser, kept as written
+                                         * (<audio>, <hub>, <hostdev>, <tpm>, …); Create names them */
         DomainMemballoonDef *memballoon;
 
         GPtrArray *seclabels;           /* DomainSeclabelDef */

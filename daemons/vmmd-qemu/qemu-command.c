@@ -1078,6 +1078,8 @@ static bool have_usb_controller(const DomainDef *def) {
         return false;
 }
 
+static const char *audio_driver(Cmd *c);
+
 static void build_misc_devices(Cmd *c) {
         const DomainDef *def = c->def;
 
@@ -1107,8 +1109,11 @@ static void build_misc_devices(Cmd *c) {
         }
         /* no host audio: without an audiodev QEMU 7.2 probes PulseAudio, ALSA, … and complains */
         if (def->sounds->len > 0) {
+                const char *driver = audio_driver(c);
+                if (!driver)
+                        return;
                 arg(c, "-audiodev");
-                arg(c, "{\"id\":\"audio1\",\"driver\":\"none\"}");
+                argf(c, "{\"id\":\"audio1\",\"driver\":\"%s\"}", driver);
         }
         for (guint i = 0; i < def->sounds->len; i++) {
                 DomainSoundDef *s = g_ptr_array_index(def->sounds, i);
@@ -1189,6 +1194,51 @@ static void build_misc_devices(Cmd *c) {
                         argf(c, "pvpanic-pci,id=panic%u%s", i, addr);
                 } else
                         return (void) unsupported(c, "panic model '%s' is not supported", p->model);
+        }
+}
+
+/* The <audio> backend the sound devices play into: none, or the SPICE client */
+static const char *audio_driver(Cmd *c) {
+        const DomainDef *def = c->def;
+        const char *driver = "none";
+
+        for (guint i = 0; i < def->other_devices->len; i++) {
+                xmlNodePtr n = g_ptr_array_index(def->other_devices, i);
+                g_autofree char *type = NULL;
+
+                if (!xml_is(n, "audio"))
+                        continue;
+                type = xml_prop(n, "type");
+                if (g_strcmp0(type, "spice") == 0 && have_spice(def))
+                        driver = "spice";
+                else if (g_strcmp0(type, "none") != 0) {
+                        unsupported(c, "<audio type='%s'> is not supported; use 'none' or 'spice'", type ? type : "");
+                        return NULL;
+                }
+        }
+        return driver;
+}
+
+/* Device elements without a parser (kept as written): a USB hub runs, the rest is named */
+static void build_other_devices(Cmd *c) {
+        const DomainDef *def = c->def;
+        unsigned nhub = 0;
+
+        for (guint i = 0; i < def->other_devices->len; i++) {
+                xmlNodePtr n = g_ptr_array_index(def->other_devices, i);
+                g_autofree char *type = xml_prop(n, "type");
+
+                if (xml_is(n, "audio"))
+                        continue;       /* build_misc_devices used it */
+                if (xml_is(n, "hub") && g_strcmp0(type, "usb") == 0 && !xml_child(n, "address")) {
+                        if (!have_usb_controller(def))
+                                return (void) unsupported(c, "<hub type='usb'> needs a USB controller");
+                        arg(c, "-device");
+                        argf(c, "usb-hub,id=hub%u,bus=usb.0", nhub++);
+                        continue;
+                }
+                return (void) unsupported(c, "<%s%s%s%s> devices are not supported yet", (const char *) n->name,
+                                          type ? " type='" : "", type ? type : "", type ? "'" : "");
         }
 }
 
@@ -1277,6 +1327,8 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
                 build_videos(&c);
         if (!c.failed)
                 build_misc_devices(&c);
+        if (!c.failed)
+                build_other_devices(&c);
         if (!c.failed)
                 build_redirdevs(&c);
         arg(&c, "-msg");

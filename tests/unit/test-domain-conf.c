@@ -20,7 +20,8 @@
 #define MASK_MAC "52:54:00:00:00:00"
 
 /* Inputs that use elements/attributes outside the schema on purpose: they must fail
- * VALIDATE and parse without it, dropping the unknown parts. */
+ * VALIDATE and parse without it, dropping the unknown parts (device elements without a
+ * parser are kept as written instead, see other-devices). */
 static const char *const not_schema_valid[] = {
         "unknown-elements",
         "unknown-attributes",
