@@ -11,7 +11,7 @@ packages=(
 	meson ninja-build gcc pkg-config
 	libsystemd-dev libglib2.0-dev libxml2-dev libxml2-utils
 	libprotobuf-c-dev protobuf-c-compiler libjson-glib-dev
-	qemu-system-x86 qemu-utils
+	qemu-system-x86 qemu-utils ovmf
 	dbus dbus-daemon
 	busybox-static xz-utils cpio e2fsprogs iproute2
 	scdoc

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "direct-copy.h"
+#include "domain-resources.h"
 #include "domain-save.h"
 #include "domain-status.h"
 #include "error.h"
@@ -233,6 +234,7 @@ static void domain_stopped(Domain *d, int reason, int detail) {
         g_autofree char *status = domain_status_file(m, domain_name(d));
 
         release_runtime(d);
+        domain_release_host_resources(m, d->def);
         if (d->monitor_path)
                 (void) unlink(d->monitor_path);
         g_clear_pointer(&d->monitor_path, g_free);
@@ -646,9 +648,13 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         int monitor_fd = -1, log_fd = -1, r;
         pid_t pid;
 
-        argv = qemu_command_build(live, &opts, error);
-        if (!argv)
+        if (!domain_pick_host_resources(m, live, error))
                 return false;
+        argv = qemu_command_build(live, &opts, error);
+        if (!argv) {
+                domain_release_host_resources(m, live);
+                return false;
+        }
         if (restore && restore->loadvm) {
                 g_ptr_array_add(argv, g_strdup("-loadvm"));
                 g_ptr_array_add(argv, g_strdup(restore->loadvm));
@@ -735,10 +741,14 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
                 json_object_set_int_member(args, "value", (gint64) domain_def_get_current_memory_kib(d->def) * 1024);
                 qmp_command(d->qmp, "balloon", args, -1, on_set_action, d);
         }
-        if (domain_def_get_vnc_password(d->def))
-                qmp_command(d->qmp, "set_password",
-                            json_args("protocol", "vnc", "password", domain_def_get_vnc_password(d->def), NULL), -1,
-                            on_set_action, d);
+        {
+                const char *protocol = NULL, *passwd;
+                guint gi = 0;
+
+                while ((passwd = domain_graphics_password(d->def, &protocol, &gi)))
+                        qmp_command(d->qmp, "set_password",
+                                    json_args("protocol", protocol, "password", passwd, NULL), -1, on_set_action, d);
+        }
         if (restore && restore->from_snapshot) {
                 /* -loadvm (or a plain boot) did the work before QMP answered */
                 d->restore = g_steal_pointer(&restore);
