@@ -9,6 +9,7 @@ packages=(
 	meson ninja-build gcc pkg-config
 	libsystemd-dev libglib2.0-dev libxml2-dev libxml2-utils
 	libprotobuf-c-dev protobuf-c-compiler libjson-glib-dev
+	libtirpc-dev rpcsvc-proto
 	qemu-system-x86 qemu-utils
 	dbus dbus-daemon
 	busybox-static xz-utils cpio e2fsprogs iproute2
