@@ -1,0 +1,79 @@
+# test-python-events.py: a python3-libvirt script lists, defines, starts the tiny guest, and sees its lifecycle events (Started, Suspended, Resumed, Stopped) in order through a registered callback.
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interop_env import Env, skip, wait_until  # noqa: E402
+
+try:
+    import libvirt
+except ImportError:
+    skip("python3-libvirt is not installed (scripts/deps.sh installs it)")
+
+
+def main():
+    with Env(need_guest=True, need=()) as env:
+        libvirt.virEventRegisterDefaultImpl()
+        conn = libvirt.open(env.uri)
+        stop = threading.Event()
+
+        def loop():
+            while not stop.is_set():
+                libvirt.virEventRunDefaultImpl()
+
+        seen = []
+        lock = threading.Lock()
+
+        def on_lifecycle(c, dom, event, detail, opaque):
+            with lock:
+                seen.append((dom.name(), event, detail))
+
+        t = threading.Thread(target=loop, daemon=True)
+        t.start()
+        try:
+            cb = conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_lifecycle, None)
+            assert conn.listAllDomains(0) == []
+            dom = conn.defineXML(env.guest_xml("py1"))
+            assert dom.name() == "py1" and dom.isPersistent() == 1 and dom.isActive() == 0
+            assert [d.name() for d in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_INACTIVE)] == ["py1"]
+            dom.create()
+            env.wait_serial("py1", "TESTGUEST READY")
+            assert dom.isActive() == 1 and dom.ID() > 0
+            state, reason = dom.state()
+            assert (state, reason) == (libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_BOOTED), (state, reason)
+            info = dom.info()
+            assert info[0] == libvirt.VIR_DOMAIN_RUNNING and info[1] == 131072 and info[3] == 1, info
+            dom.suspend()
+            dom.resume()
+            dom.destroy()
+            assert dom.info()[0] == libvirt.VIR_DOMAIN_SHUTOFF
+
+            want = [(libvirt.VIR_DOMAIN_EVENT_DEFINED, libvirt.VIR_DOMAIN_EVENT_DEFINED_ADDED),
+                    (libvirt.VIR_DOMAIN_EVENT_STARTED, libvirt.VIR_DOMAIN_EVENT_STARTED_BOOTED),
+                    (libvirt.VIR_DOMAIN_EVENT_SUSPENDED, libvirt.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED),
+                    (libvirt.VIR_DOMAIN_EVENT_RESUMED, libvirt.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED),
+                    (libvirt.VIR_DOMAIN_EVENT_STOPPED, libvirt.VIR_DOMAIN_EVENT_STOPPED_DESTROYED)]
+
+            def got_all():
+                with lock:
+                    it = iter([(e, d) for n, e, d in seen if n == "py1"])
+                    return all(w in it for w in want)
+
+            wait_until(got_all, 30, "the lifecycle events in order")
+            with lock:
+                assert all(n == "py1" for n, _, _ in seen), seen
+            conn.domainEventDeregisterAny(cb)
+            dom.undefine()
+            assert conn.listAllDomains(0) == []
+        finally:
+            stop.set()
+            # wake the loop with a timer so the thread sees stop
+            libvirt.virEventAddTimeout(0, lambda *a: None, None)
+            t.join(5)
+            conn.close()
+    print("ok")
+
+
+main()
