@@ -14,7 +14,7 @@ packages=(
 	dbus dbus-daemon
 	busybox-static xz-utils cpio e2fsprogs iproute2
 	# real libvirt clients for tests/interop (vmmd-dispatch)
-	libvirt-clients python3-libvirt virtinst libvirt-dbus
+	libvirt-clients python3-libvirt virtinst libvirt-dbus systemd
 )
 # the libFuzzer targets (tests/fuzz) need clang and its runtime; scripts/test.sh runs them
 [[ ${1:-} == --with-fuzz ]] && packages+=(clang libclang-rt-14-dev)

@@ -46,7 +46,7 @@ def pidfd_wait(pid, timeout):
 class Env:
     """One test's world: bus, daemons (activated), dispatcher, test root."""
 
-    def __init__(self, need_guest=False, need=("virsh",)):
+    def __init__(self, need_guest=False, need=("virsh",), listen=True):
         if not os.path.exists(DISPATCH):
             skip("vmmd-dispatch is not built")
         for tool in need:
@@ -86,6 +86,9 @@ class Env:
         self.uri = "qemu+unix:///system?socket=" + self.sock
         self.uri_ro = "qemu+unix:///system?socket=" + self.sock_ro
         self.dispatch_log = os.path.join(self.dir, "dispatch.log")
+        self.dispatch = None
+        if not listen:
+            return
         self.dispatch = subprocess.Popen([DISPATCH, "--listen", "--address", self.address, "--root", self.root,
                                           "--timeout", "0", "-v"], env=self.env,
                                          stdout=subprocess.DEVNULL, stderr=open(self.dispatch_log, "w"))
@@ -185,7 +188,7 @@ class Env:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        if self.dispatch.poll() is None:
+        if self.dispatch and self.dispatch.poll() is None:
             self.dispatch.terminate()
             try:
                 self.dispatch.wait(10)
