@@ -491,21 +491,30 @@ static void build_controllers(Cmd *c) {
                         arg(c, "-device");
                         argf(c, "virtio-serial-pci,id=virtio-serial%d%s", ctl->index, addr);
                         break;
-                case DOMAIN_CONTROLLER_TYPE_USB:
+                case DOMAIN_CONTROLLER_TYPE_USB: {
+                        /* index 0 is "usb" (its bus usb.0, where USB devices go); others get their index */
+                        g_autofree char *id = ctl->index == 0 ? g_strdup("usb") : g_strdup_printf("usb%d", ctl->index);
+
                         if (g_strcmp0(ctl->model, "none") == 0)
                                 break;
                         arg(c, "-device");
                         if (g_strcmp0(ctl->model, "qemu-xhci") == 0 || g_strcmp0(ctl->model, "nec-xhci") == 0)
-                                argf(c, "%s,id=usb%s", ctl->model, addr);
+                                argf(c, "%s,id=%s%s", ctl->model, id, addr);
                         else if (!ctl->model || g_str_equal(ctl->model, "piix3-uhci"))
-                                argf(c, "piix3-usb-uhci,id=usb%s", addr);
+                                argf(c, "piix3-usb-uhci,id=%s%s", id, addr);
                         else if (g_str_equal(ctl->model, "ich9-ehci1"))
-                                argf(c, "ich9-usb-ehci1,id=usb%s", addr);
+                                argf(c, "ich9-usb-ehci1,id=%s%s", id, addr);
+                        else if (g_str_equal(ctl->model, "ich9-uhci1") || g_str_equal(ctl->model, "ich9-uhci2") ||
+                                 g_str_equal(ctl->model, "ich9-uhci3"))
+                                /* the USB 1 controllers virt-install adds beside ich9-ehci1, each on its own
+                                 * bus (vmmd does not pair them with the EHCI as companions) */
+                                argf(c, "ich9-usb-uhci%c,id=%s%s", ctl->model[9], id, addr);
                         else {
                                 g_ptr_array_remove_index(c->argv, c->argv->len - 1);
                                 unsupported(c, "USB controller model '%s' is not supported", ctl->model);
                         }
                         break;
+                }
                 case DOMAIN_CONTROLLER_TYPE_PCI:
                         if (!ctl->model || g_str_equal(ctl->model, "pci-root") || g_str_equal(ctl->model, "pcie-root"))
                                 break;
