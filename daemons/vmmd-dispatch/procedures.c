@@ -562,15 +562,38 @@ static void step_domains_objects(Call *c, sd_bus_message *reply) {
                 fail_reply(c, r);
                 return;
         }
-        l->domains.domains_val = g_new0(vr_domain, n);
-        for (guint i = 0; i < n; i++) {
-                Props *p = g_hash_table_lookup(found, c->paths[i]);
+        if (c->proc->proc == VR_PROC_LIST_DOMAINS || c->proc->proc == VR_PROC_LIST_DEFINED_DOMAINS) {
+                /* the old calls: at most as many as the caller has room for */
+                int max = MIN(((vr_int *) c->args)->value, (int) VR_DOMAIN_LIST_MAX);
+                bool ids = c->proc->proc == VR_PROC_LIST_DOMAINS;
+                vr_id_list *il = c->ret;
+                vr_name_list *nl = c->ret;
 
-                /* a domain gone between the two calls is simply not listed */
-                if (p && fill_domain(&l->domains.domains_val[l->domains.domains_len], p))
-                        l->domains.domains_len++;
+                if (ids)
+                        il->ids.ids_val = g_new0(int, n);
+                else
+                        nl->names.names_val = g_new0(char *, n);
+                for (guint i = 0; i < n && (int) i < max; i++) {
+                        Props *p = g_hash_table_lookup(found, c->paths[i]);
+
+                        if (!p || !p->name)
+                                continue;
+                        if (ids)
+                                il->ids.ids_val[il->ids.ids_len++] = p->id;
+                        else
+                                nl->names.names_val[nl->names.names_len++] = g_strdup(p->name);
+                }
+        } else {
+                l->domains.domains_val = g_new0(vr_domain, n);
+                for (guint i = 0; i < n; i++) {
+                        Props *p = g_hash_table_lookup(found, c->paths[i]);
+
+                        /* a domain gone between the two calls is simply not listed */
+                        if (p && fill_domain(&l->domains.domains_val[l->domains.domains_len], p))
+                                l->domains.domains_len++;
+                }
+                l->count = l->domains.domains_len;
         }
-        l->count = l->domains.domains_len;
         {
                 GHashTableIter it;
                 gpointer v;
@@ -587,7 +610,12 @@ static void step_domains_paths(Call *c, sd_bus_message *reply) {
 
         if (!read_paths(c, reply))
                 return;
-        if (!a->need_results) {
+        if (c->proc->proc == VR_PROC_NUM_OF_DOMAINS || c->proc->proc == VR_PROC_NUM_OF_DEFINED_DOMAINS) {
+                ((vr_int *) c->ret)->value = g_strv_length(c->paths);
+                call_reply(c);
+                return;
+        }
+        if (c->proc->proc == VR_PROC_CONNECT_LIST_ALL_DOMAINS && !a->need_results) {
                 ((vr_domain_list *) c->ret)->count = g_strv_length(c->paths);
                 call_reply(c);
                 return;
@@ -596,8 +624,21 @@ static void step_domains_paths(Call *c, sd_bus_message *reply) {
 }
 
 static void h_list_domains(Call *c) {
+        uint32_t flags;
+
+        switch (c->proc->proc) {
+        case VR_PROC_CONNECT_LIST_ALL_DOMAINS:
+                flags = ((vr_list_args *) c->args)->flags;
+                break;
+        case VR_PROC_LIST_DOMAINS:
+        case VR_PROC_NUM_OF_DOMAINS:
+                flags = VR_LIST_ACTIVE;
+                break;
+        default:
+                flags = VR_LIST_INACTIVE;
+        }
         call_bus(c, step_domains_paths, DISPATCH_QEMU_BUS, DISPATCH_QEMU_PATH, DISPATCH_QEMU_MANAGER, "ListDomains", "u",
-                 ((vr_list_args *) c->args)->flags);
+                 flags);
 }
 
 static void h_rename(Call *c) {
@@ -1238,6 +1279,12 @@ static const Procedure procedures[] = {
         /* domains through the manager */
         { VR_PROC_CONNECT_LIST_ALL_DOMAINS, "virConnectListAllDomains", RO, X(vr_list_args), X(vr_domain_list),
           h_list_domains, TARGET_QEMU },
+        { VR_PROC_LIST_DOMAINS, "virConnectListDomains", RO, X(vr_int), X(vr_id_list), h_list_domains, TARGET_QEMU },
+        { VR_PROC_LIST_DEFINED_DOMAINS, "virConnectListDefinedDomains", RO, X(vr_int), X(vr_name_list), h_list_domains,
+          TARGET_QEMU },
+        { VR_PROC_NUM_OF_DOMAINS, "virConnectNumOfDomains", RO, NOBODY, X(vr_int), h_list_domains, TARGET_QEMU },
+        { VR_PROC_NUM_OF_DEFINED_DOMAINS, "virConnectNumOfDefinedDomains", RO, NOBODY, X(vr_int), h_list_domains,
+          TARGET_QEMU },
         { VR_PROC_DOMAIN_LOOKUP_BY_NAME, "virDomainLookupByName", RO, X(vr_string), X(vr_dom), h_manager_domain,
           TARGET_QEMU, NULL, "DomainLookupByName" },
         { VR_PROC_DOMAIN_LOOKUP_BY_UUID, "virDomainLookupByUUID", RO, X(vr_uuid_args), X(vr_dom), h_manager_domain,

@@ -38,9 +38,15 @@ def main():
             dom = conn.defineXML(env.guest_xml("py1"))
             assert dom.name() == "py1" and dom.isPersistent() == 1 and dom.isActive() == 0
             assert [d.name() for d in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_INACTIVE)] == ["py1"]
+            # the old list calls
+            assert conn.numOfDefinedDomains() == 1 and conn.listDefinedDomains() == ["py1"]
+            assert conn.numOfDomains() == 0 and conn.listDomainsID() == []
             dom.create()
             env.wait_serial("py1", "TESTGUEST READY")
             assert dom.isActive() == 1 and dom.ID() > 0
+            assert conn.listDomainsID() == [dom.ID()] and conn.numOfDomains() == 1
+            assert conn.numOfDefinedDomains() == 0 and conn.listDefinedDomains() == []
+            assert conn.lookupByID(dom.ID()).name() == "py1"
             state, reason = dom.state()
             assert (state, reason) == (libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_BOOTED), (state, reason)
             info = dom.info()
