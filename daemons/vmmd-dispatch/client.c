@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "rpc-message.h"
+#include "stream.h"
 
 static int client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
@@ -85,6 +86,7 @@ void client_close(Client *c) {
                 return;
         c->closed = true;
         c->io = sd_event_source_disable_unref(c->io);
+        streams_free(c);
         if (c->fd >= 0)
                 close(c->fd);
         c->fd = -1;
@@ -129,12 +131,15 @@ static void handle_message(Client *c) {
                 /* a PONG answers our own pings (we send none); anything else is ignored */
                 return;
         }
+        if ((h.type == VR_STREAM || h.type == VR_STREAM_HOLE) && h.prog == VR_PROGRAM) {
+                stream_from_client(c, &h, c->msg + VR_HEADER_SIZE, c->msg_len - VR_HEADER_SIZE);
+                return;
+        }
         if (h.type != VR_CALL) {
-                /* streams and calls with fds are not served; a client sending them has no reply to wait for */
+                /* calls with fds are not served */
                 if (h.type == VR_CALL_WITH_FDS)
-                        send_error(c, &h, VR_ERR_NO_SUPPORT, "this function is not supported by the connection driver: passing file descriptors");
-                else if (h.type == VR_STREAM || h.type == VR_STREAM_HOLE)
-                        send_error(c, &h, VR_ERR_RPC, "no stream is open for this serial");
+                        send_error(c, &h, VR_ERR_NO_SUPPORT,
+                                   "this function is not supported by the connection driver: passing file descriptors");
                 return;
         }
         if (h.prog != VR_PROGRAM || h.vers != VR_PROGRAM_VERSION) {
@@ -200,6 +205,8 @@ static int client_write(Client *c) {
                 g_bytes_unref(g_queue_pop_head(&c->out));
                 c->out_offset = 0;
         }
+        /* streams held back while the queue was long read again */
+        streams_resume(c);
         return 0;
 }
 

@@ -67,6 +67,7 @@ struct Client {
         GQueue out;                /* GBytes * */
         size_t out_offset;
         GArray *callbacks;         /* EventCallback */
+        GList *streams;            /* Stream * (stream.c) */
         int next_callback_id;
 };
 

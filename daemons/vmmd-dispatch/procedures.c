@@ -1,13 +1,16 @@
 /* The procedure table: for each served libvirt procedure, how its body reads and writes and which D-Bus call answers it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "dispatch-names.h"
 #include "dispatch.h"
 #include "log.h"
+#include "stream.h"
 
 #define PROPS "org.freedesktop.DBus.Properties"
 #define OBJMGR "org.freedesktop.DBus.ObjectManager"
@@ -1242,6 +1245,90 @@ static void h_vol(Call *c) {
                  "StorageVolLookupByKey", "s", ((const vr_vol *) c->args)->key);
 }
 
+/* ---------- streams: console, volume upload and download ---------- */
+
+static void step_console_fd(Call *c, sd_bus_message *reply) {
+        Stream *s;
+        int fd, r = sd_bus_message_read(reply, "h", &fd);
+
+        if (r < 0) {
+                fail_reply(c, r);
+                return;
+        }
+        fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0) {
+                call_fail(c, VR_ERR_INTERNAL_ERROR, "cannot keep the console descriptor: %s", g_strerror(errno));
+                return;
+        }
+        s = stream_new(c->client, &c->header, fd, true, true);
+        if (!s) {
+                call_fail(c, VR_ERR_INTERNAL_ERROR, "cannot watch the console");
+                return;
+        }
+        /* the call's reply goes out before the first byte of the stream */
+        call_reply(c);
+        stream_start(s);
+}
+
+static void h_open_console(Call *c) {
+        vr_console_args *a = c->args;
+        g_autofree char *path = domain_path(&a->dom);
+
+        call_bus(c, step_console_fd, DISPATCH_QEMU_BUS, path, DISPATCH_QEMU_DOMAIN, "OpenConsole", "su",
+                 a->dev_name ? *a->dev_name : "", a->flags);
+}
+
+/* The volume's object is known: a pipe between the daemon and the stream, the daemon's
+ * Upload/Download on one end, STREAM messages on the other. The call is answered at once so
+ * the client starts sending or reading; the daemon's reply ends the stream. */
+static void step_vol_transfer(Call *c, sd_bus_message *reply) {
+        vr_vol_transfer_args *a = c->args;
+        bool upload = c->proc->proc == VR_PROC_STORAGE_VOL_UPLOAD;
+        g_autoptr(sd_bus_message) m = NULL;
+        int fds[2], r;
+        Stream *s;
+
+        if (!read_path(c, reply))
+                return;
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+                call_fail(c, VR_ERR_INTERNAL_ERROR, "cannot make a pipe: %s", g_strerror(errno));
+                return;
+        }
+        /* upload: we write fds[1], the daemon reads fds[0]; download the other way round */
+        s = stream_new(c->client, &c->header, upload ? fds[1] : fds[0], !upload, upload);
+        r = s ? sd_bus_message_new_method_call(c->client->server->bus, &m, DISPATCH_STORAGE_BUS, c->path,
+                                               DISPATCH_STORAGE_VOL, upload ? "Upload" : "Download") : -ENOMEM;
+        if (r >= 0)
+                r = sd_bus_message_append(m, "httu", upload ? fds[0] : fds[1], a->offset, a->length, a->flags);
+        if (r >= 0)
+                r = stream_send_job(s, m);
+        /* sd-bus sent its own copy of the daemon's end */
+        close(upload ? fds[0] : fds[1]);
+        if (r < 0) {
+                if (s)
+                        c->client->streams = g_list_remove(c->client->streams, s), stream_free(s);
+                else
+                        close(upload ? fds[1] : fds[0]);
+                call_fail(c, VR_ERR_INTERNAL_ERROR, "cannot start the transfer: %s", g_strerror(-r));
+                return;
+        }
+        call_reply(c);
+        stream_start(s);
+}
+
+static void h_vol_transfer(Call *c) {
+        vr_vol_transfer_args *a = c->args;
+
+        /* holes would come as STREAM_HOLE messages, which are not carried */
+        if (a->flags != 0) {
+                call_fail(c, VR_ERR_NO_SUPPORT, "this function is not supported by the connection driver: "
+                          "sparse streams (flags 0x%x)", a->flags);
+                return;
+        }
+        call_bus(c, step_vol_transfer, DISPATCH_STORAGE_BUS, DISPATCH_STORAGE_PATH, DISPATCH_STORAGE_MANAGER,
+                 "StorageVolLookupByKey", "s", a->vol.key);
+}
+
 /* ---------- the table ---------- */
 
 #define X(t) (xdrproc_t) xdr_##t, sizeof(t)
@@ -1447,6 +1534,14 @@ static const Procedure procedures[] = {
         { VR_PROC_STORAGE_VOL_GET_XML_DESC, "virStorageVolGetXMLDesc", RO, X(vr_vol_flags), X(vr_string), h_vol,
           TARGET_STORAGE },
         { VR_PROC_STORAGE_VOL_GET_PATH, "virStorageVolGetPath", RO, X(vr_vol_one), X(vr_string), h_vol, TARGET_STORAGE },
+
+        /* streams */
+        { VR_PROC_DOMAIN_OPEN_CONSOLE, "virDomainOpenConsole", RW, X(vr_console_args), NOBODY, h_open_console,
+          TARGET_QEMU },
+        { VR_PROC_STORAGE_VOL_UPLOAD, "virStorageVolUpload", RW, X(vr_vol_transfer_args), NOBODY, h_vol_transfer,
+          TARGET_STORAGE },
+        { VR_PROC_STORAGE_VOL_DOWNLOAD, "virStorageVolDownload", RW, X(vr_vol_transfer_args), NOBODY, h_vol_transfer,
+          TARGET_STORAGE },
 
         /* events: registering is reading */
         { VR_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, "virConnectDomainEventRegisterAny", RO,
