@@ -3,9 +3,16 @@
 #
 # Usage: bench/dispatch.py [DOMAINS] [REPEAT]    (defaults 1000 and 5; VMMD_BUILD_DIR picks the build dir)
 #
-# Measured 2026-12-06 here (1000 domains, 5 runs): list --all 534 virsh / 332 vmmctl, define 108 / 44,
-# destroy 65 / 34 (virsh list --all asks each domain's state: 1000 more calls); on an open
-# connection lookupByName 0.18 ms, listAllDomains(1000) 75 ms.
+# Measured 2026-12-06 here (1000 domains, 5 runs, machine shared with other builds), ms:
+#                            virsh→dispatch  vmmctl  libvirtd (bench/dispatch-libvirtd.sh)
+#   list --all (1000)               534        332       208
+#   define                          108         44        32
+#   start (tiny guest, TCG)         150        565      2453
+#   destroy                          65         34       269
+# virsh list --all asks each domain's state (1000 more calls, ~0.2 ms each through the
+# dispatcher); on an open connection lookupByName takes 0.18 ms and listAllDomains(1000)
+# 75 ms, most of it vmmd-qemu's GetManagedObjects. list and define are slower than libvirtd:
+# vmmd-qemu's own define (vmmctl: 44 ms) and its object listing, not the dispatcher hop.
 #
 # Rows (median of REPEAT runs, ms):
 #   list --all (DOMAINS domains)  virsh list --all          vs  vmmctl list --all
