@@ -14,13 +14,28 @@ typedef struct Server Server;
 typedef struct Client Client;
 typedef struct Call Call;
 
-/* What one domain object is called, kept from the qemu daemon's signals so that an event about a
- * domain that is already gone still names it. */
+/* What one domain or pool object is called, kept from its daemon's signals so that an event
+ * about an object that is already gone still names it. */
 typedef struct DomainName {
         char *name;
         uint8_t uuid[16];
         int id;
 } DomainName;
+
+/* The objects of one daemon whose events are watched (events.c). */
+typedef struct EventSource {
+        const char *bus;           /* org.vmmd.qemu1 */
+        const char *path;          /* its manager object */
+        const char *manager;       /* the manager interface, which emits the lifecycle signal */
+        const char *signal;        /* DomainEvent / StoragePoolEvent */
+        const char *object_iface;  /* the objects' interface */
+        const char *prefix;        /* the objects' path prefix */
+        bool ready;
+        bool pending;              /* the GetManagedObjects that fills the cache is on its way */
+        GPtrArray *waiting;        /* Call * registrations answered once the cache is filled */
+        GHashTable *names;         /* object path → DomainName */
+        sd_bus_slot *slots[4];
+} EventSource;
 
 struct Server {
         sd_event *event;
@@ -31,12 +46,9 @@ struct Server {
         sd_event_source *idle_timer;
         char *default_uri;         /* qemu:///system or qemu:///session */
         gid_t admin_gid;           /* (gid_t) -1 when the group does not exist */
-        /* domain events: set up on the first registration */
-        bool events_ready;
-        bool events_pending;       /* the GetManagedObjects that fills the cache is on its way */
-        GPtrArray *events_waiting; /* Call * registrations answered once the cache is filled */
-        GHashTable *domains;       /* object path → DomainName */
-        sd_bus_slot *event_slots[3];
+        /* events: each source is set up on its first registration */
+        EventSource domain_events;
+        EventSource pool_events;
 };
 
 typedef struct EventCallback {
@@ -128,6 +140,7 @@ void client_close(Client *c);
 /* server.c */
 void server_client_gone(Server *s, Client *c);
 /* events.c */
+void events_init(Server *s);
 void events_register(Call *c);
 void events_deregister(Call *c);
 void events_free(Server *s);

@@ -193,6 +193,7 @@ int server_init(Server *s, sd_event *event, sd_bus *bus, uint64_t idle_usec, boo
         s->listeners = g_ptr_array_new_with_free_func((GDestroyNotify) listener_free);
         s->default_uri = g_strdup(session ? "qemu:///session" : "qemu:///system");
         s->admin_gid = g ? g->gr_gid : (gid_t) -1;
+        events_init(s);
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
         sigaddset(&ss, SIGINT);

@@ -1,4 +1,4 @@
-# test-python-events.py: a python3-libvirt script lists, defines, starts the tiny guest, and sees its lifecycle events (Started, Suspended, Resumed, Stopped) in order through a registered callback.
+# test-python-events.py: a python3-libvirt script lists, defines, starts the tiny guest, and sees its lifecycle events (Started, Suspended, Resumed, Stopped) in order through a registered callback; storage pool lifecycle and refresh events likewise.
 import os
 import sys
 import threading
@@ -73,6 +73,44 @@ def main():
             conn.domainEventDeregisterAny(cb)
             dom.undefine()
             assert conn.listAllDomains(0) == []
+
+            # storage pool lifecycle and refresh events, from vmmd-storage
+            pool_seen = []
+
+            def on_pool(c, pool, event, detail, opaque):
+                with lock:
+                    pool_seen.append((pool.name(), event))
+
+            def on_refresh(c, pool, opaque):
+                with lock:
+                    pool_seen.append((pool.name(), "refresh"))
+
+            pcb = conn.storagePoolEventRegisterAny(None, libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, on_pool, None)
+            rcb = conn.storagePoolEventRegisterAny(None, libvirt.VIR_STORAGE_POOL_EVENT_ID_REFRESH, on_refresh, None)
+            target = os.path.join(env.dir, "pool1")
+            pool = conn.storagePoolDefineXML("<pool type='dir'><name>pool1</name><target><path>%s</path></target></pool>"
+                                             % target)
+            pool.build(0)
+            pool.create(0)
+            pool.refresh(0)
+            pool.destroy()
+            pool.undefine()
+            want_pool = [("pool1", libvirt.VIR_STORAGE_POOL_EVENT_DEFINED), ("pool1", libvirt.VIR_STORAGE_POOL_EVENT_STARTED),
+                         ("pool1", "refresh"), ("pool1", libvirt.VIR_STORAGE_POOL_EVENT_STOPPED),
+                         ("pool1", libvirt.VIR_STORAGE_POOL_EVENT_UNDEFINED)]
+
+            def got_pool():
+                with lock:
+                    it = iter(pool_seen)
+                    return all(w in it for w in want_pool)
+
+            try:
+                wait_until(got_pool, 10, "the pool events in order")
+            except AssertionError:
+                print("pool events seen:", pool_seen)
+                raise
+            conn.storagePoolEventDeregisterAny(pcb)
+            conn.storagePoolEventDeregisterAny(rcb)
         finally:
             stop.set()
             # wake the loop with a timer so the thread sees stop
