@@ -24,6 +24,8 @@ def main():
         skip("libvirt-dbus is not installed (scripts/deps.sh installs it)")
     if not shutil.which("unshare"):
         skip("unshare is missing")
+    if os.geteuid() != 0:
+        skip("needs root for a private mount namespace")
     with Env(need_guest=True, need=("virsh", "busctl")) as env:
         env.virsh("define", env.write("ld1.xml", env.guest_xml("ld1")))
         uuid = env.virsh("domuuid", "ld1").stdout.strip()
