@@ -166,6 +166,35 @@ static int on_domain_event(sd_bus_message *m, void *userdata, sd_bus_error *e) {
         return 0;
 }
 
+/* a domain's Reboot(): the guest reset itself (or was rebooted) and goes on running */
+static int on_domain_reboot(sd_bus_message *m, void *userdata, sd_bus_error *e) {
+        Server *s = userdata;
+        const char *path = sd_bus_message_get_path(m);
+        DomainName *d = path ? cache_get(&s->domain_events, path) : NULL;
+
+        if (!d)
+                return 0;
+        for (GList *l = s->clients; l; l = l->next) {
+                Client *c = l->data;
+
+                for (guint i = 0; i < c->callbacks->len; i++) {
+                        EventCallback *cb = &g_array_index(c->callbacks, EventCallback, i);
+                        vr_header h = { .prog = VR_PROGRAM, .vers = VR_PROGRAM_VERSION,
+                                        .proc = VR_PROC_DOMAIN_EVENT_CALLBACK_REBOOT, .type = VR_MESSAGE, .status = VR_OK };
+                        vr_domain_reboot_msg msg = { .callback_id = cb->id };
+
+                        if (!callback_matches(cb, VR_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+                                              VR_DOMAIN_EVENT_ID_REBOOT, d))
+                                continue;
+                        msg.dom.name = d->name ? d->name : (char *) "";
+                        memcpy(msg.dom.uuid, d->uuid, 16);
+                        msg.dom.id = d->id;
+                        client_send(c, vr_message_encode(&h, (xdrproc_t) xdr_vr_domain_reboot_msg, &msg));
+                }
+        }
+        return 0;
+}
+
 /* StoragePoolEvent(o, i, i) and a pool's Refresh(): libvirt's pool lifecycle and refresh events */
 static void pool_event(Server *s, const char *path, int event_id, int event, int detail) {
         DomainName *d = cache_get(&s->pool_events, path);
@@ -303,9 +332,10 @@ static int events_setup(Server *s, EventSource *src) {
                 r = sd_bus_match_signal_async(s->bus, &src->slots[2], src->bus, NULL,
                                               "org.freedesktop.DBus.Properties", "PropertiesChanged",
                                               on_properties_changed, NULL, s);
-        if (r >= 0 && pools)
-                r = sd_bus_match_signal_async(s->bus, &src->slots[3], src->bus, NULL, DISPATCH_STORAGE_POOL,
-                                              "Refresh", on_pool_refresh, NULL, s);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(s->bus, &src->slots[3], src->bus, NULL, src->object_iface,
+                                              pools ? "Refresh" : "Reboot", pools ? on_pool_refresh : on_domain_reboot,
+                                              NULL, s);
         if (r >= 0)
                 r = sd_bus_call_method_async(s->bus, NULL, src->bus, src->path, "org.freedesktop.DBus.ObjectManager",
                                              "GetManagedObjects", on_objects, src, NULL);

@@ -53,6 +53,18 @@ def main():
             assert info[0] == libvirt.VIR_DOMAIN_RUNNING and info[1] == 131072 and info[3] == 1, info
             dom.suspend()
             dom.resume()
+            # a reboot: the guest comes up again and a reboot event says so
+            rebooted = []
+
+            def on_reboot(c, d, opaque):
+                with lock:
+                    rebooted.append(d.name())
+
+            rcb_dom = conn.domainEventRegisterAny(dom, libvirt.VIR_DOMAIN_EVENT_ID_REBOOT, on_reboot, None)
+            dom.reboot(0)
+            env.wait_serial("py1", "TESTGUEST READY", count=2)
+            wait_until(lambda: rebooted == ["py1"], 30, "the reboot event")
+            conn.domainEventDeregisterAny(rcb_dom)
             dom.destroy()
             assert dom.info()[0] == libvirt.VIR_DOMAIN_SHUTOFF
 
