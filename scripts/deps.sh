@@ -11,10 +11,13 @@ packages=(
 	meson ninja-build gcc pkg-config
 	libsystemd-dev libglib2.0-dev libxml2-dev libxml2-utils
 	libprotobuf-c-dev protobuf-c-compiler libjson-glib-dev
+	libtirpc-dev rpcsvc-proto
 	qemu-system-x86 qemu-utils ovmf
 	dbus dbus-daemon
 	busybox-static xz-utils cpio e2fsprogs iproute2
 	scdoc
+	# real libvirt clients for tests/interop (vmmd-dispatch)
+	libvirt-clients python3-libvirt virtinst libvirt-dbus systemd
 )
 for arg in "$@"; do
 	case $arg in

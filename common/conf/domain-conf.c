@@ -1006,6 +1006,7 @@ const char *domain_def_get_machine(const DomainDef *def) { return def->os_machin
 const char *domain_def_get_emulator(const DomainDef *def) { return def->emulator; }
 unsigned long long domain_def_get_memory_kib(const DomainDef *def) { return def->memory_kib; }
 unsigned long long domain_def_get_current_memory_kib(const DomainDef *def) { return def->current_memory_kib; }
+unsigned domain_def_get_vcpus(const DomainDef *def) { return def->vcpu_current ? def->vcpu_current : def->vcpus; }
 
 const char *domain_def_get_vnc_password(const DomainDef *def) {
         for (guint i = 0; def->graphics && i < def->graphics->len; i++) {

@@ -73,7 +73,7 @@ void manager_rename_domain(Manager *m, Domain *d, const char *old_name) {
         g_hash_table_insert(m->by_name, g_strdup(domain_name(d)), d);
 }
 
-static const char *host_arch(void) {
+const char *host_arch(void) {
         static struct utsname u;
 
         if (!*u.machine && uname(&u) < 0)
