@@ -1,4 +1,4 @@
-/* End-to-end assertions for domain behaviours of the spec that had no test or no working code (issue 9): A15, A19, A26, A27, B11, E9, E10, E13, E17, F7. */
+/* End-to-end assertions for domain behaviours of the spec that had no test or no working code (issue 9): A15, A19, A26, A27, B11, C1, E9, E10, E13, E17, F7. */
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -328,6 +328,70 @@ static void test_define_while_being_removed(void) {
         g_free(define_ok(tb, xml));
 }
 
+/* A protobuf varint at *p (bounded by end); false when malformed. */
+static bool read_varint(const guint8 **p, const guint8 *end, guint64 *ret) {
+        guint64 v = 0;
+
+        for (int shift = 0; *p < end && shift < 64; shift += 7) {
+                guint8 b = *(*p)++;
+                v |= (guint64) (b & 0x7f) << shift;
+                if (!(b & 0x80)) {
+                        *ret = v;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* C1: the image on disk as the spec lays it out: magic, u32 LE header length, the
+ * header, zero padding of at least 64 KiB up to a 4096-aligned stream_offset (field 6
+ * of the header, decoded here without the daemon's code), then QEMU's stream ("QEVM") */
+static void test_save_image_layout(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "im1", UUID_A, NULL, NULL, NULL);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *image = g_strdup_printf("%s/var/lib/vmmd/qemu/save/im1.save", tb->root);
+        g_autofree char *data = NULL;
+        const guint8 *p, *end;
+        guint64 stream_offset = 0;
+        guint32 header_len;
+        size_t len = 0;
+
+        call_ok(tb, path, "Create", 0);
+        g_assert_true(e2e_wait_serial(tb, "im1", "TESTGUEST READY", 1, BOOT_MS));
+        call_ok(tb, path, "ManagedSave", 0);
+        g_assert_cmpint(vmmd_read_file(image, &data, &len), >=, 0);
+        g_assert_cmpuint(len, >, 20);
+        g_assert_cmpmem(data, 16, "VmmdSaveImage\0\0\0", 16);
+        header_len = (guint32) (guint8) data[16] | (guint32) (guint8) data[17] << 8 |
+                     (guint32) (guint8) data[18] << 16 | (guint32) (guint8) data[19] << 24;
+        g_assert_cmpuint(20 + (guint64) header_len, <, len);
+        p = (const guint8 *) data + 20;
+        end = p + header_len;
+        while (p < end) {
+                guint64 key = 0, v = 0;
+                g_assert_true(read_varint(&p, end, &key));
+                if ((key & 7) == 0) {
+                        g_assert_true(read_varint(&p, end, &v));
+                        if (key >> 3 == 6)
+                                stream_offset = v;
+                } else if ((key & 7) == 2) {
+                        g_assert_true(read_varint(&p, end, &v));
+                        g_assert_cmpuint(v, <=, (guint64) (end - p));
+                        p += v;
+                } else {
+                        g_error("unexpected wire type %u in the header", (unsigned) (key & 7));
+                }
+        }
+        g_assert_cmpuint(stream_offset % 4096, ==, 0);
+        g_assert_cmpuint(stream_offset, >=, 20 + (guint64) header_len + 65536);
+        g_assert_cmpuint(stream_offset + 4, <, len);
+        for (guint64 i = 20 + header_len; i < stream_offset; i++)
+                if (data[i] != 0)
+                        g_error("padding byte at %" G_GUINT64_FORMAT " is not zero", i);
+        g_assert_cmpmem(data + stream_offset, 4, "QEVM", 4);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/asserts/fake-reboot-status-file", test_fake_reboot_status_file);
@@ -337,5 +401,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/asserts/define-over-transient", test_define_over_transient);
         g_test_add_func("/asserts/undefine-running-with-snapshots", test_undefine_running_with_snapshots);
         g_test_add_func("/asserts/define-while-being-removed", test_define_while_being_removed);
+        g_test_add_func("/asserts/save-image-layout", test_save_image_layout);
         return g_test_run();
 }
