@@ -264,14 +264,14 @@ DomainDef *manager_parse_domain(Manager *m, const char *xml, bool validate, GErr
         return g_steal_pointer(&def);
 }
 
-/* A15: a transient domain whose QEMU is on its way out (Destroy, a guest poweroff, or
- * an Undefine while it ran and now its stop) disappears once QEMU has gone; a define
- * of its UUID in that window would race with the removal. */
+/* A15: a transient domain whose QEMU is being stopped (Destroy, the end of a guest
+ * poweroff; e.g. after an Undefine while it ran) disappears once QEMU has gone; a
+ * define of its UUID in that window would race with the removal. A restart in place
+ * (fake reboot) is no stop. */
 static bool being_removed(const Domain *d) {
         if (d->removing)
                 return true;
-        return domain_is_active(d) && !d->persistent && !d->reverting &&
-               (d->job == DOMAIN_JOB_STOP || d->shutdown_seen);
+        return domain_is_active(d) && !d->persistent && !d->reverting && d->job == DOMAIN_JOB_STOP;
 }
 
 /* A13–A15: name and uuid must agree with what is known; returns the domain with that uuid, if any */

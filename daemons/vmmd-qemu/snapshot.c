@@ -1389,6 +1389,22 @@ static void forget(Snapshot *s) {
                 manager_emit_domain_changed(d->manager, d, "HasCurrentSnapshot", NULL);
 }
 
+/* The images qemu-img snapshot -d will change hold the snapshot and may be written. */
+static bool check_offline_delete(Domain *d, Snapshot *s, GError **error) {
+        for (guint i = 0; i < d->def->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
+
+                if (!disk_has_data(disk) || g_strcmp0(disk->driver_type, "qcow2") != 0)
+                        continue;
+                if (access(disk->src_path, R_OK | W_OK) < 0)
+                        return fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot delete snapshot '%s' from image '%s': %s",
+                                    s->def->name, disk->src_path, g_strerror(errno));
+                if (!image_has_snapshot(disk->src_path, s->def->name, error))
+                        return false;
+        }
+        return true;
+}
+
 /* D46: a running QEMU deletes an internal snapshot from the images it has open; when a
  * disk has moved since (an external snapshot, a new source), the snapshot's data is in
  * an image QEMU does not write, and deleting it there is not supported. */
@@ -1440,6 +1456,12 @@ bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pe
         if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d))
                 for (guint i = 0; i < targets->len; i++)
                         if (!check_disks_in_place(d, g_ptr_array_index(targets, i), error))
+                                return false;
+        /* 0.5: every image must be able to drop every snapshot before the first goes:
+         * otherwise a failure half-way through CHILDREN loses the ones already deleted */
+        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && !domain_is_active(d))
+                for (guint i = 0; i < targets->len; i++)
+                        if (!check_offline_delete(d, g_ptr_array_index(targets, i), error))
                                 return false;
         *ret_pending = false;
         if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d) && d->qmp && targets->len > 0) {

@@ -545,6 +545,37 @@ static void test_define_running_unwritable_changes_nothing(void) {
         g_assert_cmpstr(before, ==, after);
 }
 
+/* 0.5, Delete(CHILDREN) of an inactive domain: the parent's data is gone from the image
+ * behind the daemon's back → the error before anything is deleted: the child, its
+ * data and every metadata file stay (descendants were deleted first, then the failure) */
+static void test_delete_children_checks_first(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *disk = make_qcow2(tb, "data.qcow2");
+        g_autofree char *dev = disk_xml(disk);
+        g_autofree char *xml = e2e_guest_xml(tb, "dc1", UUID_A, NULL, NULL, dev);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *snapdir = g_strdup_printf("%s/var/lib/vmmd/qemu/snapshot/dc1", tb->root);
+        g_autofree char *s1 = NULL, *s2 = NULL, *before = NULL, *after = NULL, *listing = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        s1 = snapshot_create(tb, path, "<domainsnapshot><name>s1</name></domainsnapshot>", 0);
+        s2 = snapshot_create(tb, path, "<domainsnapshot><name>s2</name></domainsnapshot>", 0);
+        {
+                const char *argv[] = { "qemu-img", "snapshot", "-d", "s1", disk, NULL };
+                g_assert_cmpint(test_run(tb, false, NULL, NULL, argv), ==, 0);
+        }
+        before = test_dir_snapshot(snapdir);
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(test_call(tb, s1, SNAP_IFACE, "Delete", &e, NULL, "u", 1 /* CHILDREN */), <, 0);
+        g_assert_nonnull(strstr(e.message, "s1"));
+        test_assert_no_signal_for(tb, s2);
+        after = test_dir_snapshot(snapdir);
+        g_assert_cmpstr(before, ==, after);
+        g_assert_cmpuint(snapshot_total(tb, path), ==, 2);
+        listing = qemu_img_snapshots(tb, disk);
+        g_assert_nonnull(strstr(listing, "s2"));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/defects/autostart-restores-managed-save", test_autostart_restores_managed_save);
@@ -560,5 +591,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/defects/delete-image-unwritable-changes-nothing", test_delete_image_unwritable_changes_nothing);
         g_test_add_func("/defects/define-running-unwritable-changes-nothing",
                         test_define_running_unwritable_changes_nothing);
+        g_test_add_func("/defects/delete-children-checks-first", test_delete_children_checks_first);
         return g_test_run();
 }

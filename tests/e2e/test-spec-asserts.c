@@ -1,4 +1,4 @@
-/* End-to-end assertions for domain behaviours of the spec that had no test or no working code (issue 9): A15, A19, A26, A27, B11, E9, E10, E13, E17, F7. */
+/* End-to-end assertions for domain behaviours of the spec that had no test or no working code (issue 9): A15, A19, A26, A27, B11, C1, C11, E9, E10, E13, E17, E25, F7. */
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,8 +73,12 @@ static void test_fake_reboot_status_file(void) {
         g_autofree char *path = define_ok(tb, xml);
         g_autofree char *data = NULL;
 
+        test_bus_clear_signals(tb);
         call_ok(tb, path, "Create", 0);
         g_assert_true(e2e_wait_serial(tb, "fr1", "TESTGUEST READY", 1, BOOT_MS));
+        /* E25: resets while the machine starts up are no reboot */
+        test_bus_drain(tb);
+        g_assert_cmpint(test_bus_find_signal(tb, "Reboot", NULL, 0), ==, -1);
         data = status_text(tb, "fr1");
         g_assert_nonnull(strstr(data, "<domstatus state='1' reason='1'"));
         g_assert_null(strstr(data, "<fakereboot/>"));
@@ -328,6 +332,91 @@ static void test_define_while_being_removed(void) {
         g_free(define_ok(tb, xml));
 }
 
+/* A protobuf varint at *p (bounded by end); false when malformed. */
+static bool read_varint(const guint8 **p, const guint8 *end, guint64 *ret) {
+        guint64 v = 0;
+
+        for (int shift = 0; *p < end && shift < 64; shift += 7) {
+                guint8 b = *(*p)++;
+                v |= (guint64) (b & 0x7f) << shift;
+                if (!(b & 0x80)) {
+                        *ret = v;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* C1: the image on disk as the spec lays it out: magic, u32 LE header length, the
+ * header, zero padding of at least 64 KiB up to a 4096-aligned stream_offset (field 6
+ * of the header, decoded here without the daemon's code), then QEMU's stream ("QEVM") */
+static void test_save_image_layout(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "im1", UUID_A, NULL, NULL, NULL);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *image = g_strdup_printf("%s/var/lib/vmmd/qemu/save/im1.save", tb->root);
+        g_autofree char *data = NULL;
+        const guint8 *p, *end;
+        guint64 stream_offset = 0;
+        guint32 header_len;
+        size_t len = 0;
+
+        call_ok(tb, path, "Create", 0);
+        g_assert_true(e2e_wait_serial(tb, "im1", "TESTGUEST READY", 1, BOOT_MS));
+        call_ok(tb, path, "ManagedSave", 0);
+        g_assert_cmpint(vmmd_read_file(image, &data, &len), >=, 0);
+        g_assert_cmpuint(len, >, 20);
+        g_assert_cmpmem(data, 16, "VmmdSaveImage\0\0\0", 16);
+        header_len = (guint32) (guint8) data[16] | (guint32) (guint8) data[17] << 8 |
+                     (guint32) (guint8) data[18] << 16 | (guint32) (guint8) data[19] << 24;
+        g_assert_cmpuint(20 + (guint64) header_len, <, len);
+        p = (const guint8 *) data + 20;
+        end = p + header_len;
+        while (p < end) {
+                guint64 key = 0, v = 0;
+                g_assert_true(read_varint(&p, end, &key));
+                if ((key & 7) == 0) {
+                        g_assert_true(read_varint(&p, end, &v));
+                        if (key >> 3 == 6)
+                                stream_offset = v;
+                } else if ((key & 7) == 2) {
+                        g_assert_true(read_varint(&p, end, &v));
+                        g_assert_cmpuint(v, <=, (guint64) (end - p));
+                        p += v;
+                } else {
+                        g_error("unexpected wire type %u in the header", (unsigned) (key & 7));
+                }
+        }
+        g_assert_cmpuint(stream_offset % 4096, ==, 0);
+        g_assert_cmpuint(stream_offset, >=, 20 + (guint64) header_len + 65536);
+        g_assert_cmpuint(stream_offset + 4, <, len);
+        for (guint64 i = 20 + header_len; i < stream_offset; i++)
+                if (data[i] != 0)
+                        g_error("padding byte at %" G_GUINT64_FORMAT " is not zero", i);
+        g_assert_cmpmem(data + stream_offset, 4, "QEVM", 4);
+}
+
+/* C11: a Save whose dxml is not ABI-compatible (more memory) is ConfigUnsupported; the
+ * guest runs on in the same QEMU and no image is left */
+static void test_save_incompatible_dxml(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *xml = e2e_guest_xml(tb, "sx1", UUID_A, NULL, NULL, NULL);
+        g_autofree char *path = define_ok(tb, xml);
+        g_autofree char *bigger = with_memory(xml, 160);
+        g_autofree char *target = g_strdup_printf("%s/sx1.img", tb->dir);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        pid_t pid;
+
+        call_ok(tb, path, "Create", 0);
+        g_assert_true(e2e_wait_serial(tb, "sx1", "TESTGUEST READY", 1, BOOT_MS));
+        pid = e2e_qemu_pid(tb, UUID_A);
+        g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", target, bigger, 0), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "memory");
+        g_assert_true(e2e_wait_state(tb, path, 1, -1, 10000));
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, pid);
+        g_assert_false(g_file_test(target, G_FILE_TEST_EXISTS));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/asserts/fake-reboot-status-file", test_fake_reboot_status_file);
@@ -337,5 +426,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/asserts/define-over-transient", test_define_over_transient);
         g_test_add_func("/asserts/undefine-running-with-snapshots", test_undefine_running_with_snapshots);
         g_test_add_func("/asserts/define-while-being-removed", test_define_while_being_removed);
+        g_test_add_func("/asserts/save-image-layout", test_save_image_layout);
+        g_test_add_func("/asserts/save-incompatible-dxml", test_save_incompatible_dxml);
         return g_test_run();
 }
