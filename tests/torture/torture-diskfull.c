@@ -40,7 +40,7 @@ static void ok(int r, const sd_bus_error *e, const char *what) {
 static void assert_disk_full(int r, const sd_bus_error *e, const char *what) {
         if (r >= 0)
                 g_error("%s succeeded on a full disk", what);
-        if (!g_str_has_prefix(e->name, "org.vmmd.Error.") || !strstr(e->message, "No space left on device"))
+        if (!g_str_has_prefix(e->name, VMMD_ERROR_PREFIX) || !strstr(e->message, "No space left on device"))
                 g_error("%s: unclear error on a full disk: %s: %s", what, e->name, e->message);
         g_test_message("%s: %s: %s", what, e->name, e->message);
 }

@@ -196,7 +196,7 @@ static void test_guest_kills(void) {
                 g_assert_true(sd_bus_error_is_set(&reply));
                 if (g_str_equal(reply.name, "test.Ok"))
                         figures.replied++;
-                else if (g_str_has_prefix(reply.name, "org.vmmd.Error."))
+                else if (g_str_has_prefix(reply.name, VMMD_ERROR_PREFIX))
                         figures.refused++;
                 else
                         figures.cut++;
@@ -224,7 +224,7 @@ static void test_guest_kills(void) {
                 assert_complete_or_absent(file);
                 assert_complete_or_absent(managed);
                 after = test_read_file(file);
-                if (op == OP_SAVE && g_str_has_prefix(reply.name, "org.vmmd.Error."))
+                if (op == OP_SAVE && g_str_has_prefix(reply.name, VMMD_ERROR_PREFIX))
                         g_assert_cmpstr(before, ==, after);   /* a refused save kept what was there */
                 if ((op == OP_SAVE || op == OP_MANAGED_SAVE) && g_str_equal(reply.name, "test.Ok")) {
                         g_assert_cmpint(state, ==, 5);

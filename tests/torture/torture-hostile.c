@@ -203,7 +203,7 @@ static void test_hostile_documents(void) {
                                 }
                                 if (r >= 0)
                                         g_error("%s %s: accepted", pa->label, h->label);
-                                if (!g_str_has_prefix(ce.name, "org.vmmd.Error."))
+                                if (!g_str_has_prefix(ce.name, VMMD_ERROR_PREFIX))
                                         g_error("%s %s: not a vmmd error: %s: %s", pa->label, h->label, ce.name,
                                                 ce.message);
                                 after = state_tree(tb);

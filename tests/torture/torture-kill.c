@@ -128,7 +128,7 @@ static int on_reply(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error
 
         if (!e)
                 op->result = DONE_OK;
-        else if (g_str_has_prefix(e->name, "org.vmmd.Error."))
+        else if (g_str_has_prefix(e->name, VMMD_ERROR_PREFIX))
                 op->result = DONE_REFUSED;
         else
                 op->result = DONE_UNKNOWN;   /* NoReply, Disconnected: the daemon died with it */
@@ -186,7 +186,7 @@ static void send_op(TestBus *tb, Op *op, const char *pool_dir) {
                 name = g_strdup_printf("p%d", op->name);
                 if (sd_bus_call_method(tb->bus, STORAGE, ST_MANAGER, "org.vmmd.storage1.Manager",
                                        "StoragePoolLookupByName", &e, &reply, "s", name) < 0) {
-                        op->result = g_str_has_prefix(e.name, "org.vmmd.Error.") ? DONE_REFUSED : DONE_UNKNOWN;
+                        op->result = g_str_has_prefix(e.name, VMMD_ERROR_PREFIX) ? DONE_REFUSED : DONE_UNKNOWN;
                         apply(op->model, op);
                         return;
                 }
@@ -210,7 +210,7 @@ static void send_op(TestBus *tb, Op *op, const char *pool_dir) {
                 if (sd_bus_call_method(tb->bus, STORAGE, base_path(),
                                        "org.vmmd.storage1.StoragePool", "StorageVolLookupByName", &e, &reply, "s",
                                        name) < 0) {
-                        op->result = g_str_has_prefix(e.name, "org.vmmd.Error.") ? DONE_REFUSED : DONE_UNKNOWN;
+                        op->result = g_str_has_prefix(e.name, VMMD_ERROR_PREFIX) ? DONE_REFUSED : DONE_UNKNOWN;
                         apply(op->model, op);
                         return;
                 }
@@ -235,7 +235,7 @@ static int exists_call(TestBus *tb, const char *dest, const char *path, const ch
 
         if (r >= 0)
                 return 1;
-        if (g_str_has_prefix(e.name, "org.vmmd.Error.No") || g_str_equal(e.name, "org.freedesktop.DBus.Error.UnknownObject"))
+        if (g_str_has_prefix(e.name, VMMD_ERROR_PREFIX "No") || g_str_equal(e.name, "org.freedesktop.DBus.Error.UnknownObject"))
                 return 0;
         g_error("%s %s(%s): %s: %s", path, member, arg, e.name, e.message);
 }
