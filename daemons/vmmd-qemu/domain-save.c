@@ -95,12 +95,14 @@ static void save_cleanup(Domain *d, bool remove_partial) {
 static void on_cancel_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        forget_recorded_job(d);
+        /* the state first: a status file never says paused without the job that explains it */
         if (ret) {
                 domain_lifecycle_set_state(d, DOMAIN_RUNNING, 7 /* SAVE_CANCELED */);
+                forget_recorded_job(d);
                 manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
         } else {
                 domain_lifecycle_set_state(d, DOMAIN_PAUSED, 14 /* API_ERROR */);
+                forget_recorded_job(d);
                 manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 6 /* API_ERROR */);
         }
 }
