@@ -95,12 +95,14 @@ static void save_cleanup(Domain *d, bool remove_partial) {
 static void on_cancel_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        forget_recorded_job(d);
+        /* the state first: a status file never says paused without the job that explains it */
         if (ret) {
                 domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_SAVE_CANCELED);
+                forget_recorded_job(d);
                 manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
         } else {
                 domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_API_ERROR);
+                forget_recorded_job(d);
                 manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_API_ERROR);
         }
 }

@@ -541,11 +541,11 @@ static void forget_recorded_job(Domain *d) {
 static void on_snapshot_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        forget_recorded_job(d);
         d->run.job = DOMAIN_JOB_NONE;
         if (!ret) {
                 /* D21: the snapshot stays; the guest does not run */
                 domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_API_ERROR);
+                forget_recorded_job(d);
                 manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_API_ERROR);
                 g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                                   "snapshot taken, but resuming domain '%s' failed: %s",
@@ -553,7 +553,9 @@ static void on_snapshot_resumed(Qmp *q, JsonNode *ret, const char *error, void *
                 domain_lifecycle_complete(d, e);
                 return;
         }
+        /* the state first: a status file never says paused without the job that explains it */
         domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
+        forget_recorded_job(d);
         manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
         domain_lifecycle_complete(d, NULL);
 }
