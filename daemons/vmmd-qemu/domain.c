@@ -114,7 +114,7 @@ bool domain_save_config(const Manager *m, const DomainDef *def, GError **error) 
         g_autofree char *xml = domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE | DOMAIN_DEF_FORMAT_INACTIVE);
 
         return vmmd_definition_write(m->paths->config_dir, domain_def_get_name(def), domain_def_get_uuid(def), xml,
-                                     "vmmd-qemu", "edit", "org.vmmd.qemu1", "domain definition", error);
+                                     "vmmd-qemu", "edit", QEMU_BUS_NAME, "domain definition", error);
 }
 
 bool domain_set_autostart(Domain *d, bool autostart, GError **error) {

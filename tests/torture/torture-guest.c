@@ -14,11 +14,11 @@
 #include "e2e-util.h"
 #include "fileio.h"
 
-#define QEMU "org.vmmd.qemu1"
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
-#define SNAP_IFACE "org.vmmd.qemu1.DomainSnapshot"
+#define QEMU QEMU_BUS_NAME
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
+#define SNAP_IFACE QEMU_SNAPSHOT_INTERFACE
 #define UUID_G "2d3e0000-0000-4000-8000-0000000000a1"
 #define BOOT_MS 60000
 #define JOB_MS 60000

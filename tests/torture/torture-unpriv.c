@@ -12,8 +12,8 @@
 
 #include "bus-harness.h"
 
-#define QEMU "org.vmmd.qemu1"
-#define STORAGE "org.vmmd.storage1"
+#define QEMU QEMU_BUS_NAME
+#define STORAGE STORAGE_BUS_NAME
 #define DOM_UUID "6e5d0000-0000-4000-8000-000000000001"
 #define POOL_UUID "6e5d0000-0000-4000-8000-000000000002"
 
@@ -242,7 +242,7 @@ static void test_unprivileged(void) {
         {
                 g_autoptr(sd_bus_message) reply = NULL;
                 const char *o;
-                g_assert_cmpint(test_call(tb, dom, "org.vmmd.qemu1.Domain", "SnapshotCreateXML", &e, &reply, "su",
+                g_assert_cmpint(test_call(tb, dom, QEMU_DOMAIN_INTERFACE, "SnapshotCreateXML", &e, &reply, "su",
                                           "<domainsnapshot><name>s1</name></domainsnapshot>", 0), >=, 0);
                 g_assert_cmpint(sd_bus_message_read(reply, "o", &o), >=, 0);
                 snap = g_strdup(o);
@@ -250,17 +250,17 @@ static void test_unprivileged(void) {
         base = g_build_filename(tb->dir, "pools", "base", NULL);
         pxml = g_strdup_printf("<pool type='dir'><name>base</name><uuid>%s</uuid><target><path>%s</path></target></pool>",
                                POOL_UUID, base);
-        g_assert_cmpint(sd_bus_path_encode("/org/vmmd/storage1/pool", POOL_UUID, &pool), >=, 0);
-        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, "/org/vmmd/storage1", "org.vmmd.storage1.Manager",
+        g_assert_cmpint(sd_bus_path_encode(STORAGE_POOL_PREFIX, POOL_UUID, &pool), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
                                            "StoragePoolDefineXML", &e, NULL, "su", pxml, 0), >=, 0);
-        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, pool, "org.vmmd.storage1.StoragePool", "Build", &e, NULL,
+        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, pool, STORAGE_POOL_INTERFACE, "Build", &e, NULL,
                                            "u", 0), >=, 0);
-        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, pool, "org.vmmd.storage1.StoragePool", "Create", &e, NULL,
+        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, pool, STORAGE_POOL_INTERFACE, "Create", &e, NULL,
                                            "u", 0), >=, 0);
         {
                 g_autoptr(sd_bus_message) reply = NULL;
                 const char *o;
-                g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, pool, "org.vmmd.storage1.StoragePool",
+                g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, pool, STORAGE_POOL_INTERFACE,
                                                    "StorageVolCreateXML", &e, &reply, "su",
                                                    "<volume><name>v1</name><capacity unit='KiB'>64</capacity></volume>",
                                                    0), >=, 0);
@@ -269,8 +269,8 @@ static void test_unprivileged(void) {
         }
         {
                 const Object objects[] = {
-                        { QEMU, (char *) "/org/vmmd/qemu1" }, { QEMU, dom }, { QEMU, snap },
-                        { STORAGE, (char *) "/org/vmmd/storage1" }, { STORAGE, pool }, { STORAGE, vol },
+                        { QEMU, (char *) QEMU_MANAGER_PATH }, { QEMU, dom }, { QEMU, snap },
+                        { STORAGE, (char *) STORAGE_MANAGER_PATH }, { STORAGE, pool }, { STORAGE, vol },
                 };
                 for (size_t i = 0; i < G_N_ELEMENTS(objects); i++)
                         collect(tb, &objects[i], calls);
@@ -311,14 +311,14 @@ static void test_unprivileged(void) {
 
                         answered++;
                         if (c->property) {
-                                if (!g_str_equal(err, "org.vmmd.Error.OperationDenied"))
+                                if (!g_str_equal(err, VMMD_DBUS_ERROR_OPERATION_DENIED))
                                         g_error("Set %s.%s on %s as uid 65534: %s", c->iface, c->member, c->path, err);
                                 sets++;
                         } else if (g_str_equal(err, "-")) {
                                 worked++;
-                        } else if (g_str_equal(err, "org.vmmd.Error.OperationDenied")) {
+                        } else if (g_str_equal(err, VMMD_DBUS_ERROR_OPERATION_DENIED)) {
                                 denied++;
-                        } else if (g_str_has_prefix(err, "org.vmmd.Error.")) {
+                        } else if (g_str_has_prefix(err, VMMD_ERROR_PREFIX)) {
                                 refused_otherwise++;   /* a read with a nonsense argument */
                         } else {
                                 g_error("%s.%s(%s) on %s as uid 65534 was not answered by vmmd: %s", c->iface,
