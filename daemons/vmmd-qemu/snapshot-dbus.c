@@ -171,7 +171,7 @@ static int snap_get_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error
         Snapshot *s;
         int r;
 
-        r = vmmd_bus_read_flags(msg, "GetXMLDesc", 1, false, 1, &flags, error);
+        r = vmmd_bus_read_flags(msg, "GetXMLDesc", SNAPSHOT_XML_SECURE, false, SNAPSHOT_XML_SECURE, &flags, error);
         if (r < 0)
                 return r;
         s = snapshot_from_path(userdata, sd_bus_message_get_path(msg), error);
@@ -224,7 +224,9 @@ static int snap_revert(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         Snapshot *s;
         int r;
 
-        r = vmmd_bus_read_flags(msg, "Revert", 15, true, 0, &flags, error);
+        r = vmmd_bus_read_flags(msg, "Revert",
+                                SNAPSHOT_REVERT_RUNNING | SNAPSHOT_REVERT_PAUSED | SNAPSHOT_REVERT_FORCE |
+                                SNAPSHOT_REVERT_RESET_NVRAM, true, 0, &flags, error);
         if (r < 0)
                 return r;
         if ((flags & SNAPSHOT_REVERT_RUNNING) && (flags & SNAPSHOT_REVERT_PAUSED))
@@ -249,7 +251,9 @@ static int snap_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         Snapshot *s;
         int r;
 
-        r = vmmd_bus_read_flags(msg, "Delete", 7, true, 0, &flags, error);
+        r = vmmd_bus_read_flags(msg, "Delete",
+                                SNAPSHOT_DELETE_CHILDREN | SNAPSHOT_DELETE_METADATA_ONLY | SNAPSHOT_DELETE_CHILDREN_ONLY,
+                                true, 0, &flags, error);
         if (r < 0)
                 return r;
         if ((flags & SNAPSHOT_DELETE_CHILDREN) && (flags & SNAPSHOT_DELETE_CHILDREN_ONLY))

@@ -1478,7 +1478,7 @@ bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pe
 /* --- XML, lists --- */
 
 char *snapshot_get_xml(const Snapshot *s, unsigned flags) {
-        return snapshot_def_format(s->def, (flags & 1) ? SNAPSHOT_FORMAT_SECURE : 0);
+        return snapshot_def_format(s->def, (flags & SNAPSHOT_XML_SECURE) ? SNAPSHOT_FORMAT_SECURE : 0);
 }
 
 static bool has_children(Snapshot *s) {
