@@ -5,7 +5,8 @@
 #
 # 1. `meson install --destdir` of BUILD_DIR: every file lands where the README says
 #    (relative to the build's prefix), every activation file's Exec= and every unit's
-#    ExecStart= is an installed program, and `systemd-analyze verify` accepts every unit.
+#    ExecStart= is an installed program, every daemon is started by an activation file or a
+#    socket unit (vmmd-dispatch), and `systemd-analyze verify` accepts every system and user unit.
 # 2. The .deb: `DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b` in a copy of the
 #    tree (the test suite already ran; the copy keeps build files out of the checkout).
 # 3. As root only: install the .deb, check the vmmd group and the files under /usr, verify
@@ -64,12 +65,54 @@ for f in "$DEST$DATADIR"/dbus-1/system-services/*.service; do
 	check "$bus: session activation file" grep -q "^Exec=$exe --session" "$DEST$DATADIR/dbus-1/services/$bus.service"
 	check "$bus: interface XML" quiet compgen -G "$DEST$DATADIR/dbus-1/interfaces/$bus.*.xml"
 done
-check "one system activation file per daemon" test "$(ls "$DEST$DATADIR"/dbus-1/system-services/*.service | wc -l)" -eq ${#DAEMONS[@]}
+# every daemon is started by something: the bus (an activation file runs it) or a socket unit
+# (vmmd-dispatch: its Service= runs it); no two activation files for one daemon
+started_by() { # DAEMON
+	local how=""
+	for f in "$DEST$DATADIR"/dbus-1/system-services/*.service; do
+		grep -q "^Exec=$LIBEXEC/$1\( \|$\)" "$f" && how+=" ${f##*/}"
+	done
+	for f in "$DEST$PREFIX"/lib/systemd/system/*.socket; do
+		[[ -e $f ]] && grep -qx "Service=$1.service" "$f" && how+=" ${f##*/}"
+	done
+	echo "${how# }"
+}
+for d in "${DAEMONS[@]}"; do
+	how=$(started_by "$d")
+	check "$d is started by an activation file or a socket unit (${how:-nothing})" test -n "$how"
+done
+check "one system activation file per bus-activated daemon" test "$(ls "$DEST$DATADIR"/dbus-1/system-services/*.service | wc -l)" -eq \
+	"$(for d in "${DAEMONS[@]}"; do started_by "$d"; done | grep -o '[^ ]*\.service' | wc -l)"
+for f in "$DEST$PREFIX"/lib/systemd/system/*.socket "$DEST$PREFIX"/lib/systemd/user/*.socket; do
+	[[ -e $f ]] || continue
+	svc=$(sed -n 's/^Service=//p' "$f")
+	check "${f##*/}: Service= is an installed unit ($svc)" test -s "$(dirname "$f")/$svc"
+	check "${f##*/}: names its descriptor (FileDescriptorName=)" grep -q '^FileDescriptorName=.' "$f"
+done
+# the libvirt-protocol sockets where the README and vmmd-dispatch(8) say
+if [[ " ${DAEMONS[*]} " == *" vmmd-dispatch "* ]]; then
+	for s in libvirt-sock libvirt-sock-ro; do
+		check "a system socket unit listens on /run/vmmd/$s" \
+			grep -qx "ListenStream=/run/vmmd/$s" $(ls "$DEST$PREFIX"/lib/systemd/system/*.socket)
+	done
+	check "the user unit listens at libvirt's session socket path" \
+		grep -qx 'ListenStream=%t/libvirt/libvirt-sock' $(ls "$DEST$PREFIX"/lib/systemd/user/*.socket)
+fi
 # systemd-analyze verify checks ExecStart= on the real file system: point it into DEST
-mkdir -p "$TMP/units"
+mkdir -p "$TMP/units" "$TMP/user-units"
 for u in "$DEST$PREFIX"/lib/systemd/system/*; do
 	sed "s|^ExecStart=|ExecStart=$DEST|" "$u" > "$TMP/units/${u##*/}"
-	check "systemd-analyze verify ${u##*/}" quiet systemd-analyze verify --man=no "$TMP/units/${u##*/}"
+done
+for u in "$TMP"/units/*; do
+	check "systemd-analyze verify ${u##*/}" quiet systemd-analyze verify --man=no "$u"
+done
+for u in "$DEST$PREFIX"/lib/systemd/user/*; do
+	[[ -e $u ]] || continue
+	sed "s|^ExecStart=|ExecStart=$DEST|" "$u" > "$TMP/user-units/${u##*/}"
+done
+for u in "$TMP"/user-units/*; do
+	[[ -e $u ]] || continue
+	check "systemd-analyze verify ${u##*/} (user unit)" quiet systemd-analyze verify --man=no "$u"
 done
 
 # --- 2. the .deb -------------------------------------------------------------------------
@@ -93,9 +136,15 @@ if [[ -n $DEB ]]; then
 	contents=$(dpkg-deb -c "$DEB" | awk '{ print $6 }' | sed 's|^\./|/|')
 	for d in "${DAEMONS[@]}"; do
 		check "the .deb holds /usr/libexec/$d" grep -qx "/usr/libexec/$d" <<<"$contents"
+		check "the .deb holds $d(8)" grep -q "^/usr/share/man/man8/$d\.8" <<<"$contents"
 	done
 	check "the .deb holds /usr/bin/vmmctl" grep -qx /usr/bin/vmmctl <<<"$contents"
 	check "the .deb holds the system bus policy" grep -q '^/usr/share/dbus-1/system.d/org.vmmd' <<<"$contents"
+	for u in "$DEST$PREFIX"/lib/systemd/system/* "$DEST$PREFIX"/lib/systemd/user/*; do
+		[[ -e $u ]] || continue
+		rel=${u#"$DEST$PREFIX"}
+		check "the .deb holds /usr$rel" grep -qx "/usr$rel" <<<"$contents"
+	done
 	[[ -n ${VMMD_DEB_OUT:-} ]] && cp "$DEB" "$VMMD_DEB_OUT/"
 fi
 
@@ -105,9 +154,9 @@ if [[ -n $DEB ]] && ((EUID == 0)); then
 	if quiet dpkg -i "$DEB"; then
 		ok "dpkg -i $(basename "$DEB")"
 		check "postinst created the group vmmd" quiet getent group vmmd
-		for d in "${DAEMONS[@]}"; do
-			check "systemd-analyze verify /usr/lib/systemd/system/$d.service (installed)" \
-				quiet systemd-analyze verify "/usr/lib/systemd/system/$d.service"
+		for u in "$TMP"/units/*; do
+			check "systemd-analyze verify /usr/lib/systemd/system/${u##*/} (installed)" \
+				quiet systemd-analyze verify "/usr/lib/systemd/system/${u##*/}"
 		done
 		"$ROOT/tests/install/test-installed.py" /usr | sed -E 's/^(not ok|ok) [0-9]+ - /\1 - installed: /;/^1\.\./d' >"$TMP/installed.tap"
 		while IFS= read -r line; do
