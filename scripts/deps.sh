@@ -12,6 +12,7 @@ packages=(
 	qemu-system-x86 qemu-utils
 	dbus dbus-daemon
 	busybox-static xz-utils cpio e2fsprogs iproute2
+	dnsmasq-base nftables
 )
 # the libFuzzer targets (tests/fuzz) need clang and its runtime; scripts/test.sh runs them
 [[ ${1:-} == --with-fuzz ]] && packages+=(clang libclang-rt-14-dev)

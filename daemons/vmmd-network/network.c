@@ -1,5 +1,7 @@
 /* The vmmd-network model: the set of networks, their files, define/undefine, start/stop and autostart (spec network §5). */
 #include "network.h"
+#include "network-runtime.h"
+#include "netlink.h"
 #include "definition-file.h"
 #include "daemon.h"
 #include "error.h"
@@ -76,6 +78,7 @@ static void network_free(Network *n) {
                 return;
         network_def_free(n->def);
         network_def_free(n->next_def);
+        netrt_forget(n);
         g_free(n);
 }
 
@@ -160,9 +163,9 @@ GPtrArray *net_manager_list(NetManager *m, unsigned flags) {
 
 /* --- define-time choices (N1) --- */
 
+/* Through netlink, not /sys: sysfs shows the namespace of whoever mounted it, not ours. */
 static bool host_interface_exists(const char *name) {
-        g_autofree char *path = g_build_filename("/sys/class/net", name, NULL);
-        return access(path, F_OK) == 0;
+        return vmmd_netlink_link_exists(name) > 0;
 }
 
 /* Whether another network's definition (stored, running or waiting) uses bridge. */
@@ -291,15 +294,13 @@ Network *net_manager_define_xml(NetManager *m, const char *xml, unsigned flags, 
 /* N13: a bridge-mode network uses a host bridge it neither creates nor deletes. */
 static bool start_host_bridge(Network *n, GError **error) {
         const char *br = n->def->bridge;
-        g_autofree char *dir = NULL;
 
         if (!br) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_NO_SUPPORT,
                             "bridge-mode network '%s' over a forward dev is not supported yet", n->def->name);
                 return false;
         }
-        dir = g_build_filename("/sys/class/net", br, "bridge", NULL);
-        if (!host_interface_exists(br) || access(dir, F_OK) < 0) {
+        if (vmmd_netlink_link_is_bridge(br) <= 0) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                             "host bridge '%s' of network '%s' does not exist or is not a bridge", br, n->def->name);
                 return false;
@@ -308,10 +309,7 @@ static bool start_host_bridge(Network *n, GError **error) {
 }
 
 static bool start_own_bridge(Network *n, GError **error) {
-        g_set_error(error, VMMD_ERROR, VMMD_ERROR_NO_SUPPORT,
-                    "starting a network of mode '%s' (bridge, dnsmasq, firewall) is not built yet",
-                    network_forward_mode_to_string(n->def->forward));
-        return false;
+        return netrt_start(n, error);
 }
 
 bool network_start(Network *n, GError **error) {
@@ -325,6 +323,8 @@ bool network_start(Network *n, GError **error) {
                 return false;
         n->active = true;
         if (!write_status(n, error)) {
+                if (mode_has_own_bridge(n->def))
+                        netrt_stop(n);
                 n->active = false;
                 return false;
         }
@@ -342,6 +342,8 @@ bool network_destroy(Network *n, GError **error) {
                             n->def->name);
                 return false;
         }
+        if (mode_has_own_bridge(n->def))
+                netrt_stop(n);
         remove_status(n);
         n->active = false;
         VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, event, n, NETWORK_EVENT_STOPPED);
@@ -510,6 +512,8 @@ static void load_status(NetManager *m, NetworkDef *def, const char *stem) {
         n = network_new(m, def);
         n->active = true;
         add_network(m, n);
+        if (mode_has_own_bridge(def))
+                netrt_reattach(n);
 }
 
 static void load_config(NetManager *m, NetworkDef *def, const char *stem) {

@@ -7,6 +7,7 @@
 
 #include "network-conf.h"
 #include "paths.h"
+#include "process.h"
 
 typedef struct NetManager NetManager;
 
@@ -17,6 +18,7 @@ typedef struct Network {
         bool active;
         bool persistent;
         bool autostart;
+        struct VmmdPidWatch *dnsmasq;   /* the running dnsmasq, watched with a pidfd */
 } Network;
 
 /* What of a network changed (the glue maps each bit to its property) */

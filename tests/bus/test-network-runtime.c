@@ -1,0 +1,253 @@
+/* Bus tests for running networks: bridge, addresses, nftables and dnsmasq in a network namespace the test makes
+ * for itself (spec network.md N9, N10, N16, N18). The test re-executes itself under `unshare --net`; the bus and
+ * every daemon it activates run there, and the namespace goes away with them. */
+#include "bus-harness.h"
+#include "vmmd/network1.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NET NETWORK_BUS_NAME
+#define NETNS_ENV "VMMD_TEST_NETWORK_IN_NETNS"
+#define UUID1 "6b4f2d3c-0000-4000-8000-000000000001"
+
+static const char nat_xml[] =
+        "<network><name>natnet</name><uuid>" UUID1 "</uuid><forward mode='nat'/><bridge name='vmmdtbr0'/>"
+        "<dns><host ip='10.77.0.5'><hostname>webhost</hostname></host></dns>"
+        "<ip address='10.77.0.1' prefix='24'><dhcp><range start='10.77.0.10' end='10.77.0.20'/></dhcp></ip></network>";
+
+/* The output of a shell command that must succeed. */
+static char *sh(const char *cmd) {
+        g_autofree char *out = NULL, *err = NULL;
+        g_autoptr(GError) error = NULL;
+        int status = 0;
+        const char *argv[] = { "sh", "-c", cmd, NULL };
+
+        if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error))
+                g_error("%s: %s", cmd, error->message);
+        if (!g_spawn_check_wait_status(status, NULL))
+                g_error("%s failed: %s", cmd, err);
+        return g_steal_pointer(&out);
+}
+
+/* The same, for commands expected to fail: the exit status. */
+static int sh_status(const char *cmd) {
+        g_autoptr(GError) error = NULL;
+        int status = 0;
+        const char *argv[] = { "sh", "-c", cmd, NULL };
+
+        if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                          G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error))
+                g_error("%s: %s", cmd, error->message);
+        return status;
+}
+
+static char *net_define(TestBus *tb, const char *xml, sd_bus_error *e) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *o;
+
+        if (test_call_to(tb, NET, NETWORK_MANAGER_PATH, NETWORK_MANAGER_INTERFACE, "NetworkDefineXML", e, &reply, "su",
+                         xml, 0) < 0)
+                return NULL;
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &o), >=, 0);
+        return g_strdup(o);
+}
+
+static int net_call0(TestBus *tb, const char *path, const char *member, sd_bus_error *e) {
+        return test_call_to(tb, NET, path, NETWORK_INTERFACE, member, e, NULL, "");
+}
+
+static bool net_active(TestBus *tb, const char *path) {
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        int b;
+
+        if (sd_bus_get_property(tb->bus, NET, path, NETWORK_INTERFACE, "Active", &e, &reply, "b") < 0)
+                g_error("Get Active: %s", e.message);
+        g_assert_cmpint(sd_bus_message_read(reply, "b", &b), >=, 0);
+        return b;
+}
+
+static pid_t dnsmasq_pid(TestBus *tb, const char *name) {
+        g_autofree char *rel = g_strdup_printf("run/vmmd/network/%s.pid", name);
+        g_autofree char *file = test_root_file(tb, rel);
+        g_autofree char *data = test_read_file(file);
+
+        return data ? (pid_t) atoi(data) : 0;
+}
+
+/* Kills a dnsmasq a failed test left behind (the namespace lives as long as it does). */
+static void kill_leftover_dnsmasq(TestBus *tb, const char *name) {
+        pid_t pid = dnsmasq_pid(tb, name);
+
+        if (pid > 1)
+                (void) kill(pid, SIGKILL);
+}
+
+/* N9, N16: the bridge with its address and MAC, dnsmasq answering, the masquerade rule; Destroy
+ * removes all of it. N18: a killed daemon comes back to the same dnsmasq and the same rules. */
+static void test_nat_network(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = net_define(tb, nat_xml, &e);
+        g_autofree char *link = NULL, *addr = NULL, *rules = NULL, *answer = NULL, *rules_after = NULL;
+        g_autofree char *status = test_root_file(tb, "run/vmmd/network/natnet.xml");
+        g_autofree char *exe_link = NULL, *exe = NULL;
+        pid_t pid;
+
+        g_assert_nonnull(path);
+        g_assert_cmpint(net_call0(tb, path, "Create", &e), >=, 0);
+        g_assert_true(net_active(tb, path));
+        g_assert_true(g_file_test(status, G_FILE_TEST_EXISTS));
+
+        link = sh("ip -d link show vmmdtbr0");
+        g_assert_nonnull(strstr(link, "bridge"));
+        g_assert_nonnull(strstr(link, ",UP"));
+        addr = sh("ip -4 addr show dev vmmdtbr0");
+        g_assert_nonnull(strstr(addr, "inet 10.77.0.1/24"));
+
+        pid = dnsmasq_pid(tb, "natnet");
+        g_assert_cmpint(pid, >, 1);
+        exe_link = g_strdup_printf("/proc/%d/exe", (int) pid);
+        exe = g_file_read_link(exe_link, NULL);
+        g_assert_nonnull(exe);
+        g_assert_true(g_str_has_suffix(exe, "/dnsmasq"));
+        /* dnsmasq answers DNS on the bridge address with the network's host entry */
+        /* (busybox also asks for AAAA, which nobody upstream answers: its status says nothing) */
+        answer = sh("busybox nslookup webhost 10.77.0.1 || true");
+        g_assert_nonnull(strstr(answer, "10.77.0.5"));
+
+        rules = sh("nft list table inet vmmd_vmmdtbr0");
+        g_assert_nonnull(strstr(rules, "masquerade"));
+        g_assert_nonnull(strstr(rules, "10.77.0.0/24"));
+
+        /* N18: kill -9, then any call re-activates the daemon; the network is as it was */
+        test_bus_kill_name(tb, NET);
+        g_assert_true(net_active(tb, path));
+        g_assert_cmpint(dnsmasq_pid(tb, "natnet"), ==, pid);
+        g_assert_cmpint(kill(pid, 0), ==, 0);
+        rules_after = sh("nft list table inet vmmd_vmmdtbr0");
+        g_assert_cmpstr(rules_after, ==, rules);
+
+        /* N16: Destroy removes the bridge, dnsmasq, the rules and the status file */
+        g_assert_cmpint(net_call0(tb, path, "Destroy", &e), >=, 0);
+        g_assert_false(net_active(tb, path));
+        g_assert_true(test_wait_pid_exit(pid, 5000));
+        g_assert_cmpint(sh_status("ip link show vmmdtbr0"), !=, 0);
+        g_assert_cmpint(sh_status("nft list table inet vmmd_vmmdtbr0"), !=, 0);
+        g_assert_false(g_file_test(status, G_FILE_TEST_EXISTS));
+        kill_leftover_dnsmasq(tb, "natnet");
+}
+
+/* N10: dnsmasq refusing to start (its TFTP root does not exist) leaves no bridge, no rules, no
+ * status file and no event. */
+static void test_failed_start_leaves_nothing(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = net_define(tb,
+                "<network><name>broken</name><forward mode='nat'/><bridge name='vmmdtbr1'/>"
+                "<ip address='10.78.0.1' prefix='24'><tftp root='/nonexistent/vmmd-tftp'/>"
+                "<dhcp><range start='10.78.0.10' end='10.78.0.20'/></dhcp></ip></network>", &e);
+        g_autofree char *status = test_root_file(tb, "run/vmmd/network/broken.xml");
+
+        g_assert_nonnull(path);
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(net_call0(tb, path, "Create", &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_SYSTEM_ERROR, "dnsmasq");
+        g_assert_false(net_active(tb, path));
+        g_assert_cmpint(sh_status("ip link show vmmdtbr1"), !=, 0);
+        g_assert_cmpint(sh_status("nft list table inet vmmd_vmmdtbr1"), !=, 0);
+        g_assert_false(g_file_test(status, G_FILE_TEST_EXISTS));
+        test_bus_drain(tb);
+        g_assert_cmpint(test_bus_find_signal(tb, "NetworkEvent", path, 0), <, 0);
+        kill_leftover_dnsmasq(tb, "broken");
+}
+
+/* N10: a bridge name that is already a host interface (a veth here) is SystemError, and the
+ * veth is left alone. */
+static void test_bridge_name_taken(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = NULL;
+        g_autofree char *out = NULL;
+
+        out = sh("ip link add vmmdtbr2 type veth peer name vmmdtpeer2");
+        path = net_define(tb, "<network><name>taken</name><bridge name='vmmdtbr2'/>"
+                          "<ip address='10.79.0.1' prefix='24'/></network>", &e);
+        g_assert_nonnull(path);
+        g_assert_cmpint(net_call0(tb, path, "Create", &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_SYSTEM_ERROR, "vmmdtbr2");
+        g_assert_false(net_active(tb, path));
+        g_assert_cmpint(sh_status("ip link show vmmdtbr2"), ==, 0);
+        g_free(sh("ip link del vmmdtbr2"));
+}
+
+/* Kills whatever still runs in the namespace named by ns ("net:[inode]"): a dnsmasq that a
+ * failed test could not destroy. Only processes inside our own private namespace match. */
+static void kill_namespace_leftovers(const char *ns) {
+        g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+        const char *e;
+
+        while (proc && (e = g_dir_read_name(proc))) {
+                g_autofree char *link = NULL, *target = NULL;
+                int pid = atoi(e);
+
+                if (pid <= 1)
+                        continue;
+                link = g_strdup_printf("/proc/%d/ns/net", pid);
+                target = g_file_read_link(link, NULL);
+                if (target && g_str_equal(target, ns)) {
+                        g_printerr("killing leftover process %d in the test's namespace\n", pid);
+                        (void) kill(pid, SIGKILL);
+                }
+        }
+}
+
+/* Runs the tests under `unshare --net`, then clears the namespace whatever happened. */
+static int run_in_namespace(int argc, char **argv) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *ns_file = NULL, *ns = NULL;
+        char **args = g_new0(char *, argc + 4);
+        int fd, status = 0;
+
+        fd = g_file_open_tmp("vmmd-test-netns-XXXXXX", &ns_file, &error);
+        if (fd < 0)
+                g_error("%s", error->message);
+        close(fd);
+        args[0] = (char *) "unshare";
+        args[1] = (char *) "--net";
+        args[2] = (char *) "--";
+        for (int i = 0; i < argc; i++)
+                args[3 + i] = argv[i];
+        setenv(NETNS_ENV, ns_file, 1);
+        if (!g_spawn_sync(NULL, args, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL,
+                          NULL, &status, &error))
+                g_error("cannot run unshare: %s", error->message);
+        if (g_file_get_contents(ns_file, &ns, NULL, NULL) && g_str_has_prefix(ns, "net:"))
+                kill_namespace_leftovers(g_strstrip(ns));
+        (void) unlink(ns_file);
+        g_free(args);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int main(int argc, char **argv) {
+        const char *ns_file = getenv(NETNS_ENV);
+        g_autofree char *ns = NULL;
+
+        /* never the host's network: a namespace of our own, which goes away with us */
+        if (!ns_file)
+                return run_in_namespace(argc, argv);
+        ns = g_file_read_link("/proc/self/ns/net", NULL);
+        g_assert_nonnull(ns);
+        g_assert_true(g_file_set_contents(ns_file, ns, -1, NULL));
+        g_free(sh("ip link set lo up"));
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/network-runtime/nat-network", test_nat_network);
+        g_test_add_func("/network-runtime/failed-start-leaves-nothing", test_failed_start_leaves_nothing);
+        g_test_add_func("/network-runtime/bridge-name-taken", test_bridge_name_taken);
+        return g_test_run();
+}
