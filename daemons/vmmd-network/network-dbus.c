@@ -3,6 +3,7 @@
 #include "bus-object.h"
 #include "bus-util.h"
 #include "caller.h"
+#include "cleanup.h"
 #include "config.h"
 #include "error.h"
 #include "uuid.h"
@@ -131,6 +132,8 @@ static const sd_bus_vtable manager_vtable[] = {
 
 /* --- network objects --- */
 
+static char *port_path(const Network *n, const NetworkPortDef *port);
+
 /* spec: an unknown network has no object; calls on its path get the bus's UnknownObject */
 static int network_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                                void **ret_found, sd_bus_error *error) {
@@ -144,12 +147,17 @@ static int network_object_find(sd_bus *bus, const char *path, const char *interf
 
 static void network_nodes(void *userdata, GPtrArray *paths) {
         NetManager *m = userdata;
-        GHashTableIter it;
+        GHashTableIter it, pit;
+        NetworkPortDef *port;
         Network *n;
 
         g_hash_table_iter_init(&it, m->networks);
-        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &n))
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &n)) {
                 g_ptr_array_add(paths, network_bus_path(n));
+                g_hash_table_iter_init(&pit, n->ports);
+                while (g_hash_table_iter_next(&pit, NULL, (gpointer *) &port))
+                        g_ptr_array_add(paths, port_path(n, port));
+        }
 }
 
 #define NETWORK_PROPERTY(fn, body) VMMD_BUS_DEFINE_PROPERTY(fn, Network, network_from_path, Network *n = obj; body)
@@ -239,6 +247,208 @@ static int method_not_built(sd_bus_message *msg, void *userdata, sd_bus_error *e
                                    sd_bus_message_get_member(msg));
 }
 
+/* --- ports --- */
+
+/* Port paths carry their network: the port object needs no table of its own. */
+typedef struct {
+        Network *network;
+        NetworkPortDef *port;
+} PortRef;
+
+static char *port_path(const Network *n, const NetworkPortDef *port) {
+        g_autofree char *parent = network_bus_path(n);
+        return vmmd_bus_path_encode_child(parent, NETWORK_PORT_ELEMENT, port->uuid);
+}
+
+static bool port_from_path(NetManager *m, const char *path, PortRef *ret, sd_bus_error *error) {
+        g_autofree char *net_uuid = NULL, *port_uuid = NULL;
+
+        ret->network = NULL;
+        ret->port = NULL;
+        if (vmmd_bus_path_decode_child(path, NETWORK_PREFIX, NETWORK_PORT_ELEMENT, &net_uuid, &port_uuid) &&
+            (ret->network = net_manager_find_by_uuid(m, net_uuid)) && !ret->network->active) {
+                if (error)
+                        vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_INVALID, "network '%s' is not active",
+                                            network_name(ret->network));
+                return false;
+        }
+        if (!net_uuid || !ret->network || !(ret->port = network_find_port(ret->network, port_uuid))) {
+                if (error)
+                        vmmd_bus_error_setf(error, VMMD_ERROR_NO_NETWORK_PORT, "no network port at '%s'", path);
+                return false;
+        }
+        return true;
+}
+
+/* N26: the port calls of an inactive network are OperationInvalid */
+static Network *active_network(NetManager *m, sd_bus_message *msg, sd_bus_error *error) {
+        Network *n = network_from_message(m, msg, error);
+
+        if (n && !n->active) {
+                vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_INVALID, "network '%s' is not active", network_name(n));
+                return NULL;
+        }
+        return n;
+}
+
+static int method_create_port(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        g_autofree char *path = NULL;
+        const char *xml;
+        uint32_t flags;
+        NetworkPortDef *port;
+        Network *n;
+        int r;
+
+        r = vmmd_bus_read_text_and_flags(msg, "CreatePort", "xml",
+                                         NETWORK_PORT_CREATE_RECLAIM | NETWORK_PORT_CREATE_VALIDATE, &xml, &flags,
+                                         error);
+        if (r < 0)
+                return r;
+        n = network_from_message(userdata, msg, error);
+        if (!n)
+                return -ENOENT;
+        port = network_create_port(n, xml, flags, &gerr);
+        if (!port)
+                return vmmd_error_to_bus(gerr, error);
+        path = port_path(n, port);
+        return sd_bus_reply_method_return(msg, "o", path);
+}
+
+static int method_list_ports(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GPtrArray) list = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        uint32_t flags;
+        Network *n;
+        int r;
+
+        r = vmmd_bus_read_flags(msg, "ListPorts", 0, false, 0, &flags, error);
+        if (r < 0)
+                return r;
+        n = active_network(userdata, msg, error);
+        if (!n)
+                return -ENOENT;
+        list = network_list_ports(n);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "o");
+        for (guint i = 0; r >= 0 && i < list->len; i++) {
+                g_autofree char *path = port_path(n, list->pdata[i]);
+                r = sd_bus_message_append(reply, "o", path);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_lookup_port(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autofree char *path = NULL;
+        const char *s;
+        char uuid[37];
+        NetworkPortDef *port;
+        Network *n;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &s);
+        if (r < 0)
+                return r;
+        n = active_network(userdata, msg, error);
+        if (!n)
+                return -ENOENT;
+        if (!vmmd_uuid_parse(s, uuid))
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "LookupPortByUUID: malformed uuid '%s'", s);
+        port = network_find_port(n, uuid);
+        if (!port)
+                return vmmd_bus_error_setf(error, VMMD_ERROR_NO_NETWORK_PORT, "no network port with matching uuid '%s'",
+                                           uuid);
+        path = port_path(n, port);
+        return sd_bus_reply_method_return(msg, "o", path);
+}
+
+static int port_method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autofree char *xml = NULL;
+        uint32_t flags;
+        PortRef ref;
+        int r;
+
+        r = vmmd_bus_read_flags(msg, "GetXMLDesc", 0, false, 0, &flags, error);
+        if (r < 0)
+                return r;
+        if (!port_from_path(userdata, sd_bus_message_get_path(msg), &ref, error))
+                return -ENOENT;
+        xml = network_port_def_format(ref.port);
+        return sd_bus_reply_method_return(msg, "s", xml);
+}
+
+static int port_method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        uint32_t flags;
+        PortRef ref;
+        int r;
+
+        r = vmmd_bus_begin_privileged(msg, "Delete", true, 0, &flags, error);
+        if (r < 0)
+                return r;
+        if (!port_from_path(userdata, sd_bus_message_get_path(msg), &ref, error))
+                return -ENOENT;
+        if (!network_delete_port(ref.network, ref.port, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int port_method_parameters(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        PortRef ref;
+
+        if (!port_from_path(userdata, sd_bus_message_get_path(msg), &ref, error))
+                return -ENOENT;
+        return vmmd_bus_error_setf(error, VMMD_ERROR_NO_SUPPORT, "port bandwidth parameters are not implemented yet");
+}
+
+#define PORT_PROPERTY(fn, body)                                                                          \
+        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property,        \
+                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {                      \
+                PortRef ref;                                                                             \
+                if (!port_from_path(userdata, path, &ref, error))                                        \
+                        return -ENOENT;                                                                  \
+                body                                                                                     \
+        }
+
+PORT_PROPERTY(port_property_uuid, return sd_bus_message_append(reply, "s", ref.port->uuid);)
+PORT_PROPERTY(port_property_owner_name, return sd_bus_message_append(reply, "s", ref.port->owner_name);)
+PORT_PROPERTY(port_property_owner_uuid, return sd_bus_message_append(reply, "s", ref.port->owner_uuid);)
+PORT_PROPERTY(port_property_mac, return sd_bus_message_append(reply, "s", ref.port->mac);)
+PORT_PROPERTY(port_property_network, g_autofree char *p = network_bus_path(ref.network);
+              return sd_bus_message_append(reply, "o", p);)
+
+static int port_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **ret_found,
+                            sd_bus_error *error) {
+        PortRef ref;
+
+        if (!port_from_path(userdata, path, &ref, NULL))
+                return 0;
+        *ret_found = userdata;
+        return 1;
+}
+
+static const sd_bus_vtable port_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("UUID", "s", port_property_uuid, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Network", "o", port_property_network, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("OwnerName", "s", port_property_owner_name, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("OwnerUUID", "s", port_property_owner_uuid, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("MAC", "s", port_property_mac, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD_WITH_ARGS("GetXMLDesc", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("s", xml),
+                                port_method_get_xml_desc, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_ARGS("u", flags), SD_BUS_NO_RESULT, port_method_delete, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetParameters", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("a{sv}", params),
+                                port_method_parameters, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("SetParameters", SD_BUS_ARGS("a{sv}", params, "u", flags), SD_BUS_NO_RESULT,
+                                port_method_parameters, UNPRIV),
+        SD_BUS_VTABLE_END,
+};
+
 static const sd_bus_vtable network_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Name", "s", property_name, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -260,11 +470,11 @@ static const sd_bus_vtable network_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetDHCPLeases", SD_BUS_ARGS("s", mac, "u", flags),
                                 SD_BUS_RESULT("a(sxisssuss)", leases), method_not_built, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("CreatePort", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_RESULT("o", port),
-                                method_not_built, UNPRIV),
-        SD_BUS_METHOD_WITH_ARGS("ListPorts", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("ao", ports), method_not_built,
+                                method_create_port, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ListPorts", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("ao", ports), method_list_ports,
                                 UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("LookupPortByUUID", SD_BUS_ARGS("s", uuid), SD_BUS_RESULT("o", port),
-                                method_not_built, UNPRIV),
+                                method_lookup_port, UNPRIV),
         SD_BUS_VTABLE_END,
 };
 
@@ -309,7 +519,19 @@ static void on_changed(void *userdata, Network *n, unsigned changes) {
                 (void) sd_bus_emit_properties_changed_strv(userdata, path, NETWORK_INTERFACE, (char **) names);
 }
 
+static void on_port_added(void *userdata, Network *n, NetworkPortDef *port) {
+        g_autofree char *path = port_path(n, port);
+        (void) sd_bus_emit_object_added(userdata, path);
+}
+
+static void on_port_removed(void *userdata, Network *n, NetworkPortDef *port) {
+        g_autofree char *path = port_path(n, port);
+        (void) sd_bus_emit_object_removed(userdata, path);
+}
+
 static const NetworkListener bus_listener = {
+        .port_added = on_port_added,
+        .port_removed = on_port_removed,
         .added = on_added,
         .removed = on_removed,
         .event = on_event,
@@ -327,6 +549,10 @@ int network_bus_register(NetManager *m, sd_bus *bus) {
                 return r;
         r = sd_bus_add_fallback_vtable(bus, NULL, NETWORK_PREFIX, NETWORK_INTERFACE, network_vtable,
                                        network_object_find, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_fallback_vtable(bus, NULL, NETWORK_PREFIX, NETWORK_PORT_INTERFACE, port_vtable,
+                                       port_object_find, m);
         if (r < 0)
                 return r;
         r = vmmd_bus_add_node_enumerator(bus, NETWORK_PREFIX, network_nodes, m);

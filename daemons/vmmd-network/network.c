@@ -79,6 +79,7 @@ static void network_free(Network *n) {
         network_def_free(n->def);
         network_def_free(n->next_def);
         netrt_forget(n);
+        g_hash_table_unref(n->ports);
         g_free(n);
 }
 
@@ -87,6 +88,7 @@ static Network *network_new(NetManager *m, NetworkDef *def) {
 
         n->manager = m;
         n->def = def;
+        n->ports = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) network_port_def_free);
         return n;
 }
 
@@ -291,6 +293,8 @@ Network *net_manager_define_xml(NetManager *m, const char *xml, unsigned flags, 
 
 /* --- start and stop --- */
 
+static void drop_ports(Network *n);
+
 /* N13: a bridge-mode network uses a host bridge it neither creates nor deletes. */
 static bool start_host_bridge(Network *n, GError **error) {
         const char *br = n->def->bridge;
@@ -321,6 +325,7 @@ bool network_start(Network *n, GError **error) {
         }
         if (!(mode_has_own_bridge(n->def) ? start_own_bridge(n, error) : start_host_bridge(n, error)))
                 return false;
+        drop_ports(n);   /* N26: a start begins with no ports */
         n->active = true;
         if (!write_status(n, error)) {
                 if (mode_has_own_bridge(n->def))
@@ -344,6 +349,7 @@ bool network_destroy(Network *n, GError **error) {
         }
         if (mode_has_own_bridge(n->def))
                 netrt_stop(n);
+        drop_ports(n);
         remove_status(n);
         n->active = false;
         VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, event, n, NETWORK_EVENT_STOPPED);
@@ -462,6 +468,142 @@ char *network_get_xml(Network *n, unsigned flags) {
         return network_def_format(def, flags & NETWORK_XML_INACTIVE ? NETWORK_DEF_FORMAT_INACTIVE : 0);
 }
 
+/* --- ports --- */
+
+static char *ports_dir(const Network *n) {
+        return g_build_filename(n->manager->paths->run_dir, n->def->name, "ports", NULL);
+}
+
+static char *port_file(const Network *n, const char *uuid) {
+        g_autofree char *dir = ports_dir(n);
+        g_autofree char *base = g_strconcat(uuid, ".xml", NULL);
+        return g_build_filename(dir, base, NULL);
+}
+
+/* connections= of the live XML follows the ports (it is what the status file says). */
+static void update_connections(Network *n) {
+        g_autoptr(GError) error = NULL;
+
+        n->def->connections = g_hash_table_size(n->ports);
+        if (!write_status(n, &error))
+                log_warning("%s", error->message);
+}
+
+NetworkPortDef *network_find_port(Network *n, const char *uuid) {
+        return g_hash_table_lookup(n->ports, uuid);
+}
+
+static int port_uuid_cmp(gconstpointer a, gconstpointer b) {
+        return strcmp((*(NetworkPortDef *const *) a)->uuid, (*(NetworkPortDef *const *) b)->uuid);
+}
+
+GPtrArray *network_list_ports(Network *n) {
+        return vmmd_filter_table(n->ports, NULL, 0, port_uuid_cmp);
+}
+
+NetworkPortDef *network_create_port(Network *n, const char *xml, unsigned flags, GError **error) {
+        NetManager *m = n->manager;
+        g_autoptr(NetworkPortDef) port = NULL;
+        g_autofree char *dir = NULL, *file = NULL, *out = NULL;
+        NetworkPortDef *ret;
+        int r;
+
+        if (flags & NETWORK_PORT_CREATE_RECLAIM) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_NO_SUPPORT, "reclaiming a port is not supported yet");
+                return NULL;
+        }
+        if (!n->active) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "network '%s' is not active",
+                            n->def->name);
+                return NULL;
+        }
+        port = network_port_def_parse_string(xml, flags & NETWORK_PORT_CREATE_VALIDATE ?
+                                             NETWORK_PORT_DEF_PARSE_VALIDATE : 0, error);
+        if (!port)
+                return NULL;
+        if (network_find_port(n, port->uuid)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "network port %s already exists",
+                            port->uuid);
+                return NULL;
+        }
+        /* where the guest's tap goes: the network's own bridge, or the host bridge it names */
+        g_free(port->plug_type);
+        g_free(port->plug_bridge);
+        port->plug_type = g_strdup(n->def->forward == NETWORK_FORWARD_BRIDGE ? "bridge" : "network");
+        port->plug_bridge = g_strdup(n->def->bridge);
+        g_free(port->plug_mac_table_manager);
+        port->plug_mac_table_manager = n->def->forward == NETWORK_FORWARD_BRIDGE ? NULL : g_strdup("kernel");
+        dir = ports_dir(n);
+        file = port_file(n, port->uuid);
+        out = network_port_def_format(port);
+        r = vmmd_mkdir_p(dir, 0755);
+        if (r >= 0)
+                r = vmmd_write_file_atomic(file, out, strlen(out), 0600);
+        if (r < 0) {
+                vmmd_error_set_errno(error, r, "cannot write network port file '%s'", file);
+                return NULL;
+        }
+        ret = g_steal_pointer(&port);
+        g_hash_table_insert(n->ports, ret->uuid, ret);
+        update_connections(n);
+        VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, port_added, n, ret);
+        return ret;
+}
+
+bool network_delete_port(Network *n, NetworkPortDef *port, GError **error) {
+        NetManager *m = n->manager;
+        g_autofree char *file = port_file(n, port->uuid);
+
+        if (unlink(file) < 0 && errno != ENOENT) {
+                vmmd_error_set_errno(error, -errno, "cannot remove network port file '%s'", file);
+                return false;
+        }
+        VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, port_removed, n, port);
+        g_hash_table_remove(n->ports, port->uuid);
+        update_connections(n);
+        return true;
+}
+
+/* N16 step 5: all ports cease to exist with the network. */
+static void drop_ports(Network *n) {
+        NetManager *m = n->manager;
+        g_autofree char *dir = g_build_filename(m->paths->run_dir, n->def->name, NULL);
+        g_autoptr(GPtrArray) list = network_list_ports(n);
+        int r;
+
+        for (guint i = 0; i < list->len; i++)
+                VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, port_removed, n, list->pdata[i]);
+        g_hash_table_remove_all(n->ports);
+        n->def->connections = 0;
+        r = vmmd_rm_rf(dir);
+        if (r < 0 && r != -ENOENT)
+                log_warning("cannot remove %s: %s", dir, g_strerror(-r));
+}
+
+static void load_ports(Network *n) {
+        g_autofree char *dir = ports_dir(n);
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *e;
+
+        while (d && (e = g_dir_read_name(d))) {
+                g_autofree char *file = NULL, *data = NULL;
+                g_autoptr(GError) error = NULL;
+                NetworkPortDef *port;
+
+                if (!g_str_has_suffix(e, ".xml") || e[0] == '.')
+                        continue;
+                file = g_build_filename(dir, e, NULL);
+                data = vmmd_definition_read(file, &error);
+                port = data ? network_port_def_parse_string(data, 0, &error) : NULL;
+                if (!port) {
+                        log_warning("skipping network port file %s: %s", file, error->message);
+                        continue;
+                }
+                g_hash_table_replace(n->ports, port->uuid, port);
+        }
+        n->def->connections = g_hash_table_size(n->ports);
+}
+
 /* --- loading --- */
 
 typedef void (*LoadFunc)(NetManager *m, NetworkDef *def, const char *stem);
@@ -502,8 +644,11 @@ static void load_status(NetManager *m, NetworkDef *def, const char *stem) {
         Network *n;
 
         if (!def->bridge || !host_interface_exists(def->bridge)) {
+                g_autofree char *ports = g_build_filename(m->paths->run_dir, stem, NULL);
+
                 log_info("network '%s' is no longer up (bridge '%s' is gone)", def->name,
                          def->bridge ? def->bridge : "");
+                (void) vmmd_rm_rf(ports);
                 if (unlink(file) < 0 && errno != ENOENT)
                         log_warning("cannot remove %s: %m", file);
                 network_def_free(def);
@@ -512,6 +657,7 @@ static void load_status(NetManager *m, NetworkDef *def, const char *stem) {
         n = network_new(m, def);
         n->active = true;
         add_network(m, n);
+        load_ports(n);
         if (mode_has_own_bridge(def))
                 netrt_reattach(n);
 }

@@ -19,6 +19,7 @@ typedef struct Network {
         bool persistent;
         bool autostart;
         struct VmmdPidWatch *dnsmasq;   /* the running dnsmasq, watched with a pidfd */
+        GHashTable *ports;       /* port uuid → NetworkPortDef* (owned); a running network's only */
 } Network;
 
 /* What of a network changed (the glue maps each bit to its property) */
@@ -35,6 +36,8 @@ typedef struct NetworkListener {
         void (*removed)(void *userdata, Network *n);
         void (*event)(void *userdata, Network *n, int event);     /* NETWORK_EVENT_* */
         void (*changed)(void *userdata, Network *n, unsigned changes);
+        void (*port_added)(void *userdata, Network *n, NetworkPortDef *port);
+        void (*port_removed)(void *userdata, Network *n, NetworkPortDef *port);
 } NetworkListener;
 
 struct NetManager {
@@ -70,5 +73,16 @@ bool network_set_autostart(Network *n, bool on, GError **error);   /* N17 */
 /* GetXMLDesc: NETWORK_XML_INACTIVE gives the waiting or stored definition. */
 char *network_get_xml(Network *n, unsigned flags);
 const char *network_name(const Network *n);
+
+/* --- ports (spec §1.3): kept in <run_dir>/NAME/ports/<uuid>.xml while the network runs --- */
+
+/* CreatePort: the network must be active; the port's plug is filled in from the network.
+ * flags: NETWORK_PORT_CREATE_VALIDATE (RECLAIM is refused: there is nothing to reclaim). */
+NetworkPortDef *network_create_port(Network *n, const char *xml, unsigned flags, GError **error);
+/* Port.Delete: removes the file, then the port (freed). */
+bool network_delete_port(Network *n, NetworkPortDef *port, GError **error);
+NetworkPortDef *network_find_port(Network *n, const char *uuid);
+/* The ports sorted by uuid. */
+GPtrArray *network_list_ports(Network *n);
 /* The bridge of an active network, else "" */
 const char *network_bridge(const Network *n);

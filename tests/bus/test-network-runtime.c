@@ -186,6 +186,106 @@ static void test_bridge_name_taken(void) {
         g_free(sh("ip link del vmmdtbr2"));
 }
 
+#define PORT_UUID "7c5a3e4d-0000-4000-8000-0000000000aa"
+#define OWNER_UUID "8d6b4f5e-0000-4000-8000-0000000000bb"
+
+static char *port_xml(const char *uuid) {
+        return g_strdup_printf("<networkport><uuid>%s</uuid><owner><name>guest1</name><uuid>" OWNER_UUID
+                               "</uuid></owner><mac address='52:54:00:aa:00:01'/></networkport>", uuid);
+}
+
+static char **list_ports(TestBus *tb, const char *path, sd_bus_error *e) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        char **paths = NULL;
+
+        if (test_call_to(tb, NET, path, NETWORK_INTERFACE, "ListPorts", e, &reply, "u", 0) < 0)
+                return NULL;
+        g_assert_cmpint(sd_bus_message_read_strv(reply, &paths), >=, 0);
+        return paths ? paths : g_new0(char *, 1);
+}
+
+/* N25, N26: a port is created with its plug, saved, listed, survives a killed daemon, and is
+ * deleted; ports of an inactive network are OperationInvalid. */
+static void test_ports(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = net_define(tb, "<network><name>iso</name><bridge name='vmmdtbr3'/>"
+                                           "<ip address='10.80.0.1' prefix='24'/></network>", &e);
+        g_autofree char *xml = port_xml(PORT_UUID);
+        g_autofree char *port = NULL, *file = NULL, *desc = NULL, *net_desc = NULL, *found = NULL;
+        g_auto(GStrv) ports = NULL, after_restart = NULL, after_delete = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *s;
+
+        g_assert_nonnull(path);
+        g_assert_cmpint(net_call0(tb, path, "Create", &e), >=, 0);
+        g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e, &reply, "su", xml,
+                                     NETWORK_PORT_CREATE_VALIDATE), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &s), >=, 0);
+        port = g_strdup(s);
+        g_clear_pointer(&reply, sd_bus_message_unref);
+        g_assert_true(g_str_has_prefix(port, path));
+        file = test_root_file(tb, "run/vmmd/network/iso/ports/" PORT_UUID ".xml");
+        g_assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
+        test_bus_drain(tb);
+        g_assert_cmpint(test_bus_find_signal(tb, "InterfacesAdded", port, 0), >=, 0);
+
+        g_assert_cmpint(test_call_to(tb, NET, port, NETWORK_PORT_INTERFACE, "GetXMLDesc", &e, &reply, "u", 0), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "s", &s), >=, 0);
+        desc = g_strdup(s);
+        g_clear_pointer(&reply, sd_bus_message_unref);
+        g_assert_nonnull(strstr(desc, "<plug type='network' bridge='vmmdtbr3' macTableManager='kernel'/>"));
+        g_assert_nonnull(strstr(desc, "<name>guest1</name>"));
+        g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "GetXMLDesc", &e, &reply, "u", 0), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "s", &s), >=, 0);
+        net_desc = g_strdup(s);
+        g_clear_pointer(&reply, sd_bus_message_unref);
+        g_assert_nonnull(strstr(net_desc, "connections='1'"));
+
+        ports = list_ports(tb, path, &e);
+        g_assert_cmpuint(g_strv_length(ports), ==, 1);
+        g_assert_cmpstr(ports[0], ==, port);
+        g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "LookupPortByUUID", &e, &reply, "s",
+                                     PORT_UUID), >=, 0);
+        g_assert_cmpint(sd_bus_message_read(reply, "o", &s), >=, 0);
+        found = g_strdup(s);
+        g_clear_pointer(&reply, sd_bus_message_unref);
+        g_assert_cmpstr(found, ==, port);
+        {
+                g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL;
+                g_autofree char *again = port_xml(PORT_UUID);
+
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "LookupPortByUUID", &e1, NULL, "s",
+                                             OWNER_UUID), <, 0);
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_NO_NETWORK_PORT, OWNER_UUID);
+                sd_bus_error_free(&e1);
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e1, NULL, "su", again, 0),
+                                <, 0);
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_OPERATION_FAILED, PORT_UUID);
+        }
+
+        /* N18: ports survive a killed daemon */
+        test_bus_kill_name(tb, NET);
+        after_restart = list_ports(tb, path, &e);
+        g_assert_cmpuint(g_strv_length(after_restart), ==, 1);
+        g_assert_cmpstr(after_restart[0], ==, port);
+
+        g_assert_cmpint(test_call_to(tb, NET, port, NETWORK_PORT_INTERFACE, "Delete", &e, NULL, "u", 0), >=, 0);
+        g_assert_false(g_file_test(file, G_FILE_TEST_EXISTS));
+        after_delete = list_ports(tb, path, &e);
+        g_assert_cmpuint(g_strv_length(after_delete), ==, 0);
+
+        g_assert_cmpint(net_call0(tb, path, "Destroy", &e), >=, 0);
+        {
+                g_auto(sd_bus_error) e2 = SD_BUS_ERROR_NULL;
+                g_auto(GStrv) none = list_ports(tb, path, &e2);
+
+                g_assert_null(none);
+                assert_bus_error(&e2, VMMD_DBUS_ERROR_OPERATION_INVALID, "not active");
+        }
+        kill_leftover_dnsmasq(tb, "iso");
+}
+
 /* Kills whatever still runs in the namespace named by ns ("net:[inode]"): a dnsmasq that a
  * failed test could not destroy. Only processes inside our own private namespace match. */
 static void kill_namespace_leftovers(const char *ns) {
@@ -249,5 +349,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/network-runtime/nat-network", test_nat_network);
         g_test_add_func("/network-runtime/failed-start-leaves-nothing", test_failed_start_leaves_nothing);
         g_test_add_func("/network-runtime/bridge-name-taken", test_bridge_name_taken);
+        g_test_add_func("/network-runtime/ports", test_ports);
         return g_test_run();
 }
