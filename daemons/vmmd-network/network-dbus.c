@@ -7,6 +7,9 @@
 #include "config.h"
 #include "error.h"
 #include "uuid.h"
+#include "leases.h"
+
+#include <sys/socket.h>
 #include "vmmd/network1.h"
 
 #include <errno.h>
@@ -235,6 +238,60 @@ static int method_get_bridge_name(sd_bus_message *msg, void *userdata, sd_bus_er
                 return vmmd_bus_error_setf(error, VMMD_ERROR_INTERNAL_ERROR, "network '%s' does not have a bridge name.",
                                            network_name(n));
         return sd_bus_reply_method_return(msg, "s", n->def->bridge);
+}
+
+/* L2: the leases the helper keeps in BRIDGE.status, unexpired, of one MAC or all. */
+static int method_get_dhcp_leases(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        NetManager *m = userdata;
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autoptr(GPtrArray) leases = NULL;
+        g_autofree char *file = NULL;
+        const char *mac;
+        char want[18] = "";
+        uint32_t flags;
+        gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+        Network *n;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &mac);
+        if (r < 0)
+                return r;
+        r = vmmd_bus_read_flags(msg, "GetDHCPLeases", 0, false, 0, &flags, error);
+        if (r < 0)
+                return r;
+        if (*mac && !network_mac_parse(mac, want))
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "GetDHCPLeases: malformed MAC '%s'", mac);
+        n = network_from_message(m, msg, error);
+        if (!n)
+                return -ENOENT;
+        if (n->def->bridge) {
+                g_autofree char *base = g_strconcat(n->def->bridge, ".status", NULL);
+                file = g_build_filename(m->paths->state_dir, "dnsmasq", base, NULL);
+                leases = vmmd_leases_read(file);
+        } else
+                leases = g_ptr_array_new_with_free_func((GDestroyNotify) vmmd_lease_free);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sxisssuss)");
+        for (guint i = 0; r >= 0 && i < leases->len; i++) {
+                const VmmdLease *l = leases->pdata[i];
+                bool v6 = strchr(l->ip, ':') != NULL;
+                const NetworkIpDef *ip = network_def_get_ip(n->def, v6 ? AF_INET6 : AF_INET);
+
+                if (l->expiry > 0 && l->expiry < now)
+                        continue;
+                if (*want && g_ascii_strcasecmp(want, l->mac) != 0)
+                        continue;
+                r = sd_bus_message_append(reply, "(sxisssuss)", n->def->bridge, (int64_t) l->expiry,
+                                          (int32_t) (v6 ? NETWORK_IP_ADDR_TYPE_IPV6 : NETWORK_IP_ADDR_TYPE_IPV4),
+                                          l->mac, l->iaid, l->ip, (uint32_t) (ip ? ip->prefix : 0), l->hostname,
+                                          l->client_id);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
 /* The spec fixes these calls now; what they do comes later (spec legend: NoSupport until built). */
@@ -468,7 +525,7 @@ static const sd_bus_vtable network_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_ARGS("u", command, "u", section, "i", parentIndex, "s", xml, "u",
                                                       flags), SD_BUS_NO_RESULT, method_not_built, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("GetDHCPLeases", SD_BUS_ARGS("s", mac, "u", flags),
-                                SD_BUS_RESULT("a(sxisssuss)", leases), method_not_built, UNPRIV),
+                                SD_BUS_RESULT("a(sxisssuss)", leases), method_get_dhcp_leases, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("CreatePort", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_RESULT("o", port),
                                 method_create_port, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("ListPorts", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("ao", ports), method_list_ports,

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,6 +62,14 @@ static int net_call0(TestBus *tb, const char *path, const char *member, sd_bus_e
         return test_call_to(tb, NET, path, NETWORK_INTERFACE, member, e, NULL, "");
 }
 
+/* Create that must succeed, with the daemon's message when it does not. */
+static void net_start_ok(TestBus *tb, const char *path) {
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        if (net_call0(tb, path, "Create", &e) < 0)
+                g_error("Create %s: %s: %s", path, e.name, e.message);
+}
+
 static bool net_active(TestBus *tb, const char *path) {
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         g_autoptr(sd_bus_message) reply = NULL;
@@ -100,7 +109,7 @@ static void test_nat_network(void) {
         pid_t pid;
 
         g_assert_nonnull(path);
-        g_assert_cmpint(net_call0(tb, path, "Create", &e), >=, 0);
+        net_start_ok(tb, path);
         g_assert_true(net_active(tb, path));
         g_assert_true(g_file_test(status, G_FILE_TEST_EXISTS));
 
@@ -218,7 +227,7 @@ static void test_ports(void) {
         const char *s;
 
         g_assert_nonnull(path);
-        g_assert_cmpint(net_call0(tb, path, "Create", &e), >=, 0);
+        net_start_ok(tb, path);
         g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e, &reply, "su", xml,
                                      NETWORK_PORT_CREATE_VALIDATE), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "o", &s), >=, 0);
@@ -286,6 +295,118 @@ static void test_ports(void) {
         kill_leftover_dnsmasq(tb, "iso");
 }
 
+typedef struct {
+        char *iface, *mac, *ip, *hostname;
+        int64_t expiry;
+        int type;
+        uint32_t prefix;
+} Lease;
+
+static void lease_clear(Lease *l) {
+        g_free(l->iface);
+        g_free(l->mac);
+        g_free(l->ip);
+        g_free(l->hostname);
+}
+
+/* GetDHCPLeases: how many leases, the first in *first (when asked and there is one). */
+static unsigned get_leases(TestBus *tb, const char *path, const char *mac, Lease *first) {
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *iface, *lmac, *iaid, *ip, *host, *cid;
+        int64_t expiry;
+        int32_t type;
+        uint32_t prefix;
+        unsigned count = 0;
+
+        if (test_call_to(tb, NET, path, NETWORK_INTERFACE, "GetDHCPLeases", &e, &reply, "su", mac, 0) < 0)
+                g_error("GetDHCPLeases: %s", e.message);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "(sxisssuss)"), >=, 0);
+        while (sd_bus_message_read(reply, "(sxisssuss)", &iface, &expiry, &type, &lmac, &iaid, &ip, &prefix, &host,
+                                   &cid) > 0) {
+                if (count++ == 0 && first)
+                        *first = (Lease) { g_strdup(iface), g_strdup(lmac), g_strdup(ip), g_strdup(host), expiry,
+                                           type, prefix };
+        }
+        return count;
+}
+
+/* The helper writes the lease when dnsmasq runs it, just after the client has it: a bounded wait. */
+static unsigned wait_leases(TestBus *tb, const char *path, unsigned want) {
+        unsigned n = 0;
+
+        for (int i = 0; i < 100 && (n = get_leases(tb, path, "", NULL)) != want; i++)
+                g_usleep(50 * 1000);
+        return n;
+}
+
+/* L1, L2: a DHCP client on a veth plugged into the bridge gets a lease in the range, which
+ * GetDHCPLeases lists with its MAC and hostname; after the client releases it, it is gone. */
+static void test_dhcp_lease(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = net_define(tb, "<network><name>dhcpnet</name><forward mode='nat'/>"
+                                           "<bridge name='vmmdtbr4' stp='off'/><ip address='10.81.0.1' prefix='24'>"
+                                           "<dhcp><range start='10.81.0.10' end='10.81.0.20'/></dhcp></ip></network>", &e);
+        g_autofree char *status = test_root_file(tb, "var/lib/vmmd/network/dnsmasq/vmmdtbr4.status");
+        g_autofree char *json = NULL, *udhcpc = NULL, *pid_text = NULL, *del = NULL;
+        pid_t client;
+        g_autofree char *script = g_build_filename(tb->dir, "udhcpc.script", NULL);
+        Lease l = { 0 };
+
+        g_assert_nonnull(path);
+        net_start_ok(tb, path);
+        g_assert_cmpuint(get_leases(tb, path, "", NULL), ==, 0);
+        g_free(sh("ip link add vmmdtg0 type veth peer name vmmdtg0b && ip link set vmmdtg0b master vmmdtbr4 && "
+                  "ip link set vmmdtg0b up && ip link set vmmdtg0 address 52:54:00:11:22:33 up"));
+        /* the client's script puts the address on the interface, so it can release it later */
+        test_write_file(script, "#!/bin/sh\ncase \"$1\" in bound) ip addr add \"$ip/$mask\" dev \"$interface\";; "
+                                "deconfig) ip addr flush dev \"$interface\";; esac\nexit 0\n");
+        g_assert_cmpint(chmod(script, 0755), ==, 0);
+        /* in the foreground of its own, so that SIGTERM later makes it release the lease (-R) */
+        udhcpc = g_strdup_printf("busybox udhcpc -f -R -i vmmdtg0 -t 10 -T 1 -s %s -x hostname:g1 >/dev/null 2>&1 & "
+                                 "echo $!", script);
+        pid_text = sh(udhcpc);
+        client = atoi(pid_text);
+        g_assert_cmpint(client, >, 1);
+        g_assert_cmpuint(wait_leases(tb, path, 1), ==, 1);
+        g_assert_cmpuint(get_leases(tb, path, "52:54:00:11:22:33", &l), ==, 1);
+        g_assert_cmpstr(l.iface, ==, "vmmdtbr4");
+        g_assert_cmpint(l.type, ==, NETWORK_IP_ADDR_TYPE_IPV4);
+        g_assert_cmpstr(l.mac, ==, "52:54:00:11:22:33");
+        g_assert_true(g_str_has_prefix(l.ip, "10.81.0."));
+        g_assert_cmpint(atoi(l.ip + strlen("10.81.0.")), >=, 10);
+        g_assert_cmpint(atoi(l.ip + strlen("10.81.0.")), <=, 20);
+        g_assert_cmpuint(l.prefix, ==, 24);
+        g_assert_cmpstr(l.hostname, ==, "g1");
+        g_assert_cmpint(l.expiry, >, 0);
+        json = test_read_file(status);
+        g_assert_nonnull(json);
+        g_assert_nonnull(strstr(json, "\"mac-address\" : \"52:54:00:11:22:33\""));
+        g_assert_cmpuint(get_leases(tb, path, "52:54:00:99:99:99", NULL), ==, 0);
+        {
+                g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL;
+
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "GetDHCPLeases", &e1, NULL, "su",
+                                             "not-a-mac", 0), <, 0);
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_INVALID_ARG, "not-a-mac");
+        }
+
+        /* dnsmasq's "del" (a client's release) drops it: the client shares our namespace, so its
+         * release would reach dnsmasq through lo, which dnsmasq ignores; the helper is run as
+         * dnsmasq runs it */
+        g_assert_cmpint(kill(client, SIGTERM), ==, 0);
+        g_assert_true(test_wait_pid_exit(client, 5000));
+        del = g_strdup_printf("VMMD_ROOT=%s DNSMASQ_INTERFACE=vmmdtbr4 %s/daemons/vmmd-network/vmmd-leases-helper "
+                              "del 52:54:00:11:22:33 %s", tb->root, g_getenv("VMMD_BUILD_ROOT"), l.ip);
+        g_free(sh(del));
+        g_assert_cmpuint(get_leases(tb, path, "", NULL), ==, 0);
+        lease_clear(&l);
+
+        g_assert_cmpint(net_call0(tb, path, "Destroy", &e), >=, 0);
+        kill_leftover_dnsmasq(tb, "dhcpnet");
+}
+
 /* Kills whatever still runs in the namespace named by ns ("net:[inode]"): a dnsmasq that a
  * failed test could not destroy. Only processes inside our own private namespace match. */
 static void kill_namespace_leftovers(const char *ns) {
@@ -350,5 +471,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/network-runtime/failed-start-leaves-nothing", test_failed_start_leaves_nothing);
         g_test_add_func("/network-runtime/bridge-name-taken", test_bridge_name_taken);
         g_test_add_func("/network-runtime/ports", test_ports);
+        g_test_add_func("/network-runtime/dhcp-lease", test_dhcp_lease);
         return g_test_run();
 }
