@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -407,6 +408,80 @@ static void test_dhcp_lease(void) {
         kill_leftover_dnsmasq(tb, "dhcpnet");
 }
 
+/* vmmctl ARGS... (NULL-terminated) must succeed with nothing on stderr; returns its stdout. */
+G_GNUC_NULL_TERMINATED static char *vmmctl_ok(TestBus *tb, ...) {
+        g_autofree char *exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "tools", "vmmctl", "vmmctl", NULL);
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_autofree char *err = NULL;
+        char *out = NULL;
+        va_list ap;
+        int rc;
+
+        g_ptr_array_add(argv, exe);
+        va_start(ap, tb);
+        for (const char *a = va_arg(ap, const char *); a; a = va_arg(ap, const char *))
+                g_ptr_array_add(argv, (gpointer) a);
+        va_end(ap);
+        g_ptr_array_add(argv, NULL);
+        rc = test_run(tb, false, &out, &err, (const char *const *) argv->pdata);
+        if (rc != 0 || *err)
+                g_error("vmmctl failed (exit %d): %s%s", rc, out, err);
+        return out;
+}
+
+/* The net-* commands a user runs, end to end: define from a file, start, list, info, dumpxml,
+ * autostart, port-list, dhcp-leases, destroy, undefine. */
+static void test_vmmctl_net(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *file = g_build_filename(tb->dir, "net.xml", NULL);
+        g_autofree char *out = NULL;
+
+        test_write_file(file, "<network><name>ctlnet</name><forward mode='nat'/><bridge name='vmmdtbr5'/>"
+                              "<ip address='10.82.0.1' prefix='24'><dhcp><range start='10.82.0.10' end='10.82.0.20'/>"
+                              "</dhcp></ip></network>");
+        out = vmmctl_ok(tb, "net-define", file, "--validate", NULL);
+        g_assert_nonnull(strstr(out, "Network ctlnet defined from"));
+        g_free(out);
+        out = vmmctl_ok(tb, "net-list", NULL);
+        g_assert_null(strstr(out, "ctlnet"));   /* active ones only by default */
+        g_free(out);
+        out = vmmctl_ok(tb, "net-list", "--all", NULL);
+        g_assert_nonnull(strstr(out, "ctlnet"));
+        g_assert_nonnull(strstr(out, "inactive"));
+        g_free(out);
+        out = vmmctl_ok(tb, "net-start", "ctlnet", NULL);
+        g_assert_nonnull(strstr(out, "Network ctlnet started"));
+        g_free(out);
+        g_assert_cmpint(sh_status("ip link show vmmdtbr5"), ==, 0);
+        out = vmmctl_ok(tb, "net-info", "ctlnet", NULL);
+        g_assert_nonnull(strstr(out, "Active:         yes"));
+        g_assert_nonnull(strstr(out, "Bridge:         vmmdtbr5"));
+        g_assert_nonnull(strstr(out, "Forward mode:   nat"));
+        g_free(out);
+        out = vmmctl_ok(tb, "net-dumpxml", "ctlnet", NULL);
+        g_assert_nonnull(strstr(out, "<bridge name='vmmdtbr5'/>"));
+        g_free(out);
+        out = vmmctl_ok(tb, "net-autostart", "ctlnet", NULL);
+        g_assert_nonnull(strstr(out, "marked as autostarted"));
+        g_free(out);
+        out = vmmctl_ok(tb, "net-list", "--autostart", NULL);
+        g_assert_nonnull(strstr(out, "ctlnet"));
+        g_free(out);
+        out = vmmctl_ok(tb, "net-port-list", "ctlnet", NULL);
+        g_assert_nonnull(strstr(out, "UUID"));
+        g_free(out);
+        out = vmmctl_ok(tb, "net-dhcp-leases", "ctlnet", NULL);
+        g_assert_nonnull(strstr(out, "MAC address"));
+        g_free(out);
+        out = vmmctl_ok(tb, "net-destroy", "ctlnet", NULL);
+        g_assert_nonnull(strstr(out, "Network ctlnet destroyed"));
+        g_free(out);
+        g_assert_cmpint(sh_status("ip link show vmmdtbr5"), !=, 0);
+        out = vmmctl_ok(tb, "net-undefine", "ctlnet", NULL);
+        g_assert_nonnull(strstr(out, "undefined"));
+        kill_leftover_dnsmasq(tb, "ctlnet");
+}
+
 /* Kills whatever still runs in the namespace named by ns ("net:[inode]"): a dnsmasq that a
  * failed test could not destroy. Only processes inside our own private namespace match. */
 static void kill_namespace_leftovers(const char *ns) {
@@ -472,5 +547,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/network-runtime/bridge-name-taken", test_bridge_name_taken);
         g_test_add_func("/network-runtime/ports", test_ports);
         g_test_add_func("/network-runtime/dhcp-lease", test_dhcp_lease);
+        g_test_add_func("/network-runtime/vmmctl", test_vmmctl_net);
         return g_test_run();
 }
