@@ -228,3 +228,82 @@ int vmmd_netlink_link_is_bridge(const char *name) {
         }
         return 0;
 }
+
+int vmmd_netlink_route_find(int family, const unsigned char *addr, unsigned prefix, char **ret_ifname) {
+        struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+        size_t alen = family == AF_INET ? 4 : 16;
+        Request r;
+        struct rtmsg *rtm = request_init(&r, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm));
+        char buf[32768];
+        int fd, result = 0;
+        bool done = false;
+
+        rtm->rtm_family = family;
+        r.hdr->nlmsg_flags &= ~NLM_F_ACK;
+        fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (fd < 0)
+                return -errno;
+        r.hdr->nlmsg_seq = 1;
+        if (sendto(fd, r.buf, r.hdr->nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0) {
+                result = -errno;
+                close(fd);
+                return result;
+        }
+        /* the whole dump is read even after a match, so the socket is left clean */
+        while (!done) {
+                ssize_t n = recv(fd, buf, sizeof(buf), 0);
+                int len;
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        result = -errno;
+                        break;
+                }
+                if (n == 0)
+                        break;
+                len = (int) n;
+                for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+                        struct rtmsg *m;
+                        struct rtattr *a;
+                        const unsigned char *dst = NULL;
+                        int oif = 0, alen_left;
+
+                        if (h->nlmsg_type == NLMSG_DONE) {
+                                done = true;
+                                break;
+                        }
+                        if (h->nlmsg_type == NLMSG_ERROR) {
+                                struct nlmsgerr *e = NLMSG_DATA(h);
+                                if (e->error < 0 && result == 0)
+                                        result = e->error;
+                                done = true;
+                                break;
+                        }
+                        if (h->nlmsg_type != RTM_NEWROUTE || result != 0)
+                                continue;
+                        m = NLMSG_DATA(h);
+                        if (m->rtm_family != family || m->rtm_dst_len != prefix || m->rtm_table != RT_TABLE_MAIN)
+                                continue;
+                        alen_left = RTM_PAYLOAD(h);
+                        for (a = RTM_RTA(m); RTA_OK(a, alen_left); a = RTA_NEXT(a, alen_left)) {
+                                if (a->rta_type == RTA_DST && RTA_PAYLOAD(a) == alen)
+                                        dst = RTA_DATA(a);
+                                else if (a->rta_type == RTA_OIF)
+                                        oif = *(int *) RTA_DATA(a);
+                        }
+                        if (!dst || !oif || memcmp(dst, addr, alen) != 0)
+                                continue;
+                        {
+                                char name[IF_NAMESIZE];
+
+                                if (if_indextoname((unsigned) oif, name)) {
+                                        *ret_ifname = g_strdup(name);
+                                        result = 1;
+                                }
+                        }
+                }
+        }
+        close(fd);
+        return result;
+}

@@ -22,3 +22,6 @@ int vmmd_netlink_addr_add(const char *name, int family, const unsigned char *add
 int vmmd_netlink_link_exists(const char *name);
 /* 1 when the link exists and is a bridge, 0 when not (or absent), negative errno on failure. */
 int vmmd_netlink_link_is_bridge(const char *name);
+/* The interface holding a route to exactly addr/prefix (family AF_INET or AF_INET6), in the
+ * main table: 1 with its name in ret_ifname (g_free), 0 when there is none, negative errno. */
+int vmmd_netlink_route_find(int family, const unsigned char *addr, unsigned prefix, char **ret_ifname);

@@ -70,6 +70,24 @@ static void test_bad_arguments(void) {
         g_assert_cmpint(vmmd_netlink_addr_add("lo", AF_INET, a4, 33), ==, -EINVAL);
 }
 
+/* The route an address brings is found with its interface; other prefixes are not. */
+static void test_route_find(void) {
+        unsigned char net[4], other[4];
+        g_autofree char *ifname = NULL;
+        g_autofree char *out = run("ip link add vmmdtv0 type veth peer name vmmdtv1");
+
+        g_free(run("ip addr add 10.98.0.2/24 dev vmmdtv0"));
+        g_free(run("ip link set vmmdtv0 up"));
+        inet_pton(AF_INET, "10.98.0.0", net);
+        inet_pton(AF_INET, "10.97.0.0", other);
+        g_assert_cmpint(vmmd_netlink_route_find(AF_INET, net, 24, &ifname), ==, 1);
+        g_assert_cmpstr(ifname, ==, "vmmdtv0");
+        g_assert_cmpint(vmmd_netlink_route_find(AF_INET, net, 16, NULL), ==, 0);
+        g_assert_cmpint(vmmd_netlink_route_find(AF_INET, other, 24, NULL), ==, 0);
+        g_free(run("ip link del vmmdtv0"));
+        g_assert_cmpint(vmmd_netlink_route_find(AF_INET, net, 24, NULL), ==, 0);
+}
+
 int main(int argc, char **argv) {
         /* never the host's network: a namespace of our own, which goes away with us */
         if (!getenv(NETNS_ENV)) {
@@ -87,5 +105,6 @@ int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/netlink/bridge-lifecycle", test_bridge_lifecycle);
         g_test_add_func("/netlink/bad-arguments", test_bad_arguments);
+        g_test_add_func("/netlink/route-find", test_route_find);
         return g_test_run();
 }
