@@ -477,6 +477,33 @@ static bool add_addresses(const Network *n, GError **error) {
         return true;
 }
 
+/* N11: a subnet some other interface already routes is taken. */
+static bool check_route_collisions(const Network *n, GError **error) {
+        for (guint i = 0; i < n->def->ips->len; i++) {
+                const NetworkIpDef *ip = n->def->ips->pdata[i];
+                g_autofree char *ifname = NULL;
+                NetworkAddr a;
+                int r;
+
+                network_addr_parse(ip->address, &a);
+                if (a.family != AF_INET)
+                        continue;
+                for (unsigned b = ip->prefix; b < 32; b++)
+                        a.bytes[b / 8] &= (unsigned char) ~(0x80 >> (b % 8));
+                r = vmmd_netlink_route_find(AF_INET, a.bytes, ip->prefix, &ifname);
+                if (r < 0) {
+                        vmmd_error_set_errno(error, r, "cannot read the routing table");
+                        return false;
+                }
+                if (r > 0 && g_strcmp0(ifname, bridge_of(n)) != 0) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                                    "Network is already in use by interface %s", ifname);
+                        return false;
+                }
+        }
+        return true;
+}
+
 bool netrt_start(Network *n, GError **error) {
         const char *br = bridge_of(n);
         bool bridge_made = false, rules_added = false;
@@ -487,6 +514,8 @@ bool netrt_start(Network *n, GError **error) {
                             n->def->name);
                 return false;
         }
+        if (!check_route_collisions(n, error))
+                return false;
         r = vmmd_netlink_bridge_add(br, n->def->mac, n->def->mtu, n->def->stp != 2, n->def->delay * 100);
         if (r < 0) {
                 vmmd_error_set_errno(error, r, "cannot create bridge '%s'", br);

@@ -408,6 +408,25 @@ static void test_dhcp_lease(void) {
         kill_leftover_dnsmasq(tb, "dhcpnet");
 }
 
+/* N11: a subnet another interface routes (a veth with 10.9.9.2/24 here) is OperationFailed,
+ * and no bridge is made. */
+static void test_route_collision(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = NULL;
+
+        g_free(sh("ip link add vmmdtc0 type veth peer name vmmdtc1 && ip addr add 10.9.9.2/24 dev vmmdtc0 && "
+                  "ip link set vmmdtc0 up"));
+        path = net_define(tb, "<network><name>collide</name><forward mode='nat'/><bridge name='vmmdtbr6'/>"
+                          "<ip address='10.9.9.1' prefix='24'/></network>", &e);
+        g_assert_nonnull(path);
+        g_assert_cmpint(net_call0(tb, path, "Create", &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "already in use by interface vmmdtc0");
+        g_assert_cmpint(sh_status("ip link show vmmdtbr6"), !=, 0);
+        g_assert_false(net_active(tb, path));
+        g_free(sh("ip link del vmmdtc0"));
+}
+
 /* vmmctl ARGS... (NULL-terminated) must succeed with nothing on stderr; returns its stdout. */
 G_GNUC_NULL_TERMINATED static char *vmmctl_ok(TestBus *tb, ...) {
         g_autofree char *exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "tools", "vmmctl", "vmmctl", NULL);
@@ -548,5 +567,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/network-runtime/ports", test_ports);
         g_test_add_func("/network-runtime/dhcp-lease", test_dhcp_lease);
         g_test_add_func("/network-runtime/vmmctl", test_vmmctl_net);
+        g_test_add_func("/network-runtime/route-collision", test_route_collision);
         return g_test_run();
 }
