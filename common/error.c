@@ -42,6 +42,7 @@ static const ErrorEntry error_table[] = {
         { VMMD_ERROR_AGENT_UNRESPONSIVE,    VMMD_DBUS_ERROR_AGENT_UNRESPONSIVE,    ETIMEDOUT },
         { VMMD_ERROR_STORAGE_VOL_EXIST,     VMMD_DBUS_ERROR_STORAGE_VOL_EXIST,      EEXIST },
         { VMMD_ERROR_XML_INVALID_SCHEMA,    VMMD_DBUS_ERROR_XML_INVALID_SCHEMA,     EINVAL },
+        { VMMD_ERROR_NO_NETWORK_PORT,       VMMD_DBUS_ERROR_NO_NETWORK_PORT,        ENOENT },
 };
 
 const char *vmmd_error_dbus_name(int code) {

@@ -36,6 +36,7 @@ typedef enum {
         VMMD_ERROR_AGENT_UNRESPONSIVE = 86,
         VMMD_ERROR_STORAGE_VOL_EXIST = 90,
         VMMD_ERROR_XML_INVALID_SCHEMA = 92,
+        VMMD_ERROR_NO_NETWORK_PORT = 99,
 } VmmdErrorCode;
 
 /* VMMD_DBUS_ERROR_NO_DOMAIN for VMMD_ERROR_NO_DOMAIN; NULL for an unknown code. */

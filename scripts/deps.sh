@@ -18,6 +18,8 @@ packages=(
 	scdoc
 	# real libvirt clients for tests/interop (vmmd-dispatch)
 	libvirt-clients python3-libvirt virtinst libvirt-dbus systemd
+	# vmmd-network: DHCP/DNS and the NAT rules
+	dnsmasq-base nftables
 )
 for arg in "$@"; do
 	case $arg in

@@ -121,6 +121,8 @@ const char **ctl_args_get_all(const CtlArgs *args, const char *opt);
 
 extern const CtlCommand ctl_pool_commands[];
 extern const CtlCommand ctl_vol_commands[];
+/* vmmctl-net.c: virtual networks, served by vmmd-network on its own bus name. */
+extern const CtlCommand ctl_net_commands[];
 
 /* ctl_call for org.vmmd.storage1: prints the error and returns negative on failure. */
 int ctl_storage_call(Ctl *ctl, const char *path, const char *iface, const char *member,

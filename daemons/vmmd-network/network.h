@@ -1,0 +1,88 @@
+/* The vmmd-network model: every known network, its definitions on disk, define/undefine/start/stop and autostart. No sd-bus here. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+#include "network-conf.h"
+#include "paths.h"
+#include "process.h"
+
+typedef struct NetManager NetManager;
+
+typedef struct Network {
+        NetManager *manager;
+        NetworkDef *def;         /* the running definition when active, else the stored one */
+        NetworkDef *next_def;    /* a definition that waits for the next start (N5), or NULL */
+        bool active;
+        bool persistent;
+        bool autostart;
+        struct VmmdPidWatch *dnsmasq;   /* the running dnsmasq, watched with a pidfd */
+        GHashTable *ports;       /* port uuid → NetworkPortDef* (owned); a running network's only */
+} Network;
+
+/* What of a network changed (the glue maps each bit to its property) */
+typedef enum {
+        NETWORK_CHANGED_ACTIVE = 1u << 0,
+        NETWORK_CHANGED_PERSISTENT = 1u << 1,
+        NETWORK_CHANGED_AUTOSTART = 1u << 2,
+        NETWORK_CHANGED_BRIDGE = 1u << 3,
+} NetworkChange;
+
+/* Called synchronously after the state on disk is written and before the method replies. */
+typedef struct NetworkListener {
+        void (*added)(void *userdata, Network *n);
+        void (*removed)(void *userdata, Network *n);
+        void (*event)(void *userdata, Network *n, int event);     /* NETWORK_EVENT_* */
+        void (*changed)(void *userdata, Network *n, unsigned changes);
+        void (*port_added)(void *userdata, Network *n, NetworkPortDef *port);
+        void (*port_removed)(void *userdata, Network *n, NetworkPortDef *port);
+} NetworkListener;
+
+struct NetManager {
+        sd_event *event;
+        VmmdPaths *paths;
+        GHashTable *networks;    /* uuid → Network* (owned) */
+        const NetworkListener *listener;
+        void *listener_data;
+};
+
+NetManager *net_manager_new(VmmdPaths *paths);   /* takes paths */
+void net_manager_free(NetManager *m);
+void net_manager_set_listener(NetManager *m, const NetworkListener *listener, void *userdata);
+
+/* Reads definitions and status files (spec §4); a status whose bridge is gone is dropped (N18). */
+void net_manager_load(NetManager *m);
+/* Autostarts networks once per boot (N17). */
+void net_manager_autostart(NetManager *m);
+
+Network *net_manager_find_by_uuid(NetManager *m, const char *uuid);
+Network *net_manager_find_by_name(NetManager *m, const char *name);
+/* The networks passing the NETWORK_LIST_* filters, sorted by name. */
+GPtrArray *net_manager_list(NetManager *m, unsigned flags);
+
+/* NetworkDefineXML (N1–N5) and NetworkCreateXML (N12). */
+Network *net_manager_define_xml(NetManager *m, const char *xml, unsigned flags, GError **error);
+Network *net_manager_create_xml(NetManager *m, const char *xml, unsigned flags, GError **error);
+
+bool network_undefine(Network *n, GError **error);   /* N6–N8; may free n */
+bool network_start(Network *n, GError **error);      /* N9, N10, N13 */
+bool network_destroy(Network *n, GError **error);    /* N16; may free n (transient) */
+bool network_set_autostart(Network *n, bool on, GError **error);   /* N17 */
+/* GetXMLDesc: NETWORK_XML_INACTIVE gives the waiting or stored definition. */
+char *network_get_xml(Network *n, unsigned flags);
+const char *network_name(const Network *n);
+
+/* --- ports (spec §1.3): kept in <run_dir>/NAME/ports/<uuid>.xml while the network runs --- */
+
+/* CreatePort: the network must be active; the port's plug is filled in from the network.
+ * flags: NETWORK_PORT_CREATE_VALIDATE (RECLAIM is refused: there is nothing to reclaim). */
+NetworkPortDef *network_create_port(Network *n, const char *xml, unsigned flags, GError **error);
+/* Port.Delete: removes the file, then the port (freed). */
+bool network_delete_port(Network *n, NetworkPortDef *port, GError **error);
+NetworkPortDef *network_find_port(Network *n, const char *uuid);
+/* The ports sorted by uuid. */
+GPtrArray *network_list_ports(Network *n);
+/* The bridge of an active network, else "" */
+const char *network_bridge(const Network *n);

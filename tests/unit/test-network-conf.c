@@ -1,0 +1,293 @@
+/* Unit tests for the network and network port conf library: golden round trips, errors, API. */
+#include "network-conf.h"
+#include "error.h"
+#include "unit-util.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+/*
+ * Golden convention: tests/data/network{,port}/out/NAME.xml = format(parse(in/NAME.xml, VALIDATE)).
+ * A definition without <uuid> gets a new one at every parse; the test writes it as zeros.
+ * Set VMMD_TEST_REGENERATE=1 to rewrite the out files (review the diff before committing).
+ */
+
+#define ZERO_UUID "00000000-0000-0000-0000-000000000000"
+
+static const char *data_dir(void) {
+        const char *d = g_getenv("VMMD_TEST_DATA");
+
+        if (!d)
+                g_error("VMMD_TEST_DATA is not set (meson sets it)");
+        return d;
+}
+
+static char *data_path(const char *kind, const char *sub, const char *name) {
+        g_autofree char *file = g_strconcat(name, ".xml", NULL);
+        return g_build_filename(data_dir(), kind, sub, file, NULL);
+}
+
+static char **list_dir(const char *kind, const char *sub) {
+        g_autofree char *path = g_build_filename(data_dir(), kind, sub, NULL);
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        g_autoptr(GPtrArray) names = g_ptr_array_new();
+        const char *f;
+
+        g_assert_nonnull(dir);
+        while ((f = g_dir_read_name(dir)))
+                if (g_str_has_suffix(f, ".xml"))
+                        g_ptr_array_add(names, g_strndup(f, strlen(f) - strlen(".xml")));
+        g_ptr_array_sort(names, (GCompareFunc) g_strcmp0);
+        g_ptr_array_add(names, NULL);
+        return (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
+}
+
+static char *network_round_trip(const char *xml, GError **error) {
+        g_autoptr(NetworkDef) def = network_def_parse_string(xml, NETWORK_DEF_PARSE_VALIDATE, error);
+
+        if (!def)
+                return NULL;
+        if (!strstr(xml, "<uuid>"))
+                strcpy(def->uuid, ZERO_UUID);
+        return network_def_format(def, 0);
+}
+
+static char *port_round_trip(const char *xml, GError **error) {
+        g_autoptr(NetworkPortDef) def = network_port_def_parse_string(xml, NETWORK_PORT_DEF_PARSE_VALIDATE, error);
+
+        if (!def)
+                return NULL;
+        return network_port_def_format(def);
+}
+
+typedef char *(*RoundTrip)(const char *xml, GError **error);
+
+static RoundTrip round_trip_for(const char *kind) {
+        return strcmp(kind, "network") == 0 ? network_round_trip : port_round_trip;
+}
+
+/* data is "kind/name" */
+static void test_golden(gconstpointer data) {
+        g_auto(GStrv) parts = g_strsplit(data, "/", 2);
+        g_autofree char *in_path = data_path(parts[0], "in", parts[1]);
+        g_autofree char *out_path = data_path(parts[0], "out", parts[1]);
+        g_autofree char *input = unit_read_file(in_path);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *actual = round_trip_for(parts[0])(input, &error);
+
+        g_assert_no_error(error);
+        unit_check_golden(out_path, actual);
+}
+
+/* format(parse(out)) == out: our own output is schema-valid, stable and complete. */
+static void test_idempotent(gconstpointer data) {
+        g_auto(GStrv) parts = g_strsplit(data, "/", 2);
+        g_autofree char *path = data_path(parts[0], "out", parts[1]);
+        g_autofree char *expected = unit_read_file(path);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *actual = round_trip_for(parts[0])(expected, &error);
+
+        g_assert_no_error(error);
+        g_assert_cmpstr(actual, ==, expected);
+}
+
+/* --- error cases: tests/data/network{,port}/err/NAME.xml --- */
+
+typedef struct {
+        const char *file;
+        unsigned flags;
+        int code;
+        const char *mention1, *mention2;
+} ErrorCase;
+
+#define VALIDATE NETWORK_DEF_PARSE_VALIDATE
+
+static const ErrorCase network_errors[] = {
+        { "no-name", 0, VMMD_ERROR_NO_NAME, "name", NULL },
+        { "name-slash", 0, VMMD_ERROR_XML_DETAIL, "a/b", NULL },
+        { "bad-uuid", 0, VMMD_ERROR_XML_ERROR, "uuid", "not-a-uuid" },
+        { "bad-mac", 0, VMMD_ERROR_XML_ERROR, "mac", "52:54:00:zz:00:01" },
+        { "multicast-mac", 0, VMMD_ERROR_XML_ERROR, "multicast", NULL },
+        { "bad-mtu", 0, VMMD_ERROR_XML_ERROR, "size", "big" },
+        { "bad-delay", 0, VMMD_ERROR_XML_ERROR, "delay", "-1" },
+        { "bad-ipv6-attr", 0, VMMD_ERROR_XML_ERROR, "ipv6", "maybe" },
+        { "unknown-forward", 0, VMMD_ERROR_XML_ERROR, "teleport", NULL },
+        { "nat-without-ip", 0, VMMD_ERROR_XML_ERROR, "<ip>", "nat" },
+        { "two-forward-interfaces", 0, VMMD_ERROR_XML_ERROR, "more than one forward interface", NULL },
+        { "open-with-dev", 0, VMMD_ERROR_XML_ERROR, "open", NULL },
+        { "bridge-mode-stp", 0, VMMD_ERROR_XML_ERROR, "stp", NULL },
+        { "bridge-mode-mtu", 0, VMMD_ERROR_XML_ERROR, "mtu", NULL },
+        { "bridge-mode-name-and-dev", 0, VMMD_ERROR_XML_ERROR, "not both", NULL },
+        { "bridge-mode-ip", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "<ip>", NULL },
+        { "bridge-zone", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "trusted", NULL },
+        { "range-no-end", 0, VMMD_ERROR_XML_ERROR, "missing end", NULL },
+        { "range-outside", 0, VMMD_ERROR_XML_ERROR, "not entirely within", "10.0.1.5" },
+        { "range-network-address", 0, VMMD_ERROR_XML_ERROR, "network address", "10.0.0.0" },
+        { "range-broadcast", 0, VMMD_ERROR_XML_ERROR, "broadcast", "10.0.0.255" },
+        { "host-no-ip", 0, VMMD_ERROR_XML_ERROR, "missing ip", NULL },
+        { "host-v4-no-mac-name", 0, VMMD_ERROR_XML_ERROR, "mac or a name", "10.0.0.5" },
+        { "host-v6-mac", 0, VMMD_ERROR_XML_ERROR, "cannot have a mac", NULL },
+        { "host-v6-no-id-name", 0, VMMD_ERROR_XML_ERROR, "id or a name", NULL },
+        { "host-multicast-mac", 0, VMMD_ERROR_XML_ERROR, "multicast", NULL },
+        { "host-bad-name", 0, VMMD_ERROR_XML_ERROR, "-x", "letter" },
+        { "short-lease", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "2 minutes", NULL },
+        { "two-dhcp-v4", 0, VMMD_ERROR_CONFIG_UNSUPPORTED, "IPv4", NULL },
+        { "bad-netmask", 0, VMMD_ERROR_XML_ERROR, "netmask", "255.0.255.0" },
+        { "bad-address", 0, VMMD_ERROR_XML_ERROR, "10.0.0.300", NULL },
+        { "malformed", 0, VMMD_ERROR_XML_ERROR, "line", NULL },
+        { "wrong-root", 0, VMMD_ERROR_XML_ERROR, "network", NULL },
+        { "schema-unknown-element", VALIDATE, VMMD_ERROR_XML_INVALID_SCHEMA, "frobnicate", NULL },
+};
+
+static const ErrorCase port_errors[] = {
+        { "no-owner", 0, VMMD_ERROR_XML_ERROR, "owner", NULL },
+        { "owner-bad-uuid", 0, VMMD_ERROR_XML_ERROR, "owner uuid", NULL },
+        { "no-mac", 0, VMMD_ERROR_XML_ERROR, "mac", NULL },
+        { "bad-plug", 0, VMMD_ERROR_XML_ERROR, "direct", NULL },
+};
+
+static void check_error(const ErrorCase *c, const GError *error, bool parsed) {
+        g_assert_false(parsed);
+        g_assert_nonnull(error);
+        g_test_message("%s: %s", c->file, error->message);
+        g_assert_error((GError *) error, VMMD_ERROR, c->code);
+        if (c->mention1)
+                g_assert_nonnull(strstr(error->message, c->mention1));
+        if (c->mention2)
+                g_assert_nonnull(strstr(error->message, c->mention2));
+}
+
+static void test_network_error(gconstpointer data) {
+        const ErrorCase *c = data;
+        g_autofree char *path = data_path("network", "err", c->file);
+        g_autofree char *xml = unit_read_file(path);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(NetworkDef) def = network_def_parse_string(xml, c->flags, &error);
+
+        check_error(c, error, def != NULL);
+}
+
+static void test_port_error(gconstpointer data) {
+        const ErrorCase *c = data;
+        g_autofree char *path = data_path("networkport", "err", c->file);
+        g_autofree char *xml = unit_read_file(path);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(NetworkPortDef) def = network_port_def_parse_string(xml, c->flags, &error);
+
+        check_error(c, error, def != NULL);
+}
+
+/* Every file in an err directory has a case, and every case a file. */
+static void test_error_tables_complete(void) {
+        const struct { const char *kind; const ErrorCase *cases; size_t n; } tables[] = {
+                { "network", network_errors, G_N_ELEMENTS(network_errors) },
+                { "networkport", port_errors, G_N_ELEMENTS(port_errors) },
+        };
+
+        for (size_t t = 0; t < G_N_ELEMENTS(tables); t++) {
+                g_auto(GStrv) files = list_dir(tables[t].kind, "err");
+
+                g_assert_cmpuint(g_strv_length(files), ==, tables[t].n);
+                for (char **f = files; *f; f++) {
+                        bool found = false;
+
+                        for (size_t i = 0; i < tables[t].n; i++)
+                                found = found || strcmp(tables[t].cases[i].file, *f) == 0;
+                        if (!found)
+                                g_error("%s/err/%s has no error case", tables[t].kind, *f);
+                }
+        }
+}
+
+/* --- API behaviour beyond the golden files --- */
+
+/* Without VALIDATE, unknown flag bits are refused rather than ignored. */
+static void test_unknown_flags(void) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(NetworkDef) def = network_def_parse_string("<network><name>n</name></network>", 0x100, &error);
+
+        g_assert_null(def);
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG);
+}
+
+/* A missing uuid is generated, a different one each time; no forward element means mode none. */
+static void test_defaults(void) {
+        const char *xml = "<network><name>n</name><ip address='10.0.0.1' prefix='24'/></network>";
+        g_autoptr(NetworkDef) a = network_def_parse_string(xml, 0, NULL);
+        g_autoptr(NetworkDef) b = network_def_parse_string(xml, 0, NULL);
+        const NetworkIpDef *ip;
+
+        g_assert_nonnull(a);
+        g_assert_nonnull(b);
+        g_assert_cmpuint(strlen(a->uuid), ==, 36);
+        g_assert_cmpstr(a->uuid, !=, b->uuid);
+        g_assert_cmpint(a->forward, ==, NETWORK_FORWARD_NONE);
+        ip = network_def_get_ip(a, AF_INET);
+        g_assert_nonnull(ip);
+        g_assert_cmpuint(ip->prefix, ==, 24);
+        g_assert_null(network_def_get_ip(a, AF_INET6));
+}
+
+/* connections= is live-only: INACTIVE drops it, and the copy keeps every field. */
+static void test_connections_and_copy(void) {
+        g_autofree char *path = data_path("network", "in", "nat-full");
+        g_autofree char *xml = unit_read_file(path);
+        g_autoptr(NetworkDef) def = network_def_parse_string(xml, 0, NULL);
+        g_autoptr(NetworkDef) copy = NULL;
+        g_autofree char *live = NULL, *inactive = NULL, *a = NULL, *b = NULL;
+
+        g_assert_nonnull(def);
+        def->connections = 3;
+        live = network_def_format(def, 0);
+        inactive = network_def_format(def, NETWORK_DEF_FORMAT_INACTIVE);
+        g_assert_nonnull(strstr(live, "connections='3'"));
+        g_assert_null(strstr(inactive, "connections"));
+        copy = network_def_copy(def);
+        a = network_def_format(def, 0);
+        b = network_def_format(copy, 0);
+        g_assert_cmpstr(a, ==, b);
+}
+
+static void test_mac_parse(void) {
+        char mac[18];
+
+        g_assert_true(network_mac_parse("52:54:00:AB:cd:0F", mac));
+        g_assert_cmpstr(mac, ==, "52:54:00:ab:cd:0f");
+        g_assert_false(network_mac_parse("52:54:00:ab:cd", mac));
+        g_assert_false(network_mac_parse("52:54:00:ab:cd:0f:", mac));
+        g_assert_false(network_mac_parse("52-54-00-ab-cd-0f", mac));
+        g_assert_false(network_mac_parse("+2:54:00:ab:cd:0f", mac));
+}
+
+int main(int argc, char **argv) {
+        const char *kinds[] = { "network", "networkport" };
+
+        g_test_init(&argc, &argv, NULL);
+        for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
+                g_auto(GStrv) names = list_dir(kinds[k], "in");
+
+                for (char **n = names; *n; n++) {
+                        g_autofree char *key = g_strdup_printf("%s/%s", kinds[k], *n);
+                        g_autofree char *golden = g_strdup_printf("/network-conf/golden/%s", key);
+                        g_autofree char *idem = g_strdup_printf("/network-conf/idempotent/%s", key);
+
+                        /* the test data outlives main's frame: GTest keeps the pointer */
+                        g_test_add_data_func_full(golden, g_strdup(key), test_golden, g_free);
+                        g_test_add_data_func_full(idem, g_strdup(key), test_idempotent, g_free);
+                }
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(network_errors); i++) {
+                g_autofree char *p = g_strdup_printf("/network-conf/error/network/%s", network_errors[i].file);
+                g_test_add_data_func(p, &network_errors[i], test_network_error);
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(port_errors); i++) {
+                g_autofree char *p = g_strdup_printf("/network-conf/error/networkport/%s", port_errors[i].file);
+                g_test_add_data_func(p, &port_errors[i], test_port_error);
+        }
+        g_test_add_func("/network-conf/error-tables-complete", test_error_tables_complete);
+        g_test_add_func("/network-conf/unknown-flags", test_unknown_flags);
+        g_test_add_func("/network-conf/defaults", test_defaults);
+        g_test_add_func("/network-conf/connections-and-copy", test_connections_and_copy);
+        g_test_add_func("/network-conf/mac-parse", test_mac_parse);
+        return g_test_run();
+}
