@@ -3,7 +3,9 @@
 #
 # Usage: test-interfaces.py BUILD_DIR SOURCE_DIR
 # A private dbus-daemon activates the build's daemons under a temporary root; one object of
-# every kind is made (domain, snapshot, pool, volume) and every org.vmmd.* interface found
+# every kind is made (domain, snapshot, pool, volume, running network and its port; the test
+# re-runs itself in a network namespace of its own so the bridge never reaches the host) and
+# every org.vmmd.* interface found
 # on the bus is compared with its file: the same methods, signals and properties, with the
 # same argument names, types and directions, property types and access. The documentation
 # annotations are the file's own and are not compared, but every member must have one.
@@ -15,6 +17,9 @@ import time
 import xml.etree.ElementTree as ET
 
 BUILD, SOURCE = sys.argv[1], sys.argv[2]
+if os.environ.get("VMMD_TEST_NETNS") != "1":
+    os.execvpe("unshare", ["unshare", "--net", sys.executable] + sys.argv,
+               dict(os.environ, VMMD_TEST_NETNS="1"))
 IFACE_DIR = os.path.join(SOURCE, "busconfig", "interfaces")
 VMMCTL = os.path.join(BUILD, "tools", "vmmctl", "vmmctl")
 DOC = "org.gtk.GDBus.DocString"
@@ -101,6 +106,18 @@ with tempfile.TemporaryDirectory(prefix="vmmd-test-interfaces.") as tmp:
         run(VMMCTL, "pool-define-as", "p1", "dir", "--target", f"{tmp}/p1")
         run(VMMCTL, "pool-start", "p1")
         run(VMMCTL, "vol-create-as", "p1", "v1", "1M", "--format", "raw")
+        # a running network (a bare bridge, in this test's own network namespace) with a port
+        net = f"{tmp}/n.xml"
+        with open(net, "w") as f:
+            f.write("<network><name>n1</name><bridge name='vmmdif0'/></network>")
+        run(VMMCTL, "net-define", net)
+        run(VMMCTL, "net-start", "n1")
+        addr = f"--address={env['VMMD_BUS_ADDRESS']}"
+        net_path = run("busctl", addr, "call", "org.vmmd.network1", "/org/vmmd/network1",
+                       "org.vmmd.network1.Manager", "NetworkLookupByName", "s", "n1").split()[1].strip('"')
+        run("busctl", addr, "call", "org.vmmd.network1", net_path, "org.vmmd.network1.Network", "CreatePort",
+            "su", "<networkport><owner><name>i1</name><uuid>" + uuid + "</uuid></owner>"
+            "<mac address='52:54:00:aa:00:01'/></networkport>", "0")
 
         served = {}   # interface name -> (object path, element)
         # every daemon the build can activate
