@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	meson ninja-build gcc pkg-config
 	libsystemd-dev libglib2.0-dev libxml2-dev libxml2-utils
-	libprotobuf-c-dev protobuf-c-compiler libjson-glib-dev
+	libprotobuf-c-dev protobuf-c-compiler libjson-glib-dev libgnutls28-dev
 	qemu-system-x86 qemu-utils
 	dbus dbus-daemon
 	busybox-static xz-utils cpio e2fsprogs iproute2
