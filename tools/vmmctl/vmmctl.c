@@ -18,6 +18,7 @@ static const CtlCommand *const command_tables[] = {
         ctl_snapshot_commands,
         ctl_pool_commands,
         ctl_vol_commands,
+        ctl_secret_commands,
 };
 
 static const CtlCommand *command_find(const char *name) {
