@@ -61,6 +61,32 @@ int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_
         return fsync_directory_of(path);
 }
 
+bool vmmd_is_atomic_temp_name(const char *name) {
+        size_t n = strlen(name);
+
+        /* ".#BASE.XXXXXX", as vmmd_write_file_atomic names them */
+        return g_str_has_prefix(name, ".#") && n > 9 && name[n - 7] == '.';
+}
+
+int vmmd_remove_stale_temp_files(const char *dir) {
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *e;
+        int n = 0;
+
+        if (!d)
+                return 0;
+        while ((e = g_dir_read_name(d))) {
+                g_autofree char *path = NULL;
+
+                if (!vmmd_is_atomic_temp_name(e))
+                        continue;
+                path = g_build_filename(dir, e, NULL);
+                if (unlink(path) == 0)
+                        n++;
+        }
+        return n;
+}
+
 int vmmd_mkdir_p(const char *path, mode_t mode) {
         if (g_mkdir_with_parents(path, (int) mode) < 0)
                 return -errno;
@@ -101,7 +127,32 @@ static int rm_rf_at(int dirfd, const char *name) {
         return r;
 }
 
+bool vmmd_is_plain_child_name(const char *name) {
+        return name && *name && !strchr(name, '/') && !g_str_equal(name, ".") && !g_str_equal(name, "..");
+}
+
 int vmmd_rm_rf(const char *path) {
+        g_autofree char *trimmed = g_strdup(path);
+        const char *last;
+        size_t n = strlen(trimmed);
+
+        /* "dir/.." or "dir/." names a directory above or at the one meant: a name that
+         * slipped through would take every sibling with it */
+        while (n > 1 && trimmed[n - 1] == '/')
+                trimmed[--n] = 0;
+        last = strrchr(trimmed, '/');
+        last = last ? last + 1 : trimmed;
+        if (!vmmd_is_plain_child_name(last))
+                return -EINVAL;
+        return rm_rf_at(AT_FDCWD, path);
+}
+
+int vmmd_rm_rf_child(const char *dir, const char *name) {
+        g_autofree char *path = NULL;
+
+        if (!vmmd_is_plain_child_name(name))
+                return -EINVAL;
+        path = g_build_filename(dir, name, NULL);
         return rm_rf_at(AT_FDCWD, path);
 }
 

@@ -25,7 +25,7 @@ done
 if [[ ! -e $GUEST/vmlinux || ! -e $GUEST/initrd.img ]]; then
 	echo "demo: building the tiny test guest: ninja -C $BUILD tests/e2e/vmlinux"
 	ninja -C "$BUILD" tests/e2e/vmlinux || {
-		echo "demo: could not build the test guest (needs ../shared/guest/make-test-guest.sh, -De2e=true, apt-get download)" >&2
+		echo "demo: could not build the test guest (tests/guest/make-guest.sh: needs -De2e=true and apt-get download; on a fresh machine run apt-get update first)" >&2
 		exit 1
 	}
 fi
@@ -174,7 +174,7 @@ kill "$EVENT_PID" 2>/dev/null || true
 wait "$EVENT_PID" 2>/dev/null || true
 EVENT_PID=
 cat "$TMP/events.txt"
-echo "(the reboot shows only as event 'reboot': no Shutdown, Stopped or Started — spec E.3)"
+echo "(the reboot shows only as event 'reboot': no Shutdown, Stopped or Started)"
 
 step "Done"
 echo "The private bus, the daemon, any QEMU left and $TMP are cleaned up on exit."

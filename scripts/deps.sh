@@ -1,7 +1,9 @@
 #!/bin/bash
 # deps.sh: installs what building, testing and demoing vmmd needs on Debian 12, skipping what is already there.
 #
-# Usage: scripts/deps.sh [--with-fuzz]    (--with-fuzz adds clang for the libFuzzer targets)
+# Usage: scripts/deps.sh [--with-fuzz] [--with-packaging]
+#   --with-fuzz adds clang for the libFuzzer targets, --with-packaging what
+#   scripts/install-check.sh needs (debhelper, systemd-analyze, setpriv, gdbus)
 # Runs apt-get as root, through sudo when not root.
 set -euo pipefail
 
@@ -9,12 +11,24 @@ packages=(
 	meson ninja-build gcc pkg-config
 	libsystemd-dev libglib2.0-dev libxml2-dev libxml2-utils
 	libprotobuf-c-dev protobuf-c-compiler libjson-glib-dev libgnutls28-dev
-	qemu-system-x86 qemu-utils
+	libtirpc-dev rpcsvc-proto
+	qemu-system-x86 qemu-utils ovmf
 	dbus dbus-daemon
 	busybox-static xz-utils cpio e2fsprogs iproute2
+	scdoc
+	# real libvirt clients for tests/interop (vmmd-dispatch)
+	libvirt-clients python3-libvirt virtinst libvirt-dbus systemd
 )
-# the libFuzzer targets (tests/fuzz) need clang and its runtime; scripts/test.sh runs them
-[[ ${1:-} == --with-fuzz ]] && packages+=(clang libclang-rt-14-dev)
+for arg in "$@"; do
+	case $arg in
+	# the libFuzzer targets (tests/fuzz) need clang and its runtime; scripts/test.sh runs them
+	--with-fuzz) packages+=(clang libclang-rt-14-dev) ;;
+	# the install checks and the .deb (scripts/install-check.sh, debian/; gdbus calls
+	# methods with typed arguments and prints error names)
+	--with-packaging) packages+=(debhelper dpkg-dev fakeroot systemd util-linux libglib2.0-bin) ;;
+	*) echo "deps: unknown option $arg" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${VMMD_BUILD_DIR:-$ROOT/build}
 export VMMD_BUILD_DIR=$BUILD
 
-"$ROOT/scripts/deps.sh" --with-fuzz || exit 1
+"$ROOT/scripts/deps.sh" --with-fuzz --with-packaging || exit 1
 
 if ! "$ROOT/scripts/build.sh"; then
 	echo "build failed"
@@ -19,11 +19,29 @@ fi
 
 # The e2e guest comes from `apt-get download` of two Debian packages; stale or missing
 # package lists make that fail, so refresh them once and retry before the tests run.
-if [[ ! -e $BUILD/tests/e2e/vmlinux ]] && ! ninja -C "$BUILD" tests/e2e/vmlinux; then
-	echo "test: building the test guest failed; refreshing the package lists and retrying"
-	if (( EUID == 0 )); then apt-get update -q; else sudo apt-get update -q; fi
-	rm -rf "$BUILD/tests/e2e/.debs"
-	ninja -C "$BUILD" tests/e2e/vmlinux || true
+# If it still cannot be built the e2e tests run anyway and fail (they say the guest is
+# missing); the reason is repeated just above the count. (ninja also rebuilds it when
+# tests/guest/make-guest.sh changed.)
+notes=()
+if ninja -C "$BUILD" -t query tests/e2e/vmlinux >/dev/null 2>&1; then
+	if ! ninja -C "$BUILD" tests/e2e/vmlinux; then
+		echo "test: building the test guest failed; refreshing the package lists and retrying"
+		if (( EUID == 0 )); then apt-get update -q; else sudo apt-get update -q; fi
+		rm -rf "$BUILD/tests/e2e/.debs"
+		if ! ninja -C "$BUILD" tests/e2e/vmlinux; then
+			notes+=("test: the test guest could not be built (tests/guest/make-guest.sh, output above), so the e2e tests failed")
+		fi
+	fi
+else
+	notes+=("test: the e2e tests are not in this build (configured with -De2e=false)")
+fi
+
+# checks outside meson test (the clone check in .ci/run, the install checks below): each
+# counts once in the final line
+extra_passed=0 extra_failed=0
+if [[ -n ${VMMD_CI_FAILED:-} ]]; then
+	extra_failed=$((extra_failed + 1))
+	notes+=("test: FAILED: $VMMD_CI_FAILED")
 fi
 
 # A stale log from an earlier run must not be counted if meson test dies early.
@@ -49,13 +67,29 @@ if (( $# == 0 )) && command -v clang >/dev/null; then
 	fuzz_log="$FUZZ_BUILD/meson-logs/testlog.json"
 fi
 
-python3 - "$meson_rc" "$BUILD/meson-logs/testlog.json" $fuzz_log <<'PY'
+# What gets installed, the .deb, and (as root) the installed package on a private system
+# bus: only for a whole run. Each TAP line counts once; VMMD_SKIP_INSTALL_CHECK=1 skips
+# it (then said above the count).
+if (( $# == 0 )) && [[ -z ${VMMD_SKIP_INSTALL_CHECK:-} ]]; then
+	"$ROOT/scripts/install-check.sh" "$BUILD" | tee "$BUILD/install-check.tap"
+	extra_passed=$((extra_passed + $(grep -c '^ok ' "$BUILD/install-check.tap")))
+	extra_failed=$((extra_failed + $(grep -c '^not ok ' "$BUILD/install-check.tap")))
+	grep -q '^1\.\.' "$BUILD/install-check.tap" || {
+		extra_failed=$((extra_failed + 1))
+		notes+=("test: scripts/install-check.sh stopped before its end")
+	}
+elif (( $# == 0 )); then
+	notes+=("test: the install checks were skipped (VMMD_SKIP_INSTALL_CHECK)")
+fi
+
+for n in "${notes[@]}"; do echo "$n"; done
+python3 - "$meson_rc" "$extra_passed" "$extra_failed" "$BUILD/meson-logs/testlog.json" $fuzz_log <<'PY'
 import json, re, sys
 
 # Count what a user would: each GTest case (TAP "ok N" / "not ok N" lines in a test's
 # output); a test program without TAP output counts once by its own result.
-meson_rc, paths = int(sys.argv[1]), sys.argv[2:]
-passed = failed = skipped = 0
+meson_rc, paths = int(sys.argv[1]), sys.argv[4:]
+passed, failed, skipped = int(sys.argv[2]), int(sys.argv[3]), 0
 for path in paths:
   try:
     with open(path) as f:
@@ -85,7 +119,7 @@ for path in paths:
   except FileNotFoundError:
     pass
 # meson failing without a failed test (no tests ran, a crash) is still a failure.
-if meson_rc != 0 and failed == 0:
+if meson_rc != 0 and failed == int(sys.argv[3]):
     failed = 1
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 sys.exit(1 if failed else 0)

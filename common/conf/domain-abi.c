@@ -159,6 +159,27 @@ static void check_features(Abi *a, const DomainDef *src, const DomainDef *dst) {
         same_str(a, "features", o->str, n->str);
 }
 
+/* NUMA, SMBIOS strings, power management and USB redirection: guest-visible too */
+static void check_platform(Abi *a, const DomainDef *src, const DomainDef *dst) {
+        same_count(a, "NUMA cell", src->numa_cells, dst->numa_cells);
+        for (guint i = 0; !a->failed && i < src->numa_cells->len; i++) {
+                const DomainNumaCell *o = g_ptr_array_index(src->numa_cells, i), *n = g_ptr_array_index(dst->numa_cells, i);
+                same_str(a, "NUMA cell cpus", o->cpus, n->cpus);
+                same_uint(a, "NUMA cell memory", o->memory_kib, n->memory_kib);
+        }
+        same_str(a, "smbios mode", src->os_smbios_mode, dst->os_smbios_mode);
+        same_count(a, "sysinfo entry", src->sysinfo, dst->sysinfo);
+        for (guint i = 0; !a->failed && i < src->sysinfo->len; i++) {
+                const DomainSysinfoEntry *o = g_ptr_array_index(src->sysinfo, i), *n = g_ptr_array_index(dst->sysinfo, i);
+                g_autofree char *w = g_strdup_printf("sysinfo %s %s", o->block, o->name ? o->name : "string");
+                same_str(a, w, o->value, n->value);
+        }
+        same_uint(a, "pm suspend-to-mem", (unsigned) src->pm_suspend_to_mem, (unsigned) dst->pm_suspend_to_mem);
+        same_uint(a, "pm suspend-to-disk", (unsigned) src->pm_suspend_to_disk, (unsigned) dst->pm_suspend_to_disk);
+        same_count(a, "redirdev", src->redirdevs, dst->redirdevs);
+        same_count(a, "other device", src->other_devices, dst->other_devices);
+}
+
 bool domain_def_check_abi_stability(const DomainDef *src, const DomainDef *dst, GError **error) {
         Abi a = { .error = error };
 
@@ -185,5 +206,7 @@ bool domain_def_check_abi_stability(const DomainDef *src, const DomainDef *dst, 
                 check_nets(&a, src, dst);
         if (!a.failed)
                 check_misc(&a, src, dst);
+        if (!a.failed)
+                check_platform(&a, src, dst);
         return !a.failed;
 }

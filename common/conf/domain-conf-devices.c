@@ -5,18 +5,19 @@
 #include <stddef.h>
 #include <string.h>
 
-VMMD_ENUM_IMPL(domain_disk_type, "file", "block", "dir", "network", "volume")
+VMMD_ENUM_IMPL(domain_disk_type, "file", "block", "dir", "network", "volume", "nvme", "vhostuser", "vhostvdpa")
 VMMD_ENUM_IMPL(domain_disk_device, "disk", "cdrom", "floppy", "lun")
 VMMD_ENUM_IMPL(domain_disk_bus, "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd")
 VMMD_ENUM_IMPL(domain_controller_type,
                "ide", "fdc", "scsi", "sata", "virtio-serial", "ccid", "usb", "pci", "xenbus", "isa")
-VMMD_ENUM_IMPL(domain_net_type, "user", "ethernet", "network", "bridge", "direct")
+VMMD_ENUM_IMPL(domain_net_type, "user", "ethernet", "network", "bridge", "direct", "hostdev", "vhostuser", "vdpa",
+               "udp", "mcast", "server", "client")
 VMMD_ENUM_IMPL(domain_chr_type,
-               "null", "vc", "pty", "dev", "file", "pipe", "stdio", "udp", "tcp", "unix", "spicevmc")
-VMMD_ENUM_IMPL(domain_graphics_type, "sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus")
+               "null", "vc", "pty", "dev", "file", "pipe", "stdio", "udp", "tcp", "unix", "spicevmc",
+               "spiceport", "qemu-vdagent", "dbus")
 
 static const char *const chr_kind_names[] = { "serial", "parallel", "console", "channel" };
-static const char *const input_types[] = { "mouse", "tablet", "keyboard", NULL };
+static const char *const input_types[] = { "mouse", "tablet", "keyboard", "passthrough", "evdev", NULL };
 static const char *const input_buses[] = { "ps2", "usb", "xen", "virtio", "none", NULL };
 
 /* Default video RAM in KiB per model, as libvirt fills it in. */
@@ -28,6 +29,24 @@ static const struct {
 };
 
 /* --- free --- */
+
+/* A <source> element of a device type vmmd parses but cannot run, kept as written so that
+ * the definition round-trips; NULL when there is none. */
+static xmlNodePtr source_copy(xmlNodePtr node) {
+        xmlNodePtr src = xml_child(node, "source");
+        xmlNodePtr copy;
+
+        if (!src)
+                return NULL;
+        copy = xmlCopyNode(src, 1);
+        xml_strip_blanks(copy);
+        return copy;
+}
+
+static void source_free(xmlNodePtr node) {
+        if (node)
+                xmlFreeNode(node);
+}
 
 static void disk_host_free(DomainDiskHost *h) {
         g_free(h->name);
@@ -50,6 +69,7 @@ static void domain_disk_def_free(DomainDiskDef *d) {
         g_free(d->src_protocol);
         g_free(d->src_name);
         g_ptr_array_unref(d->hosts);
+        source_free(d->source_verbatim);
         g_free(d->target_dev);
         g_free(d->tray);
         g_free(d->serial);
@@ -63,6 +83,7 @@ void domain_controller_def_free(DomainControllerDef *c) {
         g_free(c->vectors);
         g_free(c->target_chassis);
         g_free(c->target_port);
+        g_free(c->master_startport);
         domain_device_info_clear(&c->info);
         g_free(c);
 }
@@ -79,6 +100,7 @@ static void domain_net_def_free(DomainNetDef *n) {
         g_free(n->src_dev);
         g_free(n->src_mode);
         g_free(n->src_portgroup);
+        source_free(n->source_verbatim);
         g_free(n->model);
         g_free(n->target_dev);
         g_free(n->driver_name);
@@ -90,16 +112,17 @@ static void domain_net_def_free(DomainNetDef *n) {
         g_free(n);
 }
 
-static void chr_source_clear(DomainChrSource *s) {
+void domain_chr_source_clear(DomainChrSource *s) {
         g_free(s->path);
         g_free(s->mode);
         g_free(s->host);
         g_free(s->service);
         g_free(s->protocol);
+        g_free(s->channel);
 }
 
 static void domain_chr_def_free(DomainChrDef *c) {
-        chr_source_clear(&c->src);
+        domain_chr_source_clear(&c->src);
         g_free(c->target_type);
         g_free(c->target_port);
         g_free(c->target_name);
@@ -107,22 +130,6 @@ static void domain_chr_def_free(DomainChrDef *c) {
         g_free(c->target_state);
         domain_device_info_clear(&c->info);
         g_free(c);
-}
-
-static void graphics_listen_free(DomainGraphicsListen *l) {
-        g_free(l->type);
-        g_free(l->address);
-        g_free(l->network);
-        g_free(l->socket);
-        g_free(l);
-}
-
-static void domain_graphics_def_free(DomainGraphicsDef *g) {
-        g_free(g->passwd);
-        g_free(g->keymap);
-        g_free(g->socket);
-        g_ptr_array_unref(g->listens);
-        g_free(g);
 }
 
 static void domain_video_def_free(DomainVideoDef *v) {
@@ -138,6 +145,7 @@ static void domain_video_def_free(DomainVideoDef *v) {
 static void domain_input_def_free(DomainInputDef *i) {
         g_free(i->type);
         g_free(i->bus);
+        source_free(i->source_verbatim);
         domain_device_info_clear(&i->info);
         g_free(i);
 }
@@ -153,7 +161,7 @@ static void domain_rng_def_free(DomainRNGDef *r) {
         g_free(r->backend_model);
         g_free(r->backend_path);
         if (r->backend_chr) {
-                chr_source_clear(r->backend_chr);
+                domain_chr_source_clear(r->backend_chr);
                 g_free(r->backend_chr);
         }
         g_free(r->rate_bytes);
@@ -201,13 +209,15 @@ void domain_def_devices_init(DomainDef *def) {
         def->watchdogs = DEVICE_ARRAY(domain_watchdog_def_free);
         def->rngs = DEVICE_ARRAY(domain_rng_def_free);
         def->panics = DEVICE_ARRAY(domain_panic_def_free);
+        def->redirdevs = DEVICE_ARRAY(domain_redirdev_def_free);
+        def->other_devices = DEVICE_ARRAY(xmlFreeNode);
 }
 
 void domain_def_devices_free(DomainDef *def) {
         GPtrArray *all[] = {
                 def->disks, def->controllers, def->nets, def->serials, def->parallels, def->consoles,
                 def->channels, def->inputs, def->graphics, def->sounds, def->videos, def->watchdogs,
-                def->rngs, def->panics,
+                def->rngs, def->panics, def->redirdevs, def->other_devices,
         };
 
         for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
@@ -302,6 +312,11 @@ static DomainDiskDef *parse_disk(xmlNodePtr node, GError **error) {
                 d->src_pool = xml_prop(source, "pool");
                 d->src_volume = xml_prop(source, "volume");
                 d->src_mode = xml_prop(source, "mode");
+                break;
+        case DOMAIN_DISK_TYPE_NVME:
+        case DOMAIN_DISK_TYPE_VHOSTUSER:
+        case DOMAIN_DISK_TYPE_VHOSTVDPA:
+                d->source_verbatim = source_copy(node);
                 break;
         case DOMAIN_DISK_TYPE_NETWORK:
                 d->src_protocol = xml_prop(source, "protocol");
@@ -402,6 +417,8 @@ static void format_disk(XmlBuf *buf, const DomainDiskDef *d) {
         default:
                 break;
         }
+        if (d->source_verbatim)
+                xml_node_dump(&child, d->source_verbatim);
         xml_element(&child, "source", a, NULL);
 
         g_string_truncate(a, 0);
@@ -452,6 +469,16 @@ static DomainControllerDef *parse_controller(xmlNodePtr node, GError **error) {
         c->vectors = xml_prop(node, "vectors");
         c->target_chassis = xml_prop(target, "chassis");
         c->target_port = xml_prop(target, "port");
+        c->master_startport = xml_prop(xml_child(node, "master"), "startport");
+        if (c->master_startport && c->type != DOMAIN_CONTROLLER_TYPE_USB) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "<master> is only for USB companion controllers");
+                return NULL;
+        }
+        if (c->master_startport && xml_prop_uint(xml_child(node, "master"), "startport", 255, &index) < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid USB master startport '%s'",
+                            c->master_startport);
+                return NULL;
+        }
         if (!domain_device_address_parse(node, &c->info, error))
                 return NULL;
         return g_ptr_array_steal_index(guard, 0);
@@ -466,12 +493,20 @@ static bool controller_index_used(GPtrArray *ctrls, DomainControllerType type, i
         return false;
 }
 
-/* Missing indexes get the lowest free one of their type (index 0 of 'pci' is the root). */
+/* Missing indexes get the lowest free one of their type (index 0 of 'pci' is the root). A
+ * USB companion (<master startport=…/>) is one logical controller with its EHCI master, so
+ * it shares the index of the USB controller before it. */
 static bool controllers_finish(DomainDef *def, GError **error) {
+        DomainControllerDef *last_usb_master = NULL;
+
         for (guint i = 0; i < def->controllers->len; i++) {
                 DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
                 int idx;
 
+                if (c->type == DOMAIN_CONTROLLER_TYPE_USB && c->master_startport && c->index < 0 && last_usb_master)
+                        c->index = last_usb_master->index;
+                if (c->type == DOMAIN_CONTROLLER_TYPE_USB && !c->master_startport)
+                        last_usb_master = c;
                 if (c->index >= 0)
                         continue;
                 idx = (c->type == DOMAIN_CONTROLLER_TYPE_PCI && g_strcmp0(c->model, "pci-root") != 0 &&
@@ -480,11 +515,33 @@ static bool controllers_finish(DomainDef *def, GError **error) {
                         idx++;
                 c->index = idx;
         }
+        /* an ich9-uhciN sharing the index of an EHCI controller is its companion even without
+         * <master>: libvirt gives it the start port its number implies (0, 2, 4) */
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                const char *m = c->model ? c->model : "";
+                size_t n = strlen(m);
+
+                if (c->type != DOMAIN_CONTROLLER_TYPE_USB || c->master_startport || !g_str_has_prefix(m, "ich9-uhci") ||
+                    n == 0 || m[n - 1] < '1' || m[n - 1] > '6')
+                        continue;
+                for (guint j = 0; j < def->controllers->len; j++) {
+                        DomainControllerDef *o = g_ptr_array_index(def->controllers, j);
+                        if (o->type == DOMAIN_CONTROLLER_TYPE_USB && o->index == c->index &&
+                            g_str_has_prefix(o->model ? o->model : "", "ich9-ehci")) {
+                                c->master_startport = g_strdup_printf("%d", ((m[n - 1] - '1') % 3) * 2);
+                                break;
+                        }
+                }
+        }
         for (guint i = 0; i < def->controllers->len; i++) {
                 DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
 
                 for (guint j = i + 1; j < def->controllers->len; j++) {
                         DomainControllerDef *o = g_ptr_array_index(def->controllers, j);
+                        /* companions share the index of their master; only two masters clash */
+                        if (c->type == DOMAIN_CONTROLLER_TYPE_USB && (c->master_startport || o->master_startport))
+                                continue;
                         if (o->type == c->type && o->index == c->index) {
                                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
                                             "multiple '%s' controllers with index '%d'",
@@ -505,6 +562,9 @@ static void format_controller(XmlBuf *buf, const DomainControllerDef *c) {
         xml_attr(a, "chassis", c->target_chassis);
         xml_attr(a, "port", c->target_port);
         xml_element(&child, "target", a, NULL);
+        g_string_truncate(a, 0);
+        xml_attr(a, "startport", c->master_startport);
+        xml_element(&child, "master", a, NULL);
         domain_device_info_format(&child, &c->info);
 
         xml_attr(attrs, "type", domain_controller_type_to_string(c->type));
@@ -590,8 +650,22 @@ static DomainNetDef *parse_net(xmlNodePtr node, GError **error) {
                         return NULL;
                 }
                 break;
+        case DOMAIN_NET_TYPE_HOSTDEV:
+        case DOMAIN_NET_TYPE_VHOSTUSER:
+        case DOMAIN_NET_TYPE_VDPA:
+        case DOMAIN_NET_TYPE_UDP:
+        case DOMAIN_NET_TYPE_MCAST:
+        case DOMAIN_NET_TYPE_SERVER:
+        case DOMAIN_NET_TYPE_CLIENT:
+                n->source_verbatim = source_copy(node);
+                break;
         default:
                 break;
+        }
+        n->managed = xml_prop_tristate(node, "managed", "yes", "no");
+        if (n->managed < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid managed value for <interface>");
+                return NULL;
         }
         n->model = xml_prop(xml_child(node, "model"), "type");
         n->target_dev = xml_prop(xml_child(node, "target"), "dev");
@@ -639,6 +713,8 @@ static void format_net(XmlBuf *buf, const DomainNetDef *n) {
         xml_attr(a, "bridge", n->src_bridge);
         xml_attr(a, "dev", n->src_dev);
         xml_attr(a, "mode", n->src_mode);
+        if (n->source_verbatim)
+                xml_node_dump(&child, n->source_verbatim);
         xml_element(&child, "source", a, NULL);
         g_string_truncate(a, 0);
         xml_attr(a, "dev", n->target_dev);
@@ -667,12 +743,13 @@ static void format_net(XmlBuf *buf, const DomainNetDef *n) {
         domain_device_info_format(&child, &n->info);
 
         xml_attr(attrs, "type", domain_net_type_to_string(n->type));
+        xml_attr_yesno(attrs, "managed", n->managed);
         xml_element(buf, "interface", attrs, &child);
 }
 
 /* --- character devices --- */
 
-static bool parse_chr_source(xmlNodePtr node, DomainChrSource *src, GError **error) {
+bool domain_chr_source_parse(xmlNodePtr node, DomainChrSource *src, GError **error) {
         xmlNodePtr source = xml_child(node, "source");
         int v;
 
@@ -683,6 +760,7 @@ static bool parse_chr_source(xmlNodePtr node, DomainChrSource *src, GError **err
         src->mode = xml_prop(source, "mode");
         src->host = xml_prop(source, "host");
         src->service = xml_prop(source, "service");
+        src->channel = xml_prop(source, "channel");
         src->protocol = xml_prop(xml_child(node, "protocol"), "type");
         switch (src->type) {
         case DOMAIN_CHR_TYPE_FILE:
@@ -711,7 +789,7 @@ static bool parse_chr_source(xmlNodePtr node, DomainChrSource *src, GError **err
         return true;
 }
 
-static void format_chr_source(XmlBuf *child, const DomainChrSource *src, unsigned flags) {
+void domain_chr_source_format(XmlBuf *child, const DomainChrSource *src, unsigned flags) {
         g_autoptr(GString) a = g_string_new(NULL);
         /* a pty's path is allocated when QEMU starts */
         bool show_path = src->type != DOMAIN_CHR_TYPE_PTY || !(flags & DOMAIN_DEF_FORMAT_INACTIVE);
@@ -721,6 +799,7 @@ static void format_chr_source(XmlBuf *child, const DomainChrSource *src, unsigne
                 xml_attr(a, "path", src->path);
         xml_attr(a, "host", src->host);
         xml_attr(a, "service", src->service);
+        xml_attr(a, "channel", src->channel);
         xml_element(child, "source", a, NULL);
         g_string_truncate(a, 0);
         xml_attr(a, "type", src->protocol);
@@ -734,7 +813,7 @@ static DomainChrDef *parse_chr(xmlNodePtr node, DomainChrKind kind, GError **err
 
         g_ptr_array_add(guard, c);
         c->kind = kind;
-        if (!parse_chr_source(node, &c->src, error))
+        if (!domain_chr_source_parse(node, &c->src, error))
                 return NULL;
         c->target_type = xml_prop(target, "type");
         c->target_port = xml_prop(target, "port");
@@ -745,6 +824,10 @@ static DomainChrDef *parse_chr(xmlNodePtr node, DomainChrKind kind, GError **err
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing target type for channel");
                 return NULL;
         }
+        /* the SPICE agent channel: libvirt names it when the XML does not */
+        if (kind == DOMAIN_CHR_CHANNEL && c->src.type == DOMAIN_CHR_TYPE_SPICEVMC &&
+            g_str_equal(c->target_type, "virtio") && !c->target_name)
+                c->target_name = g_strdup("com.redhat.spice.0");
         if (!domain_device_address_parse(node, &c->info, error))
                 return NULL;
         return g_ptr_array_steal_index(guard, 0);
@@ -756,7 +839,7 @@ static void format_chr(XmlBuf *buf, const DomainChrDef *c, unsigned flags) {
         g_autoptr(GString) a = g_string_new(NULL);
 
         xml_buf_init_child(&child, buf);
-        format_chr_source(&child, &c->src, flags);
+        domain_chr_source_format(&child, &c->src, flags);
         xml_attr(a, "type", c->target_type);
         xml_attr(a, "name", c->target_name);
         xml_attr(a, "address", c->target_address);
@@ -768,128 +851,6 @@ static void format_chr(XmlBuf *buf, const DomainChrDef *c, unsigned flags) {
 
         xml_attr(attrs, "type", domain_chr_type_to_string(c->src.type));
         xml_element(buf, chr_kind_names[c->kind], attrs, &child);
-}
-
-/* --- graphics --- */
-
-static DomainGraphicsDef *parse_graphics(xmlNodePtr node, GError **error) {
-        g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_graphics_def_free);
-        DomainGraphicsDef *g = g_new0(DomainGraphicsDef, 1);
-        g_autofree char *type = xml_prop(node, "type");
-        g_autofree char *port = NULL, *tls_port = NULL, *listen = NULL;
-        bool remote;
-        int v;
-
-        g_ptr_array_add(guard, g);
-        g->listens = DEVICE_ARRAY(graphics_listen_free);
-        g->port = g->tls_port = -1;
-        if (!type) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing graphics device type");
-                return NULL;
-        }
-        if (!parse_enum_prop(node, "type", domain_graphics_type_from_string, 0, &v, error))
-                return NULL;
-        g->type = v;
-        remote = g->type == DOMAIN_GRAPHICS_TYPE_VNC || g->type == DOMAIN_GRAPHICS_TYPE_SPICE;
-        if (!remote)
-                return g_ptr_array_steal_index(guard, 0);
-
-        port = xml_prop(node, "port");
-        tls_port = xml_prop(node, "tlsPort");
-        g->socket = xml_prop(node, "socket");
-        g->autoport = xml_prop_tristate(node, "autoport", "yes", "no");
-        if (g->autoport < 0) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid graphics autoport value");
-                return NULL;
-        }
-        if (port) {
-                char *end = NULL;
-                gint64 n = g_ascii_strtoll(port, &end, 10);
-                if (!*port || *end || n < -1 || n > 65535) {
-                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid graphics port '%s'", port);
-                        return NULL;
-                }
-                g->port = (int) n;
-        }
-        if (tls_port) {
-                char *end = NULL;
-                gint64 n = g_ascii_strtoll(tls_port, &end, 10);
-                if (!*tls_port || *end || n < -1 || n > 65535) {
-                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid graphics tlsPort '%s'", tls_port);
-                        return NULL;
-                }
-                g->tls_port = (int) n;
-        }
-        /* libvirt's rule: port -1 or no port means "pick one", unless autoport says otherwise */
-        if (!g->socket) {
-                if (g->port == -1 && g->autoport == 0)
-                        g->autoport = 1;
-                else if (g->port >= 0 && g->autoport == 0)
-                        g->autoport = 2;
-        }
-        g->passwd = xml_prop(node, "passwd");
-        g->keymap = xml_prop(node, "keymap");
-
-        xml_foreach_child(c, node) {
-                DomainGraphicsListen *l;
-                g_autofree char *ltype = xml_prop(c, "type");
-
-                /* a listen without a type says nothing (and would format to nothing) */
-                if (!xml_is(c, "listen") || !ltype)
-                        continue;
-                l = g_new0(DomainGraphicsListen, 1);
-                l->type = g_steal_pointer(&ltype);
-                l->address = xml_prop(c, "address");
-                l->network = xml_prop(c, "network");
-                l->socket = xml_prop(c, "socket");
-                g_ptr_array_add(g->listens, l);
-        }
-        listen = xml_prop(node, "listen");
-        if (g->listens->len == 0 && !g->socket) {
-                DomainGraphicsListen *l = g_new0(DomainGraphicsListen, 1);
-                l->type = g_strdup("address");
-                l->address = g_steal_pointer(&listen);
-                g_ptr_array_add(g->listens, l);
-        }
-        return g_ptr_array_steal_index(guard, 0);
-}
-
-static void format_graphics(XmlBuf *buf, const DomainGraphicsDef *g, unsigned flags) {
-        g_auto(XmlBuf) child = { 0 };
-        g_autoptr(GString) attrs = g_string_new(NULL);
-        const char *listen_addr = NULL;
-
-        xml_buf_init_child(&child, buf);
-        for (guint i = 0; i < g->listens->len; i++) {
-                DomainGraphicsListen *l = g_ptr_array_index(g->listens, i);
-                g_autoptr(GString) a = g_string_new(NULL);
-
-                if (!listen_addr && g_strcmp0(l->type, "address") == 0)
-                        listen_addr = l->address;
-                xml_attr(a, "type", l->type);
-                xml_attr(a, "address", l->address);
-                xml_attr(a, "network", l->network);
-                xml_attr(a, "socket", l->socket);
-                xml_element(&child, "listen", a, NULL);
-        }
-        xml_attr(attrs, "type", domain_graphics_type_to_string(g->type));
-        xml_attr(attrs, "socket", g->socket);
-        if (!g->socket) {
-                int port = g->port;
-                /* an automatic port is only known while the domain runs */
-                if (g->autoport == 1 && (flags & DOMAIN_DEF_FORMAT_INACTIVE))
-                        port = -1;
-                if (g->type == DOMAIN_GRAPHICS_TYPE_VNC || g->type == DOMAIN_GRAPHICS_TYPE_SPICE)
-                        xml_attr_printf(attrs, "port", "%d", port);
-                if (g->tls_port != -1)
-                        xml_attr_printf(attrs, "tlsPort", "%d", g->tls_port);
-                xml_attr_yesno(attrs, "autoport", g->autoport);
-        }
-        xml_attr(attrs, "listen", listen_addr);
-        xml_attr(attrs, "keymap", g->keymap);
-        if (flags & DOMAIN_DEF_FORMAT_SECURE)
-                xml_attr(attrs, "passwd", g->passwd);
-        xml_element(buf, "graphics", attrs, &child);
 }
 
 /* --- video, input, sound, rng, memballoon, watchdog, panic --- */
@@ -963,8 +924,11 @@ static DomainInputDef *parse_input(xmlNodePtr node, GError **error) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing input device type");
                 return NULL;
         }
-        if (!in->bus)
+        if (!in->bus && strcmp(in->type, "passthrough") == 0)
+                in->bus = g_strdup("virtio");
+        if (!in->bus && strcmp(in->type, "evdev") != 0)
                 in->bus = g_strdup(strcmp(in->type, "tablet") == 0 ? "usb" : "ps2");
+        in->source_verbatim = source_copy(node);
         if (!domain_device_address_parse(node, &in->info, error))
                 return NULL;
         return g_ptr_array_steal_index(guard, 0);
@@ -1007,7 +971,7 @@ static DomainRNGDef *parse_rng(xmlNodePtr node, GError **error) {
                 }
         } else if (strcmp(r->backend_model, "egd") == 0) {
                 r->backend_chr = g_new0(DomainChrSource, 1);
-                if (!parse_chr_source(backend, r->backend_chr, error))
+                if (!domain_chr_source_parse(backend, r->backend_chr, error))
                         return NULL;
         }
         r->rate_bytes = xml_prop(rate, "bytes");
@@ -1032,7 +996,7 @@ static void format_rng(XmlBuf *buf, const DomainRNGDef *r, unsigned flags) {
         xml_attr(a, "model", r->backend_model);
         if (r->backend_chr) {
                 xml_attr(a, "type", domain_chr_type_to_string(r->backend_chr->type));
-                format_chr_source(&backend, r->backend_chr, flags);
+                domain_chr_source_format(&backend, r->backend_chr, flags);
                 xml_element(&child, "backend", a, &backend);
         } else if (r->backend_path) {
                 xml_element_text(&child, "backend", a, r->backend_path);
@@ -1146,7 +1110,6 @@ DEVICE_PARSER(parse_disk)
 DEVICE_PARSER(parse_controller)
 DEVICE_PARSER(parse_net)
 DEVICE_PARSER(parse_input)
-DEVICE_PARSER(parse_graphics)
 DEVICE_PARSER(parse_sound)
 DEVICE_PARSER(parse_video)
 DEVICE_PARSER(parse_watchdog)
@@ -1168,7 +1131,8 @@ static const struct {
         { "console", offsetof(DomainDef, consoles), parse_console },
         { "channel", offsetof(DomainDef, channels), parse_channel },
         { "input", offsetof(DomainDef, inputs), parse_input_any },
-        { "graphics", offsetof(DomainDef, graphics), parse_graphics_any },
+        { "graphics", offsetof(DomainDef, graphics), domain_graphics_def_parse },
+        { "redirdev", offsetof(DomainDef, redirdevs), domain_redirdev_def_parse },
         { "sound", offsetof(DomainDef, sounds), parse_sound_any },
         { "video", offsetof(DomainDef, videos), parse_video_any },
         { "watchdog", offsetof(DomainDef, watchdogs), parse_watchdog_any },
@@ -1202,7 +1166,9 @@ bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error
                                 return false;
                         continue;
                 }
-                for (size_t i = 0; i < G_N_ELEMENTS(device_parsers); i++) {
+                bool parsed = false;
+
+                for (size_t i = 0; i < G_N_ELEMENTS(device_parsers) && !parsed; i++) {
                         GPtrArray *list;
                         gpointer dev;
 
@@ -1213,7 +1179,14 @@ bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error
                                 return false;
                         list = *(GPtrArray **) ((char *) def + device_parsers[i].list_offset);
                         g_ptr_array_add(list, dev);
-                        break;
+                        parsed = true;
+                }
+                /* a device vmmd has no parser for is kept as written rather than dropped:
+                 * the definition round-trips, and starting it names the element */
+                if (!parsed && c->type == XML_ELEMENT_NODE) {
+                        xmlNodePtr copy = xmlCopyNode(c, 1);
+                        xml_strip_blanks(copy);
+                        g_ptr_array_add(def->other_devices, copy);
                 }
         }
         if (!disks_finish(def, error) || !controllers_finish(def, error))
@@ -1247,12 +1220,17 @@ void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags
                 DomainInputDef *in = g_ptr_array_index(def->inputs, i);
                 g_autoptr(GString) a = g_string_new(NULL);
 
+                g_auto(XmlBuf) extra = { 0 };
+
+                xml_buf_init_child(&extra, &child);
+                if (in->source_verbatim)
+                        xml_node_dump(&extra, in->source_verbatim);
                 xml_attr(a, "type", in->type);
                 xml_attr(a, "bus", in->bus);
-                format_simple(&child, "input", a, &in->info, NULL);
+                format_simple(&child, "input", a, &in->info, &extra);
         }
         for (guint i = 0; i < def->graphics->len; i++)
-                format_graphics(&child, g_ptr_array_index(def->graphics, i), flags);
+                domain_graphics_def_format(&child, g_ptr_array_index(def->graphics, i), flags);
         for (guint i = 0; i < def->sounds->len; i++) {
                 DomainSoundDef *s = g_ptr_array_index(def->sounds, i);
                 g_autoptr(GString) a = g_string_new(NULL);
@@ -1262,6 +1240,8 @@ void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags
         }
         for (guint i = 0; i < def->videos->len; i++)
                 format_video(&child, g_ptr_array_index(def->videos, i));
+        for (guint i = 0; i < def->redirdevs->len; i++)
+                domain_redirdev_def_format(&child, g_ptr_array_index(def->redirdevs, i), flags);
         for (guint i = 0; i < def->watchdogs->len; i++) {
                 DomainWatchdogDef *w = g_ptr_array_index(def->watchdogs, i);
                 g_autoptr(GString) a = g_string_new(NULL);
@@ -1286,6 +1266,8 @@ void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags
         }
         for (guint i = 0; i < def->rngs->len; i++)
                 format_rng(&child, g_ptr_array_index(def->rngs, i), flags);
+        for (guint i = 0; i < def->other_devices->len; i++)
+                xml_node_dump(&child, g_ptr_array_index(def->other_devices, i));
         for (guint i = 0; i < def->panics->len; i++) {
                 DomainPanicDef *p = g_ptr_array_index(def->panics, i);
                 g_autoptr(GString) a = g_string_new(NULL);

@@ -33,6 +33,12 @@ bool domain_device_address_parse(xmlNodePtr dev, DomainDeviceInfo *info, GError 
         a->type = t;
         switch (a->type) {
         case DOMAIN_ADDRESS_PCI:
+                /* <address type='pci'/> alone asks for an automatic address, as in libvirt */
+                if (!xmlHasProp(node, (const xmlChar *) "domain") && !xmlHasProp(node, (const xmlChar *) "bus") &&
+                    !xmlHasProp(node, (const xmlChar *) "slot") && !xmlHasProp(node, (const xmlChar *) "function")) {
+                        a->type = DOMAIN_ADDRESS_NONE;
+                        break;
+                }
                 if (xml_prop_uint(node, "domain", 0xffff, &a->domain) < 0 ||
                     xml_prop_uint(node, "bus", 0xff, &a->bus) < 0 ||
                     xml_prop_uint(node, "slot", PCI_MAX_SLOT, &a->slot) < 0 ||
@@ -216,6 +222,7 @@ static size_t device_families(const DomainDef *def, DeviceFamily out[16]) {
         FAMILY(consoles, DomainChrDef, never_pci);
         FAMILY(channels, DomainChrDef, never_pci);
         FAMILY(panics, DomainPanicDef, never_pci);
+        FAMILY(redirdevs, DomainRedirdevDef, never_pci);
 #undef FAMILY
         return n;
 }
@@ -315,6 +322,28 @@ static void add_implicit_devices(DomainDef *def) {
                         c->model = g_strdup(q35 ? "pcie-root-port" : "pci-bridge");
         }
 
+        /* PCI controller indexes have no gaps, and a bus a device names exists: libvirt adds a
+         * bridge (root port on q35) for every index below the highest one given and for
+         * every bus an address refers to */
+        {
+                g_autoptr(GPtrArray) infos = device_infos(def);
+                int max = 0;
+
+                for (guint i = 0; i < def->controllers->len; i++) {
+                        DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                        if (c->type == DOMAIN_CONTROLLER_TYPE_PCI && c->index - 1 > max)
+                                max = c->index - 1;
+                }
+                for (guint i = 0; i < infos->len; i++) {
+                        const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
+                        if (a->type == DOMAIN_ADDRESS_PCI && (int) a->bus > max)
+                                max = (int) a->bus;
+                }
+                for (int idx = 1; idx <= max; idx++)
+                        if (!find_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx))
+                                add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx, q35 ? "pcie-root-port" : "pci-bridge");
+        }
+
         /* virtio channels need a virtio-serial bus to sit on */
         for (guint i = 0; i < def->channels->len; i++) {
                 DomainChrDef *ch = g_ptr_array_index(def->channels, i);
@@ -332,82 +361,435 @@ static void add_implicit_devices(DomainDef *def) {
 
 /* --- address assignment --- */
 
+/* One PCI bus devices can be put on: the root (index 0) or one a controller provides. */
 typedef struct {
+        unsigned index;                 /* the bus number: the controller's index */
+        const char *model;
+        unsigned first, last;           /* the slots endpoints may take */
         bool used[PCI_MAX_SLOT + 1];
         bool reserved[PCI_MAX_SLOT + 1];
-} PciBus0;
+} PciBus;
 
-static bool pci_take_slot(PciBus0 *bus, unsigned preferred, DomainDeviceInfo *info, GError **error) {
-        unsigned slot = 0;
+/* Which controllers give a bus endpoints can sit on, and its slot range (libvirt's rules:
+ * a PCI bridge keeps slot 0 for itself, a PCIe port has one slot). */
+static bool bus_slots(const char *model, unsigned *first, unsigned *last) {
+        static const char *const bridges[] = { "pci-bridge", "dmi-to-pci-bridge", "pcie-to-pci-bridge", NULL };
+        static const char *const ports[] = { "pcie-root-port", "pcie-switch-downstream-port", NULL };
 
-        if (preferred && !bus->used[preferred]) {
-                slot = preferred;
-        } else {
-                for (unsigned s = 0; s <= PCI_MAX_SLOT; s++)
-                        if (!bus->used[s] && !bus->reserved[s]) {
+        if (g_strv_contains(bridges, model ? model : "")) {
+                *first = 1, *last = PCI_MAX_SLOT;
+                return true;
+        }
+        if (g_strcmp0(model, "pci-expander-bus") == 0) {
+                *first = 0, *last = PCI_MAX_SLOT;
+                return true;
+        }
+        if (g_strv_contains(ports, model ? model : "")) {
+                *first = *last = 0;
+                return true;
+        }
+        return false;
+}
+
+static unsigned bus_free_slots(const PciBus *b) {
+        unsigned n = 0;
+
+        for (unsigned s = b->first; s <= b->last; s++)
+                if (!b->used[s] && !b->reserved[s])
+                        n++;
+        return n;
+}
+
+typedef struct {
+        GPtrArray *buses;               /* PciBus*, bus 0 first, then by controller order */
+        bool q35;
+} PciSpace;
+
+static PciBus *space_bus(PciSpace *sp, unsigned index) {
+        for (guint i = 0; i < sp->buses->len; i++) {
+                PciBus *b = g_ptr_array_index(sp->buses, i);
+                if (b->index == index)
+                        return b;
+        }
+        return NULL;
+}
+
+/* A slot for a device: the preferred slot of bus 0 if free, else the first free slot of
+ * bus 0, else of the other buses in order. A PCI controller goes on bus 0, except a
+ * pci-bridge, which may sit on a bus of lower index. */
+static bool pci_take_slot(PciSpace *sp, unsigned preferred, const DomainControllerDef *ctl, DomainDeviceInfo *info,
+                          GError **error) {
+        for (guint i = 0; i < sp->buses->len; i++) {
+                PciBus *b = g_ptr_array_index(sp->buses, i);
+                unsigned slot = G_MAXUINT;
+
+                if (ctl && b->index != 0 &&
+                    (g_strcmp0(ctl->model, "pci-bridge") != 0 || (int) b->index >= ctl->index ||
+                     g_strcmp0(b->model, "pci-bridge") != 0))
+                        continue;
+                if (b->index == 0 && preferred && !b->used[preferred])
+                        slot = preferred;
+                for (unsigned s = b->first; slot == G_MAXUINT && s <= b->last; s++)
+                        if (!b->used[s] && !b->reserved[s])
                                 slot = s;
-                                break;
-                        }
+                if (slot == G_MAXUINT)
+                        continue;
+                b->used[slot] = true;
+                info->addr = (DomainDeviceAddress) {
+                        .type = DOMAIN_ADDRESS_PCI,
+                        .bus = b->index,
+                        .slot = slot,
+                };
+                return true;
         }
-        if (!slot) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR, "no more free PCI slots on bus 0");
+        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                    "no free PCI slot left for a device: %s, or give the devices explicit addresses on "
+                    "buses that have room",
+                    sp->q35 ? "add <controller type='pci' model='pcie-root-port'/> controllers"
+                            : "add a <controller type='pci' model='pci-bridge'/>");
+        return false;
+}
+
+static void space_free(PciSpace *sp) {
+        g_ptr_array_unref(sp->buses);
+}
+
+static PciBus *space_add_bus(PciSpace *sp, const DomainControllerDef *c) {
+        PciBus *b = g_new0(PciBus, 1);
+
+        b->index = (unsigned) c->index;
+        b->model = c->model;
+        if (!bus_slots(c->model, &b->first, &b->last)) {
+                g_free(b);
+                return NULL;
+        }
+        g_ptr_array_add(sp->buses, b);
+        return b;
+}
+
+/* Bus 0 with its reserved slots, every bus a controller provides, and the slots the
+ * definition already uses on them. */
+static void space_init(PciSpace *sp, const DomainDef *def) {
+        g_autoptr(GPtrArray) infos = device_infos(def);
+        PciBus *root = g_new0(PciBus, 1);
+
+        sp->q35 = domain_def_is_q35(def);
+        sp->buses = g_ptr_array_new_with_free_func(g_free);
+        root->first = 0;
+        root->last = PCI_MAX_SLOT;
+        /* slot 0 is the host bridge; i440fx keeps slot 1 for PIIX3 (ISA, IDE, USB, ACPI),
+         * q35 keeps 0x1f for ICH9 (LPC, SATA, SMBus) and 1 for the primary video */
+        root->reserved[0] = root->used[0] = true;
+        root->reserved[1] = true;
+        if (sp->q35)
+                root->reserved[0x1f] = true;
+        g_ptr_array_add(sp->buses, root);
+        for (guint i = 0; i < def->controllers->len; i++) {
+                const DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                if (c->type == DOMAIN_CONTROLLER_TYPE_PCI && c->index > 0)
+                        (void) space_add_bus(sp, c);
+        }
+        for (guint i = 0; i < infos->len; i++) {
+                const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
+                PciBus *b;
+
+                if (a->type == DOMAIN_ADDRESS_PCI && a->domain == 0 && (b = space_bus(sp, a->bus)))
+                        b->used[a->slot] = true;
+        }
+}
+
+/* USB2 companions (ich9-uhciN with <master>) go on their EHCI master's slot as libvirt places
+ * them: the master at function 7, uhci1..3 at functions 0..2, function 0 multifunction. */
+static unsigned companion_function(const DomainControllerDef *c) {
+        const char *m = c->model ? c->model : "";
+        size_t n = strlen(m);
+
+        if (n > 0 && g_str_has_prefix(m, "ich9-uhci") && m[n - 1] >= '1' && m[n - 1] <= '6')
+                return (unsigned) (m[n - 1] - '1') % 3;
+        return 0;
+}
+
+static void place_usb_companions(DomainDef *def, const DomainControllerDef *master) {
+        g_autoptr(GPtrArray) infos = device_infos(def);
+        bool used[8] = { false };
+
+        /* functions of the master's slot that something already has */
+        for (guint i = 0; i < infos->len; i++) {
+                const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
+                if (a->type == DOMAIN_ADDRESS_PCI && a->domain == master->info.addr.domain &&
+                    a->bus == master->info.addr.bus && a->slot == master->info.addr.slot)
+                        used[a->function] = true;
+        }
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                unsigned fn;
+
+                if (c->type != DOMAIN_CONTROLLER_TYPE_USB || !c->master_startport || c->index != master->index ||
+                    c->info.addr.type != DOMAIN_ADDRESS_NONE)
+                        continue;
+                /* the function its model implies, else the first free one; none left: it gets
+                 * a slot of its own like any device */
+                fn = companion_function(c);
+                for (unsigned f = 0; used[fn] && f < 7; f++)
+                        fn = f;
+                if (used[fn])
+                        continue;
+                used[fn] = true;
+                c->info.addr = (DomainDeviceAddress) {
+                        .type = DOMAIN_ADDRESS_PCI,
+                        .domain = master->info.addr.domain,
+                        .bus = master->info.addr.bus,
+                        .slot = master->info.addr.slot,
+                        .function = fn,
+                        .multifunction = fn == 0 ? 1 : 0,
+                };
+        }
+}
+
+static bool is_usb_master_with_companions(const DomainDef *def, const DomainControllerDef *c) {
+        if (c->type != DOMAIN_CONTROLLER_TYPE_USB || c->master_startport)
                 return false;
+        for (guint i = 0; i < def->controllers->len; i++) {
+                const DomainControllerDef *o = g_ptr_array_index(def->controllers, i);
+                if (o->type == DOMAIN_CONTROLLER_TYPE_USB && o->master_startport && o->index == c->index)
+                        return true;
         }
-        bus->used[slot] = true;
-        info->addr = (DomainDeviceAddress) {
-                .type = DOMAIN_ADDRESS_PCI,
-                .slot = slot,
-        };
+        return false;
+}
+
+/* How many slots automatic assignment will take (a USB2 master and its companions share one). */
+static unsigned count_wanted(const DomainDef *def) {
+        DeviceFamily fam[16];
+        size_t nfam = device_families(def, fam);
+        unsigned n = 0;
+
+        for (size_t f = 0; f < nfam; f++)
+                for (guint i = 0; i < fam[f].devs->len; i++) {
+                        gpointer dev = g_ptr_array_index(fam[f].devs, i);
+                        if (device_info(&fam[f], i)->addr.type != DOMAIN_ADDRESS_NONE)
+                                continue;
+                        if (fam[f].devs == def->controllers && ((DomainControllerDef *) dev)->master_startport)
+                                continue;
+                        if (fam[f].wants_pci(def, dev) ||
+                            (fam[f].devs == def->controllers && is_usb_master_with_companions(def, dev)))
+                                n++;
+                }
+        if (def->memballoon && def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
+            memballoon_wants_pci(def, def->memballoon))
+                n++;
+        return n;
+}
+
+static int next_pci_index(const DomainDef *def) {
+        int idx = 1;
+
+        while (find_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx))
+                idx++;
+        return idx;
+}
+
+/* When the buses the definition has cannot hold every device, add what libvirt adds:
+ * pci-bridges (31 slots each) on i440fx; on q35, pcie-root-ports (one slot each), packed
+ * eight to a slot of pcie.0 as functions of one multifunction device. */
+static void add_pci_buses(DomainDef *def, PciSpace *sp) {
+        unsigned want = count_wanted(def), have = 0;
+
+        for (guint i = 0; i < sp->buses->len; i++)
+                have += bus_free_slots(g_ptr_array_index(sp->buses, i));
+        if (want <= have)
+                return;
+        if (!sp->q35) {
+                while (want > have) {
+                        int idx = next_pci_index(def);
+                        DomainControllerDef *c;
+
+                        add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx, "pci-bridge");
+                        c = g_ptr_array_index(def->controllers, def->controllers->len - 1);
+                        (void) space_add_bus(sp, c);
+                        want++;                 /* the bridge takes a slot itself */
+                        have += PCI_MAX_SLOT;
+                }
+                return;
+        }
+        while (want > have) {
+                PciBus *root = g_ptr_array_index(sp->buses, 0);
+                unsigned slot = G_MAXUINT;
+
+                for (unsigned s = root->first; s <= root->last && slot == G_MAXUINT; s++)
+                        if (!root->used[s] && !root->reserved[s])
+                                slot = s;
+                if (slot == G_MAXUINT)
+                        return;                 /* pci_take_slot says what to do */
+                root->used[slot] = true;
+                have--;
+                for (unsigned fn = 0; fn < 8 && want > have; fn++) {
+                        int idx = next_pci_index(def);
+                        DomainControllerDef *c;
+
+                        add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx, "pcie-root-port");
+                        c = g_ptr_array_index(def->controllers, def->controllers->len - 1);
+                        c->info.addr = (DomainDeviceAddress) {
+                                .type = DOMAIN_ADDRESS_PCI, .slot = slot, .function = fn,
+                                .multifunction = fn == 0 ? 1 : 0,
+                        };
+                        (void) space_add_bus(sp, c);
+                        have++;
+                }
+        }
+}
+
+/* q35, as libvirt lays it out: root ports without an address go eight to a slot of
+ * pcie.0 (functions of one multifunction device) */
+static bool pack_root_ports(DomainDef *def, PciSpace *sp, GError **error) {
+        PciBus *root = g_ptr_array_index(sp->buses, 0);
+        unsigned slot = 0, fn = 8;
+
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+
+                if (c->type != DOMAIN_CONTROLLER_TYPE_PCI || g_strcmp0(c->model, "pcie-root-port") != 0 ||
+                    c->info.addr.type != DOMAIN_ADDRESS_NONE)
+                        continue;
+                if (fn == 8) {
+                        slot = 0;
+                        for (unsigned s = 2; s <= PCI_MAX_SLOT && !slot; s++)
+                                if (!root->used[s] && !root->reserved[s])
+                                        slot = s;
+                        if (!slot)
+                                return pci_take_slot(sp, 0, c, &c->info, error);
+                        root->used[slot] = true;
+                        fn = 0;
+                }
+                c->info.addr = (DomainDeviceAddress) {
+                        .type = DOMAIN_ADDRESS_PCI, .slot = slot, .function = fn, .multifunction = fn == 0 ? 1 : 0,
+                };
+                fn++;
+        }
         return true;
 }
 
-static bool assign_pci(DomainDef *def, GError **error) {
-        bool q35 = domain_def_is_q35(def);
+/* PCIe endpoints, which libvirt puts behind a root port on q35 rather than on pcie.0 */
+static bool is_pcie_endpoint(const DomainDef *def, GPtrArray *devs, gconstpointer dev) {
+        if (devs == def->nets) {
+                const char *m = ((const DomainNetDef *) dev)->model;
+                return !m || g_str_equal(m, "virtio") || g_str_equal(m, "e1000e");
+        }
+        if (devs == def->controllers) {
+                const DomainControllerDef *c = dev;
+                return (c->type == DOMAIN_CONTROLLER_TYPE_USB &&
+                        (g_strcmp0(c->model, "qemu-xhci") == 0 || g_strcmp0(c->model, "nec-xhci") == 0)) ||
+                       c->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL ||
+                       (c->type == DOMAIN_CONTROLLER_TYPE_SCSI && (!c->model || g_str_has_prefix(c->model, "virtio")));
+        }
+        if (devs == def->disks)
+                return ((const DomainDiskDef *) dev)->bus == DOMAIN_DISK_BUS_VIRTIO;
+        if (devs == def->rngs)
+                return rng_wants_pci(def, dev);
+        if (devs == def->inputs)
+                return input_wants_pci(def, dev);
+        return false;
+}
+
+/* Takes the first free root port for info; false when there is none (pcie.0 then). */
+static bool take_root_port(PciSpace *sp, DomainDeviceInfo *info) {
+        for (guint i = 1; i < sp->buses->len; i++) {
+                PciBus *b = g_ptr_array_index(sp->buses, i);
+
+                if (g_strcmp0(b->model, "pcie-root-port") != 0 || b->used[0])
+                        continue;
+                b->used[0] = true;
+                info->addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .bus = b->index };
+                return true;
+        }
+        return false;
+}
+
+/* libvirt's order (network, controllers, disks, balloon, rng, input) over the root ports
+ * the definition has; what does not find one goes on pcie.0 with everything else */
+static void fill_root_ports(DomainDef *def, PciSpace *sp) {
+        GPtrArray *order[] = { def->nets, def->controllers, def->disks, NULL, def->rngs, def->inputs };
         DeviceFamily fam[16];
         size_t nfam = device_families(def, fam);
-        PciBus0 bus = { 0 };
+
+        for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
+                if (!order[k]) {
+                        if (def->memballoon && def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
+                            memballoon_wants_pci(def, def->memballoon))
+                                (void) take_root_port(sp, &def->memballoon->info);
+                        continue;
+                }
+                for (size_t f = 0; f < nfam; f++) {
+                        if (fam[f].devs != order[k])
+                                continue;
+                        for (guint i = 0; i < fam[f].devs->len; i++) {
+                                gpointer dev = g_ptr_array_index(fam[f].devs, i);
+                                DomainDeviceInfo *info = device_info(&fam[f], i);
+
+                                if (info->addr.type == DOMAIN_ADDRESS_NONE && is_pcie_endpoint(def, fam[f].devs, dev) &&
+                                    !take_root_port(sp, info))
+                                        return;
+                        }
+                }
+        }
+}
+
+static bool assign_pci(DomainDef *def, GError **error) {
+        DeviceFamily fam[16];
+        size_t nfam;
+        PciSpace sp = { 0 };
         g_autoptr(GHashTable) used = pci_addresses_collect(def, error);
-        g_autoptr(GPtrArray) infos = NULL;
+        bool ok = false;
 
         if (!used)
                 return false;
-        infos = device_infos(def);
-        for (guint i = 0; i < infos->len; i++) {
-                const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
-                if (a->type == DOMAIN_ADDRESS_PCI && a->domain == 0 && a->bus == 0)
-                        bus.used[a->slot] = true;
-        }
-        /* slot 0 is the host bridge; i440fx keeps slot 1 for PIIX3 (ISA, IDE, USB, ACPI),
-         * q35 keeps 0x1f for ICH9 (LPC, SATA, SMBus) and 1 for the primary video */
-        bus.reserved[0] = bus.used[0] = true;
-        bus.reserved[1] = true;
-        if (q35)
-                bus.reserved[0x1f] = true;
+        space_init(&sp, def);
+        add_pci_buses(def, &sp);
+        nfam = device_families(def, fam);
 
         if (def->videos->len > 0) {
                 DomainVideoDef *v = g_ptr_array_index(def->videos, 0);
                 if (v->info.addr.type == DOMAIN_ADDRESS_NONE && video_wants_pci(def, v) &&
-                    !pci_take_slot(&bus, q35 ? 1 : 2, &v->info, error))
-                        return false;
+                    !pci_take_slot(&sp, sp.q35 ? 1 : 2, NULL, &v->info, error))
+                        goto out;
+        }
+        if (sp.q35) {
+                if (!pack_root_ports(def, &sp, error))
+                        goto out;
+                fill_root_ports(def, &sp);
         }
         for (size_t f = 0; f < nfam; f++) {
                 for (guint i = 0; i < fam[f].devs->len; i++) {
                         DomainDeviceInfo *info = device_info(&fam[f], i);
+                        gpointer dev = g_ptr_array_index(fam[f].devs, i);
+                        const DomainControllerDef *ctl = fam[f].devs == def->controllers &&
+                                ((DomainControllerDef *) dev)->type == DOMAIN_CONTROLLER_TYPE_PCI ? dev : NULL;
 
-                        if (info->addr.type != DOMAIN_ADDRESS_NONE ||
-                            !fam[f].wants_pci(def, g_ptr_array_index(fam[f].devs, i)))
+                        if (fam[f].devs == def->controllers && is_usb_master_with_companions(def, dev)) {
+                                DomainControllerDef *c = dev;
+                                if (c->info.addr.type == DOMAIN_ADDRESS_NONE) {
+                                        if (!pci_take_slot(&sp, 0, NULL, info, error))
+                                                goto out;
+                                        info->addr.function = 7;
+                                }
+                                place_usb_companions(def, c);
                                 continue;
-                        if (!pci_take_slot(&bus, 0, info, error))
-                                return false;
+                        }
+                        if (info->addr.type != DOMAIN_ADDRESS_NONE || !fam[f].wants_pci(def, dev))
+                                continue;
+                        if (!pci_take_slot(&sp, 0, ctl, info, error))
+                                goto out;
                 }
                 /* the balloon follows the sound cards, before rng, as in libvirt */
                 if (fam[f].devs == def->sounds && def->memballoon &&
                     def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
                     memballoon_wants_pci(def, def->memballoon) &&
-                    !pci_take_slot(&bus, 0, &def->memballoon->info, error))
-                        return false;
+                    !pci_take_slot(&sp, 0, NULL, &def->memballoon->info, error))
+                        goto out;
         }
-        return true;
+        ok = true;
+out:
+        space_free(&sp);
+        return ok;
 }
 
 /* virtio channels get consecutive ports on virtio-serial controller 0 (port 0 is the console's). */

@@ -44,6 +44,9 @@ typedef enum {
         DOMAIN_DISK_TYPE_DIR,
         DOMAIN_DISK_TYPE_NETWORK,
         DOMAIN_DISK_TYPE_VOLUME,
+        DOMAIN_DISK_TYPE_NVME,
+        DOMAIN_DISK_TYPE_VHOSTUSER,
+        DOMAIN_DISK_TYPE_VHOSTVDPA,
         _DOMAIN_DISK_TYPE_MAX,
 } DomainDiskType;
 VMMD_ENUM_DECL(domain_disk_type);
@@ -83,6 +86,7 @@ typedef struct {
         char *src_pool, *src_volume, *src_mode;
         char *src_protocol, *src_name;
         GPtrArray *hosts;               /* DomainDiskHost */
+        xmlNodePtr source_verbatim;     /* nvme, vhostuser, vhostvdpa: <source> kept as written */
         char *target_dev;
         DomainDiskBus bus;
         char *tray;
@@ -112,6 +116,7 @@ typedef struct {
         char *model;
         char *ports, *vectors;          /* virtio-serial */
         char *target_chassis, *target_port;
+        char *master_startport;         /* USB2 companion (ich9-uhciN): first port on its EHCI master */
         DomainDeviceInfo info;
 } DomainControllerDef;
 
@@ -121,6 +126,13 @@ typedef enum {
         DOMAIN_NET_TYPE_NETWORK,
         DOMAIN_NET_TYPE_BRIDGE,
         DOMAIN_NET_TYPE_DIRECT,
+        DOMAIN_NET_TYPE_HOSTDEV,
+        DOMAIN_NET_TYPE_VHOSTUSER,
+        DOMAIN_NET_TYPE_VDPA,
+        DOMAIN_NET_TYPE_UDP,
+        DOMAIN_NET_TYPE_MCAST,
+        DOMAIN_NET_TYPE_SERVER,
+        DOMAIN_NET_TYPE_CLIENT,
         _DOMAIN_NET_TYPE_MAX,
 } DomainNetType;
 VMMD_ENUM_DECL(domain_net_type);
@@ -133,6 +145,8 @@ typedef struct {
         DomainNetType type;
         char mac[18];
         char *src_network, *src_bridge, *src_dev, *src_mode, *src_portgroup;
+        xmlNodePtr source_verbatim;     /* the types vmmd cannot run: <source> kept as written */
+        int managed;                    /* hostdev: tristate yes/no */
         char *model;
         char *target_dev;
         char *driver_name, *driver_queues;
@@ -154,6 +168,9 @@ typedef enum {
         DOMAIN_CHR_TYPE_TCP,
         DOMAIN_CHR_TYPE_UNIX,
         DOMAIN_CHR_TYPE_SPICEVMC,
+        DOMAIN_CHR_TYPE_SPICEPORT,
+        DOMAIN_CHR_TYPE_QEMU_VDAGENT,
+        DOMAIN_CHR_TYPE_DBUS,
         _DOMAIN_CHR_TYPE_MAX,
 } DomainChrType;
 VMMD_ENUM_DECL(domain_chr_type);
@@ -168,8 +185,9 @@ typedef enum {
 
 typedef struct {
         DomainChrType type;
-        char *path;                     /* pty: live only */
+        char *path;                     /* pty: live only; unix without one: picked at start */
         char *mode, *host, *service;
+        char *channel;                  /* spiceport, dbus */
         char *protocol;
 } DomainChrSource;
 
@@ -196,13 +214,29 @@ typedef struct {
         char *type, *address, *network, *socket;
 } DomainGraphicsListen;
 
+/* A SPICE sub-element setting, <image compression='off'/> → { "image", "compression", "off" };
+ * <channel name='main' mode='secure'/> keeps its name in 'name'. */
+typedef struct {
+        char *element, *attr, *value;
+        char *name;                     /* <channel name=…> only */
+} DomainGraphicsOption;
+
 typedef struct {
         DomainGraphicsType type;
         int port, tls_port;             /* -1: automatic or unset */
         int autoport;                   /* tristate yes/no */
         char *passwd, *keymap, *socket;
+        char *default_mode;             /* spice defaultMode */
         GPtrArray *listens;             /* DomainGraphicsListen */
+        GPtrArray *options;             /* DomainGraphicsOption, spice only, in document order */
 } DomainGraphicsDef;
+
+/* <redirdev bus='usb' type='spicevmc'/>: a USB device forwarded from a SPICE client. */
+typedef struct {
+        char *bus;
+        DomainChrSource src;
+        DomainDeviceInfo info;
+} DomainRedirdevDef;
 
 typedef struct {
         char *model;
@@ -213,6 +247,7 @@ typedef struct {
 
 typedef struct {
         char *type, *bus;
+        xmlNodePtr source_verbatim;     /* passthrough, evdev: <source> kept as written */
         DomainDeviceInfo info;
 } DomainInputDef;
 
@@ -248,6 +283,25 @@ typedef struct {
 } DomainPanicDef;
 
 /* --- the rest of the definition --- */
+
+typedef struct {
+        unsigned id, value;
+} DomainNumaDistance;
+
+/* A guest NUMA node: its vCPUs, its memory and its distances to the others */
+typedef struct {
+        unsigned id;
+        char *cpus;                     /* "0-3,8" */
+        unsigned long long memory_kib;
+        char *mem_access, *discard;
+        GArray *distances;              /* DomainNumaDistance */
+} DomainNumaCell;
+
+/* One <sysinfo type='smbios'> string: <system><entry name='serial'>…</entry> gives
+ * { "system", "serial", … }; oemStrings' <string> has no name. */
+typedef struct {
+        char *block, *name, *value;
+} DomainSysinfoEntry;
 
 typedef enum {
         DOMAIN_SECLABEL_DYNAMIC = 0,
@@ -297,6 +351,9 @@ struct DomainDef {
         char *os_nvram, *os_nvram_template;
         char *os_kernel, *os_initrd, *os_cmdline, *os_dtb;
         GPtrArray *os_boot;             /* char *: hd, cdrom, network, fd */
+        char *os_smbios_mode;           /* <smbios mode=…>: emulate, host, sysinfo */
+        char *sysinfo_type;             /* <sysinfo type=…>; NULL when there is none */
+        GPtrArray *sysinfo;             /* DomainSysinfoEntry, in document order */
         int os_bootmenu;                /* tristate yes/no */
         char *os_bootmenu_timeout;
 
@@ -306,15 +363,19 @@ struct DomainDef {
         char *cpu_model, *cpu_model_fallback, *cpu_vendor;
         char *cpu_sockets, *cpu_dies, *cpu_cores, *cpu_threads;
         GPtrArray *cpu_features;        /* DomainCpuFeatureDef */
+        GPtrArray *numa_cells;          /* DomainNumaCell, ids 0..n-1 in order */
 
         char *clock_offset, *clock_adjustment, *clock_basis, *clock_timezone;
         GPtrArray *timers;              /* DomainTimerDef */
 
         DomainLifecycleAction on_poweroff, on_reboot, on_crash;
+        int pm_suspend_to_mem, pm_suspend_to_disk;     /* <pm>: tristate yes/no */
 
         char *emulator;
         GPtrArray *disks, *controllers, *nets, *serials, *parallels, *consoles, *channels;
-        GPtrArray *inputs, *graphics, *sounds, *videos, *watchdogs, *rngs, *panics;
+        GPtrArray *inputs, *graphics, *sounds, *videos, *watchdogs, *rngs, *panics, *redirdevs;
+        GPtrArray *other_devices;       /* xmlNodePtr: device elements without a parser, kept as written
+                                         * (<audio>, <hub>, <hostdev>, <tpm>, …); Create names them */
         DomainMemballoonDef *memballoon;
 
         GPtrArray *seclabels;           /* DomainSeclabelDef */
@@ -328,6 +389,32 @@ void domain_def_devices_init(DomainDef *def);
 void domain_def_devices_free(DomainDef *def);
 void domain_memballoon_def_free(DomainMemballoonDef *m);
 void domain_controller_def_free(DomainControllerDef *c);
+bool domain_chr_source_parse(xmlNodePtr node, DomainChrSource *src, GError **error);
+void domain_chr_source_format(XmlBuf *child, const DomainChrSource *src, unsigned flags);
+void domain_chr_source_clear(DomainChrSource *src);
+
+/* domain-conf-graphics.c: <graphics> and <redirdev> */
+gpointer domain_graphics_def_parse(xmlNodePtr node, GError **error);
+void domain_graphics_def_format(XmlBuf *buf, const DomainGraphicsDef *g, unsigned flags);
+void domain_graphics_def_free(DomainGraphicsDef *g);
+gpointer domain_redirdev_def_parse(xmlNodePtr node, GError **error);
+void domain_redirdev_def_format(XmlBuf *buf, const DomainRedirdevDef *r, unsigned flags);
+void domain_redirdev_def_free(DomainRedirdevDef *r);
+
+/* domain-conf.c */
+bool domain_parse_scaled_kib(const char *value, const char *unit, const char *what, unsigned long long *ret_kib,
+                             GError **error);
+
+/* domain-conf-numa.c */
+bool domain_numa_parse(DomainDef *def, xmlNodePtr cpu, GError **error);
+void domain_numa_format(const DomainDef *def, XmlBuf *buf);
+
+/* domain-conf-sysinfo.c */
+bool domain_sysinfo_parse(DomainDef *def, xmlNodePtr root, GError **error);
+void domain_sysinfo_format(const DomainDef *def, XmlBuf *buf);
+void domain_sysinfo_format_os(const DomainDef *def, XmlBuf *buf);
+void domain_sysinfo_clear(DomainDef *def);
+int domain_sysinfo_table(const char *block);     /* SMBIOS table type of a <sysinfo> block, -1 if none */
 
 /* domain-conf-pci.c */
 bool domain_device_address_parse(xmlNodePtr node, DomainDeviceInfo *info, GError **error);

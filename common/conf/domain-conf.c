@@ -1,5 +1,6 @@
 /* Domain definitions: parse, format, copy and compare the non-device parts of <domain>. */
 #include "domain-conf-priv.h"
+#include "name-rule.h"
 #include "error.h"
 #include "cleanup.h"
 
@@ -165,6 +166,8 @@ void domain_def_free(DomainDef *def) {
         g_free(def->os_initrd);
         g_free(def->os_cmdline);
         g_free(def->os_dtb);
+        domain_sysinfo_clear(def);
+        g_clear_pointer(&def->numa_cells, g_ptr_array_unref);
         g_ptr_array_unref(def->os_boot);
         g_free(def->os_bootmenu_timeout);
         g_ptr_array_unref(def->features);
@@ -203,21 +206,15 @@ static char *child_text_nonempty(xmlNodePtr node, const char *name) {
         return s;
 }
 
-/* Parses <NAME unit='U'>N</NAME> into KiB, rounding up like libvirt. Returns 0 when
- * absent, 1 when parsed, -1 on error (set). */
-static int parse_memory(xmlNodePtr parent, const char *name, unsigned long long *ret_kib, GError **error) {
-        xmlNodePtr node = xml_child(parent, name);
-        g_autofree char *text = NULL, *unit = NULL;
-        g_autofree char *stripped = NULL;
+/* Parses a size N in unit U (default KiB) into KiB, rounding up like libvirt; what names
+ * it in errors. */
+bool domain_parse_scaled_kib(const char *value, const char *unit, const char *what, unsigned long long *ret_kib,
+                             GError **error) {
+        g_autofree char *stripped = g_strstrip(g_strdup(value ? value : ""));
         unsigned long long n, mult = 1024, bytes;
         char *end = NULL;
         bool found = false;
 
-        if (!node)
-                return 0;
-        text = xml_text(node);
-        unit = xml_prop(node, "unit");
-        stripped = g_strstrip(g_strdup(text));
         if (unit) {
                 for (size_t i = 0; i < G_N_ELEMENTS(memory_units); i++)
                         if (strcmp(memory_units[i].name, unit) == 0) {
@@ -225,32 +222,46 @@ static int parse_memory(xmlNodePtr parent, const char *name, unsigned long long 
                                 found = true;
                         }
                 if (!found) {
-                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
-                                    "unknown memory unit '%s' in <%s>", unit, name);
-                        return -1;
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "unknown memory unit '%s' in %s", unit,
+                                    what);
+                        return false;
                 }
         }
         errno = 0;
         if (!g_ascii_isdigit(stripped[0]) ||
             (n = g_ascii_strtoull(stripped, &end, 10), errno != 0) || *end != '\0') {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
-                            "invalid value '%s' for <%s>", text, name);
-                return -1;
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid value '%s' for %s", value ? value : "",
+                            what);
+                return false;
         }
         if (n > ULLONG_MAX / mult) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
-                            "value of <%s> is too large: %s %s", name, stripped, unit ? unit : "KiB");
-                return -1;
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "value of %s is too large: %s %s", what, stripped,
+                            unit ? unit : "KiB");
+                return false;
         }
         bytes = n * mult;
         *ret_kib = bytes / 1024 + (bytes % 1024 ? 1 : 0);
         /* the formatted KiB value must parse again */
         if (*ret_kib > ULLONG_MAX / 1024) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
-                            "value of <%s> is too large: %s %s", name, stripped, unit ? unit : "KiB");
-                return -1;
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "value of %s is too large: %s %s", what, stripped,
+                            unit ? unit : "KiB");
+                return false;
         }
-        return 1;
+        return true;
+}
+
+/* Parses <NAME unit='U'>N</NAME> into KiB, rounding up like libvirt. Returns 0 when
+ * absent, 1 when parsed, -1 on error (set). */
+static int parse_memory(xmlNodePtr parent, const char *name, unsigned long long *ret_kib, GError **error) {
+        xmlNodePtr node = xml_child(parent, name);
+        g_autofree char *text = NULL, *unit = NULL, *what = NULL;
+
+        if (!node)
+                return 0;
+        text = xml_text(node);
+        unit = xml_prop(node, "unit");
+        what = g_strdup_printf("<%s>", name);
+        return domain_parse_scaled_kib(text, unit, what, ret_kib, error) ? 1 : -1;
 }
 
 static bool parse_lifecycle(xmlNodePtr root, const char *name, DomainLifecycleAction *ret, GError **error) {
@@ -303,22 +314,15 @@ static bool check_lifecycle(const DomainDef *def, GError **error) {
 }
 
 static bool parse_name(DomainDef *def, xmlNodePtr root, GError **error) {
-        g_autofree char *name = xml_child_text(root, "name");
+        g_autofree char *name = vmmd_name_element_text(root);
 
         if (!name || !*name) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_NO_NAME, "missing domain name");
                 return false;
         }
-        if (strchr(name, '\n')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_DETAIL,
-                            "invalid character (newline) in domain name");
+        /* A5: a newline is XMLDetail, every other broken rule what '/' gives */
+        if (!vmmd_name_check("domain", name, VMMD_ERROR_XML_ERROR, VMMD_ERROR_XML_DETAIL, error))
                 return false;
-        }
-        if (strchr(name, '/')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
-                            "domain name '%s' cannot contain '/'", name);
-                return false;
-        }
         def->name = g_steal_pointer(&name);
         return true;
 }
@@ -337,6 +341,32 @@ static bool parse_uuid(DomainDef *def, xmlNodePtr root, GError **error) {
                 return false;
         }
         return true;
+}
+
+/* <pm>: whether the guest may suspend to RAM / to disk (ACPI S3 / S4) */
+static bool parse_pm(DomainDef *def, xmlNodePtr root, GError **error) {
+        xmlNodePtr pm = xml_child(root, "pm");
+
+        def->pm_suspend_to_mem = xml_prop_tristate(xml_child(pm, "suspend-to-mem"), "enabled", "yes", "no");
+        def->pm_suspend_to_disk = xml_prop_tristate(xml_child(pm, "suspend-to-disk"), "enabled", "yes", "no");
+        if (def->pm_suspend_to_mem < 0 || def->pm_suspend_to_disk < 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid enabled value in <pm>");
+                return false;
+        }
+        return true;
+}
+
+static void format_pm(const DomainDef *def, XmlBuf *buf) {
+        g_auto(XmlBuf) child = { 0 };
+        g_autoptr(GString) a = g_string_new(NULL);
+
+        xml_buf_init_child(&child, buf);
+        xml_attr_yesno(a, "enabled", def->pm_suspend_to_mem);
+        xml_element(&child, "suspend-to-mem", a, NULL);
+        g_string_truncate(a, 0);
+        xml_attr_yesno(a, "enabled", def->pm_suspend_to_disk);
+        xml_element(&child, "suspend-to-disk", a, NULL);
+        xml_element(buf, "pm", NULL, &child);
 }
 
 /* The metadata subtree is kept verbatim in a document of its own. Each child is copied
@@ -365,9 +395,16 @@ static bool parse_memory_all(DomainDef *def, xmlNodePtr root, GError **error) {
         r = parse_memory(root, "memory", &def->memory_kib, error);
         if (r < 0)
                 return false;
+        /* without <memory> the NUMA cells say how much the guest has, together */
+        if (r == 0 && def->numa_cells->len > 0) {
+                def->memory_kib = 0;
+                for (guint i = 0; i < def->numa_cells->len; i++)
+                        def->memory_kib += ((DomainNumaCell *) g_ptr_array_index(def->numa_cells, i))->memory_kib;
+                r = 1;
+        }
         if (r == 0) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
-                            "memory size must be specified via <memory>");
+                            "memory size must be specified via <memory> or NUMA cells");
                 return false;
         }
         r = parse_memory(root, "currentMemory", &def->current_memory_kib, error);
@@ -651,9 +688,13 @@ static DomainDef *domain_def_parse_node(xmlNodePtr root, GError **error) {
         }
         def->description = child_text_nonempty(root, "description");
         parse_metadata(def, root);
+        if (!domain_numa_parse(def, xml_child(root, "cpu"), error))
+                return NULL;
         if (!parse_memory_all(def, root, error) || !parse_vcpu(def, root, error))
                 return NULL;
         parse_os(def, root);
+        if (!domain_sysinfo_parse(def, root, error))
+                return NULL;
         parse_features(def, root);
         parse_cpu(def, root);
         parse_clock(def, root);
@@ -661,6 +702,8 @@ static DomainDef *domain_def_parse_node(xmlNodePtr root, GError **error) {
             !parse_lifecycle(root, "on_reboot", &def->on_reboot, error) ||
             !parse_lifecycle(root, "on_crash", &def->on_crash, error) ||
             !check_lifecycle(def, error))
+                return NULL;
+        if (!parse_pm(def, root, error))
                 return NULL;
         if (!domain_def_parse_devices(def, xml_child(root, "devices"), error))
                 return NULL;
@@ -739,6 +782,7 @@ static void format_os(const DomainDef *def, XmlBuf *buf) {
         xml_attr_yesno(a, "enable", def->os_bootmenu);
         xml_attr(a, "timeout", def->os_bootmenu_timeout);
         xml_element(&child, "bootmenu", a, NULL);
+        domain_sysinfo_format_os(def, &child);
 
         xml_attr(attrs, "firmware", def->os_firmware);
         xml_element(buf, "os", attrs, &child);
@@ -792,6 +836,7 @@ static void format_cpu(const DomainDef *def, XmlBuf *buf) {
                 xml_attr(a, "name", f->name);
                 xml_element(&child, "feature", a, NULL);
         }
+        domain_numa_format(def, &child);
         xml_attr(attrs, "mode", def->cpu_mode);
         xml_attr(attrs, "match", def->cpu_match);
         xml_attr(attrs, "check", def->cpu_check);
@@ -876,6 +921,7 @@ char *domain_def_format(const DomainDef *def, unsigned flags) {
                         xml_attr_uint(a, "current", def->vcpu_current);
                 xml_element_text(&body, "vcpu", a, n);
         }
+        domain_sysinfo_format(def, &body);
         format_os(def, &body);
         format_features(def, &body);
         format_cpu(def, &body);
@@ -883,6 +929,7 @@ char *domain_def_format(const DomainDef *def, unsigned flags) {
         xml_element_text(&body, "on_poweroff", NULL, domain_lifecycle_action_to_string(def->on_poweroff));
         xml_element_text(&body, "on_reboot", NULL, domain_lifecycle_action_to_string(def->on_reboot));
         xml_element_text(&body, "on_crash", NULL, domain_lifecycle_action_to_string(def->on_crash));
+        format_pm(def, &body);
         domain_def_format_devices(def, &body, flags);
         format_seclabels(def, &body, flags);
 
@@ -927,6 +974,7 @@ const char *domain_def_get_machine(const DomainDef *def) { return def->os_machin
 const char *domain_def_get_emulator(const DomainDef *def) { return def->emulator; }
 unsigned long long domain_def_get_memory_kib(const DomainDef *def) { return def->memory_kib; }
 unsigned long long domain_def_get_current_memory_kib(const DomainDef *def) { return def->current_memory_kib; }
+unsigned domain_def_get_vcpus(const DomainDef *def) { return def->vcpu_current ? def->vcpu_current : def->vcpus; }
 
 const char *domain_def_get_vnc_password(const DomainDef *def) {
         for (guint i = 0; def->graphics && i < def->graphics->len; i++) {

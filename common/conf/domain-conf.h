@@ -67,6 +67,7 @@ const char *domain_def_get_emulator(const DomainDef *def);   /* may be NULL */
 void domain_def_set_emulator(DomainDef *def, const char *path);
 unsigned long long domain_def_get_memory_kib(const DomainDef *def);
 unsigned long long domain_def_get_current_memory_kib(const DomainDef *def);
+unsigned domain_def_get_vcpus(const DomainDef *def);          /* the ones running now */
 const char *domain_def_get_vnc_password(const DomainDef *def);   /* NULL when none */
 int domain_def_get_id(const DomainDef *def);                 /* -1 when none */
 void domain_def_set_id(DomainDef *def, int id);              /* formatted as <domain id='N'> unless INACTIVE */

@@ -1,5 +1,6 @@
 /* Domain snapshot definitions: parse, format and validate libvirt's <domainsnapshot> XML. */
 #include "snapshot-conf.h"
+#include "name-rule.h"
 #include "storage-conf.h"
 #include "xml-util.h"
 #include "error.h"
@@ -427,7 +428,9 @@ SnapshotDef *snapshot_def_parse_string(const char *xml, unsigned flags, GError *
         root = xmlDocGetRootElement(doc);
 
         def = snapshot_def_new();
-        def->name = child_text_nonempty(root, "name");
+        def->name = vmmd_name_element_text(root);
+        if (def->name && !*def->name)
+                g_clear_pointer(&def->name, g_free);
         def->description = child_text_nonempty(root, "description");
         if (flags & SNAPSHOT_PARSE_REDEFINE) {
                 if (!parse_redefine(def, root, flags, error))
@@ -439,11 +442,9 @@ SnapshotDef *snapshot_def_parse_string(const char *xml, unsigned flags, GError *
                 if (!def->name)
                         def->name = g_strdup_printf("%lld", def->creation_time);
         }
-        if (strchr(def->name, '/') || def->name[0] == '.') {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_DETAIL,
-                            "invalid snapshot name '%s': it may not contain '/' or start with '.'", def->name);
+        /* D4: XMLDetail for every broken rule */
+        if (!vmmd_name_check("snapshot", def->name, VMMD_ERROR_XML_DETAIL, VMMD_ERROR_XML_DETAIL, error))
                 return NULL;
-        }
         if (!parse_memory(def, root, flags, error))
                 return NULL;
         node = xml_child(root, "disks");

@@ -1,5 +1,6 @@
 /* Storage pool definitions: parse, format and validate libvirt's <pool> XML, plus the pieces both storage parsers share. */
 #include "storage-conf-priv.h"
+#include "name-rule.h"
 #include "uuid.h"
 #include "error.h"
 #include "cleanup.h"
@@ -318,21 +319,15 @@ StoragePoolDef *storage_pool_def_copy(const StoragePoolDef *def) {
 /* --- parse --- */
 
 static bool parse_pool_name(StoragePoolDef *def, xmlNodePtr root, GError **error) {
-        g_autofree char *name = xml_child_text(root, "name");
+        g_autofree char *name = vmmd_name_element_text(root);
 
         if (!name || !*name) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing pool name element");
                 return false;
         }
-        if (strchr(name, '\n')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_DETAIL,
-                            "invalid character (newline) in pool name");
+        /* S2: a newline is XMLDetail, every other broken rule what '/' gives */
+        if (!vmmd_name_check("pool", name, VMMD_ERROR_XML_ERROR, VMMD_ERROR_XML_DETAIL, error))
                 return false;
-        }
-        if (strchr(name, '/')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "pool name '%s' cannot contain '/'", name);
-                return false;
-        }
         def->name = g_steal_pointer(&name);
         return true;
 }

@@ -1,5 +1,6 @@
 /* Storage volume definitions: parse, format and validate libvirt's <volume> XML. */
 #include "storage-conf-priv.h"
+#include "name-rule.h"
 #include "uuid.h"
 #include "error.h"
 #include "cleanup.h"
@@ -347,7 +348,7 @@ static StorageVolDef *vol_parse_node(xmlNodePtr root, StoragePoolType pool_type,
                 }
                 def->type = t;
         }
-        def->name = xml_child_text(root, "name");
+        def->name = vmmd_name_element_text(root);
         if (!def->name || !*def->name) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "missing volume name element");
                 return NULL;

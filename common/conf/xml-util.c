@@ -264,6 +264,16 @@ xmlDocPtr xml_doc_read(const char *xml, const char *root_name, int malformed_cod
                 return NULL;
         }
         xmlFreeParserCtxt(ctxt);
+        /* the bus hands over UTF-8 text: a declared other encoding would re-decode it into
+         * mangled names and values, so it is refused rather than believed */
+        if (doc->encoding && g_ascii_strcasecmp((const char *) doc->encoding, "UTF-8") != 0 &&
+            g_ascii_strcasecmp((const char *) doc->encoding, "UTF8") != 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                            "%s XML declares encoding '%s'; only UTF-8 is accepted", root_name,
+                            (const char *) doc->encoding);
+                xmlFreeDoc(doc);
+                return NULL;
+        }
         /* unexpanded entity references would silently drop text from values */
         if (doc->intSubset && (doc->intSubset->entities || doc->intSubset->pentities)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,

@@ -8,8 +8,10 @@
 #include "domain-save.h"
 #include "cleanup.h"
 #include "error.h"
+#include "host-info.h"
 #include "log.h"
 #include "qemu-dbus.h"
+#include "qemu-process.h"
 
 char *domain_bus_path(const Domain *d) {
         return vmmd_bus_path_encode(QEMU_DOMAIN_PREFIX, d->uuid);
@@ -105,6 +107,28 @@ static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *e
         if (!d)
                 return -ENOENT;
         return sd_bus_reply_method_return(msg, "ii", (int32_t) d->state, (int32_t) d->reason);
+}
+
+/* virDomainGetInfo's facts in one call: state, memory (KiB), running vCPUs, QEMU's CPU time (ns). */
+static int method_get_info(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        const DomainDef *def;
+        uint64_t cpu_ns = 0;
+        uint32_t flags;
+        Domain *d;
+        int r;
+
+        r = vmmd_bus_read_flags(msg, "GetInfo", 0, false, 0, &flags, error);
+        if (r < 0)
+                return r;
+        d = domain_from_message(userdata, msg, error);
+        if (!d)
+                return -ENOENT;
+        def = d->def;
+        if (domain_is_active(d) && d->process)
+                cpu_ns = host_process_cpu_time_ns(qemu_process_pid(d->process));
+        return sd_bus_reply_method_return(msg, "ittut", (int32_t) d->state, (uint64_t) domain_def_get_memory_kib(def),
+                                          (uint64_t) domain_def_get_current_memory_kib(def),
+                                          (uint32_t) domain_def_get_vcpus(def), cpu_ns);
 }
 
 static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -363,10 +387,34 @@ static int run_lifecycle(sd_bus_message *msg, Manager *m, const char *method, bo
         return run_lifecycle_checked(msg, m, method, has_flags, allowed, NULL, fn, error);
 }
 
+/* Create: the lifecycle path, plus START_AUTODESTROY tied to the caller's connection as
+ * DomainCreateXML does (A29) */
 static int method_create(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return run_lifecycle(msg, userdata, "Create", true,
-                             DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY | DOMAIN_START_BYPASS_CACHE |
-                             DOMAIN_START_FORCE_BOOT | DOMAIN_START_RESET_NVRAM, do_create, error);
+        Manager *m = userdata;
+        g_autoptr(GError) gerr = NULL;
+        uint32_t flags;
+        DomainCall *call;
+        Domain *d;
+        int r;
+
+        r = vmmd_bus_read_flags(msg, "Create", DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY |
+                                DOMAIN_START_BYPASS_CACHE | DOMAIN_START_FORCE_BOOT | DOMAIN_START_RESET_NVRAM,
+                                true, 0, &flags, error);
+        if (r < 0)
+                return r;
+        d = domain_from_message(m, msg, error);
+        if (!d)
+                return -ENOENT;
+        call = bus_call_new(msg, NULL);
+        if (!do_create(d, flags, call, &gerr)) {
+                bus_call_free(call);
+                return vmmd_error_to_bus(gerr, error);
+        }
+        /* the start is under way (d is active or resolving volumes): from now on the
+         * caller's disconnect destroys it */
+        if (flags & DOMAIN_START_AUTODESTROY)
+                manager_bus_track_autodestroy(m, d, msg);
+        return 1;
 }
 
 static int method_destroy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -478,6 +526,9 @@ static const sd_bus_vtable domain_vtable[] = {
                                 method_get_xml_desc, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("GetState", SD_BUS_ARGS("u", flags), SD_BUS_RESULT("i", state, "i", reason),
                                 method_get_state, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetInfo", SD_BUS_ARGS("u", flags),
+                                SD_BUS_RESULT("i", state, "t", max_memory_kib, "t", memory_kib, "u", vcpus, "t", cpu_time_ns),
+                                method_get_info, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", name, "u", flags), SD_BUS_NO_RESULT, method_rename, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("Save", SD_BUS_ARGS("s", file, "s", dxml, "u", flags), SD_BUS_NO_RESULT,
                                 method_save, UNPRIV),

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "direct-copy.h"
+#include "domain-resources.h"
 #include "domain-save.h"
 #include "domain-status.h"
 #include "error.h"
@@ -73,6 +74,7 @@ static bool write_status(Domain *d) {
                 .state = d->state, .reason = d->reason, .pid = d->process ? qemu_process_pid(d->process) : 0,
                 .id = d->id, .monitor = d->monitor_path, .fake_reboot = d->fake_reboot,
                 .persistent = d->persistent, .autodestroy = d->autodestroy_owner != NULL, .def = d->def,
+                .job = d->recorded_job,
         };
         int r;
 
@@ -85,6 +87,14 @@ static bool write_status(Domain *d) {
                 return false;
         }
         return true;
+}
+
+bool domain_lifecycle_record_job(Domain *d, DomainStatusJob *job) {
+        if (job != d->recorded_job) {
+                domain_status_job_free(d->recorded_job);
+                d->recorded_job = job;
+        }
+        return write_status(d);
 }
 
 /* Spec F1/F7: status file first, then PropertiesChanged, then the event. */
@@ -183,6 +193,11 @@ static void release_runtime(Domain *d) {
         g_clear_pointer(&d->restore, domain_restore_free);
         if (d->save)
                 domain_save_abandon(d);
+        if (d->recorded_job) {
+                /* QEMU is gone in the middle of recovering a job: nothing to resume */
+                domain_save_discard_partial(d->recorded_job);
+                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+        }
 }
 
 void domain_restore_free(DomainRestore *r) {
@@ -219,6 +234,7 @@ static void domain_stopped(Domain *d, int reason, int detail) {
         g_autofree char *status = domain_status_file(m, domain_name(d));
 
         release_runtime(d);
+        domain_release_host_resources(m, d->def);
         if (d->monitor_path)
                 (void) unlink(d->monitor_path);
         g_clear_pointer(&d->monitor_path, g_free);
@@ -632,9 +648,13 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         int monitor_fd = -1, log_fd = -1, r;
         pid_t pid;
 
-        argv = qemu_command_build(live, &opts, error);
-        if (!argv)
+        if (!domain_pick_host_resources(m, live, error))
                 return false;
+        argv = qemu_command_build(live, &opts, error);
+        if (!argv) {
+                domain_release_host_resources(m, live);
+                return false;
+        }
         if (restore && restore->loadvm) {
                 g_ptr_array_add(argv, g_strdup("-loadvm"));
                 g_ptr_array_add(argv, g_strdup(restore->loadvm));
@@ -721,10 +741,14 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
                 json_object_set_int_member(args, "value", (gint64) domain_def_get_current_memory_kib(d->def) * 1024);
                 qmp_command(d->qmp, "balloon", args, -1, on_set_action, d);
         }
-        if (domain_def_get_vnc_password(d->def))
-                qmp_command(d->qmp, "set_password",
-                            json_args("protocol", "vnc", "password", domain_def_get_vnc_password(d->def), NULL), -1,
-                            on_set_action, d);
+        {
+                const char *protocol = NULL, *passwd;
+                guint gi = 0;
+
+                while ((passwd = domain_graphics_password(d->def, &protocol, &gi)))
+                        qmp_command(d->qmp, "set_password",
+                                    json_args("protocol", protocol, "password", passwd, NULL), -1, on_set_action, d);
+        }
         if (restore && restore->from_snapshot) {
                 /* -loadvm (or a plain boot) did the work before QMP answered */
                 d->restore = g_steal_pointer(&restore);
@@ -1108,6 +1132,17 @@ static void on_qmp_event(Qmp *q, const char *event, JsonObject *data, void *user
 
 /* --- re-attach after a daemon restart --- */
 
+/* A QEMU in prelaunch that the status file says was up: only a system_reset of a
+ * restart in place (fake reboot, on_poweroff or on_crash restart) leaves it there. */
+static bool reset_in_flight(const Domain *d) {
+        if (d->state == DOMAIN_PAUSED && d->reason == DOMAIN_PAUSED_STARTING_UP)
+                return false;
+        if (d->fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART)
+                return true;
+        return d->state == DOMAIN_CRASHED && (domain_def_get_on_crash(d->def) == DOMAIN_LIFECYCLE_RESTART ||
+                                              domain_def_get_on_crash(d->def) == DOMAIN_LIFECYCLE_COREDUMP_RESTART);
+}
+
 static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
         const char *status;
@@ -1118,6 +1153,16 @@ static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *u
         }
         status = json_object_get_string_member_with_default(json_node_get_object(ret), "status", "");
         log_debug("domain '%s' re-attached, QEMU status '%s'", domain_name(d), status);
+        if (d->recorded_job && !g_str_equal(status, "shutdown")) {
+                /* the dead daemon left a job half done: finish or undo it first */
+                if (g_str_equal(d->recorded_job->kind, "save"))
+                        domain_save_recover(d);
+                else if (g_str_equal(d->recorded_job->kind, "snapshot"))
+                        domain_snapshot_recover(d);
+                else
+                        domain_lifecycle_record_job(d, NULL);
+                return;
+        }
         if (g_str_equal(status, "shutdown")) {
                 /* E22: the guest powered off while no daemon was there */
                 if (d->fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART) {
@@ -1128,6 +1173,14 @@ static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *u
                         handle_shutdown(d, fake);
                         json_object_unref(fake);
                 }
+        } else if (g_str_equal(status, "prelaunch") && reset_in_flight(d)) {
+                /* the daemon went between system_reset and cont of a fake reboot or a restart
+                 * in place: finish it, the guest boots again in the same QEMU (E22) */
+                log_info("domain '%s': finishing the restart in place the previous daemon began", domain_name(d));
+                d->shutdown_seen = true;
+                d->crash_restart = d->state == DOMAIN_CRASHED;
+                d->job = DOMAIN_JOB_RESET;
+                qmp_command(d->qmp, "cont", NULL, -1, on_reset_cont, d);
         } else if (g_str_equal(status, "prelaunch") || g_str_equal(status, "inmigrate") ||
                    (d->state == DOMAIN_PAUSED && d->reason == DOMAIN_PAUSED_STARTING_UP)) {
                 kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
@@ -1165,6 +1218,8 @@ static void reattach_one(Manager *m, const char *file) {
                 d = domain_new(m, domain_def_copy(st->def));
                 d->persistent = false;
                 manager_add_domain(m, d);
+                /* D25 holds for a transient domain too: its snapshots survive the daemon */
+                domain_snapshots_load(d);
         } else if (d->persistent) {
                 d->new_def = g_steal_pointer(&d->def);
                 d->def = domain_def_copy(st->def);
@@ -1175,6 +1230,8 @@ static void reattach_one(Manager *m, const char *file) {
         d->reason = st->reason;
         d->fake_reboot = st->fake_reboot;
         d->monitor_path = g_strdup(st->monitor);
+        domain_status_job_free(d->recorded_job);
+        d->recorded_job = g_steal_pointer(&st->parsed_job);
         if (st->autodestroy)
                 log_info("domain '%s' was started with AUTODESTROY; its client is gone, destroying it", domain_name(d));
 
@@ -1182,6 +1239,9 @@ static void reattach_one(Manager *m, const char *file) {
             qemu_process_watch(m->event, st->pid, on_qemu_exit, d, (QemuProcess **) &d->process) < 0) {
                 /* F8/E21: QEMU went away while no daemon was watching */
                 log_info("QEMU of domain '%s' is gone", domain_name(d));
+                if (d->recorded_job)
+                        domain_save_discard_partial(d->recorded_job);
+                g_clear_pointer(&d->recorded_job, domain_status_job_free);
                 if (d->state == DOMAIN_SHUTDOWN)
                         domain_stopped(d, DOMAIN_SHUTOFF_SHUTDOWN, 0);
                 else
@@ -1257,7 +1317,8 @@ void manager_autostart_domains(Manager *m) {
                 g_autoptr(GError) error = NULL;
                 d = g_ptr_array_index(list, i);
                 log_info("autostarting domain '%s'", domain_name(d));
-                if (!domain_start(d, NULL, 0, NULL, &error))
+                /* exactly Create(0): a managed save image is restored and consumed (C20) */
+                if (!domain_create(d, 0, NULL, &error))
                         log_warning("cannot autostart domain '%s': %s", domain_name(d), error->message);
         }
 }

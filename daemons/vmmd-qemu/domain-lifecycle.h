@@ -51,6 +51,10 @@ char *domain_status_file(const Manager *m, const char *name);
 void domain_lifecycle_set_state(Domain *d, DomainState state, int reason);
 void domain_lifecycle_kill(Domain *d, int reason, int detail);
 void domain_lifecycle_complete(Domain *d, const GError *error);
+/* Keeps job as the domain's recorded job (NULL: none) and writes the status file; false
+ * when it could not be written. Takes ownership of job. */
+struct DomainStatusJob;
+bool domain_lifecycle_record_job(Domain *d, struct DomainStatusJob *job);
 
 /* Releases runtime resources without touching QEMU (daemon exit). */
 void domain_detach(Domain *d);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "direct-copy.h"
+#include "domain-status.h"
 #include "domain-lifecycle.h"
 #include "error.h"
 #include "fileio.h"
@@ -22,6 +23,7 @@
 typedef struct DomainSaveJob {
         int fd;
         char *path;
+        char *partial;             /* written here, renamed to path when complete; NULL: in place */
         bool managed;
         bool paused_by_us;
         int qemu_fd;               /* what QEMU writes to: the image, or a pipe to the copier */
@@ -38,6 +40,7 @@ static void save_job_free(DomainSaveJob *job) {
                 close(job->qemu_fd);
         direct_copy_free(job->copy);
         g_free(job->path);
+        g_free(job->partial);
         g_free(job);
 }
 
@@ -63,14 +66,28 @@ static char *format_for_image(const DomainDef *def) {
 
 /* --- saving --- */
 
-static void save_cleanup(Domain *d, bool remove_file) {
+/* The job is over: forget it in the status file too (only while QEMU runs: a stopped
+ * domain's status file is gone and must stay gone). */
+static void forget_recorded_job(Domain *d) {
+        if (!d->recorded_job)
+                return;
+        if (domain_is_active(d) && d->qmp)
+                domain_lifecycle_record_job(d, NULL);
+        else
+                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+}
+
+/* remove_partial: the temporary image goes; what was at the target is never touched
+ * (issue 10: a failed save used to delete it). The job stays in the status file until
+ * nothing of it is pending in QEMU (a resume, QEMU's exit). */
+static void save_cleanup(Domain *d, bool remove_partial) {
         DomainSaveJob *job = d->save;
 
         g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
         if (!job)
                 return;
-        if (remove_file)
-                (void) unlink(job->path);
+        if (remove_partial && job->partial)
+                (void) unlink(job->partial);
         save_job_free(job);
         d->save = NULL;
 }
@@ -78,6 +95,7 @@ static void save_cleanup(Domain *d, bool remove_file) {
 static void on_cancel_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
+        forget_recorded_job(d);
         if (ret) {
                 domain_lifecycle_set_state(d, DOMAIN_RUNNING, 7 /* SAVE_CANCELED */);
                 manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
@@ -101,7 +119,9 @@ static void save_failed(Domain *d, const char *why) {
         save_cleanup(d, true);
         d->job = DOMAIN_JOB_NONE;
         if (resume && d->qmp)
-                qmp_command(d->qmp, "cont", NULL, -1, on_cancel_resumed, d);
+                qmp_command(d->qmp, "cont", NULL, -1, on_cancel_resumed, d);   /* forgets the job */
+        else
+                forget_recorded_job(d);
         domain_lifecycle_complete(d, error);
 }
 
@@ -110,8 +130,22 @@ static void save_finish(Domain *d) {
         DomainSaveJob *job = d->save;
         bool managed = job->managed;
 
-        if (!save_image_finish(job->fd, job->path, &error))
+        if (!save_image_finish(job->fd, job->path, job->partial, &error))
                 return save_failed(d, error->message);
+        /* from here on a restarted daemon finishes the job rather than undoing it */
+        if (d->recorded_job) {
+                d->recorded_job->complete = true;
+                if (!domain_lifecycle_record_job(d, d->recorded_job))
+                        d->recorded_job->complete = false;
+        }
+        if (!d->recorded_job || !d->recorded_job->complete)
+                return save_failed(d, "the status file cannot be written");
+        if (!save_image_commit(job->path, job->partial, &error)) {
+                /* not complete where it belongs after all: undone, not finished */
+                d->recorded_job->complete = false;
+                (void) domain_lifecycle_record_job(d, d->recorded_job);
+                return save_failed(d, error->message);
+        }
         save_cleanup(d, false);
         if (managed)
                 manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
@@ -228,8 +262,9 @@ static void on_save_paused(Qmp *q, JsonNode *ret, const char *error, void *userd
 
 bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, DomainCall *call, GError **error) {
         Manager *m = d->manager;
-        g_autofree char *path = NULL, *xml = NULL;
+        g_autofree char *path = NULL, *xml = NULL, *partial = NULL;
         g_autoptr(DomainDef) replacement = NULL;
+        DomainStatusJob *recorded;
         DomainSaveJob *job;
         bool was_running;
         int fd, r;
@@ -267,7 +302,7 @@ bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, 
                         return false;
                 }
         }
-        fd = save_image_create(path, xml, was_running, NULL, flags & DOMAIN_SAVE_BYPASS_CACHE, error);
+        fd = save_image_create(path, xml, was_running, NULL, flags & DOMAIN_SAVE_BYPASS_CACHE, &partial, error);
         if (fd < 0)
                 return false;
 
@@ -275,6 +310,7 @@ bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, 
         job->fd = fd;
         job->qemu_fd = -1;
         job->path = g_steal_pointer(&path);
+        job->partial = g_steal_pointer(&partial);
         job->managed = !file;
         if (flags & DOMAIN_SAVE_BYPASS_CACHE) {
                 int p[2];
@@ -285,13 +321,31 @@ bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, 
                                 r = -errno;
                         g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                     "cannot bypass cache for '%s': %s", job->path, g_strerror(-r));
-                        (void) unlink(job->path);
+                        if (job->partial)
+                                (void) unlink(job->partial);
                         save_job_free(job);
                         return false;
                 }
                 job->qemu_fd = p[1];
         } else
                 job->qemu_fd = dup(fd);
+
+        /* a daemon killed from here on leaves this in the status file: re-attach resumes
+         * the guest and removes the partial image (issue 10) */
+        recorded = g_new0(DomainStatusJob, 1);
+        recorded->kind = g_strdup("save");
+        recorded->was_running = d->state == DOMAIN_RUNNING;
+        recorded->target = g_strdup(job->path);
+        recorded->partial = g_strdup(job->partial);
+        if (!domain_lifecycle_record_job(d, recorded)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                            "cannot save domain '%s': its status file cannot be written", domain_name(d));
+                if (job->partial)
+                        (void) unlink(job->partial);
+                save_job_free(job);
+                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+                return false;
+        }
         d->save = job;
         d->job = DOMAIN_JOB_SAVE;
         d->call = call;
@@ -483,8 +537,122 @@ bool domain_managed_save_define_xml(Domain *d, const char *dxml, unsigned flags,
         return save_image_define_xml(d->manager, path, dxml, flags, error);
 }
 
-/* QEMU went away in the middle of a save: the image keeps its partial magic (a crash
- * leaves it that way too, and readers refuse it) and the caller gets an error. */
+/* QEMU went away in the middle of a save: the partial image goes (one written in place on
+ * a block device keeps its partial magic, which readers refuse) and the caller gets an error. */
 void domain_save_abandon(Domain *d) {
-        save_cleanup(d, false);
+        save_cleanup(d, true);
+}
+
+/* --- a save the daemon died in (issue 10) --- */
+
+void domain_save_discard_partial(const DomainStatusJob *job) {
+        g_autofree char *base = NULL;
+
+        if (!job->partial)
+                return;
+        base = g_path_get_basename(job->partial);
+        /* the status file could have been edited: remove nothing but our own pattern */
+        if (!save_image_is_partial_name(base)) {
+                log_warning("not removing '%s': not a partial save image name", job->partial);
+                return;
+        }
+        if (unlink(job->partial) == 0)
+                log_info("removed the partial save image %s of an interrupted save", job->partial);
+        else if (errno != ENOENT)
+                log_warning("cannot remove the partial save image %s: %s", job->partial, g_strerror(errno));
+}
+
+static void recover_done(Domain *d) {
+        log_info("domain '%s': the interrupted save is undone", domain_name(d));
+        d->job = DOMAIN_JOB_NONE;
+        domain_lifecycle_record_job(d, NULL);
+}
+
+static void on_recover_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (ret) {
+                if (d->state != DOMAIN_RUNNING) {
+                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, 7 /* SAVE_CANCELED */);
+                        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+                }
+        } else {
+                log_warning("domain '%s': cannot resume after the interrupted save: %s", domain_name(d), error);
+                domain_lifecycle_set_state(d, DOMAIN_PAUSED, 14 /* API_ERROR */);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 6 /* API_ERROR */);
+        }
+        recover_done(d);
+}
+
+static void recover_finish(Domain *d) {
+        JsonObject *args = json_object_new();
+
+        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        /* the fd of a migrate that never started would stay in QEMU */
+        json_object_set_string_member(args, "fdname", "vmmd-save");
+        qmp_command(d->qmp, "closefd", args, -1, NULL, NULL);
+        domain_save_discard_partial(d->recorded_job);
+        if (d->recorded_job->was_running)
+                qmp_command(d->qmp, "cont", NULL, -1, on_recover_resumed, d);
+        else
+                recover_done(d);
+}
+
+static void on_recover_query(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        const char *status = "";
+
+        if (!d->recorded_job)
+                return;
+        if (ret && JSON_NODE_HOLDS_OBJECT(ret))
+                status = json_object_get_string_member_with_default(json_node_get_object(ret), "status", "");
+        if (g_str_equal(status, "setup") || g_str_equal(status, "active") || g_str_equal(status, "cancelling") ||
+            g_str_equal(status, "pre-switchover") || g_str_equal(status, "device") ||
+            g_str_equal(status, "wait-unplug")) {
+                (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+                return;
+        }
+        recover_finish(d);
+}
+
+static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        Domain *d = userdata;
+
+        (void) sd_event_source_set_time_relative(s, MIGRATE_POLL_USEC);
+        qmp_command(d->qmp, "query-migrate", NULL, -1, on_recover_query, d);
+        return 0;
+}
+
+static void on_recover_cancelled(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!d->recorded_job)
+                return;
+        /* migrate_cancel returns at once; the migration ends a little later */
+        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC,
+                                          0, 0, on_recover_poll, d);
+}
+
+/* The image was complete when the daemon died: put it in place if the rename had not
+ * happened yet, and end QEMU as the save would have (SHUTOFF/SAVED). */
+static void recover_complete(Domain *d) {
+        DomainStatusJob *job = d->recorded_job;
+        g_autofree char *base = job->partial ? g_path_get_basename(job->partial) : NULL;
+
+        log_info("domain '%s': the interrupted save to %s had completed; finishing it", domain_name(d), job->target);
+        if (base && save_image_is_partial_name(base) && access(job->partial, F_OK) == 0 &&
+            rename(job->partial, job->target) < 0)
+                log_warning("cannot rename %s to %s: %s", job->partial, job->target, g_strerror(errno));
+        if (g_str_has_prefix(job->target, d->manager->save_dir))
+                manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
+        domain_lifecycle_kill(d, DOMAIN_SHUTOFF_SAVED, 4 /* STOPPED/SAVED */);
+}
+
+void domain_save_recover(Domain *d) {
+        if (d->recorded_job->complete && d->recorded_job->target)
+                return recover_complete(d);
+        log_info("domain '%s': a save to %s was interrupted by the daemon's exit; undoing it", domain_name(d),
+                 d->recorded_job->target ? d->recorded_job->target : "?");
+        d->job = DOMAIN_JOB_SAVE;
+        qmp_command(d->qmp, "migrate_cancel", NULL, -1, on_recover_cancelled, d);
 }

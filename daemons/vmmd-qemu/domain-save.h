@@ -26,5 +26,12 @@ bool domain_managed_save_remove(Domain *d, GError **error);
 char *domain_managed_save_get_xml(Domain *d, bool secure, GError **error);
 bool domain_managed_save_define_xml(Domain *d, const char *dxml, unsigned flags, GError **error);
 
-/* QEMU went away during a save: drop the job, keep the (partial) image. */
+/* QEMU went away during a save: drop the job and the partial image. */
 void domain_save_abandon(Domain *d);
+
+/* Re-attach found a save in the status file (the daemon died during it): cancel QEMU's
+ * migration, remove the partial image, resume the guest if the save paused it. */
+void domain_save_recover(Domain *d);
+/* Removes the partial image a recorded save job names (only a name of the partial pattern). */
+struct DomainStatusJob;
+void domain_save_discard_partial(const struct DomainStatusJob *job);

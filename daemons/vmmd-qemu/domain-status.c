@@ -6,10 +6,24 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "xml-util.h"
+
+void domain_status_job_free(DomainStatusJob *job) {
+        if (!job)
+                return;
+        g_free(job->kind);
+        g_free(job->target);
+        g_free(job->partial);
+        g_free(job->snapshot);
+        g_free(job->parent);
+        g_free(job->qemu_job);
+        g_free(job);
+}
 
 void domain_status_free(DomainStatus *st) {
         if (!st)
                 return;
+        domain_status_job_free(st->parsed_job);
         g_free(st->monitor);
         domain_def_free(st->def);
         g_free(st);
@@ -27,6 +41,21 @@ char *domain_status_format(const DomainStatus *st) {
         g_string_append_printf(s, "  <monitor path='%s'/>\n", monitor);
         if (st->fake_reboot)
                 g_string_append(s, "  <fakereboot/>\n");
+        if (st->job) {
+                const DomainStatusJob *j = st->job;
+                g_autoptr(GString) a = g_string_new(NULL);
+
+                xml_attr(a, "kind", j->kind);
+                xml_attr(a, "wasrunning", j->was_running ? "yes" : "no");
+                if (j->complete)
+                        xml_attr(a, "complete", "yes");
+                xml_attr(a, "target", j->target);
+                xml_attr(a, "partial", j->partial);
+                xml_attr(a, "snapshot", j->snapshot);
+                xml_attr(a, "parent", j->parent);
+                xml_attr(a, "qemujob", j->qemu_job);
+                g_string_append_printf(s, "  <job%s/>\n", a->str);
+        }
         for (char **l = lines; *l; l++)
                 if (**l)
                         g_string_append_printf(s, "  %s\n", *l);
@@ -69,6 +98,21 @@ DomainStatus *domain_status_parse(const char *xml, GError **error) {
                         st->monitor = g_strdup((const char *) p);
                 } else if (xmlStrEqual(n->name, (const xmlChar *) "fakereboot")) {
                         st->fake_reboot = true;
+                } else if (xmlStrEqual(n->name, (const xmlChar *) "job")) {
+                        g_autofree char *running = xml_prop(n, "wasrunning");
+                        g_autofree char *complete = xml_prop(n, "complete");
+                        DomainStatusJob *j = g_new0(DomainStatusJob, 1);
+
+                        domain_status_job_free(st->parsed_job);
+                        st->parsed_job = j;
+                        j->kind = xml_prop(n, "kind");
+                        j->was_running = g_strcmp0(running, "yes") == 0;
+                        j->complete = g_strcmp0(complete, "yes") == 0;
+                        j->target = xml_prop(n, "target");
+                        j->partial = xml_prop(n, "partial");
+                        j->snapshot = xml_prop(n, "snapshot");
+                        j->parent = xml_prop(n, "parent");
+                        j->qemu_job = xml_prop(n, "qemujob");
                 } else if (xmlStrEqual(n->name, (const xmlChar *) "domain")) {
                         g_autoptr(xmlBuffer) buf = xmlBufferCreate();
                         xmlNodeDump(buf, doc, n, 0, 0);

@@ -1,11 +1,13 @@
 /* The domain model: state, definition files, undefine, rename, autostart. */
 #include "domain.h"
+#include "name-rule.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "domain-status.h"
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
@@ -32,6 +34,7 @@ void domain_free(Domain *d) {
                 return;
         domain_detach(d);
         domain_snapshots_clear(d);
+        domain_status_job_free(d->recorded_job);
         g_free(d->autodestroy_owner);
         domain_def_free(d->def);
         domain_def_free(d->new_def);
@@ -142,6 +145,7 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
         g_autofree char *link = domain_autostart_link(m, name);
         g_autofree char *save = domain_managed_save_file(m, name);
         g_autofree char *snapdir = domain_snapshot_dir(m, name);
+        g_autofree char *aside = NULL;
         unsigned nsnap;
         int r;
 
@@ -169,32 +173,48 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
                 return false;
         }
 
-        if ((flags & DOMAIN_UNDEFINE_MANAGED_SAVE) && unlink(save) < 0 && errno != ENOENT) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR,
-                            "failed to remove managed save image '%s': %s", save, g_strerror(errno));
-                return false;
-        }
-        if (!domain_is_active(d) && nsnap > 0) {
-                r = vmmd_rm_rf(snapdir);
-                if (r < 0) {
-                        vmmd_error_set_errno(error, r, "cannot remove snapshot metadata '%s'", snapdir);
+        /* The managed save image is only moved aside (same directory, a hidden name) and
+         * removed once everything else succeeded: a failing step puts back what went
+         * before it, and never is an image lost while the domain stays defined. */
+        if ((flags & DOMAIN_UNDEFINE_MANAGED_SAVE) && access(save, F_OK) == 0) {
+                g_autofree char *base = g_strconcat(".", name, ".save.undefine", NULL);
+
+                aside = g_build_filename(m->save_dir, base, NULL);
+                if (rename(save, aside) < 0) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR,
+                                    "failed to remove managed save image '%s': %s", save, g_strerror(errno));
                         return false;
                 }
         }
         if (unlink(config) < 0 && errno != ENOENT) {
                 vmmd_error_set_errno(error, -errno, "cannot remove domain definition '%s'", config);
-                return false;
+                goto undo_save;
+        }
+        if (!domain_is_active(d) && nsnap > 0) {
+                r = vmmd_rm_rf(snapdir);
+                if (r < 0) {
+                        g_autoptr(GError) local = NULL;
+
+                        vmmd_error_set_errno(error, r, "cannot remove snapshot metadata '%s'", snapdir);
+                        if (!domain_save_config(m, domain_persistent_def(d), &local))
+                                log_error("cannot write back the definition of '%s': %s", name, local->message);
+                        goto undo_save;
+                }
         }
         if (unlink(link) < 0 && errno != ENOENT)
                 log_warning("cannot remove autostart link '%s': %s", link, g_strerror(errno));
+        if (aside && unlink(aside) < 0)
+                /* the domain is gone already; the image stays for the user to remove */
+                log_warning("cannot remove managed save image '%s': %s", aside, g_strerror(errno));
 
         if (domain_is_active(d)) {
                 /* B13: it keeps running as a transient domain */
                 d->persistent = false;
                 d->autostart = false;
                 g_clear_pointer(&d->new_def, domain_def_free);
-                manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
+                /* F1: PropertiesChanged, then the event */
                 manager_emit_domain_changed(m, d, "Persistent", "Autostart", "Updated", NULL);
+                manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
                 return true;
         }
         manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
@@ -202,6 +222,12 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
         domain_snapshots_drop(d);   /* spec 0.1: their objects go with the domain */
         manager_remove_domain(m, d);
         return true;
+
+undo_save:
+        if (aside && rename(aside, save) < 0)
+                log_error("cannot put back managed save image '%s' (it is '%s' now): %s", save, aside,
+                          g_strerror(errno));
+        return false;
 }
 
 bool domain_rename(Domain *d, const char *new_name, GError **error) {
@@ -220,14 +246,9 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG, "new domain name must not be empty");
                 return false;
         }
-        if (strchr(new_name, '/')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "name '%s' cannot contain '/'", new_name);
+        /* A30: '/' is XMLError, a newline XMLDetail; the other rules as for '/' */
+        if (!vmmd_name_check("domain", new_name, VMMD_ERROR_XML_ERROR, VMMD_ERROR_XML_DETAIL, error))
                 return false;
-        }
-        if (strchr(new_name, '\n')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_DETAIL, "name '%s' cannot contain a newline", new_name);
-                return false;
-        }
         if (g_str_equal(new_name, old_name)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "domain '%s' already has that name", old_name);
@@ -254,12 +275,30 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
                 return false;
         }
 
+        /* Leftovers of an earlier domain called new_name are never adopted: data (a
+         * definition, a managed save image, snapshot metadata) is refused by name and
+         * left alone; a stale autostart link is only metadata and goes (below). */
+        {
+                g_autofree char *new_save = domain_managed_save_file(m, new_name);
+                const char *const leftovers[] = { new_config, new_save, new_snap };
+
+                for (size_t i = 0; i < G_N_ELEMENTS(leftovers); i++) {
+                        struct stat st;
+
+                        if (lstat(leftovers[i], &st) < 0 && errno == ENOENT)
+                                continue;
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                                    "cannot rename domain '%s' to '%s': '%s' of an earlier domain with that name "
+                                    "exists; remove it first", old_name, new_name, leftovers[i]);
+                        return false;
+                }
+        }
+
         def = domain_def_copy(d->def);
         domain_def_set_name(def, new_name);
         if (access(old_snap, F_OK) == 0) {
-                if (access(new_snap, F_OK) == 0 || rename(old_snap, new_snap) < 0) {
-                        vmmd_error_set_errno(error, access(new_snap, F_OK) == 0 ? -EEXIST : -errno,
-                                             "cannot move snapshot metadata to '%s'", new_snap);
+                if (rename(old_snap, new_snap) < 0) {
+                        vmmd_error_set_errno(error, -errno, "cannot move snapshot metadata to '%s'", new_snap);
                         return false;
                 }
                 moved_snap = true;
@@ -274,17 +313,23 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
                         goto undo;
                 }
                 (void) unlink(old_link);
+        } else if (unlink(new_link) < 0 && errno != ENOENT) {
+                /* a stale link would make the renamed domain autostart after a restart */
+                vmmd_error_set_errno(error, -errno, "cannot remove stale autostart link '%s'", new_link);
+                (void) unlink(new_config);
+                goto undo;
         }
         if (unlink(old_config) < 0 && errno != ENOENT)
                 log_warning("cannot remove old definition '%s': %s", old_config, g_strerror(errno));
 
-        manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_RENAMED);
         domain_def_free(d->def);
         d->def = g_steal_pointer(&def);
         manager_rename_domain(m, d, old_name);
         domain_snapshots_save_all(d);
-        manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_RENAMED);
+        /* F1: PropertiesChanged, then the events */
         manager_emit_domain_changed(m, d, "Name", NULL);
+        manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_RENAMED);
+        manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_RENAMED);
         return true;
 
 undo:

@@ -65,6 +65,7 @@ typedef struct Domain {
         uint64_t job_processed, job_total; /* bytes of the running migration */
         char *autodestroy_owner;   /* bus name whose disconnect destroys the domain */
         uint64_t last_reset_usec;  /* CLOCK_MONOTONIC of QEMU's last RESET event */
+        struct DomainStatusJob *recorded_job; /* the save or snapshot job in the status file */
 } Domain;
 
 const char *domain_name(const Domain *d);

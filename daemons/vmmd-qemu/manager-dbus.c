@@ -9,6 +9,7 @@
 #include "domain-lifecycle.h"
 #include "domain-save.h"
 #include "error.h"
+#include "host-info.h"
 #include "log.h"
 #include "qemu-dbus.h"
 
@@ -52,7 +53,7 @@ static int on_autodestroy_client_gone(sd_bus_track *track, void *userdata) {
         return 0;
 }
 
-static void track_autodestroy(Manager *m, Domain *d, sd_bus_message *msg) {
+void manager_bus_track_autodestroy(Manager *m, Domain *d, sd_bus_message *msg) {
         sd_bus_track *track = NULL;
 
         track_manager = m;
@@ -92,7 +93,7 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         path = domain_bus_path(d);
         call = bus_call_new(msg, path);
         if (flags & DOMAIN_START_AUTODESTROY)
-                track_autodestroy(m, d, msg);
+                manager_bus_track_autodestroy(m, d, msg);
         if (!domain_start(d, g_steal_pointer(&def), flags & DOMAIN_START_PAUSED, call, &gerr)) {
                 bus_call_free(call);
                 if (is_new) {
@@ -300,6 +301,77 @@ static int method_get_capabilities(sd_bus_message *msg, void *userdata, sd_bus_e
         return sd_bus_reply_method_return(msg, "s", xml);
 }
 
+/* Host facts for the libvirt protocol front (vmmd-dispatch): NODE_GET_INFO and friends. */
+static int method_get_node_info(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        HostInfo info;
+
+        if (!host_info_get(&info, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, "stiiiiii", info.model, info.memory_kib, info.cpus, info.mhz, info.nodes,
+                                          info.sockets, info.cores, info.threads);
+}
+
+static int method_get_node_memory_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        HostMemoryStat stats[4];
+        int32_t cell;
+        uint32_t flags;
+        int n, r;
+
+        r = sd_bus_message_read(msg, "iu", &cell, &flags);
+        if (r < 0)
+                return r;
+        if (flags != 0)
+                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
+                                         "GetNodeMemoryStats: unsupported flags (0x%x)", flags);
+        /* one NUMA cell is all vmmd reports: -1 (all cells) and 0 are the same */
+        if (cell != -1 && cell != 0)
+                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "Invalid cell number %d", cell);
+        n = host_memory_stats(stats, &gerr);
+        if (n < 0)
+                return vmmd_error_to_bus(gerr, error);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(st)");
+        for (int i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(st)", stats[i].field, stats[i].value_kib);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_hypervisor_version(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        uint64_t version;
+
+        if (!host_hypervisor_version(userdata, &version, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, "t", version);
+}
+
+static int method_get_domain_capabilities(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        g_autofree char *xml = NULL;
+        const char *emulator, *arch, *machine, *virttype;
+        uint32_t flags;
+        int r;
+
+        r = sd_bus_message_read(msg, "ssssu", &emulator, &arch, &machine, &virttype, &flags);
+        if (r < 0)
+                return r;
+        if (flags != 0)
+                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
+                                         "GetDomainCapabilities: unsupported flags (0x%x)", flags);
+        xml = host_domain_capabilities_xml(userdata, emulator, arch, machine, virttype, &gerr);
+        if (!xml)
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, "s", xml);
+}
+
 static int property_version(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return sd_bus_message_append(reply, "s", VMMD_VERSION);
@@ -328,6 +400,18 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_NO_RESULT, method_save_image_define, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetCapabilities", SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("s", xml), method_get_capabilities, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetNodeInfo", SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("s", model, "t", memory_kib, "i", cpus, "i", mhz, "i", nodes, "i", sockets,
+                                              "i", cores, "i", threads),
+                                method_get_node_info, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetNodeMemoryStats", SD_BUS_ARGS("i", cell, "u", flags),
+                                SD_BUS_RESULT("a(st)", stats_kib), method_get_node_memory_stats,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetHypervisorVersion", SD_BUS_NO_ARGS, SD_BUS_RESULT("t", version),
+                                method_get_hypervisor_version, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetDomainCapabilities",
+                                SD_BUS_ARGS("s", emulator, "s", arch, "s", machine, "s", virttype, "u", flags),
+                                SD_BUS_RESULT("s", xml), method_get_domain_capabilities, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("DomainEvent", SD_BUS_ARGS("o", domain, "i", event, "i", detail), 0),
         SD_BUS_VTABLE_END,
 };

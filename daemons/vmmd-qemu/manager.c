@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "save-image.h"
 #include "snapshot.h"
 
 Manager *manager_new(VmmdPaths *paths) {
@@ -72,7 +73,7 @@ void manager_rename_domain(Manager *m, Domain *d, const char *old_name) {
         g_hash_table_insert(m->by_name, g_strdup(domain_name(d)), d);
 }
 
-static const char *host_arch(void) {
+const char *host_arch(void) {
         static struct utsname u;
 
         if (!*u.machine && uname(&u) < 0)
@@ -151,10 +152,40 @@ static DomainDef *parse_for_load(Manager *m, const char *file, GError **error) {
         return domain_def_parse_string(data, 0, error);
 }
 
-void manager_load_domains(Manager *m) {
-        g_autoptr(GDir) dir = g_dir_open(m->paths->config_dir, 0, NULL);
+/* What a killed daemon leaves: managed saves write .NAME.save.partial-XXXXXX in the save directory; a daemon that died
+ * during one left it there (a save in progress needs a running daemon, so at start every
+ * such file is a leftover). Saves to other paths are cleaned up by re-attach. */
+static void remove_leftovers(Manager *m) {
+        g_autoptr(GDir) dir = g_dir_open(m->save_dir, 0, NULL);
+        g_autoptr(GDir) snaps = g_dir_open(m->snapshot_dir, 0, NULL);
         const char *e;
 
+        /* and the temporary files of atomic writes a killed daemon left behind */
+        (void) vmmd_remove_stale_temp_files(m->paths->config_dir);
+        (void) vmmd_remove_stale_temp_files(m->paths->run_dir);
+        while (snaps && (e = g_dir_read_name(snaps))) {
+                g_autofree char *sub = g_build_filename(m->snapshot_dir, e, NULL);
+                (void) vmmd_remove_stale_temp_files(sub);
+        }
+        if (!dir)
+                return;
+        while ((e = g_dir_read_name(dir))) {
+                g_autofree char *file = NULL;
+
+                if (!save_image_is_partial_name(e))
+                        continue;
+                file = g_build_filename(m->save_dir, e, NULL);
+                if (unlink(file) == 0)
+                        log_info("removed the partial save image %s of an interrupted managed save", file);
+        }
+}
+
+void manager_load_domains(Manager *m) {
+        g_autoptr(GDir) dir = NULL;
+        const char *e;
+
+        remove_leftovers(m);
+        dir = g_dir_open(m->paths->config_dir, 0, NULL);
         if (!dir)
                 return;
         while ((e = g_dir_read_name(dir))) {
@@ -200,6 +231,12 @@ static bool remove_stale_files(Manager *m, const char *name, GError **error) {
         g_autofree char *snap = domain_snapshot_dir(m, name);
         int r;
 
+        /* only the name's own entries go; the name rule already refuses anything else */
+        if (!vmmd_is_plain_child_name(name)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR,
+                            "refusing to remove stale files of '%s': not a plain file name", name);
+                return false;
+        }
         if (unlink(config) < 0 && errno != ENOENT) {
                 vmmd_error_set_errno(error, -errno, "cannot remove stale definition '%s'", config);
                 return false;
@@ -208,7 +245,7 @@ static bool remove_stale_files(Manager *m, const char *name, GError **error) {
                 vmmd_error_set_errno(error, -errno, "cannot remove stale autostart link '%s'", link);
                 return false;
         }
-        r = vmmd_rm_rf(snap);
+        r = vmmd_rm_rf_child(m->snapshot_dir, name);
         if (r < 0) {
                 vmmd_error_set_errno(error, r, "cannot remove stale snapshot metadata '%s'", snap);
                 return false;
@@ -227,6 +264,16 @@ DomainDef *manager_parse_domain(Manager *m, const char *xml, bool validate, GErr
         return g_steal_pointer(&def);
 }
 
+/* A15: a transient domain whose QEMU is being stopped (Destroy, the end of a guest
+ * poweroff; e.g. after an Undefine while it ran) disappears once QEMU has gone; a
+ * define of its UUID in that window would race with the removal. A restart in place
+ * (fake reboot) is no stop. */
+static bool being_removed(const Domain *d) {
+        if (d->removing)
+                return true;
+        return domain_is_active(d) && !d->persistent && !d->reverting && d->job == DOMAIN_JOB_STOP;
+}
+
 /* A13–A15: name and uuid must agree with what is known; returns the domain with that uuid, if any */
 static bool check_duplicates(Manager *m, const DomainDef *def, Domain **ret_by_uuid, GError **error) {
         const char *name = domain_def_get_name(def);
@@ -234,7 +281,7 @@ static bool check_duplicates(Manager *m, const DomainDef *def, Domain **ret_by_u
         Domain *by_uuid = manager_find_by_uuid(m, uuid);
         Domain *by_name = manager_find_by_name(m, name);
 
-        if (by_uuid && by_uuid->removing) {
+        if (by_uuid && being_removed(by_uuid)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                             "domain '%s' with uuid %s is being removed", domain_name(by_uuid), uuid);
                 return false;
@@ -327,9 +374,10 @@ Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *re
                 domain_def_free(d->new_def);
                 d->new_def = g_steal_pointer(&def);
                 d->persistent = true;
+                /* F1: PropertiesChanged, then the event */
+                manager_emit_domain_changed(m, d, "Persistent", "Updated", NULL);
                 manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED,
                                           was_persistent ? DOMAIN_EVENT_DEFINED_UPDATED : DOMAIN_EVENT_DEFINED_ADDED);
-                manager_emit_domain_changed(m, d, "Persistent", "Updated", NULL);
                 *ret_added = !was_persistent;
                 return d;
         }

@@ -34,6 +34,8 @@ Domain *manager_find_by_id(Manager *m, int id);
 
 /* The QEMU for an emulator path, probed once (cached on disk). */
 const QemuCaps *manager_get_caps(Manager *m, const char *emulator, GError **error);
+/* The host's architecture in QEMU's naming (x86_64 …). */
+const char *host_arch(void);
 
 /* DomainDefineXML (spec A.1): *ret_added tells a new domain from an updated one. */
 Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *ret_added, GError **error);

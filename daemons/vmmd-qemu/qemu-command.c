@@ -59,7 +59,9 @@ static char *pci_addr(const DomainDeviceInfo *info) {
                 return g_strdup("");
         if (a->function)
                 return g_strdup_printf(",bus=pci.%u,addr=0x%x.0x%x", a->bus, a->slot, a->function);
-        return g_strdup_printf(",bus=pci.%u,addr=0x%x", a->bus, a->slot);
+        /* multifunction is a tristate: 1 on */
+        return g_strdup_printf(",bus=pci.%u,addr=0x%x%s", a->bus, a->slot,
+                               a->multifunction == 1 ? ",multifunction=on" : "");
 }
 
 static const char *pci_bus_name(const DomainDef *def) {
@@ -90,6 +92,152 @@ static const DomainTimerDef *find_timer(const DomainDef *def, const char *name) 
         return NULL;
 }
 
+static char *builder_to_string(JsonBuilder *b);
+
+/* UEFI: the loader is a read-only pflash image, the variable store a writable one */
+static bool firmware_pflash(const DomainDef *def) {
+        return def->os_loader && g_strcmp0(def->os_loader_type, "pflash") == 0;
+}
+
+static void add_pflash(Cmd *c, unsigned n, const char *path, bool ro) {
+        g_autoptr(JsonBuilder) storage = json_builder_new();
+        g_autoptr(JsonBuilder) format = json_builder_new();
+        g_autofree char *sn = g_strdup_printf("libvirt-pflash%u-storage", n);
+        g_autofree char *fn = g_strdup_printf("libvirt-pflash%u-format", n);
+        g_autofree char *js = NULL, *jf = NULL;
+
+        json_builder_begin_object(storage);
+        json_builder_set_member_name(storage, "driver");
+        json_builder_add_string_value(storage, "file");
+        json_builder_set_member_name(storage, "filename");
+        json_builder_add_string_value(storage, path);
+        json_builder_set_member_name(storage, "node-name");
+        json_builder_add_string_value(storage, sn);
+        json_builder_set_member_name(storage, "auto-read-only");
+        json_builder_add_boolean_value(storage, TRUE);
+        json_builder_set_member_name(storage, "discard");
+        json_builder_add_string_value(storage, "unmap");
+        json_builder_end_object(storage);
+        js = builder_to_string(storage);
+        arg(c, "-blockdev");
+        arg(c, js);
+        json_builder_begin_object(format);
+        json_builder_set_member_name(format, "node-name");
+        json_builder_add_string_value(format, fn);
+        json_builder_set_member_name(format, "read-only");
+        json_builder_add_boolean_value(format, ro);
+        json_builder_set_member_name(format, "driver");
+        json_builder_add_string_value(format, "raw");
+        json_builder_set_member_name(format, "file");
+        json_builder_add_string_value(format, sn);
+        json_builder_end_object(format);
+        jf = builder_to_string(format);
+        arg(c, "-blockdev");
+        arg(c, jf);
+}
+
+/* <loader>/<nvram>: pflash pair for UEFI, -bios for a ROM; firmware='efi' must have been
+ * resolved into a loader by the daemon (domain-resources.c) */
+static void build_firmware(Cmd *c) {
+        const DomainDef *def = c->def;
+
+        if (g_strcmp0(def->os_firmware, "efi") == 0 && !def->os_loader)
+                return (void) unsupported(c, "UEFI firmware (firmware='efi') was not resolved to a loader");
+        if (def->os_firmware && !g_str_equal(def->os_firmware, "efi") && !g_str_equal(def->os_firmware, "bios"))
+                return (void) unsupported(c, "firmware '%s' is not supported", def->os_firmware);
+        if (!def->os_loader)
+                return;
+        if (firmware_pflash(def)) {
+                if (!def->os_nvram)
+                        return (void) unsupported(c, "a pflash loader needs an <nvram> variable store");
+                if (g_strcmp0(def->os_loader_secure, "yes") == 0 && !domain_def_is_q35(def))
+                        return (void) unsupported(c, "secure boot (<loader secure='yes'>) needs a q35 machine");
+                add_pflash(c, 0, def->os_loader, g_strcmp0(def->os_loader_readonly, "no") != 0);
+                add_pflash(c, 1, def->os_nvram, false);
+                if (g_strcmp0(def->os_loader_secure, "yes") == 0) {
+                        arg(c, "-global");
+                        arg(c, "driver=cfi.pflash01,property=secure,value=on");
+                }
+                return;
+        }
+        if (def->os_loader_type && !g_str_equal(def->os_loader_type, "rom"))
+                return (void) unsupported(c, "loader type '%s' is not supported", def->os_loader_type);
+        arg(c, "-bios");
+        arg(c, def->os_loader);
+}
+
+static const DomainFeatureDef *find_feature(const DomainDef *def, const char *name) {
+        for (guint i = 0; def->features && i < def->features->len; i++) {
+                const DomainFeatureDef *f = g_ptr_array_index(def->features, i);
+                if (g_str_equal(f->name, name))
+                        return f;
+        }
+        return NULL;
+}
+
+/* <os><smbios mode='sysinfo'/>: the <sysinfo> strings as SMBIOS tables, one -smbios per
+ * table; 'emulate' is QEMU's default, 'host' would copy the host's tables */
+static void build_smbios(Cmd *c) {
+        static const char *const blocks[] = { "bios", "system", "baseBoard", "chassis", "oemStrings" };
+        static const char *const keys[][8] = {
+                { "vendor", "version", "date", "release", NULL },
+                { "manufacturer", "product", "version", "serial", "uuid", "sku", "family", NULL },
+                { "manufacturer", "product", "version", "serial", "asset", "location", NULL },
+                { "manufacturer", "version", "serial", "asset", "sku", NULL },
+                { NULL },
+        };
+        const DomainDef *def = c->def;
+
+        if (!def->os_smbios_mode || g_str_equal(def->os_smbios_mode, "emulate"))
+                return;
+        if (!g_str_equal(def->os_smbios_mode, "sysinfo"))
+                return (void) unsupported(c, "smbios mode '%s' is not supported; use 'sysinfo' or 'emulate'",
+                                          def->os_smbios_mode);
+        if (!def->sysinfo_type)
+                return (void) unsupported(c, "<smbios mode='sysinfo'/> needs a <sysinfo type='smbios'> element");
+        for (size_t b = 0; b < G_N_ELEMENTS(blocks); b++) {
+                g_autoptr(GString) o = g_string_new(NULL);
+                int table = domain_sysinfo_table(blocks[b]);
+
+                for (guint i = 0; i < def->sysinfo->len; i++) {
+                        const DomainSysinfoEntry *e = g_ptr_array_index(def->sysinfo, i);
+                        g_autofree char *v = NULL;
+
+                        if (!g_str_equal(e->block, blocks[b]))
+                                continue;
+                        v = opt_escape(e->value ? e->value : "");
+                        if (table == 11) {
+                                g_string_append_printf(o, ",value=%s", v);
+                                continue;
+                        }
+                        /* libvirt's entry names are QEMU's keys for these tables */
+                        if (!g_strv_contains(keys[b], e->name))
+                                return (void) unsupported(c, "sysinfo <%s> entry '%s' is not supported", blocks[b],
+                                                          e->name);
+                        g_string_append_printf(o, ",%s=%s", e->name, v);
+                }
+                if (o->len == 0)
+                        continue;
+                arg(c, "-smbios");
+                argf(c, "type=%d%s", table, o->str);
+        }
+}
+
+/* <pm>: ACPI S3/S4 are switched by the chipset's power management device */
+static void build_pm(Cmd *c) {
+        const DomainDef *def = c->def;
+        const char *dev = domain_def_is_q35(def) ? "ICH9-LPC" : "PIIX4_PM";
+
+        if (def->pm_suspend_to_mem) {
+                arg(c, "-global");
+                argf(c, "%s.disable_s3=%d", dev, def->pm_suspend_to_mem == 2);
+        }
+        if (def->pm_suspend_to_disk) {
+                arg(c, "-global");
+                argf(c, "%s.disable_s4=%d", dev, def->pm_suspend_to_disk == 2);
+        }
+}
+
 static void build_machine(Cmd *c) {
         const DomainDef *def = c->def;
         const DomainTimerDef *hpet = find_timer(def, "hpet");
@@ -100,14 +248,74 @@ static void build_machine(Cmd *c) {
                 if (g_str_equal(f->name, "acpi") && g_strcmp0(f->state, "off") != 0)
                         acpi = true;
         }
+        const DomainFeatureDef *vmport = find_feature(def, "vmport");
+
         arg(c, "-machine");
-        argf(c, "%s,usb=off,dump-guest-core=off%s%s", def->os_machine, acpi ? "" : ",acpi=off",
-             hpet && g_strcmp0(hpet->present, "no") == 0 ? ",hpet=off" : "");
+        argf(c, "%s,usb=off,%s%sdump-guest-core=off%s%s%s", def->os_machine,
+             vmport && g_strcmp0(vmport->state, "off") == 0 ? "vmport=off," : "",
+             firmware_pflash(def) && g_strcmp0(def->os_loader_secure, "yes") == 0 ? "smm=on," : "",
+             firmware_pflash(def) ? ",pflash0=libvirt-pflash0-format" : "",
+             firmware_pflash(def) ? ",pflash1=libvirt-pflash1-format" : "",
+             acpi ? (hpet && g_strcmp0(hpet->present, "no") == 0 ? ",hpet=off" : "") :
+             (hpet && g_strcmp0(hpet->present, "no") == 0 ? ",acpi=off,hpet=off" : ",acpi=off"));
+}
+
+/* Hyper-V enlightenments of <features><hyperv> (and the hypervclock timer) as -cpu flags */
+static bool hyperv_flags(Cmd *c, GString *out) {
+        static const struct {
+                const char *element, *flag;
+        } map[] = {
+                { "relaxed", "hv-relaxed" }, { "vapic", "hv-vapic" }, { "vpindex", "hv-vpindex" },
+                { "runtime", "hv-runtime" }, { "synic", "hv-synic" }, { "stimer", "hv-stimer" },
+                { "reset", "hv-reset" }, { "frequencies", "hv-frequencies" },
+                { "reenlightenment", "hv-reenlightenment" }, { "tlbflush", "hv-tlbflush" }, { "ipi", "hv-ipi" },
+        };
+        const DomainFeatureDef *hv = find_feature(c->def, "hyperv");
+        const DomainTimerDef *clock = find_timer(c->def, "hypervclock");
+
+        for (guint i = 0; hv && hv->children && i < hv->children->len; i++) {
+                xmlNodePtr n = g_ptr_array_index(hv->children, i);
+                g_autofree char *state = NULL;
+                const char *name = (const char *) n->name;
+                bool known = false;
+
+                if (n->type != XML_ELEMENT_NODE)
+                        continue;
+                state = xml_prop(n, "state");
+                if (g_strcmp0(state, "on") != 0)
+                        continue;
+                for (size_t k = 0; k < G_N_ELEMENTS(map); k++)
+                        if (g_str_equal(name, map[k].element)) {
+                                g_string_append_printf(out, ",%s=on", map[k].flag);
+                                known = true;
+                        }
+                if (g_str_equal(name, "spinlocks")) {
+                        g_autofree char *retries = xml_prop(n, "retries");
+                        guint64 r = retries ? g_ascii_strtoull(retries, NULL, 10) : 8191;
+                        g_string_append_printf(out, ",hv-spinlocks=0x%" G_GINT64_MODIFIER "x", r);
+                        known = true;
+                } else if (g_str_equal(name, "vendor_id")) {
+                        g_autofree char *value = xml_prop(n, "value");
+                        g_autofree char *esc = value ? opt_escape(value) : NULL;
+                        if (esc)
+                                g_string_append_printf(out, ",hv-vendor-id=%s", esc);
+                        known = true;
+                }
+                if (!known)
+                        return unsupported(c, "Hyper-V enlightenment <%s> is not supported", name);
+        }
+        if (clock && g_strcmp0(clock->present, "yes") == 0)
+                g_string_append(out, ",hv-time=on");
+        return true;
 }
 
 static void build_cpu(Cmd *c, bool kvm) {
         const DomainDef *def = c->def;
         g_autoptr(GString) cpu = g_string_new(NULL);
+        g_autoptr(GString) hv = g_string_new(NULL);
+
+        if (!hyperv_flags(c, hv))
+                return;
 
         if (g_strcmp0(def->cpu_mode, "host-passthrough") == 0 || g_strcmp0(def->cpu_mode, "host-model") == 0) {
                 if (!kvm) {
@@ -120,6 +328,8 @@ static void build_cpu(Cmd *c, bool kvm) {
                 g_string_assign(cpu, "max");
         } else if (def->cpu_model) {
                 g_string_assign(cpu, def->cpu_model);
+        } else if (hv->len > 0) {
+                g_string_assign(cpu, "qemu64");         /* QEMU's default model, with the flags */
         } else {
                 return;
         }
@@ -129,6 +339,7 @@ static void build_cpu(Cmd *c, bool kvm) {
                 bool off = g_strcmp0(f->policy, "disable") == 0 || g_strcmp0(f->policy, "forbid") == 0;
                 g_string_append_printf(cpu, ",%s=%s", f->name, off ? "off" : "on");
         }
+        g_string_append(cpu, hv->str);
         arg(c, "-cpu");
         arg(c, cpu->str);
 }
@@ -176,16 +387,80 @@ static void build_boot(Cmd *c) {
         }
 }
 
+/* A cell's RAM as QEMU gets it: rounded up to 1 MiB, as libvirt aligns it, so that the
+ * nodes add up to -m exactly (QEMU aligns RAM itself and would not match otherwise) */
+static unsigned long long numa_cell_kib(const DomainNumaCell *cell) {
+        return (cell->memory_kib + 1023) / 1024 * 1024;
+}
+
 /* -m is <memory>, as libvirt does: the guest sees all of it and the balloon brings it down
  * to <currentMemory> once QEMU runs, so that it can grow back later */
 static void build_memory(Cmd *c) {
         const DomainDef *def = c->def;
+        unsigned long long kib = def->memory_kib;
 
+        /* QEMU wants the NUMA nodes to add up to -m: with cells, their sum is the boot memory,
+         * whatever <memory> says, as libvirt takes it */
+        if (def->numa_cells->len > 0) {
+                kib = 0;
+                for (guint i = 0; i < def->numa_cells->len; i++)
+                        kib += numa_cell_kib(g_ptr_array_index(def->numa_cells, i));
+        }
         arg(c, "-m");
         if (def->max_memory_kib && def->max_memory_slots)
-                argf(c, "size=%lluk,slots=%s,maxmem=%lluk", def->memory_kib, def->max_memory_slots, def->max_memory_kib);
+                argf(c, "size=%lluk,slots=%s,maxmem=%lluk", kib, def->max_memory_slots, def->max_memory_kib);
         else
-                argf(c, "size=%lluk", def->memory_kib);
+                argf(c, "size=%lluk", kib);
+}
+
+/* Guest NUMA nodes: one RAM backend per cell (memfd, shared, for memAccess='shared' as
+ * vhost-user needs), its vCPUs, and the distances between cells */
+static void build_numa(Cmd *c) {
+        const DomainDef *def = c->def;
+
+        for (guint i = 0; i < def->numa_cells->len; i++) {
+                const DomainNumaCell *cell = g_ptr_array_index(def->numa_cells, i);
+                g_autoptr(JsonBuilder) b = json_builder_new();
+                g_autofree char *id = g_strdup_printf("ram-node%u", cell->id);
+                g_autofree char *json = NULL;
+                g_autoptr(GString) node = g_string_new(NULL);
+                bool shared = g_strcmp0(cell->mem_access, "shared") == 0;
+
+                if (cell->discard)
+                        return (void) unsupported(c, "NUMA cell %u: discard is not supported", cell->id);
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "qom-type");
+                json_builder_add_string_value(b, shared ? "memory-backend-memfd" : "memory-backend-ram");
+                json_builder_set_member_name(b, "id");
+                json_builder_add_string_value(b, id);
+                if (shared) {
+                        json_builder_set_member_name(b, "share");
+                        json_builder_add_boolean_value(b, TRUE);
+                }
+                json_builder_set_member_name(b, "size");
+                json_builder_add_int_value(b, (gint64) numa_cell_kib(cell) * 1024);
+                json_builder_end_object(b);
+                json = builder_to_string(b);
+                arg(c, "-object");
+                arg(c, json);
+                g_string_printf(node, "node,nodeid=%u", cell->id);
+                if (cell->cpus) {
+                        g_auto(GStrv) parts = g_strsplit(cell->cpus, ",", -1);
+                        for (char **p = parts; *p; p++)
+                                g_string_append_printf(node, ",cpus=%s", *p);
+                }
+                g_string_append_printf(node, ",memdev=%s", id);
+                arg(c, "-numa");
+                arg(c, node->str);
+        }
+        for (guint i = 0; i < def->numa_cells->len; i++) {
+                const DomainNumaCell *cell = g_ptr_array_index(def->numa_cells, i);
+                for (guint j = 0; j < cell->distances->len; j++) {
+                        const DomainNumaDistance *d = &g_array_index(cell->distances, DomainNumaDistance, j);
+                        arg(c, "-numa");
+                        argf(c, "dist,src=%u,dst=%u,val=%u", cell->id, d->id, d->value);
+                }
+        }
 }
 
 static void build_clock(Cmd *c) {
@@ -359,8 +634,12 @@ static void build_net(Cmd *c, DomainNetDef *net, unsigned n) {
         const char *model = net->model ? net->model : "virtio";
         const char *dev;
 
-        if (net->type != DOMAIN_NET_TYPE_USER)
+        if (net->type == DOMAIN_NET_TYPE_NETWORK || net->type == DOMAIN_NET_TYPE_BRIDGE ||
+            net->type == DOMAIN_NET_TYPE_DIRECT || net->type == DOMAIN_NET_TYPE_ETHERNET)
                 return (void) unsupported(c, "interface type '%s' needs vmmd-network; only type='user' runs today",
+                                          domain_net_type_to_string(net->type));
+        if (net->type != DOMAIN_NET_TYPE_USER)
+                return (void) unsupported(c, "interface type '%s' is not supported; only type='user' runs today",
                                           domain_net_type_to_string(net->type));
         dev = g_str_equal(model, "virtio") ? "virtio-net-pci" : g_str_equal(model, "e1000") ? "e1000" :
               g_str_equal(model, "e1000e") ? "e1000e" : g_str_equal(model, "rtl8139") ? "rtl8139" : NULL;
@@ -372,12 +651,35 @@ static void build_net(Cmd *c, DomainNetDef *net, unsigned n) {
         argf(c, "%s,netdev=hostnet%u,id=net%u,mac=%s%s%s", dev, n, n, net->mac, addr, boot);
 }
 
-/* "-chardev …,id=ID" for a character device source */
-static bool build_chardev(Cmd *c, const DomainChrSource *src, const char *id) {
+static bool have_spice(const DomainDef *def);
+
+/* "-chardev …,id=ID" for a character device source; spicevmc names the SPICE channel it
+ * carries (vdagent, usbredir) */
+static bool build_chardev_spice(Cmd *c, const DomainChrSource *src, const char *id, const char *spicevmc) {
         g_autofree char *path = src->path ? opt_escape(src->path) : NULL;
 
+        if ((src->type == DOMAIN_CHR_TYPE_SPICEVMC || src->type == DOMAIN_CHR_TYPE_SPICEPORT) && !have_spice(c->def))
+                return unsupported(c, "character device '%s' of type '%s' needs <graphics type='spice'>", id,
+                                   domain_chr_type_to_string(src->type));
         arg(c, "-chardev");
         switch (src->type) {
+        case DOMAIN_CHR_TYPE_SPICEVMC:
+                if (!spicevmc) {
+                        g_ptr_array_remove_index(c->argv, c->argv->len - 1);
+                        return unsupported(c, "spicevmc character device '%s' is only supported as the SPICE agent "
+                                           "channel or a USB redirection", id);
+                }
+                argf(c, "spicevmc,id=%s,name=%s", id, spicevmc);
+                return true;
+        case DOMAIN_CHR_TYPE_SPICEPORT: {
+                g_autofree char *ch = src->channel ? opt_escape(src->channel) : NULL;
+                if (!ch) {
+                        g_ptr_array_remove_index(c->argv, c->argv->len - 1);
+                        return unsupported(c, "spiceport character device '%s' has no <source channel=…>", id);
+                }
+                argf(c, "spiceport,id=%s,name=%s", id, ch);
+                return true;
+        }
         case DOMAIN_CHR_TYPE_NULL:
                 argf(c, "null,id=%s", id);
                 return true;
@@ -410,6 +712,10 @@ static bool build_chardev(Cmd *c, const DomainChrSource *src, const char *id) {
                 return unsupported(c, "character device type '%s' is not supported yet",
                                    domain_chr_type_to_string(src->type));
         }
+}
+
+static bool build_chardev(Cmd *c, const DomainChrSource *src, const char *id) {
+        return build_chardev_spice(c, src, id, NULL);
 }
 
 static void build_serials(Cmd *c) {
@@ -470,7 +776,8 @@ static void build_channels(Cmd *c) {
                                                   chr->target_type ? chr->target_type : "(none)");
                 if (!have_vserial)
                         return (void) unsupported(c, "virtio channel needs a virtio-serial controller");
-                if (!build_chardev(c, &chr->src, id))
+                if (!build_chardev_spice(c, &chr->src, id,
+                                         g_strcmp0(chr->target_name, "com.redhat.spice.0") == 0 ? "vdagent" : NULL))
                         return;
                 name = chr->target_name ? opt_escape(chr->target_name) : NULL;
                 arg(c, "-device");
@@ -479,11 +786,70 @@ static void build_channels(Cmd *c) {
         }
 }
 
+/* One USB bus per index: controller "usb" (index 0) gives bus usb.0, where USB devices go;
+ * "usbN" gives usbN.0. Companions (ich9-uhciN with <master>) hang their ports on their
+ * EHCI master's bus. */
+static void build_usb_controller(Cmd *c, const DomainControllerDef *ctl, const char *addr) {
+        static const char *const uhci[] = { "ich9-uhci1", "ich9-uhci2", "ich9-uhci3", "ich9-uhci4", "ich9-uhci5",
+                                            "ich9-uhci6", NULL };
+        const char *model = ctl->model ? ctl->model : "piix3-uhci";
+        g_autofree char *id = ctl->index == 0 ? g_strdup("usb") : g_strdup_printf("usb%d", ctl->index);
+        g_autofree char *ports = NULL;
+
+        /* xhci: ports= in the XML is the number of USB2 and of USB3 ports */
+        if (ctl->ports)
+                ports = g_strdup_printf(",p2=%s,p3=%s", ctl->ports, ctl->ports);
+        if (ctl->ports && !g_str_equal(model, "qemu-xhci") && !g_str_equal(model, "nec-xhci"))
+                return (void) unsupported(c, "USB controller model '%s' does not take a ports count", model);
+        if (g_strv_contains(uhci, model)) {
+                g_autofree char *dev = g_strdup_printf("ich9-usb-uhci%c", model[strlen(model) - 1]);
+                arg(c, "-device");
+                if (ctl->master_startport)
+                        argf(c, "%s,masterbus=%s.0,firstport=%s%s", dev, id, ctl->master_startport, addr);
+                else
+                        argf(c, "%s,id=%s%s", dev, id, addr);
+                return;
+        }
+        if (ctl->master_startport)
+                return (void) unsupported(c, "USB controller model '%s' cannot be a companion (<master>)", model);
+        arg(c, "-device");
+        if (g_str_equal(model, "qemu-xhci") || g_str_equal(model, "nec-xhci"))
+                argf(c, "%s,id=%s%s%s", g_str_equal(model, "nec-xhci") ? "nec-usb-xhci" : "qemu-xhci", id,
+                     ports ? ports : "", addr);
+        else if (g_str_equal(model, "piix3-uhci"))
+                argf(c, "piix3-usb-uhci,id=%s%s", id, addr);
+        else if (g_str_equal(model, "piix4-uhci"))
+                argf(c, "piix4-usb-uhci,id=%s%s", id, addr);
+        else if (g_str_equal(model, "ich9-ehci1"))
+                argf(c, "ich9-usb-ehci1,id=%s%s", id, addr);
+        else if (g_str_equal(model, "usb-ehci"))
+                argf(c, "usb-ehci,id=%s%s", id, addr);
+        else {
+                g_ptr_array_remove_index(c->argv, c->argv->len - 1);
+                unsupported(c, "USB controller model '%s' is not supported", model);
+        }
+}
+
+static int compare_controllers(gconstpointer a, gconstpointer b) {
+        const DomainControllerDef *x = *(DomainControllerDef *const *) a, *y = *(DomainControllerDef *const *) b;
+        bool px = x->type == DOMAIN_CONTROLLER_TYPE_PCI, py = y->type == DOMAIN_CONTROLLER_TYPE_PCI;
+
+        if (px != py)
+                return px ? -1 : 1;
+        return px ? x->index - y->index : 0;
+}
+
 static void build_controllers(Cmd *c) {
         const DomainDef *def = c->def;
+        g_autoptr(GPtrArray) order = g_ptr_array_new();
 
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *ctl = g_ptr_array_index(def->controllers, i);
+        /* buses before what sits on them: PCI controllers first, by index (a bridge's parent
+         * has a lower index), the others in the definition's order (the sort is stable) */
+        for (guint i = 0; i < def->controllers->len; i++)
+                g_ptr_array_add(order, g_ptr_array_index(def->controllers, i));
+        g_ptr_array_sort(order, compare_controllers);
+        for (guint i = 0; i < order->len; i++) {
+                DomainControllerDef *ctl = g_ptr_array_index(order, i);
                 g_autofree char *addr = device_addr(def, &ctl->info);
 
                 switch (ctl->type) {
@@ -494,17 +860,7 @@ static void build_controllers(Cmd *c) {
                 case DOMAIN_CONTROLLER_TYPE_USB:
                         if (g_strcmp0(ctl->model, "none") == 0)
                                 break;
-                        arg(c, "-device");
-                        if (g_strcmp0(ctl->model, "qemu-xhci") == 0 || g_strcmp0(ctl->model, "nec-xhci") == 0)
-                                argf(c, "%s,id=usb%s", ctl->model, addr);
-                        else if (!ctl->model || g_str_equal(ctl->model, "piix3-uhci"))
-                                argf(c, "piix3-usb-uhci,id=usb%s", addr);
-                        else if (g_str_equal(ctl->model, "ich9-ehci1"))
-                                argf(c, "ich9-usb-ehci1,id=usb%s", addr);
-                        else {
-                                g_ptr_array_remove_index(c->argv, c->argv->len - 1);
-                                unsupported(c, "USB controller model '%s' is not supported", ctl->model);
-                        }
+                        build_usb_controller(c, ctl, addr);
                         break;
                 case DOMAIN_CONTROLLER_TYPE_PCI:
                         if (!ctl->model || g_str_equal(ctl->model, "pci-root") || g_str_equal(ctl->model, "pcie-root"))
@@ -531,8 +887,116 @@ static void build_controllers(Cmd *c) {
         }
 }
 
+/* The address a VNC or SPICE server listens on: the first <listen type='address'>, else
+ * loopback as libvirt's default (the daemon writes what it picked into the live XML). */
+static const char *graphics_listen(const DomainGraphicsDef *g) {
+        for (guint j = 0; g->listens && j < g->listens->len; j++) {
+                DomainGraphicsListen *l = g_ptr_array_index(g->listens, j);
+                if (l->address)
+                        return l->address;
+        }
+        return "127.0.0.1";
+}
+
+static bool graphics_check_listens(Cmd *c, const DomainGraphicsDef *g) {
+        for (guint j = 0; g->listens && j < g->listens->len; j++) {
+                DomainGraphicsListen *l = g_ptr_array_index(g->listens, j);
+                if (g_strcmp0(l->type, "network") == 0)
+                        return unsupported(c, "graphics <listen type='network'> needs vmmd-network; use type='address'");
+                if (g_strcmp0(l->type, "socket") == 0 && g->type == DOMAIN_GRAPHICS_TYPE_SPICE)
+                        return unsupported(c, "spice <listen type='socket'> is not supported yet; use type='address'");
+                if (g_strcmp0(l->type, "none") == 0 && g->type == DOMAIN_GRAPHICS_TYPE_VNC)
+                        return unsupported(c, "vnc <listen type='none'> is not supported yet");
+        }
+        return true;
+}
+
+static void build_vnc(Cmd *c, const DomainGraphicsDef *g) {
+        const char *listen = graphics_listen(g);
+        bool v6 = strchr(listen, ':') != NULL;
+
+        arg(c, "-vnc");
+        if (g->socket) {
+                g_autofree char *sock = opt_escape(g->socket);
+                argf(c, "unix:%s%s", sock, g->passwd ? ",password=on" : "");
+        } else if (g->port >= 5900) {
+                argf(c, "%s%s%s:%d%s", v6 ? "[" : "", listen, v6 ? "]" : "", g->port - 5900,
+                     g->passwd ? ",password=on" : "");
+        } else {  /* autoport not picked by the daemon: QEMU takes the first free display up to 100 */
+                argf(c, "%s%s%s:0,to=100%s", v6 ? "[" : "", listen, v6 ? "]" : "", g->passwd ? ",password=on" : "");
+        }
+}
+
+static const DomainGraphicsOption *spice_option(const DomainGraphicsDef *g, const char *element, const char *attr) {
+        for (guint i = 0; i < g->options->len; i++) {
+                const DomainGraphicsOption *o = g_ptr_array_index(g->options, i);
+                if (!o->name && g_str_equal(o->element, element) && g_str_equal(o->attr, attr))
+                        return o;
+        }
+        return NULL;
+}
+
+/* "-spice port=N,addr=A,…": the port is the one in the definition (the daemon picks an
+ * automatic one before this runs); a password is set over QMP once QEMU is up. */
+static void build_spice(Cmd *c, const DomainGraphicsDef *g) {
+        g_autoptr(GString) o = g_string_new(NULL);
+        const DomainGraphicsOption *opt;
+        const char *listen = graphics_listen(g);
+
+        if (g->port < 0 && !g->socket)
+                return (void) unsupported(c, "spice graphics has no port; give port='N' or autoport='yes'");
+        if (g->socket)
+                return (void) unsupported(c, "spice graphics on a unix socket is not supported yet");
+        if (g->tls_port > 0 || g_strcmp0(g->default_mode, "secure") == 0)
+                return (void) unsupported(c, "spice TLS (tlsPort, secure channels) needs certificates that vmmd "
+                                          "does not configure; remove tlsPort and secure modes");
+        if ((opt = spice_option(g, "gl", "enable")) && g_str_equal(opt->value, "yes"))
+                return (void) unsupported(c, "spice <gl enable='yes'> needs a render node and EGL, which vmmd "
+                                          "does not set up");
+        g_string_append_printf(o, "port=%d,addr=%s", g->port, listen);
+        if (!g->passwd)
+                g_string_append(o, ",disable-ticketing=on");
+        for (guint i = 0; i < g->options->len; i++) {
+                const DomainGraphicsOption *ch = g_ptr_array_index(g->options, i);
+                if (!ch->name)
+                        continue;
+                if (g_str_equal(ch->value, "secure"))
+                        return (void) unsupported(c, "spice channel '%s' in secure mode needs TLS certificates "
+                                                  "that vmmd does not configure", ch->name);
+                if (g_str_equal(ch->value, "insecure"))
+                        g_string_append_printf(o, ",plaintext-channel=%s", ch->name);
+        }
+        if ((opt = spice_option(g, "image", "compression")))
+                g_string_append_printf(o, ",image-compression=%s", opt->value);
+        if ((opt = spice_option(g, "jpeg", "compression")))
+                g_string_append_printf(o, ",jpeg-wan-compression=%s", opt->value);
+        if ((opt = spice_option(g, "zlib", "compression")))
+                g_string_append_printf(o, ",zlib-glz-wan-compression=%s", opt->value);
+        if ((opt = spice_option(g, "playback", "compression")))
+                g_string_append_printf(o, ",playback-compression=%s", opt->value);
+        if ((opt = spice_option(g, "streaming", "mode")))
+                g_string_append_printf(o, ",streaming-video=%s", opt->value);
+        if ((opt = spice_option(g, "mouse", "mode")))
+                g_string_append_printf(o, ",agent-mouse=%s", g_str_equal(opt->value, "client") ? "on" : "off");
+        if ((opt = spice_option(g, "clipboard", "copypaste")) && g_str_equal(opt->value, "no"))
+                g_string_append(o, ",disable-copy-paste=on");
+        if ((opt = spice_option(g, "filetransfer", "enable")) && g_str_equal(opt->value, "no"))
+                g_string_append(o, ",disable-agent-file-xfer=on");
+        g_string_append(o, ",seamless-migration=on");
+        arg(c, "-spice");
+        arg(c, o->str);
+}
+
+static bool have_spice(const DomainDef *def) {
+        for (guint i = 0; i < def->graphics->len; i++)
+                if (((DomainGraphicsDef *) g_ptr_array_index(def->graphics, i))->type == DOMAIN_GRAPHICS_TYPE_SPICE)
+                        return true;
+        return false;
+}
+
 static void build_graphics(Cmd *c) {
         const DomainDef *def = c->def;
+        unsigned nvnc = 0, nspice = 0;
 
         if (def->graphics->len == 0) {
                 arg(c, "-display");
@@ -541,28 +1005,36 @@ static void build_graphics(Cmd *c) {
         }
         for (guint i = 0; i < def->graphics->len; i++) {
                 DomainGraphicsDef *g = g_ptr_array_index(def->graphics, i);
-                const char *listen = "127.0.0.1";
 
-                if (g->type != DOMAIN_GRAPHICS_TYPE_VNC)
+                if (g->type != DOMAIN_GRAPHICS_TYPE_VNC && g->type != DOMAIN_GRAPHICS_TYPE_SPICE)
                         return (void) unsupported(c, "graphics type '%s' is not supported yet",
                                                   domain_graphics_type_to_string(g->type));
-                for (guint j = 0; g->listens && j < g->listens->len; j++) {
-                        DomainGraphicsListen *l = g_ptr_array_index(g->listens, j);
-                        if (l->address)
-                                listen = l->address;
-                }
-                arg(c, "-vnc");
-                if (g->socket) {
-                        g_autofree char *sock = opt_escape(g->socket);
-                        argf(c, "unix:%s%s", sock, g->passwd ? ",password=on" : "");
-                } else if (g->port >= 5900 && g->autoport != 1) {       /* autoport is a tristate: 1 yes */
-                        argf(c, "%s%s%s:%d%s", strchr(listen, ':') ? "[" : "", listen, strchr(listen, ':') ? "]" : "",
-                             g->port - 5900, g->passwd ? ",password=on" : "");
-                } else {  /* autoport: QEMU takes the first free display from 0 up to 100 */
-                        argf(c, "%s%s%s:0,to=100%s", strchr(listen, ':') ? "[" : "", listen,
-                             strchr(listen, ':') ? "]" : "", g->passwd ? ",password=on" : "");
-                }
+                if ((g->type == DOMAIN_GRAPHICS_TYPE_VNC ? ++nvnc : ++nspice) > 1)
+                        return (void) unsupported(c, "only one %s graphics device is supported",
+                                                  domain_graphics_type_to_string(g->type));
+                if (!graphics_check_listens(c, g))
+                        return;
+                if (g->type == DOMAIN_GRAPHICS_TYPE_VNC)
+                        build_vnc(c, g);
+                else
+                        build_spice(c, g);
+                if (c->failed)
+                        return;
         }
+}
+
+/* QXL's memory bars from the XML's KiB: ram and vram in bytes, vgamem in MiB */
+static char *qxl_sizes(const DomainVideoDef *v) {
+        GString *o = g_string_new(NULL);
+
+        if (v->ram)
+                g_string_append_printf(o, ",ram_size=%" G_GUINT64_FORMAT, g_ascii_strtoull(v->ram, NULL, 10) * 1024);
+        if (v->vram)
+                g_string_append_printf(o, ",vram_size=%" G_GUINT64_FORMAT, g_ascii_strtoull(v->vram, NULL, 10) * 1024);
+        if (v->vgamem)
+                g_string_append_printf(o, ",vgamem_mb=%" G_GUINT64_FORMAT, g_ascii_strtoull(v->vgamem, NULL, 10) / 1024);
+        g_string_append_printf(o, ",max_outputs=%s", v->heads ? v->heads : "1");
+        return g_string_free(o, FALSE);
 }
 
 static void build_videos(Cmd *c) {
@@ -582,7 +1054,18 @@ static void build_videos(Cmd *c) {
                 if (!dev)
                         return (void) unsupported(c, "video model '%s' is not supported", model);
                 arg(c, "-device");
-                argf(c, "%s,id=video%u%s", dev, i, g_str_equal(model, "ramfb") ? "" : addr);
+                if (g_str_equal(model, "qxl")) {
+                        g_autofree char *sizes = qxl_sizes(v);
+                        argf(c, "%s,id=video%u%s", dev, i, sizes);
+                } else if (g_str_equal(model, "virtio") && v->heads && !g_str_equal(v->heads, "1"))
+                        argf(c, "%s,id=video%u,max_outputs=%s", dev, i, v->heads);
+                else
+                        argf(c, "%s,id=video%u", dev, i);
+                if (!g_str_equal(model, "ramfb")) {
+                        char *last = g_ptr_array_index(c->argv, c->argv->len - 1);
+                        c->argv->pdata[c->argv->len - 1] = g_strconcat(last, addr, NULL);
+                        g_free(last);
+                }
         }
 }
 
@@ -595,11 +1078,17 @@ static bool have_usb_controller(const DomainDef *def) {
         return false;
 }
 
+static const char *audio_driver(Cmd *c);
+
 static void build_misc_devices(Cmd *c) {
         const DomainDef *def = c->def;
 
         for (guint i = 0; i < def->inputs->len; i++) {
                 DomainInputDef *in = g_ptr_array_index(def->inputs, i);
+                /* host input devices handed to the guest: vmmd does not give QEMU host devices */
+                if (g_str_equal(in->type, "passthrough") || g_str_equal(in->type, "evdev"))
+                        return (void) unsupported(c, "<input type='%s'> (a host input device) is not supported",
+                                                  in->type);
                 if (g_strcmp0(in->bus, "usb") == 0) {
                         const char *dev = g_str_equal(in->type, "tablet") ? "usb-tablet" :
                                           g_str_equal(in->type, "mouse") ? "usb-mouse" : "usb-kbd";
@@ -620,8 +1109,11 @@ static void build_misc_devices(Cmd *c) {
         }
         /* no host audio: without an audiodev QEMU 7.2 probes PulseAudio, ALSA, … and complains */
         if (def->sounds->len > 0) {
+                const char *driver = audio_driver(c);
+                if (!driver)
+                        return;
                 arg(c, "-audiodev");
-                arg(c, "{\"id\":\"audio1\",\"driver\":\"none\"}");
+                argf(c, "{\"id\":\"audio1\",\"driver\":\"%s\"}", driver);
         }
         for (guint i = 0; i < def->sounds->len; i++) {
                 DomainSoundDef *s = g_ptr_array_index(def->sounds, i);
@@ -705,6 +1197,74 @@ static void build_misc_devices(Cmd *c) {
         }
 }
 
+/* The <audio> backend the sound devices play into: none, or the SPICE client */
+static const char *audio_driver(Cmd *c) {
+        const DomainDef *def = c->def;
+        const char *driver = "none";
+
+        for (guint i = 0; i < def->other_devices->len; i++) {
+                xmlNodePtr n = g_ptr_array_index(def->other_devices, i);
+                g_autofree char *type = NULL;
+
+                if (!xml_is(n, "audio"))
+                        continue;
+                type = xml_prop(n, "type");
+                if (g_strcmp0(type, "spice") == 0 && have_spice(def))
+                        driver = "spice";
+                else if (g_strcmp0(type, "none") != 0) {
+                        unsupported(c, "<audio type='%s'> is not supported; use 'none' or 'spice'", type ? type : "");
+                        return NULL;
+                }
+        }
+        return driver;
+}
+
+/* Device elements without a parser (kept as written): a USB hub runs, the rest is named */
+static void build_other_devices(Cmd *c) {
+        const DomainDef *def = c->def;
+        unsigned nhub = 0;
+
+        for (guint i = 0; i < def->other_devices->len; i++) {
+                xmlNodePtr n = g_ptr_array_index(def->other_devices, i);
+                g_autofree char *type = xml_prop(n, "type");
+
+                if (xml_is(n, "audio"))
+                        continue;       /* build_misc_devices used it */
+                if (xml_is(n, "hub") && g_strcmp0(type, "usb") == 0 && !xml_child(n, "address")) {
+                        if (!have_usb_controller(def))
+                                return (void) unsupported(c, "<hub type='usb'> needs a USB controller");
+                        arg(c, "-device");
+                        argf(c, "usb-hub,id=hub%u,bus=usb.0", nhub++);
+                        continue;
+                }
+                return (void) unsupported(c, "<%s%s%s%s> devices are not supported yet", (const char *) n->name,
+                                          type ? " type='" : "", type ? type : "", type ? "'" : "");
+        }
+}
+
+/* USB redirection: a spicevmc (or socket) chardev carrying usbredir, on the USB bus */
+static void build_redirdevs(Cmd *c) {
+        const DomainDef *def = c->def;
+
+        for (guint i = 0; i < def->redirdevs->len; i++) {
+                DomainRedirdevDef *r = g_ptr_array_index(def->redirdevs, i);
+                g_autofree char *id = g_strdup_printf("charredir%u", i);
+
+                if (!have_usb_controller(def))
+                        return (void) unsupported(c, "<redirdev> needs a USB controller; add "
+                                                  "<controller type='usb' model='qemu-xhci'/>");
+                if (r->src.type != DOMAIN_CHR_TYPE_SPICEVMC && r->src.type != DOMAIN_CHR_TYPE_TCP)
+                        return (void) unsupported(c, "<redirdev> of type '%s' is not supported; use 'spicevmc' or 'tcp'",
+                                                  domain_chr_type_to_string(r->src.type));
+                if (r->info.addr.type == DOMAIN_ADDRESS_USB)
+                        return (void) unsupported(c, "<redirdev> with a USB address is not supported yet");
+                if (!build_chardev_spice(c, &r->src, id, "usbredir"))
+                        return;
+                arg(c, "-device");
+                argf(c, "usb-redir,chardev=%s,id=redir%u,bus=usb.0", id, i);
+        }
+}
+
 GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *opts, GError **error) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
         Cmd c = { .argv = argv, .def = def, .error = error };
@@ -723,12 +1283,16 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
         arg(&c, "-no-user-config");
         arg(&c, "-nodefaults");
         arg(&c, "-no-shutdown");
+        build_firmware(&c);
         build_machine(&c);
+        build_pm(&c);
+        build_smbios(&c);
         arg(&c, "-accel");
         arg(&c, opts->kvm ? "kvm" : "tcg");
         build_cpu(&c, opts->kvm);
         build_memory(&c);
         build_smp(&c);
+        build_numa(&c);
         arg(&c, "-uuid");
         arg(&c, def->uuid);
         if (def->os_kernel) {
@@ -763,6 +1327,10 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
                 build_videos(&c);
         if (!c.failed)
                 build_misc_devices(&c);
+        if (!c.failed)
+                build_other_devices(&c);
+        if (!c.failed)
+                build_redirdevs(&c);
         arg(&c, "-msg");
         arg(&c, "timestamp=on");
         if (c.failed)

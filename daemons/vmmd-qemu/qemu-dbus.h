@@ -9,6 +9,8 @@
 
 /* Everything on bus: the manager, domain and snapshot objects. */
 int manager_bus_register(Manager *m, sd_bus *bus);
+/* START_AUTODESTROY (A29): d is destroyed when the sender of msg leaves the bus. */
+void manager_bus_track_autodestroy(Manager *m, Domain *d, sd_bus_message *msg);
 int snapshot_bus_register(Manager *m, sd_bus *bus);
 struct Snapshot;
 char *snapshot_bus_path(const struct Snapshot *s);

@@ -94,7 +94,8 @@ SaveImage *save_image_open(const char *path, bool bypass_cache, SaveImageStatus 
 
         if (ret_status)
                 *ret_status = SAVE_IMAGE_OK;
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer on the event loop */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
                 vmmd_error_set_errno(error, -errno, "cannot open save image '%s'", path);
                 if (ret_status)
@@ -106,6 +107,21 @@ SaveImage *save_image_open(const char *path, bool bypass_cache, SaveImageStatus 
                 close(fd);
                 return NULL;
         }
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "save image '%s' is %s, not a regular file or a block device", path,
+                            save_image_file_type(st.st_mode));
+                if (ret_status)
+                        *ret_status = SAVE_IMAGE_BAD;
+                close(fd);
+                return NULL;
+        }
+        if (S_ISBLK(st.st_mode)) {
+                /* a device's st_size is 0: its size is what the end is */
+                off_t end = lseek(fd, 0, SEEK_END);
+                st.st_size = end > 0 ? end : 0;
+        }
+        (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
         /* the header cannot be longer than the magic, its length and 4 GiB; read what exists
          * of a generous prefix and let parse decide */
         want = (size_t) MIN((uint64_t) st.st_size, (uint64_t) HEADER_PREFIX + 16 * 1024 * 1024);
@@ -132,6 +148,18 @@ SaveImage *save_image_open(const char *path, bool bypass_cache, SaveImageStatus 
         img->fd = fd;
         img->path = g_strdup(path);
         return g_steal_pointer(&img);
+}
+
+const char *save_image_file_type(mode_t mode) {
+        return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO" : S_ISSOCK(mode) ? "a socket" :
+               S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device" :
+               S_ISLNK(mode) ? "a symbolic link" : S_ISREG(mode) ? "a regular file" : "of an unknown type";
+}
+
+bool save_image_is_partial_name(const char *base) {
+        const char *p = strstr(base, SAVE_IMAGE_PARTIAL_INFIX);
+
+        return base[0] == '.' && p && strlen(p + strlen(SAVE_IMAGE_PARTIAL_INFIX)) == 6;
 }
 
 static uint8_t *pack_header(const char *domain_xml, bool was_running, const char *cookie, uint64_t stream_offset,
@@ -173,10 +201,62 @@ static int pwrite_all(int fd, const void *data, size_t len, off_t off) {
         return 0;
 }
 
+/* Where the image of target is written: a block device in place, anything else that
+ * exists refused, a regular file (or none yet) through a new temporary file beside it. */
+static int open_target(const char *target, char **ret_partial, GError **error) {
+        g_autofree char *real = NULL, *dir = NULL, *base = NULL, *tmp = NULL;
+        struct stat st;
+        int fd;
+
+        *ret_partial = NULL;
+        if (stat(target, &st) < 0) {
+                if (errno != ENOENT) {
+                        vmmd_error_set_errno(error, -errno, "cannot create save image '%s'", target);
+                        return -1;
+                }
+        } else {
+                if (S_ISBLK(st.st_mode)) {
+                        fd = open(target, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+                        if (fd < 0) {
+                                vmmd_error_set_errno(error, -errno, "cannot open save image device '%s'", target);
+                                return -1;
+                        }
+                        /* it could have been swapped for something else since the stat */
+                        if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode)) {
+                                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                                            "save target '%s' changed while being opened", target);
+                                close(fd);
+                                return -1;
+                        }
+                        (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+                        return fd;
+                }
+                if (!S_ISREG(st.st_mode)) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                                    "save target '%s' is %s, not a regular file or a block device", target,
+                                    save_image_file_type(st.st_mode));
+                        return -1;
+                }
+                /* a symbolic link keeps pointing at the file, which is what gets replaced */
+                real = realpath(target, NULL);
+        }
+        dir = g_path_get_dirname(real ? real : target);
+        base = g_path_get_basename(real ? real : target);
+        tmp = g_strdup_printf("%s/.%s" SAVE_IMAGE_PARTIAL_INFIX "XXXXXX", dir, base);
+        fd = mkostemp(tmp, O_CLOEXEC);      /* created 0600 */
+        if (fd < 0) {
+                vmmd_error_set_errno(error, -errno, "cannot create save image '%s' beside '%s'", tmp, target);
+                return -1;
+        }
+        *ret_partial = g_steal_pointer(&tmp);
+        return fd;
+}
+
 int save_image_create(const char *path, const char *domain_xml, bool was_running, const char *cookie,
-                      bool bypass_cache, GError **error) {
+                      bool bypass_cache, char **ret_partial, GError **error) {
         g_autofree uint8_t *hdr = NULL;
         g_autofree uint8_t *zeros = NULL;
+        g_autofree char *partial = NULL;
         uint64_t stream_offset;
         size_t hlen;
         int fd, r;
@@ -189,11 +269,9 @@ int save_image_create(const char *path, const char *domain_xml, bool was_running
         hdr = pack_header(domain_xml, was_running, cookie, stream_offset, &hlen);
         memcpy(hdr, SAVE_IMAGE_MAGIC_PARTIAL, SAVE_IMAGE_MAGIC_LEN);
 
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) {
-                vmmd_error_set_errno(error, -errno, "cannot create save image '%s'", path);
+        fd = open_target(path, &partial, error);
+        if (fd < 0)
                 return -1;
-        }
         zeros = g_malloc0(stream_offset);
         memcpy(zeros, hdr, HEADER_PREFIX + hlen);
         r = pwrite_all(fd, zeros, stream_offset, 0);
@@ -201,14 +279,17 @@ int save_image_create(const char *path, const char *domain_xml, bool was_running
                 r = -errno;
         (void) bypass_cache;   /* the writer copies with O_DIRECT itself (direct-copy.c) */
         if (r < 0) {
-                vmmd_error_set_errno(error, r, "cannot write save image '%s'", path);
+                vmmd_error_set_errno(error, r, "cannot write save image '%s'", partial ? partial : path);
                 close(fd);
+                if (partial)
+                        (void) unlink(partial);
                 return -1;
         }
+        *ret_partial = g_steal_pointer(&partial);
         return fd;
 }
 
-bool save_image_finish(int fd, const char *path, GError **error) {
+bool save_image_finish(int fd, const char *path, const char *partial, GError **error) {
         int flags = fcntl(fd, F_GETFL);
         int r;
 
@@ -220,8 +301,27 @@ bool save_image_finish(int fd, const char *path, GError **error) {
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
         if (r < 0) {
-                vmmd_error_set_errno(error, r, "cannot complete save image '%s'", path);
+                vmmd_error_set_errno(error, r, "cannot complete save image '%s'", partial ? partial : path);
                 return false;
+        }
+        return true;
+}
+
+bool save_image_commit(const char *path, const char *partial, GError **error) {
+        if (!partial)
+                return true;
+        /* only a complete image takes the place of what was there */
+        if (rename(partial, path) < 0) {
+                vmmd_error_set_errno(error, -errno, "cannot rename save image '%s' to '%s'", partial, path);
+                return false;
+        }
+        {
+                g_autofree char *dir = g_path_get_dirname(path);
+                int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd >= 0) {
+                        (void) fsync(dfd);
+                        close(dfd);
+                }
         }
         return true;
 }

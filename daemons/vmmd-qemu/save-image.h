@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SAVE_IMAGE_MAGIC "VmmdSaveImage\0\0\0"
 #define SAVE_IMAGE_MAGIC_PARTIAL "VmmdSavePartial\0"
@@ -11,6 +12,11 @@
 #define SAVE_IMAGE_VERSION 1
 #define SAVE_IMAGE_MIN_PADDING 65536
 #define SAVE_IMAGE_ALIGN 4096
+/* An image is written to ".NAME.partial-XXXXXX" beside its target NAME and renamed over it
+ * when complete (issue 10: a failed save keeps what was there). Only files of this pattern
+ * are removed as leftovers: by a failed save, by re-attach (the status file names the one
+ * of a save in progress) and, in the managed save directory, by the daemon's start. */
+#define SAVE_IMAGE_PARTIAL_INFIX ".partial-"
 
 typedef struct SaveImage {
         char *path;
@@ -43,13 +49,22 @@ SaveImage *save_image_open(const char *path, bool bypass_cache, SaveImageStatus 
 SaveImage *save_image_parse(const uint8_t *data, size_t len, uint64_t file_size, SaveImageStatus *ret_status,
                             GError **error);
 
-/* Creates path (0600, truncating) with the partial magic, the header and the padding;
- * returns the fd positioned at the stream offset, for QEMU to write the stream. */
+/* Starts the image for path with the partial magic, the header and the padding; returns
+ * the fd positioned at the stream offset, for QEMU to write the stream. A regular file
+ * (or a new one) is written as *ret_partial (0600) beside path; a block device in place
+ * (*ret_partial NULL); anything else is refused (OperationInvalid). */
 int save_image_create(const char *path, const char *domain_xml, bool was_running, const char *cookie,
-                      bool bypass_cache, GError **error);
+                      bool bypass_cache, char **ret_partial, GError **error);
 
 /* The stream is complete: fsync, final magic, fsync. */
-bool save_image_finish(int fd, const char *path, GError **error);
+bool save_image_finish(int fd, const char *path, const char *partial, GError **error);
+/* The complete image takes its place: partial (if any) renamed over path, directory fsynced. */
+bool save_image_commit(const char *path, const char *partial, GError **error);
+
+/* "a FIFO", "a directory", ... for messages. */
+const char *save_image_file_type(mode_t mode);
+/* True when base (a file name) has the partial-image pattern ".NAME.partial-XXXXXX". */
+bool save_image_is_partial_name(const char *base);
 
 /* Rewrites the header in place (C35, C36): magic final, stream offset and stream unchanged. */
 bool save_image_rewrite(SaveImage *img, const char *domain_xml, bool was_running, GError **error);

@@ -243,6 +243,8 @@ static int snap_revert(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 
 static int snap_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
+        DomainCall *call;
+        bool pending = false;
         uint32_t flags;
         Snapshot *s;
         int r;
@@ -256,8 +258,14 @@ static int snap_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         s = snapshot_from_path(userdata, sd_bus_message_get_path(msg), error);
         if (!s)
                 return -ENOENT;
-        if (!snapshot_delete(s, flags, &gerr))
+        call = bus_call_new(msg, NULL);
+        if (!snapshot_delete(s, flags, call, &pending, &gerr)) {
+                bus_call_free(call);
                 return vmmd_error_to_bus(gerr, error);
+        }
+        if (pending)
+                return 1;
+        bus_call_free(call);
         return sd_bus_reply_method_return(msg, NULL);
 }
 

@@ -9,6 +9,7 @@
 #include "definition-file.h"
 #include "domain-conf-priv.h"
 #include "domain-lifecycle.h"
+#include "domain-status.h"
 #include "bus-util.h"
 #include "error.h"
 #include "fileio.h"
@@ -484,6 +485,20 @@ static bool create_external_offline(Domain *d, SnapshotDef *def, unsigned flags,
         return true;
 }
 
+/* Takes the snapshot out of the first n disks again, errors only logged: a create that
+ * failed half way (a disk, or the metadata on a full disk) must not leave it in images
+ * where nothing refers to it. */
+static void undo_internal_offline(const DomainDef *dom, const char *name, guint n) {
+        for (guint i = 0; i < n && i < dom->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
+                const char *argv[] = { "qemu-img", "snapshot", "-d", name, disk->src_path, NULL };
+                g_autoptr(GError) error = NULL;
+
+                if (disk_has_data(disk) && !run_qemu_img(argv, &error))
+                        log_warning("cannot take back snapshot '%s' of %s: %s", name, disk->src_path, error->message);
+        }
+}
+
 static bool create_internal_offline(const DomainDef *dom, const char *name, GError **error) {
         for (guint i = 0; i < dom->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
@@ -491,8 +506,10 @@ static bool create_internal_offline(const DomainDef *dom, const char *name, GErr
 
                 if (!disk_has_data(disk))
                         continue;
-                if (!run_qemu_img(argv, error))
+                if (!run_qemu_img(argv, error)) {
+                        undo_internal_offline(dom, name, i);
                         return false;
+                }
         }
         return true;
 }
@@ -508,9 +525,21 @@ static void create_job_done(DomainCall *c, const GError *error) {
                 outer->done(outer, error);
 }
 
+/* The snapshot job is over and nothing of it is pending in QEMU (the resume has been
+ * answered): the status file no longer needs to name it. */
+static void forget_recorded_job(Domain *d) {
+        if (!d->recorded_job)
+                return;
+        if (domain_is_active(d) && d->qmp)
+                domain_lifecycle_record_job(d, NULL);
+        else
+                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+}
+
 static void on_snapshot_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
+        forget_recorded_job(d);
         d->job = DOMAIN_JOB_NONE;
         if (!ret) {
                 /* D21: the snapshot stays; the guest does not run */
@@ -537,8 +566,13 @@ static void finish_running(Domain *d, CreateJob *job) {
                 qmp_command(d->qmp, "cont", NULL, -1, on_snapshot_resumed, d);
                 return;
         }
+        forget_recorded_job(d);
         d->job = DOMAIN_JOB_NONE;
         domain_lifecycle_complete(d, NULL);
+}
+
+static void on_failed_snapshot_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        forget_recorded_job(userdata);
 }
 
 /* The VM state is in the images (err NULL) or it is not (err says why). */
@@ -559,10 +593,11 @@ static void savevm_finished(Domain *d, const char *err) {
                 }
                 d->job = DOMAIN_JOB_NONE;
                 if (job->was_running) {
-                        qmp_command(d->qmp, "cont", NULL, -1, NULL, NULL);
+                        qmp_command(d->qmp, "cont", NULL, -1, on_failed_snapshot_resumed, d);
                         domain_lifecycle_set_state(d, DOMAIN_RUNNING, 5);
                         manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
-                }
+                } else
+                        forget_recorded_job(d);
                 domain_lifecycle_complete(d, e);
                 return;
         }
@@ -811,6 +846,7 @@ static void on_snapshot_paused(Qmp *q, JsonNode *ret, const char *error, void *u
         if (!ret) {
                 g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                                   "cannot pause domain '%s' for the snapshot: %s", domain_name(d), error);
+                forget_recorded_job(d);
                 d->job = DOMAIN_JOB_NONE;
                 domain_lifecycle_complete(d, e);
                 return;
@@ -888,11 +924,18 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
                 def->parent = g_strdup(d->current_snapshot->def->name);
 
         if (!active) {
+                g_autofree char *name = g_strdup(def->name);
+
                 if (external ? !create_external_offline(d, def, flags, error)
                              : !create_internal_offline(dom, def->name, error))
                         return false;
                 *ret_pending = false;
-                return (flags & SNAPSHOT_CREATE_NO_METADATA) || record(d, g_steal_pointer(&def), true, error);
+                if ((flags & SNAPSHOT_CREATE_NO_METADATA) || record(d, g_steal_pointer(&def), true, error))
+                        return true;
+                /* no metadata (a full disk): the images must not keep what nothing describes */
+                if (!external)
+                        undo_internal_offline(dom, name, dom->disks->len);
+                return false;
         }
 
         if (external) {
@@ -900,11 +943,30 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
                 return create_external_running(d, g_steal_pointer(&def), flags, call);
         }
 
+        /* a daemon killed from here on leaves this in the status file: re-attach dismisses
+         * QEMU's job, settles the metadata and resumes the guest (issue 10) */
+        {
+                DomainStatusJob *recorded = g_new0(DomainStatusJob, 1);
+
+                recorded->kind = g_strdup("snapshot");
+                recorded->was_running = d->state == DOMAIN_RUNNING && !(flags & SNAPSHOT_CREATE_HALT);
+                recorded->snapshot = g_strdup(def->name);
+                recorded->parent = g_strdup(def->parent);
+                recorded->qemu_job = g_strdup_printf("vmmd-snapshot-%s", d->uuid);
+                if (!domain_lifecycle_record_job(d, recorded)) {
+                        g_clear_pointer(&d->recorded_job, domain_status_job_free);
+                        return fail(error, VMMD_ERROR_OPERATION_FAILED,
+                                    "cannot snapshot domain '%s': its status file cannot be written", domain_name(d));
+                }
+        }
+
         /* D16: a running (or paused) domain: HMP savevm between stop and cont */
         if (!(flags & SNAPSHOT_CREATE_NO_METADATA)) {
                 s = record(d, g_steal_pointer(&def), true, error);
-                if (!s)
+                if (!s) {
+                        forget_recorded_job(d);
                         return false;
+                }
         }
         job = g_new0(CreateJob, 1);
         job->base.done = create_job_done;
@@ -927,6 +989,10 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
 
 /* --- revert --- */
 
+/* A revert prepares everything that can fail while the domain, its definition file and
+ * its guest are untouched: the definitions to switch to, the snapshot checked in every
+ * image, external overlays created, the definition file written (the old one kept to
+ * write back). Only then does a running guest stop and the disks revert. */
 typedef struct RevertJob {
         DomainCall stop;           /* continues once QEMU is gone */
         DomainCall finish;         /* emits DEFINED/FROM_SNAPSHOT, then answers the caller */
@@ -934,11 +1000,35 @@ typedef struct RevertJob {
         Domain *domain;
         char *snap;
         unsigned flags;
+        DomainDef *live;           /* the definition the guest starts with */
+        DomainDef *pers;           /* the persistent definition after the revert */
+        DomainDef *old_pers;       /* what the definition file held: written back on failure */
+        GPtrArray *revert_disks;   /* SnapshotDiskDef*: external overlays made for this revert */
+        bool config_written;
 } RevertJob;
 
 static void revert_job_free(RevertJob *job) {
         g_free(job->snap);
+        domain_def_free(job->live);
+        domain_def_free(job->pers);
+        domain_def_free(job->old_pers);
+        if (job->revert_disks)
+                g_ptr_array_unref(job->revert_disks);
         g_free(job);
+}
+
+/* A failure after the prepare step: the overlays go, the old definition file comes back. */
+static void revert_undo(RevertJob *job) {
+        g_autoptr(GError) error = NULL;
+
+        for (guint i = 0; job->revert_disks && i < job->revert_disks->len; i++) {
+                SnapshotDiskDef *rd = g_ptr_array_index(job->revert_disks, i);
+                if (unlink(rd->source_file) < 0 && errno != ENOENT)
+                        log_warning("cannot remove revert overlay '%s': %s", rd->source_file, g_strerror(errno));
+        }
+        if (job->config_written && !domain_save_config(job->domain->manager, job->old_pers, &error))
+                log_error("cannot write back the definition of '%s': %s", domain_name(job->domain), error->message);
+        job->config_written = false;
 }
 
 static void revert_finish(DomainCall *c, const GError *error) {
@@ -967,6 +1057,50 @@ static DomainDef *renamed_copy(const DomainDef *def, const char *name) {
         return copy;
 }
 
+/* Whether image holds an internal snapshot called name (-U: a running QEMU may hold it). */
+static bool image_has_snapshot(const char *image, const char *name, GError **error) {
+        const char *argv[] = { "qemu-img", "info", "-U", "--output=json", image, NULL };
+        g_autofree char *out = NULL, *err = NULL;
+        g_autoptr(GError) local = NULL;
+        g_autoptr(JsonParser) parser = json_parser_new();
+        JsonObject *root;
+        JsonArray *snaps;
+        int status = 0;
+
+        if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &local))
+                return fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot run qemu-img: %s", local->message);
+        if (!g_spawn_check_wait_status(status, NULL))
+                return fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot read image '%s': %s", image,
+                            err ? g_strstrip(err) : "");
+        if (!json_parser_load_from_data(parser, out, -1, NULL) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+                return fail(error, VMMD_ERROR_OPERATION_FAILED, "qemu-img info of '%s' gave no JSON object", image);
+        root = json_node_get_object(json_parser_get_root(parser));
+        snaps = json_object_has_member(root, "snapshots") ? json_object_get_array_member(root, "snapshots") : NULL;
+        for (guint i = 0; snaps && i < json_array_get_length(snaps); i++)
+                if (g_strcmp0(json_object_get_string_member_with_default(json_array_get_object_element(snaps, i),
+                                                                         "name", ""), name) == 0)
+                        return true;
+        return fail(error, VMMD_ERROR_OPERATION_FAILED, "image '%s' holds no internal snapshot '%s'", image, name);
+}
+
+/* The internal snapshot is in every image it concerns (-loadvm and qemu-img snapshot -a need it). */
+static bool check_internal_images(const SnapshotDef *def, GError **error) {
+        const DomainDef *dom = def->domain;
+
+        for (guint i = 0; i < dom->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
+
+                if (!disk_has_data(disk))
+                        continue;
+                if (access(disk->src_path, R_OK | W_OK) < 0)
+                        return fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot revert image '%s': %s", disk->src_path,
+                                    g_strerror(errno));
+                if (!image_has_snapshot(disk->src_path, def->name, error))
+                        return false;
+        }
+        return true;
+}
+
 static bool revert_offline_disks(const SnapshotDef *def, GError **error) {
         const DomainDef *dom = def->domain;
 
@@ -982,13 +1116,14 @@ static bool revert_offline_disks(const SnapshotDef *def, GError **error) {
         return true;
 }
 
-/* D38: the snapshot's images stay as they are; fresh overlays on them carry the guest on */
-static bool revert_external_disks(Snapshot *s, DomainDef *live, DomainDef *pers, GError **error) {
+/* D38: the snapshot's images stay as they are; fresh overlays on them carry the guest on.
+ * The overlays go into job->revert_disks; live and pers follow them. */
+static bool revert_external_disks(RevertJob *job, Snapshot *s, GError **error) {
         g_autofree char *suffix = g_strdup_printf("%s-%lld", s->def->name, (long long) (g_get_real_time() / G_USEC_PER_SEC));
         const DomainDef *dom = s->def->domain;
         SnapshotDef view;
 
-        g_ptr_array_set_size(s->def->revert_disks, 0);
+        job->revert_disks = g_ptr_array_new_with_free_func((GDestroyNotify) snapshot_disk_def_free);
         for (guint i = 0; i < dom->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
                 SnapshotDiskDef *dd = find_snap_disk(s->def, disk);
@@ -998,6 +1133,8 @@ static bool revert_external_disks(Snapshot *s, DomainDef *live, DomainDef *pers,
                 if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL || !disk->src_path)
                         continue;
                 overlay = overlay_name(disk->src_path, suffix);
+                if (access(overlay, F_OK) == 0)
+                        return fail(error, VMMD_ERROR_OPERATION_FAILED, "revert overlay '%s' exists already", overlay);
                 {
                         const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", disk->src_path, "-F",
                                                disk->driver_type ? disk->driver_type : "raw", overlay, NULL };
@@ -1010,52 +1147,45 @@ static bool revert_external_disks(Snapshot *s, DomainDef *live, DomainDef *pers,
                 rd->source_type = g_strdup("file");
                 rd->driver_type = g_strdup("qcow2");
                 rd->source_file = g_steal_pointer(&overlay);
-                g_ptr_array_add(s->def->revert_disks, rd);
+                g_ptr_array_add(job->revert_disks, rd);
         }
-        /* the domain's disks follow the revert overlays */
         view = *s->def;
-        view.disks = s->def->revert_disks;
-        switch_to_overlays(live, &view);
-        switch_to_overlays(pers, &view);
-        return snapshot_write(s, error);
+        view.disks = job->revert_disks;
+        switch_to_overlays(job->live, &view);
+        switch_to_overlays(job->pers, &view);
+        return true;
 }
 
-/* QEMU is gone (or never ran): put the configurations in place and start as the snapshot says */
+/* QEMU is gone (or never ran): revert the disks, switch the definitions, start as the snapshot says */
 static void revert_continue(DomainCall *c, const GError *stop_error) {
         RevertJob *job = G_STRUCT_MEMBER_P(c, -G_STRUCT_OFFSET(RevertJob, stop));
         Domain *d = job->domain;
         Snapshot *s = domain_snapshot_find(d, job->snap);
         g_autoptr(GError) error = NULL;
-        g_autoptr(DomainDef) live = NULL;
         DomainRestore *restore;
         bool online, start;
 
         if (stop_error || !s) {
-                job->finish.done(&job->finish, stop_error ? stop_error : NULL);
+                revert_undo(job);
+                job->finish.done(&job->finish, stop_error);
                 return;
         }
         online = g_str_equal(s->def->state, "running") || g_str_equal(s->def->state, "paused");
-        live = renamed_copy(s->def->domain, domain_name(d));
-        /* D35: the persistent configuration is <inactiveDomain> when recorded, else <domain> */
-        {
-                g_autoptr(DomainDef) pers = renamed_copy(s->def->inactive_domain ? s->def->inactive_domain
-                                                                                   : s->def->domain, domain_name(d));
-                if (snapshot_is_external(s) && !revert_external_disks(s, live, pers, &error)) {
-                        job->finish.done(&job->finish, error);
-                        return;
-                }
-                if (d->persistent && !domain_save_config(d->manager, pers, &error)) {
-                        job->finish.done(&job->finish, error);
-                        return;
-                }
-                domain_def_free(d->def);
-                d->def = g_steal_pointer(&pers);
-                g_clear_pointer(&d->new_def, domain_def_free);
-        }
         if (!online && !snapshot_is_external(s) && !revert_offline_disks(s->def, &error)) {
+                revert_undo(job);
                 job->finish.done(&job->finish, error);
                 return;
         }
+        /* commit: nothing below fails before the start */
+        if (job->revert_disks) {
+                g_ptr_array_unref(s->def->revert_disks);
+                s->def->revert_disks = g_steal_pointer(&job->revert_disks);
+                snapshot_write_logged(s);
+        }
+        domain_def_free(d->def);
+        d->def = g_steal_pointer(&job->pers);
+        g_clear_pointer(&d->new_def, domain_def_free);
+
         start = online || (job->flags & (SNAPSHOT_REVERT_RUNNING | SNAPSHOT_REVERT_PAUSED));
         if (!start) {
                 job->finish.done(&job->finish, NULL);   /* D37: inactive → inactive */
@@ -1067,8 +1197,29 @@ static void revert_continue(DomainCall *c, const GError *stop_error) {
         restore->run = (job->flags & SNAPSHOT_REVERT_RUNNING) ||
                        (g_str_equal(s->def->state, "running") && !(job->flags & SNAPSHOT_REVERT_PAUSED));
         d->reverting = true;
-        if (!domain_start_restore(d, g_steal_pointer(&live), restore, &job->finish, &error))
+        if (!domain_start_restore(d, g_steal_pointer(&job->live), restore, &job->finish, &error))
                 job->finish.done(&job->finish, error);
+}
+
+/* Everything that can fail before anything changes (see RevertJob). */
+static bool revert_prepare(RevertJob *job, Snapshot *s, GError **error) {
+        Domain *d = job->domain;
+
+        job->live = renamed_copy(s->def->domain, domain_name(d));
+        /* D35: the persistent configuration is <inactiveDomain> when recorded, else <domain> */
+        job->pers = renamed_copy(s->def->inactive_domain ? s->def->inactive_domain : s->def->domain, domain_name(d));
+        if (snapshot_is_external(s)) {
+                if (!revert_external_disks(job, s, error))
+                        return false;
+        } else if (!check_internal_images(s->def, error))
+                return false;
+        if (d->persistent) {
+                job->old_pers = domain_def_copy(domain_persistent_def(d));
+                if (!domain_save_config(d->manager, job->pers, error))
+                        return false;
+                job->config_written = true;
+        }
+        return true;
 }
 
 bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **error) {
@@ -1108,6 +1259,11 @@ bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **err
         job->domain = d;
         job->snap = g_strdup(s->def->name);
         job->flags = flags;
+        if (!revert_prepare(job, s, error)) {
+                revert_undo(job);
+                revert_job_free(job);
+                return false;
+        }
         if (domain_is_active(d)) {
                 /* D36/D37: the running guest goes first (STOPPED/FROM_SNAPSHOT), the domain stays */
                 d->reverting = true;
@@ -1133,17 +1289,71 @@ static void collect_descendants(Domain *d, const char *name, GPtrArray *out) {
                 }
 }
 
-static bool delete_data(Snapshot *s, GError **error) {
+/* Deleting internal snapshots inside a running QEMU: per image, by QMP arguments only,
+ * never a monitor command line built from the name. The caller hears back once QEMU
+ * has answered every deletion. */
+typedef struct RunningDelete {
+        DomainCall *outer;
+        GPtrArray *names;          /* char* */
+        unsigned outstanding;
+} RunningDelete;
+
+static void running_delete_unref(RunningDelete *rd) {
+        DomainCall *outer;
+
+        if (--rd->outstanding > 0)
+                return;
+        outer = rd->outer;
+        g_ptr_array_unref(rd->names);
+        g_free(rd);
+        if (outer)
+                outer->done(outer, NULL);
+}
+
+static void on_internal_deleted(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        /* D42: an image without that snapshot (or a QEMU gone) is not an error */
+        if (!ret)
+                log_debug("deleting an internal snapshot in QEMU: %s", error);
+        running_delete_unref(userdata);
+}
+
+static void on_delete_nodes(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        RunningDelete *rd = userdata;
+        JsonArray *blocks;
+
+        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret)) {
+                log_warning("cannot list the images to delete internal snapshots from: %s", error ? error : "bad reply");
+                return running_delete_unref(rd);
+        }
+        blocks = json_node_get_array(ret);
+        for (guint i = 0; i < json_array_get_length(blocks); i++) {
+                JsonObject *b = json_array_get_object_element(blocks, i);
+                JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
+                                                                       : NULL;
+                const char *node;
+
+                if (!ins || json_object_get_boolean_member_with_default(ins, "ro", FALSE))
+                        continue;
+                node = json_object_get_string_member_with_default(ins, "node-name", NULL);
+                if (!node)
+                        continue;
+                for (guint j = 0; j < rd->names->len; j++) {
+                        JsonObject *args = json_object_new();
+
+                        json_object_set_string_member(args, "device", node);
+                        json_object_set_string_member(args, "name", g_ptr_array_index(rd->names, j));
+                        rd->outstanding++;
+                        if (qmp_command(q, "blockdev-snapshot-delete-internal-sync", args, -1, on_internal_deleted,
+                                        rd) < 0)
+                                rd->outstanding--;
+                }
+        }
+        running_delete_unref(rd);
+}
+
+static bool delete_data_offline(Snapshot *s, GError **error) {
         Domain *d = s->domain;
 
-        if (domain_is_active(d)) {
-                JsonObject *args = json_object_new();
-                g_autofree char *cmd = g_strdup_printf("delvm %s", s->def->name);
-                json_object_set_string_member(args, "command-line", cmd);
-                /* D42: errors ignored */
-                qmp_command(d->qmp, "human-monitor-command", args, -1, NULL, NULL);
-                return true;
-        }
         for (guint i = 0; i < d->def->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
                 const char *argv[] = { "qemu-img", "snapshot", "-d", s->def->name, disk->src_path, NULL };
@@ -1179,10 +1389,56 @@ static void forget(Snapshot *s) {
                 manager_emit_domain_changed(d->manager, d, "HasCurrentSnapshot", NULL);
 }
 
-bool snapshot_delete(Snapshot *s, unsigned flags, GError **error) {
+/* The images qemu-img snapshot -d will change hold the snapshot and may be written. */
+static bool check_offline_delete(Domain *d, Snapshot *s, GError **error) {
+        for (guint i = 0; i < d->def->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
+
+                if (!disk_has_data(disk) || g_strcmp0(disk->driver_type, "qcow2") != 0)
+                        continue;
+                if (access(disk->src_path, R_OK | W_OK) < 0)
+                        return fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot delete snapshot '%s' from image '%s': %s",
+                                    s->def->name, disk->src_path, g_strerror(errno));
+                if (!image_has_snapshot(disk->src_path, s->def->name, error))
+                        return false;
+        }
+        return true;
+}
+
+/* D46: a running QEMU deletes an internal snapshot from the images it has open; when a
+ * disk has moved since (an external snapshot, a new source), the snapshot's data is in
+ * an image QEMU does not write, and deleting it there is not supported. */
+static bool check_disks_in_place(Domain *d, Snapshot *s, GError **error) {
+        const DomainDef *dom = s->def->domain;
+
+        if (!dom || snapshot_is_external(s))
+                return true;
+        for (guint i = 0; i < dom->disks->len; i++) {
+                DomainDiskDef *then = g_ptr_array_index(dom->disks, i);
+                DomainDiskDef *now = NULL;
+
+                if (!disk_has_data(then))
+                        continue;
+                for (guint j = 0; j < d->def->disks->len; j++) {
+                        DomainDiskDef *c = g_ptr_array_index(d->def->disks, j);
+                        if (g_strcmp0(c->target_dev, then->target_dev) == 0)
+                                now = c;
+                }
+                if (!now || g_strcmp0(now->src_path, then->src_path) != 0)
+                        return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED,
+                                    "cannot delete internal snapshot '%s' of running domain '%s': disk '%s' moved from "
+                                    "'%s' to '%s' since; shut the domain down or use METADATA_ONLY",
+                                    s->def->name, domain_name(d), then->target_dev, then->src_path,
+                                    now && now->src_path ? now->src_path : "nothing");
+        }
+        return true;
+}
+
+bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pending, GError **error) {
         Domain *d = s->domain;
         g_autoptr(GPtrArray) targets = g_ptr_array_new();
         bool current_deleted = false;
+        RunningDelete *rd = NULL;
 
         if ((flags & SNAPSHOT_DELETE_CHILDREN) && (flags & SNAPSHOT_DELETE_CHILDREN_ONLY))
                 return fail(error, VMMD_ERROR_INVALID_ARG, "flags CHILDREN and CHILDREN_ONLY exclude each other");
@@ -1197,9 +1453,28 @@ bool snapshot_delete(Snapshot *s, unsigned flags, GError **error) {
                                             "deleting external snapshots is not supported yet (snapshot '%s'); "
                                             "use METADATA_ONLY",
                                             ((Snapshot *) g_ptr_array_index(targets, i))->def->name);
+        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d))
+                for (guint i = 0; i < targets->len; i++)
+                        if (!check_disks_in_place(d, g_ptr_array_index(targets, i), error))
+                                return false;
+        /* 0.5: every image must be able to drop every snapshot before the first goes:
+         * otherwise a failure half-way through CHILDREN loses the ones already deleted */
+        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && !domain_is_active(d))
+                for (guint i = 0; i < targets->len; i++)
+                        if (!check_offline_delete(d, g_ptr_array_index(targets, i), error))
+                                return false;
+        *ret_pending = false;
+        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d) && d->qmp && targets->len > 0) {
+                rd = g_new0(RunningDelete, 1);
+                rd->outer = call;
+                rd->names = g_ptr_array_new_with_free_func(g_free);
+                rd->outstanding = 1;   /* query-block */
+                for (guint i = 0; i < targets->len; i++)
+                        g_ptr_array_add(rd->names, g_strdup(((Snapshot *) g_ptr_array_index(targets, i))->def->name));
+        }
         for (guint i = 0; i < targets->len; i++) {
                 Snapshot *t = g_ptr_array_index(targets, i);
-                if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && !delete_data(t, error))
+                if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && !rd && !delete_data_offline(t, error))
                         return false;
                 if (t == d->current_snapshot && t != s)
                         current_deleted = true;
@@ -1208,6 +1483,11 @@ bool snapshot_delete(Snapshot *s, unsigned flags, GError **error) {
         /* D44: with CHILDREN_ONLY the kept snapshot takes over from a deleted current one */
         if ((flags & SNAPSHOT_DELETE_CHILDREN_ONLY) && current_deleted)
                 set_current(d, s);
+        if (rd) {
+                *ret_pending = true;
+                if (qmp_command(d->qmp, "query-block", NULL, -1, on_delete_nodes, rd) < 0)
+                        running_delete_unref(rd);
+        }
         return true;
 }
 
@@ -1307,4 +1587,138 @@ GPtrArray *snapshot_list_children(Snapshot *s, unsigned flags) {
                         g_ptr_array_add(list, g_ptr_array_index(all, i));
         order(list, flags);
         return list;
+}
+
+/* --- a snapshot the daemon died in (issue 10) --- */
+
+static void recover_done(Domain *d) {
+        log_info("domain '%s': the interrupted snapshot is settled", domain_name(d));
+        d->job = DOMAIN_JOB_NONE;
+        domain_lifecycle_record_job(d, NULL);
+}
+
+static void on_recover_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (ret) {
+                if (d->state != DOMAIN_RUNNING) {
+                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, 5 /* UNPAUSED */);
+                        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+                }
+        } else {
+                log_warning("domain '%s': cannot resume after the interrupted snapshot: %s", domain_name(d), error);
+                domain_lifecycle_set_state(d, DOMAIN_PAUSED, 14 /* API_ERROR */);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 6 /* API_ERROR */);
+        }
+        recover_done(d);
+}
+
+static bool inserted_image_has_snapshot(JsonObject *inserted, const char *name) {
+        JsonObject *image = json_object_has_member(inserted, "image") ? json_object_get_object_member(inserted, "image")
+                                                                      : NULL;
+        JsonArray *snaps;
+
+        if (!image || !json_object_has_member(image, "snapshots"))
+                return false;
+        snaps = json_object_get_array_member(image, "snapshots");
+        for (guint i = 0; i < json_array_get_length(snaps); i++) {
+                JsonObject *sn = json_array_get_object_element(snaps, i);
+                if (g_strcmp0(json_object_get_string_member_with_default(sn, "name", ""), name) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Whether the snapshot is in the images decides: kept and current, or forgotten with the
+ * one current before it current again. */
+static void on_recover_block(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        DomainStatusJob *job = d->recorded_job;
+        Snapshot *s, *parent;
+        bool taken = false;
+
+        if (!job)
+                return;
+        if (ret && JSON_NODE_HOLDS_ARRAY(ret)) {
+                JsonArray *blocks = json_node_get_array(ret);
+                for (guint i = 0; i < json_array_get_length(blocks) && !taken; i++) {
+                        JsonObject *b = json_array_get_object_element(blocks, i);
+                        if (json_object_has_member(b, "inserted"))
+                                taken = inserted_image_has_snapshot(json_object_get_object_member(b, "inserted"),
+                                                           job->snapshot);
+                }
+        }
+        s = job->snapshot ? domain_snapshot_find(d, job->snapshot) : NULL;
+        parent = job->parent ? domain_snapshot_find(d, job->parent) : NULL;
+        if (taken) {
+                log_info("domain '%s': snapshot '%s' was completed", domain_name(d), job->snapshot);
+                if (s)
+                        set_current(d, s);
+        } else {
+                log_info("domain '%s': snapshot '%s' was not completed; forgetting it", domain_name(d),
+                         job->snapshot);
+                if (s) {
+                        g_autofree char *file = metadata_file(d, s->def->name);
+
+                        manager_emit_snapshot_removed(d->manager, s);
+                        (void) unlink(file);
+                        if (d->current_snapshot == s)
+                                d->current_snapshot = NULL;
+                        g_hash_table_remove(d->snapshots, job->snapshot);
+                        if (domain_snapshot_total(d) == 0)
+                                manager_emit_domain_changed(d->manager, d, "HasCurrentSnapshot", NULL);
+                }
+                set_current(d, parent);
+        }
+        if (job->was_running)
+                qmp_command(d->qmp, "cont", NULL, -1, on_recover_resumed, d);
+        else
+                recover_done(d);
+}
+
+static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void on_recover_jobs(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+        DomainStatusJob *job = d->recorded_job;
+
+        if (!job)
+                return;
+        if (ret && JSON_NODE_HOLDS_ARRAY(ret)) {
+                JsonArray *jobs = json_node_get_array(ret);
+                for (guint i = 0; i < json_array_get_length(jobs); i++) {
+                        JsonObject *j = json_array_get_object_element(jobs, i);
+                        const char *status;
+
+                        if (g_strcmp0(json_object_get_string_member_with_default(j, "id", ""), job->qemu_job) != 0)
+                                continue;
+                        status = json_object_get_string_member_with_default(j, "status", "");
+                        if (!g_str_equal(status, "concluded") && !g_str_equal(status, "null")) {
+                                /* still writing: wait for it */
+                                (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+                                return;
+                        }
+                        /* "Job ID already in use" for every later snapshot otherwise */
+                        qmp_command(d->qmp, "job-dismiss", json_args1("id", job->qemu_job), -1, NULL, NULL);
+                        break;
+                }
+        }
+        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        qmp_command(d->qmp, "query-block", NULL, -1, on_recover_block, d);
+}
+
+static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        Domain *d = userdata;
+
+        (void) sd_event_source_set_time_relative(s, 50 * 1000);
+        qmp_command(d->qmp, "query-jobs", NULL, -1, on_recover_jobs, d);
+        return 0;
+}
+
+void domain_snapshot_recover(Domain *d) {
+        log_info("domain '%s': snapshot '%s' was interrupted by the daemon's exit; settling it", domain_name(d),
+                 d->recorded_job->snapshot ? d->recorded_job->snapshot : "?");
+        d->job = DOMAIN_JOB_SNAPSHOT;
+        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC, 0,
+                                          0, on_recover_poll, d);
 }

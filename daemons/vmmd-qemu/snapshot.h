@@ -14,6 +14,10 @@ typedef struct Snapshot {
 
 /* D25: reads the metadata files of <snapshotDir>/<name> into d (at daemon start). */
 void domain_snapshots_load(Domain *d);
+/* Re-attach found a snapshot job in the status file (the daemon died during it): waits for
+ * and dismisses QEMU's job, keeps the snapshot if the images hold it (else forgets it and
+ * makes its parent current again), and resumes the guest the job paused. */
+void domain_snapshot_recover(Domain *d);
 void domain_snapshots_clear(Domain *d);
 /* The snapshot objects go away (InterfacesRemoved for each); the metadata files are the caller's. */
 void domain_snapshots_drop(Domain *d);
@@ -29,7 +33,9 @@ unsigned domain_snapshot_total(const Domain *d);
 bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCall *call, char **ret_name,
                             bool *ret_pending, GError **error);
 bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **error);
-bool snapshot_delete(Snapshot *s, unsigned flags, GError **error);
+/* *ret_pending: the deletion goes on inside the running QEMU and call->done runs when it
+ * is over; otherwise it is done and the caller answers (call unused). */
+bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pending, GError **error);
 
 char *snapshot_get_xml(const Snapshot *s, unsigned flags);
 Snapshot *snapshot_parent(const Snapshot *s);

@@ -174,6 +174,8 @@ static void load_dir(Manager *m, const char *dir, void (*fn)(Manager *m, Storage
 
         if (!d)
                 return;
+        /* a daemon killed in the middle of a write left its temporary file */
+        (void) vmmd_remove_stale_temp_files(dir);
         while ((e = g_dir_read_name(d))) {
                 g_autofree char *file = NULL, *stem = NULL;
                 g_autoptr(GError) error = NULL;

@@ -1,6 +1,7 @@
 /* The volume model of dir pools: what a file is (probe), and the operations on volumes.
  * Long operations run in a helper process; the daemon's loop only waits for its exit. */
 #include "volume.h"
+#include "name-rule.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -467,11 +468,10 @@ static StorageVolDef *parse_new(Pool *p, const char *xml, unsigned flags, bool c
                                            (clone ? STORAGE_VOL_DEF_PARSE_NO_CAPACITY : 0), error);
         if (!def)
                 return NULL;
-        if (strchr(def->name, '/')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "volume name '%s' cannot contain '/'",
-                            def->name);
+        /* S37: OperationInvalid for every broken rule, as for a '/' */
+        if (!vmmd_name_check("volume", def->name, VMMD_ERROR_OPERATION_INVALID, VMMD_ERROR_OPERATION_INVALID,
+                             error))
                 return NULL;
-        }
         if (pool_find_volume(p, def->name)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_STORAGE_VOL_EXIST, "storage volume '%s' exists already",
                             def->name);

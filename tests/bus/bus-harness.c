@@ -640,8 +640,8 @@ char *test_canonical_machine(TestBus *tb, const char *alias) {
         return g_match_info_fetch(mi, 1);
 }
 
-static int call_nobody_v(TestBus *tb, const char *dest, const char *path, const char *iface, const char *member,
-                         sd_bus_error *error, const char *types, va_list ap) {
+static int call_as_v(TestBus *tb, uid_t uid, gid_t gid, gid_t extra_gid, const char *dest, const char *path,
+                     const char *iface, const char *member, sd_bus_error *error, const char *types, va_list ap) {
         g_autoptr(GString) out = g_string_new(NULL);
         int fds[2], status = 0;
         char buf[4096];
@@ -659,8 +659,8 @@ static int call_nobody_v(TestBus *tb, const char *dest, const char *path, const 
                 int r;
 
                 close(fds[0]);
-                if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
-                    setresuid(65534, 65534, 65534) < 0)
+                if ((extra_gid == (gid_t) -1 ? setgroups(0, NULL) : setgroups(1, &extra_gid)) < 0 ||
+                    setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
                         _exit(2);
                 if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, tb->address) < 0 ||
                     sd_bus_set_bus_client(bus, 1) < 0 || sd_bus_start(bus) < 0)
@@ -692,6 +692,22 @@ static int call_nobody_v(TestBus *tb, const char *dest, const char *path, const 
                 g_auto(GStrv) parts = g_strsplit(out->str, "\n", 2);
                 return sd_bus_error_set(error, parts[0], parts[1] ? parts[1] : "");
         }
+}
+
+static int call_nobody_v(TestBus *tb, const char *dest, const char *path, const char *iface, const char *member,
+                         sd_bus_error *error, const char *types, va_list ap) {
+        return call_as_v(tb, 65534, 65534, (gid_t) -1, dest, path, iface, member, error, types, ap);
+}
+
+int test_call_as(TestBus *tb, uid_t uid, gid_t gid, gid_t extra_gid, const char *path, const char *iface,
+                 const char *member, sd_bus_error *error, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = call_as_v(tb, uid, gid, extra_gid, "org.vmmd.qemu1", path, iface, member, error, types, ap);
+        va_end(ap);
+        return r;
 }
 
 int test_call_nobody(TestBus *tb, const char *path, const char *iface, const char *member,

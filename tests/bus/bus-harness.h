@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 #include "cleanup.h"
@@ -115,6 +116,10 @@ int test_call_nobody(TestBus *tb, const char *path, const char *iface, const cha
                      sd_bus_error *error, const char *types, ...);
 int test_call_nobody_to(TestBus *tb, const char *dest, const char *path, const char *iface, const char *member,
                         sd_bus_error *error, const char *types, ...);
+/* The same as a caller with this uid and gid and, unless extra_gid is (gid_t) -1, that
+ * one supplementary group (the admin-group path of the privilege check). */
+int test_call_as(TestBus *tb, uid_t uid, gid_t gid, gid_t extra_gid, const char *path, const char *iface,
+                 const char *member, sd_bus_error *error, const char *types, ...);
 /* A listing of everything under dir (recursive, sorted): names, symlink targets, file
  * contents; "" when dir does not exist. Equal listings mean nothing changed. */
 char *test_dir_snapshot(const char *dir);

@@ -123,6 +123,7 @@ static void test_rename_success(void) {
         changed = test_bus_find_signal(tb, "PropertiesChanged", path, 0);
         g_assert_cmpint(changed, >=, 0);
         g_assert_true(g_strv_contains((const char *const *) test_signal(tb, changed)->changed, "Name"));
+        g_assert_cmpint(changed, <, undef);   /* F1: PropertiesChanged before the events */
         g_assert_cmpint(test_bus_find_signal(tb, "InterfacesAdded", NULL, 0), ==, -1);
         g_assert_cmpint(test_bus_find_signal(tb, "InterfacesRemoved", NULL, 0), ==, -1);
 
@@ -250,6 +251,42 @@ static void test_rename_failure_rolls_back(void) {
         g_assert_false(g_file_test(snap, G_FILE_TEST_EXISTS));
 }
 
+/* issue 9 defect 6: leftovers of an earlier domain with the new name are never adopted:
+ * a stale autostart link goes; a snapshot directory or a managed save image is refused by name */
+static void test_rename_leftovers(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *path = define_ok(tb, "old", UUID1);
+        g_autofree char *autodir = test_root_file(tb, "etc/vmmd/qemu/autostart");
+        g_autofree char *stale_link = test_root_file(tb, "etc/vmmd/qemu/autostart/new.xml");
+        g_autofree char *stale_target = test_config_file(tb, "new");
+        g_autofree char *stale_snapdir = test_root_file(tb, "var/lib/vmmd/qemu/snapshot/new2");
+        g_autofree char *stale_snap = g_build_filename(stale_snapdir, "s9.xml", NULL);
+        g_autofree char *stale_save = test_root_file(tb, "var/lib/vmmd/qemu/save/new3.save");
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        g_assert_cmpint(g_mkdir_with_parents(autodir, 0755), ==, 0);
+        g_assert_cmpint(symlink(stale_target, stale_link), ==, 0);
+        g_assert_false(test_prop_bool(tb, path, "Autostart"));
+        g_assert_cmpint(rename_domain(tb, path, "new", 0, &e), >=, 0);
+        g_assert_false(g_file_test(stale_link, G_FILE_TEST_EXISTS));
+        g_assert_false(test_prop_bool(tb, path, "Autostart"));
+        /* and a restarted daemon does not find the renamed domain autostart */
+        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        g_assert_false(test_prop_bool(tb, path, "Autostart"));
+
+        test_write_file(stale_snap, "<domainsnapshot><name>s9</name></domainsnapshot>\n");
+        RENAME_FAILS(tb, path, "new2", 0, "org.vmmd.Error.OperationInvalid", stale_snapdir);
+        g_assert_true(g_file_test(stale_snap, G_FILE_TEST_IS_REGULAR));
+
+        test_write_file(stale_save, "image of an earlier new3");
+        RENAME_FAILS(tb, path, "new3", 0, "org.vmmd.Error.OperationInvalid", stale_save);
+        g_assert_true(g_file_test(stale_save, G_FILE_TEST_IS_REGULAR));
+        {
+                g_autofree char *p = test_lookup(tb, "DomainLookupByName", "new", &e);
+                g_assert_cmpstr(p, ==, path);
+        }
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/rename/success", test_rename_success);
@@ -257,5 +294,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/rename/managed-save", test_rename_managed_save);
         g_test_add_func("/rename/read-only", test_rename_read_only);
         g_test_add_func("/rename/failure-rolls-back", test_rename_failure_rolls_back);
+        g_test_add_func("/rename/leftovers", test_rename_leftovers);
         return g_test_run();
 }

@@ -292,6 +292,47 @@ static void test_undefine_remove_failure(void) {
         assert_domain_gone(tb, path, "stuck", UUID1);
 }
 
+/* issue 9 defect 4: Undefine(MANAGED_SAVE) removes the image only after everything else
+ * went; a later step failing leaves the image, the definition and the snapshots as they were */
+static void test_undefine_managed_save_kept_on_failure(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *path = define_ok(tb, "img", UUID1);
+        g_autofree char *save = test_root_file(tb, "var/lib/vmmd/qemu/save/img.save");
+        g_autofree char *snapdir = test_root_file(tb, "var/lib/vmmd/qemu/snapshot/img");
+        g_autofree char *snap = g_build_filename(snapdir, "s1.xml", NULL);
+        g_autofree char *cfgdir = test_root_file(tb, "etc/vmmd/qemu");
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        test_write_file(save, "managed save image");
+        test_write_file(snap, "<domainsnapshot><name>s1</name></domainsnapshot>\n");
+
+        /* the definition cannot be removed */
+        test_set_immutable(tb, cfgdir, true);
+        UNDEFINE_FAILS(tb, path, 1 | 2, "org.vmmd.Error.SystemError", "img.xml");
+        test_set_immutable(tb, cfgdir, false);
+        g_assert_true(g_file_test(save, G_FILE_TEST_IS_REGULAR));
+        g_assert_true(test_prop_bool(tb, path, "HasManagedSaveImage"));
+
+        /* the snapshot metadata cannot be removed: the definition comes back, the image stays */
+        test_set_immutable(tb, snapdir, true);
+        UNDEFINE_FAILS(tb, path, 1 | 2, "org.vmmd.Error.SystemError", snapdir);
+        test_set_immutable(tb, snapdir, false);
+        g_assert_true(g_file_test(save, G_FILE_TEST_IS_REGULAR));
+        g_assert_true(g_file_test(test_config_file(tb, "img"), G_FILE_TEST_IS_REGULAR));
+        g_assert_true(test_prop_bool(tb, path, "HasManagedSaveImage"));
+        test_assert_no_temp_files(test_root_file(tb, "var/lib/vmmd/qemu/save"));
+
+        g_assert_cmpint(undefine(tb, path, 1 | 2, &e), >=, 0);
+        g_assert_false(g_file_test(save, G_FILE_TEST_EXISTS));
+        g_assert_false(g_file_test(snapdir, G_FILE_TEST_EXISTS));
+        assert_domain_gone(tb, path, "img", UUID1);
+        {
+                /* nothing left aside either */
+                g_autofree char *listing = test_dir_snapshot(test_root_file(tb, "var/lib/vmmd/qemu/save"));
+                g_assert_cmpstr(listing, ==, "");
+        }
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/undefine/success", test_undefine_success);
@@ -303,5 +344,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/undefine/snapshots-kept-on-failure", test_undefine_snapshots_kept_on_failure);
         g_test_add_func("/undefine/managed-save", test_undefine_managed_save);
         g_test_add_func("/undefine/remove-failure", test_undefine_remove_failure);
+        g_test_add_func("/undefine/managed-save-kept-on-failure", test_undefine_managed_save_kept_on_failure);
         return g_test_run();
 }

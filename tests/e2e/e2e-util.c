@@ -14,7 +14,14 @@
 
 static const char *guest_dir(void) {
         const char *d = g_getenv("VMMD_TEST_GUEST_DIR");
+        g_autofree char *kernel = NULL;
+
         g_assert_nonnull(d);
+        /* say why every case fails when the guest could not be built */
+        kernel = g_build_filename(d, "vmlinux", NULL);
+        if (!g_file_test(kernel, G_FILE_TEST_EXISTS))
+                g_error("the test guest %s is missing: build it with ninja -C <build> tests/e2e/vmlinux "
+                        "(tests/guest/make-guest.sh; it needs apt-get download)", kernel);
         return d;
 }
 

@@ -403,9 +403,17 @@ static void test_redefine_running(void) {
         p = strstr(xml2, "<memory unit='MiB'>128</memory>");
         g_assert_nonnull(p);
         memcpy(p, "<memory unit='MiB'>256</memory>", strlen("<memory unit='MiB'>256</memory>"));
+        test_bus_clear_signals(tb);
         g_free(test_define(tb, xml2, 0, &e));
         g_assert_false(sd_bus_error_is_set(&e));
         g_assert_true(test_prop_bool(tb, path, "Updated"));
+        /* F1: PropertiesChanged (Updated), then DEFINED/UPDATED */
+        {
+                int changed = test_bus_find_signal(tb, "PropertiesChanged", path, 0);
+                int ev = e2e_find_event(tb, path, 0, 1, 0);
+                g_assert_cmpint(changed, >=, 0);
+                g_assert_cmpint(ev, >, changed);
+        }
         live = test_get_xml(tb, path, 0);
         inactive = test_get_xml(tb, path, 2);
         g_assert_nonnull(strstr(live, "131072"));
@@ -427,7 +435,15 @@ static void test_undefine_running(void) {
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         pid_t pid = e2e_qemu_pid(tb, UUID_A);
 
+        test_bus_clear_signals(tb);
         g_assert_cmpint(e2e_domain_call(tb, path, "Undefine", false, 0, &e), >=, 0);
+        /* F1: PropertiesChanged (Persistent), then UNDEFINED/REMOVED */
+        {
+                int changed = test_bus_find_signal(tb, "PropertiesChanged", path, 0);
+                int ev = e2e_find_event(tb, path, 1, 0, 0);
+                g_assert_cmpint(changed, >=, 0);
+                g_assert_cmpint(ev, >, changed);
+        }
         g_assert_false(g_file_test(config, G_FILE_TEST_EXISTS));
         g_assert_false(test_prop_bool(tb, path, "Persistent"));
         g_assert_true(test_prop_bool(tb, path, "Active"));

@@ -21,11 +21,13 @@
 #define MASK_MAC "52:54:00:00:00:00"
 
 /* Inputs that use elements/attributes outside the schema on purpose: they must fail
- * VALIDATE and parse without it, dropping the unknown parts. */
+ * VALIDATE and parse without it, dropping the unknown parts (device elements without a
+ * parser are kept as written instead, see other-devices). */
 static const char *const not_schema_valid[] = {
         "unknown-elements",
         "unknown-attributes",
         "graphics-listen-untyped",
+        "graphics-spice-duplicate",
         NULL,
 };
 
@@ -168,6 +170,8 @@ static const ErrorCase error_cases[] = {
         { "entity-declaration", 0, VMMD_ERROR_XML_ERROR, "entity", NULL },
         { "memory-too-large", 0, VMMD_ERROR_XML_ERROR, "too large", NULL },
         { "memory-too-large-kib", 0, VMMD_ERROR_XML_ERROR, "too large", NULL },
+        { "usb-two-masters", 0, VMMD_ERROR_XML_ERROR, "multiple 'usb' controllers", NULL },
+        { "spice-bad-compression", 0, VMMD_ERROR_XML_ERROR, "compression", "zip" },
 };
 
 static void test_error(gconstpointer data) {
@@ -338,21 +342,90 @@ static void test_post_parse_twice(void) {
         g_assert_cmpstr(once, ==, twice);
 }
 
-static void test_pci_slots_exhausted(void) {
-        g_autoptr(GString) xml = g_string_new("<domain type='kvm'><name>full</name>"
-                                              "<uuid>11111111-2222-3333-4444-555555555555</uuid>"
-                                              "<memory>1024</memory><os><type>hvm</type></os><devices>");
+/* ABI stability sees NUMA cells and SMBIOS strings (spec C37) */
+static void test_abi_numa_sysinfo(void) {
+        g_autoptr(DomainDef) numa = parse_data("in", "numa");
+        g_autoptr(DomainDef) smbios = parse_data("in", "sysinfo-smbios");
         g_autoptr(GError) error = NULL;
-        g_autoptr(DomainDef) def = NULL;
+        g_autofree char *path = data_path("in", "numa"), *xml = read_file(path);
+        g_autofree char *path2 = data_path("in", "sysinfo-smbios"), *xml2 = read_file(path2);
+        g_autoptr(GRegex) cell = g_regex_new("cpus='2,3'", 0, 0, NULL);
+        g_autoptr(GRegex) vendor = g_regex_new(">Acme<", 0, 0, NULL);
+        g_autofree char *xml_b = g_regex_replace(cell, xml, -1, 0, "cpus='2'", 0, NULL);
+        g_autofree char *xml2_b = g_regex_replace(vendor, xml2, -1, 0, ">Other<", 0, NULL);
+        g_autoptr(DomainDef) numa_b = domain_def_parse_string(xml_b, 0, &error);
+        g_autoptr(DomainDef) smbios_b = domain_def_parse_string(xml2_b, 0, &error);
 
-        for (int i = 0; i < 40; i++)
-                g_string_append_printf(xml, "<interface type='user'><mac address='52:54:00:00:01:%02x'/></interface>", i);
+        g_assert_no_error(error);
+        g_assert_true(domain_def_check_abi_stability(numa, numa, &error));
+        g_assert_false(domain_def_check_abi_stability(numa, numa_b, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED);
+        g_assert_nonnull(strstr(error->message, "NUMA cell cpus"));
+        g_clear_error(&error);
+        g_assert_false(domain_def_check_abi_stability(smbios, smbios_b, &error));
+        g_assert_nonnull(strstr(error->message, "sysinfo bios vendor"));
+}
+
+static DomainDef *many_nics(const char *machine, int n) {
+        g_autoptr(GString) xml = g_string_new(NULL);
+        g_autoptr(GError) error = NULL;
+        DomainDef *def;
+
+        g_string_printf(xml, "<domain type='kvm'><name>full</name>"
+                        "<uuid>11111111-2222-3333-4444-555555555555</uuid>"
+                        "<memory>1024</memory><os><type machine='%s'>hvm</type></os><devices>", machine);
+        for (int i = 0; i < n; i++)
+                g_string_append_printf(xml, "<interface type='user'><mac address='52:54:00:00:%02x:%02x'/></interface>",
+                                       i / 256, i % 256);
         g_string_append(xml, "</devices></domain>");
         def = domain_def_parse_string(xml->str, DOMAIN_DEF_PARSE_VALIDATE, &error);
         g_assert_no_error(error);
+        return def;
+}
+
+/* i440fx: more devices than bus 0 holds get a pci-bridge, as libvirt adds one */
+static void test_pci_auto_bridge(void) {
+        g_autoptr(DomainDef) def = many_nics("pc-i440fx-7.2", 40);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *xml = NULL;
+
+        g_assert_true(domain_def_post_parse(def, &error));
+        g_assert_no_error(error);
+        xml = domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE);
+        g_assert_nonnull(strstr(xml, "<controller type='pci' index='1' model='pci-bridge'>"));
+        g_assert_nonnull(strstr(xml, "bus='0x01' slot='0x01'"));
+        g_assert_null(strstr(xml, "index='2' model='pci-bridge'"));
+        /* the result is stable */
+        {
+                g_autoptr(DomainDef) again = domain_def_parse_string(xml, 0, &error);
+                g_autofree char *xml2 = NULL;
+                g_assert_true(domain_def_post_parse(again, &error));
+                xml2 = domain_def_format(again, DOMAIN_DEF_FORMAT_SECURE);
+                g_assert_cmpstr(xml, ==, xml2);
+        }
+}
+
+/* q35: pcie-root-ports, eight to a multifunction slot of pcie.0 */
+static void test_pci_auto_root_ports(void) {
+        g_autoptr(DomainDef) def = many_nics("pc-q35-7.2", 40);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *xml = NULL;
+
+        g_assert_true(domain_def_post_parse(def, &error));
+        xml = domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE);
+        g_assert_nonnull(strstr(xml, "model='pcie-root-port'"));
+        g_assert_nonnull(strstr(xml, "function='0x0' multifunction='on'"));
+        g_assert_nonnull(strstr(xml, "function='0x7'"));
+}
+
+/* A full address space says what to change, and is not an internal error */
+static void test_pci_slots_exhausted(void) {
+        g_autoptr(DomainDef) def = many_nics("pc-q35-7.2", 300);
+        g_autoptr(GError) error = NULL;
+
         g_assert_false(domain_def_post_parse(def, &error));
-        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR);
-        g_assert_nonnull(strstr(error->message, "PCI"));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR);
+        g_assert_nonnull(strstr(error->message, "pcie-root-port"));
 }
 
 /* --- registration --- */
@@ -411,6 +484,9 @@ int main(int argc, char **argv) {
         g_test_add_func("/domain-conf/api/generated-uuid", test_generated_uuid);
         g_test_add_func("/domain-conf/api/post-parse-twice", test_post_parse_twice);
         g_test_add_func("/domain-conf/api/pci-slots-exhausted", test_pci_slots_exhausted);
+        g_test_add_func("/domain-conf/api/pci-auto-bridge", test_pci_auto_bridge);
+        g_test_add_func("/domain-conf/api/abi-numa-sysinfo", test_abi_numa_sysinfo);
+        g_test_add_func("/domain-conf/api/pci-auto-root-ports", test_pci_auto_root_ports);
         r = g_test_run();
         return r;
 }

@@ -174,6 +174,7 @@ static void run_qemu_img(const char *format, const char *path) {
 static void create_files(const char *xml, const char *dir) {
         g_autoptr(GRegex) disk_re = g_regex_new("<driver[^>]*type='(\\w+)'[^>]*/>\\s*<source file='([^']*)'", 0, 0, NULL);
         g_autoptr(GRegex) boot_re = g_regex_new("<(kernel|initrd)>([^<]*)</", 0, 0, NULL);
+        g_autoptr(GRegex) nvram_re = g_regex_new("<nvram template='([^']*)'>([^<]*)</nvram>", 0, 0, NULL);
         g_autoptr(GMatchInfo) m = NULL;
 
         for (g_regex_match(disk_re, xml, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
@@ -183,6 +184,19 @@ static void create_files(const char *xml, const char *dir) {
                         run_qemu_img(format, path);
         }
         g_clear_pointer(&m, g_match_info_free);
+        /* a UEFI variable store starts as a copy of its template */
+        for (g_regex_match(nvram_re, xml, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
+                g_autofree char *template = g_match_info_fetch(m, 1);
+                g_autofree char *path = g_match_info_fetch(m, 2);
+                g_autofree char *data = NULL;
+                gsize len = 0;
+
+                if (!g_str_has_prefix(path, dir))
+                        continue;
+                g_assert_true(g_file_get_contents(template, &data, &len, NULL));
+                g_assert_true(g_file_set_contents(path, data, (gssize) len, NULL));
+        }
+        g_clear_pointer(&m, g_match_info_free);
         for (g_regex_match(boot_re, xml, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
                 g_autofree char *path = g_match_info_fetch(m, 2);
                 if (g_str_has_prefix(path, dir))
@@ -190,10 +204,10 @@ static void create_files(const char *xml, const char *dir) {
         }
 }
 
-/* A fixed VNC port of a case becomes one free right now: test runs of other build
+/* A fixed VNC or SPICE port of a case becomes one free right now: test runs of other build
  * directories may be running the same case at the same time. */
 static char *free_vnc_port(const char *xml) {
-        g_autoptr(GRegex) re = g_regex_new("(<graphics type='vnc' port=')\\d+'", 0, 0, NULL);
+        g_autoptr(GRegex) re = g_regex_new("(<graphics type='(?:vnc|spice)' port=')\\d+'", 0, 0, NULL);
 
         for (unsigned port = 5900 + 100 + g_random_int_range(0, 1000); port < 5900 + 4000; port++) {
                 struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),

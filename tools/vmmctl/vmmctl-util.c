@@ -32,7 +32,9 @@ void ctl_print_bus_error(const sd_bus_error *error, int r) {
 }
 
 /* Turns what -c / $VMMD_BUS_ADDRESS said into a connected bus. Accepted: dbus:session,
- * dbus:system, dbus:ADDRESS, a bare D-Bus address, and virsh's qemu:///session|system. */
+ * dbus:system, dbus:ADDRESS, a bare D-Bus address, virsh's qemu:///session|system, and
+ * ssh://[user@]host (also qemu+ssh://[user@]host/system): the remote host's system bus through
+ * sd-bus's own ssh transport (ssh … systemd-stdio-bridge, as busctl -H does). */
 int ctl_connect(Ctl *ctl) {
         g_autoptr(sd_bus) bus = NULL;
         const char *uri = ctl->uri;
@@ -49,7 +51,17 @@ int ctl_connect(Ctl *ctl) {
                 r = sd_bus_open_user(&bus);
         else if (g_str_equal(uri, "dbus:system") || g_str_equal(uri, "qemu:///system"))
                 r = sd_bus_open_system(&bus);
-        else {
+        else if (g_str_has_prefix(uri, "ssh://") || g_str_has_prefix(uri, "qemu+ssh://")) {
+                const char *rest = strstr(uri, "://") + 3;
+                g_autofree char *host = g_strndup(rest, strcspn(rest, "/?"));
+                const char *path = rest + strlen(host);
+
+                if (!*host || (*path && !g_str_equal(path, "/") && !g_str_equal(path, "/system"))) {
+                        ctl_error("unsupported connection URI '%s' (use ssh://[user@]host: the remote system bus)", uri);
+                        return -EINVAL;
+                }
+                r = sd_bus_open_system_remote(&bus, host);
+        } else {
                 addr = g_str_has_prefix(uri, "dbus:") ? uri + strlen("dbus:") : uri;
                 if (!strchr(addr, ':')) {
                         ctl_error("unsupported connection URI '%s' (use dbus:session, dbus:system or dbus:ADDRESS)", uri);

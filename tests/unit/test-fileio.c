@@ -1,0 +1,57 @@
+/* Unit tests for the file helpers' refusals: a tree removal never climbs out of the entry it names. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+static char *make_tree(void) {
+        g_autoptr(GError) error = NULL;
+        char *top = g_dir_make_tmp("vmmd-fileio-XXXXXX", &error);
+        g_autofree char *inner = NULL, *keep = NULL, *deep = NULL, *deep_dir = NULL;
+
+        g_assert_no_error(error);
+        inner = g_build_filename(top, "state", "snapshot", NULL);
+        g_assert_cmpint(vmmd_mkdir_p(inner, 0700), ==, 0);
+        keep = g_build_filename(top, "state", "keep.save", NULL);
+        g_assert_true(g_file_set_contents(keep, "data", -1, NULL));
+        deep = g_build_filename(inner, "dom", "s1.xml", NULL);
+        deep_dir = g_path_get_dirname(deep);
+        g_assert_cmpint(vmmd_mkdir_p(deep_dir, 0700), ==, 0);
+        g_assert_true(g_file_set_contents(deep, "<x/>", -1, NULL));
+        return top;
+}
+
+static void test_rm_rf_refuses_dot_entries(void) {
+        g_autofree char *top = make_tree();
+        g_autofree char *snap = g_build_filename(top, "state", "snapshot", NULL);
+        g_autofree char *keep = g_build_filename(top, "state", "keep.save", NULL);
+        g_autofree char *dom = g_build_filename(snap, "dom", NULL);
+        g_autofree char *up = g_strconcat(snap, "/..", NULL);
+        g_autofree char *up_slash = g_strconcat(snap, "/../", NULL);
+        g_autofree char *here = g_strconcat(snap, "/.", NULL);
+
+        g_assert_cmpint(vmmd_rm_rf(up), ==, -EINVAL);
+        g_assert_cmpint(vmmd_rm_rf(up_slash), ==, -EINVAL);
+        g_assert_cmpint(vmmd_rm_rf(here), ==, -EINVAL);
+        g_assert_cmpint(vmmd_rm_rf("/"), ==, -EINVAL);
+        g_assert_cmpint(vmmd_rm_rf_child(snap, ".."), ==, -EINVAL);
+        g_assert_cmpint(vmmd_rm_rf_child(snap, "."), ==, -EINVAL);
+        g_assert_cmpint(vmmd_rm_rf_child(snap, ""), ==, -EINVAL);
+        g_assert_cmpint(vmmd_rm_rf_child(snap, "dom/../.."), ==, -EINVAL);
+        g_assert_true(g_file_test(keep, G_FILE_TEST_EXISTS));
+        g_assert_true(g_file_test(dom, G_FILE_TEST_IS_DIR));
+
+        /* a plain child goes, its siblings stay */
+        g_assert_cmpint(vmmd_rm_rf_child(snap, "dom"), ==, 0);
+        g_assert_false(g_file_test(dom, G_FILE_TEST_EXISTS));
+        g_assert_true(g_file_test(keep, G_FILE_TEST_EXISTS));
+        g_assert_cmpint(vmmd_rm_rf_child(snap, "missing"), ==, 0);
+        g_assert_cmpint(vmmd_rm_rf(top), ==, 0);
+}
+
+int main(int argc, char **argv) {
+        g_test_init(&argc, &argv, NULL);
+        g_test_add_func("/fileio/rm-rf-refuses-dot-entries", test_rm_rf_refuses_dot_entries);
+        return g_test_run();
+}
