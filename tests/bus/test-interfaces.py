@@ -3,7 +3,7 @@
 #
 # Usage: test-interfaces.py BUILD_DIR SOURCE_DIR
 # A private dbus-daemon activates the build's daemons under a temporary root; one object of
-# every kind is made (domain, snapshot, pool, volume) and every org.vmmd.* interface found
+# every kind is made (domain, snapshot, pool, volume, secret) and every org.vmmd.* interface found
 # on the bus is compared with its file: the same methods, signals and properties, with the
 # same argument names, types and directions, property types and access. The documentation
 # annotations are the file's own and are not compared, but every member must have one.
@@ -101,6 +101,10 @@ with tempfile.TemporaryDirectory(prefix="vmmd-test-interfaces.") as tmp:
         run(VMMCTL, "pool-define-as", "p1", "dir", "--target", f"{tmp}/p1")
         run(VMMCTL, "pool-start", "p1")
         run(VMMCTL, "vol-create-as", "p1", "v1", "1M", "--format", "raw")
+        sec = f"{tmp}/secret.xml"
+        with open(sec, "w") as f:
+            f.write("<secret><usage type='tls'><name>t1</name></usage></secret>")
+        run(VMMCTL, "secret-define", sec)
 
         served = {}   # interface name -> (object path, element)
         # every daemon the build can activate
