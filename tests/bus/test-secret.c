@@ -1,7 +1,10 @@
 /* Bus tests for vmmd-secret: define, lookups, lists, values sealed at rest, the Internal interface, the
  * master key's rules, restarts and damaged files (spec secrets.md X1–X16, X22–X24; issue 14). */
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bus-harness.h"
@@ -704,6 +707,136 @@ static void test_key_credential(void) {
         g_assert_cmpint(rmdir(creds), ==, 0);
 }
 
+/* X9: with debug logging, nothing the daemon prints holds a value (nor its base64) */
+static void test_no_value_logged(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "daemons", "vmmd-secret", "vmmd-secret",
+                                                NULL);
+        g_autofree char *log_file = g_build_filename(tb->dir, "vmmd-secret.log", NULL);
+        g_autofree char *addr = g_strconcat("--address=", tb->address, NULL);
+        g_autofree char *root = g_strconcat("--root=", tb->root, NULL);
+        g_autofree char *log = NULL, *priv = NULL, *pub = NULL, *b64 = NULL;
+        const char *argv[] = { exe, addr, root, "--verbose", "--timeout=0", NULL };
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autoptr(sd_bus) daemon = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        gint64 deadline;
+        pid_t pid;
+        int fd;
+
+        /* our own instance, so its stderr is ours to read */
+        fd = open(log_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        g_assert_cmpint(fd, >=, 0);
+        pid = fork();
+        g_assert_cmpint(pid, >=, 0);
+        if (pid == 0) {
+                dup2(fd, STDERR_FILENO);
+                execv(exe, (char **) argv);
+                _exit(127);
+        }
+        close(fd);
+        deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+        while (!test_bus_name_has_owner(tb, SECRET_BUS_NAME) && g_get_monotonic_time() < deadline)
+                (void) sd_bus_wait(tb->bus, 50000);
+        g_assert_true(test_bus_name_has_owner(tb, SECRET_BUS_NAME));
+        g_assert_cmpint(test_bus_name_pid(tb, SECRET_BUS_NAME), ==, pid);
+
+        priv = define_ok(tb, UUID_A, "private='yes'", "ceph", "a");
+        pub = define_ok(tb, UUID_B, NULL, "ceph", "b");
+        set_value_ok(tb, priv, VALUE_TEXT, strlen(VALUE_TEXT));
+        set_value_ok(tb, pub, VALUE_TEXT, strlen(VALUE_TEXT));
+        assert_value(tb, pub, VALUE_TEXT, strlen(VALUE_TEXT));
+        g_assert_null(get_value(tb, priv, &e));
+        sd_bus_error_free(&e);
+        {
+                /* an error path too: the value starts with the test text */
+                g_autofree char *big = g_malloc0(70000);
+
+                memcpy(big, VALUE_TEXT, strlen(VALUE_TEXT));
+                g_assert_cmpint(set_value(tb, pub, big, 70000, &e), <, 0);
+        }
+        sd_bus_error_free(&e);
+        g_assert_cmpint(sd_bus_new(&daemon), >=, 0);
+        g_assert_cmpint(sd_bus_set_address(daemon, tb->address), >=, 0);
+        g_assert_cmpint(sd_bus_set_bus_client(daemon, 1), >=, 0);
+        g_assert_cmpint(sd_bus_start(daemon), >=, 0);
+        g_assert_cmpint(sd_bus_request_name(daemon, "org.vmmd.storage1", 0), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(daemon, SECRET_BUS_NAME, SECRET_MANAGER_PATH, SECRET_INTERNAL_INTERFACE,
+                                           "GetValue", &e, &reply, "s", UUID_A), >=, 0);
+
+        kill(pid, SIGTERM);
+        g_assert_true(test_wait_pid_exit(pid, 10000));
+        (void) waitpid(pid, NULL, 0);
+        log = test_read_file(log_file);
+        g_assert_nonnull(log);
+        g_test_message("daemon log:\n%s", log);
+        g_assert_nonnull(strstr(log, "value of secret " UUID_A " handed to"));   /* debug lines are there */
+        b64 = g_base64_encode((const guchar *) VALUE_TEXT, strlen(VALUE_TEXT));
+        g_assert_null(strstr(log, "horse"));
+        g_assert_null(strstr(log, b64));
+}
+
+/* X15: the daemon stays while an ephemeral secret exists; it exits on idle once the last is undefined */
+static void test_ephemeral_keeps_daemon(void) {
+        const char *env[] = { "VMMD_TIMEOUT=1", NULL };
+        g_autoptr(TestBus) tb = test_bus_new(env);
+        g_autofree char *eph = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        pid_t pid;
+
+        /* without ephemeral secrets an idle daemon goes */
+        g_free(define_ok(tb, UUID_B, NULL, NULL, NULL));
+        g_assert_true(test_bus_wait_name_gone(tb, SECRET_BUS_NAME, 20000));
+
+        eph = define_ok(tb, UUID_A, "ephemeral='yes'", "tls", "e");
+        set_value_ok(tb, eph, "kept", 4);
+        pid = test_bus_name_pid(tb, SECRET_BUS_NAME);
+        g_assert_cmpint(pid, >, 0);
+        /* several idle periods later the same process still holds the value */
+        g_assert_false(test_bus_wait_name_gone(tb, SECRET_BUS_NAME, 3000));
+        g_assert_cmpint(test_bus_name_pid(tb, SECRET_BUS_NAME), ==, pid);
+        assert_value(tb, eph, "kept", 4);
+        g_assert_cmpint(test_call_to(tb, SECRET_BUS_NAME, eph, SECRET_INTERFACE, "Undefine", &e, NULL, ""), >=, 0);
+        g_assert_true(test_bus_wait_name_gone(tb, SECRET_BUS_NAME, 20000));
+}
+
+/* kill -9 in the middle of SetValue leaves the old value or the new one, never a torn one */
+static void test_kill_during_set_value(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *path = define_ok(tb, UUID_A, NULL, "ceph", "a");
+        g_autofree uint8_t *old_value = g_malloc(SECRET_VALUE_MAX), *new_value = g_malloc(SECRET_VALUE_MAX);
+
+        memset(old_value, 'o', SECRET_VALUE_MAX);
+        for (int round = 0; round < 10; round++) {
+                g_autoptr(sd_bus_message) m = NULL;
+                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+                g_autoptr(GBytes) got = NULL;
+                pid_t pid;
+
+                memset(new_value, 'a' + round, SECRET_VALUE_MAX);
+                set_value_ok(tb, path, old_value, SECRET_VALUE_MAX);
+                pid = test_bus_name_pid(tb, SECRET_BUS_NAME);
+                /* send without waiting, then kill at once: the kill lands before, during or after the write */
+                g_assert_cmpint(sd_bus_message_new_method_call(tb->bus, &m, SECRET_BUS_NAME, path, SECRET_INTERFACE,
+                                                               "SetValue"), >=, 0);
+                g_assert_cmpint(sd_bus_message_append_array(m, 'y', new_value, SECRET_VALUE_MAX), >=, 0);
+                g_assert_cmpint(sd_bus_message_append(m, "u", 0), >=, 0);
+                g_assert_cmpint(sd_bus_send(tb->bus, m, NULL), >=, 0);
+                g_assert_cmpint(sd_bus_flush(tb->bus), >=, 0);
+                if (round % 2)
+                        g_usleep(round * 500);   /* spread the kills over the write; the assertion holds anyway */
+                kill(pid, SIGKILL);
+                g_assert_true(test_wait_pid_exit(pid, 10000));
+                g_assert_true(test_bus_wait_name_gone(tb, SECRET_BUS_NAME, 10000));
+                got = get_value(tb, path, &e);
+                if (!got)
+                        g_error("round %d: GetValue after kill: %s: %s", round, e.name, e.message);
+                g_assert_cmpuint(g_bytes_get_size(got), ==, SECRET_VALUE_MAX);
+                if (memcmp(g_bytes_get_data(got, NULL), old_value, SECRET_VALUE_MAX) != 0)
+                        g_assert_cmpmem(g_bytes_get_data(got, NULL), SECRET_VALUE_MAX, new_value, SECRET_VALUE_MAX);
+        }
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/secret/define", test_define_secret);
@@ -720,5 +853,8 @@ int main(int argc, char **argv) {
         g_test_add_func("/secret/key-bad-mode", test_key_bad_mode);
         g_test_add_func("/secret/key-missing", test_key_missing);
         g_test_add_func("/secret/key-credential", test_key_credential);
+        g_test_add_func("/secret/no-value-logged", test_no_value_logged);
+        g_test_add_func("/secret/ephemeral-keeps-daemon", test_ephemeral_keeps_daemon);
+        g_test_add_func("/secret/kill-during-set-value", test_kill_during_set_value);
         return g_test_run();
 }
