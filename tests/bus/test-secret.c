@@ -707,31 +707,30 @@ static void test_key_credential(void) {
         g_assert_cmpint(rmdir(creds), ==, 0);
 }
 
-/* X9: with debug logging, nothing the daemon prints holds a value (nor its base64) */
-static void test_no_value_logged(void) {
-        g_autoptr(TestBus) tb = test_bus_new(NULL);
+/* Starts vmmd-secret ourselves with argv[1..] and env (NULL: ours), stderr to log_file, and waits
+ * (bounded) until it owns its name: its output and environment are then the test's to choose. */
+static pid_t spawn_daemon(TestBus *tb, const char *const *args, char **env, const char *log_file) {
         g_autofree char *exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "daemons", "vmmd-secret", "vmmd-secret",
                                                 NULL);
-        g_autofree char *log_file = g_build_filename(tb->dir, "vmmd-secret.log", NULL);
-        g_autofree char *addr = g_strconcat("--address=", tb->address, NULL);
-        g_autofree char *root = g_strconcat("--root=", tb->root, NULL);
-        g_autofree char *log = NULL, *priv = NULL, *pub = NULL, *b64 = NULL;
-        const char *argv[] = { exe, addr, root, "--verbose", "--timeout=0", NULL };
-        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-        g_autoptr(sd_bus) daemon = NULL;
-        g_autoptr(sd_bus_message) reply = NULL;
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
         gint64 deadline;
         pid_t pid;
         int fd;
 
-        /* our own instance, so its stderr is ours to read */
+        g_ptr_array_add(argv, exe);
+        for (const char *const *a = args; *a; a++)
+                g_ptr_array_add(argv, (gpointer) *a);
+        g_ptr_array_add(argv, NULL);
         fd = open(log_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         g_assert_cmpint(fd, >=, 0);
         pid = fork();
         g_assert_cmpint(pid, >=, 0);
         if (pid == 0) {
                 dup2(fd, STDERR_FILENO);
-                execv(exe, (char **) argv);
+                if (env)
+                        execve(exe, (char **) argv->pdata, env);
+                else
+                        execv(exe, (char **) argv->pdata);
                 _exit(127);
         }
         close(fd);
@@ -740,6 +739,27 @@ static void test_no_value_logged(void) {
                 (void) sd_bus_wait(tb->bus, 50000);
         g_assert_true(test_bus_name_has_owner(tb, SECRET_BUS_NAME));
         g_assert_cmpint(test_bus_name_pid(tb, SECRET_BUS_NAME), ==, pid);
+        return pid;
+}
+
+static void stop_daemon(pid_t pid) {
+        kill(pid, SIGTERM);
+        g_assert_true(test_wait_pid_exit(pid, 10000));
+        (void) waitpid(pid, NULL, 0);
+}
+
+/* X9: with debug logging, nothing the daemon prints holds a value (nor its base64) */
+static void test_no_value_logged(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *log_file = g_build_filename(tb->dir, "vmmd-secret.log", NULL);
+        g_autofree char *addr = g_strconcat("--address=", tb->address, NULL);
+        g_autofree char *root = g_strconcat("--root=", tb->root, NULL);
+        g_autofree char *log = NULL, *priv = NULL, *pub = NULL, *b64 = NULL;
+        const char *args[] = { addr, root, "--verbose", "--timeout=0", NULL };
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autoptr(sd_bus) daemon = NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        pid_t pid = spawn_daemon(tb, args, NULL, log_file);
 
         priv = define_ok(tb, UUID_A, "private='yes'", "ceph", "a");
         pub = define_ok(tb, UUID_B, NULL, "ceph", "b");
@@ -764,9 +784,7 @@ static void test_no_value_logged(void) {
         g_assert_cmpint(sd_bus_call_method(daemon, SECRET_BUS_NAME, SECRET_MANAGER_PATH, SECRET_INTERNAL_INTERFACE,
                                            "GetValue", &e, &reply, "s", UUID_A), >=, 0);
 
-        kill(pid, SIGTERM);
-        g_assert_true(test_wait_pid_exit(pid, 10000));
-        (void) waitpid(pid, NULL, 0);
+        stop_daemon(pid);
         log = test_read_file(log_file);
         g_assert_nonnull(log);
         g_test_message("daemon log:\n%s", log);
@@ -774,6 +792,57 @@ static void test_no_value_logged(void) {
         b64 = g_base64_encode((const guchar *) VALUE_TEXT, strlen(VALUE_TEXT));
         g_assert_null(strstr(log, "horse"));
         g_assert_null(strstr(log, b64));
+}
+
+/* X25: the per-user instance writes only under the XDG directories */
+static void test_session_paths(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *home = g_build_filename(tb->dir, "home", NULL);
+        g_autofree char *cfg = g_build_filename(home, "cfg", NULL), *data = g_build_filename(home, "data", NULL);
+        g_autofree char *run = g_build_filename(home, "run", NULL), *cache = g_build_filename(home, "cache", NULL);
+        g_autofree char *log_file = g_build_filename(tb->dir, "session.log", NULL);
+        g_autofree char *path = NULL, *root_before = NULL, *root_after = NULL;
+        const char *args[] = { "--session", "--timeout=0", NULL };
+        g_auto(GStrv) env = g_get_environ();
+        struct stat st;
+        pid_t pid;
+
+        g_assert_cmpint(g_mkdir_with_parents(run, 0700), ==, 0);
+        env = g_environ_unsetenv(env, "VMMD_ROOT");
+        env = g_environ_unsetenv(env, "CREDENTIALS_DIRECTORY");
+        env = g_environ_setenv(env, "HOME", home, TRUE);
+        env = g_environ_setenv(env, "XDG_CONFIG_HOME", cfg, TRUE);
+        env = g_environ_setenv(env, "XDG_DATA_HOME", data, TRUE);
+        env = g_environ_setenv(env, "XDG_RUNTIME_DIR", run, TRUE);
+        env = g_environ_setenv(env, "XDG_CACHE_HOME", cache, TRUE);
+        env = g_environ_setenv(env, "DBUS_SESSION_BUS_ADDRESS", tb->address, TRUE);
+        root_before = test_dir_snapshot(tb->root);
+        pid = spawn_daemon(tb, args, env, log_file);
+        path = define_ok(tb, UUID_A, NULL, "ceph", "a");
+        set_value_ok(tb, path, "session", 7);
+        stop_daemon(pid);
+
+        g_assert_cmpint(stat(cfg, &st), ==, 0);
+        g_assert_true(g_file_test(cfg, G_FILE_TEST_IS_DIR));
+        {
+                g_autofree char *xml = g_build_filename(cfg, "vmmd", "secret", UUID_A ".xml", NULL);
+                g_autofree char *sealed = g_build_filename(cfg, "vmmd", "secret", UUID_A ".sealed", NULL);
+                g_autofree char *key = g_build_filename(data, "vmmd", "secret", "master.key", NULL);
+
+                g_assert_true(g_file_test(xml, G_FILE_TEST_IS_REGULAR));
+                g_assert_true(g_file_test(sealed, G_FILE_TEST_IS_REGULAR));
+                g_assert_true(g_file_test(key, G_FILE_TEST_IS_REGULAR));
+        }
+        /* HOME holds only the XDG directories; the system layout is untouched */
+        {
+                g_autoptr(GDir) d = g_dir_open(home, 0, NULL);
+                const char *e;
+
+                while ((e = g_dir_read_name(d)))
+                        g_assert_true(g_strv_contains((const char *const[]) { "cfg", "data", "run", "cache", NULL }, e));
+        }
+        root_after = test_dir_snapshot(tb->root);
+        g_assert_cmpstr(root_before, ==, root_after);
 }
 
 /* X15: the daemon stays while an ephemeral secret exists; it exits on idle once the last is undefined */
@@ -854,6 +923,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/secret/key-missing", test_key_missing);
         g_test_add_func("/secret/key-credential", test_key_credential);
         g_test_add_func("/secret/no-value-logged", test_no_value_logged);
+        g_test_add_func("/secret/session-paths", test_session_paths);
         g_test_add_func("/secret/ephemeral-keeps-daemon", test_ephemeral_keeps_daemon);
         g_test_add_func("/secret/kill-during-set-value", test_kill_during_set_value);
         return g_test_run();
