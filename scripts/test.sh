@@ -67,6 +67,28 @@ if (( $# == 0 )) && command -v clang >/dev/null; then
 	fuzz_log="$FUZZ_BUILD/meson-logs/testlog.json"
 fi
 
+# The unit, bus and torture suites again in an AddressSanitizer + UndefinedBehaviorSanitizer
+# build of their own (a whole run only; VMMD_SANITIZE=0 leaves it out). A sanitizer report
+# fails the test it happens in; leaks of the test programs themselves are suppressed.
+SAN_BUILD=${VMMD_SAN_BUILD_DIR:-$ROOT/build-asan}
+san_log=""
+if (( $# == 0 )) && [[ ${VMMD_SANITIZE:-1} != 0 ]]; then
+	if [[ ! -d $SAN_BUILD ]]; then
+		meson setup "$SAN_BUILD" -Db_sanitize=address,undefined -Db_lundef=false -De2e=false >/dev/null || meson_rc=1
+	fi
+	rm -f "$SAN_BUILD/meson-logs/testlog.json"
+	if meson compile -C "$SAN_BUILD" >/dev/null; then
+		ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
+		LSAN_OPTIONS=suppressions=$ROOT/tests/sanitizers/lsan-test-clients.supp \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			meson test -C "$SAN_BUILD" --suite unit --suite bus --suite torture --print-errorlogs || meson_rc=1
+	else
+		echo "test: the sanitizer build failed"
+		meson_rc=1
+	fi
+	san_log="$SAN_BUILD/meson-logs/testlog.json"
+fi
+
 # What gets installed, the .deb, and (as root) the installed package on a private system
 # bus: only for a whole run. Each TAP line counts once; VMMD_SKIP_INSTALL_CHECK=1 skips
 # it (then said above the count).
@@ -83,7 +105,7 @@ elif (( $# == 0 )); then
 fi
 
 for n in "${notes[@]}"; do echo "$n"; done
-python3 - "$meson_rc" "$extra_passed" "$extra_failed" "$BUILD/meson-logs/testlog.json" $fuzz_log <<'PY'
+python3 - "$meson_rc" "$extra_passed" "$extra_failed" "$BUILD/meson-logs/testlog.json" $fuzz_log $san_log <<'PY'
 import json, re, sys
 
 # Count what a user would: each GTest case (TAP "ok N" / "not ok N" lines in a test's

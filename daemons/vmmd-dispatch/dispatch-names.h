@@ -1,20 +1,23 @@
 /* Every name and number vmmd-dispatch depends on: the daemons' bus names, libvirt's program, procedure, error and event numbers. */
 #pragma once
 
-/* The daemons the procedures go to (to move to include/vmmd/ with the toolkit). */
-#define DISPATCH_QEMU_BUS "org.vmmd.qemu1"
-#define DISPATCH_QEMU_PATH "/org/vmmd/qemu1"
-#define DISPATCH_QEMU_MANAGER "org.vmmd.qemu1.Manager"
-#define DISPATCH_QEMU_DOMAIN "org.vmmd.qemu1.Domain"
-#define DISPATCH_QEMU_SNAPSHOT "org.vmmd.qemu1.DomainSnapshot"
-#define DISPATCH_QEMU_DOMAIN_PREFIX "/org/vmmd/qemu1/domain"
+#include "vmmd/qemu1.h"
+#include "vmmd/storage1.h"
 
-#define DISPATCH_STORAGE_BUS "org.vmmd.storage1"
-#define DISPATCH_STORAGE_PATH "/org/vmmd/storage1"
-#define DISPATCH_STORAGE_MANAGER "org.vmmd.storage1.Manager"
-#define DISPATCH_STORAGE_POOL "org.vmmd.storage1.StoragePool"
-#define DISPATCH_STORAGE_VOL "org.vmmd.storage1.StorageVol"
-#define DISPATCH_STORAGE_POOL_PREFIX "/org/vmmd/storage1/pool"
+/* The daemons the procedures go to (to move to include/vmmd/ with the toolkit). */
+#define DISPATCH_QEMU_BUS QEMU_BUS_NAME
+#define DISPATCH_QEMU_PATH QEMU_MANAGER_PATH
+#define DISPATCH_QEMU_MANAGER QEMU_MANAGER_INTERFACE
+#define DISPATCH_QEMU_DOMAIN QEMU_DOMAIN_INTERFACE
+#define DISPATCH_QEMU_SNAPSHOT QEMU_SNAPSHOT_INTERFACE
+#define DISPATCH_QEMU_DOMAIN_PREFIX QEMU_DOMAIN_PREFIX
+
+#define DISPATCH_STORAGE_BUS STORAGE_BUS_NAME
+#define DISPATCH_STORAGE_PATH STORAGE_MANAGER_PATH
+#define DISPATCH_STORAGE_MANAGER STORAGE_MANAGER_INTERFACE
+#define DISPATCH_STORAGE_POOL STORAGE_POOL_INTERFACE
+#define DISPATCH_STORAGE_VOL STORAGE_VOL_INTERFACE
+#define DISPATCH_STORAGE_POOL_PREFIX STORAGE_POOL_PREFIX
 
 /* The programs of libvirt's protocol. */
 #define VR_PROGRAM 0x20008086u

@@ -10,7 +10,7 @@
 
 #include "domain-conf-priv.h"
 #include "error.h"
-#include "qmp.h"
+#include "qemu-monitor.h"
 
 typedef struct ConsoleRequest {
         Domain *domain;
@@ -96,7 +96,7 @@ bool domain_open_console(Domain *d, const char *device, DomainConsoleFunc done, 
         const DomainChrDef *chr;
         int fd;
 
-        if (!domain_is_active(d) || !d->qmp) {
+        if (!domain_is_active(d) || !d->run.qmp) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is not running",
                             domain_name(d));
                 return false;
@@ -114,7 +114,7 @@ bool domain_open_console(Domain *d, const char *device, DomainConsoleFunc done, 
                 req->label = g_steal_pointer(&label);
                 req->done = done;
                 req->userdata = userdata;
-                if (qmp_command(d->qmp, "query-chardev", NULL, -1, on_query_chardev, req) < 0) {
+                if (qemu_monitor_query_chardev(d->run.qmp, on_query_chardev, req) < 0) {
                         g_free(req->label);
                         g_free(req);
                         g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "monitor of domain '%s' is closed",

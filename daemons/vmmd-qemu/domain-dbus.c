@@ -124,8 +124,8 @@ static int method_get_info(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (!d)
                 return -ENOENT;
         def = d->def;
-        if (domain_is_active(d) && d->process)
-                cpu_ns = host_process_cpu_time_ns(qemu_process_pid(d->process));
+        if (domain_is_active(d) && d->run.process)
+                cpu_ns = host_process_cpu_time_ns(qemu_process_pid(d->run.process));
         return sd_bus_reply_method_return(msg, "ittut", (int32_t) d->state, (uint64_t) domain_def_get_memory_kib(def),
                                           (uint64_t) domain_def_get_current_memory_kib(def),
                                           (uint32_t) domain_def_get_vcpus(def), cpu_ns);
@@ -494,9 +494,9 @@ static int method_get_job_info(sd_bus_message *msg, void *userdata, sd_bus_error
         d = domain_from_message(userdata, msg, error);
         if (!d)
                 return -ENOENT;
-        if (d->job != DOMAIN_JOB_SAVE && !d->restore)
+        if (d->run.job != DOMAIN_JOB_SAVE && !d->run.restore)
                 return sd_bus_reply_method_return(msg, "itt", 0, (uint64_t) 0, (uint64_t) 0);
-        return sd_bus_reply_method_return(msg, "itt", 1, d->job_processed, d->job_total);
+        return sd_bus_reply_method_return(msg, "itt", 1, d->run.job_processed, d->run.job_total);
 }
 
 #define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE

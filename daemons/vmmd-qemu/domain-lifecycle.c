@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "direct-copy.h"
 #include "domain-resources.h"
 #include "domain-save.h"
@@ -19,7 +20,7 @@
 #include "manager.h"
 #include "qemu-command.h"
 #include "qemu-process.h"
-#include "qmp.h"
+#include "qemu-monitor.h"
 #include "save-image.h"
 #include "snapshot.h"
 #include "storage-client.h"
@@ -31,8 +32,8 @@
 #define RESET_COALESCE_USEC (3 * G_USEC_PER_SEC)
 
 static void domain_stopped(Domain *d, int reason, int detail);
-static void on_qmp_event(Qmp *q, const char *event, JsonObject *data, void *userdata);
-static void on_qmp_closed(Qmp *q, void *userdata);
+static const QemuMonitorCallbacks monitor_callbacks;
+static void on_monitor_closed(void *userdata);
 static void on_qemu_exit(QemuProcess *p, void *userdata);
 
 char *domain_log_file(const Manager *m, const char *name) {
@@ -71,10 +72,10 @@ static bool write_status(Domain *d) {
         g_autofree char *file = domain_status_file(m, domain_name(d));
         g_autofree char *xml = NULL;
         DomainStatus st = {
-                .state = d->state, .reason = d->reason, .pid = d->process ? qemu_process_pid(d->process) : 0,
-                .id = d->id, .monitor = d->monitor_path, .fake_reboot = d->fake_reboot,
-                .persistent = d->persistent, .autodestroy = d->autodestroy_owner != NULL, .def = d->def,
-                .job = d->recorded_job,
+                .state = d->state, .reason = d->reason, .pid = d->run.process ? qemu_process_pid(d->run.process) : 0,
+                .id = d->id, .monitor = d->run.monitor_path, .fake_reboot = d->run.fake_reboot,
+                .persistent = d->persistent, .autodestroy = d->run.autodestroy_owner != NULL, .def = d->def,
+                .job = d->run.recorded_job,
         };
         int r;
 
@@ -90,9 +91,9 @@ static bool write_status(Domain *d) {
 }
 
 bool domain_lifecycle_record_job(Domain *d, DomainStatusJob *job) {
-        if (job != d->recorded_job) {
-                domain_status_job_free(d->recorded_job);
-                d->recorded_job = job;
+        if (job != d->run.recorded_job) {
+                domain_status_job_free(d->run.recorded_job);
+                d->run.recorded_job = job;
         }
         return write_status(d);
 }
@@ -106,11 +107,11 @@ static void set_state(Domain *d, DomainState state, int reason) {
         if (domain_is_active(d))
                 write_status(d);
         if (changed)
-                manager_emit_domain_changed(d->manager, d, "State", NULL);
+                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_STATE);
 }
 
 static void call_complete(Domain *d, const GError *error) {
-        DomainCall *call = g_steal_pointer(&d->call);
+        DomainCall *call = g_steal_pointer(&d->run.call);
 
         if (call)
                 call->done(call, error);
@@ -136,11 +137,11 @@ static bool check_active(Domain *d, GError **error) {
 }
 
 static bool check_idle(Domain *d, GError **error) {
-        if (d->job == DOMAIN_JOB_NONE)
+        if (d->run.job == DOMAIN_JOB_NONE)
                 return true;
         g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                     "domain '%s' is busy with another operation (%s)", domain_name(d),
-                    d->job == DOMAIN_JOB_START ? "being started" : d->job == DOMAIN_JOB_STOP ? "being stopped" : "a job");
+                    d->run.job == DOMAIN_JOB_START ? "being started" : d->run.job == DOMAIN_JOB_STOP ? "being stopped" : "a job");
         return false;
 }
 
@@ -149,20 +150,20 @@ static bool check_idle(Domain *d, GError **error) {
 static int on_kill_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Domain *d = userdata;
 
-        g_clear_pointer((sd_event_source **) &d->kill_timer, sd_event_source_unref);
-        if (!d->process)
+        g_clear_pointer(&d->run.kill_timer, sd_event_source_unref);
+        if (!d->run.process)
                 return 0;
-        if (d->graceful) {
+        if (d->run.graceful) {
                 /* DESTROY_GRACEFUL: QEMU outlived its grace period; the domain stays active */
-                d->graceful = false;
-                d->job = DOMAIN_JOB_NONE;
-                d->stop_reason = 0;
+                d->run.graceful = false;
+                d->run.job = DOMAIN_JOB_NONE;
+                d->run.stop_reason = 0;
                 call_fail(d, VMMD_ERROR_SYSTEM_ERROR, "QEMU of domain '%s' did not exit within %d s of SIGTERM",
                           domain_name(d), (int) (STOP_GRACE_USEC / G_USEC_PER_SEC));
                 return 0;
         }
         log_warning("QEMU of domain '%s' ignored SIGTERM, sending SIGKILL", domain_name(d));
-        (void) qemu_process_kill(d->process, SIGKILL);
+        (void) qemu_process_kill(d->run.process, SIGKILL);
         return 0;
 }
 
@@ -171,32 +172,32 @@ static int on_kill_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 static void kill_qemu(Domain *d, int reason, int detail, bool graceful) {
         uint64_t now;
 
-        d->job = DOMAIN_JOB_STOP;
-        d->stop_reason = reason;
-        d->stop_detail = detail;
-        d->graceful = graceful;
-        if (!d->process)
+        d->run.job = DOMAIN_JOB_STOP;
+        d->run.stop_reason = reason;
+        d->run.stop_detail = detail;
+        d->run.graceful = graceful;
+        if (!d->run.process)
                 return;
-        (void) qemu_process_kill(d->process, SIGTERM);
-        if (!d->kill_timer) {
+        (void) qemu_process_kill(d->run.process, SIGTERM);
+        if (!d->run.kill_timer) {
                 (void) sd_event_now(d->manager->event, CLOCK_MONOTONIC, &now);
-                (void) sd_event_add_time(d->manager->event, (sd_event_source **) &d->kill_timer, CLOCK_MONOTONIC,
+                (void) sd_event_add_time(d->manager->event, &d->run.kill_timer, CLOCK_MONOTONIC,
                                          now + STOP_GRACE_USEC, 0, on_kill_timer, d);
         }
 }
 
 static void release_runtime(Domain *d) {
-        g_clear_pointer(&d->qmp, qmp_free);
-        g_clear_pointer(&d->process, qemu_process_free);
-        g_clear_pointer((sd_event_source **) &d->kill_timer, sd_event_source_disable_unref);
-        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
-        g_clear_pointer(&d->restore, domain_restore_free);
-        if (d->save)
+        g_clear_pointer(&d->run.qmp, qmp_free);
+        g_clear_pointer(&d->run.process, qemu_process_free);
+        g_clear_pointer(&d->run.kill_timer, sd_event_source_disable_unref);
+        g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
+        g_clear_pointer(&d->run.restore, domain_restore_free);
+        if (d->run.save)
                 domain_save_abandon(d);
-        if (d->recorded_job) {
+        if (d->run.recorded_job) {
                 /* QEMU is gone in the middle of recovering a job: nothing to resume */
-                domain_save_discard_partial(d->recorded_job);
-                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+                domain_save_discard_partial(d->run.recorded_job);
+                g_clear_pointer(&d->run.recorded_job, domain_status_job_free);
         }
 }
 
@@ -224,7 +225,7 @@ void domain_lifecycle_complete(Domain *d, const GError *error) {
 
 void domain_detach(Domain *d) {
         release_runtime(d);
-        g_clear_pointer(&d->monitor_path, g_free);
+        g_clear_pointer(&d->run.monitor_path, g_free);
 }
 
 /* QEMU is gone: the domain becomes inactive (spec E3, E18, E21, B14). */
@@ -235,9 +236,9 @@ static void domain_stopped(Domain *d, int reason, int detail) {
 
         release_runtime(d);
         domain_release_host_resources(m, d->def);
-        if (d->monitor_path)
-                (void) unlink(d->monitor_path);
-        g_clear_pointer(&d->monitor_path, g_free);
+        if (d->run.monitor_path)
+                (void) unlink(d->run.monitor_path);
+        g_clear_pointer(&d->run.monitor_path, g_free);
         (void) unlink(status);
         log_to_file(d, "shutting down, reason=%s",
                     reason == DOMAIN_SHUTOFF_SHUTDOWN ? "shutdown" : reason == DOMAIN_SHUTOFF_DESTROYED ? "destroyed" :
@@ -245,13 +246,13 @@ static void domain_stopped(Domain *d, int reason, int detail) {
                     reason == DOMAIN_SHUTOFF_SAVED ? "saved" : "other");
 
         d->id = -1;
-        d->job = DOMAIN_JOB_NONE;
-        d->fake_reboot = false;
-        d->shutdown_seen = false;
-        d->crash_restart = false;
-        d->stop_reason = 0;
-        d->graceful = false;
-        g_clear_pointer(&d->autodestroy_owner, g_free);
+        d->run.job = DOMAIN_JOB_NONE;
+        d->run.fake_reboot = false;
+        d->run.shutdown_seen = false;
+        d->run.crash_restart = false;
+        d->run.stop_reason = 0;
+        d->run.graceful = false;
+        g_clear_pointer(&d->run.autodestroy_owner, g_free);
         domain_def_set_id(d->def, -1);
         if (d->new_def) {
                 /* A18: the pending definition is the one the next boot uses */
@@ -260,13 +261,13 @@ static void domain_stopped(Domain *d, int reason, int detail) {
         }
         d->state = DOMAIN_SHUTOFF;
         d->reason = reason;
-        manager_emit_domain_changed(m, d, "State", "Active", "Id", "Updated", NULL);
-        manager_emit_domain_event(m, d, DOMAIN_EVENT_STOPPED, detail);
-        call = g_steal_pointer(&d->call);
+        manager_notify_domain_changed(m, d, DOMAIN_CHANGED_RUN);
+        manager_notify_domain_event(m, d, DOMAIN_EVENT_STOPPED, detail);
+        call = g_steal_pointer(&d->run.call);
         if (!d->persistent && !d->reverting) {
                 g_autofree char *snapdir = domain_snapshot_dir(m, domain_name(d));
                 (void) vmmd_rm_rf(snapdir);
-                manager_emit_domain_removed(m, d);
+                manager_notify_domain_removed(m, d);
                 domain_snapshots_drop(d);
                 manager_remove_domain(m, d);
         }
@@ -296,10 +297,10 @@ static char *log_tail(Domain *d) {
 static void on_qemu_exit(QemuProcess *p, void *userdata) {
         Domain *d = userdata;
 
-        if (d->job == DOMAIN_JOB_SAVE) {
+        if (d->run.job == DOMAIN_JOB_SAVE) {
                 g_autoptr(GError) error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                                       "QEMU of domain '%s' exited during the save", domain_name(d));
-                DomainCall *call = g_steal_pointer(&d->call);
+                DomainCall *call = g_steal_pointer(&d->run.call);
 
                 domain_save_abandon(d);
                 domain_stopped(d, DOMAIN_SHUTOFF_CRASHED, 5 /* STOPPED/FAILED */);
@@ -308,12 +309,12 @@ static void on_qemu_exit(QemuProcess *p, void *userdata) {
                 return;
         }
 
-        if (d->job == DOMAIN_JOB_START) {
+        if (d->run.job == DOMAIN_JOB_START) {
                 g_autofree char *tail = log_tail(d);
                 g_autoptr(GError) error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                                       "QEMU of domain '%s' exited while starting: %s",
                                                       domain_name(d), tail);
-                DomainCall *call = g_steal_pointer(&d->call);
+                DomainCall *call = g_steal_pointer(&d->run.call);
 
                 log_warning("%s", error->message);
                 domain_stopped(d, DOMAIN_SHUTOFF_FAILED, 5 /* STOPPED/FAILED */);
@@ -321,26 +322,26 @@ static void on_qemu_exit(QemuProcess *p, void *userdata) {
                         call->done(call, error);
                 return;
         }
-        if (d->stop_reason)
-                domain_stopped(d, d->stop_reason, d->stop_detail);
-        else if (d->shutdown_seen)
+        if (d->run.stop_reason)
+                domain_stopped(d, d->run.stop_reason, d->run.stop_detail);
+        else if (d->run.shutdown_seen)
                 domain_stopped(d, DOMAIN_SHUTOFF_SHUTDOWN, 0 /* STOPPED/SHUTDOWN */);
         else
                 domain_stopped(d, DOMAIN_SHUTOFF_CRASHED, 5 /* STOPPED/FAILED: E21 */);
 }
 
 /* The monitor closed before QEMU exited: QEMU is on its way out or broken; make sure it goes. */
-static void on_qmp_closed(Qmp *q, void *userdata) {
+static void on_monitor_closed(void *userdata) {
         Domain *d = userdata;
 
         /* the exit handler fails a save or a start (also a restore) with its own error */
-        if ((d->job == DOMAIN_JOB_SAVE || d->job == DOMAIN_JOB_START) && d->process) {
-                (void) qemu_process_kill(d->process, SIGKILL);
+        if ((d->run.job == DOMAIN_JOB_SAVE || d->run.job == DOMAIN_JOB_START) && d->run.process) {
+                (void) qemu_process_kill(d->run.process, SIGKILL);
                 return;
         }
-        if (d->process && d->job != DOMAIN_JOB_STOP)
-                kill_qemu(d, d->shutdown_seen ? DOMAIN_SHUTOFF_SHUTDOWN : DOMAIN_SHUTOFF_CRASHED,
-                          d->shutdown_seen ? 0 : 5, false);
+        if (d->run.process && d->run.job != DOMAIN_JOB_STOP)
+                kill_qemu(d, d->run.shutdown_seen ? DOMAIN_SHUTOFF_SHUTDOWN : DOMAIN_SHUTOFF_CRASHED,
+                          d->run.shutdown_seen ? DOMAIN_EVENT_STOPPED_SHUTDOWN : DOMAIN_EVENT_STOPPED_FAILED, false);
 }
 
 /* --- start --- */
@@ -360,15 +361,15 @@ static void on_start_cont(Qmp *q, JsonNode *ret, const char *error, void *userda
 
         if (!ret) {
                 log_warning("cannot start CPUs of domain '%s': %s", domain_name(d), error);
-                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
-                d->job = DOMAIN_JOB_START;   /* on exit: report the start failure */
+                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED, false);
+                d->run.job = DOMAIN_JOB_START;   /* on exit: report the start failure */
                 return;
         }
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         /* F5: the CPUs start (RESUMED/UNPAUSED), then STARTED/BOOTED */
         set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_BOOTED);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, 0);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, DOMAIN_EVENT_STARTED_BOOTED);
         call_complete(d, NULL);
 }
 
@@ -376,14 +377,14 @@ static void on_start_paused(Qmp *q, JsonNode *ret, const char *error, void *user
         Domain *d = userdata;
 
         if (!ret) {
-                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
-                d->job = DOMAIN_JOB_START;
+                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED, false);
+                d->run.job = DOMAIN_JOB_START;
                 return;
         }
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_USER);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, 0);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 0);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, DOMAIN_EVENT_STARTED_BOOTED);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
         call_complete(d, NULL);
 }
 
@@ -391,20 +392,8 @@ static void on_set_action(Qmp *q, JsonNode *ret, const char *error, void *userda
         Domain *d = userdata;
 
         /* a QEMU that went away meanwhile is dealt with by its exit handler */
-        if (!ret && d->qmp && qmp_is_ready(d->qmp))
+        if (!ret && d->run.qmp && qmp_is_ready(d->run.qmp))
                 log_warning("setting up domain '%s' after start failed: %s", domain_name(d), error);
-}
-
-static JsonObject *json_args(const char *key, const char *value, ...) G_GNUC_NULL_TERMINATED;
-static JsonObject *json_args(const char *key, const char *value, ...) {
-        JsonObject *o = json_object_new();
-        va_list ap;
-
-        va_start(ap, value);
-        for (const char *k = key, *v = value; k; k = va_arg(ap, const char *), v = k ? va_arg(ap, const char *) : NULL)
-                json_object_set_string_member(o, k, v);
-        va_end(ap);
-        return o;
 }
 
 static int next_domain_id(Manager *m) {
@@ -434,8 +423,8 @@ bool domain_start_restore(Domain *d, DomainDef *live, DomainRestore *restore, Do
 
 static void restore_failed(Domain *d, const char *why) {
         log_warning("restoring domain '%s' failed: %s", domain_name(d), why);
-        kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
-        d->job = DOMAIN_JOB_START;   /* on exit: report the start failure */
+        kill_qemu(d, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED, false);
+        d->run.job = DOMAIN_JOB_START;   /* on exit: report the start failure */
 }
 
 static void on_restore_copied(DirectCopy *c, int error, void *userdata) {
@@ -452,40 +441,42 @@ static void on_restore_cont(Qmp *q, JsonNode *ret, const char *error, void *user
 
         if (!ret)
                 return restore_failed(d, error);
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         /* a save image: RUNNING/RESTORED; a snapshot: RUNNING/FROM_SNAPSHOT; both RESUMED/FROM_SNAPSHOT */
-        set_state(d, DOMAIN_RUNNING, d->reverting ? 4 : 3);
+        set_state(d, DOMAIN_RUNNING, d->reverting ? DOMAIN_RUNNING_FROM_SNAPSHOT : DOMAIN_RUNNING_RESTORED);
         d->reverting = false;
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 2 /* FROM_SNAPSHOT */);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT);
         call_complete(d, NULL);
 }
 
 static void restore_done(Domain *d) {
-        DomainRestore *r = d->restore;
+        DomainRestore *r = d->run.restore;
 
-        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
         if (r->remove_on_success) {
                 if (unlink(r->remove_on_success) < 0 && errno != ENOENT)
                         log_warning("cannot remove managed save image %s: %s", r->remove_on_success, g_strerror(errno));
-                manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
+                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_MANAGED_SAVE);
         }
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, r->from_snapshot ? 3 /* FROM_SNAPSHOT */ : 2 /* RESTORED */);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_STARTED,
+                                    r->from_snapshot ? DOMAIN_EVENT_STARTED_FROM_SNAPSHOT : DOMAIN_EVENT_STARTED_RESTORED);
         if (r->run) {
-                g_clear_pointer(&d->restore, domain_restore_free);
-                qmp_command(d->qmp, "cont", NULL, -1, on_restore_cont, d);
+                g_clear_pointer(&d->run.restore, domain_restore_free);
+                qemu_monitor_cont(d->run.qmp, on_restore_cont, d);
                 return;
         }
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         if (r->from_snapshot) {
                 /* D36: PAUSED/FROM_SNAPSHOT, SUSPENDED/FROM_SNAPSHOT */
                 d->reverting = false;
-                set_state(d, DOMAIN_PAUSED, 7);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 5);
+                set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_FROM_SNAPSHOT);
+                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT);
         } else {
-                set_state(d, DOMAIN_PAUSED, 2 /* MIGRATION */);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, r->start_paused ? 0 : 4 /* RESTORED */);
+                set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_MIGRATION);
+                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED,
+                                            r->start_paused ? DOMAIN_EVENT_SUSPENDED_PAUSED : DOMAIN_EVENT_SUSPENDED_RESTORED);
         }
-        g_clear_pointer(&d->restore, domain_restore_free);
+        g_clear_pointer(&d->run.restore, domain_restore_free);
         call_complete(d, NULL);
 }
 
@@ -495,7 +486,7 @@ static void on_restore_query(Qmp *q, JsonNode *ret, const char *error, void *use
         Domain *d = userdata;
         const char *status;
 
-        if (!d->restore)
+        if (!d->run.restore)
                 return;
         if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
                 return restore_failed(d, error ? error : "bad query-migrate reply");
@@ -507,14 +498,14 @@ static void on_restore_query(Qmp *q, JsonNode *ret, const char *error, void *use
                         json_object_get_string_member_with_default(json_node_get_object(ret), "error-desc", "no detail"));
                 return restore_failed(d, why);
         }
-        (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+        (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
 }
 
 static int on_restore_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         Domain *d = userdata;
 
         (void) sd_event_source_set_time_relative(s, 50 * 1000);
-        qmp_command(d->qmp, "query-migrate", NULL, -1, on_restore_query, d);
+        qemu_monitor_query_migrate(d->run.qmp, on_restore_query, d);
         return 0;
 }
 
@@ -523,19 +514,16 @@ static void on_restore_started(Qmp *q, JsonNode *ret, const char *error, void *u
 
         if (!ret)
                 return restore_failed(d, error);
-        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC,
+        (void) sd_event_add_time_relative(d->manager->event, &d->run.job_timer, CLOCK_MONOTONIC,
                                           20 * 1000, 0, on_restore_poll, d);
 }
 
 static void on_restore_getfd(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
-        JsonObject *args;
 
         if (!ret)
                 return restore_failed(d, error);
-        args = json_object_new();
-        json_object_set_string_member(args, "uri", "fd:vmmd-restore");
-        qmp_command(d->qmp, "migrate-incoming", args, -1, on_restore_started, d);
+        qemu_monitor_migrate_incoming(d->run.qmp, "fd:vmmd-restore", on_restore_started, d);
 }
 
 typedef struct PendingStart {
@@ -561,7 +549,7 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
         QemuCommandOptions opts = { .monitor_fd = 3 };
         const char *const *models;
 
-        if (d->job == DOMAIN_JOB_START) {
+        if (d->run.job == DOMAIN_JOB_START) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is being started",
                             domain_name(d));
                 return false;
@@ -599,7 +587,7 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                 ps->restore = g_steal_pointer(&restore);
                 ps->call = call;
                 ps->kvm = opts.kvm;
-                d->job = DOMAIN_JOB_START;
+                d->run.job = DOMAIN_JOB_START;
                 storage_resolve_volumes_async(m->bus, ps->live, on_volumes_resolved, ps);
                 return true;
         }
@@ -609,7 +597,7 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
 /* A new transient domain that did not start goes away again (A28, C31). */
 static void forget_if_never_started(Domain *d) {
         if (!d->persistent && !domain_is_active(d) && !d->reverting) {
-                manager_emit_domain_removed(d->manager, d);
+                manager_notify_domain_removed(d->manager, d);
                 manager_remove_domain(d->manager, d);
         }
 }
@@ -621,7 +609,7 @@ static void on_volumes_resolved(const GError *error, void *userdata) {
         DomainCall *call = ps->call;
         bool ok;
 
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         if (error)
                 ok = false;
         else
@@ -670,12 +658,12 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
                 vmmd_error_set_errno(error, r, "cannot create the runtime directories of '%s'", domain_name(d));
                 return false;
         }
-        g_free(d->monitor_path);
-        d->monitor_path = g_strdup_printf("%s/%s.qmp", m->paths->run_dir, d->uuid);
-        monitor_fd = qemu_monitor_listen(d->monitor_path);
+        g_free(d->run.monitor_path);
+        d->run.monitor_path = g_strdup_printf("%s/%s.qmp", m->paths->run_dir, d->uuid);
+        monitor_fd = qemu_monitor_listen(d->run.monitor_path);
         if (monitor_fd < 0) {
-                vmmd_error_set_errno(error, monitor_fd, "cannot create monitor socket '%s'", d->monitor_path);
-                g_clear_pointer(&d->monitor_path, g_free);
+                vmmd_error_set_errno(error, monitor_fd, "cannot create monitor socket '%s'", d->run.monitor_path);
+                g_clear_pointer(&d->run.monitor_path, g_free);
                 return false;
         }
         log = domain_log_file(m, domain_name(d));
@@ -698,7 +686,7 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
                 vmmd_error_set_errno(error, r, "cannot start QEMU for domain '%s'", domain_name(d));
                 return false;
         }
-        r = qemu_process_watch(m->event, pid, on_qemu_exit, d, (QemuProcess **) &d->process);
+        r = qemu_process_watch(m->event, pid, on_qemu_exit, d, (QemuProcess **) &d->run.process);
         if (r < 0) {
                 kill(pid, SIGKILL);
                 vmmd_error_set_errno(error, r, "cannot watch QEMU of domain '%s'", domain_name(d));
@@ -714,44 +702,39 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         d->def = g_steal_pointer(&live);
         d->id = next_domain_id(m);
         domain_def_set_id(d->def, d->id);
-        d->job = DOMAIN_JOB_START;
-        d->call = call;
+        d->run.job = DOMAIN_JOB_START;
+        d->run.call = call;
         d->state = DOMAIN_PAUSED;
         d->reason = DOMAIN_PAUSED_STARTING_UP;
         write_status(d);
-        manager_emit_domain_changed(m, d, "State", "Active", "Id", "Updated", NULL);
+        manager_notify_domain_changed(m, d, DOMAIN_CHANGED_RUN);
 
-        r = qmp_connect(m->event, d->monitor_path, on_qmp_event, on_qmp_closed, d, (Qmp **) &d->qmp);
+        r = qemu_monitor_open(m->event, d->run.monitor_path, &monitor_callbacks, d, (Qmp **) &d->run.qmp);
         if (r < 0) {
                 log_warning("cannot connect to the monitor of '%s': %s", domain_name(d), g_strerror(-r));
-                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
-                d->job = DOMAIN_JOB_START;
+                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED, false);
+                d->run.job = DOMAIN_JOB_START;
                 return true;
         }
         /* E2: a guest reboot becomes a poweroff when on_reboot is destroy; panics pause so
          * that vmmd applies on_crash itself */
-        qmp_command(d->qmp, "set-action",
-                    json_args("reboot", domain_def_get_on_reboot(d->def) == DOMAIN_LIFECYCLE_DESTROY ? "shutdown" : "reset",
-                              "panic", "pause", NULL),
-                    -1, on_set_action, d);
+        qemu_monitor_set_actions(d->run.qmp, domain_def_get_on_reboot(d->def) == DOMAIN_LIFECYCLE_DESTROY ? "shutdown" : "reset",
+                                 "pause", on_set_action, d);
         /* -m is <memory>; the balloon brings the guest down to <currentMemory> */
         if (domain_def_get_current_memory_kib(d->def) &&
-            domain_def_get_current_memory_kib(d->def) < domain_def_get_memory_kib(d->def)) {
-                JsonObject *args = json_object_new();
-                json_object_set_int_member(args, "value", (gint64) domain_def_get_current_memory_kib(d->def) * 1024);
-                qmp_command(d->qmp, "balloon", args, -1, on_set_action, d);
-        }
+            domain_def_get_current_memory_kib(d->def) < domain_def_get_memory_kib(d->def))
+                qemu_monitor_balloon(d->run.qmp, (uint64_t) domain_def_get_current_memory_kib(d->def) * 1024,
+                                     on_set_action, d);
         {
                 const char *protocol = NULL, *passwd;
                 guint gi = 0;
 
                 while ((passwd = domain_graphics_password(d->def, &protocol, &gi)))
-                        qmp_command(d->qmp, "set_password",
-                                    json_args("protocol", protocol, "password", passwd, NULL), -1, on_set_action, d);
+                        qemu_monitor_set_password(d->run.qmp, protocol, passwd, on_set_action, d);
         }
         if (restore && restore->from_snapshot) {
                 /* -loadvm (or a plain boot) did the work before QMP answered */
-                d->restore = g_steal_pointer(&restore);
+                d->run.restore = g_steal_pointer(&restore);
                 restore_done(d);
         } else if (restore) {
                 int fd = -1, p[2];
@@ -769,12 +752,12 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
                         restore_failed(d, "cannot bypass cache for the save image");
                         return true;
                 }
-                d->restore = g_steal_pointer(&restore);
-                qmp_command(d->qmp, "getfd", json_args("fdname", "vmmd-restore", NULL), fd, on_restore_getfd, d);
+                d->run.restore = g_steal_pointer(&restore);
+                qemu_monitor_getfd(d->run.qmp, "vmmd-restore", fd, on_restore_getfd, d);
         } else if (flags & DOMAIN_START_PAUSED)
-                qmp_command(d->qmp, "query-status", NULL, -1, on_start_paused, d);
+                qemu_monitor_query_status(d->run.qmp, on_start_paused, d);
         else
-                qmp_command(d->qmp, "cont", NULL, -1, on_start_cont, d);
+                qemu_monitor_cont(d->run.qmp, on_start_cont, d);
         return true;
 }
 
@@ -783,24 +766,24 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
 bool domain_destroy(Domain *d, unsigned flags, DomainCall *call, GError **error) {
         if (!check_active(d, error))
                 return false;
-        if (d->call && d->job != DOMAIN_JOB_START && d->job != DOMAIN_JOB_STOP) {
+        if (d->run.call && d->run.job != DOMAIN_JOB_START && d->run.job != DOMAIN_JOB_STOP) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "domain '%s' is busy with another operation", domain_name(d));
                 return false;
         }
-        if (d->call && d->job == DOMAIN_JOB_START)
+        if (d->run.call && d->run.job == DOMAIN_JOB_START)
                 call_fail(d, VMMD_ERROR_OPERATION_FAILED, "domain '%s' was destroyed while starting", domain_name(d));
-        if (d->call && d->job == DOMAIN_JOB_STOP) {
+        if (d->run.call && d->run.job == DOMAIN_JOB_STOP) {
                 /* a second destroy while the first waits: answer the first now, this one at exit */
                 call_complete(d, NULL);
         }
-        d->fake_reboot = false;
-        d->call = call;
+        d->run.fake_reboot = false;
+        d->run.call = call;
         if (flags & DOMAIN_DESTROY_REMOVE_LOGS) {
                 g_autofree char *log = domain_log_file(d->manager, domain_name(d));
                 (void) unlink(log);
         }
-        kill_qemu(d, DOMAIN_SHUTOFF_DESTROYED, 1 /* STOPPED/DESTROYED */, flags & DOMAIN_DESTROY_GRACEFUL);
+        kill_qemu(d, DOMAIN_SHUTOFF_DESTROYED, DOMAIN_EVENT_STOPPED_DESTROYED, flags & DOMAIN_DESTROY_GRACEFUL);
         return true;
 }
 
@@ -814,15 +797,16 @@ static void on_ack(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
                 call_complete(d, NULL);
 }
 
-static bool send_request(Domain *d, const char *cmd, DomainCall *call, GError **error) {
-        if (!d->qmp || d->call) {
+static bool send_request(Domain *d, int (*request)(Qmp *, QemuMonitorReplyFunc, void *), DomainCall *call,
+                         GError **error) {
+        if (!d->run.qmp || d->run.call) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "domain '%s' is busy with another operation", domain_name(d));
                 return false;
         }
-        d->call = call;
-        if (qmp_command(d->qmp, cmd, NULL, -1, on_ack, d) < 0) {
-                d->call = NULL;
+        d->run.call = call;
+        if (request(d->run.qmp, on_ack, d) < 0) {
+                d->run.call = NULL;
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "monitor of domain '%s' is closed",
                             domain_name(d));
                 return false;
@@ -854,16 +838,16 @@ bool domain_reboot(Domain *d, unsigned flags, DomainCall *call, GError **error) 
                 return false;
         if (domain_def_get_on_reboot(d->def) == DOMAIN_LIFECYCLE_DESTROY) {
                 /* E12: the guest powers off and the domain stops */
-                d->fake_reboot = false;
-                return send_request(d, "system_powerdown", call, error);
+                d->run.fake_reboot = false;
+                return send_request(d, qemu_monitor_system_powerdown, call, error);
         }
         if (!check_idle(d, error))
                 return false;
         /* E13: the mark is on disk before the request leaves */
-        d->fake_reboot = true;
+        d->run.fake_reboot = true;
         write_status(d);
-        if (!send_request(d, "system_powerdown", call, error)) {
-                d->fake_reboot = false;
+        if (!send_request(d, qemu_monitor_system_powerdown, call, error)) {
+                d->run.fake_reboot = false;
                 write_status(d);
                 return false;
         }
@@ -885,33 +869,33 @@ bool domain_shutdown(Domain *d, unsigned flags, DomainCall *call, GError **error
         if (!check_idle(d, error))
                 return false;
         /* E17: a Shutdown after an unanswered Reboot really stops the guest */
-        if (d->fake_reboot) {
-                d->fake_reboot = false;
+        if (d->run.fake_reboot) {
+                d->run.fake_reboot = false;
                 write_status(d);
         }
-        return send_request(d, "system_powerdown", call, error);
+        return send_request(d, qemu_monitor_system_powerdown, call, error);
 }
 
 bool domain_reset(Domain *d, DomainCall *call, GError **error) {
         if (!check_active(d, error) || !check_idle(d, error))
                 return false;
-        if (d->fake_reboot) {
-                d->fake_reboot = false;
+        if (d->run.fake_reboot) {
+                d->run.fake_reboot = false;
                 write_status(d);
         }
-        return send_request(d, "system_reset", call, error);
+        return send_request(d, qemu_monitor_system_reset, call, error);
 }
 
 static void on_suspend_reply(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         if (!ret) {
                 call_fail(d, VMMD_ERROR_OPERATION_FAILED, "cannot pause domain '%s': %s", domain_name(d), error);
                 return;
         }
         set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_USER);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 0);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
         call_complete(d, NULL);
 }
 
@@ -928,27 +912,27 @@ bool domain_suspend(Domain *d, DomainCall *call, GError **error) {
                         call->done(call, NULL);   /* E4: already paused, no event */
                 return true;
         }
-        if (!check_idle(d, error) || d->call) {
+        if (!check_idle(d, error) || d->run.call) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "domain '%s' is busy with another operation", domain_name(d));
                 return false;
         }
-        d->job = DOMAIN_JOB_SUSPEND;
-        d->call = call;
-        qmp_command(d->qmp, "stop", NULL, -1, on_suspend_reply, d);
+        d->run.job = DOMAIN_JOB_SUSPEND;
+        d->run.call = call;
+        qemu_monitor_stop(d->run.qmp, on_suspend_reply, d);
         return true;
 }
 
 static void on_resume_reply(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         if (!ret) {
                 call_fail(d, VMMD_ERROR_OPERATION_FAILED, "cannot resume domain '%s': %s", domain_name(d), error);
                 return;
         }
         set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
         call_complete(d, NULL);
 }
 
@@ -970,14 +954,14 @@ bool domain_resume(Domain *d, DomainCall *call, GError **error) {
                             domain_name(d));
                 return false;
         }
-        if (!check_idle(d, error) || d->call) {
+        if (!check_idle(d, error) || d->run.call) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "domain '%s' is busy with another operation", domain_name(d));
                 return false;
         }
-        d->job = DOMAIN_JOB_RESUME;
-        d->call = call;
-        qmp_command(d->qmp, "cont", NULL, -1, on_resume_reply, d);
+        d->run.job = DOMAIN_JOB_RESUME;
+        d->run.call = call;
+        qemu_monitor_cont(d->run.qmp, on_resume_reply, d);
         return true;
 }
 
@@ -989,19 +973,19 @@ static void on_reset_cont(Qmp *q, JsonNode *ret, const char *error, void *userda
         if (!ret) {
                 /* E16: the domain stops as a crash */
                 log_warning("cannot restart CPUs of domain '%s': %s", domain_name(d), error);
-                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, 5, false);
+                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, DOMAIN_EVENT_STOPPED_FAILED, false);
                 return;
         }
-        d->job = DOMAIN_JOB_NONE;
-        d->shutdown_seen = false;
-        if (d->crash_restart) {
-                d->crash_restart = false;
+        d->run.job = DOMAIN_JOB_NONE;
+        d->run.shutdown_seen = false;
+        if (d->run.crash_restart) {
+                d->run.crash_restart = false;
                 set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_CRASHED);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
                 return;
         }
-        if (d->fake_reboot) {
-                d->fake_reboot = false;
+        if (d->run.fake_reboot) {
+                d->run.fake_reboot = false;
         }
         write_status(d);
 }
@@ -1011,51 +995,50 @@ static void on_reset_done(Qmp *q, JsonNode *ret, const char *error, void *userda
 
         if (!ret) {
                 log_warning("cannot reset domain '%s': %s", domain_name(d), error);
-                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, 5, false);
+                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, DOMAIN_EVENT_STOPPED_FAILED, false);
                 return;
         }
-        qmp_command(d->qmp, "cont", NULL, -1, on_reset_cont, d);
+        qemu_monitor_cont(d->run.qmp, on_reset_cont, d);
 }
 
 static void restart_in_place(Domain *d) {
-        d->job = DOMAIN_JOB_RESET;
-        if (qmp_command(d->qmp, "system_reset", NULL, -1, on_reset_done, d) < 0)
-                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, 5, false);
+        d->run.job = DOMAIN_JOB_RESET;
+        if (qemu_monitor_system_reset(d->run.qmp, on_reset_done, d) < 0)
+                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, DOMAIN_EVENT_STOPPED_FAILED, false);
 }
 
 /* --- QMP events --- */
 
-static void handle_shutdown(Domain *d, JsonObject *data) {
-        const char *reason = data ? json_object_get_string_member_with_default(data, "reason", "") : "";
-        bool has_guest = data && json_object_has_member(data, "guest");
-        bool guest = has_guest && json_object_get_boolean_member(data, "guest");
+static void handle_shutdown(Domain *d, bool has_guest, bool guest, const char *reason) {
         bool reset_as_poweroff = g_str_equal(reason, "guest-reset");
 
-        if (d->job == DOMAIN_JOB_STOP || d->job == DOMAIN_JOB_START)
+        if (d->run.job == DOMAIN_JOB_STOP || d->run.job == DOMAIN_JOB_START)
                 return;
         if (!reset_as_poweroff && !g_str_equal(reason, "host-qmp-quit") && !g_str_equal(reason, "host-signal") &&
-            (d->fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART)) {
+            (d->run.fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART)) {
                 /* E14/E20: hidden; QEMU stopped its CPUs, restart the guest in place */
-                d->shutdown_seen = true;
+                d->run.shutdown_seen = true;
                 restart_in_place(d);
                 return;
         }
-        if (d->shutdown_seen)
+        if (d->run.shutdown_seen)
                 return;   /* E18: a repeated SHUTDOWN is ignored */
-        d->shutdown_seen = true;
-        set_state(d, DOMAIN_SHUTDOWN, 0);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SHUTDOWN, !has_guest ? 0 : guest ? 1 : 2);
+        d->run.shutdown_seen = true;
+        set_state(d, DOMAIN_SHUTDOWN, DOMAIN_SHUTDOWN_UNKNOWN);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SHUTDOWN,
+                                    !has_guest ? DOMAIN_EVENT_SHUTDOWN_FINISHED :
+                                    guest ? DOMAIN_EVENT_SHUTDOWN_GUEST : DOMAIN_EVENT_SHUTDOWN_HOST);
         /* -no-shutdown left QEMU alive and paused: end it */
-        d->stop_reason = DOMAIN_SHUTOFF_SHUTDOWN;
-        d->stop_detail = 0;
-        if (qmp_command(d->qmp, "quit", NULL, -1, NULL, NULL) < 0)
-                kill_qemu(d, DOMAIN_SHUTOFF_SHUTDOWN, 0, false);
+        d->run.stop_reason = DOMAIN_SHUTOFF_SHUTDOWN;
+        d->run.stop_detail = 0;
+        if (qemu_monitor_quit(d->run.qmp, NULL, NULL) < 0)
+                kill_qemu(d, DOMAIN_SHUTOFF_SHUTDOWN, DOMAIN_EVENT_STOPPED_SHUTDOWN, false);
         else {
                 uint64_t now;
-                d->job = DOMAIN_JOB_STOP;
+                d->run.job = DOMAIN_JOB_STOP;
                 (void) sd_event_now(d->manager->event, CLOCK_MONOTONIC, &now);
-                if (!d->kill_timer)
-                        (void) sd_event_add_time(d->manager->event, (sd_event_source **) &d->kill_timer,
+                if (!d->run.kill_timer)
+                        (void) sd_event_add_time(d->manager->event, &d->run.kill_timer,
                                                  CLOCK_MONOTONIC, now + STOP_GRACE_USEC, 0, on_kill_timer, d);
         }
 }
@@ -1063,10 +1046,10 @@ static void handle_shutdown(Domain *d, JsonObject *data) {
 static void handle_panic(Domain *d) {
         DomainLifecycleAction action = domain_def_get_on_crash(d->def);
 
-        if (d->state == DOMAIN_CRASHED || d->job == DOMAIN_JOB_STOP)
+        if (d->state == DOMAIN_CRASHED || d->run.job == DOMAIN_JOB_STOP)
                 return;
         set_state(d, DOMAIN_CRASHED, DOMAIN_CRASHED_PANICKED);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_CRASHED, 0);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_CRASHED, DOMAIN_EVENT_CRASHED_PANICKED);
         switch (action) {
         case DOMAIN_LIFECYCLE_PRESERVE:
                 break;
@@ -1074,61 +1057,98 @@ static void handle_panic(Domain *d) {
         case DOMAIN_LIFECYCLE_COREDUMP_RESTART:
                 if (action == DOMAIN_LIFECYCLE_COREDUMP_RESTART)
                         log_info("domain '%s': core dumps are not implemented; restarting", domain_name(d));
-                d->crash_restart = true;
+                d->run.crash_restart = true;
                 restart_in_place(d);
                 break;
         default:
                 if (action == DOMAIN_LIFECYCLE_COREDUMP_DESTROY)
                         log_info("domain '%s': core dumps are not implemented; destroying", domain_name(d));
-                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, 2 /* STOPPED/CRASHED */, false);
+                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, DOMAIN_EVENT_STOPPED_CRASHED, false);
         }
 }
 
-static void on_qmp_event(Qmp *q, const char *event, JsonObject *data, void *userdata) {
+static void on_monitor_shutdown(void *userdata, bool has_guest, bool guest, const char *reason) {
         Domain *d = userdata;
 
-        log_debug("domain '%s': QMP event %s", domain_name(d), event);
-        if (g_str_equal(event, "SHUTDOWN")) {
-                handle_shutdown(d, data);
-        } else if (g_str_equal(event, "RESET")) {
-                uint64_t now = 0, last = d->last_reset_usec;
+        handle_shutdown(d, has_guest, guest, reason);
+}
 
-                (void) sd_event_now(d->manager->event, CLOCK_MONOTONIC, &now);
-                d->last_reset_usec = now;
-                /* E25: resets during start-up are not reboots */
-                if (d->state == DOMAIN_PAUSED && d->reason == DOMAIN_PAUSED_STARTING_UP)
-                        return;
-                if (last && now - last < RESET_COALESCE_USEC)
-                        return;
-                if (d->fake_reboot && d->job != DOMAIN_JOB_RESET) {
-                        d->fake_reboot = false;   /* E17: every RESET clears the mark */
-                        write_status(d);
-                }
-                manager_emit_domain_reboot(d->manager, d);
-                if (d->state == DOMAIN_CRASHED && !d->crash_restart)
-                        set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_CRASHED);
-        } else if (g_str_equal(event, "STOP")) {
-                if (d->job != DOMAIN_JOB_NONE || d->shutdown_seen || d->state != DOMAIN_RUNNING)
-                        return;
-                set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_UNKNOWN);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 0);
-        } else if (g_str_equal(event, "RESUME")) {
-                if (d->job != DOMAIN_JOB_NONE || d->state != DOMAIN_PAUSED)
-                        return;
-                set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
-        } else if (g_str_equal(event, "GUEST_PANICKED")) {
-                handle_panic(d);
-        } else if (g_str_equal(event, "SUSPEND")) {
-                set_state(d, DOMAIN_PMSUSPENDED, 0);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_PMSUSPENDED, 0);
-        } else if (g_str_equal(event, "WAKEUP")) {
-                if (d->state == DOMAIN_PMSUSPENDED) {
-                        set_state(d, DOMAIN_RUNNING, 8 /* WAKEUP */);
-                        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, 4 /* WAKEUP */);
-                }
+static void on_monitor_reset(void *userdata) {
+        Domain *d = userdata;
+        uint64_t now = 0, last = d->run.last_reset_usec;
+
+        log_debug("domain '%s': QEMU event RESET", domain_name(d));
+        (void) sd_event_now(d->manager->event, CLOCK_MONOTONIC, &now);
+        d->run.last_reset_usec = now;
+        /* E25: resets during start-up are not reboots */
+        if (d->state == DOMAIN_PAUSED && d->reason == DOMAIN_PAUSED_STARTING_UP)
+                return;
+        if (last && now - last < RESET_COALESCE_USEC)
+                return;
+        if (d->run.fake_reboot && d->run.job != DOMAIN_JOB_RESET) {
+                d->run.fake_reboot = false;   /* E17: every RESET clears the mark */
+                write_status(d);
+        }
+        manager_notify_domain_reboot(d->manager, d);
+        if (d->state == DOMAIN_CRASHED && !d->run.crash_restart)
+                set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_CRASHED);
+}
+
+static void on_monitor_stop(void *userdata) {
+        Domain *d = userdata;
+
+        log_debug("domain '%s': QEMU event STOP", domain_name(d));
+        if (d->run.job != DOMAIN_JOB_NONE || d->run.shutdown_seen || d->state != DOMAIN_RUNNING)
+                return;
+        set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_UNKNOWN);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
+}
+
+static void on_monitor_resume(void *userdata) {
+        Domain *d = userdata;
+
+        log_debug("domain '%s': QEMU event RESUME", domain_name(d));
+        if (d->run.job != DOMAIN_JOB_NONE || d->state != DOMAIN_PAUSED)
+                return;
+        set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
+}
+
+static void on_monitor_guest_panicked(void *userdata) {
+        Domain *d = userdata;
+
+        log_debug("domain '%s': QEMU event GUEST_PANICKED", domain_name(d));
+        handle_panic(d);
+}
+
+static void on_monitor_suspend(void *userdata) {
+        Domain *d = userdata;
+
+        log_debug("domain '%s': QEMU event SUSPEND", domain_name(d));
+        set_state(d, DOMAIN_PMSUSPENDED, DOMAIN_PMSUSPENDED_UNKNOWN);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_PMSUSPENDED, DOMAIN_EVENT_PMSUSPENDED_MEMORY);
+}
+
+static void on_monitor_wakeup(void *userdata) {
+        Domain *d = userdata;
+
+        log_debug("domain '%s': QEMU event WAKEUP", domain_name(d));
+        if (d->state == DOMAIN_PMSUSPENDED) {
+                set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_WAKEUP);
+                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, DOMAIN_EVENT_STARTED_WAKEUP);
         }
 }
+
+static const QemuMonitorCallbacks monitor_callbacks = {
+        .shutdown = on_monitor_shutdown,
+        .reset = on_monitor_reset,
+        .stop = on_monitor_stop,
+        .resume = on_monitor_resume,
+        .guest_panicked = on_monitor_guest_panicked,
+        .suspend = on_monitor_suspend,
+        .wakeup = on_monitor_wakeup,
+        .closed = on_monitor_closed,
+};
 
 /* --- re-attach after a daemon restart --- */
 
@@ -1137,7 +1157,7 @@ static void on_qmp_event(Qmp *q, const char *event, JsonObject *data, void *user
 static bool reset_in_flight(const Domain *d) {
         if (d->state == DOMAIN_PAUSED && d->reason == DOMAIN_PAUSED_STARTING_UP)
                 return false;
-        if (d->fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART)
+        if (d->run.fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART)
                 return true;
         return d->state == DOMAIN_CRASHED && (domain_def_get_on_crash(d->def) == DOMAIN_LIFECYCLE_RESTART ||
                                               domain_def_get_on_crash(d->def) == DOMAIN_LIFECYCLE_COREDUMP_RESTART);
@@ -1153,11 +1173,11 @@ static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *u
         }
         status = json_object_get_string_member_with_default(json_node_get_object(ret), "status", "");
         log_debug("domain '%s' re-attached, QEMU status '%s'", domain_name(d), status);
-        if (d->recorded_job && !g_str_equal(status, "shutdown")) {
+        if (d->run.recorded_job && !g_str_equal(status, "shutdown")) {
                 /* the dead daemon left a job half done: finish or undo it first */
-                if (g_str_equal(d->recorded_job->kind, "save"))
+                if (g_str_equal(d->run.recorded_job->kind, "save"))
                         domain_save_recover(d);
-                else if (g_str_equal(d->recorded_job->kind, "snapshot"))
+                else if (g_str_equal(d->run.recorded_job->kind, "snapshot"))
                         domain_snapshot_recover(d);
                 else
                         domain_lifecycle_record_job(d, NULL);
@@ -1165,25 +1185,23 @@ static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *u
         }
         if (g_str_equal(status, "shutdown")) {
                 /* E22: the guest powered off while no daemon was there */
-                if (d->fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART) {
-                        d->shutdown_seen = true;
+                if (d->run.fake_reboot || domain_def_get_on_poweroff(d->def) == DOMAIN_LIFECYCLE_RESTART) {
+                        d->run.shutdown_seen = true;
                         restart_in_place(d);
                 } else {
-                        JsonObject *fake = json_object_new();
-                        handle_shutdown(d, fake);
-                        json_object_unref(fake);
+                        handle_shutdown(d, false, false, "");
                 }
         } else if (g_str_equal(status, "prelaunch") && reset_in_flight(d)) {
                 /* the daemon went between system_reset and cont of a fake reboot or a restart
                  * in place: finish it, the guest boots again in the same QEMU (E22) */
                 log_info("domain '%s': finishing the restart in place the previous daemon began", domain_name(d));
-                d->shutdown_seen = true;
-                d->crash_restart = d->state == DOMAIN_CRASHED;
-                d->job = DOMAIN_JOB_RESET;
-                qmp_command(d->qmp, "cont", NULL, -1, on_reset_cont, d);
+                d->run.shutdown_seen = true;
+                d->run.crash_restart = d->state == DOMAIN_CRASHED;
+                d->run.job = DOMAIN_JOB_RESET;
+                qemu_monitor_cont(d->run.qmp, on_reset_cont, d);
         } else if (g_str_equal(status, "prelaunch") || g_str_equal(status, "inmigrate") ||
                    (d->state == DOMAIN_PAUSED && d->reason == DOMAIN_PAUSED_STARTING_UP)) {
-                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, 5, false);
+                kill_qemu(d, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED, false);
         } else if (g_str_equal(status, "running")) {
                 if (d->state != DOMAIN_RUNNING)
                         set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
@@ -1228,37 +1246,37 @@ static void reattach_one(Manager *m, const char *file) {
         domain_def_set_id(d->def, d->id);
         d->state = st->state;
         d->reason = st->reason;
-        d->fake_reboot = st->fake_reboot;
-        d->monitor_path = g_strdup(st->monitor);
-        domain_status_job_free(d->recorded_job);
-        d->recorded_job = g_steal_pointer(&st->parsed_job);
+        d->run.fake_reboot = st->fake_reboot;
+        d->run.monitor_path = g_strdup(st->monitor);
+        domain_status_job_free(d->run.recorded_job);
+        d->run.recorded_job = g_steal_pointer(&st->parsed_job);
         if (st->autodestroy)
                 log_info("domain '%s' was started with AUTODESTROY; its client is gone, destroying it", domain_name(d));
 
         if (!qemu_process_matches(st->pid, d->uuid) ||
-            qemu_process_watch(m->event, st->pid, on_qemu_exit, d, (QemuProcess **) &d->process) < 0) {
+            qemu_process_watch(m->event, st->pid, on_qemu_exit, d, (QemuProcess **) &d->run.process) < 0) {
                 /* F8/E21: QEMU went away while no daemon was watching */
                 log_info("QEMU of domain '%s' is gone", domain_name(d));
-                if (d->recorded_job)
-                        domain_save_discard_partial(d->recorded_job);
-                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+                if (d->run.recorded_job)
+                        domain_save_discard_partial(d->run.recorded_job);
+                g_clear_pointer(&d->run.recorded_job, domain_status_job_free);
                 if (d->state == DOMAIN_SHUTDOWN)
                         domain_stopped(d, DOMAIN_SHUTOFF_SHUTDOWN, 0);
                 else
                         domain_stopped(d, DOMAIN_SHUTOFF_CRASHED, 5);
                 return;
         }
-        r = qmp_connect(m->event, d->monitor_path, on_qmp_event, on_qmp_closed, d, (Qmp **) &d->qmp);
+        r = qemu_monitor_open(m->event, d->run.monitor_path, &monitor_callbacks, d, (Qmp **) &d->run.qmp);
         if (r < 0) {
                 log_warning("cannot reconnect to the monitor of '%s': %s", domain_name(d), g_strerror(-r));
-                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, 5, false);
+                kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, DOMAIN_EVENT_STOPPED_FAILED, false);
                 return;
         }
         if (st->autodestroy) {
-                kill_qemu(d, DOMAIN_SHUTOFF_DESTROYED, 1, false);
+                kill_qemu(d, DOMAIN_SHUTOFF_DESTROYED, DOMAIN_EVENT_STOPPED_DESTROYED, false);
                 return;
         }
-        qmp_command(d->qmp, "query-status", NULL, -1, on_reattach_status, d);
+        qemu_monitor_query_status(d->run.qmp, on_reattach_status, d);
         log_info("re-attached to QEMU %d of domain '%s'", (int) st->pid, domain_name(d));
 }
 
@@ -1280,35 +1298,13 @@ void manager_reattach_domains(Manager *m) {
 
 /* --- autostart --- */
 
-static char *read_boot_id(void) {
-        g_autofree char *id = NULL;
-
-        if (vmmd_read_file("/proc/sys/kernel/random/boot_id", &id, NULL) < 0)
-                return g_strdup("unknown");
-        return g_strdup(g_strstrip(id));
-}
-
 void manager_autostart_domains(Manager *m) {
-        g_autofree char *marker = g_build_filename(m->paths->run_dir, "autostarted", NULL);
-        g_autofree char *boot_id = read_boot_id();
-        g_autofree char *seen = NULL;
-        g_autofree char *data = NULL;
         g_autoptr(GPtrArray) list = g_ptr_array_new();
         GHashTableIter it;
         Domain *d;
-        int r;
 
-        if (vmmd_read_file(marker, &seen, NULL) >= 0 && g_str_equal(g_strstrip(seen), boot_id))
+        if (!vmmd_autostart_claim(m->paths->run_dir))
                 return;
-        data = g_strconcat(boot_id, "\n", NULL);
-        r = vmmd_mkdir_p(m->paths->run_dir, 0755);
-        if (r >= 0)
-                r = vmmd_write_file_atomic(marker, data, strlen(data), 0644);
-        if (r < 0) {
-                /* without the marker every activation would autostart again */
-                log_error("cannot write %s, not autostarting: %s", marker, g_strerror(-r));
-                return;
-        }
         g_hash_table_iter_init(&it, m->domains);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d))
                 if (d->autostart && d->persistent && !domain_is_active(d))

@@ -13,7 +13,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
-#include "qmp.h"
+#include "qemu-monitor.h"
 #include "save-image.h"
 
 /* QEMU's own limit for "unlimited" (INT64_MAX rounded down to whole MiB) */
@@ -69,39 +69,41 @@ static char *format_for_image(const DomainDef *def) {
 /* The job is over: forget it in the status file too (only while QEMU runs: a stopped
  * domain's status file is gone and must stay gone). */
 static void forget_recorded_job(Domain *d) {
-        if (!d->recorded_job)
+        if (!d->run.recorded_job)
                 return;
-        if (domain_is_active(d) && d->qmp)
+        if (domain_is_active(d) && d->run.qmp)
                 domain_lifecycle_record_job(d, NULL);
         else
-                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+                g_clear_pointer(&d->run.recorded_job, domain_status_job_free);
 }
 
 /* remove_partial: the temporary image goes; what was at the target is never touched
  * (issue 10: a failed save used to delete it). The job stays in the status file until
  * nothing of it is pending in QEMU (a resume, QEMU's exit). */
 static void save_cleanup(Domain *d, bool remove_partial) {
-        DomainSaveJob *job = d->save;
+        DomainSaveJob *job = d->run.save;
 
-        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
         if (!job)
                 return;
         if (remove_partial && job->partial)
                 (void) unlink(job->partial);
         save_job_free(job);
-        d->save = NULL;
+        d->run.save = NULL;
 }
 
 static void on_cancel_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        forget_recorded_job(d);
+        /* the state first: a status file never says paused without the job that explains it */
         if (ret) {
-                domain_lifecycle_set_state(d, DOMAIN_RUNNING, 7 /* SAVE_CANCELED */);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+                domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_SAVE_CANCELED);
+                forget_recorded_job(d);
+                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
         } else {
-                domain_lifecycle_set_state(d, DOMAIN_PAUSED, 14 /* API_ERROR */);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 6 /* API_ERROR */);
+                domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_API_ERROR);
+                forget_recorded_job(d);
+                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_API_ERROR);
         }
 }
 
@@ -109,17 +111,17 @@ static void on_cancel_resumed(Qmp *q, JsonNode *ret, const char *error, void *us
 static void save_failed(Domain *d, const char *why) {
         g_autoptr(GError) error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "cannot save domain '%s': %s",
                                               domain_name(d), why);
-        bool resume = d->save && d->save->paused_by_us;
+        bool resume = d->run.save && d->run.save->paused_by_us;
 
         /* the monitor closed: QEMU is dying; its exit ends the job and keeps the partial
          * image, as a crash of the whole host would */
-        if (!d->qmp || !qmp_is_ready(d->qmp))
+        if (!d->run.qmp || !qmp_is_ready(d->run.qmp))
                 return;
         log_warning("%s", error->message);
         save_cleanup(d, true);
-        d->job = DOMAIN_JOB_NONE;
-        if (resume && d->qmp)
-                qmp_command(d->qmp, "cont", NULL, -1, on_cancel_resumed, d);   /* forgets the job */
+        d->run.job = DOMAIN_JOB_NONE;
+        if (resume && d->run.qmp)
+                qemu_monitor_cont(d->run.qmp, on_cancel_resumed, d);   /* forgets the job */
         else
                 forget_recorded_job(d);
         domain_lifecycle_complete(d, error);
@@ -127,28 +129,28 @@ static void save_failed(Domain *d, const char *why) {
 
 static void save_finish(Domain *d) {
         g_autoptr(GError) error = NULL;
-        DomainSaveJob *job = d->save;
+        DomainSaveJob *job = d->run.save;
         bool managed = job->managed;
 
         if (!save_image_finish(job->fd, job->path, job->partial, &error))
                 return save_failed(d, error->message);
         /* from here on a restarted daemon finishes the job rather than undoing it */
-        if (d->recorded_job) {
-                d->recorded_job->complete = true;
-                if (!domain_lifecycle_record_job(d, d->recorded_job))
-                        d->recorded_job->complete = false;
+        if (d->run.recorded_job) {
+                d->run.recorded_job->complete = true;
+                if (!domain_lifecycle_record_job(d, d->run.recorded_job))
+                        d->run.recorded_job->complete = false;
         }
-        if (!d->recorded_job || !d->recorded_job->complete)
+        if (!d->run.recorded_job || !d->run.recorded_job->complete)
                 return save_failed(d, "the status file cannot be written");
         if (!save_image_commit(job->path, job->partial, &error)) {
                 /* not complete where it belongs after all: undone, not finished */
-                d->recorded_job->complete = false;
-                (void) domain_lifecycle_record_job(d, d->recorded_job);
+                d->run.recorded_job->complete = false;
+                (void) domain_lifecycle_record_job(d, d->run.recorded_job);
                 return save_failed(d, error->message);
         }
         save_cleanup(d, false);
         if (managed)
-                manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
+                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_MANAGED_SAVE);
         /* the guest is in the image: QEMU goes, the caller hears back when it is gone */
         domain_lifecycle_kill(d, DOMAIN_SHUTOFF_SAVED, 4 /* STOPPED/SAVED */);
 }
@@ -160,7 +162,7 @@ static void on_save_query(Qmp *q, JsonNode *ret, const char *error, void *userda
         JsonObject *o, *ram;
         const char *status;
 
-        if (!d->save)
+        if (!d->run.save)
                 return;
         if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
                 return save_failed(d, error ? error : "bad query-migrate reply");
@@ -169,14 +171,14 @@ static void on_save_query(Qmp *q, JsonNode *ret, const char *error, void *userda
         ram = json_object_has_member(o, "ram") ? json_object_get_object_member(o, "ram") : NULL;
         if (ram) {
                 /* transferred leaves out zero pages; what is done is what no longer remains */
-                d->job_total = (uint64_t) json_object_get_int_member_with_default(ram, "total", 0);
-                d->job_processed = d->job_total -
-                        MIN(d->job_total, (uint64_t) json_object_get_int_member_with_default(ram, "remaining", 0));
+                d->run.job_total = (uint64_t) json_object_get_int_member_with_default(ram, "total", 0);
+                d->run.job_processed = d->run.job_total -
+                        MIN(d->run.job_total, (uint64_t) json_object_get_int_member_with_default(ram, "remaining", 0));
         }
         if (g_str_equal(status, "completed")) {
-                d->save->migrated = true;
-                g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
-                if (!d->save->copy || d->save->copied)
+                d->run.save->migrated = true;
+                g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
+                if (!d->run.save->copy || d->run.save->copied)
                         save_finish(d);
                 return;   /* the copier finishes it at the end of the pipe */
         }
@@ -185,78 +187,70 @@ static void on_save_query(Qmp *q, JsonNode *ret, const char *error, void *userda
                         json_object_get_string_member_with_default(o, "error-desc", "no detail"));
                 return save_failed(d, why);
         }
-        (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+        (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
 }
 
 static int on_save_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         Domain *d = userdata;
 
         (void) sd_event_source_set_time_relative(s, MIGRATE_POLL_USEC);
-        qmp_command(d->qmp, "query-migrate", NULL, -1, on_save_query, d);
+        qemu_monitor_query_migrate(d->run.qmp, on_save_query, d);
         return 0;
 }
 
 static void on_migrate(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        if (!d->save)
+        if (!d->run.save)
                 return;
         if (!ret)
                 return save_failed(d, error);
-        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC,
+        (void) sd_event_add_time_relative(d->manager->event, &d->run.job_timer, CLOCK_MONOTONIC,
                                           MIGRATE_POLL_USEC / 2, 0, on_save_poll, d);
 }
 
 static void on_save_getfd(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
-        JsonObject *args;
 
-        if (!d->save)
+        if (!d->run.save)
                 return;
         if (!ret)
                 return save_failed(d, error);
-        args = json_object_new();
-        json_object_set_string_member(args, "uri", "fd:vmmd-save");
-        qmp_command(d->qmp, "migrate", args, -1, on_migrate, d);
+        qemu_monitor_migrate(d->run.qmp, "fd:vmmd-save", on_migrate, d);
 }
 
 static void on_copied(DirectCopy *c, int error, void *userdata) {
         Domain *d = userdata;
 
-        if (!d->save)
+        if (!d->run.save)
                 return;
         if (error < 0) {
                 g_autofree char *why = g_strdup_printf("writing the image with bypass cache failed: %s",
                                                        g_strerror(-error));
                 return save_failed(d, why);
         }
-        d->save->copied = true;
-        if (d->save->migrated)
+        d->run.save->copied = true;
+        if (d->run.save->migrated)
                 save_finish(d);
 }
 
 static void begin_migrate(Domain *d) {
-        JsonObject *params = json_object_new();
-        JsonObject *args = json_object_new();
-
         /* QEMU's default of 32 MiB/s is for networks, not for a local file */
-        json_object_set_int_member(params, "max-bandwidth", (gint64) MIGRATE_BANDWIDTH_UNLIMITED);
-        qmp_command(d->qmp, "migrate-set-parameters", params, -1, NULL, NULL);
-        json_object_set_string_member(args, "fdname", "vmmd-save");
-        qmp_command(d->qmp, "getfd", args, d->save->qemu_fd, on_save_getfd, d);
-        d->save->qemu_fd = -1;   /* passed on; the copier must see the pipe's end when QEMU closes it */
+        qemu_monitor_migrate_set_max_bandwidth(d->run.qmp, MIGRATE_BANDWIDTH_UNLIMITED, NULL, NULL);
+        qemu_monitor_getfd(d->run.qmp, "vmmd-save", d->run.save->qemu_fd, on_save_getfd, d);
+        d->run.save->qemu_fd = -1;   /* passed on; the copier must see the pipe's end when QEMU closes it */
 }
 
 static void on_save_paused(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        if (!d->save)
+        if (!d->run.save)
                 return;
         if (!ret)
                 return save_failed(d, error);
-        d->save->paused_by_us = true;
-        domain_lifecycle_set_state(d, DOMAIN_PAUSED, 3 /* SAVE */);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 0);
+        d->run.save->paused_by_us = true;
+        domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_SAVE);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
         begin_migrate(d);
 }
 
@@ -279,7 +273,7 @@ bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, 
                             "cannot do managed save for transient domain '%s'", domain_name(d));
                 return false;
         }
-        if (d->job != DOMAIN_JOB_NONE || d->call || !d->qmp) {
+        if (d->run.job != DOMAIN_JOB_NONE || d->run.call || !d->run.qmp) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "domain '%s' is busy with another operation", domain_name(d));
                 return false;
@@ -343,15 +337,15 @@ bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, 
                 if (job->partial)
                         (void) unlink(job->partial);
                 save_job_free(job);
-                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+                g_clear_pointer(&d->run.recorded_job, domain_status_job_free);
                 return false;
         }
-        d->save = job;
-        d->job = DOMAIN_JOB_SAVE;
-        d->call = call;
-        d->job_processed = d->job_total = 0;
+        d->run.save = job;
+        d->run.job = DOMAIN_JOB_SAVE;
+        d->run.call = call;
+        d->run.job_processed = d->run.job_total = 0;
         if (d->state == DOMAIN_RUNNING)
-                qmp_command(d->qmp, "stop", NULL, -1, on_save_paused, d);
+                qemu_monitor_stop(d->run.qmp, on_save_paused, d);
         else
                 begin_migrate(d);   /* C9: a paused domain is saved as it is, no event */
         return true;
@@ -391,7 +385,7 @@ bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error) 
                         vmmd_error_set_errno(error, -errno, "cannot remove managed save image '%s'", path);
                         return false;
                 }
-                manager_emit_domain_changed(m, d, "HasManagedSaveImage", NULL);
+                manager_notify_domain_changed(m, d, DOMAIN_CHANGED_MANAGED_SAVE);
                 return domain_start(d, NULL, flags, call, error);
         }
         img = save_image_open(path, flags & DOMAIN_START_BYPASS_CACHE, &status, &local);
@@ -400,7 +394,7 @@ bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error) 
                         /* C23: a save that never finished holds nothing to resume */
                         log_info("discarding incomplete managed save image %s: %s", path, local->message);
                         (void) unlink(path);
-                        manager_emit_domain_changed(m, d, "HasManagedSaveImage", NULL);
+                        manager_notify_domain_changed(m, d, DOMAIN_CHANGED_MANAGED_SAVE);
                         return domain_start(d, NULL, flags, call, error);
                 }
                 g_propagate_error(error, g_steal_pointer(&local));
@@ -451,7 +445,7 @@ bool manager_restore(Manager *m, const char *file, const char *dxml, unsigned fl
         if (!domain_start_restore(d, g_steal_pointer(&def), restore, call, error)) {
                 if (is_new) {
                         /* C31: a new transient domain goes away again */
-                        manager_emit_domain_removed(m, d);
+                        manager_notify_domain_removed(m, d);
                         manager_remove_domain(m, d);
                 }
                 return false;
@@ -517,7 +511,7 @@ bool domain_managed_save_remove(Domain *d, GError **error) {
                 vmmd_error_set_errno(error, -errno, "cannot remove managed save image '%s'", path);
                 return false;
         }
-        manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
+        manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_MANAGED_SAVE);
         return true;
 }
 
@@ -564,7 +558,7 @@ void domain_save_discard_partial(const DomainStatusJob *job) {
 
 static void recover_done(Domain *d) {
         log_info("domain '%s': the interrupted save is undone", domain_name(d));
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         domain_lifecycle_record_job(d, NULL);
 }
 
@@ -573,27 +567,24 @@ static void on_recover_resumed(Qmp *q, JsonNode *ret, const char *error, void *u
 
         if (ret) {
                 if (d->state != DOMAIN_RUNNING) {
-                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, 7 /* SAVE_CANCELED */);
-                        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_SAVE_CANCELED);
+                        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
                 }
         } else {
                 log_warning("domain '%s': cannot resume after the interrupted save: %s", domain_name(d), error);
-                domain_lifecycle_set_state(d, DOMAIN_PAUSED, 14 /* API_ERROR */);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 6 /* API_ERROR */);
+                domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_API_ERROR);
+                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_API_ERROR);
         }
         recover_done(d);
 }
 
 static void recover_finish(Domain *d) {
-        JsonObject *args = json_object_new();
-
-        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
         /* the fd of a migrate that never started would stay in QEMU */
-        json_object_set_string_member(args, "fdname", "vmmd-save");
-        qmp_command(d->qmp, "closefd", args, -1, NULL, NULL);
-        domain_save_discard_partial(d->recorded_job);
-        if (d->recorded_job->was_running)
-                qmp_command(d->qmp, "cont", NULL, -1, on_recover_resumed, d);
+        qemu_monitor_closefd(d->run.qmp, "vmmd-save", NULL, NULL);
+        domain_save_discard_partial(d->run.recorded_job);
+        if (d->run.recorded_job->was_running)
+                qemu_monitor_cont(d->run.qmp, on_recover_resumed, d);
         else
                 recover_done(d);
 }
@@ -602,14 +593,14 @@ static void on_recover_query(Qmp *q, JsonNode *ret, const char *error, void *use
         Domain *d = userdata;
         const char *status = "";
 
-        if (!d->recorded_job)
+        if (!d->run.recorded_job)
                 return;
         if (ret && JSON_NODE_HOLDS_OBJECT(ret))
                 status = json_object_get_string_member_with_default(json_node_get_object(ret), "status", "");
         if (g_str_equal(status, "setup") || g_str_equal(status, "active") || g_str_equal(status, "cancelling") ||
             g_str_equal(status, "pre-switchover") || g_str_equal(status, "device") ||
             g_str_equal(status, "wait-unplug")) {
-                (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+                (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
                 return;
         }
         recover_finish(d);
@@ -619,24 +610,24 @@ static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         Domain *d = userdata;
 
         (void) sd_event_source_set_time_relative(s, MIGRATE_POLL_USEC);
-        qmp_command(d->qmp, "query-migrate", NULL, -1, on_recover_query, d);
+        qemu_monitor_query_migrate(d->run.qmp, on_recover_query, d);
         return 0;
 }
 
 static void on_recover_cancelled(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        if (!d->recorded_job)
+        if (!d->run.recorded_job)
                 return;
         /* migrate_cancel returns at once; the migration ends a little later */
-        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC,
+        (void) sd_event_add_time_relative(d->manager->event, &d->run.job_timer, CLOCK_MONOTONIC,
                                           0, 0, on_recover_poll, d);
 }
 
 /* The image was complete when the daemon died: put it in place if the rename had not
  * happened yet, and end QEMU as the save would have (SHUTOFF/SAVED). */
 static void recover_complete(Domain *d) {
-        DomainStatusJob *job = d->recorded_job;
+        DomainStatusJob *job = d->run.recorded_job;
         g_autofree char *base = job->partial ? g_path_get_basename(job->partial) : NULL;
 
         log_info("domain '%s': the interrupted save to %s had completed; finishing it", domain_name(d), job->target);
@@ -644,15 +635,15 @@ static void recover_complete(Domain *d) {
             rename(job->partial, job->target) < 0)
                 log_warning("cannot rename %s to %s: %s", job->partial, job->target, g_strerror(errno));
         if (g_str_has_prefix(job->target, d->manager->save_dir))
-                manager_emit_domain_changed(d->manager, d, "HasManagedSaveImage", NULL);
+                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_MANAGED_SAVE);
         domain_lifecycle_kill(d, DOMAIN_SHUTOFF_SAVED, 4 /* STOPPED/SAVED */);
 }
 
 void domain_save_recover(Domain *d) {
-        if (d->recorded_job->complete && d->recorded_job->target)
+        if (d->run.recorded_job->complete && d->run.recorded_job->target)
                 return recover_complete(d);
         log_info("domain '%s': a save to %s was interrupted by the daemon's exit; undoing it", domain_name(d),
-                 d->recorded_job->target ? d->recorded_job->target : "?");
-        d->job = DOMAIN_JOB_SAVE;
-        qmp_command(d->qmp, "migrate_cancel", NULL, -1, on_recover_cancelled, d);
+                 d->run.recorded_job->target ? d->run.recorded_job->target : "?");
+        d->run.job = DOMAIN_JOB_SAVE;
+        qemu_monitor_migrate_cancel(d->run.qmp, on_recover_cancelled, d);
 }

@@ -22,7 +22,6 @@ Domain *domain_new(Manager *m, DomainDef *def) {
         d->manager = m;
         d->def = def;
         g_strlcpy(d->uuid, domain_def_get_uuid(def), sizeof(d->uuid));
-        d->path = NULL;
         d->id = -1;
         d->state = DOMAIN_SHUTOFF;
         d->reason = DOMAIN_SHUTOFF_UNKNOWN;
@@ -34,11 +33,10 @@ void domain_free(Domain *d) {
                 return;
         domain_detach(d);
         domain_snapshots_clear(d);
-        domain_status_job_free(d->recorded_job);
-        g_free(d->autodestroy_owner);
+        domain_status_job_free(d->run.recorded_job);
+        g_free(d->run.autodestroy_owner);
         domain_def_free(d->def);
         domain_def_free(d->new_def);
-        g_free(d->path);
         g_free(d);
 }
 
@@ -116,7 +114,7 @@ bool domain_save_config(const Manager *m, const DomainDef *def, GError **error) 
         g_autofree char *xml = domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE | DOMAIN_DEF_FORMAT_INACTIVE);
 
         return vmmd_definition_write(m->paths->config_dir, domain_def_get_name(def), domain_def_get_uuid(def), xml,
-                                     "vmmd-qemu", "edit", "org.vmmd.qemu1", "domain definition", error);
+                                     "vmmd-qemu", "edit", QEMU_BUS_NAME, "domain definition", error);
 }
 
 bool domain_set_autostart(Domain *d, bool autostart, GError **error) {
@@ -133,7 +131,7 @@ bool domain_set_autostart(Domain *d, bool autostart, GError **error) {
         if (!vmmd_autostart_link_set(m->paths->autostart_dir, domain_name(d), target, autostart, error))
                 return false;
         d->autostart = autostart;
-        manager_emit_domain_changed(m, d, "Autostart", NULL);
+        manager_notify_domain_changed(m, d, DOMAIN_CHANGED_AUTOSTART);
         return true;
 }
 
@@ -154,7 +152,7 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
                             "cannot undefine transient domain '%s'", name);
                 return false;
         }
-        if (d->job == DOMAIN_JOB_START && !domain_is_active(d)) {
+        if (d->run.job == DOMAIN_JOB_START && !domain_is_active(d)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "domain '%s' is being started", name);
                 return false;
@@ -213,12 +211,12 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
                 d->autostart = false;
                 g_clear_pointer(&d->new_def, domain_def_free);
                 /* F1: PropertiesChanged, then the event */
-                manager_emit_domain_changed(m, d, "Persistent", "Autostart", "Updated", NULL);
-                manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
+                manager_notify_domain_changed(m, d, DOMAIN_CHANGED_PERSISTENT | DOMAIN_CHANGED_AUTOSTART | DOMAIN_CHANGED_UPDATED);
+                manager_notify_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
                 return true;
         }
-        manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
-        manager_emit_domain_removed(m, d);
+        manager_notify_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_REMOVED);
+        manager_notify_domain_removed(m, d);
         domain_snapshots_drop(d);   /* spec 0.1: their objects go with the domain */
         manager_remove_domain(m, d);
         return true;
@@ -259,7 +257,7 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
                             "domain with name '%s' already exists", new_name);
                 return false;
         }
-        if (domain_is_active(d) || d->job != DOMAIN_JOB_NONE) {
+        if (domain_is_active(d) || d->run.job != DOMAIN_JOB_NONE) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "cannot rename active domain '%s'", old_name);
                 return false;
@@ -327,9 +325,9 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
         manager_rename_domain(m, d, old_name);
         domain_snapshots_save_all(d);
         /* F1: PropertiesChanged, then the events */
-        manager_emit_domain_changed(m, d, "Name", NULL);
-        manager_emit_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_RENAMED);
-        manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_RENAMED);
+        manager_notify_domain_changed(m, d, DOMAIN_CHANGED_NAME);
+        manager_notify_domain_event(m, d, DOMAIN_EVENT_UNDEFINED, DOMAIN_EVENT_UNDEFINED_RENAMED);
+        manager_notify_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_RENAMED);
         return true;
 
 undo:

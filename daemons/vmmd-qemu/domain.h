@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 #include "domain-conf.h"
 #include "vmmd/qemu1.h"
@@ -30,10 +31,33 @@ struct DomainCall {
         void (*done)(DomainCall *call, const GError *error);
 };
 
+/* What a domain has while it runs (and while a job on it is in flight): apart from the
+ * definition, as libvirt keeps its private runtime data apart from the domain object. */
+typedef struct DomainRuntime {
+        struct QemuProcess *process;
+        struct Qmp *qmp;
+        char *monitor_path;
+        DomainJob job;
+        DomainCall *call;          /* the method call waiting for the job */
+        bool fake_reboot;          /* a Reboot is pending: hide the guest's poweroff (spec E.3) */
+        bool shutdown_seen;        /* QEMU reported SHUTDOWN; the domain is on its way out */
+        bool crash_restart;        /* on_crash restart in progress */
+        int stop_reason;           /* SHUTOFF reason to record when QEMU exits */
+        int stop_detail;           /* STOPPED detail to emit when QEMU exits */
+        bool graceful;             /* DESTROY_GRACEFUL: no SIGKILL */
+        sd_event_source *kill_timer;   /* escalating SIGTERM to SIGKILL */
+        sd_event_source *job_timer;    /* polling query-migrate */
+        struct DomainSaveJob *save;       /* while saving */
+        struct DomainRestore *restore;    /* while restoring */
+        uint64_t job_processed, job_total; /* bytes of the running migration */
+        char *autodestroy_owner;   /* bus name whose disconnect destroys the domain */
+        uint64_t last_reset_usec;  /* CLOCK_MONOTONIC of QEMU's last RESET event */
+        struct DomainStatusJob *recorded_job; /* the save or snapshot job in the status file */
+} DomainRuntime;
+
 typedef struct Domain {
         Manager *manager;
         char uuid[37];
-        char *path;            /* D-Bus object path, fixed for the domain's life */
         DomainDef *def;        /* live definition while active, else the persistent one */
         DomainDef *new_def;    /* pending next-boot definition of an active persistent domain */
         bool persistent;
@@ -46,26 +70,7 @@ typedef struct Domain {
         GHashTable *snapshots;     /* name → Snapshot* (owned) */
         struct Snapshot *current_snapshot;
 
-        /* while active */
-        struct QemuProcess *process;
-        struct Qmp *qmp;
-        char *monitor_path;
-        DomainJob job;
-        DomainCall *call;          /* the method call waiting for the job */
-        bool fake_reboot;          /* a Reboot is pending: hide the guest's poweroff (spec E.3) */
-        bool shutdown_seen;        /* QEMU reported SHUTDOWN; the domain is on its way out */
-        bool crash_restart;        /* on_crash restart in progress */
-        int stop_reason;           /* SHUTOFF reason to record when QEMU exits */
-        int stop_detail;           /* STOPPED detail to emit when QEMU exits */
-        bool graceful;             /* DESTROY_GRACEFUL: no SIGKILL */
-        void *kill_timer;          /* sd_event_source* escalating SIGTERM to SIGKILL */
-        void *job_timer;           /* sd_event_source* polling query-migrate */
-        struct DomainSaveJob *save;       /* while saving */
-        struct DomainRestore *restore;    /* while restoring */
-        uint64_t job_processed, job_total; /* bytes of the running migration */
-        char *autodestroy_owner;   /* bus name whose disconnect destroys the domain */
-        uint64_t last_reset_usec;  /* CLOCK_MONOTONIC of QEMU's last RESET event */
-        struct DomainStatusJob *recorded_job; /* the save or snapshot job in the status file */
+        DomainRuntime run;         /* QEMU, its monitor, the job and the timers */
 } Domain;
 
 const char *domain_name(const Domain *d);

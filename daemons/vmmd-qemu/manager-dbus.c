@@ -12,6 +12,7 @@
 #include "host-info.h"
 #include "log.h"
 #include "qemu-dbus.h"
+#include "snapshot.h"
 
 static Manager *track_manager;
 
@@ -45,7 +46,7 @@ static int on_autodestroy_client_gone(sd_bus_track *track, void *userdata) {
         Domain *d = manager_find_by_uuid(m, uuid);
 
         /* A29: the client that started the domain disconnected */
-        if (d && domain_is_active(d) && d->autodestroy_owner) {
+        if (d && domain_is_active(d) && d->run.autodestroy_owner) {
                 log_info("client of domain '%s' disconnected: destroying it (AUTODESTROY)", domain_name(d));
                 (void) domain_destroy(d, 0, NULL, NULL);
         }
@@ -63,8 +64,8 @@ void manager_bus_track_autodestroy(Manager *m, Domain *d, sd_bus_message *msg) {
                 sd_bus_track_unref(track);
                 return;
         }
-        g_free(d->autodestroy_owner);
-        d->autodestroy_owner = g_strdup(sd_bus_message_get_sender(msg));
+        g_free(d->run.autodestroy_owner);
+        d->run.autodestroy_owner = g_strdup(sd_bus_message_get_sender(msg));
 }
 
 static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -98,49 +99,12 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
                 bus_call_free(call);
                 if (is_new) {
                         /* A28: a new transient domain goes away again */
-                        manager_emit_domain_removed(m, d);
+                        manager_notify_domain_removed(m, d);
                         manager_remove_domain(m, d);
                 }
                 return vmmd_error_to_bus(gerr, error);
         }
         return 1;
-}
-
-/* spec 0.13: within a group no bit or every bit is no filter; groups are ANDed */
-static bool domain_matches(const void *obj, unsigned flags) {
-        const Domain *d = obj;
-        unsigned state_bits = flags & DOMAIN_LIST_STATE_BITS;
-
-        if (d->removing)
-                return false;
-        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_ACTIVE, DOMAIN_LIST_INACTIVE, domain_is_active(d)))
-                return false;
-        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_PERSISTENT, DOMAIN_LIST_TRANSIENT, d->persistent))
-                return false;
-        if (state_bits && state_bits != DOMAIN_LIST_STATE_BITS) {
-                bool ok = ((state_bits & DOMAIN_LIST_RUNNING) && d->state == DOMAIN_RUNNING) ||
-                          ((state_bits & DOMAIN_LIST_PAUSED) && d->state == DOMAIN_PAUSED) ||
-                          ((state_bits & DOMAIN_LIST_SHUTOFF) && d->state == DOMAIN_SHUTOFF) ||
-                          ((state_bits & DOMAIN_LIST_OTHER) && d->state != DOMAIN_RUNNING &&
-                           d->state != DOMAIN_PAUSED && d->state != DOMAIN_SHUTOFF);
-                if (!ok)
-                        return false;
-        }
-        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_MANAGEDSAVE, DOMAIN_LIST_NO_MANAGEDSAVE, domain_has_managed_save(d)))
-                return false;
-        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_AUTOSTART, DOMAIN_LIST_NO_AUTOSTART, d->autostart))
-                return false;
-        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_HAS_SNAPSHOT, DOMAIN_LIST_NO_SNAPSHOT, domain_snapshot_count(d) > 0))
-                return false;
-        /* no checkpoints yet */
-        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_HAS_CHECKPOINT, DOMAIN_LIST_NO_CHECKPOINT, false))
-                return false;
-        return true;
-}
-
-static int domain_name_cmp(gconstpointer a, gconstpointer b) {
-        const Domain *x = *(Domain **) a, *y = *(Domain **) b;
-        return strcmp(domain_name(x), domain_name(y));
 }
 
 static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -152,7 +116,7 @@ static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error
         r = vmmd_bus_read_flags(msg, "ListDomains", DOMAIN_LIST_ALL, false, 0, &flags, error);
         if (r < 0)
                 return r;
-        list = vmmd_filter_table(m->domains, domain_matches, flags, domain_name_cmp);
+        list = manager_list_domains(m, flags);
         return vmmd_bus_reply_objects(msg, list, (VmmdBusPathFunc) domain_bus_path);
 }
 
@@ -324,11 +288,11 @@ static int method_get_node_memory_stats(sd_bus_message *msg, void *userdata, sd_
         if (r < 0)
                 return r;
         if (flags != 0)
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG,
                                          "GetNodeMemoryStats: unsupported flags (0x%x)", flags);
         /* one NUMA cell is all vmmd reports: -1 (all cells) and 0 are the same */
         if (cell != -1 && cell != 0)
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg", "Invalid cell number %d", cell);
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG, "Invalid cell number %d", cell);
         n = host_memory_stats(stats, &gerr);
         if (n < 0)
                 return vmmd_error_to_bus(gerr, error);
@@ -364,7 +328,7 @@ static int method_get_domain_capabilities(sd_bus_message *msg, void *userdata, s
         if (r < 0)
                 return r;
         if (flags != 0)
-                return sd_bus_error_setf(error, "org.vmmd.Error.InvalidArg",
+                return vmmd_bus_error_setf(error, VMMD_ERROR_INVALID_ARG,
                                          "GetDomainCapabilities: unsupported flags (0x%x)", flags);
         xml = host_domain_capabilities_xml(userdata, emulator, arch, machine, virttype, &gerr);
         if (!xml)
@@ -416,6 +380,86 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+/* --- the model's listener: changes become signals --- */
+
+/* the property each DomainChange bit stands for, in the order PropertiesChanged lists them */
+static const struct {
+        unsigned bit;
+        const char *property;
+} domain_change_properties[] = {
+        { DOMAIN_CHANGED_NAME, "Name" },
+        { DOMAIN_CHANGED_STATE, "State" },
+        { DOMAIN_CHANGED_ACTIVE, "Active" },
+        { DOMAIN_CHANGED_ID, "Id" },
+        { DOMAIN_CHANGED_PERSISTENT, "Persistent" },
+        { DOMAIN_CHANGED_AUTOSTART, "Autostart" },
+        { DOMAIN_CHANGED_UPDATED, "Updated" },
+        { DOMAIN_CHANGED_MANAGED_SAVE, "HasManagedSaveImage" },
+        { DOMAIN_CHANGED_CURRENT_SNAPSHOT, "HasCurrentSnapshot" },
+};
+
+static void on_domain_added(void *userdata, Domain *d) {
+        g_autofree char *path = domain_bus_path(d);
+        (void) sd_bus_emit_object_added(userdata, path);
+}
+
+static void on_domain_removed(void *userdata, Domain *d) {
+        g_autofree char *path = domain_bus_path(d);
+        (void) sd_bus_emit_object_removed(userdata, path);
+}
+
+static void on_domain_event(void *userdata, Domain *d, int event, int detail) {
+        g_autofree char *path = domain_bus_path(d);
+        (void) sd_bus_emit_signal(userdata, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "DomainEvent", "oii", path,
+                                  event, detail);
+}
+
+static void on_domain_changed(void *userdata, Domain *d, unsigned changes) {
+        g_autofree char *path = domain_bus_path(d);
+        const char *names[G_N_ELEMENTS(domain_change_properties) + 1];
+        size_t n = 0;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(domain_change_properties); i++)
+                if (changes & domain_change_properties[i].bit)
+                        names[n++] = domain_change_properties[i].property;
+        names[n] = NULL;
+        if (n > 0)
+                (void) sd_bus_emit_properties_changed_strv(userdata, path, QEMU_DOMAIN_INTERFACE, (char **) names);
+}
+
+static void on_domain_reboot(void *userdata, Domain *d) {
+        g_autofree char *path = domain_bus_path(d);
+        (void) sd_bus_emit_signal(userdata, path, QEMU_DOMAIN_INTERFACE, "Reboot", "");
+}
+
+static void on_snapshot_added(void *userdata, Snapshot *s) {
+        g_autofree char *path = snapshot_bus_path(s);
+        (void) sd_bus_emit_object_added(userdata, path);
+}
+
+static void on_snapshot_removed(void *userdata, Snapshot *s) {
+        g_autofree char *path = snapshot_bus_path(s);
+        (void) sd_bus_emit_object_removed(userdata, path);
+}
+
+static void on_snapshot_changed(void *userdata, Snapshot *s, unsigned changes) {
+        g_autofree char *path = snapshot_bus_path(s);
+
+        if (changes & SNAPSHOT_CHANGED_IS_CURRENT)
+                (void) sd_bus_emit_properties_changed(userdata, path, QEMU_SNAPSHOT_INTERFACE, "IsCurrent", NULL);
+}
+
+static const DomainListener bus_listener = {
+        .domain_added = on_domain_added,
+        .domain_removed = on_domain_removed,
+        .domain_event = on_domain_event,
+        .domain_changed = on_domain_changed,
+        .domain_reboot = on_domain_reboot,
+        .snapshot_added = on_snapshot_added,
+        .snapshot_removed = on_snapshot_removed,
+        .snapshot_changed = on_snapshot_changed,
+};
+
 int manager_bus_register(Manager *m, sd_bus *bus) {
         int r;
 
@@ -428,44 +472,10 @@ int manager_bus_register(Manager *m, sd_bus *bus) {
         r = domain_bus_register(m, bus);
         if (r < 0)
                 return r;
-        return snapshot_bus_register(m, bus);
-}
-
-void manager_emit_domain_event(Manager *m, Domain *d, int event, int detail) {
-        g_autofree char *path = domain_bus_path(d);
-
-        if (!m->bus)
-                return;
-        (void) sd_bus_emit_signal(m->bus, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "DomainEvent",
-                                  "oii", path, event, detail);
-}
-
-void manager_emit_domain_reboot(Manager *m, Domain *d) {
-        g_autofree char *path = domain_bus_path(d);
-
-        if (m->bus)
-                (void) sd_bus_emit_signal(m->bus, path, QEMU_DOMAIN_INTERFACE, "Reboot", "");
-}
-
-void manager_emit_domain_added(Manager *m, Domain *d) {
-        g_autofree char *path = domain_bus_path(d);
-
-        if (m->bus)
-                (void) sd_bus_emit_object_added(m->bus, path);
-}
-
-void manager_emit_domain_removed(Manager *m, Domain *d) {
-        g_autofree char *path = domain_bus_path(d);
-
-        if (m->bus)
-                (void) sd_bus_emit_object_removed(m->bus, path);
-}
-
-void manager_emit_domain_changed(Manager *m, Domain *d, const char *property, ...) {
-        g_autofree char *path = domain_bus_path(d);
-        va_list ap;
-
-        va_start(ap, property);
-        vmmd_bus_emit_changed_va(m->bus, path, QEMU_DOMAIN_INTERFACE, property, ap);
-        va_end(ap);
+        r = snapshot_bus_register(m, bus);
+        if (r < 0)
+                return r;
+        /* from here on the model's changes are signals; what loading found was not announced */
+        manager_set_listener(m, &bus_listener, bus);
+        return 0;
 }

@@ -7,8 +7,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "capabilities-conf.h"
+#include "definition-file.h"
 #include "error.h"
 #include "fileio.h"
+#include "list-filter.h"
+#include "listener.h"
 #include "log.h"
 #include "save-image.h"
 #include "snapshot.h"
@@ -35,6 +39,45 @@ void manager_free(Manager *m) {
         g_free(m->save_dir);
         g_free(m->snapshot_dir);
         g_free(m);
+}
+
+void manager_set_listener(Manager *m, const DomainListener *listener, void *userdata) {
+        m->listener = listener;
+        m->listener_data = userdata;
+}
+
+#define NOTIFY(m, member, ...) VMMD_LISTENER_NOTIFY((m)->listener, (m)->listener_data, member, __VA_ARGS__)
+
+void manager_notify_domain_added(Manager *m, Domain *d) {
+        NOTIFY(m, domain_added, d);
+}
+
+void manager_notify_domain_removed(Manager *m, Domain *d) {
+        NOTIFY(m, domain_removed, d);
+}
+
+void manager_notify_domain_event(Manager *m, Domain *d, int event, int detail) {
+        NOTIFY(m, domain_event, d, event, detail);
+}
+
+void manager_notify_domain_changed(Manager *m, Domain *d, unsigned changes) {
+        NOTIFY(m, domain_changed, d, changes);
+}
+
+void manager_notify_domain_reboot(Manager *m, Domain *d) {
+        NOTIFY(m, domain_reboot, d);
+}
+
+void manager_notify_snapshot_added(Manager *m, struct Snapshot *s) {
+        NOTIFY(m, snapshot_added, s);
+}
+
+void manager_notify_snapshot_removed(Manager *m, struct Snapshot *s) {
+        NOTIFY(m, snapshot_removed, s);
+}
+
+void manager_notify_snapshot_changed(Manager *m, struct Snapshot *s, unsigned changes) {
+        NOTIFY(m, snapshot_changed, s, changes);
 }
 
 Domain *manager_find_by_uuid(Manager *m, const char *uuid) {
@@ -141,15 +184,9 @@ static bool domain_def_post_parse_host(Manager *m, DomainDef *def, GError **erro
 }
 
 static DomainDef *parse_for_load(Manager *m, const char *file, GError **error) {
-        g_autofree char *data = NULL;
-        int r;
+        g_autofree char *data = vmmd_definition_read(file, error);
 
-        r = vmmd_read_file(file, &data, NULL);
-        if (r < 0) {
-                vmmd_error_set_errno(error, r, "cannot read '%s'", file);
-                return NULL;
-        }
-        return domain_def_parse_string(data, 0, error);
+        return data ? domain_def_parse_string(data, 0, error) : NULL;
 }
 
 /* What a killed daemon leaves: managed saves write .NAME.save.partial-XXXXXX in the save directory; a daemon that died
@@ -271,7 +308,7 @@ DomainDef *manager_parse_domain(Manager *m, const char *xml, bool validate, GErr
 static bool being_removed(const Domain *d) {
         if (d->removing)
                 return true;
-        return domain_is_active(d) && !d->persistent && !d->reverting && d->job == DOMAIN_JOB_STOP;
+        return domain_is_active(d) && !d->persistent && !d->reverting && d->run.job == DOMAIN_JOB_STOP;
 }
 
 /* A13–A15: name and uuid must agree with what is known; returns the domain with that uuid, if any */
@@ -306,7 +343,7 @@ Domain *manager_prepare_create(Manager *m, DomainDef *def, bool *ret_new, GError
         if (!check_duplicates(m, def, &d, error))
                 return NULL;
         if (d) {
-                if (d->job == DOMAIN_JOB_START) {
+                if (d->run.job == DOMAIN_JOB_START) {
                         g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is being started",
                                     domain_name(d));
                         return NULL;
@@ -322,9 +359,50 @@ Domain *manager_prepare_create(Manager *m, DomainDef *def, bool *ret_new, GError
         d = domain_new(m, domain_def_copy(def));
         d->persistent = false;
         manager_add_domain(m, d);
-        manager_emit_domain_added(m, d);
+        manager_notify_domain_added(m, d);
         *ret_new = true;
         return d;
+}
+
+/* spec 0.13: within a group no bit or every bit is no filter; groups are ANDed */
+static bool domain_matches(const void *obj, unsigned flags) {
+        const Domain *d = obj;
+        unsigned state_bits = flags & DOMAIN_LIST_STATE_BITS;
+
+        if (d->removing)
+                return false;
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_ACTIVE, DOMAIN_LIST_INACTIVE, domain_is_active(d)))
+                return false;
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_PERSISTENT, DOMAIN_LIST_TRANSIENT, d->persistent))
+                return false;
+        if (state_bits && state_bits != DOMAIN_LIST_STATE_BITS) {
+                bool ok = ((state_bits & DOMAIN_LIST_RUNNING) && d->state == DOMAIN_RUNNING) ||
+                          ((state_bits & DOMAIN_LIST_PAUSED) && d->state == DOMAIN_PAUSED) ||
+                          ((state_bits & DOMAIN_LIST_SHUTOFF) && d->state == DOMAIN_SHUTOFF) ||
+                          ((state_bits & DOMAIN_LIST_OTHER) && d->state != DOMAIN_RUNNING &&
+                           d->state != DOMAIN_PAUSED && d->state != DOMAIN_SHUTOFF);
+                if (!ok)
+                        return false;
+        }
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_MANAGEDSAVE, DOMAIN_LIST_NO_MANAGEDSAVE, domain_has_managed_save(d)))
+                return false;
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_AUTOSTART, DOMAIN_LIST_NO_AUTOSTART, d->autostart))
+                return false;
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_HAS_SNAPSHOT, DOMAIN_LIST_NO_SNAPSHOT, domain_snapshot_count(d) > 0))
+                return false;
+        /* no checkpoints yet */
+        if (!VMMD_FILTER_PAIR(flags, DOMAIN_LIST_HAS_CHECKPOINT, DOMAIN_LIST_NO_CHECKPOINT, false))
+                return false;
+        return true;
+}
+
+static int domain_name_cmp(gconstpointer a, gconstpointer b) {
+        const Domain *x = *(Domain **) a, *y = *(Domain **) b;
+        return strcmp(domain_name(x), domain_name(y));
+}
+
+GPtrArray *manager_list_domains(Manager *m, unsigned flags) {
+        return vmmd_filter_table(m->domains, domain_matches, flags, domain_name_cmp);
 }
 
 bool manager_is_busy(Manager *m) {
@@ -333,7 +411,7 @@ bool manager_is_busy(Manager *m) {
 
         g_hash_table_iter_init(&it, m->domains);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d))
-                if (domain_is_active(d) || d->job != DOMAIN_JOB_NONE || d->call)
+                if (domain_is_active(d) || d->run.job != DOMAIN_JOB_NONE || d->run.call)
                         return true;
         return false;
 }
@@ -358,8 +436,8 @@ Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *re
                 d = domain_new(m, g_steal_pointer(&def));
                 d->persistent = true;
                 manager_add_domain(m, d);
-                manager_emit_domain_added(m, d);
-                manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_ADDED);
+                manager_notify_domain_added(m, d);
+                manager_notify_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_ADDED);
                 *ret_added = true;
                 return d;
         }
@@ -375,36 +453,30 @@ Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *re
                 d->new_def = g_steal_pointer(&def);
                 d->persistent = true;
                 /* F1: PropertiesChanged, then the event */
-                manager_emit_domain_changed(m, d, "Persistent", "Updated", NULL);
-                manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED,
+                manager_notify_domain_changed(m, d, DOMAIN_CHANGED_PERSISTENT | DOMAIN_CHANGED_UPDATED);
+                manager_notify_domain_event(m, d, DOMAIN_EVENT_DEFINED,
                                           was_persistent ? DOMAIN_EVENT_DEFINED_UPDATED : DOMAIN_EVENT_DEFINED_ADDED);
                 *ret_added = !was_persistent;
                 return d;
         }
         domain_def_free(d->def);
         d->def = g_steal_pointer(&def);
-        manager_emit_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_UPDATED);
+        manager_notify_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_UPDATED);
         *ret_added = false;
         return d;
-}
-
-static void xml_escape_append(GString *s, const char *text) {
-        g_autofree char *e = g_markup_escape_text(text, -1);
-        g_string_append(s, e);
 }
 
 char *manager_capabilities_xml(Manager *m, GError **error) {
         static const char *const arches[] = { "x86_64", "i386", "aarch64", "arm", "ppc64", "ppc64le",
                                               "riscv64", "s390x", "mips64el" };
-        g_autoptr(GString) s = g_string_new("<capabilities>\n  <host>\n    <cpu>\n      <arch>");
+        g_autoptr(CapsDef) def = caps_def_new(host_arch());
         bool kvm = access("/dev/kvm", R_OK | W_OK) == 0;
 
-        xml_escape_append(s, host_arch());
-        g_string_append(s, "</arch>\n    </cpu>\n  </host>\n");
         for (size_t i = 0; i < G_N_ELEMENTS(arches); i++) {
                 g_autofree char *emulator = qemu_caps_find_emulator(arches[i]);
                 g_autoptr(GError) local = NULL;
                 const QemuCaps *caps;
+                CapsGuest *guest;
 
                 if (!emulator)
                         continue;
@@ -413,30 +485,11 @@ char *manager_capabilities_xml(Manager *m, GError **error) {
                         log_warning("%s", local->message);
                         continue;
                 }
-                g_string_append(s, "  <guest>\n    <os_type>hvm</os_type>\n    <arch name='");
-                xml_escape_append(s, arches[i]);
-                g_string_append(s, "'>\n      <emulator>");
-                xml_escape_append(s, emulator);
-                g_string_append(s, "</emulator>\n");
+                guest = caps_def_add_guest(def, arches[i], emulator, kvm && g_str_equal(arches[i], host_arch()));
                 for (guint j = 0; j < caps->machines->len; j++) {
-                        QemuMachine *mt = g_ptr_array_index(caps->machines, j);
-                        if (mt->alias) {
-                                g_string_append_printf(s, "      <machine canonical='%s'>", mt->name);
-                                xml_escape_append(s, mt->alias);
-                                g_string_append(s, "</machine>\n");
-                        }
+                        const QemuMachine *mt = g_ptr_array_index(caps->machines, j);
+                        caps_guest_add_machine(guest, mt->name, mt->alias);
                 }
-                for (guint j = 0; j < caps->machines->len; j++) {
-                        QemuMachine *mt = g_ptr_array_index(caps->machines, j);
-                        g_string_append(s, "      <machine>");
-                        xml_escape_append(s, mt->name);
-                        g_string_append(s, "</machine>\n");
-                }
-                g_string_append(s, "      <domain type='qemu'/>\n");
-                if (kvm && g_str_equal(arches[i], host_arch()))
-                        g_string_append(s, "      <domain type='kvm'/>\n");
-                g_string_append(s, "    </arch>\n  </guest>\n");
         }
-        g_string_append(s, "</capabilities>\n");
-        return g_string_free(g_steal_pointer(&s), FALSE);
+        return caps_def_format(def);
 }

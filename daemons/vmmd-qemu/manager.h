@@ -6,6 +6,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "domain-events.h"
 #include "domain.h"
 #include "paths.h"
 #include "qemu-caps.h"
@@ -19,6 +20,8 @@ struct Manager {
         GHashTable *domains;   /* uuid → Domain* (owned) */
         GHashTable *by_name;   /* name → Domain* (borrowed) */
         GHashTable *caps;      /* emulator path → QemuCaps* */
+        const struct DomainListener *listener;   /* domain-events.h */
+        void *listener_data;
 };
 
 Manager *manager_new(VmmdPaths *paths);   /* takes paths */
@@ -47,16 +50,8 @@ void manager_add_domain(Manager *m, Domain *d);
 void manager_remove_domain(Manager *m, Domain *d);   /* frees d */
 void manager_rename_domain(Manager *m, Domain *d, const char *old_name);
 
-/* Implemented by the bus glue: the model calls these to announce changes. */
-void manager_emit_domain_event(Manager *m, Domain *d, int event, int detail);
-void manager_emit_domain_added(Manager *m, Domain *d);
-void manager_emit_domain_removed(Manager *m, Domain *d);
-void manager_emit_domain_changed(Manager *m, Domain *d, const char *property, ...) G_GNUC_NULL_TERMINATED;
-void manager_emit_domain_reboot(Manager *m, Domain *d);
-struct Snapshot;
-void manager_emit_snapshot_added(Manager *m, struct Snapshot *s);
-void manager_emit_snapshot_removed(Manager *m, struct Snapshot *s);
-void manager_emit_snapshot_changed(Manager *m, struct Snapshot *s, const char *property);
+/* ListDomains (spec 0.13): the domains that pass the DOMAIN_LIST_* filters, by name. */
+GPtrArray *manager_list_domains(Manager *m, unsigned flags);
 
 /* True while the daemon must not exit on idle: a domain is active (its QEMU's events
  * must be seen) or a job runs (spec E7). */

@@ -115,13 +115,18 @@ int qemu_monitor_balloon(Qmp *q, uint64_t bytes, QemuMonitorReplyFunc cb, void *
         return qmp_command(q, "balloon", args, -1, cb, userdata);
 }
 
-int qemu_monitor_set_vnc_password(Qmp *q, const char *password, QemuMonitorReplyFunc cb, void *userdata) {
-        return qmp_command(q, "set_password", string_args("protocol", "vnc", "password", password, NULL), -1, cb,
+int qemu_monitor_set_password(Qmp *q, const char *protocol, const char *password, QemuMonitorReplyFunc cb,
+                              void *userdata) {
+        return qmp_command(q, "set_password", string_args("protocol", protocol, "password", password, NULL), -1, cb,
                            userdata);
 }
 
 int qemu_monitor_getfd(Qmp *q, const char *name, int fd, QemuMonitorReplyFunc cb, void *userdata) {
         return qmp_command(q, "getfd", string_args("fdname", name, NULL), fd, cb, userdata);
+}
+
+int qemu_monitor_closefd(Qmp *q, const char *name, QemuMonitorReplyFunc cb, void *userdata) {
+        return qmp_command(q, "closefd", string_args("fdname", name, NULL), -1, cb, userdata);
 }
 
 int qemu_monitor_migrate(Qmp *q, const char *uri, QemuMonitorReplyFunc cb, void *userdata) {
@@ -142,6 +147,10 @@ int qemu_monitor_migrate_set_max_bandwidth(Qmp *q, uint64_t bytes_per_second, Qe
 
 int qemu_monitor_query_migrate(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
         return simple(q, "query-migrate", cb, userdata);
+}
+
+int qemu_monitor_migrate_cancel(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
+        return simple(q, "migrate_cancel", cb, userdata);
 }
 
 int qemu_monitor_query_chardev(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
@@ -189,7 +198,8 @@ int qemu_monitor_blockdev_snapshot(Qmp *q, const QemuMonitorDiskSnapshot *disks,
         return qmp_command(q, "transaction", args, -1, cb, userdata);
 }
 
-int qemu_monitor_human_command(Qmp *q, const char *command_line, QemuMonitorReplyFunc cb, void *userdata) {
-        return qmp_command(q, "human-monitor-command", string_args("command-line", command_line, NULL), -1, cb,
-                           userdata);
+int qemu_monitor_blockdev_snapshot_delete_internal(Qmp *q, const char *device, const char *name,
+                                                   QemuMonitorReplyFunc cb, void *userdata) {
+        return qmp_command(q, "blockdev-snapshot-delete-internal-sync", string_args("device", device, "name", name, NULL),
+                           -1, cb, userdata);
 }

@@ -41,16 +41,20 @@ const char *qemu_monitor_status_of(JsonNode *ret);
 /* set-action: what QEMU does on a guest reboot ("reset", "shutdown") and a panic ("pause", …) */
 int qemu_monitor_set_actions(Qmp *q, const char *reboot, const char *panic, QemuMonitorReplyFunc cb, void *userdata);
 int qemu_monitor_balloon(Qmp *q, uint64_t bytes, QemuMonitorReplyFunc cb, void *userdata);
-int qemu_monitor_set_vnc_password(Qmp *q, const char *password, QemuMonitorReplyFunc cb, void *userdata);
+/* set_password for a graphics protocol ("vnc", "spice") */
+int qemu_monitor_set_password(Qmp *q, const char *protocol, const char *password, QemuMonitorReplyFunc cb,
+                              void *userdata);
 
 /* --- migration streams (save and restore) --- */
 /* Passes fd to QEMU under name (SCM_RIGHTS with getfd); fd is taken. */
 int qemu_monitor_getfd(Qmp *q, const char *name, int fd, QemuMonitorReplyFunc cb, void *userdata);
+int qemu_monitor_closefd(Qmp *q, const char *name, QemuMonitorReplyFunc cb, void *userdata);
 int qemu_monitor_migrate(Qmp *q, const char *uri, QemuMonitorReplyFunc cb, void *userdata);
 int qemu_monitor_migrate_incoming(Qmp *q, const char *uri, QemuMonitorReplyFunc cb, void *userdata);
 int qemu_monitor_migrate_set_max_bandwidth(Qmp *q, uint64_t bytes_per_second, QemuMonitorReplyFunc cb,
                                            void *userdata);
 int qemu_monitor_query_migrate(Qmp *q, QemuMonitorReplyFunc cb, void *userdata);
+int qemu_monitor_migrate_cancel(Qmp *q, QemuMonitorReplyFunc cb, void *userdata);
 
 /* --- devices, jobs, snapshots --- */
 int qemu_monitor_query_chardev(Qmp *q, QemuMonitorReplyFunc cb, void *userdata);
@@ -70,5 +74,6 @@ typedef struct QemuMonitorDiskSnapshot {
 /* All disks switch in one transaction, or none. */
 int qemu_monitor_blockdev_snapshot(Qmp *q, const QemuMonitorDiskSnapshot *disks, size_t n, QemuMonitorReplyFunc cb,
                                    void *userdata);
-/* An HMP command line (delvm has no QMP form yet). */
-int qemu_monitor_human_command(Qmp *q, const char *command_line, QemuMonitorReplyFunc cb, void *userdata);
+/* Deletes the internal snapshot name from the image of node device. */
+int qemu_monitor_blockdev_snapshot_delete_internal(Qmp *q, const char *device, const char *name,
+                                                   QemuMonitorReplyFunc cb, void *userdata);

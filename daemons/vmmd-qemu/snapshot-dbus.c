@@ -312,24 +312,3 @@ int snapshot_bus_register(Manager *m, sd_bus *bus) {
                 return r;
         return vmmd_bus_add_node_enumerator(bus, QEMU_DOMAIN_PREFIX, snapshot_nodes, m);
 }
-
-void manager_emit_snapshot_added(Manager *m, Snapshot *s) {
-        g_autofree char *path = snapshot_bus_path(s);
-
-        if (m->bus)
-                (void) sd_bus_emit_object_added(m->bus, path);
-}
-
-void manager_emit_snapshot_removed(Manager *m, Snapshot *s) {
-        g_autofree char *path = snapshot_bus_path(s);
-
-        if (m->bus)
-                (void) sd_bus_emit_object_removed(m->bus, path);
-}
-
-void manager_emit_snapshot_changed(Manager *m, Snapshot *s, const char *property) {
-        g_autofree char *path = snapshot_bus_path(s);
-
-        if (m->bus)
-                (void) sd_bus_emit_properties_changed(m->bus, path, QEMU_SNAPSHOT_INTERFACE, property, NULL);
-}

@@ -10,12 +10,13 @@
 #include "domain-conf-priv.h"
 #include "domain-lifecycle.h"
 #include "domain-status.h"
-#include "bus-util.h"
+#include "list-filter.h"
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "process.h"
 #include "manager.h"
-#include "qmp.h"
+#include "qemu-monitor.h"
 
 static void snapshot_free(Snapshot *s) {
         if (!s)
@@ -37,7 +38,7 @@ void domain_snapshots_drop(Domain *d) {
         if (d->snapshots) {
                 g_hash_table_iter_init(&it, d->snapshots);
                 while (g_hash_table_iter_next(&it, NULL, (gpointer *) &s))
-                        manager_emit_snapshot_removed(d->manager, s);
+                        manager_notify_snapshot_removed(d->manager, s);
         }
         domain_snapshots_clear(d);
 }
@@ -127,14 +128,14 @@ static void set_current(Domain *d, Snapshot *s) {
         d->current_snapshot = s;
         if (old) {
                 snapshot_write_logged(old);
-                manager_emit_snapshot_changed(d->manager, old, "IsCurrent");
+                manager_notify_snapshot_changed(d->manager, old, SNAPSHOT_CHANGED_IS_CURRENT);
         }
         if (s) {
                 snapshot_write_logged(s);
-                manager_emit_snapshot_changed(d->manager, s, "IsCurrent");
+                manager_notify_snapshot_changed(d->manager, s, SNAPSHOT_CHANGED_IS_CURRENT);
         }
         if (!old != !s)
-                manager_emit_domain_changed(d->manager, d, "HasCurrentSnapshot", NULL);
+                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_CURRENT_SNAPSHOT);
 }
 
 void domain_snapshots_save_all(Domain *d) {
@@ -189,19 +190,26 @@ void domain_snapshots_load(Domain *d) {
 
 /* --- running qemu-img (inactive domains) --- */
 
+#define QEMU_IMG_TIMEOUT_MS (10 * 60 * 1000)   /* a convert of a large disk takes minutes */
+
+/* Inactive domains only, and bounded: a qemu-img that hangs (a locked image) is killed
+ * instead of holding the daemon. */
 static bool run_qemu_img(const char *const *argv, GError **error) {
         g_autofree char *err = NULL;
-        g_autoptr(GError) local = NULL;
-        int status = 0;
+        int r = vmmd_process_run_sync(argv, QEMU_IMG_TIMEOUT_MS, NULL, &err);
 
-        if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                          NULL, &err, &status, &local)) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "cannot run qemu-img: %s", local->message);
+        if (r == -ETIMEDOUT) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s did not finish within %u s",
+                            argv[1], QEMU_IMG_TIMEOUT_MS / 1000);
                 return false;
         }
-        if (!g_spawn_check_wait_status(status, NULL)) {
+        if (r < -1) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "cannot run qemu-img: %s", g_strerror(-r));
+                return false;
+        }
+        if (r != 0) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s failed: %s", argv[1],
-                            err ? g_strstrip(err) : "");
+                            err && *err ? err : "killed by a signal");
                 return false;
         }
         return true;
@@ -229,12 +237,6 @@ static char *overlay_name(const char *path, const char *snap) {
         const char *dot = strrchr(path, '.');
         g_autofree char *stem = dot && (!slash || dot > slash) ? g_strndup(path, dot - path) : g_strdup(path);
         return g_strconcat(stem, ".", snap, NULL);
-}
-
-static JsonObject *json_args1(const char *key, const char *value) {
-        JsonObject *o = json_object_new();
-        json_object_set_string_member(o, key, value);
-        return o;
 }
 
 /* --- create --- */
@@ -296,9 +298,9 @@ static Snapshot *record(Domain *d, SnapshotDef *def, bool make_current, GError *
                 g_hash_table_remove(d->snapshots, def->name);
                 return NULL;
         }
-        manager_emit_snapshot_added(d->manager, s);
+        manager_notify_snapshot_added(d->manager, s);
         if (domain_snapshot_total(d) == 1)
-                manager_emit_domain_changed(d->manager, d, "HasCurrentSnapshot", NULL);
+                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_CURRENT_SNAPSHOT);
         if (make_current)
                 set_current(d, s);
         return s;
@@ -528,31 +530,33 @@ static void create_job_done(DomainCall *c, const GError *error) {
 /* The snapshot job is over and nothing of it is pending in QEMU (the resume has been
  * answered): the status file no longer needs to name it. */
 static void forget_recorded_job(Domain *d) {
-        if (!d->recorded_job)
+        if (!d->run.recorded_job)
                 return;
-        if (domain_is_active(d) && d->qmp)
+        if (domain_is_active(d) && d->run.qmp)
                 domain_lifecycle_record_job(d, NULL);
         else
-                g_clear_pointer(&d->recorded_job, domain_status_job_free);
+                g_clear_pointer(&d->run.recorded_job, domain_status_job_free);
 }
 
 static void on_snapshot_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
-        forget_recorded_job(d);
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         if (!ret) {
                 /* D21: the snapshot stays; the guest does not run */
-                domain_lifecycle_set_state(d, DOMAIN_PAUSED, 14 /* API_ERROR */);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 6 /* API_ERROR */);
+                domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_API_ERROR);
+                forget_recorded_job(d);
+                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_API_ERROR);
                 g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                                   "snapshot taken, but resuming domain '%s' failed: %s",
                                                   domain_name(d), error);
                 domain_lifecycle_complete(d, e);
                 return;
         }
-        domain_lifecycle_set_state(d, DOMAIN_RUNNING, 5 /* UNPAUSED */);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+        /* the state first: a status file never says paused without the job that explains it */
+        domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
+        forget_recorded_job(d);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
         domain_lifecycle_complete(d, NULL);
 }
 
@@ -563,11 +567,11 @@ static void finish_running(Domain *d, CreateJob *job) {
                 return;
         }
         if (job->was_running) {
-                qmp_command(d->qmp, "cont", NULL, -1, on_snapshot_resumed, d);
+                qemu_monitor_cont(d->run.qmp, on_snapshot_resumed, d);
                 return;
         }
         forget_recorded_job(d);
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         domain_lifecycle_complete(d, NULL);
 }
 
@@ -577,25 +581,25 @@ static void on_failed_snapshot_resumed(Qmp *q, JsonNode *ret, const char *error,
 
 /* The VM state is in the images (err NULL) or it is not (err says why). */
 static void savevm_finished(Domain *d, const char *err) {
-        CreateJob *job = (CreateJob *) d->call;
+        CreateJob *job = (CreateJob *) d->run.call;
 
-        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
+        g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
         if (err) {
                 g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                                   "cannot snapshot domain '%s': %s", domain_name(d), err);
                 if (job->snapshot) {
-                        manager_emit_snapshot_removed(d->manager, job->snapshot);
+                        manager_notify_snapshot_removed(d->manager, job->snapshot);
                         g_autofree char *file = metadata_file(d, job->snapshot->def->name);
                         (void) unlink(file);
                         if (d->current_snapshot == job->snapshot)
                                 d->current_snapshot = NULL;
                         g_hash_table_remove(d->snapshots, job->snapshot->def->name);
                 }
-                d->job = DOMAIN_JOB_NONE;
+                d->run.job = DOMAIN_JOB_NONE;
                 if (job->was_running) {
-                        qmp_command(d->qmp, "cont", NULL, -1, on_failed_snapshot_resumed, d);
-                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, 5);
-                        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+                        qemu_monitor_cont(d->run.qmp, on_failed_snapshot_resumed, d);
+                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
+                        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
                 } else
                         forget_recorded_job(d);
                 domain_lifecycle_complete(d, e);
@@ -612,10 +616,10 @@ static int on_save_job_poll(sd_event_source *s, uint64_t usec, void *userdata);
 /* query-jobs: wait until snapshot-save has concluded, then read its verdict */
 static void on_query_jobs(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
-        CreateJob *job = (CreateJob *) d->call;
+        CreateJob *job = (CreateJob *) d->run.call;
         JsonArray *jobs;
 
-        if (d->job != DOMAIN_JOB_SNAPSHOT || !job)
+        if (d->run.job != DOMAIN_JOB_SNAPSHOT || !job)
                 return;
         if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
                 return savevm_finished(d, error ? error : "bad query-jobs reply");
@@ -631,17 +635,17 @@ static void on_query_jobs(Qmp *q, JsonNode *ret, const char *error, void *userda
                 if (!g_str_equal(status, "concluded") && !g_str_equal(status, "null"))
                         break;
                 err = g_strdup(json_object_get_string_member_with_default(j, "error", NULL));
-                qmp_command(d->qmp, "job-dismiss", json_args1("id", job->job_id), -1, on_job_dismissed, d);
+                qemu_monitor_job_dismiss(d->run.qmp, job->job_id, on_job_dismissed, d);
                 return savevm_finished(d, err);
         }
-        (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+        (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
 }
 
 static int on_save_job_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         Domain *d = userdata;
 
         (void) sd_event_source_set_time_relative(s, 50 * 1000);
-        qmp_command(d->qmp, "query-jobs", NULL, -1, on_query_jobs, d);
+        qemu_monitor_query_jobs(d->run.qmp, on_query_jobs, d);
         return 0;
 }
 
@@ -650,22 +654,21 @@ static void on_snapshot_save(Qmp *q, JsonNode *ret, const char *error, void *use
 
         if (!ret)
                 return savevm_finished(d, error);
-        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC,
+        (void) sd_event_add_time_relative(d->manager->event, &d->run.job_timer, CLOCK_MONOTONIC,
                                           20 * 1000, 0, on_save_job_poll, d);
 }
 
 /* snapshot-save needs the node of every writable image, and one of them for the VM state */
 static void on_snapshot_nodes(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
-        CreateJob *job = (CreateJob *) d->call;
-        JsonArray *blocks, *devices;
-        JsonObject *args;
+        CreateJob *job = (CreateJob *) d->run.call;
+        g_autoptr(GPtrArray) devices = g_ptr_array_new();
+        JsonArray *blocks;
         const char *vmstate = NULL;
 
         if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
                 return savevm_finished(d, error ? error : "bad query-block reply");
         blocks = json_node_get_array(ret);
-        devices = json_array_new();
         for (guint i = 0; i < json_array_get_length(blocks); i++) {
                 JsonObject *b = json_array_get_object_element(blocks, i);
                 JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
@@ -677,20 +680,15 @@ static void on_snapshot_nodes(Qmp *q, JsonNode *ret, const char *error, void *us
                 node = json_object_get_string_member_with_default(ins, "node-name", NULL);
                 if (!node)
                         continue;
-                json_array_add_string_element(devices, node);
+                g_ptr_array_add(devices, (gpointer) node);
                 if (!vmstate)
                         vmstate = node;
         }
-        if (!vmstate) {
-                json_array_unref(devices);
+        if (!vmstate)
                 return savevm_finished(d, "no writable qcow2 disk to hold the VM state");
-        }
-        args = json_object_new();
-        json_object_set_string_member(args, "job-id", job->job_id);
-        json_object_set_string_member(args, "tag", job->name);
-        json_object_set_string_member(args, "vmstate", vmstate);
-        json_object_set_array_member(args, "devices", devices);
-        qmp_command(d->qmp, "snapshot-save", args, -1, on_snapshot_save, d);
+        g_ptr_array_add(devices, NULL);
+        qemu_monitor_snapshot_save(d->run.qmp, job->job_id, job->name, vmstate, (const char *const *) devices->pdata,
+                                   on_snapshot_save, d);
 }
 
 /* --- D18: external disk-only snapshot of a running domain --- */
@@ -716,13 +714,13 @@ static void external_job_done(DomainCall *c, const GError *error) {
 static void external_failed(Domain *d, const char *why) {
         g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                           "cannot take disk-only snapshot of domain '%s': %s", domain_name(d), why);
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         domain_lifecycle_complete(d, e);
 }
 
 static void on_transaction(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
-        ExternalJob *job = (ExternalJob *) d->call;
+        ExternalJob *job = (ExternalJob *) d->run.call;
         g_autoptr(GError) e = NULL;
         SnapshotDef *def;
 
@@ -735,7 +733,7 @@ static void on_transaction(Qmp *q, JsonNode *ret, const char *error, void *userd
                 if (!domain_save_config(d->manager, d->new_def, &e))
                         log_error("%s", e->message);
         }
-        manager_emit_domain_changed(d->manager, d, "Updated", NULL);
+        manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_UPDATED);
         def = g_steal_pointer(&job->def);
         if (!(job->flags & SNAPSHOT_CREATE_NO_METADATA) && !record(d, def, true, &e)) {
                 log_error("%s", e->message);
@@ -746,22 +744,21 @@ static void on_transaction(Qmp *q, JsonNode *ret, const char *error, void *userd
                 domain_lifecycle_kill(d, 7 /* SHUTOFF/FROM_SNAPSHOT */, 6 /* STOPPED/FROM_SNAPSHOT */);
                 return;
         }
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         domain_lifecycle_complete(d, NULL);
 }
 
 /* query-block tells, for each image QEMU has open, its top node and size */
 static void on_query_block(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
-        ExternalJob *job = (ExternalJob *) d->call;
-        JsonArray *blocks, *actions = json_array_new();
-        JsonObject *args;
+        ExternalJob *job = (ExternalJob *) d->run.call;
+        g_autoptr(GArray) disks = g_array_new(FALSE, TRUE, sizeof(QemuMonitorDiskSnapshot));
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);   /* the new nodes' names */
         g_autoptr(GError) e = NULL;
+        JsonArray *blocks;
 
-        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret)) {
-                json_array_unref(actions);
+        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
                 return external_failed(d, error ? error : "bad query-block reply");
-        }
         blocks = json_node_get_array(ret);
         for (guint i = 0; i < d->def->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
@@ -784,7 +781,6 @@ static void on_query_block(Qmp *q, JsonNode *ret, const char *error, void *userd
                                         json_object_get_object_member(ins, "image"), "virtual-size", 0);
                 }
                 if (!node || size <= 0) {
-                        json_array_unref(actions);
                         g_autofree char *why = g_strdup_printf("QEMU does not show disk '%s' (%s)", disk->target_dev,
                                                                disk->src_path);
                         return external_failed(d, why);
@@ -795,28 +791,20 @@ static void on_query_block(Qmp *q, JsonNode *ret, const char *error, void *userd
                         const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", disk->src_path,
                                                "-F", disk->driver_type ? disk->driver_type : "raw", dd->source_file,
                                                sz, NULL };
-                        if (!run_qemu_img(argv, &e)) {
-                                json_array_unref(actions);
+                        if (!run_qemu_img(argv, &e))
                                 return external_failed(d, e->message);
-                        }
                 }
                 {
-                        JsonObject *a = json_object_new(), *data = json_object_new();
-                        g_autofree char *snode = g_strdup_printf("vmmd-%s-%u", job->def->name, i);
-                        json_object_set_string_member(data, "node-name", node);
-                        json_object_set_string_member(data, "snapshot-file", dd->source_file);
-                        json_object_set_string_member(data, "snapshot-node-name", snode);
-                        json_object_set_string_member(data, "format", "qcow2");
-                        json_object_set_string_member(data, "mode", "existing");
-                        json_object_set_string_member(a, "type", "blockdev-snapshot-sync");
-                        json_object_set_object_member(a, "data", data);
-                        json_array_add_object_element(actions, a);
+                        char *snode = g_strdup_printf("vmmd-%s-%u", job->def->name, i);
+                        QemuMonitorDiskSnapshot disk_snap = { .node = node, .file = dd->source_file,
+                                                              .snapshot_node = snode };
+                        g_ptr_array_add(names, snode);
+                        g_array_append_val(disks, disk_snap);
                 }
         }
         /* one transaction: all disks switch, or none (ATOMIC is how it always works) */
-        args = json_object_new();
-        json_object_set_array_member(args, "actions", actions);
-        qmp_command(d->qmp, "transaction", args, -1, on_transaction, d);
+        qemu_monitor_blockdev_snapshot(d->run.qmp, (const QemuMonitorDiskSnapshot *) disks->data, disks->len,
+                                       on_transaction, d);
 }
 
 static bool create_external_running(Domain *d, SnapshotDef *def, unsigned flags, DomainCall *call) {
@@ -827,32 +815,32 @@ static bool create_external_running(Domain *d, SnapshotDef *def, unsigned flags,
         job->domain = d;
         job->def = def;
         job->flags = flags;
-        d->job = DOMAIN_JOB_SNAPSHOT;
-        d->call = &job->base;
-        qmp_command(d->qmp, "query-block", NULL, -1, on_query_block, d);
+        d->run.job = DOMAIN_JOB_SNAPSHOT;
+        d->run.call = &job->base;
+        qemu_monitor_query_block(d->run.qmp, on_query_block, d);
         return true;
 }
 
 /* QMP snapshot-save (QEMU 6.0+): a job writing the VM state and an internal snapshot of
  * every writable image */
 static void take_running_snapshot(Domain *d, const char *name) {
-        qmp_command(d->qmp, "query-block", NULL, -1, on_snapshot_nodes, d);
+        qemu_monitor_query_block(d->run.qmp, on_snapshot_nodes, d);
 }
 
 static void on_snapshot_paused(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
-        CreateJob *job = (CreateJob *) d->call;
+        CreateJob *job = (CreateJob *) d->run.call;
 
         if (!ret) {
                 g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                                                   "cannot pause domain '%s' for the snapshot: %s", domain_name(d), error);
                 forget_recorded_job(d);
-                d->job = DOMAIN_JOB_NONE;
+                d->run.job = DOMAIN_JOB_NONE;
                 domain_lifecycle_complete(d, e);
                 return;
         }
-        domain_lifecycle_set_state(d, DOMAIN_PAUSED, 3 /* SAVE */);
-        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 0);
+        domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_SAVE);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
         take_running_snapshot(d, job->name);
 }
 
@@ -898,7 +886,7 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
                             "QUIESCE needs the QEMU guest agent, which is %s for domain '%s'",
                             strstr(x, "org.qemu.guest_agent.0") ? "not connected" : "not configured", domain_name(d));
         }
-        if (d->job != DOMAIN_JOB_NONE || d->call)
+        if (d->run.job != DOMAIN_JOB_NONE || d->run.call)
                 return fail(error, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is busy with another operation",
                             domain_name(d));
 
@@ -954,7 +942,7 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
                 recorded->parent = g_strdup(def->parent);
                 recorded->qemu_job = g_strdup_printf("vmmd-snapshot-%s", d->uuid);
                 if (!domain_lifecycle_record_job(d, recorded)) {
-                        g_clear_pointer(&d->recorded_job, domain_status_job_free);
+                        g_clear_pointer(&d->run.recorded_job, domain_status_job_free);
                         return fail(error, VMMD_ERROR_OPERATION_FAILED,
                                     "cannot snapshot domain '%s': its status file cannot be written", domain_name(d));
                 }
@@ -977,11 +965,11 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
         job->job_id = g_strdup_printf("vmmd-snapshot-%s", d->uuid);
         job->was_running = d->state == DOMAIN_RUNNING;
         job->halt = flags & SNAPSHOT_CREATE_HALT;
-        d->job = DOMAIN_JOB_SNAPSHOT;
-        d->call = &job->base;
+        d->run.job = DOMAIN_JOB_SNAPSHOT;
+        d->run.call = &job->base;
         *ret_pending = true;
         if (job->was_running)
-                qmp_command(d->qmp, "stop", NULL, -1, on_snapshot_paused, d);
+                qemu_monitor_stop(d->run.qmp, on_snapshot_paused, d);
         else
                 take_running_snapshot(d, *ret_name);
         return true;
@@ -1043,7 +1031,7 @@ static void revert_finish(DomainCall *c, const GError *error) {
                 if (s)
                         set_current(d, s);
                 if (d->persistent)
-                        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_DEFINED, 3 /* FROM_SNAPSHOT */);
+                        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT);
         }
         revert_job_free(job);
         if (outer)
@@ -1248,7 +1236,7 @@ bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **err
                 return fail(error, VMMD_ERROR_SNAPSHOT_REVERT_RISKY,
                             "domain '%s' has a managed save image; reverting to snapshot '%s' without memory state "
                             "needs FORCE", domain_name(d), s->def->name);
-        if (d->job != DOMAIN_JOB_NONE || d->call)
+        if (d->run.job != DOMAIN_JOB_NONE || d->run.call)
                 return fail(error, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is busy with another operation",
                             domain_name(d));
 
@@ -1267,7 +1255,7 @@ bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **err
         if (domain_is_active(d)) {
                 /* D36/D37: the running guest goes first (STOPPED/FROM_SNAPSHOT), the domain stays */
                 d->reverting = true;
-                d->call = &job->stop;
+                d->run.call = &job->stop;
                 domain_lifecycle_kill(d, 7 /* SHUTOFF/FROM_SNAPSHOT */, 6 /* STOPPED/FROM_SNAPSHOT */);
                 return true;
         }
@@ -1338,13 +1326,9 @@ static void on_delete_nodes(Qmp *q, JsonNode *ret, const char *error, void *user
                 if (!node)
                         continue;
                 for (guint j = 0; j < rd->names->len; j++) {
-                        JsonObject *args = json_object_new();
-
-                        json_object_set_string_member(args, "device", node);
-                        json_object_set_string_member(args, "name", g_ptr_array_index(rd->names, j));
                         rd->outstanding++;
-                        if (qmp_command(q, "blockdev-snapshot-delete-internal-sync", args, -1, on_internal_deleted,
-                                        rd) < 0)
+                        if (qemu_monitor_blockdev_snapshot_delete_internal(q, node, g_ptr_array_index(rd->names, j),
+                                                                           on_internal_deleted, rd) < 0)
                                 rd->outstanding--;
                 }
         }
@@ -1383,10 +1367,10 @@ static void forget(Snapshot *s) {
         if (d->current_snapshot == s)
                 set_current(d, snapshot_parent(s));
         (void) unlink(file);
-        manager_emit_snapshot_removed(d->manager, s);
+        manager_notify_snapshot_removed(d->manager, s);
         g_hash_table_remove(d->snapshots, s->def->name);
         if (domain_snapshot_total(d) == 0)
-                manager_emit_domain_changed(d->manager, d, "HasCurrentSnapshot", NULL);
+                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_CURRENT_SNAPSHOT);
 }
 
 /* The images qemu-img snapshot -d will change hold the snapshot and may be written. */
@@ -1464,7 +1448,7 @@ bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pe
                         if (!check_offline_delete(d, g_ptr_array_index(targets, i), error))
                                 return false;
         *ret_pending = false;
-        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d) && d->qmp && targets->len > 0) {
+        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d) && d->run.qmp && targets->len > 0) {
                 rd = g_new0(RunningDelete, 1);
                 rd->outer = call;
                 rd->names = g_ptr_array_new_with_free_func(g_free);
@@ -1485,7 +1469,7 @@ bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pe
                 set_current(d, s);
         if (rd) {
                 *ret_pending = true;
-                if (qmp_command(d->qmp, "query-block", NULL, -1, on_delete_nodes, rd) < 0)
+                if (qemu_monitor_query_block(d->run.qmp, on_delete_nodes, rd) < 0)
                         running_delete_unref(rd);
         }
         return true;
@@ -1593,7 +1577,7 @@ GPtrArray *snapshot_list_children(Snapshot *s, unsigned flags) {
 
 static void recover_done(Domain *d) {
         log_info("domain '%s': the interrupted snapshot is settled", domain_name(d));
-        d->job = DOMAIN_JOB_NONE;
+        d->run.job = DOMAIN_JOB_NONE;
         domain_lifecycle_record_job(d, NULL);
 }
 
@@ -1602,13 +1586,13 @@ static void on_recover_resumed(Qmp *q, JsonNode *ret, const char *error, void *u
 
         if (ret) {
                 if (d->state != DOMAIN_RUNNING) {
-                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, 5 /* UNPAUSED */);
-                        manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, 0);
+                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
+                        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
                 }
         } else {
                 log_warning("domain '%s': cannot resume after the interrupted snapshot: %s", domain_name(d), error);
-                domain_lifecycle_set_state(d, DOMAIN_PAUSED, 14 /* API_ERROR */);
-                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, 6 /* API_ERROR */);
+                domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_API_ERROR);
+                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_API_ERROR);
         }
         recover_done(d);
 }
@@ -1633,7 +1617,7 @@ static bool inserted_image_has_snapshot(JsonObject *inserted, const char *name) 
  * one current before it current again. */
 static void on_recover_block(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
-        DomainStatusJob *job = d->recorded_job;
+        DomainStatusJob *job = d->run.recorded_job;
         Snapshot *s, *parent;
         bool taken = false;
 
@@ -1660,18 +1644,18 @@ static void on_recover_block(Qmp *q, JsonNode *ret, const char *error, void *use
                 if (s) {
                         g_autofree char *file = metadata_file(d, s->def->name);
 
-                        manager_emit_snapshot_removed(d->manager, s);
+                        manager_notify_snapshot_removed(d->manager, s);
                         (void) unlink(file);
                         if (d->current_snapshot == s)
                                 d->current_snapshot = NULL;
                         g_hash_table_remove(d->snapshots, job->snapshot);
                         if (domain_snapshot_total(d) == 0)
-                                manager_emit_domain_changed(d->manager, d, "HasCurrentSnapshot", NULL);
+                                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_CURRENT_SNAPSHOT);
                 }
                 set_current(d, parent);
         }
         if (job->was_running)
-                qmp_command(d->qmp, "cont", NULL, -1, on_recover_resumed, d);
+                qemu_monitor_cont(d->run.qmp, on_recover_resumed, d);
         else
                 recover_done(d);
 }
@@ -1680,7 +1664,7 @@ static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void on_recover_jobs(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
-        DomainStatusJob *job = d->recorded_job;
+        DomainStatusJob *job = d->run.recorded_job;
 
         if (!job)
                 return;
@@ -1695,30 +1679,30 @@ static void on_recover_jobs(Qmp *q, JsonNode *ret, const char *error, void *user
                         status = json_object_get_string_member_with_default(j, "status", "");
                         if (!g_str_equal(status, "concluded") && !g_str_equal(status, "null")) {
                                 /* still writing: wait for it */
-                                (void) sd_event_source_set_enabled(d->job_timer, SD_EVENT_ONESHOT);
+                                (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
                                 return;
                         }
                         /* "Job ID already in use" for every later snapshot otherwise */
-                        qmp_command(d->qmp, "job-dismiss", json_args1("id", job->qemu_job), -1, NULL, NULL);
+                        qemu_monitor_job_dismiss(d->run.qmp, job->qemu_job, NULL, NULL);
                         break;
                 }
         }
-        g_clear_pointer((sd_event_source **) &d->job_timer, sd_event_source_disable_unref);
-        qmp_command(d->qmp, "query-block", NULL, -1, on_recover_block, d);
+        g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
+        qemu_monitor_query_block(d->run.qmp, on_recover_block, d);
 }
 
 static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         Domain *d = userdata;
 
         (void) sd_event_source_set_time_relative(s, 50 * 1000);
-        qmp_command(d->qmp, "query-jobs", NULL, -1, on_recover_jobs, d);
+        qemu_monitor_query_jobs(d->run.qmp, on_recover_jobs, d);
         return 0;
 }
 
 void domain_snapshot_recover(Domain *d) {
         log_info("domain '%s': snapshot '%s' was interrupted by the daemon's exit; settling it", domain_name(d),
-                 d->recorded_job->snapshot ? d->recorded_job->snapshot : "?");
-        d->job = DOMAIN_JOB_SNAPSHOT;
-        (void) sd_event_add_time_relative(d->manager->event, (sd_event_source **) &d->job_timer, CLOCK_MONOTONIC, 0,
+                 d->run.recorded_job->snapshot ? d->run.recorded_job->snapshot : "?");
+        d->run.job = DOMAIN_JOB_SNAPSHOT;
+        (void) sd_event_add_time_relative(d->manager->event, &d->run.job_timer, CLOCK_MONOTONIC, 0,
                                           0, on_recover_poll, d);
 }

@@ -705,7 +705,7 @@ int test_call_as(TestBus *tb, uid_t uid, gid_t gid, gid_t extra_gid, const char 
         int r;
 
         va_start(ap, types);
-        r = call_as_v(tb, uid, gid, extra_gid, "org.vmmd.qemu1", path, iface, member, error, types, ap);
+        r = call_as_v(tb, uid, gid, extra_gid, QEMU_BUS_NAME, path, iface, member, error, types, ap);
         va_end(ap);
         return r;
 }

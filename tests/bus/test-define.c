@@ -850,7 +850,7 @@ static void test_define_admin_group(void) {
         tb = test_bus_new(env);
         g_assert_cmpint(test_call_as(tb, 65534, 65534, (gid_t) -1, MANAGER, MANAGER_IFACE, "DomainDefineXML", &e,
                                      "su", xml, 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "DomainDefineXML");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "DomainDefineXML");
         sd_bus_error_free(&e);
         g_assert_false(g_file_test(test_config_file(tb, "adm"), G_FILE_TEST_EXISTS));
 
@@ -859,7 +859,7 @@ static void test_define_admin_group(void) {
         g_assert_true(g_file_test(test_config_file(tb, "adm"), G_FILE_TEST_IS_REGULAR));
         path = test_lookup(tb, "DomainLookupByName", "adm", &e);
         g_assert_nonnull(path);
-        g_assert_cmpint(test_call_as(tb, 65534, 65534, g->gr_gid, path, "org.vmmd.qemu1.Domain", "Undefine", &e, "u",
+        g_assert_cmpint(test_call_as(tb, 65534, 65534, g->gr_gid, path, QEMU_DOMAIN_INTERFACE, "Undefine", &e, "u",
                                      0), >=, 0);
         g_assert_false(g_file_test(test_config_file(tb, "adm"), G_FILE_TEST_EXISTS));
 }

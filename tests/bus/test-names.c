@@ -6,9 +6,9 @@
 
 #include "test-storage-common.h"
 
-#define QEMU_MANAGER "/org/vmmd/qemu1"
-#define QEMU_MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+#define QEMU_MANAGER QEMU_MANAGER_PATH
+#define QEMU_MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
 #define DOM_UUID "2b7e5a10-4c3d-4e2f-9a1b-0c9d8e7f6a51"
 #define DOM2_UUID "2b7e5a10-4c3d-4e2f-9a1b-0c9d8e7f6a52"
 
@@ -28,15 +28,15 @@ typedef struct {
         const char *slash_error, *newline_error, *empty_error; /* NULL empty_error: not tried */
 } Kind;
 
-static const Kind domain_kind = { "domain", "org.vmmd.Error.XMLError", "org.vmmd.Error.XMLDetail",
-                                  "org.vmmd.Error.NoName" };
-static const Kind rename_kind = { "rename", "org.vmmd.Error.XMLError", "org.vmmd.Error.XMLDetail",
-                                  "org.vmmd.Error.InvalidArg" };
-static const Kind snapshot_kind = { "snapshot", "org.vmmd.Error.XMLDetail", "org.vmmd.Error.XMLDetail", NULL };
-static const Kind pool_kind = { "pool", "org.vmmd.Error.XMLError", "org.vmmd.Error.XMLDetail",
-                                "org.vmmd.Error.XMLError" };
-static const Kind volume_kind = { "volume", "org.vmmd.Error.OperationInvalid", "org.vmmd.Error.OperationInvalid",
-                                  "org.vmmd.Error.XMLError" };
+static const Kind domain_kind = { "domain", VMMD_DBUS_ERROR_XML_ERROR, VMMD_DBUS_ERROR_XML_DETAIL,
+                                  VMMD_DBUS_ERROR_NO_NAME };
+static const Kind rename_kind = { "rename", VMMD_DBUS_ERROR_XML_ERROR, VMMD_DBUS_ERROR_XML_DETAIL,
+                                  VMMD_DBUS_ERROR_INVALID_ARG };
+static const Kind snapshot_kind = { "snapshot", VMMD_DBUS_ERROR_XML_DETAIL, VMMD_DBUS_ERROR_XML_DETAIL, NULL };
+static const Kind pool_kind = { "pool", VMMD_DBUS_ERROR_XML_ERROR, VMMD_DBUS_ERROR_XML_DETAIL,
+                                VMMD_DBUS_ERROR_XML_ERROR };
+static const Kind volume_kind = { "volume", VMMD_DBUS_ERROR_OPERATION_INVALID, VMMD_DBUS_ERROR_OPERATION_INVALID,
+                                  VMMD_DBUS_ERROR_XML_ERROR };
 
 static GPtrArray *name_cases(void) {
         GPtrArray *a = g_ptr_array_new();
@@ -188,7 +188,7 @@ static void test_domain_names(void) {
                 got = test_prop_string(tb, path, "Name");
                 g_assert_cmpstr(got, ==, c->name);
                 /* an accepted name is found again by a restarted daemon */
-                test_bus_kill_name(tb, "org.vmmd.qemu1");
+                test_bus_kill_name(tb, QEMU_BUS_NAME);
                 {
                         g_auto(sd_bus_error) le = SD_BUS_ERROR_NULL;
                         g_autofree char *found = test_lookup(tb, "DomainLookupByName", c->name, &le);
@@ -221,7 +221,7 @@ static void test_domain_documents(void) {
 
         /* the bus string is UTF-8: a document claiming otherwise would define "cafÃ©" */
         g_assert_null(p1);
-        assert_bus_error(&e1, "org.vmmd.Error.XMLError", "ISO-8859-1", "UTF-8");
+        assert_bus_error(&e1, VMMD_DBUS_ERROR_XML_ERROR, "ISO-8859-1", "UTF-8");
         g_assert_cmpstr(before, ==, after);
         p2 = test_define(tb, utf8, 0, &e2);
         g_assert_nonnull(p2);
@@ -235,7 +235,7 @@ static void test_domain_documents(void) {
         g_assert_cmpstr(name2, ==, "plain");
         p4 = test_define(tb, only_foreign, 0, &e3);
         g_assert_null(p4);
-        assert_bus_error(&e3, "org.vmmd.Error.NoName");
+        assert_bus_error(&e3, VMMD_DBUS_ERROR_NO_NAME);
 }
 
 static bool have_qemu_img(void) {
@@ -291,12 +291,12 @@ static void test_snapshot_names(void) {
                 {
                         g_autofree char *got = NULL;
                         g_auto(sd_bus_error) ge = SD_BUS_ERROR_NULL;
-                        g_assert_cmpint(sd_bus_get_property_string(tb->bus, "org.vmmd.qemu1", snap,
-                                                                   "org.vmmd.qemu1.DomainSnapshot", "Name", &ge,
+                        g_assert_cmpint(sd_bus_get_property_string(tb->bus, QEMU_BUS_NAME, snap,
+                                                                   QEMU_SNAPSHOT_INTERFACE, "Name", &ge,
                                                                    &got), >=, 0);
                         g_assert_cmpstr(got, ==, c->name);
                 }
-                g_assert_cmpint(test_call(tb, snap, "org.vmmd.qemu1.DomainSnapshot", "Delete", &de, NULL, "u", 0),
+                g_assert_cmpint(test_call(tb, snap, QEMU_SNAPSHOT_INTERFACE, "Delete", &de, NULL, "u", 0),
                                 >=, 0);
         }
         name_cases_free(cases);

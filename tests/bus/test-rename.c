@@ -271,15 +271,15 @@ static void test_rename_leftovers(void) {
         g_assert_false(g_file_test(stale_link, G_FILE_TEST_EXISTS));
         g_assert_false(test_prop_bool(tb, path, "Autostart"));
         /* and a restarted daemon does not find the renamed domain autostart */
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_assert_false(test_prop_bool(tb, path, "Autostart"));
 
         test_write_file(stale_snap, "<domainsnapshot><name>s9</name></domainsnapshot>\n");
-        RENAME_FAILS(tb, path, "new2", 0, "org.vmmd.Error.OperationInvalid", stale_snapdir);
+        RENAME_FAILS(tb, path, "new2", 0, VMMD_DBUS_ERROR_OPERATION_INVALID, stale_snapdir);
         g_assert_true(g_file_test(stale_snap, G_FILE_TEST_IS_REGULAR));
 
         test_write_file(stale_save, "image of an earlier new3");
-        RENAME_FAILS(tb, path, "new3", 0, "org.vmmd.Error.OperationInvalid", stale_save);
+        RENAME_FAILS(tb, path, "new3", 0, VMMD_DBUS_ERROR_OPERATION_INVALID, stale_save);
         g_assert_true(g_file_test(stale_save, G_FILE_TEST_IS_REGULAR));
         {
                 g_autofree char *p = test_lookup(tb, "DomainLookupByName", "new", &e);

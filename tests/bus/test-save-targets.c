@@ -6,8 +6,8 @@
 
 #include "bus-harness.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
 
 static int restore(TestBus *tb, const char *file, sd_bus_error *e) {
         return test_call(tb, MANAGER, MANAGER_IFACE, "DomainRestore", e, NULL, "ssu", file, "", 0);
@@ -23,17 +23,17 @@ static void test_restore_from_fifo(void) {
 
         g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
         g_assert_cmpint(restore(tb, fifo, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "FIFO", "not a regular file");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "FIFO", "not a regular file");
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageGetXMLDesc", &g, NULL, "su", fifo, 0),
                         <, 0);
-        assert_bus_error(&g, "org.vmmd.Error.OperationInvalid", "FIFO");
+        assert_bus_error(&g, VMMD_DBUS_ERROR_OPERATION_INVALID, "FIFO");
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageDefineXML", &d, NULL, "ssu", fifo,
                                   "<domain/>", 0), <, 0);
-        assert_bus_error(&d, "org.vmmd.Error.OperationInvalid", "FIFO");
+        assert_bus_error(&d, VMMD_DBUS_ERROR_OPERATION_INVALID, "FIFO");
         /* the daemon still answers everyone else */
         none = test_lookup(tb, "DomainLookupByName", "nothing", &l);
         g_assert_null(none);
-        assert_bus_error(&l, "org.vmmd.Error.NoDomain");
+        assert_bus_error(&l, VMMD_DBUS_ERROR_NO_DOMAIN);
         g_assert_cmpint(lstat(fifo, &st), ==, 0);
         g_assert_true(S_ISFIFO(st.st_mode));
 }
@@ -45,7 +45,7 @@ static void test_restore_from_directory(void) {
 
         g_assert_cmpint(mkdir(dir, 0700), ==, 0);
         g_assert_cmpint(restore(tb, dir, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "is a directory", "not a regular file");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "is a directory", "not a regular file");
         g_assert_null(strstr(e.message, "too short"));
 }
 

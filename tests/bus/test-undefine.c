@@ -308,14 +308,14 @@ static void test_undefine_managed_save_kept_on_failure(void) {
 
         /* the definition cannot be removed */
         test_set_immutable(tb, cfgdir, true);
-        UNDEFINE_FAILS(tb, path, 1 | 2, "org.vmmd.Error.SystemError", "img.xml");
+        UNDEFINE_FAILS(tb, path, 1 | 2, VMMD_DBUS_ERROR_SYSTEM_ERROR, "img.xml");
         test_set_immutable(tb, cfgdir, false);
         g_assert_true(g_file_test(save, G_FILE_TEST_IS_REGULAR));
         g_assert_true(test_prop_bool(tb, path, "HasManagedSaveImage"));
 
         /* the snapshot metadata cannot be removed: the definition comes back, the image stays */
         test_set_immutable(tb, snapdir, true);
-        UNDEFINE_FAILS(tb, path, 1 | 2, "org.vmmd.Error.SystemError", snapdir);
+        UNDEFINE_FAILS(tb, path, 1 | 2, VMMD_DBUS_ERROR_SYSTEM_ERROR, snapdir);
         test_set_immutable(tb, snapdir, false);
         g_assert_true(g_file_test(save, G_FILE_TEST_IS_REGULAR));
         g_assert_true(g_file_test(test_config_file(tb, "img"), G_FILE_TEST_IS_REGULAR));

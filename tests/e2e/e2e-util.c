@@ -207,8 +207,8 @@ void e2e_kill_qemus(TestBus *tb) {
 int e2e_domain_call(TestBus *tb, const char *path, const char *method, bool no_flags, unsigned flags,
                     sd_bus_error *error) {
         if (no_flags)
-                return test_call(tb, path, "org.vmmd.qemu1.Domain", method, error, NULL, NULL);
-        return test_call(tb, path, "org.vmmd.qemu1.Domain", method, error, NULL, "u", flags);
+                return test_call(tb, path, QEMU_DOMAIN_INTERFACE, method, error, NULL, NULL);
+        return test_call(tb, path, QEMU_DOMAIN_INTERFACE, method, error, NULL, "u", flags);
 }
 
 static TestBus *current_bus;

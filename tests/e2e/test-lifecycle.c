@@ -9,8 +9,8 @@
 #include "e2e-util.h"
 #include "qemu-process.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
 #define BOOT_MS 60000      /* TCG boot is ~4 s here; the bound is generous for a loaded CI */
 #define STOP_MS 30000
 
@@ -63,7 +63,7 @@ static void test_start(void) {
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "already active");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "already active");
         }
 }
 
@@ -99,7 +99,7 @@ static void test_shutdown(void) {
         /* inactive: further power requests are refused (E8) */
         sd_bus_error_free(&e);
         g_assert_cmpint(e2e_domain_call(tb, path, "Shutdown", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "not running");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "not running");
 }
 
 /* Reboot: the guest boots again inside the same QEMU; RUNNING at every poll; only Reboot() (E13–E15) */
@@ -244,7 +244,7 @@ static void test_suspend_resume(void) {
         g_assert_true(e2e_wait_serial(tb, "g1", "TESTGUEST TICK", ticks + 1, 10000));
 
         g_assert_cmpint(e2e_domain_call(tb, path, "Resume", true, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "already running");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "already running");
 }
 
 /* a guest that ignores the power button: Shutdown has no effect, Destroy ends it (E3, E17) */
@@ -268,7 +268,7 @@ static void test_destroy_ignoring_guest(void) {
         g_assert_cmpint(e2e_find_event(tb, path, 5, 1, 0), >=, 0);
 
         g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "not running");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "not running");
 }
 
 /* kill -9 of the daemon with two guests: the next call re-activates it; both RUNNING with the same Id (E22) */
@@ -290,7 +290,7 @@ static void test_daemon_restart(void) {
         qb = e2e_qemu_pid(tb, UUID_B);
         g_assert_cmpint(ida, !=, idb);
 
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_assert_cmpint(kill(qa, 0), ==, 0);
         g_assert_cmpint(kill(qb, 0), ==, 0);
 
@@ -352,7 +352,7 @@ static void test_transient(void) {
 
         /* Undefine of a transient domain is refused (B5) */
         g_assert_cmpint(e2e_domain_call(tb, path, "Undefine", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "transient");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "transient");
         sd_bus_error_free(&e);
 
         test_bus_clear_signals(tb);
@@ -365,8 +365,8 @@ static void test_transient(void) {
                 g_auto(GStrv) list = test_list_domains(tb, 0);
                 g_assert_cmpuint(g_strv_length(list), ==, 0);
         }
-        g_assert_cmpint(test_call(tb, path, "org.vmmd.qemu1.Domain", "GetState", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomain");
+        g_assert_cmpint(test_call(tb, path, QEMU_DOMAIN_INTERFACE, "GetState", &e, NULL, "u", 0), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN);
 }
 
 /* START_PAUSED: STARTED/BOOTED then SUSPENDED/PAUSED, PAUSED/USER (A25, F5) */
@@ -469,7 +469,7 @@ static void test_kvm_refused(void) {
         path = test_define(tb, xml, 0, &e);
         g_assert_nonnull(path);
         g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "KVM");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "KVM");
         g_assert_false(test_prop_bool(tb, path, "Active"));
         g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
 }
@@ -487,16 +487,16 @@ static void test_autostart(void) {
 
         g_assert_nonnull(pa);
         g_assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));   /* the first activation wrote it */
-        g_assert_cmpint(sd_bus_set_property(tb->bus, "org.vmmd.qemu1", pa, "org.vmmd.qemu1.Domain", "Autostart",
+        g_assert_cmpint(sd_bus_set_property(tb->bus, QEMU_BUS_NAME, pa, QEMU_DOMAIN_INTERFACE, "Autostart",
                                             &e, "b", 1), >=, 0);
 
         /* same boot: a restarted daemon starts nothing */
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_assert_false(test_prop_bool(tb, pa, "Active"));
 
         /* a new boot: the marker is gone */
         g_assert_cmpint(unlink(marker), ==, 0);
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_assert_true(e2e_wait_state(tb, pa, 1, 1, BOOT_MS));
         g_assert_true(e2e_wait_serial(tb, "ga", "TESTGUEST READY", 1, BOOT_MS));
         g_assert_false(test_prop_bool(tb, pb, "Active"));
@@ -545,7 +545,7 @@ static void test_console(void) {
                 xml = g_string_free(g_steal_pointer(&x), FALSE);
         }
         path = define_and_start(tb, xml, 0);
-        g_assert_cmpint(test_call(tb, path, "org.vmmd.qemu1.Domain", "OpenConsole", &e, &reply, "su", "", 0), >=, 0);
+        g_assert_cmpint(test_call(tb, path, QEMU_DOMAIN_INTERFACE, "OpenConsole", &e, &reply, "su", "", 0), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "h", &fd), >=, 0);
         fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         g_assert_cmpint(fd, >=, 0);
@@ -555,8 +555,8 @@ static void test_console(void) {
         g_assert_true(read_until(fd, seen, "CONSOLE-42", 10000));
         close(fd);
 
-        g_assert_cmpint(test_call(tb, path, "org.vmmd.qemu1.Domain", "OpenConsole", &e, NULL, "su", "serial7", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "serial7");
+        g_assert_cmpint(test_call(tb, path, QEMU_DOMAIN_INTERFACE, "OpenConsole", &e, NULL, "su", "serial7", 0), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "serial7");
 }
 
 static char *storage_call_o(TestBus *tb, const char *path, const char *iface, const char *method, sd_bus_error *e,
@@ -564,7 +564,7 @@ static char *storage_call_o(TestBus *tb, const char *path, const char *iface, co
         g_autoptr(sd_bus_message) reply = NULL;
         const char *o;
 
-        if (test_call_to(tb, "org.vmmd.storage1", path, iface, method, e, &reply, types, a, flags) < 0)
+        if (test_call_to(tb, STORAGE_BUS_NAME, path, iface, method, e, &reply, types, a, flags) < 0)
                 return NULL;
         g_assert_cmpint(sd_bus_message_read(reply, "o", &o), >=, 0);
         return g_strdup(o);
@@ -588,22 +588,22 @@ static void test_volume_disk(void) {
         g_assert_nonnull(path);
         /* no such pool yet: vmmd-storage's error comes through unchanged */
         g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoStoragePool");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_STORAGE_POOL);
         sd_bus_error_free(&e);
 
-        pool = storage_call_o(tb, "/org/vmmd/storage1", "org.vmmd.storage1.Manager", "StoragePoolDefineXML", &e, "su",
+        pool = storage_call_o(tb, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, "StoragePoolDefineXML", &e, "su",
                               pool_xml, 0);
         g_assert_nonnull(pool);
-        g_assert_cmpint(test_call_to(tb, "org.vmmd.storage1", pool, "org.vmmd.storage1.StoragePool", "Build", &e, NULL,
+        g_assert_cmpint(test_call_to(tb, STORAGE_BUS_NAME, pool, STORAGE_POOL_INTERFACE, "Build", &e, NULL,
                                      "u", 0), >=, 0);
         /* an inactive pool is refused */
         g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "not active");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "not active");
         sd_bus_error_free(&e);
 
-        g_assert_cmpint(test_call_to(tb, "org.vmmd.storage1", pool, "org.vmmd.storage1.StoragePool", "Create", &e, NULL,
+        g_assert_cmpint(test_call_to(tb, STORAGE_BUS_NAME, pool, STORAGE_POOL_INTERFACE, "Create", &e, NULL,
                                      "u", 0), >=, 0);
-        vol = storage_call_o(tb, pool, "org.vmmd.storage1.StoragePool", "StorageVolCreateXML", &e, "su", vol_xml, 0);
+        vol = storage_call_o(tb, pool, STORAGE_POOL_INTERFACE, "StorageVolCreateXML", &e, "su", vol_xml, 0);
         g_assert_nonnull(vol);
 
         /* a new transient domain whose volume cannot be resolved goes away again (A28) */
@@ -611,9 +611,9 @@ static void test_volume_disk(void) {
                 g_autofree char *bad = e2e_guest_xml(tb, "vt", "5d6e0b5c-64f7-4f5e-9a3c-0a00000000aa", NULL, NULL,
                                                      "    <disk type='volume' device='disk'><source pool='nope' "
                                                      "volume='x'/><target dev='vda' bus='virtio'/></disk>\n");
-                g_assert_cmpint(test_call(tb, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager", "DomainCreateXML", &e, NULL,
+                g_assert_cmpint(test_call(tb, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "DomainCreateXML", &e, NULL,
                                           "su", bad, 0), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.NoStoragePool");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_STORAGE_POOL);
                 sd_bus_error_free(&e);
                 g_auto(GStrv) list = test_list_domains(tb, 0);
                 g_assert_cmpuint(g_strv_length(list), ==, 1);
@@ -699,14 +699,14 @@ static void test_start_failure(void) {
 
         g_assert_nonnull(path);
         g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "nope.img");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "nope.img");
         sd_bus_error_free(&e);
         g_assert_true(e2e_wait_state(tb, path, 5, 6, 0));
         g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
         /* a new transient domain goes away again */
         test_bus_clear_signals(tb);
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainCreateXML", &e, &reply, "su", xml2, 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationFailed");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED);
         {
                 g_auto(GStrv) list = test_list_domains(tb, 0);
                 g_assert_cmpuint(g_strv_length(list), ==, 1);
@@ -728,7 +728,7 @@ static void test_autodestroy(void) {
         g_assert_cmpint(sd_bus_set_address(client, tb->address), >=, 0);
         g_assert_cmpint(sd_bus_set_bus_client(client, 1), >=, 0);
         g_assert_cmpint(sd_bus_start(client), >=, 0);
-        g_assert_cmpint(sd_bus_call_method(client, "org.vmmd.qemu1", MANAGER, MANAGER_IFACE, "DomainCreateXML", &e,
+        g_assert_cmpint(sd_bus_call_method(client, QEMU_BUS_NAME, MANAGER, MANAGER_IFACE, "DomainCreateXML", &e,
                                            &reply, "su", xml, 2 /* AUTODESTROY */), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "o", &p), >=, 0);
         path = g_strdup(p);

@@ -11,10 +11,10 @@
 #include "e2e-util.h"
 #include "fileio.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
-#define SNAP_IFACE "org.vmmd.qemu1.DomainSnapshot"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
+#define SNAP_IFACE QEMU_SNAPSHOT_INTERFACE
 #define BOOT_MS 60000
 #define STOP_MS 30000
 #define UUID_A "9e2d7c1b-3f4a-4b5c-8d6e-0d0000000001"
@@ -107,7 +107,7 @@ static void test_autostart_restores_managed_save(void) {
 
         /* a new host boot: the marker is gone, the next activation autostarts */
         g_assert_cmpint(unlink(marker), ==, 0);
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_assert_true(e2e_wait_state(tb, path, 1, 3 /* RESTORED */, BOOT_MS));
         g_assert_false(g_file_test(image, G_FILE_TEST_EXISTS));
         g_assert_false(test_prop_bool(tb, path, "HasManagedSaveImage"));
@@ -133,7 +133,7 @@ static void test_create_autodestroy(void) {
         g_assert_cmpint(sd_bus_set_address(client, tb->address), >=, 0);
         g_assert_cmpint(sd_bus_set_bus_client(client, 1), >=, 0);
         g_assert_cmpint(sd_bus_start(client), >=, 0);
-        g_assert_cmpint(sd_bus_call_method(client, "org.vmmd.qemu1", path, DOMAIN_IFACE, "Create", &e, NULL, "u",
+        g_assert_cmpint(sd_bus_call_method(client, QEMU_BUS_NAME, path, DOMAIN_IFACE, "Create", &e, NULL, "u",
                                            2 /* AUTODESTROY */), >=, 0);
         g_assert_true(e2e_wait_state(tb, path, 1, 1, 0));
         pid = e2e_qemu_pid(tb, UUID_A);
@@ -170,13 +170,13 @@ static void test_reattached_transient_keeps_snapshots(void) {
         g_assert_cmpuint(snapshot_total(tb, path), ==, 1);
         g_assert_true(g_file_test(meta, G_FILE_TEST_IS_REGULAR));
 
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_assert_true(e2e_wait_state(tb, path, 1, -1, 5000));
         g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, pid);
         g_assert_cmpuint(snapshot_total(tb, path), ==, 1);
         {
                 g_autofree char *name = NULL;
-                g_assert_cmpint(sd_bus_get_property_string(tb->bus, "org.vmmd.qemu1", snap, SNAP_IFACE, "Name", &e,
+                g_assert_cmpint(sd_bus_get_property_string(tb->bus, QEMU_BUS_NAME, snap, SNAP_IFACE, "Name", &e,
                                                            &name), >=, 0);
                 g_assert_cmpstr(name, ==, "kept");
         }
@@ -249,7 +249,7 @@ static void test_reattach_mid_fake_reboot(void) {
         pid = e2e_qemu_pid(tb, UUID_A);
         g_assert_cmpint(e2e_domain_call(tb, path, "Reboot", false, 0, &e), >=, 0);
         /* the mark is on disk before the request leaves (E13); the daemon dies right after */
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_assert_cmpint(vmmd_read_file(status, &data, NULL), >=, 0);
         g_assert_nonnull(strstr(data, "<fakereboot/>"));
 
@@ -351,7 +351,7 @@ static void test_failed_revert_changes_nothing(void) {
         disk_after = file_checksum(disk);
         g_assert_cmpstr(disk_before, ==, disk_after);
         /* and after a restart the daemon reads the same newer definition */
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_free(xml_after);
         xml_after = test_get_xml(tb, path, 1 | 2);
         g_assert_cmpstr(xml_before, ==, xml_after);
@@ -408,7 +408,7 @@ static void test_delete_internal_after_disk_moved(void) {
 
         test_bus_clear_signals(tb);
         g_assert_cmpint(test_call(tb, s1, SNAP_IFACE, "Delete", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationUnsupported", "s1", "vda");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED, "s1", "vda");
         test_assert_no_signal_for(tb, s1);
         g_assert_cmpuint(snapshot_total(tb, path), ==, 2);
         g_assert_true(g_file_test(meta, G_FILE_TEST_IS_REGULAR));
@@ -474,7 +474,7 @@ static void test_revert_config_unwritable_keeps_guest(void) {
         test_bus_clear_signals(tb);
         g_assert_cmpint(test_call(tb, snap, SNAP_IFACE, "Revert", &e, NULL, "u", 0), <, 0);
         test_set_immutable(tb, cfgdir, false);
-        assert_bus_error(&e, "org.vmmd.Error.SystemError", "rc1");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_SYSTEM_ERROR, "rc1");
         test_assert_no_domain_signals(tb);
         after = test_dir_snapshot(cfgdir);
         g_assert_cmpstr(before, ==, after);
@@ -536,7 +536,7 @@ static void test_define_running_unwritable_changes_nothing(void) {
         test_bus_clear_signals(tb);
         g_assert_null(test_define(tb, newer, 0, &e));
         test_set_immutable(tb, cfgdir, false);
-        assert_bus_error(&e, "org.vmmd.Error.SystemError", "dr1");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_SYSTEM_ERROR, "dr1");
         test_assert_no_domain_signals(tb);
         g_assert_false(test_prop_bool(tb, path, "Updated"));
         inactive_after = test_get_xml(tb, path, 2);

@@ -9,9 +9,9 @@
 #include "e2e-util.h"
 #include "fileio.h"
 
-#define QEMU_NAME "org.vmmd.qemu1"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
-#define SNAP_IFACE "org.vmmd.qemu1.DomainSnapshot"
+#define QEMU_NAME QEMU_BUS_NAME
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
+#define SNAP_IFACE QEMU_SNAPSHOT_INTERFACE
 #define BOOT_MS 60000
 #define JOB_MS 60000
 #define UUID_A "4e6b1c2d-3a4f-4b5c-8d9e-0a0000000010"
@@ -71,7 +71,7 @@ static void test_save_to_fifo(void) {
 
         g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", fifo, "", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "FIFO", "regular file");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "FIFO", "regular file");
         g_assert_cmpint(lstat(fifo, &st), ==, 0);
         g_assert_true(S_ISFIFO(st.st_mode));
         test_prop_state(tb, path, &state, &reason);
@@ -88,7 +88,7 @@ static void test_save_to_directory(void) {
 
         g_assert_cmpint(mkdir(dir, 0700), ==, 0);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", dir, "", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "directory");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "directory");
         g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR));
 }
 
@@ -221,7 +221,7 @@ static void test_daemon_killed_during_snapshot(void) {
                 g_assert_true(snap_is_current(tb, s2));
                 g_assert_false(snap_is_current(tb, s1));
         } else {
-                assert_bus_error(&l2, "org.vmmd.Error.NoDomainSnapshot");
+                assert_bus_error(&l2, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT);
                 g_assert_true(snap_is_current(tb, s1));
         }
         g_assert_true(test_prop_bool(tb, path, "HasCurrentSnapshot"));

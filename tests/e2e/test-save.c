@@ -8,9 +8,9 @@
 #include "e2e-util.h"
 #include "fileio.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
 #define BOOT_MS 60000
 #define JOB_MS 60000
 #define UUID_A "6a1f0c4e-1d2b-4c3d-8e9f-0b0000000001"
@@ -198,11 +198,11 @@ static void test_restore_dxml(void) {
         /* memory or name changes are refused, the image untouched */
         bigger = replace(xml, "<memory unit='KiB'>131072</memory>", "<memory unit='KiB'>262144</memory>");
         g_assert_null(restore(tb, file, bigger, 0, &e));
-        assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "memory");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "memory");
         sd_bus_error_free(&e);
         renamed = replace(xml, "<name>s1</name>", "<name>s2</name>");
         g_assert_null(restore(tb, file, renamed, 0, &e));
-        assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "name");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "name");
         sd_bus_error_free(&e);
         sum2 = file_checksum(file);
         g_assert_cmpstr(sum, ==, sum2);
@@ -307,7 +307,7 @@ static void test_save_interrupted(void) {
 
         test_write_file(file, "what was here before the save\n");
         test_bus_clear_signals(tb);
-        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, "org.vmmd.qemu1", path, DOMAIN_IFACE, "Save", on_reply,
+        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, QEMU_BUS_NAME, path, DOMAIN_IFACE, "Save", on_reply,
                                                  &reply, "ssu", file, "", 0), >=, 0);
         /* the guest is paused for the save: the image exists, the stream is on its way */
         g_assert_true(e2e_wait_event(tb, path, 3, 0, JOB_MS));
@@ -321,7 +321,7 @@ static void test_save_interrupted(void) {
         while ((entry = g_dir_read_name(dir)))
                 g_assert_null(strstr(entry, ".partial-"));
         g_assert_null(restore(tb, file, "", 0, &e));
-        assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "magic");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "magic");
 }
 
 static char *managed_file(TestBus *tb, const char *name) {
@@ -361,7 +361,7 @@ static void test_managed_save(void) {
 
         /* B9: no data loss */
         g_assert_cmpint(e2e_domain_call(tb, path, "Undefine", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "managed save");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "managed save");
         sd_bus_error_free(&e);
         g_assert_true(g_file_test(config, G_FILE_TEST_EXISTS));
         g_assert_true(g_file_test(image, G_FILE_TEST_EXISTS));
@@ -400,7 +400,7 @@ static void test_managed_save_discarded(void) {
         /* a managed save cut short by QEMU's death */
         g_assert_true(e2e_wait_serial(tb, "m1", "TESTGUEST TICK 2", 2, BOOT_MS));
         test_bus_clear_signals(tb);
-        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, "org.vmmd.qemu1", path, DOMAIN_IFACE, "ManagedSave",
+        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, QEMU_BUS_NAME, path, DOMAIN_IFACE, "ManagedSave",
                                                  on_reply, &reply, "u", 0), >=, 0);
         g_assert_true(e2e_wait_event(tb, path, 3, 0, JOB_MS));
         g_assert_cmpint(kill(e2e_qemu_pid(tb, UUID_A), SIGKILL), ==, 0);
@@ -438,10 +438,10 @@ static void test_save_state_errors(void) {
         g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainCreateXML", &e, &reply, "su", xml, 0), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "o", &p), >=, 0);
         g_assert_cmpint(e2e_domain_call(tb, p, "ManagedSave", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "transient");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "transient");
         sd_bus_error_free(&e);
         g_assert_cmpint(e2e_domain_call(tb, p, "Create", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "already running");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "already running");
         sd_bus_error_free(&e);
 
         /* a transient domain disappears after its save (C8) and comes back from the image */
@@ -456,7 +456,7 @@ static void test_save_state_errors(void) {
         g_assert_true(e2e_wait_state(tb, back, 1, 3, 0));
         /* C27: restoring the same image while it runs */
         g_assert_null(restore(tb, file, "", 0, &e));
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "already active");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "already active");
 }
 
 /* An image QEMU cannot load: the restore fails, the new transient domain goes (C31) */
@@ -474,14 +474,14 @@ static void test_restore_truncated(void) {
         g_assert_cmpint(test_run(tb, false, NULL, NULL, trunc), ==, 0);
         /* the persistent domain: the start fails, it stays SHUTOFF/FAILED */
         g_assert_null(restore(tb, cut, "", 0, &e));
-        assert_bus_error(&e, "org.vmmd.Error.OperationFailed");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED);
         sd_bus_error_free(&e);
         g_assert_true(e2e_wait_state(tb, path, 5, 6, 0));
         g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
         /* without a definition: the transient domain goes away again */
         g_assert_cmpint(e2e_domain_call(tb, path, "Undefine", false, 0, &e), >=, 0);
         g_assert_null(restore(tb, cut, "", 0, &e));
-        assert_bus_error(&e, "org.vmmd.Error.OperationFailed");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED);
         {
                 g_auto(GStrv) list = test_list_domains(tb, 0);
                 g_assert_cmpuint(g_strv_length(list), ==, 0);
@@ -507,7 +507,7 @@ static void test_managed_save_wrong_owner(void) {
         g_assert_cmpint(test_run(tb, false, NULL, NULL, cp), ==, 0);
         g_assert_true(test_prop_bool(tb, other, "HasManagedSaveImage"));
         g_assert_cmpint(e2e_domain_call(tb, other, "Create", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "s1", "m2");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "s1", "m2");
         g_assert_true(g_file_test(image, G_FILE_TEST_EXISTS));
         g_assert_false(test_prop_bool(tb, other, "Active"));
 }

@@ -7,10 +7,10 @@
 #include "e2e-util.h"
 #include "fileio.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
-#define SNAP_IFACE "org.vmmd.qemu1.DomainSnapshot"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
+#define SNAP_IFACE QEMU_SNAPSHOT_INTERFACE
 #define BOOT_MS 60000
 
 #define UUID_T1 "5a1e7c00-0b1d-4e2a-9c3f-7d0000000001"
@@ -151,7 +151,7 @@ static bool snap_bool(TestBus *tb, const char *path, const char *prop) {
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         int v = 0;
 
-        if (sd_bus_get_property_trivial(tb->bus, "org.vmmd.qemu1", path, SNAP_IFACE, prop, &e, 'b', &v) < 0)
+        if (sd_bus_get_property_trivial(tb->bus, QEMU_BUS_NAME, path, SNAP_IFACE, prop, &e, 'b', &v) < 0)
                 g_error("%s.%s: %s: %s", path, prop, e.name, e.message);
         return v;
 }
@@ -161,7 +161,7 @@ static char *snap_prop_str(TestBus *tb, const char *path, const char *prop, char
         g_autoptr(sd_bus_message) reply = NULL;
         const char *v;
 
-        if (sd_bus_get_property(tb->bus, "org.vmmd.qemu1", path, SNAP_IFACE, prop, &e, &reply,
+        if (sd_bus_get_property(tb->bus, QEMU_BUS_NAME, path, SNAP_IFACE, prop, &e, &reply,
                                 type == 'o' ? "o" : "s") < 0)
                 g_error("%s.%s: %s: %s", path, prop, e.name, e.message);
         g_assert_cmpint(sd_bus_message_read_basic(reply, type, &v), >=, 0);
@@ -445,7 +445,7 @@ static void test_tree(void) {
         assert_parent(tb, s2, s1);
         assert_parent(tb, s3, s2);
         g_assert_null(get_parent(tb, s1, &e));
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot", "s1", "parent");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "s1", "parent");
         sd_bus_error_free(&e);
 
         /* D37: revert to s1 while inactive: only DEFINED/FROM_SNAPSHOT, s1 current again */
@@ -540,7 +540,7 @@ static void test_tree(void) {
         }
 
         /* D25: a restarted daemon has the same tree and the same current snapshot */
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         {
                 g_auto(GStrv) all = list_snaps(tb, dom, 0);
                 g_auto(GStrv) k0 = list_children(tb, s1, 0);
@@ -584,10 +584,10 @@ static void test_tree(void) {
                 assert_paths(all, s1, b1);
         }
         g_assert_cmpint(snap_call(tb, s2, "GetXMLDesc", 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot", "s2");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "s2");
         sd_bus_error_free(&e);
         g_assert_cmpint(snap_call(tb, s3, "Delete", 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot", "s3");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "s3");
         sd_bus_error_free(&e);
 
         /* D44: CHILDREN_ONLY keeps s1, which takes over from the deleted current c1 */
@@ -625,7 +625,7 @@ static void test_tree(void) {
                 g_assert_true(snap_bool(tb, s1, "IsCurrent"));
                 g_assert_false(img_has_snap(tb, disk, "d1"));
                 g_assert_cmpint(snap_call(tb, d1, "GetXMLDesc", 0, &e), <, 0);
-                assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot", "d1");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "d1");
                 sd_bus_error_free(&e);
         }
 
@@ -667,7 +667,7 @@ static void test_tree(void) {
         }
         test_assert_no_temp_files(dir);
         /* and after another restart nothing comes back */
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         {
                 g_auto(GStrv) all = list_snaps(tb, dom, 0);
                 assert_paths(all);
@@ -698,7 +698,7 @@ static void test_list_filters(void) {
         /* D30: REDEFINE without CURRENT leaves the current snapshot alone (none) */
         g_assert_false(test_prop_bool(tb, dom, "HasCurrentSnapshot"));
         g_assert_cmpint(test_call(tb, dom, DOMAIN_IFACE, "SnapshotCurrent", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot", "current snapshot");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "current snapshot");
         sd_bus_error_free(&e);
         g_assert_true(meta_exists(tb, "t2", "dk"));
         {
@@ -750,10 +750,10 @@ static void test_list_filters(void) {
         }
         /* 0.6: an unknown list bit */
         g_assert_cmpint(test_call(tb, dom, DOMAIN_IFACE, "ListDomainSnapshots", &e, NULL, "u", 2048), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "0x800");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "0x800");
         sd_bus_error_free(&e);
         g_assert_cmpint(snap_call(tb, off, "ListChildren", 2048, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "0x800");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "0x800");
         sd_bus_error_free(&e);
 
         /* REDEFINE|CURRENT makes it current */
@@ -935,7 +935,7 @@ static void test_undefine(void) {
         before = test_dir_snapshot(dir);
         test_bus_clear_signals(tb);
         g_assert_cmpint(e2e_domain_call(tb, dom, "Undefine", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "2");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "2");
         sd_bus_error_free(&e);
         after = test_dir_snapshot(dir);
         g_assert_cmpstr(before, ==, after);
@@ -952,7 +952,7 @@ static void test_undefine(void) {
         g_assert_cmpint(ev, >=, 0);
         g_assert_cmpint(rm, >, ev);
         g_assert_null(test_lookup(tb, "DomainLookupByName", "u1", &e));
-        assert_bus_error(&e, "org.vmmd.Error.NoDomain", "u1");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN, "u1");
         sd_bus_error_free(&e);
         snap_removed_1 = test_bus_find_signal(tb, "InterfacesRemoved", s1, 0);
         snap_removed_2 = test_bus_find_signal(tb, "InterfacesRemoved", s2, 0);
@@ -965,7 +965,7 @@ static void test_undefine(void) {
                 assert_paths(all);
         }
         g_assert_false(test_prop_bool(tb, dom, "HasCurrentSnapshot"));
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         {
                 g_auto(GStrv) all = list_snaps(tb, dom, 0);
                 assert_paths(all);
@@ -1010,7 +1010,7 @@ static void test_errors_inactive(void) {
 
         /* D49 before any snapshot */
         g_assert_cmpint(test_call(tb, dom, DOMAIN_IFACE, "SnapshotCurrent", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot", "current snapshot");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "current snapshot");
         sd_bus_error_free(&e);
 
         s1 = snap_ok(tb, dom, x1, 0);
@@ -1022,58 +1022,58 @@ static void test_errors_inactive(void) {
         test_bus_clear_signals(tb);
 
         /* 0.6, 0.11, D7 */
-        expect_create_error(tb, dom, x1, 1024, "org.vmmd.Error.InvalidArg", "0x400");
-        expect_create_error(tb, dom, "", 0, "org.vmmd.Error.InvalidArg");
-        expect_create_error(tb, dom, x1, C_REDEFINE | C_NO_METADATA, "org.vmmd.Error.InvalidArg", "REDEFINE",
+        expect_create_error(tb, dom, x1, 1024, VMMD_DBUS_ERROR_INVALID_ARG, "0x400");
+        expect_create_error(tb, dom, "", 0, VMMD_DBUS_ERROR_INVALID_ARG);
+        expect_create_error(tb, dom, x1, C_REDEFINE | C_NO_METADATA, VMMD_DBUS_ERROR_INVALID_ARG, "REDEFINE",
                             "NO_METADATA");
-        expect_create_error(tb, dom, x1, C_REDEFINE | C_HALT, "org.vmmd.Error.InvalidArg", "REDEFINE", "HALT");
-        expect_create_error(tb, dom, x1, C_LIVE | C_REDEFINE, "org.vmmd.Error.InvalidArg", "LIVE", "REDEFINE");
-        expect_create_error(tb, dom, x1, C_CURRENT, "org.vmmd.Error.InvalidArg", "CURRENT", "REDEFINE");
-        expect_create_error(tb, dom, x1, C_QUIESCE, "org.vmmd.Error.InvalidArg", "QUIESCE", "DISK_ONLY");
+        expect_create_error(tb, dom, x1, C_REDEFINE | C_HALT, VMMD_DBUS_ERROR_INVALID_ARG, "REDEFINE", "HALT");
+        expect_create_error(tb, dom, x1, C_LIVE | C_REDEFINE, VMMD_DBUS_ERROR_INVALID_ARG, "LIVE", "REDEFINE");
+        expect_create_error(tb, dom, x1, C_CURRENT, VMMD_DBUS_ERROR_INVALID_ARG, "CURRENT", "REDEFINE");
+        expect_create_error(tb, dom, x1, C_QUIESCE, VMMD_DBUS_ERROR_INVALID_ARG, "QUIESCE", "DISK_ONLY");
         /* D10: LIVE always */
         {
                 g_autofree char *x = named("live");
-                expect_create_error(tb, dom, x, C_LIVE, "org.vmmd.Error.OperationUnsupported");
+                expect_create_error(tb, dom, x, C_LIVE, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED);
         }
         /* D19: QUIESCE without an agent */
         {
                 g_autofree char *x = named("q");
-                expect_create_error(tb, dom, x, C_QUIESCE | C_DISK_ONLY, "org.vmmd.Error.ArgumentUnsupported",
+                expect_create_error(tb, dom, x, C_QUIESCE | C_DISK_ONLY, VMMD_DBUS_ERROR_ARGUMENT_UNSUPPORTED,
                                     "agent");
         }
         /* D1: VALIDATE */
         expect_create_error(tb, dom, "<domainsnapshot><name>v</name><bogus/></domainsnapshot>", C_VALIDATE,
-                            "org.vmmd.Error.XMLInvalidSchema");
+                            VMMD_DBUS_ERROR_XML_INVALID_SCHEMA);
         /* D4 */
         expect_create_error(tb, dom, "<domainsnapshot><name>.hidden</name></domainsnapshot>", 0,
-                            "org.vmmd.Error.XMLDetail", ".hidden");
+                            VMMD_DBUS_ERROR_XML_DETAIL, ".hidden");
         /* D5 */
         expect_create_error(tb, dom, "<domainsnapshot><name>m</name><memory snapshot='internal'/></domainsnapshot>",
-                            0, "org.vmmd.Error.XMLError", "offline");
+                            0, VMMD_DBUS_ERROR_XML_ERROR, "offline");
         expect_create_error(tb, dom, "<domainsnapshot><name>m</name><memory snapshot='no' file='/tmp/x.mem'/></domainsnapshot>", 0,
-                            "org.vmmd.Error.XMLError");
+                            VMMD_DBUS_ERROR_XML_ERROR);
         expect_create_error(tb, dom, "<domainsnapshot><name>m</name><memory snapshot='manual'/></domainsnapshot>", 0,
-                            "org.vmmd.Error.XMLError");
+                            VMMD_DBUS_ERROR_XML_ERROR);
         expect_create_error(tb, dom,
                             "<domainsnapshot><name>m</name><disks><disk name='vda' snapshot='external'>"
                             "<source file='rel.qcow2'/></disk></disks></domainsnapshot>",
-                            0, "org.vmmd.Error.XMLError", "rel.qcow2");
+                            0, VMMD_DBUS_ERROR_XML_ERROR, "rel.qcow2");
         /* D14 */
-        expect_create_error(tb, dom, x1, 0, "org.vmmd.Error.OperationFailed", "s1");
+        expect_create_error(tb, dom, x1, 0, VMMD_DBUS_ERROR_OPERATION_FAILED, "s1");
         /* D12 */
         expect_create_error(tb, dom,
                             "<domainsnapshot><name>n</name><disks><disk name='vda' snapshot='no'/></disks>"
                             "</domainsnapshot>",
-                            0, "org.vmmd.Error.ConfigUnsupported", "all disks");
+                            0, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "all disks");
         expect_create_error(tb, dom,
                             "<domainsnapshot><name>n</name><disks><disk name='vda' snapshot='no'/></disks>"
                             "</domainsnapshot>",
-                            C_DISK_ONLY, "org.vmmd.Error.ConfigUnsupported", "disk-only");
+                            C_DISK_ONLY, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "disk-only");
         {
                 g_autofree char *x = g_strdup_printf("<domainsnapshot><name>n</name><disks><disk name='vda' "
                                                      "snapshot='external'><driver type='raw'/><source file='%s/e.n'/>"
                                                      "</disk></disks></domainsnapshot>", tb->dir);
-                expect_create_error(tb, dom, x, 0, "org.vmmd.Error.ConfigUnsupported", "raw");
+                expect_create_error(tb, dom, x, 0, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "raw");
         }
         /* D13: an existing overlay; REUSE_EXT with a missing one */
         {
@@ -1087,9 +1087,9 @@ static void test_errors_inactive(void) {
                 g_autofree char *ovbefore = NULL, *ovafter = NULL;
                 test_write_file(ov, "not empty");
                 ovbefore = test_read_file(ov);
-                expect_create_error(tb, dom, x, 0, "org.vmmd.Error.ConfigUnsupported", ov);
-                expect_create_error(tb, dom, x, C_DISK_ONLY, "org.vmmd.Error.ConfigUnsupported", ov);
-                expect_create_error(tb, dom, xm, C_REUSE_EXT, "org.vmmd.Error.SystemError", "missing");
+                expect_create_error(tb, dom, x, 0, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, ov);
+                expect_create_error(tb, dom, x, C_DISK_ONLY, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, ov);
+                expect_create_error(tb, dom, xm, C_REUSE_EXT, VMMD_DBUS_ERROR_SYSTEM_ERROR, "missing");
                 g_assert_false(g_file_test(missing, G_FILE_TEST_EXISTS));
                 ovafter = test_read_file(ov);
                 g_assert_cmpstr(ovbefore, ==, ovafter);
@@ -1097,14 +1097,14 @@ static void test_errors_inactive(void) {
         /* D27 */
         expect_create_error(tb, dom, "<domainsnapshot><state>shutoff</state><creationTime>1</creationTime>"
                                      "</domainsnapshot>",
-                            C_REDEFINE, "org.vmmd.Error.XMLError");
+                            C_REDEFINE, VMMD_DBUS_ERROR_XML_ERROR);
         expect_create_error(tb, dom, "<domainsnapshot><name>r</name><creationTime>1</creationTime></domainsnapshot>",
-                            C_REDEFINE, "org.vmmd.Error.XMLError");
+                            C_REDEFINE, VMMD_DBUS_ERROR_XML_ERROR);
         expect_create_error(tb, dom, "<domainsnapshot><name>r</name><state>shutoff</state></domainsnapshot>",
-                            C_REDEFINE, "org.vmmd.Error.InternalError", "creationTime");
+                            C_REDEFINE, VMMD_DBUS_ERROR_INTERNAL_ERROR, "creationTime");
         {
                 g_autofree char *x = redef_xml("r", "dozing", NULL, NULL);
-                expect_create_error(tb, dom, x, C_REDEFINE, "org.vmmd.Error.ConfigUnsupported");
+                expect_create_error(tb, dom, x, C_REDEFINE, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED);
         }
         /* D28 */
         {
@@ -1113,58 +1113,58 @@ static void test_errors_inactive(void) {
                 g_autofree char *xp = redef_xml("r", "shutoff", "nosuch", NULL);
                 g_autofree char *xa = redef_xml("s1", "shutoff", "s2", NULL);
                 g_autofree char *xd = redef_xml("r", "shutoff", NULL, NULL);
-                expect_create_error(tb, dom, x, C_REDEFINE, "org.vmmd.Error.InvalidArg");
-                expect_create_error(tb, dom, xp, C_REDEFINE, "org.vmmd.Error.InvalidArg", "parent", "nosuch", "r");
-                expect_create_error(tb, dom, xa, C_REDEFINE, "org.vmmd.Error.InvalidArg", "s1");
-                expect_create_error(tb, dom, xd, C_REDEFINE | C_DISK_ONLY, "org.vmmd.Error.InvalidArg");
+                expect_create_error(tb, dom, x, C_REDEFINE, VMMD_DBUS_ERROR_INVALID_ARG);
+                expect_create_error(tb, dom, xp, C_REDEFINE, VMMD_DBUS_ERROR_INVALID_ARG, "parent", "nosuch", "r");
+                expect_create_error(tb, dom, xa, C_REDEFINE, VMMD_DBUS_ERROR_INVALID_ARG, "s1");
+                expect_create_error(tb, dom, xd, C_REDEFINE | C_DISK_ONLY, VMMD_DBUS_ERROR_INVALID_ARG);
         }
         /* D29: an existing offline snapshot cannot become an online one */
         {
                 g_autofree char *x = redef_xml("s1", "running", NULL, "<memory snapshot='internal'/>");
-                expect_create_error(tb, dom, x, C_REDEFINE, "org.vmmd.Error.InvalidArg");
+                expect_create_error(tb, dom, x, C_REDEFINE, VMMD_DBUS_ERROR_INVALID_ARG);
         }
         /* D31, D41, 0.6 */
-        expect_snap_error(tb, s1, "Revert", R_RUNNING | R_PAUSED, "org.vmmd.Error.InvalidArg", "RUNNING", "PAUSED");
-        expect_snap_error(tb, s1, "Revert", 16, "org.vmmd.Error.InvalidArg", "0x10");
-        expect_snap_error(tb, s1, "Delete", D_CHILDREN | D_CHILDREN_ONLY, "org.vmmd.Error.InvalidArg", "CHILDREN",
+        expect_snap_error(tb, s1, "Revert", R_RUNNING | R_PAUSED, VMMD_DBUS_ERROR_INVALID_ARG, "RUNNING", "PAUSED");
+        expect_snap_error(tb, s1, "Revert", 16, VMMD_DBUS_ERROR_INVALID_ARG, "0x10");
+        expect_snap_error(tb, s1, "Delete", D_CHILDREN | D_CHILDREN_ONLY, VMMD_DBUS_ERROR_INVALID_ARG, "CHILDREN",
                           "CHILDREN_ONLY");
-        expect_snap_error(tb, s1, "Delete", 8, "org.vmmd.Error.InvalidArg", "0x8");
-        expect_snap_error(tb, s1, "GetXMLDesc", 2, "org.vmmd.Error.InvalidArg", "0x2");
-        expect_snap_error(tb, s1, "GetParent", 1, "org.vmmd.Error.InvalidArg");
+        expect_snap_error(tb, s1, "Delete", 8, VMMD_DBUS_ERROR_INVALID_ARG, "0x8");
+        expect_snap_error(tb, s1, "GetXMLDesc", 2, VMMD_DBUS_ERROR_INVALID_ARG, "0x2");
+        expect_snap_error(tb, s1, "GetParent", 1, VMMD_DBUS_ERROR_INVALID_ARG);
         /* D49 */
-        expect_snap_error(tb, s1, "GetParent", 0, "org.vmmd.Error.NoDomainSnapshot", "s1", "parent");
+        expect_snap_error(tb, s1, "GetParent", 0, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "s1", "parent");
         g_assert_cmpint(test_call(tb, dom, DOMAIN_IFACE, "SnapshotLookupByName", &e, NULL, "su", "nosuch", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot", "nosuch");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "nosuch");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, dom, DOMAIN_IFACE, "SnapshotLookupByName", &e, NULL, "su", "s1", 1), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG);
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, dom, DOMAIN_IFACE, "SnapshotCurrent", &e, NULL, "u", 1), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG);
         sd_bus_error_free(&e);
         {
                 g_autofree char *gone = g_strdup_printf("%s/snapshot/nosuch", dom);
-                expect_snap_error(tb, gone, "GetXMLDesc", 0, "org.vmmd.Error.NoDomainSnapshot", "nosuch");
-                expect_snap_error(tb, gone, "Revert", 0, "org.vmmd.Error.NoDomainSnapshot", "nosuch");
-                expect_snap_error(tb, gone, "Delete", 0, "org.vmmd.Error.NoDomainSnapshot", "nosuch");
+                expect_snap_error(tb, gone, "GetXMLDesc", 0, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "nosuch");
+                expect_snap_error(tb, gone, "Revert", 0, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "nosuch");
+                expect_snap_error(tb, gone, "Delete", 0, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "nosuch");
         }
 
         /* 0.10: read-only callers */
         g_assert_cmpint(test_call_nobody(tb, dom, DOMAIN_IFACE, "SnapshotCreateXML", &e, "su", x1, 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "SnapshotCreateXML");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "SnapshotCreateXML");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call_nobody(tb, s1, SNAP_IFACE, "Revert", &e, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "Revert");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "Revert");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call_nobody(tb, s1, SNAP_IFACE, "Delete", &e, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "Delete");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "Delete");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call_nobody(tb, s1, SNAP_IFACE, "GetXMLDesc", &e, "u", 1), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
         sd_bus_error_free(&e);
         /* 0.4: OperationDenied before InvalidArg */
         g_assert_cmpint(test_call_nobody(tb, s1, SNAP_IFACE, "Delete", &e, "u", D_CHILDREN | D_CHILDREN_ONLY), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "Delete");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, "Delete");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call_nobody(tb, s1, SNAP_IFACE, "GetXMLDesc", &e, "u", 0), >=, 0);
         g_assert_cmpint(test_call_nobody(tb, s2, SNAP_IFACE, "GetParent", &e, "u", 0), >=, 0);
@@ -1193,8 +1193,8 @@ static void test_errors_inactive(void) {
                 g_autofree char *old = snap_ok(tb, dom, x, C_REDEFINE);
                 g_autofree char *back = snap_xml(tb, old, 0);
                 g_assert_nonnull(strstr(back, UUID_E1));
-                expect_snap_error(tb, old, "Revert", 0, "org.vmmd.Error.SnapshotRevertRisky", "rollback");
-                expect_snap_error(tb, old, "Revert", R_FORCE, "org.vmmd.Error.SnapshotRevertRisky", "rollback");
+                expect_snap_error(tb, old, "Revert", 0, VMMD_DBUS_ERROR_SNAPSHOT_REVERT_RISKY, "rollback");
+                expect_snap_error(tb, old, "Revert", R_FORCE, VMMD_DBUS_ERROR_SNAPSHOT_REVERT_RISKY, "rollback");
                 snap_call_ok(tb, old, "Delete", D_METADATA_ONLY);
         }
         /* D39: disk-snapshot and pmsuspended states. (A disk-snapshot whose disks are external is
@@ -1205,8 +1205,8 @@ static void test_errors_inactive(void) {
                 g_autofree char *xp = redef_xml("pm", "pmsuspended", NULL, domxml);
                 g_autofree char *dk = snap_ok(tb, dom, x, C_REDEFINE);
                 g_autofree char *pm = snap_ok(tb, dom, xp, C_REDEFINE);
-                expect_snap_error(tb, dk, "Revert", 0, "org.vmmd.Error.InternalError", "disk-snapshot");
-                expect_snap_error(tb, pm, "Revert", 0, "org.vmmd.Error.OperationUnsupported");
+                expect_snap_error(tb, dk, "Revert", 0, VMMD_DBUS_ERROR_INTERNAL_ERROR, "disk-snapshot");
+                expect_snap_error(tb, pm, "Revert", 0, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED);
                 /* D45: CHILDREN reaching an external snapshot: refused, nothing changed */
                 {
                         g_autofree char *xc = g_strdup_printf("<domainsnapshot><name>xc</name><state>shutoff</state>"
@@ -1219,9 +1219,9 @@ static void test_errors_inactive(void) {
                         g_autofree char *b2 = test_dir_snapshot(dir);
                         g_autofree char *a2 = NULL;
                         test_bus_clear_signals(tb);
-                        expect_snap_error(tb, s2, "Delete", D_CHILDREN, "org.vmmd.Error.OperationUnsupported",
+                        expect_snap_error(tb, s2, "Delete", D_CHILDREN, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED,
                                           "external");
-                        expect_snap_error(tb, s1, "Delete", D_CHILDREN_ONLY, "org.vmmd.Error.OperationUnsupported",
+                        expect_snap_error(tb, s1, "Delete", D_CHILDREN_ONLY, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED,
                                           "external");
                         a2 = test_dir_snapshot(dir);
                         g_assert_cmpstr(b2, ==, a2);
@@ -1240,7 +1240,7 @@ static void test_errors_inactive(void) {
                 test_write_file(save, "a managed save image");
                 g_assert_true(test_prop_bool(tb, dom, "HasManagedSaveImage"));
                 test_bus_clear_signals(tb);
-                expect_snap_error(tb, s1, "Revert", 0, "org.vmmd.Error.SnapshotRevertRisky");
+                expect_snap_error(tb, s1, "Revert", 0, VMMD_DBUS_ERROR_SNAPSHOT_REVERT_RISKY);
                 test_assert_no_domain_signals(tb);
                 g_assert_true(snap_bool(tb, s2, "IsCurrent"));
                 snap_call_ok(tb, s1, "Revert", R_FORCE);
@@ -1263,20 +1263,20 @@ static void test_errors_inactive(void) {
                 expect_create_error(tb, dom2,
                                     "<domainsnapshot><name>mx</name><disks><disk name='vda' snapshot='internal'/>"
                                     "<disk name='vdb' snapshot='external'/></disks></domainsnapshot>",
-                                    0, "org.vmmd.Error.ConfigUnsupported", "mixing internal and external");
+                                    0, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "mixing internal and external");
                 g_assert_false(img_has_snap(tb, disk, "mx"));
                 g_assert_false(img_has_snap(tb, disk2, "mx"));
                 /* e2.qcow2 and e2.img would both get the overlay e2.same */
                 g_assert_cmpint(test_run(tb, false, NULL, NULL, argv), ==, 0);
                 dom3 = define(tb, "e3", UUID_E3, NULL, devs3);
                 expect_create_error(tb, dom3, "<domainsnapshot><name>same</name></domainsnapshot>", C_DISK_ONLY,
-                                    "org.vmmd.Error.ConfigUnsupported");
+                                    VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED);
                 g_assert_false(g_file_test(ov, G_FILE_TEST_EXISTS));
                 /* a domain without disks: nothing to snapshot */
                 dom4 = define(tb, "e4", UUID_E4, NULL, NULL);
                 expect_create_error(tb, dom4,
                                     "<domainsnapshot><name>none</name><memory snapshot='no'/></domainsnapshot>", 0,
-                                    "org.vmmd.Error.ConfigUnsupported", "nothing selected");
+                                    VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "nothing selected");
                 /* nothing recorded for any of them */
                 for (const char *const *n = (const char *const[]) { "e2", "e3", "e4", NULL }; *n; n++) {
                         g_autofree char *d = meta_dir(tb, *n), *listing = test_dir_snapshot(d);
@@ -1315,10 +1315,10 @@ static void test_nothing_selected(void) {
         g_autofree char *dir = meta_dir(tb, "e5"), *listing = NULL;
 
         expect_create_error(tb, dom, "<domainsnapshot><name>none</name><memory snapshot='no'/></domainsnapshot>", 0,
-                            "org.vmmd.Error.ConfigUnsupported", "nothing selected");
+                            VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "nothing selected");
         /* the same without saying memory='no': an inactive snapshot's memory is 'no' (D9) */
         expect_create_error(tb, dom, "<domainsnapshot><name>none</name></domainsnapshot>", 0,
-                            "org.vmmd.Error.ConfigUnsupported", "nothing selected");
+                            VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "nothing selected");
         listing = test_dir_snapshot(dir);
         g_assert_cmpstr(listing, ==, "");
 }
@@ -1346,29 +1346,29 @@ static void test_errors_running_transient(void) {
         {
                 g_autofree char *x = named("h");
                 /* D8 */
-                expect_create_error(tb, dom, x, C_HALT, "org.vmmd.Error.OperationInvalid", "transient");
+                expect_create_error(tb, dom, x, C_HALT, VMMD_DBUS_ERROR_OPERATION_INVALID, "transient");
                 /* D10 */
-                expect_create_error(tb, dom, x, C_LIVE, "org.vmmd.Error.OperationUnsupported");
+                expect_create_error(tb, dom, x, C_LIVE, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED);
         }
         /* D9 */
         expect_create_error(tb, dom, "<domainsnapshot><name>nm</name><memory snapshot='no'/></domainsnapshot>", 0,
-                            "org.vmmd.Error.OperationUnsupported", "memory state");
+                            VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED, "memory state");
         /* D10 */
         {
                 g_autofree char *x = g_strdup_printf("<domainsnapshot><name>xm</name><memory snapshot='external' "
                                                      "file='%s/tr.mem'/></domainsnapshot>", tb->dir);
                 g_autofree char *mem = g_strdup_printf("%s/tr.mem", tb->dir);
-                expect_create_error(tb, dom, x, 0, "org.vmmd.Error.OperationUnsupported", "external memory");
+                expect_create_error(tb, dom, x, 0, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED, "external memory");
                 g_assert_false(g_file_test(mem, G_FILE_TEST_EXISTS));
         }
         /* D5: memory with DISK_ONLY */
         expect_create_error(tb, dom, "<domainsnapshot><name>dm</name><memory snapshot='internal'/></domainsnapshot>",
-                            C_DISK_ONLY, "org.vmmd.Error.XMLError", "disk-only");
+                            C_DISK_ONLY, VMMD_DBUS_ERROR_XML_ERROR, "disk-only");
         /* D12: an internal disk while active with DISK_ONLY */
         expect_create_error(tb, dom,
                             "<domainsnapshot><name>di</name><disks><disk name='vda' snapshot='internal'/></disks>"
                             "</domainsnapshot>",
-                            C_DISK_ONLY, "org.vmmd.Error.ConfigUnsupported", "external");
+                            C_DISK_ONLY, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "external");
         g_assert_true(e2e_wait_state(tb, dom, 1, -1, 0));
         test_assert_no_domain_signals(tb);
         g_assert_false(img_has_snap(tb, disk, "nm"));
@@ -1382,7 +1382,7 @@ static void test_errors_running_transient(void) {
                 g_autofree char *x = redef_xml("off", "shutoff", NULL, domxml);
                 g_autofree char *off = snap_ok(tb, dom, x, C_REDEFINE);
                 test_bus_clear_signals(tb);
-                expect_snap_error(tb, off, "Revert", 0, "org.vmmd.Error.OperationInvalid", "transient");
+                expect_snap_error(tb, off, "Revert", 0, VMMD_DBUS_ERROR_OPERATION_INVALID, "transient");
                 test_assert_no_domain_signals(tb);
                 g_assert_true(e2e_wait_state(tb, dom, 1, -1, 0));
         }

@@ -6,8 +6,8 @@
 #include "e2e-util.h"
 #include "fileio.h"
 
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
-#define SNAP_IFACE "org.vmmd.qemu1.DomainSnapshot"
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
+#define SNAP_IFACE QEMU_SNAPSHOT_INTERFACE
 #define BOOT_MS 60000
 #define UUID_A "8c3d2e1f-0a9b-4c8d-9e7f-0c0000000001"
 
@@ -61,7 +61,7 @@ static bool snap_bool(TestBus *tb, const char *path, const char *prop) {
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         int v = 0;
 
-        g_assert_cmpint(sd_bus_get_property_trivial(tb->bus, "org.vmmd.qemu1", path, SNAP_IFACE, prop, &e, 'b', &v), >=,
+        g_assert_cmpint(sd_bus_get_property_trivial(tb->bus, QEMU_BUS_NAME, path, SNAP_IFACE, prop, &e, 'b', &v), >=,
                         0);
         return v;
 }
@@ -112,7 +112,7 @@ static void test_internal_offline(void) {
         g_assert_cmpint(sd_bus_message_read(reply, "o", &p), >=, 0);
         g_assert_cmpstr(p, ==, s1);
         g_assert_cmpint(test_call(tb, s1, SNAP_IFACE, "GetParent", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot", "parent");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "parent");
         sd_bus_error_free(&e);
         {
                 g_auto(GStrv) all = list_snapshots(tb, path, DOMAIN_IFACE, "ListDomainSnapshots", 0);
@@ -130,16 +130,16 @@ static void test_internal_offline(void) {
         }
         /* D14 */
         g_assert_null(snapshot_create(tb, path, x1, 0, &e));
-        assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "s1");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "s1");
         sd_bus_error_free(&e);
 
         /* B6: snapshots block undefine */
         g_assert_cmpint(e2e_domain_call(tb, path, "Undefine", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "2 snapshot");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "2 snapshot");
         sd_bus_error_free(&e);
 
         /* D25: a restarted daemon finds the tree and the current snapshot again */
-        test_bus_kill_name(tb, "org.vmmd.qemu1");
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_assert_true(snap_bool(tb, s2, "IsCurrent"));
         g_assert_true(test_prop_bool(tb, path, "HasCurrentSnapshot"));
 
@@ -147,10 +147,10 @@ static void test_internal_offline(void) {
         g_assert_cmpint(test_call(tb, s1, SNAP_IFACE, "Delete", &e, NULL, "u", 0), >=, 0);
         g_assert_false(qemu_img_lists(tb, disk, " s1 "));
         g_assert_cmpint(test_call(tb, s2, SNAP_IFACE, "GetParent", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT);
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, s1, SNAP_IFACE, "GetXMLDesc", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot", "s1");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "s1");
         sd_bus_error_free(&e);
 
         /* D43: METADATA_ONLY keeps the data */
@@ -158,7 +158,7 @@ static void test_internal_offline(void) {
         g_assert_true(qemu_img_lists(tb, disk, "s2"));
         g_assert_false(test_prop_bool(tb, path, "HasCurrentSnapshot"));
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "SnapshotCurrent", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot", "current snapshot");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "current snapshot");
 }
 
 /* D16, D36, D40: a snapshot of the running guest; revert brings its memory back */
@@ -281,7 +281,7 @@ static void test_external_offline(void) {
                 g_assert_true(g_file_test(overlay, G_FILE_TEST_EXISTS));   /* left on disk */
         }
         g_assert_cmpint(test_call(tb, s, SNAP_IFACE, "Delete", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationUnsupported", "external");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED, "external");
         sd_bus_error_free(&e);
         g_assert_cmpint(test_call(tb, s, SNAP_IFACE, "Delete", &e, NULL, "u", 2), >=, 0);
         g_assert_true(g_file_test(overlay, G_FILE_TEST_EXISTS));
@@ -345,17 +345,17 @@ static void test_flags_and_redefine(void) {
         const char *x;
 
         g_assert_null(snapshot_create(tb, path, x1, 2 /* CURRENT without REDEFINE */, &e));
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "REDEFINE");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "REDEFINE");
         sd_bus_error_free(&e);
         g_assert_null(snapshot_create(tb, path, x1, 64 /* QUIESCE */, &e));
-        assert_bus_error(&e, "org.vmmd.Error.InvalidArg", "DISK_ONLY");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG, "DISK_ONLY");
         sd_bus_error_free(&e);
         g_assert_null(snapshot_create(tb, path, "<domainsnapshot><name>a/b</name></domainsnapshot>", 0, &e));
-        assert_bus_error(&e, "org.vmmd.Error.XMLDetail");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_XML_DETAIL);
         sd_bus_error_free(&e);
         g_assert_null(snapshot_create(tb, path, "<domainsnapshot><name>m</name><memory snapshot='internal'/>"
                                                 "</domainsnapshot>", 0, &e));
-        assert_bus_error(&e, "org.vmmd.Error.XMLError", "offline");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_XML_ERROR, "offline");
         sd_bus_error_free(&e);
 
         /* D23: NO_METADATA: the data, not the record */
@@ -363,7 +363,7 @@ static void test_flags_and_redefine(void) {
         g_assert_nonnull(nometa);
         g_assert_true(qemu_img_lists(tb, disk, "nm"));
         g_assert_cmpint(test_call(tb, nometa, SNAP_IFACE, "GetXMLDesc", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.NoDomainSnapshot");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT);
         sd_bus_error_free(&e);
 
         /* D27–D30: redefine what was recorded */
@@ -374,7 +374,7 @@ static void test_flags_and_redefine(void) {
         xml = g_strdup(x);
         g_assert_cmpint(test_call(tb, s1, SNAP_IFACE, "Delete", &e, NULL, "u", 2), >=, 0);
         g_assert_null(snapshot_create(tb, path, "<domainsnapshot><name>r</name></domainsnapshot>", 1, &e));
-        assert_bus_error(&e, "org.vmmd.Error.InternalError", "creationTime");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INTERNAL_ERROR, "creationTime");
         sd_bus_error_free(&e);
         again = snapshot_create(tb, path, xml, 1 | 2 /* REDEFINE|CURRENT */, &e);
         g_assert_nonnull(again);
@@ -399,7 +399,7 @@ static void test_flags_and_redefine(void) {
                         p2 = test_define(tb, xml2, 0, &e);
                 }
                 g_assert_null(snapshot_create(tb, p2, x1, 0, &e));
-                assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "qcow2");
+                assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "qcow2");
                 sd_bus_error_free(&e);
         }
 

@@ -7,9 +7,9 @@
 #include "e2e-util.h"
 #include "fileio.h"
 
-#define MANAGER "/org/vmmd/qemu1"
-#define MANAGER_IFACE "org.vmmd.qemu1.Manager"
-#define DOMAIN_IFACE "org.vmmd.qemu1.Domain"
+#define MANAGER QEMU_MANAGER_PATH
+#define MANAGER_IFACE QEMU_MANAGER_INTERFACE
+#define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
 #define BOOT_MS 60000
 #define STOP_MS 30000
 #define UUID_A "4b7e1d2c-5a6f-4e3d-9c8b-0e0000000001"
@@ -153,17 +153,17 @@ static void test_power_request_checks(void) {
         g_assert_true(e2e_wait_serial(tb, "pr1", "TESTGUEST READY", 1, BOOT_MS));
 
         g_assert_cmpint(e2e_domain_call(tb, path, "Shutdown", false, 2 /* GUEST_AGENT */, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.ArgumentUnsupported", "agent");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_ARGUMENT_UNSUPPORTED, "agent");
         sd_bus_error_free(&e);
         g_assert_cmpint(e2e_domain_call(tb, path, "Reboot", false, 2 /* GUEST_AGENT */, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.ArgumentUnsupported", "agent");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_ARGUMENT_UNSUPPORTED, "agent");
         sd_bus_error_free(&e);
         g_assert_false(status_has_fake_reboot(tb, "pr1"));
 
         g_assert_cmpint(e2e_domain_call(tb, path, "Suspend", true, 0, &e), >=, 0);
         g_assert_true(e2e_wait_state(tb, path, 3, 1, 0));
         g_assert_cmpint(e2e_domain_call(tb, path, "Shutdown", false, 0, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "not running");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "not running");
         sd_bus_error_free(&e);
         /* a paused domain may be asked to reboot; it does once it runs again */
         call_ok(tb, path, "Reboot", 0);
@@ -200,7 +200,7 @@ static void test_create_xml_over_inactive(void) {
         g_assert_cmpstr(cfg_before, ==, cfg_after);
 
         g_assert_null(create_xml(tb, bigger, &e));
-        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "cx1", "already active");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "cx1", "already active");
         sd_bus_error_free(&e);
 
         call_ok(tb, path, "Destroy", 0);
@@ -313,11 +313,11 @@ static void test_define_while_being_removed(void) {
 
         /* a stopped QEMU cannot act on the SIGTERM of the Destroy: the stop stays in flight */
         g_assert_cmpint(kill(pid, SIGSTOP), ==, 0);
-        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, "org.vmmd.qemu1", path, DOMAIN_IFACE, "Destroy",
+        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, QEMU_BUS_NAME, path, DOMAIN_IFACE, "Destroy",
                                                  on_reply, &reply, "u", 0), >=, 0);
         test_prop_state(tb, path, &state, &reason);   /* a round trip: the Destroy was dispatched */
         g_assert_null(test_define(tb, xml, 0, &e));
-        assert_bus_error(&e, "org.vmmd.Error.OperationFailed", "being removed");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "being removed");
         g_assert_false(g_file_test(test_config_file(tb, "rm1"), G_FILE_TEST_EXISTS));
 
         g_assert_cmpint(kill(pid, SIGCONT), ==, 0);
@@ -411,7 +411,7 @@ static void test_save_incompatible_dxml(void) {
         g_assert_true(e2e_wait_serial(tb, "sx1", "TESTGUEST READY", 1, BOOT_MS));
         pid = e2e_qemu_pid(tb, UUID_A);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", target, bigger, 0), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "memory");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "memory");
         g_assert_true(e2e_wait_state(tb, path, 1, -1, 10000));
         g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, pid);
         g_assert_false(g_file_test(target, G_FILE_TEST_EXISTS));

@@ -272,9 +272,9 @@ static void test_spice_password(void) {
         g_assert_null(strstr(plain, "s3cret"));
         secure = test_get_xml(tb, path, DOMAIN_XML_SECURE);
         g_assert_nonnull(strstr(secure, "passwd='s3cret'"));
-        g_assert_cmpint(test_call_nobody(tb, path, "org.vmmd.qemu1.Domain", "GetXMLDesc", &e, "u", DOMAIN_XML_SECURE),
+        g_assert_cmpint(test_call_nobody(tb, path, QEMU_DOMAIN_INTERFACE, "GetXMLDesc", &e, "u", DOMAIN_XML_SECURE),
                         <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", NULL);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED, NULL);
         sd_bus_error_free(&e);
         g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
 }
@@ -354,7 +354,7 @@ static void test_uefi_missing(void) {
 
         g_assert_nonnull(path);
         g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, DOMAIN_START_PAUSED, &e), <, 0);
-        assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", "ovmf", "/nonexistent/OVMF/OVMF_CODE_4M.fd");
+        assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "ovmf", "/nonexistent/OVMF/OVMF_CODE_4M.fd");
         g_assert_false(test_prop_bool(tb, path, "Active"));
         g_assert_false(g_file_test(nvram, G_FILE_TEST_EXISTS));
 }

@@ -12,8 +12,8 @@
 #include "bus-harness.h"
 #include "fileio.h"
 
-#define QEMU "org.vmmd.qemu1"
-#define STORAGE "org.vmmd.storage1"
+#define QEMU QEMU_BUS_NAME
+#define STORAGE STORAGE_BUS_NAME
 #define DOM_UUID "9a1b0000-0000-4000-8000-000000000001"
 #define POOL_UUID "9a1b0000-0000-4000-8000-000000000002"
 
@@ -40,7 +40,7 @@ static void ok(int r, const sd_bus_error *e, const char *what) {
 static void assert_disk_full(int r, const sd_bus_error *e, const char *what) {
         if (r >= 0)
                 g_error("%s succeeded on a full disk", what);
-        if (!g_str_has_prefix(e->name, "org.vmmd.Error.") || !strstr(e->message, "No space left on device"))
+        if (!g_str_has_prefix(e->name, VMMD_ERROR_PREFIX) || !strstr(e->message, "No space left on device"))
                 g_error("%s: unclear error on a full disk: %s: %s", what, e->name, e->message);
         g_test_message("%s: %s: %s", what, e->name, e->message);
 }
@@ -110,19 +110,19 @@ static void test_disk_full(void) {
         }
         dom = test_define(tb, dom_xml, 0, &e);
         ok(dom ? 0 : -1, &e, "define keep");
-        ok(sd_bus_call_method(tb->bus, QEMU, dom, "org.vmmd.qemu1.Domain", "SnapshotCreateXML", &e, NULL, "su",
+        ok(sd_bus_call_method(tb->bus, QEMU, dom, QEMU_DOMAIN_INTERFACE, "SnapshotCreateXML", &e, NULL, "su",
                               "<domainsnapshot><name>s1</name></domainsnapshot>", 0), &e, "snapshot s1");
         pool_xml = g_strdup_printf("<pool type='dir'><name>keep</name><uuid>%s</uuid><target><path>%s</path></target>"
                                    "</pool>", POOL_UUID, pool_dir);
-        pool = call_path(tb, STORAGE, "/org/vmmd/storage1", "org.vmmd.storage1.Manager", "StoragePoolDefineXML", &e,
+        pool = call_path(tb, STORAGE, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE, "StoragePoolDefineXML", &e,
                          "su", pool_xml, 0);
         ok(pool ? 0 : -1, &e, "define pool keep");
-        ok(sd_bus_call_method(tb->bus, STORAGE, pool, "org.vmmd.storage1.StoragePool", "Build", &e, NULL, "u", 0), &e,
+        ok(sd_bus_call_method(tb->bus, STORAGE, pool, STORAGE_POOL_INTERFACE, "Build", &e, NULL, "u", 0), &e,
            "build");
-        ok(sd_bus_call_method(tb->bus, STORAGE, pool, "org.vmmd.storage1.StoragePool", "Create", &e, NULL, "u", 0), &e,
+        ok(sd_bus_call_method(tb->bus, STORAGE, pool, STORAGE_POOL_INTERFACE, "Create", &e, NULL, "u", 0), &e,
            "start");
         {
-                g_autofree char *v = call_path(tb, STORAGE, pool, "org.vmmd.storage1.StoragePool",
+                g_autofree char *v = call_path(tb, STORAGE, pool, STORAGE_POOL_INTERFACE,
                                                "StorageVolCreateXML", &e, "su",
                                                "<volume><name>kv</name><capacity unit='KiB'>16</capacity>"
                                                "<allocation>0</allocation></volume>", 0);
@@ -153,7 +153,7 @@ static void test_disk_full(void) {
         }
         {
                 g_auto(sd_bus_error) e3 = SD_BUS_ERROR_NULL;
-                assert_disk_full(sd_bus_call_method(tb->bus, QEMU, dom, "org.vmmd.qemu1.Domain", "SnapshotCreateXML",
+                assert_disk_full(sd_bus_call_method(tb->bus, QEMU, dom, QEMU_DOMAIN_INTERFACE, "SnapshotCreateXML",
                                                     &e3, NULL, "su",
                                                     "<domainsnapshot><name>s2</name></domainsnapshot>", 0),
                                  &e3, "SnapshotCreateXML");
@@ -161,7 +161,7 @@ static void test_disk_full(void) {
         }
         {
                 g_auto(sd_bus_error) e4 = SD_BUS_ERROR_NULL;
-                assert_disk_full(sd_bus_call_method(tb->bus, QEMU, dom, "org.vmmd.qemu1.Domain", "Rename", &e4, NULL,
+                assert_disk_full(sd_bus_call_method(tb->bus, QEMU, dom, QEMU_DOMAIN_INTERFACE, "Rename", &e4, NULL,
                                                     "su", "renamed", 0), &e4, "Rename");
                 refused++;
         }
@@ -169,14 +169,14 @@ static void test_disk_full(void) {
                 g_auto(sd_bus_error) e5 = SD_BUS_ERROR_NULL;
                 g_autofree char *x = g_strdup_printf("<pool type='dir'><name>new2</name><target><path>%s/new2</path>"
                                                      "</target></pool>", pool_dir);
-                g_autofree char *p = call_path(tb, STORAGE, "/org/vmmd/storage1", "org.vmmd.storage1.Manager",
+                g_autofree char *p = call_path(tb, STORAGE, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
                                                "StoragePoolDefineXML", &e5, "su", x, 0);
                 assert_disk_full(p ? 0 : -1, &e5, "StoragePoolDefineXML");
                 refused++;
         }
         {
                 g_auto(sd_bus_error) e6 = SD_BUS_ERROR_NULL;
-                g_autofree char *p = call_path(tb, STORAGE, pool, "org.vmmd.storage1.StoragePool",
+                g_autofree char *p = call_path(tb, STORAGE, pool, STORAGE_POOL_INTERFACE,
                                                "StorageVolCreateXML", &e6, "su",
                                                "<volume><name>nv</name><capacity unit='MiB'>4</capacity>"
                                                "<allocation unit='MiB'>4</allocation></volume>", 0);

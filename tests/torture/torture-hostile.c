@@ -8,8 +8,8 @@
 
 #include "bus-harness.h"
 
-#define QEMU "org.vmmd.qemu1"
-#define STORAGE "org.vmmd.storage1"
+#define QEMU QEMU_BUS_NAME
+#define STORAGE STORAGE_BUS_NAME
 #define DOM_UUID "1f2e0000-0000-4000-8000-000000000001"
 #define POOL_UUID "1f2e0000-0000-4000-8000-000000000002"
 
@@ -144,26 +144,26 @@ static void test_hostile_documents(void) {
         g_assert_nonnull(dom);
         pxml = g_strdup_printf("<pool type='dir'><name>base</name><uuid>%s</uuid><target><path>%s</path></target></pool>",
                                POOL_UUID, base);
-        g_assert_cmpint(sd_bus_path_encode("/org/vmmd/storage1/pool", POOL_UUID, &pool), >=, 0);
-        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, "/org/vmmd/storage1", "org.vmmd.storage1.Manager",
+        g_assert_cmpint(sd_bus_path_encode(STORAGE_POOL_PREFIX, POOL_UUID, &pool), >=, 0);
+        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
                                            "StoragePoolDefineXML", &e, NULL, "su", pxml, 0), >=, 0);
-        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, pool, "org.vmmd.storage1.StoragePool", "Build", &e, NULL,
+        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, pool, STORAGE_POOL_INTERFACE, "Build", &e, NULL,
                                            "u", 0), >=, 0);
-        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, pool, "org.vmmd.storage1.StoragePool", "Create", &e, NULL,
+        g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, pool, STORAGE_POOL_INTERFACE, "Create", &e, NULL,
                                            "u", 0), >=, 0);
         qemu_pid = test_bus_name_pid(tb, QEMU);
         storage_pid = test_bus_name_pid(tb, STORAGE);
 
         {
                 const Path paths[] = {
-                        { "DomainDefineXML", "domain", QEMU, "org.vmmd.qemu1.Manager", "DomainDefineXML", false },
-                        { "DomainCreateXML", "domain", QEMU, "org.vmmd.qemu1.Manager", "DomainCreateXML", true },
-                        { "SnapshotCreateXML", "snapshot", QEMU, "org.vmmd.qemu1.Domain", "SnapshotCreateXML", false },
-                        { "StoragePoolDefineXML", "pool", STORAGE, "org.vmmd.storage1.Manager", "StoragePoolDefineXML",
+                        { "DomainDefineXML", "domain", QEMU, QEMU_MANAGER_INTERFACE, "DomainDefineXML", false },
+                        { "DomainCreateXML", "domain", QEMU, QEMU_MANAGER_INTERFACE, "DomainCreateXML", true },
+                        { "SnapshotCreateXML", "snapshot", QEMU, QEMU_DOMAIN_INTERFACE, "SnapshotCreateXML", false },
+                        { "StoragePoolDefineXML", "pool", STORAGE, STORAGE_MANAGER_INTERFACE, "StoragePoolDefineXML",
                           false },
-                        { "StoragePoolCreateXML", "pool", STORAGE, "org.vmmd.storage1.Manager", "StoragePoolCreateXML",
+                        { "StoragePoolCreateXML", "pool", STORAGE, STORAGE_MANAGER_INTERFACE, "StoragePoolCreateXML",
                           true },
-                        { "StorageVolCreateXML", "volume", STORAGE, "org.vmmd.storage1.StoragePool",
+                        { "StorageVolCreateXML", "volume", STORAGE, STORAGE_POOL_INTERFACE,
                           "StorageVolCreateXML", false },
                 };
 
@@ -171,7 +171,7 @@ static void test_hostile_documents(void) {
                         const Path *pa = &paths[p];
                         const char *object = g_str_equal(pa->kind, "snapshot") ? dom
                                              : g_str_equal(pa->kind, "volume") ? pool
-                                             : g_str_equal(pa->dest, QEMU) ? "/org/vmmd/qemu1" : "/org/vmmd/storage1";
+                                             : g_str_equal(pa->dest, QEMU) ? QEMU_MANAGER_PATH : STORAGE_MANAGER_PATH;
 
                         for (unsigned i = 0; i < table->len; i++) {
                                 const Hostile *h = table->pdata[i];
@@ -203,7 +203,7 @@ static void test_hostile_documents(void) {
                                 }
                                 if (r >= 0)
                                         g_error("%s %s: accepted", pa->label, h->label);
-                                if (!g_str_has_prefix(ce.name, "org.vmmd.Error."))
+                                if (!g_str_has_prefix(ce.name, VMMD_ERROR_PREFIX))
                                         g_error("%s %s: not a vmmd error: %s: %s", pa->label, h->label, ce.name,
                                                 ce.message);
                                 after = state_tree(tb);

@@ -14,11 +14,11 @@
 #include "snapshot-conf.h"
 #include "storage-conf.h"
 
-#define QEMU "org.vmmd.qemu1"
-#define STORAGE "org.vmmd.storage1"
-#define QEMU_MANAGER "/org/vmmd/qemu1"
-#define DOMAIN_PREFIX "/org/vmmd/qemu1/domain"
-#define ST_MANAGER "/org/vmmd/storage1"
+#define QEMU QEMU_BUS_NAME
+#define STORAGE STORAGE_BUS_NAME
+#define QEMU_MANAGER QEMU_MANAGER_PATH
+#define DOMAIN_PREFIX QEMU_DOMAIN_PREFIX
+#define ST_MANAGER STORAGE_MANAGER_PATH
 #define NAMES 5
 #define BASE_UUID "5b0c0000-0000-4000-8000-000000000001"
 #define BATCH_MAX 12
@@ -59,7 +59,7 @@ static const char *base_path(void) {
         static char *path;
 
         if (!path)
-                g_assert_cmpint(sd_bus_path_encode("/org/vmmd/storage1/pool", BASE_UUID, &path), >=, 0);
+                g_assert_cmpint(sd_bus_path_encode(STORAGE_POOL_PREFIX, BASE_UUID, &path), >=, 0);
         return path;
 }
 
@@ -128,7 +128,7 @@ static int on_reply(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error
 
         if (!e)
                 op->result = DONE_OK;
-        else if (g_str_has_prefix(e->name, "org.vmmd.Error."))
+        else if (g_str_has_prefix(e->name, VMMD_ERROR_PREFIX))
                 op->result = DONE_REFUSED;
         else
                 op->result = DONE_UNKNOWN;   /* NoReply, Disconnected: the daemon died with it */
@@ -152,29 +152,29 @@ static void send_op(TestBus *tb, Op *op, const char *pool_dir) {
                                 "<source file='%s'/><target dev='vda' bus='virtio'/></disk>\n", disk);
                         xml = test_domain_xml(name, uuid, dev);
                 }
-                r = sd_bus_call_method_async(tb->bus, &op->slot, QEMU, QEMU_MANAGER, "org.vmmd.qemu1.Manager",
+                r = sd_bus_call_method_async(tb->bus, &op->slot, QEMU, QEMU_MANAGER, QEMU_MANAGER_INTERFACE,
                                              "DomainDefineXML", on_reply, op, "su", xml, 0);
                 break;
         case OP_UNDEFINE:
                 path = dom_path(op->name);
-                r = sd_bus_call_method_async(tb->bus, &op->slot, QEMU, path, "org.vmmd.qemu1.Domain", "Undefine",
+                r = sd_bus_call_method_async(tb->bus, &op->slot, QEMU, path, QEMU_DOMAIN_INTERFACE, "Undefine",
                                              on_reply, op, "u", 2 /* SNAPSHOTS_METADATA */);
                 break;
         case OP_SNAP_CREATE:
                 path = dom_path(op->name);
                 xml = g_strdup_printf("<domainsnapshot><name>s%d</name></domainsnapshot>", op->snap);
-                r = sd_bus_call_method_async(tb->bus, &op->slot, QEMU, path, "org.vmmd.qemu1.Domain",
+                r = sd_bus_call_method_async(tb->bus, &op->slot, QEMU, path, QEMU_DOMAIN_INTERFACE,
                                              "SnapshotCreateXML", on_reply, op, "su", xml, 0);
                 break;
         case OP_SNAP_DELETE:
                 path = snap_path(op->name, op->snap);
-                r = sd_bus_call_method_async(tb->bus, &op->slot, QEMU, path, "org.vmmd.qemu1.DomainSnapshot",
+                r = sd_bus_call_method_async(tb->bus, &op->slot, QEMU, path, QEMU_SNAPSHOT_INTERFACE,
                                              "Delete", on_reply, op, "u", 0);
                 break;
         case OP_POOL_DEFINE:
                 xml = g_strdup_printf("<pool type='dir'><name>p%d</name><target><path>%s/p%d</path></target></pool>",
                                       op->name, pool_dir, op->name);
-                r = sd_bus_call_method_async(tb->bus, &op->slot, STORAGE, ST_MANAGER, "org.vmmd.storage1.Manager",
+                r = sd_bus_call_method_async(tb->bus, &op->slot, STORAGE, ST_MANAGER, STORAGE_MANAGER_INTERFACE,
                                              "StoragePoolDefineXML", on_reply, op, "su", xml, 0);
                 break;
         case OP_POOL_UNDEFINE: {
@@ -184,21 +184,21 @@ static void send_op(TestBus *tb, Op *op, const char *pool_dir) {
 
                 /* the path is looked up first (a refusal when there is no such pool) */
                 name = g_strdup_printf("p%d", op->name);
-                if (sd_bus_call_method(tb->bus, STORAGE, ST_MANAGER, "org.vmmd.storage1.Manager",
+                if (sd_bus_call_method(tb->bus, STORAGE, ST_MANAGER, STORAGE_MANAGER_INTERFACE,
                                        "StoragePoolLookupByName", &e, &reply, "s", name) < 0) {
-                        op->result = g_str_has_prefix(e.name, "org.vmmd.Error.") ? DONE_REFUSED : DONE_UNKNOWN;
+                        op->result = g_str_has_prefix(e.name, VMMD_ERROR_PREFIX) ? DONE_REFUSED : DONE_UNKNOWN;
                         apply(op->model, op);
                         return;
                 }
                 g_assert_cmpint(sd_bus_message_read(reply, "o", &p), >=, 0);
-                r = sd_bus_call_method_async(tb->bus, &op->slot, STORAGE, p, "org.vmmd.storage1.StoragePool",
+                r = sd_bus_call_method_async(tb->bus, &op->slot, STORAGE, p, STORAGE_POOL_INTERFACE,
                                              "Undefine", on_reply, op, "");
                 break;
         }
         case OP_VOL_CREATE:
                 xml = g_strdup_printf("<volume><name>v%d</name><capacity unit='KiB'>64</capacity></volume>", op->name);
                 r = sd_bus_call_method_async(tb->bus, &op->slot, STORAGE, base_path(),
-                                             "org.vmmd.storage1.StoragePool", "StorageVolCreateXML", on_reply, op,
+                                             STORAGE_POOL_INTERFACE, "StorageVolCreateXML", on_reply, op,
                                              "su", xml, 0);
                 break;
         case OP_VOL_DELETE: {
@@ -208,14 +208,14 @@ static void send_op(TestBus *tb, Op *op, const char *pool_dir) {
 
                 name = g_strdup_printf("v%d", op->name);
                 if (sd_bus_call_method(tb->bus, STORAGE, base_path(),
-                                       "org.vmmd.storage1.StoragePool", "StorageVolLookupByName", &e, &reply, "s",
+                                       STORAGE_POOL_INTERFACE, "StorageVolLookupByName", &e, &reply, "s",
                                        name) < 0) {
-                        op->result = g_str_has_prefix(e.name, "org.vmmd.Error.") ? DONE_REFUSED : DONE_UNKNOWN;
+                        op->result = g_str_has_prefix(e.name, VMMD_ERROR_PREFIX) ? DONE_REFUSED : DONE_UNKNOWN;
                         apply(op->model, op);
                         return;
                 }
                 g_assert_cmpint(sd_bus_message_read(reply, "o", &p), >=, 0);
-                r = sd_bus_call_method_async(tb->bus, &op->slot, STORAGE, p, "org.vmmd.storage1.StorageVol", "Delete",
+                r = sd_bus_call_method_async(tb->bus, &op->slot, STORAGE, p, STORAGE_VOL_INTERFACE, "Delete",
                                              on_reply, op, "u", 0);
                 break;
         }
@@ -235,31 +235,31 @@ static int exists_call(TestBus *tb, const char *dest, const char *path, const ch
 
         if (r >= 0)
                 return 1;
-        if (g_str_has_prefix(e.name, "org.vmmd.Error.No") || g_str_equal(e.name, "org.freedesktop.DBus.Error.UnknownObject"))
+        if (g_str_has_prefix(e.name, VMMD_ERROR_PREFIX "No") || g_str_equal(e.name, "org.freedesktop.DBus.Error.UnknownObject"))
                 return 0;
         g_error("%s %s(%s): %s: %s", path, member, arg, e.name, e.message);
 }
 
 static int domain_exists(TestBus *tb, int i) {
         g_autofree char *name = dom_name(i);
-        return exists_call(tb, QEMU, QEMU_MANAGER, "org.vmmd.qemu1.Manager", "DomainLookupByName", "s", name, 0);
+        return exists_call(tb, QEMU, QEMU_MANAGER, QEMU_MANAGER_INTERFACE, "DomainLookupByName", "s", name, 0);
 }
 
 static int snap_exists(TestBus *tb, int d, int s) {
         g_autofree char *path = dom_path(d);
         g_autofree char *name = g_strdup_printf("s%d", s);
-        return exists_call(tb, QEMU, path, "org.vmmd.qemu1.Domain", "SnapshotLookupByName", "su", name, 0);
+        return exists_call(tb, QEMU, path, QEMU_DOMAIN_INTERFACE, "SnapshotLookupByName", "su", name, 0);
 }
 
 static int pool_exists(TestBus *tb, int i) {
         g_autofree char *name = g_strdup_printf("p%d", i);
-        return exists_call(tb, STORAGE, ST_MANAGER, "org.vmmd.storage1.Manager", "StoragePoolLookupByName", "s", name,
+        return exists_call(tb, STORAGE, ST_MANAGER, STORAGE_MANAGER_INTERFACE, "StoragePoolLookupByName", "s", name,
                            0);
 }
 
 static int vol_exists(TestBus *tb, int i) {
         g_autofree char *name = g_strdup_printf("v%d", i);
-        return exists_call(tb, STORAGE, base_path(), "org.vmmd.storage1.StoragePool",
+        return exists_call(tb, STORAGE, base_path(), STORAGE_POOL_INTERFACE,
                            "StorageVolLookupByName", "s", name, 0);
 }
 
@@ -348,19 +348,19 @@ static void ensure_base_pool(TestBus *tb, const char *pool_dir) {
         const char *path = base_path();
         int active = 0;
 
-        if (sd_bus_call_method(tb->bus, STORAGE, ST_MANAGER, "org.vmmd.storage1.Manager", "StoragePoolLookupByName",
+        if (sd_bus_call_method(tb->bus, STORAGE, ST_MANAGER, STORAGE_MANAGER_INTERFACE, "StoragePoolLookupByName",
                                &e, NULL, "s", "base_pool") < 0) {
                 g_auto(sd_bus_error) d = SD_BUS_ERROR_NULL;
-                g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, ST_MANAGER, "org.vmmd.storage1.Manager",
+                g_assert_cmpint(sd_bus_call_method(tb->bus, STORAGE, ST_MANAGER, STORAGE_MANAGER_INTERFACE,
                                                    "StoragePoolDefineXML", &d, NULL, "su", xml, 0), >=, 0);
-                (void) sd_bus_call_method(tb->bus, STORAGE, path, "org.vmmd.storage1.StoragePool", "Build", &b, NULL,
+                (void) sd_bus_call_method(tb->bus, STORAGE, path, STORAGE_POOL_INTERFACE, "Build", &b, NULL,
                                           "u", 0);
         }
-        g_assert_cmpint(sd_bus_get_property_trivial(tb->bus, STORAGE, path, "org.vmmd.storage1.StoragePool", "Active",
+        g_assert_cmpint(sd_bus_get_property_trivial(tb->bus, STORAGE, path, STORAGE_POOL_INTERFACE, "Active",
                                                     &c, 'b', &active), >=, 0);
         if (!active) {
                 g_auto(sd_bus_error) s = SD_BUS_ERROR_NULL;
-                if (sd_bus_call_method(tb->bus, STORAGE, path, "org.vmmd.storage1.StoragePool", "Create", &s, NULL,
+                if (sd_bus_call_method(tb->bus, STORAGE, path, STORAGE_POOL_INTERFACE, "Create", &s, NULL,
                                        "u", 0) < 0)
                         g_error("cannot start the base pool: %s: %s", s.name, s.message);
         }

@@ -10,8 +10,8 @@
 
 #include "bus-harness.h"
 
-#define QEMU "org.vmmd.qemu1"
-#define STORAGE "org.vmmd.storage1"
+#define QEMU QEMU_BUS_NAME
+#define STORAGE STORAGE_BUS_NAME
 #define CLIENTS 50
 
 static unsigned env_uint(const char *name, unsigned dflt) {
@@ -49,44 +49,44 @@ static unsigned client(const char *address, unsigned id, unsigned calls) {
 
                 switch (i % 8) {
                 case 0:
-                        r = sd_bus_call_method(bus, QEMU, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager",
+                        r = sd_bus_call_method(bus, QEMU, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE,
                                                "DomainDefineXML", &e, &reply, "su", xml, 0);
                         break;
                 case 1:
-                        r = sd_bus_call_method(bus, QEMU, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager", "ListDomains",
+                        r = sd_bus_call_method(bus, QEMU, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "ListDomains",
                                                &e, &reply, "u", 0);
                         break;
                 case 2:
                 case 3:
-                        r = sd_bus_call_method(bus, QEMU, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager",
+                        r = sd_bus_call_method(bus, QEMU, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE,
                                                "DomainLookupByName", &e, &reply, "s", name);
                         if (r >= 0 && sd_bus_message_read(reply, "o", &path) >= 0) {
                                 g_autoptr(sd_bus_message) x = NULL;
                                 g_autofree char *p = g_strdup(path);
-                                r = sd_bus_call_method(bus, QEMU, p, "org.vmmd.qemu1.Domain",
+                                r = sd_bus_call_method(bus, QEMU, p, QEMU_DOMAIN_INTERFACE,
                                                        i % 8 == 2 ? "GetXMLDesc" : "Undefine", &e, &x, "u", 0);
                         }
                         break;
                 case 4:
-                        r = sd_bus_call_method(bus, STORAGE, "/org/vmmd/storage1", "org.vmmd.storage1.Manager",
+                        r = sd_bus_call_method(bus, STORAGE, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
                                                "StoragePoolDefineXML", &e, &reply, "su", pool_xml, 0);
                         break;
                 case 5:
-                        r = sd_bus_call_method(bus, STORAGE, "/org/vmmd/storage1", "org.vmmd.storage1.Manager",
+                        r = sd_bus_call_method(bus, STORAGE, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
                                                "ListStoragePools", &e, &reply, "u", 0);
                         break;
                 case 6:
-                        r = sd_bus_call_method(bus, STORAGE, "/org/vmmd/storage1", "org.vmmd.storage1.Manager",
+                        r = sd_bus_call_method(bus, STORAGE, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
                                                "StoragePoolLookupByName", &e, &reply, "s", pool_name);
                         if (r >= 0 && sd_bus_message_read(reply, "o", &path) >= 0) {
                                 g_autoptr(sd_bus_message) x = NULL;
                                 g_autofree char *p = g_strdup(path);
-                                r = sd_bus_call_method(bus, STORAGE, p, "org.vmmd.storage1.StoragePool",
+                                r = sd_bus_call_method(bus, STORAGE, p, STORAGE_POOL_INTERFACE,
                                                        "Undefine", &e, &x, "");
                         }
                         break;
                 case 7:
-                        r = sd_bus_call_method(bus, QEMU, "/org/vmmd/qemu1", "org.vmmd.qemu1.Manager",
+                        r = sd_bus_call_method(bus, QEMU, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE,
                                                "GetCapabilities", &e, &reply, "");
                         break;
                 }
@@ -139,8 +139,11 @@ static void test_load(void) {
         /* the same daemons served everything, and what they hold does not grow with the calls */
         g_assert_cmpint(test_bus_name_pid(tb, QEMU), ==, qemu);
         g_assert_cmpint(test_bus_name_pid(tb, STORAGE), ==, storage);
+#ifndef __SANITIZE_ADDRESS__
+        /* (AddressSanitizer's quarantine holds freed memory: no bound there) */
         g_assert_cmpint(q1, <=, q0 + 4096 + q0 / 4);
         g_assert_cmpint(s1, <=, s0 + 4096 + s0 / 4);
+#endif
 }
 
 int main(int argc, char **argv) {

@@ -1,0 +1,23 @@
+#!/bin/sh
+# run-budget.sh: runs one libFuzzer target for a fixed time over a scratch copy of its seeds
+# (the source tree is never written) and keeps any crash as a file to add to the seeds.
+#
+# Usage: run-budget.sh TARGET ARTIFACT_DIR SEED_DIR...
+# VMMD_FUZZ_SECONDS: the budget per target (default 10, the CI budget; try 600 locally).
+# A crash, leak or timeout input lands in ARTIFACT_DIR as TARGET-crash-<sha1> (and so on);
+# copy it to tests/data/fuzz-regressions/TARGET/ so that every later run replays it.
+set -eu
+target=$1
+artifacts=$2
+shift 2
+seconds=${VMMD_FUZZ_SECONDS:-10}
+name=$(basename "$target")
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+mkdir -p "$artifacts"
+for dir in "$@"; do
+	[ -d "$dir" ] && find "$dir" -maxdepth 1 -type f ! -name '.*' -exec cp {} "$scratch"/ \;
+done
+echo "fuzzing $name for ${seconds}s from $(ls "$scratch" | wc -l) seeds; crashes go to $artifacts"
+exec "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	-artifact_prefix="$artifacts/$name-" "$scratch"
