@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
 	meson ninja-build gcc pkg-config
 	libsystemd-dev libglib2.0-dev libxml2-dev libxml2-utils
-	libprotobuf-c-dev protobuf-c-compiler libjson-glib-dev
+	libprotobuf-c-dev protobuf-c-compiler libjson-glib-dev libgnutls28-dev
 	libtirpc-dev rpcsvc-proto
 	qemu-system-x86 qemu-utils ovmf
 	dbus dbus-daemon

@@ -37,7 +37,7 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         s->interface = g_strdup(sd_bus_message_get_interface(m));
         s->member = g_strdup(member);
         if (g_str_equal(member, "DomainEvent") || g_str_equal(member, "StoragePoolEvent") ||
-            g_str_equal(member, "NetworkEvent")) {
+            g_str_equal(member, "NetworkEvent") || g_str_equal(member, "SecretEvent")) {
                 const char *o;
                 int32_t e, d;
                 if (sd_bus_message_read(m, "oii", &o, &e, &d) >= 0) {
@@ -45,7 +45,8 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                         s->event = e;
                         s->detail = d;
                 }
-        } else if (g_str_equal(member, "InterfacesAdded") || g_str_equal(member, "InterfacesRemoved")) {
+        } else if (g_str_equal(member, "InterfacesAdded") || g_str_equal(member, "InterfacesRemoved") ||
+                   g_str_equal(member, "SecretValueChanged")) {
                 const char *o;
                 if (sd_bus_message_read(m, "o", &o) >= 0)
                         s->object = g_strdup(o);

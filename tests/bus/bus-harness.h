@@ -14,7 +14,8 @@ typedef struct TestSignal {
         char *path;
         char *interface;
         char *member;
-        char *object;     /* first 'o' argument (DomainEvent, StoragePoolEvent, InterfacesAdded/Removed) */
+        char *object;     /* first 'o' argument (DomainEvent, StoragePoolEvent, SecretEvent, SecretValueChanged,
+                           * InterfacesAdded/Removed) */
         int event, detail;
         char **changed;   /* PropertiesChanged: names of changed + invalidated properties */
 } TestSignal;

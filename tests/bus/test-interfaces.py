@@ -3,9 +3,9 @@
 #
 # Usage: test-interfaces.py BUILD_DIR SOURCE_DIR
 # A private dbus-daemon activates the build's daemons under a temporary root; one object of
-# every kind is made (domain, snapshot, pool, volume, running network and its port; the test
-# re-runs itself in a network namespace of its own so the bridge never reaches the host) and
-# every org.vmmd.* interface found
+# every kind is made (domain, snapshot, pool, volume, secret, running network and its port; the
+# test re-runs itself in a network namespace of its own so the bridge never reaches the host)
+# and every org.vmmd.* interface found
 # on the bus is compared with its file: the same methods, signals and properties, with the
 # same argument names, types and directions, property types and access. The documentation
 # annotations are the file's own and are not compared, but every member must have one.
@@ -118,6 +118,10 @@ with tempfile.TemporaryDirectory(prefix="vmmd-test-interfaces.") as tmp:
         run("busctl", addr, "call", "org.vmmd.network1", net_path, "org.vmmd.network1.Network", "CreatePort",
             "su", "<networkport><owner><name>i1</name><uuid>" + uuid + "</uuid></owner>"
             "<mac address='52:54:00:aa:00:01'/></networkport>", "0")
+        sec = f"{tmp}/secret.xml"
+        with open(sec, "w") as f:
+            f.write("<secret><usage type='tls'><name>t1</name></usage></secret>")
+        run(VMMCTL, "secret-define", sec)
 
         served = {}   # interface name -> (object path, element)
         # every daemon the build can activate

@@ -1,4 +1,4 @@
-/* Torture: every method and writable property of every object kind of both daemons, enumerated
+/* Torture: every method and writable property of every object kind of the daemons, enumerated
  * from introspection (no list written here), called as uid 65534 on a bus whose policy lets
  * everything through (issue 10). Which methods are read-only comes from the installed interface
  * files (the org.vmmd.ReadOnly annotation in busconfig/interfaces/, $VMMD_INTERFACES_DIR), since
@@ -14,11 +14,14 @@
 #include <unistd.h>
 
 #include "bus-harness.h"
+#include "vmmd/secret1.h"
 
 #define QEMU QEMU_BUS_NAME
 #define STORAGE STORAGE_BUS_NAME
+#define SECRET SECRET_BUS_NAME
 #define DOM_UUID "6e5d0000-0000-4000-8000-000000000001"
 #define POOL_UUID "6e5d0000-0000-4000-8000-000000000002"
+#define SECRET_UUID "6e5d0000-0000-4000-8000-000000000003"
 
 typedef struct {
         const char *dest;
@@ -277,10 +280,10 @@ static void test_unprivileged(void) {
         g_autoptr(TestBus) tb = NULL;
         g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func((GDestroyNotify) callable_free);
         g_autofree char *disk = NULL, *dev = NULL, *dxml = NULL, *dom = NULL, *pool = NULL, *pxml = NULL;
-        g_autofree char *base = NULL, *before = NULL, *after = NULL, *out = NULL, *snap = NULL, *vol = NULL;
+        g_autofree char *base = NULL, *before = NULL, *after = NULL, *out = NULL, *snap = NULL, *vol = NULL, *secret = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         unsigned worked = 0, denied = 0, refused_otherwise = 0, sets = 0, read_only = 0;
-        pid_t qemu_pid, storage_pid, child;
+        pid_t qemu_pid, storage_pid, secret_pid, child;
         int p[2], status = 0;
 
         if (!qemu_img || geteuid() != 0) {
@@ -328,9 +331,27 @@ static void test_unprivileged(void) {
                 vol = g_strdup(o);
         }
         {
+                /* a private secret with a value: nothing about it may leak to or change for uid 65534 */
+                g_autoptr(sd_bus_message) reply = NULL, set = NULL;
+                const char *o;
+
+                g_assert_cmpint(sd_bus_call_method(tb->bus, SECRET, SECRET_MANAGER_PATH, SECRET_MANAGER_INTERFACE,
+                                                   "SecretDefineXML", &e, &reply, "su",
+                                                   "<secret private='yes'><uuid>" SECRET_UUID "</uuid>"
+                                                   "<usage type='ceph'><name>torture</name></usage></secret>", 0), >=, 0);
+                g_assert_cmpint(sd_bus_message_read(reply, "o", &o), >=, 0);
+                secret = g_strdup(o);
+                g_assert_cmpint(sd_bus_message_new_method_call(tb->bus, &set, SECRET, secret, SECRET_INTERFACE,
+                                                               "SetValue"), >=, 0);
+                g_assert_cmpint(sd_bus_message_append_array(set, 'y', "torture-value", 13), >=, 0);
+                g_assert_cmpint(sd_bus_message_append(set, "u", 0), >=, 0);
+                g_assert_cmpint(sd_bus_call(tb->bus, set, 0, &e, NULL), >=, 0);
+        }
+        {
                 const Object objects[] = {
                         { QEMU, (char *) QEMU_MANAGER_PATH }, { QEMU, dom }, { QEMU, snap },
                         { STORAGE, (char *) STORAGE_MANAGER_PATH }, { STORAGE, pool }, { STORAGE, vol },
+                        { SECRET, (char *) SECRET_MANAGER_PATH }, { SECRET, secret },
                 };
                 for (size_t i = 0; i < G_N_ELEMENTS(objects); i++)
                         collect(tb, &objects[i], calls);
@@ -358,6 +379,7 @@ static void test_unprivileged(void) {
         g_assert_cmpuint(read_only, >, 10);
         qemu_pid = test_bus_name_pid(tb, QEMU);
         storage_pid = test_bus_name_pid(tb, STORAGE);
+        secret_pid = test_bus_name_pid(tb, SECRET);
         before = state_tree(tb);
 
         g_assert_cmpint(pipe(p), ==, 0);
@@ -418,6 +440,8 @@ static void test_unprivileged(void) {
         g_assert_cmpstr(before, ==, after);
         g_assert_cmpint(test_bus_name_pid(tb, QEMU), ==, qemu_pid);
         g_assert_cmpint(test_bus_name_pid(tb, STORAGE), ==, storage_pid);
+        g_assert_cmpint(test_bus_name_pid(tb, SECRET), ==, secret_pid);
+        g_assert_null(strstr(out, "torture-value"));
         printf("# torture-unpriv: %u methods (%u read-only by the interface files) and %u writable properties from "
                "introspection; as uid 65534 %u reads worked, %u refused their zero arguments, all %u other methods "
                "and every Set were OperationDenied; state unchanged\n",

@@ -19,6 +19,7 @@ static const CtlCommand *const command_tables[] = {
         ctl_pool_commands,
         ctl_vol_commands,
         ctl_net_commands,
+        ctl_secret_commands,
 };
 
 static const CtlCommand *command_find(const char *name) {

@@ -143,3 +143,6 @@ void ctl_print_table(GPtrArray *cells, guint ncols);
 
 /* Prints the document built in b (pretty, one trailing newline): the --json output of the lists. */
 void ctl_print_json(JsonBuilder *b);
+
+/* vmmctl-secret.c: secrets, served by vmmd-secret on its own bus name. */
+extern const CtlCommand ctl_secret_commands[];
