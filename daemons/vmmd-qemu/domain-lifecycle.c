@@ -1107,6 +1107,20 @@ static void on_qmp_event(Qmp *q, const char *event, JsonObject *data, void *user
                 manager_emit_domain_reboot(d->manager, d);
                 if (d->state == DOMAIN_CRASHED && !d->crash_restart)
                         set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_CRASHED);
+        } else if (g_str_equal(event, "BLOCK_IO_ERROR") || g_str_equal(event, "WATCHDOG")) {
+                /* F3: QEMU sends these right before the STOP they cause; taking the pause here
+                 * gives it its reason, and the STOP that follows finds the guest paused already */
+                bool io = g_str_equal(event, "BLOCK_IO_ERROR");
+                const char *action = data && json_object_has_member(data, "action") ?
+                                     json_object_get_string_member(data, "action") : NULL;
+
+                if (!action || !g_str_equal(action, io ? "stop" : "pause"))
+                        return;
+                if (d->job != DOMAIN_JOB_NONE || d->shutdown_seen || d->state != DOMAIN_RUNNING)
+                        return;
+                set_state(d, DOMAIN_PAUSED, io ? DOMAIN_PAUSED_IOERROR : DOMAIN_PAUSED_WATCHDOG);
+                manager_emit_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED,
+                                          io ? 2 /* SUSPENDED/IOERROR */ : 3 /* SUSPENDED/WATCHDOG */);
         } else if (g_str_equal(event, "STOP")) {
                 if (d->job != DOMAIN_JOB_NONE || d->shutdown_seen || d->state != DOMAIN_RUNNING)
                         return;
@@ -1190,10 +1204,11 @@ static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *u
         } else if (g_str_equal(status, "guest-panicked")) {
                 if (d->state != DOMAIN_CRASHED)
                         set_state(d, DOMAIN_CRASHED, DOMAIN_CRASHED_PANICKED);
-        } else if (g_str_equal(status, "paused") || g_str_equal(status, "io-error")) {
+        } else if (g_str_equal(status, "paused") || g_str_equal(status, "io-error") || g_str_equal(status, "watchdog")) {
                 if (d->state == DOMAIN_RUNNING)
                         set_state(d, DOMAIN_PAUSED, g_str_equal(status, "io-error") ? DOMAIN_PAUSED_IOERROR
-                                                                                       : DOMAIN_PAUSED_UNKNOWN);
+                                                    : g_str_equal(status, "watchdog") ? DOMAIN_PAUSED_WATCHDOG
+                                                    : DOMAIN_PAUSED_UNKNOWN);
         }
 }
 

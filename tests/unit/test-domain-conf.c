@@ -165,6 +165,8 @@ static const ErrorCase error_cases[] = {
         { "memory-missing", 0, VMMD_ERROR_XML_ERROR, "memory", NULL },
         { "disk-duplicate-target", 0, VMMD_ERROR_XML_ERROR, "vda", NULL },
         { "disk-missing-target", 0, VMMD_ERROR_XML_ERROR, "target", NULL },
+        { "disk-bad-error-policy", 0, VMMD_ERROR_XML_ERROR, "error_policy", "pause" },
+        { "disk-bad-rerror-policy", 0, VMMD_ERROR_XML_ERROR, "rerror_policy", "enospace" },
         { "net-bad-mac", 0, VMMD_ERROR_XML_ERROR, "mac", NULL },
         { "net-network-no-source", 0, VMMD_ERROR_XML_ERROR, "network", NULL },
         { "pci-slot-out-of-range", 0, VMMD_ERROR_XML_ERROR, "address", NULL },
