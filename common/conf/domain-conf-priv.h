@@ -338,6 +338,7 @@ struct DomainDef {
         int id;
         char *name;
         char uuid[37];
+        char *genid;                    /* <genid>: the VM generation ID the guest sees; NULL: none */
         char *title, *description;
         xmlDocPtr metadata;             /* a private document whose root is <metadata> */
 

@@ -1209,6 +1209,11 @@ static void build_misc_devices(Cmd *c) {
                 } else
                         return (void) unsupported(c, "panic model '%s' is not supported", p->model);
         }
+        /* <genid>: the guest reads it through ACPI and learns it was cloned or restored */
+        if (def->genid) {
+                arg(c, "-device");
+                argf(c, "vmgenid,guid=%s,id=vmgenid0", def->genid);
+        }
 }
 
 /* The <audio> backend the sound devices play into: none, or the SPICE client */
