@@ -159,6 +159,76 @@ static void check_features(Abi *a, const DomainDef *src, const DomainDef *dst) {
         same_str(a, "features", o->str, n->str);
 }
 
+static int compare_strings(gconstpointer a, gconstpointer b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The sorted "name=value" list of a set whose order the guest does not see */
+static char *sorted_list(GPtrArray *items) {
+        g_ptr_array_sort(items, compare_strings);
+        g_ptr_array_add(items, NULL);
+        return g_strjoinv(",", (char **) items->pdata);
+}
+
+static char *cpu_feature_list(const DomainDef *def) {
+        g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+
+        for (guint i = 0; def->cpu_features && i < def->cpu_features->len; i++) {
+                const DomainCpuFeatureDef *f = g_ptr_array_index(def->cpu_features, i);
+                /* libvirt's default policy is require */
+                g_ptr_array_add(items, g_strdup_printf("%s=%s", f->name ? f->name : "",
+                                                       f->policy ? f->policy : "require"));
+        }
+        return sorted_list(items);
+}
+
+/* every guest-visible property of each timer, keyed by its name */
+static char *timer_list(const DomainDef *def) {
+        g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+
+        for (guint i = 0; def->timers && i < def->timers->len; i++) {
+                const DomainTimerDef *t = g_ptr_array_index(def->timers, i);
+                g_ptr_array_add(items, g_strdup_printf("%s(present=%s tickpolicy=%s track=%s frequency=%s mode=%s)",
+                                                       t->name ? t->name : "", t->present ? t->present : "-",
+                                                       t->tickpolicy ? t->tickpolicy : "-", t->track ? t->track : "-",
+                                                       t->frequency ? t->frequency : "-", t->mode ? t->mode : "-"));
+        }
+        return sorted_list(items);
+}
+
+/* <tpm>s are kept verbatim among the other devices: model and backend version, in order */
+static char *tpm_list(const DomainDef *def) {
+        g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+
+        for (guint i = 0; def->other_devices && i < def->other_devices->len; i++) {
+                xmlNodePtr node = g_ptr_array_index(def->other_devices, i);
+                g_autofree char *model = NULL, *version = NULL;
+
+                if (!xml_is(node, "tpm"))
+                        continue;
+                model = xml_prop(node, "model");
+                version = xml_prop(xml_child(node, "backend"), "version");
+                g_ptr_array_add(items, g_strdup_printf("%s/%s", model ? model : "tpm-tis", version ? version : "default"));
+        }
+        g_ptr_array_add(items, NULL);
+        return g_strjoinv(",", (char **) items->pdata);
+}
+
+static void check_cpu_timers_tpm(Abi *a, const DomainDef *src, const DomainDef *dst) {
+        g_autofree char *of = cpu_feature_list(src), *nf = cpu_feature_list(dst);
+        g_autofree char *ot = timer_list(src), *nt = timer_list(dst);
+        g_autofree char *op = tpm_list(src), *np = tpm_list(dst);
+
+        same_str(a, "cpu vendor", src->cpu_vendor, dst->cpu_vendor);
+        same_str(a, "cpu topology sockets", src->cpu_sockets, dst->cpu_sockets);
+        same_str(a, "cpu topology dies", src->cpu_dies, dst->cpu_dies);
+        same_str(a, "cpu topology cores", src->cpu_cores, dst->cpu_cores);
+        same_str(a, "cpu topology threads", src->cpu_threads, dst->cpu_threads);
+        same_str(a, "cpu features", of, nf);
+        same_str(a, "timers", ot, nt);
+        same_str(a, "TPM model/version", op, np);
+}
+
 /* NUMA, SMBIOS strings, power management and USB redirection: guest-visible too */
 static void check_platform(Abi *a, const DomainDef *src, const DomainDef *dst) {
         same_count(a, "NUMA cell", src->numa_cells, dst->numa_cells);
@@ -166,6 +236,16 @@ static void check_platform(Abi *a, const DomainDef *src, const DomainDef *dst) {
                 const DomainNumaCell *o = g_ptr_array_index(src->numa_cells, i), *n = g_ptr_array_index(dst->numa_cells, i);
                 same_str(a, "NUMA cell cpus", o->cpus, n->cpus);
                 same_uint(a, "NUMA cell memory", o->memory_kib, n->memory_kib);
+                /* the distances reach the guest as its ACPI SLIT */
+                same_uint(a, "NUMA cell distance count", o->distances ? o->distances->len : 0,
+                          n->distances ? n->distances->len : 0);
+                for (guint j = 0; !a->failed && o->distances && j < o->distances->len; j++) {
+                        const DomainNumaDistance *od = &g_array_index(o->distances, DomainNumaDistance, j);
+                        const DomainNumaDistance *nd = &g_array_index(n->distances, DomainNumaDistance, j);
+                        g_autofree char *os = g_strdup_printf("%u:%u", od->id, od->value);
+                        g_autofree char *ns = g_strdup_printf("%u:%u", nd->id, nd->value);
+                        same_str(a, "NUMA cell distance", os, ns);
+                }
         }
         same_str(a, "smbios mode", src->os_smbios_mode, dst->os_smbios_mode);
         same_count(a, "sysinfo entry", src->sysinfo, dst->sysinfo);
@@ -185,6 +265,7 @@ bool domain_def_check_abi_stability(const DomainDef *src, const DomainDef *dst, 
 
         same_str(&a, "virt type", src->virt_type, dst->virt_type);
         same_str(&a, "uuid", src->uuid, dst->uuid);
+        same_str(&a, "genid", src->genid, dst->genid);
         same_str(&a, "name", src->name, dst->name);
         same_uint(&a, "memory", src->memory_kib, dst->memory_kib);
         same_uint(&a, "max memory", src->max_memory_kib, dst->max_memory_kib);
@@ -198,6 +279,8 @@ bool domain_def_check_abi_stability(const DomainDef *src, const DomainDef *dst, 
         same_str(&a, "cpu model", src->cpu_model, dst->cpu_model);
         same_str(&a, "clock offset", src->clock_offset, dst->clock_offset);
         same_count(&a, "timer", src->timers, dst->timers);
+        if (!a.failed)
+                check_cpu_timers_tpm(&a, src, dst);
         if (!a.failed)
                 check_disks(&a, src, dst);
         if (!a.failed)

@@ -62,6 +62,8 @@ static void domain_disk_def_free(DomainDiskDef *d) {
         g_free(d->driver_cache);
         g_free(d->driver_io);
         g_free(d->driver_discard);
+        g_free(d->error_policy);
+        g_free(d->rerror_policy);
         g_free(d->src_path);
         g_free(d->src_pool);
         g_free(d->src_volume);
@@ -277,6 +279,10 @@ static DomainDiskBus disk_bus_from_target(const char *dev, DomainDiskDevice devi
         return DOMAIN_DISK_BUS_IDE;
 }
 
+/* What a disk does on an I/O error (spec F3): stop pauses the guest with reason IOERROR;
+ * enospace stops only on ENOSPC and is for writes only. */
+static const char *const disk_error_policies[] = { "stop", "report", "ignore", "enospace", NULL };
+
 static DomainDiskDef *parse_disk(xmlNodePtr node, GError **error) {
         g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_disk_def_free);
         DomainDiskDef *d = g_new0(DomainDiskDef, 1);
@@ -298,6 +304,18 @@ static DomainDiskDef *parse_disk(xmlNodePtr node, GError **error) {
         d->driver_cache = xml_prop(driver, "cache");
         d->driver_io = xml_prop(driver, "io");
         d->driver_discard = xml_prop(driver, "discard");
+        d->error_policy = xml_prop(driver, "error_policy");
+        d->rerror_policy = xml_prop(driver, "rerror_policy");
+        /* checked here, not at start: a policy QEMU would not know must not be stored */
+        if (d->error_policy && !g_strv_contains(disk_error_policies, d->error_policy)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "unknown disk error_policy '%s'", d->error_policy);
+                return NULL;
+        }
+        if (d->rerror_policy &&
+            (!g_strv_contains(disk_error_policies, d->rerror_policy) || g_str_equal(d->rerror_policy, "enospace"))) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "unknown disk rerror_policy '%s'", d->rerror_policy);
+                return NULL;
+        }
         switch (d->type) {
         case DOMAIN_DISK_TYPE_FILE:
                 d->src_path = xml_prop(source, "file");
@@ -374,6 +392,8 @@ static void format_disk(XmlBuf *buf, const DomainDiskDef *d) {
         xml_attr(a, "name", d->driver_name);
         xml_attr(a, "type", d->driver_type);
         xml_attr(a, "cache", d->driver_cache);
+        xml_attr(a, "error_policy", d->error_policy);
+        xml_attr(a, "rerror_policy", d->rerror_policy);
         xml_attr(a, "io", d->driver_io);
         xml_attr(a, "discard", d->driver_discard);
         xml_element(&child, "driver", a, NULL);

@@ -82,6 +82,7 @@ typedef struct {
         DomainDiskType type;
         DomainDiskDevice device;
         char *driver_name, *driver_type, *driver_cache, *driver_io, *driver_discard;
+        char *error_policy, *rerror_policy;   /* <driver error_policy= rerror_policy=>, checked */
         char *src_path;                 /* file=, dev= or dir= depending on type */
         char *src_pool, *src_volume, *src_mode;
         char *src_protocol, *src_name;
@@ -337,6 +338,7 @@ struct DomainDef {
         int id;
         char *name;
         char uuid[37];
+        char *genid;                    /* <genid>: the VM generation ID the guest sees; NULL: none */
         char *title, *description;
         xmlDocPtr metadata;             /* a private document whose root is <metadata> */
 

@@ -145,6 +145,7 @@ void domain_def_free(DomainDef *def) {
                 return;
         g_free(def->virt_type);
         g_free(def->name);
+        g_free(def->genid);
         g_free(def->title);
         g_free(def->description);
         if (def->metadata)
@@ -340,6 +341,25 @@ static bool parse_uuid(DomainDef *def, xmlNodePtr root, GError **error) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR, "malformed uuid element '%s'", s);
                 return false;
         }
+        return true;
+}
+
+/* <genid>: an empty element asks for a fresh ID, which is then kept like any other */
+static bool parse_genid(DomainDef *def, xmlNodePtr root, GError **error) {
+        xmlNodePtr node = xml_child(root, "genid");
+        g_autofree char *s = NULL;
+        char id[37];
+
+        if (!node)
+                return true;
+        s = g_strstrip(xml_text(node));
+        if (!*s)
+                vmmd_uuid_generate(id);
+        else if (!vmmd_uuid_parse(s, id)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR, "malformed genid element '%s'", s);
+                return false;
+        }
+        def->genid = g_strdup(id);
         return true;
 }
 
@@ -679,7 +699,7 @@ static DomainDef *domain_def_parse_node(xmlNodePtr root, GError **error) {
                 }
                 def->id = (int) n;
         }
-        if (!parse_name(def, root, error) || !parse_uuid(def, root, error))
+        if (!parse_name(def, root, error) || !parse_uuid(def, root, error) || !parse_genid(def, root, error))
                 return NULL;
         def->title = child_text_nonempty(root, "title");
         if (def->title && strchr(def->title, '\n')) {
@@ -905,6 +925,7 @@ char *domain_def_format(const DomainDef *def, unsigned flags) {
 
         xml_element_text(&body, "name", NULL, def->name);
         xml_element_text(&body, "uuid", NULL, def->uuid);
+        xml_element_text(&body, "genid", NULL, def->genid);
         xml_element_text(&body, "title", NULL, def->title);
         xml_element_text(&body, "description", NULL, def->description);
         if (def->metadata)

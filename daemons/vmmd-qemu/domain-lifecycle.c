@@ -1094,6 +1094,21 @@ static void on_monitor_reset(void *userdata) {
                 set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_CRASHED);
 }
 
+/* F3: QEMU sends BLOCK_IO_ERROR (action stop) and WATCHDOG (action pause) right before the STOP
+ * they cause; taking the pause here gives it its reason, and the STOP that follows finds the
+ * guest paused already */
+static void on_monitor_pause_cause(void *userdata, QemuMonitorPauseCause cause) {
+        Domain *d = userdata;
+        bool io = cause == QEMU_MONITOR_PAUSE_IO_ERROR;
+
+        log_debug("domain '%s': QEMU event %s", domain_name(d), io ? "BLOCK_IO_ERROR" : "WATCHDOG");
+        if (d->run.job != DOMAIN_JOB_NONE || d->run.shutdown_seen || d->state != DOMAIN_RUNNING)
+                return;
+        set_state(d, DOMAIN_PAUSED, io ? DOMAIN_PAUSED_IOERROR : DOMAIN_PAUSED_WATCHDOG);
+        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED,
+                                    io ? DOMAIN_EVENT_SUSPENDED_IOERROR : DOMAIN_EVENT_SUSPENDED_WATCHDOG);
+}
+
 static void on_monitor_stop(void *userdata) {
         Domain *d = userdata;
 
@@ -1142,6 +1157,7 @@ static void on_monitor_wakeup(void *userdata) {
 static const QemuMonitorCallbacks monitor_callbacks = {
         .shutdown = on_monitor_shutdown,
         .reset = on_monitor_reset,
+        .pause_cause = on_monitor_pause_cause,
         .stop = on_monitor_stop,
         .resume = on_monitor_resume,
         .guest_panicked = on_monitor_guest_panicked,
@@ -1208,10 +1224,11 @@ static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *u
         } else if (g_str_equal(status, "guest-panicked")) {
                 if (d->state != DOMAIN_CRASHED)
                         set_state(d, DOMAIN_CRASHED, DOMAIN_CRASHED_PANICKED);
-        } else if (g_str_equal(status, "paused") || g_str_equal(status, "io-error")) {
+        } else if (g_str_equal(status, "paused") || g_str_equal(status, "io-error") || g_str_equal(status, "watchdog")) {
                 if (d->state == DOMAIN_RUNNING)
                         set_state(d, DOMAIN_PAUSED, g_str_equal(status, "io-error") ? DOMAIN_PAUSED_IOERROR
-                                                                                       : DOMAIN_PAUSED_UNKNOWN);
+                                                    : g_str_equal(status, "watchdog") ? DOMAIN_PAUSED_WATCHDOG
+                                                    : DOMAIN_PAUSED_UNKNOWN);
         }
 }
 

@@ -48,15 +48,28 @@ static DomainDef *parse_image_xml(Manager *m, const char *xml, GError **error) {
         return manager_parse_domain(m, xml, false, error);
 }
 
-/* C28/C35: the replacement must look the same to the guest as the original */
+/* C28/C35: the replacement must look the same to the guest as the original. The image holds
+ * a migratable definition, so the replacement is compared as a migratable copy first; an
+ * image written from a definition that was not migratable may still match dxml as given.
+ * Whichever matched is used; when neither does, the first mismatch is reported. */
 static DomainDef *parse_replacement(Manager *m, const DomainDef *original, const char *dxml, GError **error) {
         g_autoptr(DomainDef) def = manager_parse_domain(m, dxml, false, error);
+        g_autoptr(DomainDef) migratable = NULL;
+        g_autoptr(GError) first = NULL;
+        g_autofree char *xml = NULL;
 
         if (!def)
                 return NULL;
-        if (!domain_def_check_abi_stability(original, def, error))
+        xml = domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE | DOMAIN_DEF_FORMAT_INACTIVE | DOMAIN_DEF_FORMAT_MIGRATABLE);
+        migratable = manager_parse_domain(m, xml, false, error);
+        if (!migratable)
                 return NULL;
-        return g_steal_pointer(&def);
+        if (domain_def_check_abi_stability(original, migratable, &first))
+                return g_steal_pointer(&migratable);
+        if (domain_def_check_abi_stability(original, def, NULL))
+                return g_steal_pointer(&def);
+        g_propagate_error(error, g_steal_pointer(&first));
+        return NULL;
 }
 
 static char *format_for_image(const DomainDef *def) {

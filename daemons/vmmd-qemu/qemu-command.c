@@ -518,7 +518,7 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
         g_autofree char *addr = device_addr(def, &disk->info);
         g_autofree char *boot = bootindex(&disk->info);
         g_autofree char *serial = NULL, *esc_serial = NULL;
-        g_autofree char *js = NULL, *jf = NULL;
+        g_autofree char *js = NULL, *jf = NULL, *policy = NULL;
         const char *fmt = disk->driver_type ? disk->driver_type : "raw";
         const char *cache = disk->driver_cache && !g_str_equal(disk->driver_cache, "default") ? disk->driver_cache : NULL;
         const char *write_cache = "";
@@ -545,6 +545,18 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                               ",write-cache=off" : ",write-cache=on";
         esc_serial = disk->serial ? opt_escape(disk->serial) : NULL;
         serial = esc_serial ? g_strdup_printf(",serial=%s", esc_serial) : g_strdup("");
+        if (disk->error_policy || disk->rerror_policy) {
+                /* a write policy also covers reads unless it is enospace (writes only) or
+                 * rerror_policy says otherwise; QEMU spells enospace "enospc" */
+                const char *w = disk->error_policy;
+                const char *r = disk->rerror_policy ? disk->rerror_policy
+                                : w && !g_str_equal(w, "enospace") ? w : NULL;
+
+                if (cdrom)
+                        return (void) unsupported(c, "disk '%s': a cdrom has no error policy", disk->target_dev);
+                policy = g_strdup_printf("%s%s%s%s", w ? ",werror=" : "", w ? (g_str_equal(w, "enospace") ? "enospc" : w) : "",
+                                         r ? ",rerror=" : "", r ? r : "");
+        }
 
         if (!empty) {
                 json_builder_begin_object(storage);
@@ -587,8 +599,8 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                 if (cdrom)
                         return (void) unsupported(c, "disk '%s': a cdrom cannot be on the virtio bus", disk->target_dev);
                 arg(c, "-device");
-                argf(c, "virtio-blk-pci%s,drive=%s,id=virtio-disk%u%s%s%s", addr, format_node, n - 1, boot, serial,
-                     write_cache);
+                argf(c, "virtio-blk-pci%s,drive=%s,id=virtio-disk%u%s%s%s%s", addr, format_node, n - 1, boot, serial,
+                     write_cache, policy ? policy : "");
                 break;
         case DOMAIN_DISK_BUS_IDE:
         case DOMAIN_DISK_BUS_SATA: {
@@ -614,11 +626,13 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                                                   def->os_machine);
                 arg(c, "-device");
                 if (q35)
-                        argf(c, "%s,bus=ide.%u%s%s%s,id=sata0-0-%u%s%s", cdrom ? "ide-cd" : "ide-hd", bus,
-                             empty ? "" : ",drive=", empty ? "" : format_node, boot, bus, serial, write_cache);
+                        argf(c, "%s,bus=ide.%u%s%s%s,id=sata0-0-%u%s%s%s", cdrom ? "ide-cd" : "ide-hd", bus,
+                             empty ? "" : ",drive=", empty ? "" : format_node, boot, bus, serial, write_cache,
+                             policy ? policy : "");
                 else
-                        argf(c, "%s,bus=ide.%u,unit=%u%s%s,id=ide0-%u-%u%s%s%s", cdrom ? "ide-cd" : "ide-hd", bus, unit,
-                             empty ? "" : ",drive=", empty ? "" : format_node, bus, unit, boot, serial, write_cache);
+                        argf(c, "%s,bus=ide.%u,unit=%u%s%s,id=ide0-%u-%u%s%s%s%s", cdrom ? "ide-cd" : "ide-hd", bus, unit,
+                             empty ? "" : ",drive=", empty ? "" : format_node, bus, unit, boot, serial, write_cache,
+                             policy ? policy : "");
                 break;
         }
         default:
@@ -1194,6 +1208,11 @@ static void build_misc_devices(Cmd *c) {
                         argf(c, "pvpanic-pci,id=panic%u%s", i, addr);
                 } else
                         return (void) unsupported(c, "panic model '%s' is not supported", p->model);
+        }
+        /* <genid>: the guest reads it through ACPI and learns it was cloned or restored */
+        if (def->genid) {
+                arg(c, "-device");
+                argf(c, "vmgenid,guid=%s,id=vmgenid0", def->genid);
         }
 }
 

@@ -20,6 +20,12 @@ static void dispatch_event(Qmp *q, const char *event, JsonObject *data, void *us
                 bool guest = has_guest && json_object_get_boolean_member(data, "guest");
                 if (cb->shutdown)
                         cb->shutdown(ctx->userdata, has_guest, guest, reason);
+        } else if (g_str_equal(event, "BLOCK_IO_ERROR") || g_str_equal(event, "WATCHDOG")) {
+                bool io = g_str_equal(event, "BLOCK_IO_ERROR");
+                const char *action = data ? json_object_get_string_member_with_default(data, "action", "") : "";
+
+                if (cb->pause_cause && g_str_equal(action, io ? "stop" : "pause"))
+                        cb->pause_cause(ctx->userdata, io ? QEMU_MONITOR_PAUSE_IO_ERROR : QEMU_MONITOR_PAUSE_WATCHDOG);
         } else if (g_str_equal(event, "RESET") && cb->reset)
                 cb->reset(ctx->userdata);
         else if (g_str_equal(event, "STOP") && cb->stop)

@@ -11,11 +11,18 @@
 /* ret is QEMU's "return" on success; NULL with error (QEMU's "desc", or the connection's end). */
 typedef QmpReplyFunc QemuMonitorReplyFunc;
 
+/* Why QEMU is about to stop the guest on its own (the event comes right before its STOP). */
+typedef enum QemuMonitorPauseCause {
+        QEMU_MONITOR_PAUSE_IO_ERROR,   /* BLOCK_IO_ERROR with action "stop" */
+        QEMU_MONITOR_PAUSE_WATCHDOG,   /* WATCHDOG with action "pause" */
+} QemuMonitorPauseCause;
+
 /* QEMU's events, parsed. userdata is what qemu_monitor_open was given; any member may be NULL. */
 typedef struct QemuMonitorCallbacks {
         /* SHUTDOWN: has_guest tells whether QEMU said who asked (guest), reason is QEMU's */
         void (*shutdown)(void *userdata, bool has_guest, bool guest, const char *reason);
         void (*reset)(void *userdata);
+        void (*pause_cause)(void *userdata, QemuMonitorPauseCause cause);
         void (*stop)(void *userdata);
         void (*resume)(void *userdata);
         void (*guest_panicked)(void *userdata);

@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <linux/fs.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
@@ -155,14 +156,38 @@ static void live_remove(TestBus *tb) {
                         live[i] = NULL;
 }
 
+typedef struct {
+        uid_t uid;
+        gid_t gid;
+} BusUser;
+
 static void child_new_pgrp(gpointer data) {
+        const BusUser *as = data;
+
         (void) setpgid(0, 0);
-        /* a test killed outright (e.g. by a test-runner timeout) still takes its bus down */
+        /* the bus and the daemons it activates run as that user: a daemon that is not root */
+        if (as && as->uid != 0) {
+                if (setgroups(0, NULL) < 0 || setgid(as->gid) < 0 || setuid(as->uid) < 0)
+                        _exit(127);
+        }
+        /* a test killed outright (e.g. by a test-runner timeout) still takes its bus down
+         * (after setuid: a change of credentials clears the death signal) */
         (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
+static TestBus *bus_new(const char *const *extra_env, uid_t as_uid);
+
 TestBus *test_bus_new(const char *const *extra_env) {
+        return bus_new(extra_env, 0);
+}
+
+TestBus *test_bus_new_as(const char *const *extra_env, uid_t uid) {
+        return bus_new(extra_env, uid);
+}
+
+static TestBus *bus_new(const char *const *extra_env, uid_t as_uid) {
         TestBus *tb = g_new0(TestBus, 1);
+        BusUser as = { .uid = as_uid, .gid = 0 };
         g_autofree char *config = NULL, *config_file = NULL;
         g_auto(GStrv) env = g_get_environ();
         g_autoptr(GError) error = NULL;
@@ -176,6 +201,13 @@ TestBus *test_bus_new(const char *const *extra_env) {
         tb->dir = g_dir_make_tmp("vmmd-test-XXXXXX", &error);
         g_assert_no_error(error);
         g_assert_cmpint(chmod(tb->dir, 0755), ==, 0);   /* read-only callers run as nobody */
+        if (as_uid != 0) {
+                const struct passwd *pw = getpwuid(as_uid);
+
+                as.gid = pw ? pw->pw_gid : (gid_t) as_uid;
+                /* the daemons keep their state under it */
+                g_assert_cmpint(chown(tb->dir, as_uid, as.gid), ==, 0);
+        }
         tb->root = g_build_filename(tb->dir, "root", NULL);
         tb->signals = g_ptr_array_new_with_free_func((GDestroyNotify) test_signal_free);
         tb->immutable = g_ptr_array_new_with_free_func(g_free);
@@ -194,7 +226,7 @@ TestBus *test_bus_new(const char *const *extra_env) {
                 env = g_environ_setenv(env, kv[0], kv[1] ? kv[1] : "", TRUE);
         }
         g_spawn_async_with_pipes(NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                 child_new_pgrp, NULL, &tb->daemon_pid, NULL, &out_fd, NULL, &error);
+                                 child_new_pgrp, &as, &tb->daemon_pid, NULL, &out_fd, NULL, &error);
         g_assert_no_error(error);
         live_add(tb);
         /* the address line, bounded */

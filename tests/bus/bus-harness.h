@@ -33,6 +33,8 @@ typedef struct TestBus {
 /* Starts dbus-daemon with the build's activation files; extra_env: NULL-terminated
  * "K=V" strings added to the bus's (and so the daemons') environment. */
 TestBus *test_bus_new(const char *const *extra_env);
+/* The same with the bus and its daemons running as uid (not root), which owns the test directory */
+TestBus *test_bus_new_as(const char *const *extra_env, uid_t uid);
 void test_bus_free(TestBus *tb);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestBus, test_bus_free)
 

@@ -864,6 +864,40 @@ static void test_define_admin_group(void) {
         g_assert_false(g_file_test(test_config_file(tb, "adm"), G_FILE_TEST_EXISTS));
 }
 
+/* 0.9: a daemon that is not root (a session instance) serves its own user: a caller with the
+ * daemon's uid may change things, another ordinary uid may not. The bus and the daemon run as
+ * nobody here; the caller as nobody is the daemon's own user. */
+static void test_define_daemon_uid(void) {
+        g_autoptr(TestBus) tb = test_bus_new_as(NULL, 65534);
+        g_autofree char *xml = test_domain_xml("own", UUID1, NULL);
+        g_autofree char *config = NULL, *path = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        struct stat st;
+
+        /* another ordinary user (uid 1, 'daemon' in base-passwd: a bus not run by root only
+         * lets users it can look up connect) is read-only */
+        g_assert_cmpint(test_call_as(tb, 1, 1, (gid_t) -1, MANAGER, MANAGER_IFACE, "DomainDefineXML", &e,
+                                     "su", xml, 0), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "DomainDefineXML");
+        sd_bus_error_free(&e);
+        config = test_config_file(tb, "own");
+        g_assert_false(g_file_test(config, G_FILE_TEST_EXISTS));
+
+        /* the daemon's own uid defines and undefines */
+        g_assert_cmpint(test_call_nobody(tb, MANAGER, MANAGER_IFACE, "DomainDefineXML", &e, "su", xml, 0), >=, 0);
+        g_assert_cmpint(stat(config, &st), ==, 0);
+        g_assert_cmpuint(st.st_uid, ==, 65534);   /* written by the daemon running as nobody */
+        path = test_lookup(tb, "DomainLookupByName", "own", &e);
+        g_assert_nonnull(path);
+        g_assert_cmpint(test_call_as(tb, 1, 1, (gid_t) -1, path, "org.vmmd.qemu1.Domain", "Undefine", &e, "u",
+                                     0), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.OperationDenied", "Undefine");
+        sd_bus_error_free(&e);
+        g_assert_true(g_file_test(config, G_FILE_TEST_IS_REGULAR));
+        g_assert_cmpint(test_call_nobody(tb, path, "org.vmmd.qemu1.Domain", "Undefine", &e, "u", 0), >=, 0);
+        g_assert_false(g_file_test(config, G_FILE_TEST_EXISTS));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/define/new", test_define_new);
@@ -887,5 +921,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/define/write-failure", test_define_write_failure);
         g_test_add_func("/define/persistence", test_define_persistence);
         g_test_add_func("/define/admin-group", test_define_admin_group);
+        g_test_add_func("/define/daemon-uid", test_define_daemon_uid);
         return g_test_run();
 }

@@ -282,11 +282,67 @@ static void test_define_xml(void) {
         }
 }
 
+/* C37 through C35: what the guest sees of its generation ID, its timers (by name, not only
+ * their count) and its CPU features cannot change in an image; a host-side detail can */
+static void test_define_xml_abi(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        static const char xml[] =
+                "<domain type='qemu'>\n  <name>img1</name>\n  <uuid>" UUID1 "</uuid>\n"
+                "  <genid>43dc0cf8-809b-4adb-9bea-a9abb5f3d90e</genid>\n"
+                "  <memory unit='KiB'>131072</memory>\n  <vcpu>1</vcpu>\n"
+                "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n  </os>\n"
+                "  <cpu mode='custom'><model>qemu64</model><feature policy='require' name='sse4.2'/></cpu>\n"
+                "  <clock offset='utc'><timer name='rtc' tickpolicy='catchup'/></clock>\n"
+                "  <devices>\n    <graphics type='vnc' port='5901'/>\n  </devices>\n</domain>\n";
+        static const struct {
+                const char *from, *to, *mention;
+        } cases[] = {
+                { "a9abb5f3d90e", "a9abb5f3d90f", "genid" },
+                { "name='rtc'", "name='pit'", "timers" },
+                { "name='sse4.2'", "name='avx'", "cpu features" },
+        };
+        ImageSpec spec = good_image();
+        g_autofree char *file = NULL, *before = NULL, *after = NULL, *data = NULL, *data2 = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        size_t len = 0, len2 = 0;
+
+        spec.xml = xml;
+        file = write_image(tb, "abi", &spec);
+        g_assert_cmpint(get_xml(tb, file, 1, &before, &e), >=, 0);
+        g_assert_nonnull(strstr(before, "<genid>43dc0cf8-809b-4adb-9bea-a9abb5f3d90e</genid>"));
+        g_assert_cmpint(vmmd_read_file(file, &data, &len), >=, 0);
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autoptr(GString) changed = g_string_new(before);
+
+                g_assert_cmpuint(g_string_replace(changed, cases[i].from, cases[i].to, 1), ==, 1);
+                g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageDefineXML", &e, NULL, "ssu", file,
+                                          changed->str, 0), <, 0);
+                assert_bus_error(&e, "org.vmmd.Error.ConfigUnsupported", cases[i].mention);
+                sd_bus_error_free(&e);
+                /* nothing on disk changed */
+                g_free(data2);
+                g_assert_cmpint(vmmd_read_file(file, &data2, &len2), >=, 0);
+                g_assert_cmpmem(data, len, data2, len2);
+        }
+        /* the VNC port is the host's business */
+        {
+                g_autoptr(GString) changed = g_string_new(before);
+
+                g_assert_cmpuint(g_string_replace(changed, "5901", "5902", 1), ==, 1);
+                g_assert_cmpint(test_call(tb, MANAGER, MANAGER_IFACE, "DomainSaveImageDefineXML", &e, NULL, "ssu", file,
+                                          changed->str, 0), >=, 0);
+                g_assert_cmpint(get_xml(tb, file, 1, &after, &e), >=, 0);
+                g_assert_nonnull(strstr(after, "5902"));
+                g_assert_nonnull(strstr(after, "<genid>43dc0cf8-809b-4adb-9bea-a9abb5f3d90e</genid>"));
+        }
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/save-image/invalid", test_invalid_images);
         g_test_add_func("/save-image/get-xml", test_image_get_xml);
         g_test_add_func("/save-image/arguments", test_arguments);
         g_test_add_func("/save-image/define-xml", test_define_xml);
+        g_test_add_func("/save-image/define-xml-abi", test_define_xml_abi);
         return g_test_run();
 }

@@ -512,31 +512,73 @@ static void test_managed_save_wrong_owner(void) {
         g_assert_false(test_prop_bool(tb, other, "Active"));
 }
 
-/* BYPASS_CACHE: the image goes through the page cache neither way, and is the same image (C13, C24) */
+/* Lines of the daemon's image-descriptor log (VMMD_TEST_IO_LOG) naming a file under dir that
+ * start with prefix ("save image write: " / "save image read: ") and report O_DIRECT on. */
+static int io_log_count(const char *log, const char *prefix, const char *dir, bool direct) {
+        g_autofree char *data = NULL;
+        g_auto(GStrv) lines = NULL;
+        g_autofree char *needle = g_strdup_printf("O_DIRECT %s: %s/", direct ? "on" : "off", dir);
+        int n = 0;
+
+        if (!g_file_get_contents(log, &data, NULL, NULL))
+                return 0;
+        lines = g_strsplit(data, "\n", -1);
+        for (char **l = lines; *l; l++)
+                if (g_str_has_prefix(*l, prefix) && strstr(*l, needle))
+                        n++;
+        return n;
+}
+
+/* BYPASS_CACHE: the image goes through the page cache neither way, and is the same image (C13, C24);
+ * the daemon's record of the image descriptor's flags, as the kernel reports them, shows O_DIRECT
+ * for each bypassing write and read, and no descriptor of a plain save or restore is direct */
 static void test_bypass_cache(void) {
-        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *logdir = g_dir_make_tmp("vmmd-iolog-XXXXXX", NULL);
+        g_autofree char *log = g_build_filename(logdir, "io.log", NULL);
+        g_autofree char *env0 = g_strdup_printf("VMMD_TEST_IO_LOG=%s", log);
+        const char *env[] = { env0, NULL };
+        g_autoptr(E2EBus) tb = e2e_bus_new(env);
         g_autofree char *path = start_ticking(tb, "s1", NULL);
         g_autofree char *file = g_strdup_printf("%s/s1.img", tb->dir);
+        g_autofree char *plain = g_strdup_printf("%s/s1-plain.img", tb->dir);
         g_autofree char *magic = NULL, *restored = NULL, *image = managed_file(tb, "s1");
+        g_autofree char *save_dir = g_path_get_dirname(image);
+        g_autofree char *again = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         int before;
 
+        g_assert_nonnull(logdir);
+        /* a plain save and restore: no direct copy at all */
+        g_assert_cmpint(save(tb, path, plain, "", 0, &e), >=, 0);
+        again = restore(tb, plain, "", 0, &e);
+        g_assert_nonnull(again);
+        g_assert_true(e2e_wait_state(tb, path, 1, 3, 0));
+        g_assert_false(g_file_test(log, G_FILE_TEST_EXISTS));
+
         g_assert_cmpint(save(tb, path, file, "", 1 /* BYPASS_CACHE */, &e), >=, 0);
+        g_assert_cmpint(io_log_count(log, "save image write: ", tb->dir, true), ==, 1);
+        g_assert_cmpint(io_log_count(log, "save image write: ", tb->dir, false), ==, 0);
         before = last_tick(tb, "s1");
         magic = file_magic(file);
         g_assert_cmpmem(magic, 16, "VmmdSaveImage\0\0\0", 16);
         restored = restore(tb, file, "", 1, &e);
         g_assert_nonnull(restored);
         g_assert_true(e2e_wait_state(tb, path, 1, 3, 0));
+        g_assert_cmpint(io_log_count(log, "save image read: ", tb->dir, true), ==, 1);
         wait_tick_after(tb, "s1", before);
 
         /* managed save and Create with START_BYPASS_CACHE */
         g_assert_cmpint(e2e_domain_call(tb, path, "ManagedSave", false, 1, &e), >=, 0);
+        g_assert_cmpint(io_log_count(log, "save image write: ", save_dir, true), ==, 1);
         before = last_tick(tb, "s1");
         g_assert_true(g_file_test(image, G_FILE_TEST_EXISTS));
         g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 4 /* START_BYPASS_CACHE */, &e), >=, 0);
         g_assert_true(e2e_wait_state(tb, path, 1, 3, 0));
+        g_assert_cmpint(io_log_count(log, "save image read: ", save_dir, true), ==, 1);
         wait_tick_after(tb, "s1", before);
+        g_assert_cmpint(io_log_count(log, "save image ", "", false), ==, 0);
+        (void) unlink(log);
+        (void) rmdir(logdir);
 }
 
 int main(int argc, char *argv[]) {

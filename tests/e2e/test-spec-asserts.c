@@ -1,4 +1,4 @@
-/* End-to-end assertions for domain behaviours of the spec that had no test or no working code (issue 9): A15, A19, A26, A27, B11, C1, C11, E9, E10, E13, E17, E25, F7. */
+/* End-to-end assertions for domain behaviours of the spec that had no test or no working code (issue 9): A15, A19, A26, A27, B11, C1, C11, E7, E9, E10, E13, E17, E25, F7. */
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -417,6 +417,31 @@ static void test_save_incompatible_dxml(void) {
         g_assert_false(g_file_test(target, G_FILE_TEST_EXISTS));
 }
 
+/* E7: with a one-second idle timeout the daemon stays while a domain is active (the guest
+ * boots and ticks for seconds; the same process answers throughout) and goes once the
+ * domain is stopped */
+static void test_no_idle_exit_while_active(void) {
+        const char *const env[] = { "VMMD_TIMEOUT=1", NULL };
+        g_autoptr(E2EBus) tb = e2e_bus_new(env);
+        g_autofree char *xml = e2e_guest_xml(tb, "idle1", UUID_A, "testguest.tick=1", NULL, NULL);
+        g_autofree char *path = define_ok(tb, xml);
+        pid_t pid;
+
+        call_ok(tb, path, "Create", 0);
+        pid = test_bus_name_pid(tb, "org.vmmd.qemu1");
+        g_assert_cmpint(pid, >, 0);
+        /* several idle timeouts pass while the guest boots and ticks three times */
+        g_assert_true(e2e_wait_serial(tb, "idle1", "TESTGUEST TICK 3", 1, BOOT_MS));
+        g_assert_cmpint(test_bus_name_pid(tb, "org.vmmd.qemu1"), ==, pid);
+        g_assert_true(e2e_wait_pid_exit(pid, 0) == false);
+        g_assert_true(e2e_wait_state(tb, path, 1, -1, 0));
+
+        call_ok(tb, path, "Destroy", 0);
+        /* nothing active: it goes (bounded) */
+        g_assert_true(test_bus_wait_name_gone(tb, "org.vmmd.qemu1", 10000));
+        g_assert_true(e2e_wait_pid_exit(pid, 10000));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/asserts/fake-reboot-status-file", test_fake_reboot_status_file);
@@ -428,5 +453,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/asserts/define-while-being-removed", test_define_while_being_removed);
         g_test_add_func("/asserts/save-image-layout", test_save_image_layout);
         g_test_add_func("/asserts/save-incompatible-dxml", test_save_incompatible_dxml);
+        g_test_add_func("/asserts/no-idle-exit-while-active", test_no_idle_exit_while_active);
         return g_test_run();
 }

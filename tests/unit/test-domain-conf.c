@@ -161,6 +161,8 @@ static const ErrorCase error_cases[] = {
         { "memory-missing", 0, VMMD_ERROR_XML_ERROR, "memory", NULL },
         { "disk-duplicate-target", 0, VMMD_ERROR_XML_ERROR, "vda", NULL },
         { "disk-missing-target", 0, VMMD_ERROR_XML_ERROR, "target", NULL },
+        { "disk-bad-error-policy", 0, VMMD_ERROR_XML_ERROR, "error_policy", "pause" },
+        { "disk-bad-rerror-policy", 0, VMMD_ERROR_XML_ERROR, "rerror_policy", "enospace" },
         { "net-bad-mac", 0, VMMD_ERROR_XML_ERROR, "mac", NULL },
         { "net-network-no-source", 0, VMMD_ERROR_XML_ERROR, "network", NULL },
         { "pci-slot-out-of-range", 0, VMMD_ERROR_XML_ERROR, "address", NULL },
@@ -366,6 +368,100 @@ static void test_abi_numa_sysinfo(void) {
         g_assert_nonnull(strstr(error->message, "sysinfo bios vendor"));
 }
 
+/* C37: each guest-visible item below, changed alone, breaks ABI stability and the message
+ * names it; host-side changes (disk source) and a mere reordering of timers or CPU features
+ * do not */
+static const char abi_base[] =
+        "<domain type='qemu'><name>abi</name>"
+        "<uuid>11111111-2222-3333-4444-555555555555</uuid>"
+        "<genid>43dc0cf8-809b-4adb-9bea-a9abb5f3d90e</genid>"
+        "<memory unit='MiB'>256</memory><vcpu>2</vcpu>"
+        "<os><type arch='x86_64' machine='q35'>hvm</type><smbios mode='emulate'/></os>"
+        "<cpu mode='custom'><model>Skylake-Client</model><vendor>Intel</vendor>"
+        "<topology sockets='1' dies='1' cores='2' threads='1'/>"
+        "<feature policy='require' name='vmx'/><feature policy='disable' name='hle'/>"
+        "<numa><cell id='0' cpus='0-1' memory='262144'><distances><sibling id='0' value='10'/></distances></cell></numa>"
+        "</cpu>"
+        "<clock offset='utc'><timer name='rtc' tickpolicy='catchup'/><timer name='pit' tickpolicy='delay'/>"
+        "<timer name='hpet' present='no'/></clock>"
+        "<devices><disk type='file' device='disk'><source file='/img/a.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+        "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm></devices></domain>";
+
+typedef struct {
+        const char *what, *from, *to, *mention;   /* mention NULL: still compatible */
+} AbiCase;
+
+static const AbiCase abi_cases[] = {
+        { "genid", "43dc0cf8-809b-4adb-9bea-a9abb5f3d90e", "43dc0cf8-809b-4adb-9bea-a9abb5f3d90f", "genid" },
+        { "genid-removed", "<genid>43dc0cf8-809b-4adb-9bea-a9abb5f3d90e</genid>", "", "genid" },
+        { "numa-memory", "memory='262144'", "memory='131072'", "NUMA cell memory" },
+        { "numa-distance", "value='10'", "value='11'", "NUMA cell distance" },
+        { "smbios-mode", "<smbios mode='emulate'/>", "<smbios mode='host'/>", "smbios mode" },
+        { "tpm-model", "tpm-crb", "tpm-tis", "TPM" },
+        { "tpm-version", "version='2.0'", "version='1.2'", "TPM" },
+        { "cpu-model", "Skylake-Client", "Haswell", "cpu model" },
+        { "cpu-feature-policy", "policy='disable' name='hle'", "policy='require' name='hle'", "cpu features" },
+        { "cpu-feature-name", "name='vmx'", "name='svm'", "cpu features" },
+        { "cpu-topology", "cores='2' threads='1'", "cores='1' threads='2'", "cpu topology" },
+        { "timer-name", "name='pit'", "name='kvmclock'", "timers" },
+        { "timer-tickpolicy", "tickpolicy='catchup'", "tickpolicy='merge'", "timers" },
+        { "timer-present", "present='no'", "present='yes'", "timers" },
+        /* compatible */
+        { "disk-source", "/img/a.qcow2", "/img/b.qcow2", NULL },
+        { "timer-order", "<timer name='rtc' tickpolicy='catchup'/><timer name='pit' tickpolicy='delay'/>",
+          "<timer name='pit' tickpolicy='delay'/><timer name='rtc' tickpolicy='catchup'/>", NULL },
+        { "feature-order", "<feature policy='require' name='vmx'/><feature policy='disable' name='hle'/>",
+          "<feature policy='disable' name='hle'/><feature policy='require' name='vmx'/>", NULL },
+};
+
+static void test_abi_case(gconstpointer data) {
+        const AbiCase *c = data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DomainDef) base = domain_def_parse_string(abi_base, DOMAIN_DEF_PARSE_VALIDATE, &error);
+        g_autoptr(DomainDef) changed = NULL;
+        g_autoptr(GString) xml = g_string_new(abi_base);
+
+        g_assert_no_error(error);
+        g_assert_cmpuint(g_string_replace(xml, c->from, c->to, 1), ==, 1);
+        changed = domain_def_parse_string(xml->str, DOMAIN_DEF_PARSE_VALIDATE, &error);
+        g_assert_no_error(error);
+        g_assert_true(domain_def_check_abi_stability(base, base, &error));
+        if (!c->mention) {
+                g_assert_true(domain_def_check_abi_stability(base, changed, &error));
+                g_assert_no_error(error);
+                return;
+        }
+        g_assert_false(domain_def_check_abi_stability(base, changed, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED);
+        g_test_message("%s: %s", c->what, error->message);
+        g_assert_nonnull(strstr(error->message, c->mention));
+}
+
+/* <genid/> asks for a fresh ID; the formatted definition keeps it, so the next parse has the same */
+static void test_genid(void) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DomainDef) def = domain_def_parse_string(
+                "<domain type='qemu'><name>g</name><genid/><memory>65536</memory><os><type>hvm</type></os></domain>",
+                DOMAIN_DEF_PARSE_VALIDATE, &error);
+        g_autoptr(DomainDef) again = NULL, bad = NULL;
+        g_autofree char *xml = NULL, *xml2 = NULL;
+
+        g_assert_no_error(error);
+        xml = domain_def_format(def, 0);
+        g_assert_nonnull(strstr(xml, "<genid>"));
+        g_assert_null(strstr(xml, "<genid></genid>"));
+        again = domain_def_parse_string(xml, DOMAIN_DEF_PARSE_VALIDATE, &error);
+        g_assert_no_error(error);
+        xml2 = domain_def_format(again, 0);
+        g_assert_cmpstr(xml, ==, xml2);
+        g_assert_true(domain_def_check_abi_stability(def, again, &error));
+        bad = domain_def_parse_string("<domain type='qemu'><name>g</name><genid>nope</genid><memory>65536</memory>"
+                                      "<os><type>hvm</type></os></domain>", 0, &error);
+        g_assert_null(bad);
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR);
+        g_assert_nonnull(strstr(error->message, "genid"));
+}
+
 static DomainDef *many_nics(const char *machine, int n) {
         g_autoptr(GString) xml = g_string_new(NULL);
         g_autoptr(GError) error = NULL;
@@ -486,6 +582,11 @@ int main(int argc, char **argv) {
         g_test_add_func("/domain-conf/api/pci-slots-exhausted", test_pci_slots_exhausted);
         g_test_add_func("/domain-conf/api/pci-auto-bridge", test_pci_auto_bridge);
         g_test_add_func("/domain-conf/api/abi-numa-sysinfo", test_abi_numa_sysinfo);
+        for (size_t i = 0; i < G_N_ELEMENTS(abi_cases); i++) {
+                g_autofree char *path = g_strdup_printf("/domain-conf/abi/%s", abi_cases[i].what);
+                g_test_add_data_func(path, &abi_cases[i], test_abi_case);
+        }
+        g_test_add_func("/domain-conf/api/genid", test_genid);
         g_test_add_func("/domain-conf/api/pci-auto-root-ports", test_pci_auto_root_ports);
         r = g_test_run();
         return r;
