@@ -51,13 +51,13 @@ static char *interface_xml(const char *bridge) {
 }
 
 /* Start: the live XML names the tap, which is in the bridge; the guest gets a lease in the
- * range through it; Destroy takes the tap away. */
+ * range through it; Destroy takes the tap away, also after vmmd-qemu re-attached. */
 static void test_bridge_dhcp(void) {
         g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
         g_autofree char *nic = interface_xml(BRIDGE);
         g_autofree char *xml = e2e_guest_xml(tb, "n1", UUID_A, "testguest.net=dhcp", NULL, nic);
         g_autofree char *path = NULL, *live = NULL, *tap = NULL, *ports = NULL, *serial = NULL, *after = NULL;
-        g_autofree char *inactive = NULL;
+        g_autofree char *inactive = NULL, *live2 = NULL, *tag = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         const char *t, *ip;
         GPid dnsmasq = host_bridge_up(tb->dir);
@@ -84,6 +84,15 @@ static void test_bridge_dhcp(void) {
                 g_assert_cmpint(last, >=, 100);
                 g_assert_cmpint(last, <=, 150);
         }
+
+        /* a restarted vmmd-qemu re-attaches and still names the tap, which QEMU kept */
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
+        live2 = test_get_xml(tb, path, 0);
+        tag = g_strdup_printf("<target dev='%s'/>", tap);
+        g_assert_nonnull(strstr(live2, tag));
+        g_free(ports);
+        ports = run("ip -o link show master " BRIDGE);
+        g_assert_nonnull(strstr(ports, tap));
 
         g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
         after = run("ip -o link show");
