@@ -159,6 +159,22 @@ int vmmd_netlink_link_set_up(const char *name, bool up) {
         return transact(&r, NULL);
 }
 
+int vmmd_netlink_link_set_mac(const char *name, const char *mac) {
+        Request r;
+        struct ifinfomsg *ifi = request_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+        int idx = link_index(name);
+        struct ether_addr ea;
+
+        if (idx < 0)
+                return idx;
+        if (!mac || !ether_aton_r(mac, &ea))
+                return -EINVAL;
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_index = idx;
+        attr_add(&r, IFLA_ADDRESS, &ea, sizeof(ea));
+        return transact(&r, NULL);
+}
+
 int vmmd_netlink_link_set_master(const char *name, const char *master) {
         Request r;
         struct ifinfomsg *ifi = request_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));

@@ -2,6 +2,7 @@
 #include "domain-net.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "domain-conf-priv.h"
@@ -21,6 +22,7 @@ void domain_net_close_taps(DomainNetTaps *fds) {
 /* One tap for net, up and in its bridge: its fd, or -1 with error set (no tap left). */
 static int open_tap(DomainNetDef *net, GError **error) {
         g_autofree char *name = NULL;
+        char tap_mac[sizeof(net->mac)];
         int fd, r;
 
         r = vmmd_netlink_link_is_bridge(net->src_bridge);
@@ -29,16 +31,22 @@ static int open_tap(DomainNetDef *net, GError **error) {
                                      net->src_bridge, r < 0 ? "cannot be looked up" : "does not exist");
                 return -1;
         }
-        fd = vmmd_tap_open("vmmdtap%d", &name);
+        fd = vmmd_tap_open("vnet%d", &name);
         if (fd < 0) {
                 vmmd_error_set_errno(error, fd, "interface %s: cannot create a tap device", net->mac);
                 return -1;
         }
-        r = vmmd_netlink_link_set_master(name, net->src_bridge);
+        /* the guest's MAC with 0xfe first: the host side never wins the bridge's own address
+         * (a bridge takes the lowest MAC of its ports) nor looks like the guest */
+        g_strlcpy(tap_mac, net->mac, sizeof(tap_mac));
+        memcpy(tap_mac, "fe", 2);
+        r = vmmd_netlink_link_set_mac(name, tap_mac);
+        if (r >= 0)
+                r = vmmd_netlink_link_set_master(name, net->src_bridge);
         if (r >= 0)
                 r = vmmd_netlink_link_set_up(name, true);
         if (r < 0) {
-                vmmd_error_set_errno(error, r, "interface %s: cannot put tap '%s' into bridge '%s'", net->mac, name,
+                vmmd_error_set_errno(error, r, "interface %s: cannot set up tap '%s' for bridge '%s'", net->mac, name,
                                      net->src_bridge);
                 close(fd);   /* not persistent: this removes it */
                 return -1;

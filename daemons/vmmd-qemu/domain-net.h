@@ -10,7 +10,7 @@
 #define DOMAIN_NET_FIRST_CHILD_FD 4
 
 /* For every <interface type='bridge'> of live: checks that the bridge exists, opens a tap
- * (vmmdtapN), puts it into the bridge and up, and records its name as the live
+ * (vnetN, with the guest's MAC but 0xfe first), puts it into the bridge and up, and records its name as the live
  * <target dev>. ret_fds gets one fd per interface (-1 for those without a tap; close them
  * with domain_net_close_taps once QEMU has its copies). The taps are not persistent: they
  * go away when QEMU, their last holder, exits, so nothing is left to clean after a stop,

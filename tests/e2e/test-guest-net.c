@@ -63,16 +63,18 @@ static void test_bridge_dhcp(void) {
         GPid dnsmasq = host_bridge_up(tb->dir);
 
         path = test_define(tb, xml, 0, &e);
-        g_assert_nonnull(path);
+        if (!path)
+                g_error("define: %s: %s", e.name, e.message);
         if (e2e_domain_call(tb, path, "Create", false, 0, &e) < 0)
                 g_error("Create: %s: %s", e.name, e.message);
         live = test_get_xml(tb, path, 0);
-        t = strstr(live, "<target dev='vmmdtap");
+        t = strstr(live, "<target dev='vnet");
         g_assert_nonnull(t);
         t += strlen("<target dev='");
         tap = g_strndup(t, strcspn(t, "'"));
         ports = run("ip -o link show master " BRIDGE);
         g_assert_nonnull(strstr(ports, tap));
+        g_assert_nonnull(strstr(ports, "link/ether fe:54:00:7a:00:01"));
 
         g_assert_true(e2e_wait_serial(tb, "n1", "TESTGUEST IP eth0 10.77.0.", 1, BOOT_MS));
         serial = test_read_file(e2e_serial_file(tb, "n1"));
@@ -99,7 +101,7 @@ static void test_bridge_dhcp(void) {
         g_assert_null(strstr(after, tap));
         /* the tap's name is the running guest's, not the definition's */
         inactive = test_get_xml(tb, path, 0);
-        g_assert_null(strstr(inactive, "vmmdtap"));
+        g_assert_null(strstr(inactive, "vnet"));
         kill(dnsmasq, SIGTERM);
         g_assert_true(e2e_wait_pid_exit(dnsmasq, STOP_MS));
         g_spawn_close_pid(dnsmasq);
@@ -120,7 +122,7 @@ static void test_bridge_missing(void) {
         assert_bus_error(&e, "org.vmmd.Error.SystemError", "nosuchbr0", "does not exist");
         g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
         links = run("ip -o link show");
-        g_assert_null(strstr(links, "vmmdtap"));
+        g_assert_null(strstr(links, "vnet"));
 }
 
 int main(int argc, char **argv) {

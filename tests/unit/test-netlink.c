@@ -103,12 +103,15 @@ static void test_tap_in_bridge(void) {
         g_assert_cmpint(fd2, >=, 0);
         g_assert_cmpstr(name, !=, name2);
 
+        g_assert_cmpint(vmmd_netlink_link_set_mac(name, "fe:54:00:12:34:56"), ==, 0);
+        g_assert_cmpint(vmmd_netlink_link_set_mac(name, "not-a-mac"), ==, -EINVAL);
         g_assert_cmpint(vmmd_netlink_link_set_master(name, "vmmdtbr2"), ==, 0);
         g_assert_cmpint(vmmd_netlink_link_set_up(name, true), ==, 0);
         /* sysfs here is the host's (unshare --net does not remount it): ask `ip` */
         link = run("ip -o link show master vmmdtbr2");
         g_assert_nonnull(strstr(link, name));
         g_assert_nonnull(strstr(link, ",UP"));
+        g_assert_nonnull(strstr(link, "link/ether fe:54:00:12:34:56"));
         g_assert_null(strstr(link, name2));
 
         g_assert_cmpint(vmmd_netlink_link_set_master(name, NULL), ==, 0);
