@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "e2e-util.h"
@@ -25,6 +26,12 @@ static char *run(const char *cmd) {
         return g_steal_pointer(&out);
 }
 
+/* dnsmasq goes with the test, also when an assertion aborts it */
+static void die_with_test(gpointer unused) {
+        (void) unused;
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* The host side: a bridge with an address and a DHCP server on it (dnsmasq, ours). */
 static GPid host_bridge_up(const char *dir) {
         g_autoptr(GError) error = NULL;
@@ -39,7 +46,7 @@ static GPid host_bridge_up(const char *dir) {
         g_free(run("ip link add " BRIDGE " type bridge"));
         g_free(run("ip addr add 10.77.0.1/24 dev " BRIDGE));
         g_free(run("ip link set " BRIDGE " up"));
-        if (!g_spawn_async(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+        if (!g_spawn_async(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, die_with_test, NULL,
                            &pid, &error))
                 g_error("dnsmasq: %s", error->message);
         return pid;
