@@ -159,6 +159,42 @@ int vmmd_netlink_link_set_up(const char *name, bool up) {
         return transact(&r, NULL);
 }
 
+int vmmd_netlink_link_set_mac(const char *name, const char *mac) {
+        Request r;
+        struct ifinfomsg *ifi = request_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+        int idx = link_index(name);
+        struct ether_addr ea;
+
+        if (idx < 0)
+                return idx;
+        if (!mac || !ether_aton_r(mac, &ea))
+                return -EINVAL;
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_index = idx;
+        attr_add(&r, IFLA_ADDRESS, &ea, sizeof(ea));
+        return transact(&r, NULL);
+}
+
+int vmmd_netlink_link_set_master(const char *name, const char *master) {
+        Request r;
+        struct ifinfomsg *ifi = request_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+        int idx = link_index(name), master_idx = 0;
+        uint32_t m;
+
+        if (idx < 0)
+                return idx;
+        if (master) {
+                master_idx = link_index(master);
+                if (master_idx < 0)
+                        return master_idx;
+        }
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_index = idx;
+        m = (uint32_t) master_idx;   /* 0 takes the link out of its bridge */
+        attr_add(&r, IFLA_MASTER, &m, sizeof(m));
+        return transact(&r, NULL);
+}
+
 int vmmd_netlink_addr_add(const char *name, int family, const unsigned char *addr, unsigned prefix) {
         Request r;
         struct ifaddrmsg *ifa = request_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));

@@ -15,6 +15,10 @@ int vmmd_netlink_bridge_add(const char *name, const char *mac, unsigned mtu, boo
 int vmmd_netlink_link_del(const char *name);
 /* Sets a link up or down. */
 int vmmd_netlink_link_set_up(const char *name, bool up);
+/* Sets the link's MAC ("aa:bb:cc:dd:ee:ff"). */
+int vmmd_netlink_link_set_mac(const char *name, const char *mac);
+/* Enslaves link name to bridge master (IFLA_MASTER); master NULL frees it again. */
+int vmmd_netlink_link_set_master(const char *name, const char *master);
 /* Adds addr/prefix (family AF_INET or AF_INET6, bytes in network order) to the link; IPv4
  * gets its broadcast address too. */
 int vmmd_netlink_addr_add(const char *name, int family, const unsigned char *addr, unsigned prefix);

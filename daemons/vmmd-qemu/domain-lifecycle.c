@@ -24,6 +24,7 @@
 #include "save-image.h"
 #include "snapshot.h"
 #include "storage-client.h"
+#include "domain-net.h"
 
 #define STOP_GRACE_USEC (10 * G_USEC_PER_SEC)
 /* After a reset, QEMU's firmware path (SeaBIOS + the direct-kernel option ROM) may reset
@@ -634,10 +635,27 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         g_autofree char *cmdline = NULL, *log = NULL;
         QemuCommandOptions opts = { .monitor_fd = 3, .kvm = kvm };
         int monitor_fd = -1, log_fd = -1, r;
+        g_autoptr(GArray) tap_child = g_array_new(FALSE, FALSE, sizeof(int));
+        g_autoptr(GArray) tap_parent = g_array_new(FALSE, FALSE, sizeof(int));
+        g_autoptr(DomainNetTaps) taps = NULL;   /* QEMU holds the taps once it runs */
         pid_t pid;
 
         if (!domain_pick_host_resources(m, live, error))
                 return false;
+        /* <interface type='bridge'>: the taps are made here and handed to QEMU as fds 4… */
+        if (!domain_net_open_taps(live, &taps, error)) {
+                domain_release_host_resources(m, live);
+                return false;
+        }
+        for (guint i = 0; i < taps->len; i++) {
+                int fd = g_array_index(taps, int, i), child = fd < 0 ? -1 : DOMAIN_NET_FIRST_CHILD_FD + (int) tap_parent->len;
+
+                if (fd >= 0)
+                        g_array_append_val(tap_parent, fd);
+                g_array_append_val(tap_child, child);
+        }
+        opts.net_fds = (const int *) tap_child->data;
+        opts.n_net_fds = tap_child->len;
         argv = qemu_command_build(live, &opts, error);
         if (!argv) {
                 domain_release_host_resources(m, live);
@@ -679,7 +697,7 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
                 g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
                 dprintf(log_fd, "%s.000+0000: starting up\n%s\n", stamp, cmdline);
         }
-        r = qemu_process_spawn(argv, monitor_fd, log_fd, &pid);
+        r = qemu_process_spawn_fds(argv, monitor_fd, log_fd, (const int *) tap_parent->data, tap_parent->len, &pid);
         close(log_fd);
         close(monitor_fd);
         if (r < 0) {

@@ -10,6 +10,7 @@
 typedef struct Cmd {
         GPtrArray *argv;
         const DomainDef *def;
+        const QemuCommandOptions *opts;
         GError **error;
         bool failed;
 } Cmd;
@@ -648,19 +649,27 @@ static void build_net(Cmd *c, DomainNetDef *net, unsigned n) {
         const char *model = net->model ? net->model : "virtio";
         const char *dev;
 
-        if (net->type == DOMAIN_NET_TYPE_NETWORK || net->type == DOMAIN_NET_TYPE_BRIDGE ||
-            net->type == DOMAIN_NET_TYPE_DIRECT || net->type == DOMAIN_NET_TYPE_ETHERNET)
-                return (void) unsupported(c, "interface type '%s' needs vmmd-network; only type='user' runs today",
-                                          domain_net_type_to_string(net->type));
-        if (net->type != DOMAIN_NET_TYPE_USER)
-                return (void) unsupported(c, "interface type '%s' is not supported; only type='user' runs today",
-                                          domain_net_type_to_string(net->type));
+        int tap_fd = c->opts && n < c->opts->n_net_fds ? c->opts->net_fds[n] : -1;
+
+        if (net->type == DOMAIN_NET_TYPE_BRIDGE && tap_fd < 0)
+                return (void) unsupported(c, "interface type 'bridge' needs its tap opened first");
+        if (net->type == DOMAIN_NET_TYPE_NETWORK || net->type == DOMAIN_NET_TYPE_DIRECT ||
+            net->type == DOMAIN_NET_TYPE_ETHERNET)
+                return (void) unsupported(c, "interface type '%s' needs vmmd-network; only types 'user' and 'bridge' "
+                                          "run today", domain_net_type_to_string(net->type));
+        if (net->type != DOMAIN_NET_TYPE_USER && net->type != DOMAIN_NET_TYPE_BRIDGE)
+                return (void) unsupported(c, "interface type '%s' is not supported; only types 'user' and 'bridge' "
+                                          "run today", domain_net_type_to_string(net->type));
         dev = g_str_equal(model, "virtio") ? "virtio-net-pci" : g_str_equal(model, "e1000") ? "e1000" :
               g_str_equal(model, "e1000e") ? "e1000e" : g_str_equal(model, "rtl8139") ? "rtl8139" : NULL;
         if (!dev)
                 return (void) unsupported(c, "interface model '%s' is not supported", model);
         arg(c, "-netdev");
-        argf(c, "user,id=hostnet%u", n);
+        if (net->type == DOMAIN_NET_TYPE_BRIDGE)
+                /* this kernel has no vhost_net; QEMU's own virtio backend serves the tap */
+                argf(c, "tap,id=hostnet%u,fd=%d,vhost=off", n, tap_fd);
+        else
+                argf(c, "user,id=hostnet%u", n);
         arg(c, "-device");
         argf(c, "%s,netdev=hostnet%u,id=net%u,mac=%s%s%s", dev, n, n, net->mac, addr, boot);
 }
@@ -1286,7 +1295,7 @@ static void build_redirdevs(Cmd *c) {
 
 GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *opts, GError **error) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-        Cmd c = { .argv = argv, .def = def, .error = error };
+        Cmd c = { .argv = argv, .def = def, .opts = opts, .error = error };
         g_autofree char *name = opt_escape(def->name);
         unsigned ndisk = 0;
 

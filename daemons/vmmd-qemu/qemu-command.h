@@ -9,6 +9,10 @@
 typedef struct QemuCommandOptions {
         int monitor_fd;          /* listening QMP socket passed to QEMU (fd number in the child) */
         bool kvm;                /* accel=kvm (checked usable by the caller) */
+        /* per <interface>, the fd number of its tap in the child, -1 without one
+         * (domain-net.c opens them); NULL: no taps */
+        const int *net_fds;
+        unsigned n_net_fds;
 } QemuCommandOptions;
 
 /* The argument vector (argv[0] is the emulator), or NULL with CONFIG_UNSUPPORTED naming

@@ -48,6 +48,11 @@ int qemu_monitor_listen(const char *path) {
 }
 
 int qemu_process_spawn(const GPtrArray *argv, int monitor_fd, int log_fd, pid_t *ret_pid) {
+        return qemu_process_spawn_fds(argv, monitor_fd, log_fd, NULL, 0, ret_pid);
+}
+
+int qemu_process_spawn_fds(const GPtrArray *argv, int monitor_fd, int log_fd, const int *extra_fds, unsigned n_extra,
+                           pid_t *ret_pid) {
         g_autoptr(GPtrArray) args = g_ptr_array_new();
         pid_t pid;
 
@@ -60,7 +65,11 @@ int qemu_process_spawn(const GPtrArray *argv, int monitor_fd, int log_fd, pid_t 
                 return -errno;
         if (pid == 0) {
                 sigset_t none;
-                int null = open("/dev/null", O_RDONLY);
+                int null = open("/dev/null", O_RDONLY), high[n_extra + 1];
+
+                /* out of the way first: the dup2s below must not land on an extra fd */
+                for (unsigned i = 0; i < n_extra; i++)
+                        high[i] = fcntl(extra_fds[i], F_DUPFD_CLOEXEC, 256);
 
                 /* QEMU outlives the daemon: its own session, no blocked signals inherited */
                 setsid();
@@ -77,7 +86,10 @@ int qemu_process_spawn(const GPtrArray *argv, int monitor_fd, int log_fd, pid_t 
                         int flags = fcntl(3, F_GETFD);
                         fcntl(3, F_SETFD, flags & ~FD_CLOEXEC);
                 }
-                syscall(SYS_close_range, 4, ~0U, 0);
+                for (unsigned i = 0; i < n_extra; i++)
+                        if (high[i] < 0 || dup2(high[i], 4 + (int) i) < 0)   /* dup2 clears CLOEXEC */
+                                _exit(127);
+                syscall(SYS_close_range, 4 + n_extra, ~0U, 0);
                 execv(args->pdata[0], (char **) args->pdata);
                 dprintf(2, "cannot execute %s: %s\n", (char *) args->pdata[0], strerror(errno));
                 _exit(127);

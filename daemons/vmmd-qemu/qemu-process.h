@@ -15,6 +15,9 @@ int qemu_monitor_listen(const char *path);
 /* Starts argv in its own session with stdout/stderr appended to log_fd and the
  * monitor socket as fd 3; returns the pid. */
 int qemu_process_spawn(const GPtrArray *argv, int monitor_fd, int log_fd, pid_t *ret_pid);
+/* The same, with n_extra more fds (taps) as fds 4, 5, … in the child. */
+int qemu_process_spawn_fds(const GPtrArray *argv, int monitor_fd, int log_fd, const int *extra_fds, unsigned n_extra,
+                           pid_t *ret_pid);
 
 /* Watches pid (child or not) with a pidfd: on_exit runs once when it has exited. */
 int qemu_process_watch(sd_event *event, pid_t pid, QemuProcessExitFunc on_exit, void *userdata, QemuProcess **ret);

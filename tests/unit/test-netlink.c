@@ -1,5 +1,6 @@
 /* Unit tests for the rtnetlink helpers, run in a network namespace of their own (the test re-executes itself under `unshare --net`). */
 #include "netlink.h"
+#include "tap.h"
 
 #include <glib.h>
 
@@ -88,6 +89,48 @@ static void test_route_find(void) {
         g_assert_cmpint(vmmd_netlink_route_find(AF_INET, net, 24, NULL), ==, 0);
 }
 
+/* A guest's tap: numbered by the kernel, put into a bridge and up, gone when its fd closes. */
+static void test_tap_in_bridge(void) {
+        g_autofree char *name = NULL, *name2 = NULL, *link = NULL, *freed = NULL, *after = NULL;
+        int fd, fd2;
+
+        g_assert_cmpint(vmmd_netlink_bridge_add("vmmdtbr2", NULL, 0, false, 0), ==, 0);
+        fd = vmmd_tap_open("vmmdtap%d", &name);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_true(g_str_has_prefix(name, "vmmdtap"));
+        g_assert_cmpint(vmmd_netlink_link_exists(name), ==, 1);
+        fd2 = vmmd_tap_open("vmmdtap%d", &name2);
+        g_assert_cmpint(fd2, >=, 0);
+        g_assert_cmpstr(name, !=, name2);
+
+        g_assert_cmpint(vmmd_netlink_link_set_mac(name, "fe:54:00:12:34:56"), ==, 0);
+        g_assert_cmpint(vmmd_netlink_link_set_mac(name, "not-a-mac"), ==, -EINVAL);
+        g_assert_cmpint(vmmd_netlink_link_set_master(name, "vmmdtbr2"), ==, 0);
+        g_assert_cmpint(vmmd_netlink_link_set_up(name, true), ==, 0);
+        /* sysfs here is the host's (unshare --net does not remount it): ask `ip` */
+        link = run("ip -o link show master vmmdtbr2");
+        g_assert_nonnull(strstr(link, name));
+        g_assert_nonnull(strstr(link, ",UP"));
+        g_assert_nonnull(strstr(link, "link/ether fe:54:00:12:34:56"));
+        g_assert_null(strstr(link, name2));
+
+        g_assert_cmpint(vmmd_netlink_link_set_master(name, NULL), ==, 0);
+        freed = run("ip -o link show master vmmdtbr2");
+        g_assert_null(strstr(freed, name));
+        g_assert_cmpint(vmmd_netlink_link_set_master(name, "nosuchbr0"), ==, -ENODEV);
+        g_assert_cmpint(vmmd_netlink_link_set_master("nosuchlink0", "vmmdtbr2"), ==, -ENODEV);
+
+        /* not persistent: closing the fd is all it takes to remove it */
+        close(fd);
+        close(fd2);
+        g_assert_cmpint(vmmd_netlink_link_exists(name), ==, 0);
+        g_assert_cmpint(vmmd_netlink_link_exists(name2), ==, 0);
+        after = run("ip link show");
+        g_assert_null(strstr(after, "vmmdtap"));
+        g_assert_cmpint(vmmd_tap_open("name-longer-than-15", NULL), ==, -EINVAL);
+        g_assert_cmpint(vmmd_netlink_link_del("vmmdtbr2"), ==, 0);
+}
+
 int main(int argc, char **argv) {
         /* never the host's network: a namespace of our own, which goes away with us */
         if (!getenv(NETNS_ENV)) {
@@ -106,5 +149,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/netlink/bridge-lifecycle", test_bridge_lifecycle);
         g_test_add_func("/netlink/bad-arguments", test_bad_arguments);
         g_test_add_func("/netlink/route-find", test_route_find);
+        g_test_add_func("/netlink/tap-in-bridge", test_tap_in_bridge);
         return g_test_run();
 }
