@@ -223,6 +223,15 @@ static bool pick_firmware(Manager *m, DomainDef *live, GError **error) {
                 g_autofree char *dir = g_build_filename(m->paths->state_dir, "nvram", NULL);
                 live->os_nvram = g_strdup_printf("%s/%s_VARS.fd", dir, live->name);
         }
+        /* the store is a file this daemon may create: only an absolute path names one (an
+         * <nvram> whose text is blank, e.g. one holding a <source> element, would otherwise be
+         * created relative to wherever the daemon runs) */
+        if (!g_path_is_absolute(g_strstrip(live->os_nvram))) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "<nvram> must give the UEFI variable store as an absolute file path, not '%s' "
+                            "(<nvram> with a <source> or type='network' is not supported)", live->os_nvram);
+                return false;
+        }
         if (!g_file_test(live->os_nvram, G_FILE_TEST_EXISTS)) {
                 g_autofree char *data = NULL, *dir = g_path_get_dirname(live->os_nvram);
                 size_t len = 0;

@@ -359,6 +359,28 @@ static void test_uefi_missing(void) {
         g_assert_false(g_file_test(nvram, G_FILE_TEST_EXISTS));
 }
 
+/* an <nvram> that is no absolute path (here one holding a <source>, whose text is blank) is
+ * refused at Create, and no variable store appears where the daemon runs */
+static void test_uefi_nvram_relative(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *base = uefi_xml(tb);
+        g_autoptr(GRegex) re = g_regex_new("</os>", 0, 0, NULL);
+        g_autofree char *xml = g_regex_replace(re, base, -1, 0,
+                                               "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd"
+                                               "</loader><nvram type='file'>\n      <source file='/nonexistent/v.fd'/>"
+                                               "\n    </nvram></os>", 0, NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = test_define(tb, xml, 0, &e);
+        g_autofree char *blank = g_strdup("\n      \n    ");
+
+        g_assert_nonnull(path);
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, DOMAIN_START_PAUSED, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "absolute");
+        g_assert_false(test_prop_bool(tb, path, "Active"));
+        /* the daemon runs where the bus was started: this test's working directory */
+        g_assert_false(g_file_test(blank, G_FILE_TEST_EXISTS));
+}
+
 static int compare_names(gconstpointer a, gconstpointer b) {
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
@@ -387,5 +409,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/typical/autoport-distinct", test_autoport_distinct);
         g_test_add_func("/typical/uefi", test_uefi);
         g_test_add_func("/typical/uefi-missing-firmware", test_uefi_missing);
+        g_test_add_func("/typical/uefi-nvram-not-a-path", test_uefi_nvram_relative);
         return g_test_run();
 }
