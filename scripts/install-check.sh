@@ -41,11 +41,14 @@ PREFIX=$(opt prefix) LIBEXEC=$(opt libexecdir) BINDIR=$(opt bindir) DATADIR=$(op
 [[ $MANDIR == /* ]] || MANDIR=$PREFIX/$MANDIR
 check "meson install --destdir" quiet meson install -C "$BUILD" --destdir "$DEST" --no-rebuild
 
-# the daemons the build makes: executables installed into libexec
+# the daemons the build makes: executables installed into libexec, except the helpers
+# daemons run themselves (named *-helper, e.g. dnsmasq's vmmd-leases-helper), which have no
+# unit, activation file or page of their own
 mapfile -t DAEMONS < <(meson introspect "$BUILD" --targets | python3 -c '
 import json, sys
 for t in json.load(sys.stdin):
-    if t["type"] == "executable" and t.get("installed") and any("/libexec/" in f for f in t.get("install_filename", [])):
+    if t["type"] == "executable" and t.get("installed") and any("/libexec/" in f for f in t.get("install_filename", [])) \
+            and not t["name"].endswith("-helper"):
         print(t["name"])')
 check "the build installs daemons (${DAEMONS[*]})" test ${#DAEMONS[@]} -gt 0
 check "vmmctl in $BINDIR" test -x "$DEST$BINDIR/vmmctl"
