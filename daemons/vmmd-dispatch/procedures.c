@@ -522,15 +522,13 @@ static void h_save_image(Call *c) {
         }
 }
 
-/* CONNECT_LIST_ALL_DOMAINS: the filtered paths, then everyone's properties in one call */
-static void step_domains_objects(Call *c, sd_bus_message *reply) {
-        vr_domain_list *l = c->ret;
-        g_autoptr(GHashTable) found = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-        guint n = g_strv_length(c->paths);
+/* Domain, pool and volume lists: the paths, then everyone's properties from the ObjectManager. */
+static GHashTable *read_objects(sd_bus_message *reply, const char *want_iface, int *ret_r) {
+        GHashTable *found = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) NULL);
         int r;
 
         r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
-        while (r > 0 && (r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
                 const char *path;
 
                 r = sd_bus_message_read(reply, "o", &path);
@@ -540,7 +538,7 @@ static void step_domains_objects(Call *c, sd_bus_message *reply) {
                         const char *iface;
 
                         r = sd_bus_message_read(reply, "s", &iface);
-                        if (r >= 0 && g_str_equal(iface, DISPATCH_QEMU_DOMAIN)) {
+                        if (r >= 0 && g_str_equal(iface, want_iface)) {
                                 Props *p = g_new0(Props, 1);
 
                                 r = props_read(reply, p, NULL);
@@ -555,13 +553,31 @@ static void step_domains_objects(Call *c, sd_bus_message *reply) {
                 if (r >= 0)
                         r = sd_bus_message_exit_container(reply);
         }
-        if (r < 0) {
-                GHashTableIter it;
-                gpointer v;
+        *ret_r = r;
+        return found;
+}
 
-                g_hash_table_iter_init(&it, found);
-                while (g_hash_table_iter_next(&it, NULL, &v))
-                        props_clear(v);
+static void objects_free(GHashTable *found) {
+        GHashTableIter it;
+        gpointer v;
+
+        g_hash_table_iter_init(&it, found);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+                props_clear(v);
+                g_free(v);
+        }
+        g_hash_table_unref(found);
+}
+
+/* CONNECT_LIST_ALL_DOMAINS: the filtered paths, then everyone's properties in one call */
+static void step_domains_objects(Call *c, sd_bus_message *reply) {
+        vr_domain_list *l = c->ret;
+        int r;
+        GHashTable *found = read_objects(reply, DISPATCH_QEMU_DOMAIN, &r);
+        guint n = g_strv_length(c->paths);
+
+        if (r < 0) {
+                objects_free(found);
                 fail_reply(c, r);
                 return;
         }
@@ -597,14 +613,7 @@ static void step_domains_objects(Call *c, sd_bus_message *reply) {
                 }
                 l->count = l->domains.domains_len;
         }
-        {
-                GHashTableIter it;
-                gpointer v;
-
-                g_hash_table_iter_init(&it, found);
-                while (g_hash_table_iter_next(&it, NULL, &v))
-                        props_clear(v);
-        }
+        objects_free(found);
         call_reply(c);
 }
 
@@ -950,53 +959,6 @@ static void h_pool_info(Call *c) {
         g_autofree char *path = pool_path(ARG_POOL(c));
 
         call_bus(c, step_pool_info, DISPATCH_STORAGE_BUS, path, DISPATCH_STORAGE_POOL, "GetInfo", NULL);
-}
-
-/* Pool lists and volume lists: the paths, then everyone's properties from the ObjectManager. */
-static GHashTable *read_objects(sd_bus_message *reply, const char *want_iface, int *ret_r) {
-        GHashTable *found = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) NULL);
-        int r;
-
-        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
-                const char *path;
-
-                r = sd_bus_message_read(reply, "o", &path);
-                if (r >= 0)
-                        r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
-                while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
-                        const char *iface;
-
-                        r = sd_bus_message_read(reply, "s", &iface);
-                        if (r >= 0 && g_str_equal(iface, want_iface)) {
-                                Props *p = g_new0(Props, 1);
-
-                                r = props_read(reply, p, NULL);
-                                g_hash_table_replace(found, g_strdup(path), p);
-                        } else if (r >= 0)
-                                r = sd_bus_message_skip(reply, "a{sv}");
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-        }
-        *ret_r = r;
-        return found;
-}
-
-static void objects_free(GHashTable *found) {
-        GHashTableIter it;
-        gpointer v;
-
-        g_hash_table_iter_init(&it, found);
-        while (g_hash_table_iter_next(&it, NULL, &v)) {
-                props_clear(v);
-                g_free(v);
-        }
-        g_hash_table_unref(found);
 }
 
 static void step_pools_objects(Call *c, sd_bus_message *reply) {
