@@ -1,6 +1,7 @@
 /* A call in flight: decoding its arguments, checking access, forwarding it over D-Bus asynchronously, and answering it. */
 #include <errno.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "cleanup.h"
 #include "dispatch-names.h"
@@ -19,9 +20,62 @@ static int error_domain(const Call *c) {
                 return VR_FROM_QEMU;
         case TARGET_STORAGE:
                 return VR_FROM_STORAGE;
+        case TARGET_NETWORK:
+                return VR_FROM_NETWORK;
+        case TARGET_SECRET:
+                return VR_FROM_SECRET;
         default:
                 return VR_FROM_REMOTE;
         }
+}
+
+/* What libvirt puts in front of a message for each error number (its virErrorMsg), so that a
+ * client prints "error: Network not found: no network with matching name 'x'" as it would
+ * against libvirtd. vmmd's daemons send the detail only; numbers not listed pass unchanged. */
+static const struct {
+        int code;
+        const char *prefix;
+} libvirt_prefixes[] = {
+        { VMMD_ERROR_INTERNAL_ERROR, "internal error" },
+        { VMMD_ERROR_NO_SUPPORT, "this function is not supported by the connection driver" },
+        { VMMD_ERROR_INVALID_ARG, "invalid argument" },
+        { VMMD_ERROR_OPERATION_FAILED, "operation failed" },
+        { VMMD_ERROR_XML_ERROR, "XML error" },
+        { VMMD_ERROR_OPERATION_DENIED, "operation forbidden" },
+        { VMMD_ERROR_XML_DETAIL, "XML error" },
+        { VMMD_ERROR_NO_DOMAIN, "Domain not found" },
+        { VMMD_ERROR_NO_NETWORK, "Network not found" },
+        { VMMD_ERROR_NO_STORAGE_POOL, "Storage pool not found" },
+        { VMMD_ERROR_NO_STORAGE_VOL, "Storage volume not found" },
+        { VMMD_ERROR_NO_NWFILTER, "Network filter not found" },
+        { VMMD_ERROR_INVALID_SECRET, "Invalid secret" },
+        { VMMD_ERROR_NO_SECRET, "Secret not found" },
+        { VMMD_ERROR_OPERATION_INVALID, "Requested operation is not valid" },
+        { VMMD_ERROR_CONFIG_UNSUPPORTED, "unsupported configuration" },
+        { VMMD_ERROR_OPERATION_TIMEOUT, "Timed out during operation" },
+        { VMMD_ERROR_NO_DOMAIN_SNAPSHOT, "Domain snapshot not found" },
+        { VMMD_ERROR_ARGUMENT_UNSUPPORTED, "argument unsupported" },
+        { VMMD_ERROR_STORAGE_POOL_BUILT, "Storage pool already built" },
+        { VMMD_ERROR_SNAPSHOT_REVERT_RISKY, "revert requires force" },
+        { VMMD_ERROR_OPERATION_ABORTED, "operation aborted" },
+        { VMMD_ERROR_OPERATION_UNSUPPORTED, "Operation not supported" },
+        { VMMD_ERROR_AGENT_UNRESPONSIVE, "Guest agent is not responding" },
+        { VMMD_ERROR_XML_INVALID_SCHEMA, "XML document failed to validate against schema" },
+        { VMMD_ERROR_NO_NETWORK_PORT, "network port not found" },
+};
+
+char *call_error_message(int code, const char *detail) {
+        for (size_t i = 0; i < G_N_ELEMENTS(libvirt_prefixes); i++) {
+                const char *prefix = libvirt_prefixes[i].prefix;
+
+                if (libvirt_prefixes[i].code != code)
+                        continue;
+                /* a message that already says it (the dispatcher's own) is left alone */
+                if (g_str_has_prefix(detail, prefix) && detail[strlen(prefix)] == ':')
+                        break;
+                return g_strdup_printf("%s: %s", prefix, detail);
+        }
+        return g_strdup(detail);
 }
 
 void call_free(Call *c) {
@@ -80,13 +134,28 @@ static int on_bus_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         e = sd_bus_message_get_error(m);
         if (e) {
                 g_autoptr(GError) error = NULL;
+                g_autofree char *msg = NULL;
 
-                /* vmmd's error names are libvirt's numbers; the message goes through unchanged */
+                /* vmmd's error names are libvirt's numbers; the message gets libvirt's words in front */
                 vmmd_error_from_bus(e, &error);
-                call_fail(c, error->code, "%s", error->message);
+                msg = call_error_message(error->code, error->message);
+                call_fail(c, error->code, "%s", msg);
                 return 0;
         }
         c->next(c, m);
+        return 0;
+}
+
+int call_bus_message(Call *c, CallStep next, sd_bus_message *m) {
+        Server *s = c->client->server;
+        int r = sd_bus_call_async(s->bus, &c->slot, m, on_bus_reply, c, CALL_TIMEOUT_USEC);
+
+        if (r < 0) {
+                call_fail(c, VR_ERR_INTERNAL_ERROR, "cannot call %s.%s: %s", sd_bus_message_get_interface(m),
+                          sd_bus_message_get_member(m), g_strerror(-r));
+                return r;
+        }
+        c->next = next;
         return 0;
 }
 
@@ -104,14 +173,11 @@ int call_bus(Call *c, CallStep next, const char *dest, const char *path, const c
                 r = sd_bus_message_appendv(m, types, ap);
                 va_end(ap);
         }
-        if (r >= 0)
-                r = sd_bus_call_async(s->bus, &c->slot, m, on_bus_reply, c, CALL_TIMEOUT_USEC);
         if (r < 0) {
                 call_fail(c, VR_ERR_INTERNAL_ERROR, "cannot call %s.%s: %s", iface, member, g_strerror(-r));
                 return r;
         }
-        c->next = next;
-        return 0;
+        return call_bus_message(c, next, m);
 }
 
 void call_start(Client *client, const vr_header *header, const uint8_t *body, size_t len) {

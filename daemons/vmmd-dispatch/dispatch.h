@@ -14,26 +14,37 @@ typedef struct Server Server;
 typedef struct Client Client;
 typedef struct Call Call;
 
-/* What one domain or pool object is called, kept from its daemon's signals so that an event
+/* What one object is called on the wire, kept from its daemon's properties so that an event
  * about an object that is already gone still names it. */
-typedef struct DomainName {
+typedef struct ObjectName {
         char *name;
         uint8_t uuid[16];
-        int id;
-} DomainName;
+        int id;                    /* domains */
+        int usage_type;            /* secrets */
+        char *usage_id;
+        bool known;                /* the properties were read */
+        bool fetching;             /* a GetAll for them is on its way */
+        bool fetch_failed;         /* the object was gone when asked */
+} ObjectName;
+
+typedef enum { EVENTS_DOMAIN, EVENTS_POOL, EVENTS_NETWORK, EVENTS_SECRET, EVENTS_N } EventKind;
 
 /* The objects of one daemon whose events are watched (events.c). */
 typedef struct EventSource {
+        EventKind kind;
+        int register_proc;         /* the REGISTER_ANY procedure whose callbacks it feeds */
         const char *bus;           /* org.vmmd.qemu1 */
         const char *path;          /* its manager object */
         const char *manager;       /* the manager interface, which emits the lifecycle signal */
-        const char *signal;        /* DomainEvent / StoragePoolEvent */
+        const char *signal;        /* DomainEvent / StoragePoolEvent / NetworkEvent / SecretEvent */
         const char *object_iface;  /* the objects' interface */
         const char *prefix;        /* the objects' path prefix */
+        const char *second;        /* the other event: an object's Reboot/Refresh, the manager's SecretValueChanged */
+        bool second_on_manager;
         bool ready;
         bool pending;              /* the GetManagedObjects that fills the cache is on its way */
         GPtrArray *waiting;        /* Call * registrations answered once the cache is filled */
-        GHashTable *names;         /* object path → DomainName */
+        GHashTable *names;         /* object path → ObjectName */
         sd_bus_slot *slots[4];
 } EventSource;
 
@@ -47,8 +58,8 @@ struct Server {
         char *default_uri;         /* qemu:///system or qemu:///session */
         gid_t admin_gid;           /* (gid_t) -1 when the group does not exist */
         /* events: each source is set up on its first registration */
-        EventSource domain_events;
-        EventSource pool_events;
+        EventSource sources[EVENTS_N];
+        GQueue event_queue;        /* signals turned into events, in order, until their objects are named */
 };
 
 typedef struct EventCallback {
@@ -85,7 +96,7 @@ struct Client {
 
 typedef void (*CallStep)(Call *c, sd_bus_message *reply);
 
-typedef enum { TARGET_NONE, TARGET_QEMU, TARGET_STORAGE } Target;
+typedef enum { TARGET_NONE, TARGET_QEMU, TARGET_STORAGE, TARGET_NETWORK, TARGET_SECRET } Target;
 
 /* One row of the table: how a procedure's body is read and written, whether the read-only
  * socket may call it, and the handler that answers or forwards it. */
@@ -118,7 +129,7 @@ struct Call {
         char *str;
 };
 
-/* procedures.c */
+/* procedures.c (the table, made of procedures-*.c) */
 const Procedure *procedure_find(int proc);
 size_t procedure_count(void);
 const Procedure *procedure_at(size_t i);
@@ -126,9 +137,13 @@ void call_start(Client *client, const vr_header *header, const uint8_t *body, si
 void call_reply(Call *c);
 void call_fail(Call *c, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 void call_free(Call *c);
+/* A daemon's error message as libvirt words it for this error number (exported for the tests). */
+char *call_error_message(int code, const char *detail);
 /* Sends the call to the bus; next() gets the reply, errors answer the client. */
 int call_bus(Call *c, CallStep next, const char *dest, const char *path, const char *iface,
              const char *member, const char *types, ...);
+/* The same for a method call already built (arguments call_bus cannot append, such as "ay"). */
+int call_bus_message(Call *c, CallStep next, sd_bus_message *m);
 
 /* client.c */
 Client *client_new(Server *s, int fd, bool readonly);

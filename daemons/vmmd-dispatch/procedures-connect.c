@@ -80,10 +80,9 @@ static void h_local(Call *c) {
                 r->doi.doi_len = 2;
                 break;
         }
-        case VR_PROC_CONNECT_LIST_ALL_NETWORKS:
         case VR_PROC_CONNECT_LIST_ALL_INTERFACES:
         case VR_PROC_CONNECT_LIST_ALL_NODE_DEVICES:
-                /* zeroed: empty lists, count 0 (networks come with vmmd-network) */
+                /* zeroed: empty lists, count 0 */
                 break;
         default:
                 call_fail(c, VR_ERR_INTERNAL_ERROR, "%s has no local answer", c->proc->api);
@@ -206,7 +205,6 @@ static const Procedure rows[] = {
         { VR_PROC_CONNECT_GET_CAPABILITIES, "virConnectGetCapabilities", RO, NOBODY, X(vr_string), h_host, TARGET_QEMU },
         { VR_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, "virConnectGetDomainCapabilities", RO, X(vr_domain_caps_args),
           X(vr_string), h_host, TARGET_QEMU },
-        { VR_PROC_CONNECT_LIST_ALL_NETWORKS, "virConnectListAllNetworks", RO, X(vr_list_args), X(vr_network_list), h_local },
         { VR_PROC_CONNECT_LIST_ALL_INTERFACES, "virConnectListAllInterfaces", RO, X(vr_list_args), X(vr_interface_list),
           h_local },
         { VR_PROC_CONNECT_LIST_ALL_NODE_DEVICES, "virConnectListAllNodeDevices", RO, X(vr_list_args),

@@ -65,6 +65,7 @@ void props_clear(Props *p) {
         g_free(p->key);
         g_free(p->path);
         g_free(p->pool);
+        g_free(p->usage_id);
 }
 
 /* Reads an a{sv} of properties; wanted_bool names the boolean that goes to p->flag. */
@@ -89,7 +90,8 @@ int props_read(sd_bus_message *m, Props *p, const char *wanted_bool) {
                         const char *v;
                         char **dst = g_str_equal(key, "Name") ? &p->name : g_str_equal(key, "UUID") ? &p->uuid :
                                      g_str_equal(key, "Key") ? &p->key : g_str_equal(key, "Path") ? &p->path :
-                                     g_str_equal(key, "Pool") ? &p->pool : NULL;
+                                     g_str_equal(key, "Pool") ? &p->pool :
+                                     g_str_equal(key, "UsageID") ? &p->usage_id : NULL;
 
                         r = sd_bus_message_read(m, "v", contents, &v);
                         if (r >= 0 && dst) {
@@ -98,6 +100,8 @@ int props_read(sd_bus_message *m, Props *p, const char *wanted_bool) {
                         }
                 } else if (g_str_equal(contents, "i") && g_str_equal(key, "Id")) {
                         r = sd_bus_message_read(m, "v", "i", &p->id);
+                } else if (g_str_equal(contents, "i") && g_str_equal(key, "UsageType")) {
+                        r = sd_bus_message_read(m, "v", "i", &p->usage_type);
                 } else if (g_str_equal(contents, "b") && wanted_bool && g_str_equal(key, wanted_bool)) {
                         r = sd_bus_message_read(m, "v", "b", &p->flag);
                 } else {
@@ -227,7 +231,7 @@ void objects_free(GHashTable *found) {
 
 /* Each kind of object brings its own rows; a procedure number appears in exactly one. */
 static const ProcedureTable *const tables[] = {
-        &procedures_connect, &procedures_domain, &procedures_storage,
+        &procedures_connect, &procedures_domain, &procedures_storage, &procedures_network, &procedures_secret,
 };
 
 const Procedure *procedure_find(int proc) {

@@ -24,6 +24,8 @@ typedef struct ProcedureTable {
 extern const ProcedureTable procedures_connect;
 extern const ProcedureTable procedures_domain;
 extern const ProcedureTable procedures_storage;
+extern const ProcedureTable procedures_network;
+extern const ProcedureTable procedures_secret;
 
 /* ---------- names, UUIDs and object paths ---------- */
 void uuid_format(const void *bytes, char out[37]);
@@ -39,6 +41,8 @@ typedef struct Props {
         char *key;
         char *path;
         char *pool;
+        char *usage_id;  /* secrets */
+        int usage_type;
         int id;
         int flag;        /* the one boolean property a caller asked for */
 } Props;

@@ -182,7 +182,8 @@ class Env:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        daemons = [self.daemon_pid(n) for n in ("org.vmmd.qemu1", "org.vmmd.storage1")]
+        daemons = [self.daemon_pid(n) for n in ("org.vmmd.qemu1", "org.vmmd.storage1", "org.vmmd.network1",
+                                                "org.vmmd.secret1")]
         for pid in self.qemu_pids():
             try:
                 os.kill(pid, signal.SIGKILL)
