@@ -13,6 +13,11 @@
 
 bool vmmd_daemon_options_parse(VmmdDaemonOptions *opts, int *argc, char ***argv,
                                const char *summary, GError **error) {
+        return vmmd_daemon_options_parse_with(opts, argc, argv, summary, NULL, error);
+}
+
+bool vmmd_daemon_options_parse_with(VmmdDaemonOptions *opts, int *argc, char ***argv, const char *summary,
+                                    const GOptionEntry *extra, GError **error) {
         g_autoptr(GOptionContext) ctx = NULL;
         const char *env_timeout = getenv("VMMD_TIMEOUT");
         /* the environment gives the default so a test bus can shorten it for activated daemons */
@@ -30,6 +35,8 @@ bool vmmd_daemon_options_parse(VmmdDaemonOptions *opts, int *argc, char ***argv,
         ctx = g_option_context_new(NULL);
         g_option_context_set_summary(ctx, summary);
         g_option_context_add_main_entries(ctx, entries, NULL);
+        if (extra)
+                g_option_context_add_main_entries(ctx, extra, NULL);
         if (!g_option_context_parse(ctx, argc, argv, error))
                 return false;
         if (opts->system && opts->session) {
@@ -126,8 +133,16 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
         VmmdRuntime *rt = userdata;
         int r;
 
-        if (rt->busy && rt->busy(rt->busy_userdata))
+        if (rt->busy && rt->busy(rt->busy_userdata)) {
+                rt->was_busy = true;
                 return arm_idle(rt);
+        }
+        /* the work that kept us (a guest, a socket client) may have ended a moment ago without
+         * any bus traffic: a whole idle period from now, then */
+        if (rt->was_busy) {
+                rt->was_busy = false;
+                return arm_idle(rt);
+        }
         rt->releasing = true;
         (void) sd_notify(false, "STOPPING=1");
         if (!rt->bus_name) {

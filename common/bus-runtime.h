@@ -19,6 +19,10 @@ typedef struct VmmdDaemonOptions {
 /* Parses the common daemon options; exits on --help. Returns FALSE with error on bad args. */
 bool vmmd_daemon_options_parse(VmmdDaemonOptions *opts, int *argc, char ***argv,
                                const char *summary, GError **error);
+/* The same, with a daemon's own options (a NULL-terminated GOptionEntry array, or NULL) beside the
+ * common ones. */
+bool vmmd_daemon_options_parse_with(VmmdDaemonOptions *opts, int *argc, char ***argv, const char *summary,
+                                    const GOptionEntry *extra, GError **error);
 void vmmd_daemon_options_clear(VmmdDaemonOptions *opts);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VmmdDaemonOptions, vmmd_daemon_options_clear)
 /* Which instance: a session instance uses XDG paths unless a root is given. */
@@ -34,7 +38,9 @@ typedef struct VmmdRuntime {
         sd_event_source *idle_timer;
         VmmdBusyFunc busy;        /* true while the daemon must not exit (e.g. running QEMUs) */
         void *busy_userdata;
+        bool was_busy;            /* busy at the last idle check: a full idle period follows */
         bool releasing;
+        const VmmdDaemonOptions *opts;  /* what the daemon was started with (vmmd_daemon_main) */
 } VmmdRuntime;
 
 /* Opens the event loop and the bus chosen by opts (--address, then the bus that

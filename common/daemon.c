@@ -72,7 +72,7 @@ int vmmd_daemon_main(const VmmdDaemon *daemon, int argc, char *argv[]) {
         int lock_fd = -1;
         int r;
 
-        if (!vmmd_daemon_options_parse(&opts, &argc, &argv, daemon->summary, &error)) {
+        if (!vmmd_daemon_options_parse_with(&opts, &argc, &argv, daemon->summary, daemon->options, &error)) {
                 g_printerr("%s: %s\n", daemon->name, error->message);
                 return EXIT_FAILURE;
         }
@@ -93,6 +93,7 @@ int vmmd_daemon_main(const VmmdDaemon *daemon, int argc, char *argv[]) {
                 log_error("cannot connect to the bus: %s", g_strerror(-r));
                 goto out;
         }
+        rt.opts = &opts;
         model = daemon->create(g_steal_pointer(&paths), &rt, &error);
         if (!model) {
                 log_error("%s", error->message);

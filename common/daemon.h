@@ -18,6 +18,9 @@ typedef struct VmmdDaemon {
          * sockets): it exits when idle without a name to release. */
         const char *bus_name;
         bool pid_lock;           /* take <run_dir>/driver.pid; a second instance exits touching nothing */
+        /* The daemon's own command-line options beside the common ones (NULL-terminated, may be
+         * NULL); create() finds the common ones in rt->opts. */
+        const GOptionEntry *options;
 
         /* Builds the model on paths (taken). rt->event is the loop; rt->bus the connection, for
          * a model that is itself a client of another daemon. NULL with error stops the daemon. */

@@ -53,8 +53,6 @@ struct Server {
         sd_bus *bus;
         GPtrArray *listeners;      /* sd_event_source *, one per listening socket */
         GList *clients;            /* Client * */
-        uint64_t idle_usec;        /* exit after this long without a client; 0 = never */
-        sd_event_source *idle_timer;
         char *default_uri;         /* qemu:///system or qemu:///session */
         gid_t admin_gid;           /* (gid_t) -1 when the group does not exist */
         /* events: each source is set up on its first registration */

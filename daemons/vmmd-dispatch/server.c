@@ -1,4 +1,4 @@
-/* vmmd-dispatch's server: the RW and RO sockets (socket activation by name, or bound with --listen), accepting clients, idle exit. */
+/* vmmd-dispatch's server: the RW and RO sockets (socket activation by name, or bound with --listen), accepting clients; the process around it is common/daemon.c's. */
 #include "server.h"
 
 #include <errno.h>
@@ -46,31 +46,11 @@ char *server_socket_dir(const char *root, bool session) {
         return g_strdup("/run/vmmd");
 }
 
-static int on_idle(sd_event_source *src, uint64_t usec, void *userdata) {
-        Server *s = userdata;
-
-        if (!s->clients) {
-                log_debug("no client for %" G_GUINT64_FORMAT " s, exiting", s->idle_usec / G_USEC_PER_SEC);
-                sd_event_exit(s->event, 0);
-        }
-        return 0;
-}
-
-static void arm_idle(Server *s) {
-        if (!s->idle_usec || s->clients)
-                return;
-        if (s->idle_timer)
-                sd_event_source_set_time_relative(s->idle_timer, s->idle_usec), sd_event_source_set_enabled(s->idle_timer, SD_EVENT_ONESHOT);
-        else
-                sd_event_add_time_relative(s->event, &s->idle_timer, CLOCK_MONOTONIC, s->idle_usec, 0, on_idle, s);
-}
-
 void server_client_gone(Server *s, Client *c) {
         GList *l = g_list_find(s->clients, c);
 
         if (l)
                 s->clients = g_list_delete_link(s->clients, l);
-        arm_idle(s);
 }
 
 static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
@@ -85,11 +65,8 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
                 return 0;
         }
         c = client_new(s, cfd, l->readonly);
-        if (c) {
+        if (c)
                 s->clients = g_list_prepend(s->clients, c);
-                if (s->idle_timer)
-                        sd_event_source_set_enabled(s->idle_timer, SD_EVENT_OFF);
-        }
         return 0;
 }
 
@@ -179,45 +156,30 @@ int server_listen_activated(Server *s) {
         return n;
 }
 
-static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
-        sd_event_exit(sd_event_source_get_event(src), 0);
-        return 0;
-}
-
-int server_init(Server *s, sd_event *event, sd_bus *bus, uint64_t idle_usec, bool session) {
+int server_init(Server *s, sd_event *event, sd_bus *bus, bool session) {
         /* the same group the daemons let change things (common/caller.c) */
         const char *admin = getenv("VMMD_ADMIN_GROUP");
         struct group *g = getgrnam(admin && *admin ? admin : VMMD_ADMIN_GROUP);
-        sigset_t ss;
 
         s->event = event;
         s->bus = bus;
-        s->idle_usec = idle_usec;
         s->listeners = g_ptr_array_new_with_free_func((GDestroyNotify) listener_free);
         s->default_uri = g_strdup(session ? "qemu:///session" : "qemu:///system");
         s->admin_gid = g ? g->gr_gid : (gid_t) -1;
         events_init(s);
-        sigemptyset(&ss);
-        sigaddset(&ss, SIGTERM);
-        sigaddset(&ss, SIGINT);
-        sigprocmask(SIG_BLOCK, &ss, NULL);
-        sd_event_add_signal(event, NULL, SIGTERM, on_signal, NULL);
-        sd_event_add_signal(event, NULL, SIGINT, on_signal, NULL);
+        /* a client gone mid-reply is an EPIPE, not a dead dispatcher */
         signal(SIGPIPE, SIG_IGN);
         return 0;
 }
 
-int server_run(Server *s) {
-        arm_idle(s);
-        sd_notify(false, "READY=1");
-        return sd_event_loop(s->event);
+bool server_busy(Server *s) {
+        return s->clients != NULL;
 }
 
 void server_done(Server *s) {
         while (s->clients)
                 client_close(s->clients->data);
         events_free(s);
-        s->idle_timer = sd_event_source_disable_unref(s->idle_timer);
         g_clear_pointer(&s->listeners, g_ptr_array_unref);
         g_clear_pointer(&s->default_uri, g_free);
 }
