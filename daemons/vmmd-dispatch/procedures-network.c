@@ -59,8 +59,13 @@ static void h_manager_network(Call *c) {
         case VR_PROC_NETWORK_LOOKUP_BY_NAME:
                 call_bus(c, step_network_path, q, p, i, m, "s", ((vr_string *) c->args)->value);
                 break;
+        case VR_PROC_NETWORK_DEFINE_XML_FLAGS:
+        case VR_PROC_NETWORK_CREATE_XML_FLAGS:
+                call_bus(c, step_network_path, q, p, i, m, "su", ((vr_xml_flags *) c->args)->xml,
+                         ((vr_xml_flags *) c->args)->flags);
+                break;
         default:
-                /* define and create: the XML alone, no flags on the wire */
+                /* the older define and create: the XML alone, no flags on the wire */
                 call_bus(c, step_network_path, q, p, i, m, "su", ((vr_string *) c->args)->value, 0);
         }
 }
@@ -159,6 +164,14 @@ static void h_network(Call *c) {
                 call_bus(c, next, DISPATCH_NETWORK_BUS, path, DISPATCH_NETWORK, c->proc->member, NULL);
 }
 
+static void h_network_update(Call *c) {
+        vr_net_update_args *a = c->args;
+        g_autofree char *path = network_path(&a->net);
+
+        call_bus(c, step_void, DISPATCH_NETWORK_BUS, path, DISPATCH_NETWORK, "Update", "uuisu", a->command, a->section,
+                 a->parent_index, a->xml, a->flags);
+}
+
 static void h_network_prop(Call *c) {
         g_autofree char *path = network_path(ARG_NETWORK(c));
 
@@ -247,6 +260,12 @@ static const Procedure rows[] = {
           TARGET_NETWORK, NULL, "NetworkDefineXML" },
         { VR_PROC_NETWORK_CREATE_XML, "virNetworkCreateXML", RW, X(vr_string), X(vr_net), h_manager_network,
           TARGET_NETWORK, NULL, "NetworkCreateXML" },
+        { VR_PROC_NETWORK_DEFINE_XML_FLAGS, "virNetworkDefineXMLFlags", RW, X(vr_xml_flags), X(vr_net),
+          h_manager_network, TARGET_NETWORK, NULL, "NetworkDefineXML" },
+        { VR_PROC_NETWORK_CREATE_XML_FLAGS, "virNetworkCreateXMLFlags", RW, X(vr_xml_flags), X(vr_net),
+          h_manager_network, TARGET_NETWORK, NULL, "NetworkCreateXML" },
+        { VR_PROC_NETWORK_UPDATE, "virNetworkUpdate", RW, X(vr_net_update_args), NOBODY, h_network_update,
+          TARGET_NETWORK },
         { VR_PROC_NETWORK_CREATE, "virNetworkCreate", RW, X(vr_net), NOBODY, h_network, TARGET_NETWORK, NULL, "Create",
           ARG_NONE },
         { VR_PROC_NETWORK_DESTROY, "virNetworkDestroy", RW, X(vr_net), NOBODY, h_network, TARGET_NETWORK, NULL,
