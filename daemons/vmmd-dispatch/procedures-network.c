@@ -1,7 +1,8 @@
-/* Virtual network procedures: forwarded to vmmd-network (org.vmmd.network1). */
+/* Virtual network and network port procedures: forwarded to vmmd-network (org.vmmd.network1). */
 #include <errno.h>
 #include <string.h>
 
+#include "bus-object.h"
 #include "cleanup.h"
 #include "dispatch-names.h"
 #include "dispatch.h"
@@ -241,6 +242,89 @@ static void h_network_dhcp_leases(Call *c) {
                  a->mac ? *a->mac : "", a->flags);
 }
 
+/* ---------- ports: <network path>/port/<port uuid> ---------- */
+
+static char *port_path(const vr_network_port *p) {
+        g_autofree char *net = network_path(&p->net);
+        char u[37];
+
+        uuid_format(p->uuid, u);
+        return vmmd_bus_path_encode_child(net, NETWORK_PORT_ELEMENT, u);
+}
+
+/* A port on the wire is its network and its UUID, the last element of its object path. */
+static bool fill_port(vr_network_port *port, const vr_network *net, const char *path) {
+        g_autofree char *net_uuid = NULL, *port_uuid = NULL;
+
+        if (!vmmd_bus_path_decode_child(path, DISPATCH_NETWORK_PREFIX, NETWORK_PORT_ELEMENT, &net_uuid, &port_uuid) ||
+            !uuid_parse(port_uuid, port->uuid))
+                return false;
+        port->net.name = g_strdup(net->name);
+        memcpy(port->net.uuid, net->uuid, 16);
+        return true;
+}
+
+/* Lookup and create answer the port's path; the network is the one the call named. */
+static void step_port_path(Call *c, sd_bus_message *reply) {
+        if (!read_path(c, reply))
+                return;
+        if (!fill_port(&((vr_port *) c->ret)->port, ARG_NETWORK(c), c->path))
+                fail_reply(c, -EBADMSG);
+        else
+                call_reply(c);
+}
+
+static void step_ports(Call *c, sd_bus_message *reply) {
+        vr_net_list_args *a = c->args;
+        vr_port_list *l = c->ret;
+        guint n;
+
+        if (!read_paths(c, reply))
+                return;
+        n = g_strv_length(c->paths);
+        l->count = n;
+        if (a->need_results) {
+                l->ports.ports_val = g_new0(vr_network_port, n);
+                for (guint i = 0; i < n; i++)
+                        if (fill_port(&l->ports.ports_val[l->ports.ports_len], &a->net, c->paths[i]))
+                                l->ports.ports_len++;
+                l->count = l->ports.ports_len;
+        }
+        call_reply(c);
+}
+
+static void h_network_ports(Call *c) {
+        g_autofree char *path = network_path(ARG_NETWORK(c));
+        const char *q = DISPATCH_NETWORK_BUS, *i = DISPATCH_NETWORK;
+
+        switch (c->proc->proc) {
+        case VR_PROC_NETWORK_LIST_ALL_PORTS:
+                call_bus(c, step_ports, q, path, i, "ListPorts", "u", ((vr_net_list_args *) c->args)->flags);
+                break;
+        case VR_PROC_NETWORK_PORT_LOOKUP_BY_UUID: {
+                char u[37];
+
+                uuid_format(((vr_port_lookup_args *) c->args)->uuid, u);
+                call_bus(c, step_port_path, q, path, i, "LookupPortByUUID", "s", u);
+                break;
+        }
+        default: {
+                vr_port_create_args *a = c->args;
+
+                call_bus(c, step_port_path, q, path, i, "CreatePort", "su", a->xml, a->flags);
+        }
+        }
+}
+
+/* Methods of a port object: GetXMLDesc and Delete, both with flags. */
+static void h_port(Call *c) {
+        vr_port_flags *a = c->args;
+        g_autofree char *path = port_path(&a->port);
+
+        call_bus(c, c->proc->ret_proc ? step_string : step_void, DISPATCH_NETWORK_BUS, path, NETWORK_PORT_INTERFACE,
+                 c->proc->member, "u", a->flags);
+}
+
 static const Procedure rows[] = {
         { VR_PROC_CONNECT_LIST_ALL_NETWORKS, "virConnectListAllNetworks", RO, X(vr_list_args), X(vr_network_list),
           h_list_networks, TARGET_NETWORK },
@@ -286,6 +370,16 @@ static const Procedure rows[] = {
           TARGET_NETWORK, NULL, "Persistent" },
         { VR_PROC_NETWORK_GET_DHCP_LEASES, "virNetworkGetDHCPLeases", RO, X(vr_dhcp_leases_args),
           X(vr_dhcp_leases_ret), h_network_dhcp_leases, TARGET_NETWORK },
+        { VR_PROC_NETWORK_LIST_ALL_PORTS, "virNetworkListAllPorts", RO, X(vr_net_list_args), X(vr_port_list),
+          h_network_ports, TARGET_NETWORK },
+        { VR_PROC_NETWORK_PORT_LOOKUP_BY_UUID, "virNetworkPortLookupByUUID", RO, X(vr_port_lookup_args), X(vr_port),
+          h_network_ports, TARGET_NETWORK },
+        { VR_PROC_NETWORK_PORT_CREATE_XML, "virNetworkPortCreateXML", RW, X(vr_port_create_args), X(vr_port),
+          h_network_ports, TARGET_NETWORK },
+        { VR_PROC_NETWORK_PORT_GET_XML_DESC, "virNetworkPortGetXMLDesc", RO, X(vr_port_flags), X(vr_string), h_port,
+          TARGET_NETWORK, NULL, "GetXMLDesc" },
+        { VR_PROC_NETWORK_PORT_DELETE, "virNetworkPortDelete", RW, X(vr_port_flags), NOBODY, h_port, TARGET_NETWORK,
+          NULL, "Delete" },
 };
 
 const ProcedureTable procedures_network = { rows, G_N_ELEMENTS(rows) };
