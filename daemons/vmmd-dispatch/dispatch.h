@@ -13,6 +13,7 @@
 typedef struct Server Server;
 typedef struct Client Client;
 typedef struct Call Call;
+typedef struct ObjectKind ObjectKind;
 
 /* What one object is called on the wire, kept from its daemon's properties so that an event
  * about an object that is already gone still names it. */
@@ -122,6 +123,7 @@ struct Call {
         CallStep next;
         sd_bus_slot *slot;
         /* scratch the multi-step handlers carry between steps */
+        const ObjectKind *kind;    /* the object the reply carries (procedures.h) */
         char *path;
         char **paths;
         char *str;

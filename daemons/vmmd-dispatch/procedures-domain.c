@@ -13,10 +13,7 @@
 #include "stream.h"
 
 static char *domain_path(const vr_domain *d) {
-        char u[37];
-
-        uuid_format(d->uuid, u);
-        return path_under(DISPATCH_QEMU_DOMAIN_PREFIX, u);
+        return uuid_path(DISPATCH_QEMU_DOMAIN_PREFIX, d->uuid);
 }
 
 static char *snapshot_path(const vr_snapshot *s) {
@@ -32,7 +29,9 @@ static void copy_domain(vr_domain *to, const vr_domain *from) {
         to->id = from->id;
 }
 
-static bool fill_domain(vr_domain *d, const Props *p) {
+static bool fill_domain(void *wire, const Props *p) {
+        vr_domain *d = wire;
+
         if (!p->name || !uuid_parse(p->uuid, d->uuid))
                 return false;
         d->name = g_strdup(p->name);
@@ -74,58 +73,40 @@ static void h_domain_local(Call *c) {
         call_reply(c);
 }
 
-static void step_domain_props(Call *c, sd_bus_message *reply) {
-        Props p = { 0 };
-        int r = props_read(reply, &p, NULL);
-
-        /* every reply that carries a domain starts with it (vr_dom) */
-        if (r < 0 || !fill_domain(&((vr_dom *) c->ret)->dom, &p))
-                fail_reply(c, r);
-        else
-                call_reply(c);
-        props_clear(&p);
-}
-
-static void get_domain_props(Call *c) {
-        call_bus(c, step_domain_props, DISPATCH_QEMU_BUS, c->path, PROPS, "GetAll", "s", DISPATCH_QEMU_DOMAIN);
-}
-
-static void step_domain_path(Call *c, sd_bus_message *reply) {
-        if (read_path(c, reply))
-                get_domain_props(c);
-}
+static const ObjectKind domain_kind = { DISPATCH_QEMU_BUS, DISPATCH_QEMU_DOMAIN, fill_domain };
 
 /* Manager methods that answer with a domain. */
 static void h_manager_domain(Call *c) {
         const char *m = c->proc->member, *q = DISPATCH_QEMU_BUS, *p = DISPATCH_QEMU_PATH, *i = DISPATCH_QEMU_MANAGER;
 
+        c->kind = &domain_kind;
         switch (c->proc->proc) {
         case VR_PROC_DOMAIN_LOOKUP_BY_NAME:
-                call_bus(c, step_domain_path, q, p, i, m, "s", ((vr_string *) c->args)->value);
+                call_bus(c, step_object_path, q, p, i, m, "s", ((vr_string *) c->args)->value);
                 break;
         case VR_PROC_DOMAIN_LOOKUP_BY_UUID: {
                 char u[37];
 
                 uuid_format(((vr_uuid_args *) c->args)->uuid, u);
-                call_bus(c, step_domain_path, q, p, i, m, "s", u);
+                call_bus(c, step_object_path, q, p, i, m, "s", u);
                 break;
         }
         case VR_PROC_DOMAIN_LOOKUP_BY_ID:
-                call_bus(c, step_domain_path, q, p, i, m, "i", ((vr_int *) c->args)->value);
+                call_bus(c, step_object_path, q, p, i, m, "i", ((vr_int *) c->args)->value);
                 break;
         case VR_PROC_DOMAIN_DEFINE_XML:
-                call_bus(c, step_domain_path, q, p, i, m, "su", ((vr_string *) c->args)->value, 0);
+                call_bus(c, step_object_path, q, p, i, m, "su", ((vr_string *) c->args)->value, 0);
                 break;
         default: {
                 vr_xml_flags *a = c->args;
 
-                call_bus(c, step_domain_path, q, p, i, m, "su", a->xml, a->flags);
+                call_bus(c, step_object_path, q, p, i, m, "su", a->xml, a->flags);
         }
         }
 }
 
 static void step_refresh_domain(Call *c, sd_bus_message *reply) {
-        get_domain_props(c);
+        get_object_props(c);
 }
 
 /* Domain methods; proc->arg says whether flags go along. */
@@ -142,6 +123,7 @@ static void h_domain(Call *c) {
         if (c->proc->proc == VR_PROC_DOMAIN_CREATE_WITH_FLAGS) {
                 /* the reply is the domain again, now with its id */
                 c->path = g_strdup(path);
+                c->kind = &domain_kind;
                 next = step_refresh_domain;
         }
         call_bus(c, next, DISPATCH_QEMU_BUS, path, DISPATCH_QEMU_DOMAIN, c->proc->member, sig, flags);
@@ -289,14 +271,7 @@ static void step_domains_objects(Call *c, sd_bus_message *reply) {
                                 nl->names.names_val[nl->names.names_len++] = g_strdup(p->name);
                 }
         } else {
-                l->domains.domains_val = g_new0(vr_domain, n);
-                for (guint i = 0; i < n; i++) {
-                        Props *p = g_hash_table_lookup(found, c->paths[i]);
-
-                        /* a domain gone between the two calls is simply not listed */
-                        if (p && fill_domain(&l->domains.domains_val[l->domains.domains_len], p))
-                                l->domains.domains_len++;
-                }
+                fill_object_list(c, found, &l->domains.domains_val, &l->domains.domains_len, sizeof(vr_domain));
                 l->count = l->domains.domains_len;
         }
         objects_free(found);
@@ -335,6 +310,7 @@ static void h_list_domains(Call *c) {
         default:
                 flags = VR_LIST_INACTIVE;
         }
+        c->kind = &domain_kind;
         call_bus(c, step_domains_paths, DISPATCH_QEMU_BUS, DISPATCH_QEMU_PATH, DISPATCH_QEMU_MANAGER, "ListDomains", "u",
                  flags);
 }

@@ -13,13 +13,12 @@
 #define ARG_NETWORK(c) ((const vr_network *) (c)->args)
 
 static char *network_path(const vr_network *n) {
-        char u[37];
-
-        uuid_format(n->uuid, u);
-        return path_under(DISPATCH_NETWORK_PREFIX, u);
+        return uuid_path(DISPATCH_NETWORK_PREFIX, n->uuid);
 }
 
-static bool fill_network(vr_network *n, const Props *p) {
+static bool fill_network(void *wire, const Props *p) {
+        vr_network *n = wire;
+
         if (!p->name || !uuid_parse(p->uuid, n->uuid))
                 return false;
         n->name = g_strdup(p->name);
@@ -28,55 +27,44 @@ static bool fill_network(vr_network *n, const Props *p) {
 
 /* ---------- the manager: lookups, define, create ---------- */
 
-static void step_network_props(Call *c, sd_bus_message *reply) {
-        Props p = { 0 };
-        int r = props_read(reply, &p, NULL);
-
-        /* every reply that carries a network starts with it (vr_net) */
-        if (r < 0 || !fill_network(&((vr_net *) c->ret)->net, &p))
-                fail_reply(c, r);
-        else
-                call_reply(c);
-        props_clear(&p);
-}
-
-static void step_network_path(Call *c, sd_bus_message *reply) {
-        if (read_path(c, reply))
-                call_bus(c, step_network_props, DISPATCH_NETWORK_BUS, c->path, PROPS, "GetAll", "s", DISPATCH_NETWORK);
-}
+static const ObjectKind network_kind = { DISPATCH_NETWORK_BUS, DISPATCH_NETWORK, fill_network };
 
 static void h_manager_network(Call *c) {
         const char *q = DISPATCH_NETWORK_BUS, *p = DISPATCH_NETWORK_PATH, *i = DISPATCH_NETWORK_MANAGER;
         const char *m = c->proc->member;
 
+        c->kind = &network_kind;
         switch (c->proc->proc) {
         case VR_PROC_NETWORK_LOOKUP_BY_UUID: {
                 char u[37];
 
                 uuid_format(((vr_uuid_args *) c->args)->uuid, u);
-                call_bus(c, step_network_path, q, p, i, m, "s", u);
+                call_bus(c, step_object_path, q, p, i, m, "s", u);
                 break;
         }
         case VR_PROC_NETWORK_LOOKUP_BY_NAME:
-                call_bus(c, step_network_path, q, p, i, m, "s", ((vr_string *) c->args)->value);
+                call_bus(c, step_object_path, q, p, i, m, "s", ((vr_string *) c->args)->value);
                 break;
         case VR_PROC_NETWORK_DEFINE_XML_FLAGS:
         case VR_PROC_NETWORK_CREATE_XML_FLAGS:
-                call_bus(c, step_network_path, q, p, i, m, "su", ((vr_xml_flags *) c->args)->xml,
+                call_bus(c, step_object_path, q, p, i, m, "su", ((vr_xml_flags *) c->args)->xml,
                          ((vr_xml_flags *) c->args)->flags);
                 break;
         default:
                 /* the older define and create: the XML alone, no flags on the wire */
-                call_bus(c, step_network_path, q, p, i, m, "su", ((vr_string *) c->args)->value, 0);
+                call_bus(c, step_object_path, q, p, i, m, "su", ((vr_string *) c->args)->value, 0);
         }
 }
 
 /* ---------- lists ---------- */
 
+static char *pick_name(const Props *p) {
+        return p->name;
+}
+
 static void step_networks_objects(Call *c, sd_bus_message *reply) {
         int r;
         GHashTable *found = read_objects(reply, DISPATCH_NETWORK, &r);
-        guint n = g_strv_length(c->paths);
 
         if (r < 0) {
                 objects_free(found);
@@ -86,27 +74,11 @@ static void step_networks_objects(Call *c, sd_bus_message *reply) {
         if (c->proc->proc == VR_PROC_CONNECT_LIST_ALL_NETWORKS) {
                 vr_network_list *l = c->ret;
 
-                l->nets.nets_val = g_new0(vr_network, n);
-                for (guint i = 0; i < n; i++) {
-                        Props *p = g_hash_table_lookup(found, c->paths[i]);
-
-                        /* a network gone between the two calls is simply not listed */
-                        if (p && fill_network(&l->nets.nets_val[l->nets.nets_len], p))
-                                l->nets.nets_len++;
-                }
+                fill_object_list(c, found, &l->nets.nets_val, &l->nets.nets_len, sizeof(vr_network));
                 l->count = l->nets.nets_len;
         } else {
                 /* the old calls: names, at most as many as the caller has room for */
-                int max = MIN(((vr_int *) c->args)->value, (int) VR_NETWORK_LIST_MAX);
-                vr_name_list *nl = c->ret;
-
-                nl->names.names_val = g_new0(char *, n);
-                for (guint i = 0; i < n && (int) nl->names.names_len < max; i++) {
-                        Props *p = g_hash_table_lookup(found, c->paths[i]);
-
-                        if (p && p->name)
-                                nl->names.names_val[nl->names.names_len++] = g_strdup(p->name);
-                }
+                fill_name_list(c, found, c->ret, MIN(((vr_int *) c->args)->value, (int) VR_NETWORK_LIST_MAX), pick_name);
         }
         objects_free(found);
         call_reply(c);
@@ -147,6 +119,7 @@ static void h_list_networks(Call *c) {
         default:
                 flags = NETWORK_LIST_INACTIVE;
         }
+        c->kind = &network_kind;
         call_bus(c, step_networks_paths, DISPATCH_NETWORK_BUS, DISPATCH_NETWORK_PATH, DISPATCH_NETWORK_MANAGER,
                  "ListNetworks", "u", flags);
 }

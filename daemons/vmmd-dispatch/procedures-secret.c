@@ -12,13 +12,12 @@
 #define ARG_SECRET(c) ((const vr_secret *) (c)->args)
 
 static char *secret_path(const vr_secret *s) {
-        char u[37];
-
-        uuid_format(s->uuid, u);
-        return path_under(DISPATCH_SECRET_PREFIX, u);
+        return uuid_path(DISPATCH_SECRET_PREFIX, s->uuid);
 }
 
-static bool fill_secret(vr_secret *s, const Props *p) {
+static bool fill_secret(void *wire, const Props *p) {
+        vr_secret *s = wire;
+
         if (!uuid_parse(p->uuid, s->uuid))
                 return false;
         s->usage_type = p->usage_type;
@@ -28,53 +27,43 @@ static bool fill_secret(vr_secret *s, const Props *p) {
 
 /* ---------- the manager: lookups and define ---------- */
 
-static void step_secret_props(Call *c, sd_bus_message *reply) {
-        Props p = { 0 };
-        int r = props_read(reply, &p, NULL);
-
-        if (r < 0 || !fill_secret(&((vr_sec *) c->ret)->secret, &p))
-                fail_reply(c, r);
-        else
-                call_reply(c);
-        props_clear(&p);
-}
-
-static void step_secret_path(Call *c, sd_bus_message *reply) {
-        if (read_path(c, reply))
-                call_bus(c, step_secret_props, DISPATCH_SECRET_BUS, c->path, PROPS, "GetAll", "s", DISPATCH_SECRET);
-}
+static const ObjectKind secret_kind = { DISPATCH_SECRET_BUS, DISPATCH_SECRET, fill_secret };
 
 static void h_manager_secret(Call *c) {
         const char *q = DISPATCH_SECRET_BUS, *p = DISPATCH_SECRET_PATH, *i = DISPATCH_SECRET_MANAGER;
 
+        c->kind = &secret_kind;
         switch (c->proc->proc) {
         case VR_PROC_SECRET_LOOKUP_BY_UUID: {
                 char u[37];
 
                 uuid_format(((vr_uuid_args *) c->args)->uuid, u);
-                call_bus(c, step_secret_path, q, p, i, "SecretLookupByUUID", "s", u);
+                call_bus(c, step_object_path, q, p, i, "SecretLookupByUUID", "s", u);
                 break;
         }
         case VR_PROC_SECRET_LOOKUP_BY_USAGE: {
                 vr_usage_args *a = c->args;
 
-                call_bus(c, step_secret_path, q, p, i, "SecretLookupByUsage", "is", a->usage_type, a->usage_id);
+                call_bus(c, step_object_path, q, p, i, "SecretLookupByUsage", "is", a->usage_type, a->usage_id);
                 break;
         }
         default: {
                 vr_xml_flags *a = c->args;
 
-                call_bus(c, step_secret_path, q, p, i, "SecretDefineXML", "su", a->xml, a->flags);
+                call_bus(c, step_object_path, q, p, i, "SecretDefineXML", "su", a->xml, a->flags);
         }
         }
 }
 
 /* ---------- lists ---------- */
 
+static char *pick_uuid(const Props *p) {
+        return p->uuid;
+}
+
 static void step_secrets_objects(Call *c, sd_bus_message *reply) {
         int r;
         GHashTable *found = read_objects(reply, DISPATCH_SECRET, &r);
-        guint n = g_strv_length(c->paths);
 
         if (r < 0) {
                 objects_free(found);
@@ -84,27 +73,11 @@ static void step_secrets_objects(Call *c, sd_bus_message *reply) {
         if (c->proc->proc == VR_PROC_CONNECT_LIST_ALL_SECRETS) {
                 vr_secret_list *l = c->ret;
 
-                l->secrets.secrets_val = g_new0(vr_secret, n);
-                for (guint i = 0; i < n; i++) {
-                        Props *p = g_hash_table_lookup(found, c->paths[i]);
-
-                        /* a secret gone between the two calls is simply not listed */
-                        if (p && fill_secret(&l->secrets.secrets_val[l->secrets.secrets_len], p))
-                                l->secrets.secrets_len++;
-                }
+                fill_object_list(c, found, &l->secrets.secrets_val, &l->secrets.secrets_len, sizeof(vr_secret));
                 l->count = l->secrets.secrets_len;
         } else {
                 /* the old call: UUID strings, at most as many as the caller has room for */
-                int max = MIN(((vr_int *) c->args)->value, (int) VR_SECRET_LIST_MAX);
-                vr_name_list *nl = c->ret;
-
-                nl->names.names_val = g_new0(char *, n);
-                for (guint i = 0; i < n && (int) nl->names.names_len < max; i++) {
-                        Props *p = g_hash_table_lookup(found, c->paths[i]);
-
-                        if (p && p->uuid)
-                                nl->names.names_val[nl->names.names_len++] = g_strdup(p->uuid);
-                }
+                fill_name_list(c, found, c->ret, MIN(((vr_int *) c->args)->value, (int) VR_SECRET_LIST_MAX), pick_uuid);
         }
         objects_free(found);
         call_reply(c);
@@ -129,6 +102,7 @@ static void step_secrets_paths(Call *c, sd_bus_message *reply) {
 static void h_list_secrets(Call *c) {
         uint32_t flags = c->proc->proc == VR_PROC_CONNECT_LIST_ALL_SECRETS ? ((vr_list_args *) c->args)->flags : 0;
 
+        c->kind = &secret_kind;
         call_bus(c, step_secrets_paths, DISPATCH_SECRET_BUS, DISPATCH_SECRET_PATH, DISPATCH_SECRET_MANAGER, "ListSecrets",
                  "u", flags);
 }

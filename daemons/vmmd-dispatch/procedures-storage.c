@@ -13,13 +13,12 @@
 #include "stream.h"
 
 static char *pool_path(const vr_pool *p) {
-        char u[37];
-
-        uuid_format(p->uuid, u);
-        return path_under(DISPATCH_STORAGE_POOL_PREFIX, u);
+        return uuid_path(DISPATCH_STORAGE_POOL_PREFIX, p->uuid);
 }
 
-static bool fill_pool(vr_pool *d, const Props *p) {
+static bool fill_pool(void *wire, const Props *p) {
+        vr_pool *d = wire;
+
         if (!p->name || !uuid_parse(p->uuid, d->uuid))
                 return false;
         d->name = g_strdup(p->name);
@@ -30,41 +29,28 @@ static bool fill_pool(vr_pool *d, const Props *p) {
 
 #define ARG_POOL(c) ((const vr_pool *) (c)->args)
 
-static void step_pool_props(Call *c, sd_bus_message *reply) {
-        Props p = { 0 };
-        int r = props_read(reply, &p, NULL);
-
-        if (r < 0 || !fill_pool(&((vr_pool_one *) c->ret)->pool, &p))
-                fail_reply(c, r);
-        else
-                call_reply(c);
-        props_clear(&p);
-}
-
-static void step_pool_path(Call *c, sd_bus_message *reply) {
-        if (read_path(c, reply))
-                call_bus(c, step_pool_props, DISPATCH_STORAGE_BUS, c->path, PROPS, "GetAll", "s", DISPATCH_STORAGE_POOL);
-}
+static const ObjectKind pool_kind = { DISPATCH_STORAGE_BUS, DISPATCH_STORAGE_POOL, fill_pool };
 
 static void h_manager_pool(Call *c) {
         const char *q = DISPATCH_STORAGE_BUS, *p = DISPATCH_STORAGE_PATH, *i = DISPATCH_STORAGE_MANAGER;
         const char *m = c->proc->member;
 
+        c->kind = &pool_kind;
         switch (c->proc->proc) {
         case VR_PROC_STORAGE_POOL_LOOKUP_BY_NAME:
-                call_bus(c, step_pool_path, q, p, i, m, "s", ((vr_string *) c->args)->value);
+                call_bus(c, step_object_path, q, p, i, m, "s", ((vr_string *) c->args)->value);
                 break;
         case VR_PROC_STORAGE_POOL_LOOKUP_BY_UUID: {
                 char u[37];
 
                 uuid_format(((vr_uuid_args *) c->args)->uuid, u);
-                call_bus(c, step_pool_path, q, p, i, m, "s", u);
+                call_bus(c, step_object_path, q, p, i, m, "s", u);
                 break;
         }
         default: {
                 vr_xml_flags *a = c->args;
 
-                call_bus(c, step_pool_path, q, p, i, m, "su", a->xml, a->flags);
+                call_bus(c, step_object_path, q, p, i, m, "su", a->xml, a->flags);
         }
         }
 }
@@ -115,20 +101,13 @@ static void step_pools_objects(Call *c, sd_bus_message *reply) {
         vr_pool_list *l = c->ret;
         int r;
         GHashTable *found = read_objects(reply, DISPATCH_STORAGE_POOL, &r);
-        guint n = g_strv_length(c->paths);
 
         if (r < 0) {
                 objects_free(found);
                 fail_reply(c, r);
                 return;
         }
-        l->pools.pools_val = g_new0(vr_pool, n);
-        for (guint i = 0; i < n; i++) {
-                Props *p = g_hash_table_lookup(found, c->paths[i]);
-
-                if (p && fill_pool(&l->pools.pools_val[l->pools.pools_len], p))
-                        l->pools.pools_len++;
-        }
+        fill_object_list(c, found, &l->pools.pools_val, &l->pools.pools_len, sizeof(vr_pool));
         l->count = l->pools.pools_len;
         objects_free(found);
         call_reply(c);
@@ -190,6 +169,7 @@ static void step_list_paths(Call *c, sd_bus_message *reply) {
 static void h_storage_list(Call *c) {
         switch (c->proc->proc) {
         case VR_PROC_CONNECT_LIST_ALL_STORAGE_POOLS:
+                c->kind = &pool_kind;
                 call_bus(c, step_list_paths, DISPATCH_STORAGE_BUS, DISPATCH_STORAGE_PATH, DISPATCH_STORAGE_MANAGER,
                          "ListStoragePools", "u", ((vr_list_args *) c->args)->flags);
                 break;

@@ -46,6 +46,13 @@ char *path_under(const char *prefix, const char *element) {
         return p;
 }
 
+char *uuid_path(const char *prefix, const void *uuid) {
+        char u[37];
+
+        uuid_format(uuid, u);
+        return path_under(prefix, u);
+}
+
 /* the last element of an object path, decoded (snapshot and volume names) */
 char *path_last(const char *path) {
         const char *slash = strrchr(path, '/');
@@ -225,6 +232,55 @@ void objects_free(GHashTable *found) {
                 g_free(v);
         }
         g_hash_table_unref(found);
+}
+
+/* ---------- the object a method answers with ---------- */
+
+static void step_object_props(Call *c, sd_bus_message *reply) {
+        Props p = { 0 };
+        int r = props_read(reply, &p, NULL);
+
+        if (r < 0 || !c->kind->fill(c->ret, &p))
+                fail_reply(c, r);
+        else
+                call_reply(c);
+        props_clear(&p);
+}
+
+void get_object_props(Call *c) {
+        call_bus(c, step_object_props, c->kind->bus, c->path, PROPS, "GetAll", "s", c->kind->iface);
+}
+
+void step_object_path(Call *c, sd_bus_message *reply) {
+        if (read_path(c, reply))
+                get_object_props(c);
+}
+
+void fill_object_list(Call *c, GHashTable *found, void *val, u_int *len, size_t elem_size) {
+        guint n = g_strv_length(c->paths);
+        char *items = g_malloc0(n ? n * elem_size : 1);
+
+        *len = 0;
+        for (guint i = 0; i < n; i++) {
+                Props *p = g_hash_table_lookup(found, c->paths[i]);
+
+                if (p && c->kind->fill(items + *len * elem_size, p))
+                        (*len)++;
+        }
+        *(char **) val = items;
+}
+
+void fill_name_list(Call *c, GHashTable *found, vr_name_list *nl, int max, char *(*pick)(const Props *p)) {
+        guint n = g_strv_length(c->paths);
+
+        nl->names.names_val = g_new0(char *, n ? n : 1);
+        for (guint i = 0; i < n && (int) nl->names.names_len < max; i++) {
+                Props *p = g_hash_table_lookup(found, c->paths[i]);
+                char *v = p ? pick(p) : NULL;
+
+                if (v)
+                        nl->names.names_val[nl->names.names_len++] = g_strdup(v);
+        }
 }
 
 /* ---------- the table ---------- */

@@ -31,6 +31,8 @@ extern const ProcedureTable procedures_secret;
 void uuid_format(const void *bytes, char out[37]);
 bool uuid_parse(const char *s, void *bytes);
 char *path_under(const char *prefix, const char *element);
+/* prefix/<the UUID, formatted>: where an object named by UUID lives */
+char *uuid_path(const char *prefix, const void *uuid);
 /* the last element of an object path, decoded (snapshot and volume names) */
 char *path_last(const char *path);
 
@@ -53,6 +55,30 @@ int props_read(sd_bus_message *m, Props *p, const char *wanted_bool);
 /* GetManagedObjects' reply: object path → Props of want_iface */
 GHashTable *read_objects(sd_bus_message *reply, const char *want_iface, int *ret_r);
 void objects_free(GHashTable *found);
+
+/* ---------- the object a method answers with ---------- */
+
+/* What the shared steps need of one kind of object. */
+struct ObjectKind {
+        const char *bus;
+        const char *iface;
+        /* Fills the wire object (vr_domain, vr_pool, …) from the object's properties; false
+         * when they lack something. */
+        bool (*fill)(void *wire, const Props *p);
+};
+
+/* c->path's properties, then the wire object that starts c->ret (every such reply starts with
+ * it), of the kind c->kind. */
+void get_object_props(Call *c);
+/* A method answered with an object path (into c->path), then get_object_props(). */
+void step_object_path(Call *c, sd_bus_message *reply);
+
+/* A LIST_ALL reply's array (an rpcgen array: *val of *len elements of elem_size) from the
+ * paths in c->paths, in their order, each filled by c->kind from its properties in found
+ * (read_objects); an object gone between the two calls is simply not listed. */
+void fill_object_list(Call *c, GHashTable *found, void *val, u_int *len, size_t elem_size);
+/* The old list calls' names (or another string property, pick): at most max of them. */
+void fill_name_list(Call *c, GHashTable *found, vr_name_list *nl, int max, char *(*pick)(const Props *p));
 
 /* ---------- replies ---------- */
 void fail_reply(Call *c, int r);
