@@ -1,4 +1,4 @@
-# test-libvirt-dbus.py: Debian's stock libvirt-dbus, in a private mount namespace whose /run/libvirt/libvirt-sock is vmmd-dispatch's socket, serves vmmd's domains as org.libvirt on a private bus: ListDomains lists them, Domain.Create boots one.
+# test-libvirt-dbus.py: Debian's stock libvirt-dbus, in a private mount namespace whose /run/libvirt/libvirt-sock is vmmd-dispatch's socket, serves vmmd's domains, networks and secrets as org.libvirt on a private bus: ListDomains lists them, Domain.Create boots one, ListNetworks and ListSecrets list what virsh defined.
 import os
 import re
 import shutil
@@ -63,6 +63,30 @@ def main():
 
         busctl(env, "call", "org.libvirt", path, "org.libvirt.Domain", "Destroy", "u", "0")
         assert env.virsh("domstate", "ld1").stdout.strip() == "shut off"
+
+        # networks and secrets (cockpit-machines lists networks): defined only, nothing on the host changes
+        env.virsh("net-define", env.write("ldn.xml", "<network><name>ldn</name><bridge name='vmmdld0'/></network>"))
+        out = busctl(env, "call", "org.libvirt", "/org/libvirt/QEMU", "org.libvirt.Connect", "ListNetworks", "u",
+                     "0").stdout
+        m = re.match(r'ao 1 "([^"]+)"', out.strip())
+        assert m, out
+        for prop, want in (("Name", 's "ldn"'), ("Active", "b false"), ("Persistent", "b true"),
+                           ("Autostart", "b false")):
+            got = busctl(env, "get-property", "org.libvirt", m.group(1), "org.libvirt.Network", prop).stdout.strip()
+            assert got == want, (prop, got)
+        env.virsh("net-undefine", "ldn")
+        secret = "2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182"
+        env.virsh("secret-define", env.write("lds.xml", "<secret><uuid>%s</uuid><usage type='tls'><name>ld</name>"
+                                             "</usage></secret>" % secret))
+        out = busctl(env, "call", "org.libvirt", "/org/libvirt/QEMU", "org.libvirt.Connect", "ListSecrets", "u",
+                     "0").stdout
+        m = re.match(r'ao 1 "([^"]+)"', out.strip())
+        assert m, out
+        got = busctl(env, "get-property", "org.libvirt", m.group(1), "org.libvirt.Secret", "UUID").stdout.strip()
+        assert got == 's "%s"' % secret, got
+        got = busctl(env, "get-property", "org.libvirt", m.group(1), "org.libvirt.Secret", "UsageID").stdout.strip()
+        assert got == 's "ld"', got
+        env.virsh("secret-undefine", secret)
     print("ok")
 
 
