@@ -3,9 +3,11 @@
  * namespace H of §11: the bus, the daemon and br0); the guest and peer namespaces are held by two `sleep`s
  * that die with the test. Frames are made and counted by nwfilter-frames.py. */
 #include "bus-harness.h"
+#include "fileio.h"
 #include "vmmd/nwfilter1.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -524,6 +526,80 @@ static void test_no_mac_spoofing(void) {
         g_assert_cmpint(delete_binding(tb, b, &e), >=, 0);
 }
 
+/* --- vmmctl (item 6 of the issue) --- */
+
+/* vmmctl ARGS... (NULL-terminated): its exit status; stdout and stderr in *out and *err. */
+G_GNUC_NULL_TERMINATED static int vmmctl(TestBus *tb, char **out, char **err, ...) {
+        g_autofree char *exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "tools", "vmmctl", "vmmctl", NULL);
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        va_list ap;
+
+        g_ptr_array_add(argv, exe);
+        va_start(ap, err);
+        for (const char *a = va_arg(ap, const char *); a; a = va_arg(ap, const char *))
+                g_ptr_array_add(argv, (gpointer) a);
+        va_end(ap);
+        g_ptr_array_add(argv, NULL);
+        return test_run(tb, false, out, err, (const char *const *) argv->pdata);
+}
+
+static void test_vmmctl(void) {
+        g_autoptr(TestBus) tb = bus_new();
+        g_autofree char *dir = g_dir_make_tmp("vmmd-nwf-XXXXXX", NULL);
+        g_autofree char *ffile = g_build_filename(dir, "f.xml", NULL);
+        g_autofree char *bfile = g_build_filename(dir, "b.xml", NULL);
+        g_autofree char *bxml = binding_xml("vg0", "ctl-filter", NULL);
+        char *out = NULL, *err = NULL;
+
+        g_assert_true(g_file_set_contents(ffile, "<filter name='ctl-filter' chain='root'><filterref "
+                                                 "filter='no-mac-spoofing'/></filter>", -1, NULL));
+        g_assert_true(g_file_set_contents(bfile, bxml, -1, NULL));
+        g_assert_cmpint(vmmctl(tb, &out, &err, "nwfilter-define", ffile, "--validate", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "Network filter ctl-filter defined from"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(vmmctl(tb, &out, &err, "nwfilter-list", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "ctl-filter"));
+        g_assert_nonnull(strstr(out, "clean-traffic"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(vmmctl(tb, &out, &err, "nwfilter-dumpxml", "ctl-filter", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "<filterref filter='no-mac-spoofing'/>"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(vmmctl(tb, &out, &err, "nwfilter-binding-create", bfile, NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "Network filter binding on vg0 created from"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(vmmctl(tb, &out, &err, "nwfilter-binding-list", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "vg0"));
+        g_assert_nonnull(strstr(out, "ctl-filter"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(vmmctl(tb, &out, &err, "nwfilter-binding-dumpxml", "vg0", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "<portdev name='vg0'/>"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        /* in use: refused, with the daemon's words */
+        g_assert_cmpint(vmmctl(tb, &out, &err, "nwfilter-undefine", "ctl-filter", NULL), !=, 0);
+        g_assert_nonnull(strstr(err, "nwfilter is in use"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(vmmctl(tb, &out, &err, "nwfilter-binding-delete", "vg0", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "Network filter binding on vg0 deleted"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(vmmctl(tb, &out, &err, "nwfilter-undefine", "ctl-filter", NULL), ==, 0);
+        g_assert_nonnull(strstr(out, "Network filter ctl-filter undefined"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(vmmctl(tb, &out, &err, "nwfilter-binding-dumpxml", "vg0", NULL), !=, 0);
+        g_assert_nonnull(strstr(err, "NoNWFilterBinding"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        (void) vmmd_rm_rf(dir);
+}
+
 static int run_in_namespace(int argc, char **argv) {
         char **args = g_new0(char *, argc + 4);
         g_autoptr(GError) error = NULL;
@@ -568,6 +644,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/nwfilter/no-mac-spoofing", test_no_mac_spoofing);
         g_test_add_func("/nwfilter/clean-traffic", test_clean_traffic);
         g_test_add_func("/nwfilter/redefine", test_redefine);
+        g_test_add_func("/nwfilter/vmmctl", test_vmmctl);
         r = g_test_run();
         teardown_network();
         return r;
