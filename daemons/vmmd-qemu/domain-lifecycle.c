@@ -1309,6 +1309,7 @@ static void reattach_one(Manager *m, const char *file) {
                 kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, DOMAIN_EVENT_STOPPED_FAILED, false);
                 return;
         }
+        nwfilter_client_rebind_async(m->bus, d->def);
         if (st->autodestroy) {
                 kill_qemu(d, DOMAIN_SHUTOFF_DESTROYED, DOMAIN_EVENT_STOPPED_DESTROYED, false);
                 return;

@@ -107,3 +107,26 @@ void nwfilter_client_unbind_async(sd_bus *bus, const DomainDef *def) {
                         delete_binding(bus, net->target_dev);
         }
 }
+
+static int on_rebind_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        /* "already exists" is the usual answer: the binding outlived the daemon */
+        if (e && !sd_bus_error_has_name(e, VMMD_DBUS_ERROR_OPERATION_FAILED))
+                log_warning("cannot bind the filter of a re-attached guest's tap again: %s", e->message);
+        return 0;
+}
+
+void nwfilter_client_rebind_async(sd_bus *bus, const DomainDef *def) {
+        for (guint i = 0; def && i < def->nets->len; i++) {
+                const DomainNetDef *net = g_ptr_array_index(def->nets, i);
+                g_autofree char *xml = NULL;
+
+                if (!filtered(net))
+                        continue;
+                xml = binding_xml(def, net);
+                (void) sd_bus_call_method_async(bus, NULL, NWFILTER_BUS_NAME, NWFILTER_MANAGER_PATH,
+                                                NWFILTER_MANAGER_INTERFACE, "NWFilterBindingCreateXML",
+                                                on_rebind_reply, NULL, "su", xml, 0);
+        }
+}

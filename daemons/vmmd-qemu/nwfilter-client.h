@@ -17,3 +17,7 @@ bool nwfilter_client_bind(sd_bus *bus, const DomainDef *live, GError **error);
 /* At guest stop: deletes the binding of every filtered NIC's tap, without waiting; a binding
  * that is not there is no error (§10.2). */
 void nwfilter_client_unbind_async(sd_bus *bus, const DomainDef *def);
+
+/* At re-attach to a running guest: creates the binding of every filtered NIC's tap again, in
+ * case it is missing; one that exists stays as it is (§10.3). Does not wait. */
+void nwfilter_client_rebind_async(sd_bus *bus, const DomainDef *def);

@@ -526,6 +526,34 @@ static void test_no_mac_spoofing(void) {
         g_assert_cmpint(delete_binding(tb, b, &e), >=, 0);
 }
 
+/* W14, W24: a binding whose filter was removed by hand while the daemon was away fails closed at the next start. */
+static void test_fail_closed(void) {
+        g_autoptr(TestBus) tb = bus_new();
+        g_autofree char *b = NULL, *state = NULL, *file = NULL, *table = NULL, *counts = NULL, *p = NULL, *xml = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+
+        g_free(define_ok(tb, "<filter name='test-gone' chain='root'><filterref filter='no-mac-spoofing'/></filter>"));
+        b = bind_ok(tb, "vg0", "test-gone", NULL);
+        counts = burst("ownmac=5 forged=5");
+        g_assert_cmpint(count_of(counts, "ownmac"), ==, 5);
+        g_assert_cmpint(count_of(counts, "forged"), ==, 0);
+
+        test_bus_kill_name(tb, NWF);
+        file = root_file(tb, "etc/vmmd/nwfilter/test-gone.xml");
+        g_assert_cmpint(unlink(file), ==, 0);
+        /* a no-op redefinition queues behind the rebuild: its reply means the rebuild is done */
+        p = lookup_name(tb, "allow-arp", &e);
+        xml = get_xml(tb, p, NWFILTER_INTERFACE);
+        g_free(define_ok(tb, xml));
+        state = prop(tb, b, NWFILTER_BINDING_INTERFACE, "State");
+        g_assert_cmpstr(state, ==, "failed");
+        table = sh("nft list chain " TABLE " vg0-l2-out");
+        /* one rule, drop: nothing of the guest's passes */
+        g_assert_nonnull(strstr(table, "\t\tdrop\n"));
+        g_assert_null(strstr(table, "jump"));
+        g_assert_cmpint(delete_binding(tb, b, &e), >=, 0);
+}
+
 /* --- vmmctl (item 6 of the issue) --- */
 
 /* vmmctl ARGS... (NULL-terminated): its exit status; stdout and stderr in *out and *err. */
@@ -645,6 +673,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/nwfilter/clean-traffic", test_clean_traffic);
         g_test_add_func("/nwfilter/redefine", test_redefine);
         g_test_add_func("/nwfilter/vmmctl", test_vmmctl);
+        g_test_add_func("/nwfilter/fail-closed", test_fail_closed);
         r = g_test_run();
         teardown_network();
         return r;

@@ -124,6 +124,28 @@ static void test_clean_traffic_dhcp(void) {
 
         g_assert_true(e2e_wait_serial(tb, "f1", "TESTGUEST IP eth0 10.78.0.", 1, BOOT_MS));
 
+        /* §10.3: the binding lost while both daemons were away comes back when vmmd-qemu re-attaches */
+        {
+                g_autofree char *rel = g_strdup_printf("run/vmmd/nwfilter/binding/%s.xml", tap);
+                g_autofree char *file = g_build_filename(tb->root, rel, NULL);
+                g_autofree char *again = NULL, *state2 = NULL;
+
+                test_bus_kill_name(tb, NWFILTER_BUS_NAME);
+                test_bus_kill_name(tb, QEMU_BUS_NAME);
+                g_assert_cmpint(unlink(file), ==, 0);
+                test_bus_drain(tb);
+                test_bus_clear_signals(tb);
+                g_free(test_get_xml(tb, path, 0));   /* activates vmmd-qemu, which re-attaches */
+                sig = test_bus_wait_signal(tb, "NWFilterBindingEvent", STOP_MS);
+                g_assert_nonnull(sig);
+                g_assert_cmpint(sig->event, ==, NWFILTER_BINDING_EVENT_CREATED);
+                again = binding_path(tb, tap, &e);
+                g_assert_nonnull(again);
+                state2 = binding_prop(tb, again, "State");
+                g_assert_cmpstr(state2, ==, "learning");
+                g_assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
+        }
+
         test_bus_drain(tb);
         test_bus_clear_signals(tb);
         g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
