@@ -403,6 +403,29 @@ static int cmp_str(gconstpointer a, gconstpointer b) {
  * so the same change always makes the same script. */
 static char *changes_script(Manager *m, Job *j) {
         g_autoptr(GString) s = g_string_new(NULL);
+
+        if (!m->table_ready) {
+                /* the first rules since the start: the whole table, with every port's new rules */
+                g_autoptr(GPtrArray) list = manager_list_bindings(m);
+                g_autoptr(GPtrArray) ports = g_ptr_array_new();
+                GHashTableIter it;
+                const char *portdev;
+                Change *c;
+
+                for (guint i = 0; i < list->len; i++) {
+                        Binding *b = g_ptr_array_index(list, i);
+                        Change *bc = g_hash_table_lookup(j->changes, b->def->portdev);
+                        PortRules *p = bc ? bc->rules : b->applied;
+
+                        if (p)
+                                g_ptr_array_add(ports, p);
+                }
+                g_hash_table_iter_init(&it, j->changes);
+                while (g_hash_table_iter_next(&it, (gpointer *) &portdev, (gpointer *) &c))
+                        if (!manager_find_binding(m, portdev) && c->rules)
+                                g_ptr_array_add(ports, c->rules);
+                return ports->len ? nwfilter_render_table(ports) : NULL;
+        }
         g_autoptr(GPtrArray) ports = g_ptr_array_new();
         GHashTableIter it;
         gpointer key;
@@ -615,7 +638,8 @@ static bool prepare_rebuild(Manager *m, Job *j, GError **error) {
                 g_ptr_array_add(ports, p);
                 add_change(j, b->def->portdev, p, state_of(p));
         }
-        j->script = nwfilter_render_table(ports);
+        /* nothing to apply: the host's nftables stay untouched until the first binding */
+        j->script = ports->len ? nwfilter_render_table(ports) : NULL;
         return true;
 }
 
@@ -771,6 +795,7 @@ static void on_nft_done(VmmdProcess *p, int exit_code, const char *out, const ch
         vmmd_process_free(m->nft);
         m->nft = NULL;
         if (exit_code == 0) {
+                m->table_ready = true;
                 complete(m, j);
                 run_next(m);
                 return;

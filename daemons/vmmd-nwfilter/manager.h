@@ -50,6 +50,10 @@ typedef struct Manager {
         GHashTable *filters;       /* name → NWFilter* (owned) */
         GHashTable *bindings;      /* portdev → Binding* (owned) */
         bool bridge_reject;        /* cleared once the kernel refuses bridge reject */
+        /* our table was made by this daemon: per-port changes can go into it. Until then (no
+         * binding yet), nothing is touched, so a daemon without bindings leaves the host's
+         * nftables alone. */
+        bool table_ready;
         GQueue *jobs;              /* Job*, waiting */
         Job *current;              /* the job whose nft runs */
         VmmdProcess *nft;

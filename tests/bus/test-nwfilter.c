@@ -321,6 +321,12 @@ static void test_filters(void) {
         g_strfreev(names);
         names = list(tb, "ListNWFilterBindings");
         g_assert_cmpuint(g_strv_length(names), ==, 0);
+        /* no binding ever had rules: the daemon made no table (installed checks run it on the host) */
+        {
+                g_autofree char *tables = sh("nft list tables");
+
+                g_assert_null(strstr(tables, "vmmd_nwfilter"));
+        }
 }
 
 /* --- bindings and traffic (W9–W14, W26–W33) --- */
