@@ -87,6 +87,9 @@ Manager *manager_new(VmmdPaths *paths, sd_event *event, const char *shipped_dir)
         m->bindings = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) binding_free);
         m->bridge_reject = true;
         m->jobs = g_queue_new();
+        /* the system layout (also relocated under a root) ends in etc/vmmd/nwfilter; the
+         * per-user one is XDG's */
+        m->session = !g_str_has_suffix(paths->config_dir, "/etc/vmmd/nwfilter");
         return m;
 }
 
@@ -361,7 +364,11 @@ static void load_bindings(Manager *m) {
 }
 
 void manager_load(Manager *m) {
-        int r = vmmd_mkdir_p(m->paths->config_dir, 0700);
+        int r;
+
+        if (m->session)
+                return;
+        r = vmmd_mkdir_p(m->paths->config_dir, 0700);
 
         if (r < 0)
                 log_warning("cannot create %s: %s", m->paths->config_dir, g_strerror(-r));
@@ -462,6 +469,10 @@ static bool prepare_define(Manager *m, Job *j, GError **error) {
         GHashTableIter it;
         Binding *b;
 
+        if (m->session) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "Can't define NWFilters in session mode");
+                return false;
+        }
         if (j->flags & ~(unsigned) NWFILTER_DEFINE_VALIDATE) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG, "NWFilterDefineXML: unsupported flags (0x%x)",
                             j->flags & ~(unsigned) NWFILTER_DEFINE_VALIDATE);
@@ -561,6 +572,11 @@ static bool prepare_create(Manager *m, Job *j, GError **error) {
         RenderOptions opts = render_options(m);
         PortRules *p;
 
+        if (m->session) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "Can't define NWFilter bindings in session mode");
+                return false;
+        }
         if (j->flags & ~(unsigned) NWFILTER_BINDING_CREATE_VALIDATE) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG,
                             "NWFilterBindingCreateXML: unsupported flags (0x%x)",

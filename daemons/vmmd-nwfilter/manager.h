@@ -54,6 +54,9 @@ typedef struct Manager {
          * binding yet), nothing is touched, so a daemon without bindings leaves the host's
          * nftables alone. */
         bool table_ready;
+        /* a per-user instance: like libvirt, which has no session nwfilter driver, it holds
+         * nothing and refuses to define or bind (spec §1.4) */
+        bool session;
         GQueue *jobs;              /* Job*, waiting */
         Job *current;              /* the job whose nft runs */
         VmmdProcess *nft;

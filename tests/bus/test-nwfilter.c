@@ -560,6 +560,47 @@ static void test_fail_closed(void) {
         g_assert_cmpint(delete_binding(tb, b, &e), >=, 0);
 }
 
+/* §1.4: a per-user instance holds no filters and refuses to define or bind, as libvirt has no session driver. */
+static void test_session(void) {
+        g_autoptr(TestBus) tb = bus_new();
+        g_autofree char *exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "daemons", "vmmd-nwfilter", "vmmd-nwfilter",
+                                                NULL);
+        g_autofree char *home = g_build_filename(tb->dir, "home", NULL);
+        g_autofree char *addr = g_strconcat("--address=", tb->address, NULL);
+        g_autofree char *xdg_config = g_build_filename(home, ".config", NULL);
+        g_autofree char *xdg_run = g_build_filename(home, "run", NULL);
+        g_auto(GStrv) env = g_get_environ();
+        const char *argv[] = { exe, "--session", addr, "--timeout=0", NULL };
+        g_autoptr(GError) error = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        g_auto(GStrv) names = NULL;
+        GPid pid;
+
+        g_assert_cmpint(vmmd_mkdir_p(xdg_run, 0700), ==, 0);
+        env = g_environ_unsetenv(env, "VMMD_ROOT");
+        env = g_environ_setenv(env, "HOME", home, TRUE);
+        env = g_environ_setenv(env, "XDG_CONFIG_HOME", xdg_config, TRUE);
+        env = g_environ_setenv(env, "XDG_RUNTIME_DIR", xdg_run, TRUE);
+        env = g_environ_setenv(env, "VMMD_NWFILTER_SHIPPED_DIR", "/nonexistent", TRUE);
+        g_assert_true(g_spawn_async(NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &error));
+        /* bounded wait for the name */
+        for (int i = 0; i < 1000 && test_bus_name_pid(tb, NWF) != pid; i++)
+                g_usleep(10000);
+        g_assert_cmpint(test_bus_name_pid(tb, NWF), ==, pid);
+
+        g_assert_null(define(tb, "<filter name='x'/>", &e));
+        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "session mode");
+        sd_bus_error_free(&e);
+        g_assert_null(bind(tb, "vg0", "clean-traffic", NULL, &e));
+        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "session mode");
+        sd_bus_error_free(&e);
+        names = list(tb, "ListNWFilters");
+        g_assert_cmpuint(g_strv_length(names), ==, 0);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        g_spawn_close_pid(pid);
+}
+
 /* --- vmmctl (item 6 of the issue) --- */
 
 /* vmmctl ARGS... (NULL-terminated): its exit status; stdout and stderr in *out and *err. */
@@ -680,6 +721,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/nwfilter/redefine", test_redefine);
         g_test_add_func("/nwfilter/vmmctl", test_vmmctl);
         g_test_add_func("/nwfilter/fail-closed", test_fail_closed);
+        g_test_add_func("/nwfilter/session", test_session);
         r = g_test_run();
         teardown_network();
         return r;
