@@ -439,6 +439,18 @@ static const char *arp_opcode(const char *v, char buf[16]) {
         return buf;
 }
 
+/* nft's names for the ARP operations it knows (W25: `arp operation request`), else the number */
+static const char *arp_operation(const char *v, char buf[16]) {
+        static const char *const map[][2] = { { "Request", "request" }, { "Reply", "reply" },
+                                              { "Request_Reverse", "rrequest" }, { "Reply_Reverse", "rreply" },
+                                              { "InARP_Request", "inrequest" }, { "ARP_NAK", "nak" } };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+                if (strcmp(map[i][0], v) == 0)
+                        return map[i][1];
+        return arp_opcode(v, buf);
+}
+
 static const char *ip_proto_name(const char *v) {
         static const char *const map[][2] = { { "6", "tcp" }, { "17", "udp" }, { "132", "sctp" }, { "33", "dccp" },
                                               { "1", "icmp" }, { "58", "icmpv6" }, { "2", "igmp" },
@@ -534,7 +546,7 @@ static bool l2_match(Match *m, const NWFilterProtocolInfo *p, const Get *g, GErr
                         m_add(m, rarp ? "@nh,16,16" : "arp ptype", n);
                 }
                 if ((v = get(g, "opcode")))
-                        m_add(m, rarp ? "@nh,48,16" : "arp operation", arp_opcode(v, buf));
+                        m_add(m, rarp ? "@nh,48,16" : "arp operation", rarp ? arp_opcode(v, buf) : arp_operation(v, buf));
                 if ((v = get(g, "arpsrcmacaddr"))) {
                         g_autofree char *l = lower(v);
                         if (rarp)

@@ -2,6 +2,7 @@
 # nwfilter-frames.py: sends hand-made Ethernet frames from the guest namespace and counts what reaches the peer's.
 #
 # Usage: nwfilter-frames.py burst GPID PPID KIND=N...   send N frames of each KIND, then print "KIND=received ..."
+#        nwfilter-frames.py burst-in GPID PPID KIND=N... the same from the peer to the guest (kinds in-*)
 #        nwfilter-frames.py stream GPID PPID KIND...    send the KINDs round and round; "ready" once the peer
 #                                                       listens, stop at a line on stdin, then print the counts
 # GPID and PPID are processes whose network namespaces are the guest's (sending on g0) and the peer's
@@ -17,6 +18,7 @@ import sys
 CLONE_NEWNET = 0x40000000
 GUEST_MAC = "52:54:00:11:22:33"
 FORGED_MAC = "52:54:00:de:ad:01"
+PEER_MAC = "52:54:00:00:00:03"
 GUEST_IP, PEER_IP, SPOOF_IP = "10.0.0.2", "10.0.0.3", "10.0.0.9"
 MARK = b"VMMDT:"
 
@@ -72,13 +74,16 @@ def frame(kind):
         "garp-ok": lambda: arp(GUEST_MAC, GUEST_IP, GUEST_IP, p),
         "garp-peer": lambda: arp(GUEST_MAC, PEER_IP, PEER_IP, p),
         "end": lambda: udp(GUEST_MAC, GUEST_IP, PEER_IP, 4000, 4000, p),
+        "in-udp": lambda: udp(PEER_MAC, PEER_IP, GUEST_IP, 4000, 4000, p),
+        "in-raw": lambda: raw(PEER_MAC, p),
+        "in-end": lambda: udp(PEER_MAC, PEER_IP, GUEST_IP, 4000, 4000, p),
     }[kind]()
 
 
-def receiver(ppid, ready_w, result_w):
+def receiver(ppid, ifname, ready_w, result_w):
     enter(ppid)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-    s.bind(("p0", 0))
+    s.bind((ifname, 0))
     s.settimeout(20)
     os.write(ready_w, b"r")
     counts = {}
@@ -89,7 +94,7 @@ def receiver(ppid, ready_w, result_w):
             if i < 0:
                 continue
             kind = data[i + len(MARK):].split(b";", 1)[0].decode()
-            if kind == "end":
+            if kind in ("end", "in-end"):
                 break
             counts[kind] = counts.get(kind, 0) + 1
     except socket.timeout:
@@ -99,19 +104,25 @@ def receiver(ppid, ready_w, result_w):
 
 def main():
     mode, gpid, ppid = sys.argv[1], sys.argv[2], sys.argv[3]
+    inward = mode == "burst-in"
+    end = "in-end" if inward else "end"
+    if inward:
+        # the peer sends, the guest counts
+        gpid, ppid = ppid, gpid
+    send_if, recv_if = ("p0", "g0") if inward else ("g0", "p0")
     ready_r, ready_w = os.pipe()
     result_r, result_w = os.pipe()
     child = os.fork()
     if child == 0:
         try:
-            receiver(ppid, ready_w, result_w)
+            receiver(ppid, recv_if, ready_w, result_w)
         finally:
             os._exit(0)
     os.read(ready_r, 1)
     enter(gpid)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-    s.bind(("g0", 0))
-    if mode == "burst":
+    s.bind((send_if, 0))
+    if mode.startswith("burst"):
         for spec in sys.argv[4:]:
             kind, n = spec.split("=")
             for _ in range(int(n)):
@@ -126,7 +137,7 @@ def main():
                 break
     # the end frame may meet a port being changed: send a few, the receiver stops at the first
     for _ in range(20):
-        s.send(frame("end"))
+        s.send(frame(end))
         if select.select([result_r], [], [], 0.05)[0]:
             break
     result = os.read(result_r, 4096).decode().strip()

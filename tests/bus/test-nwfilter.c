@@ -95,11 +95,16 @@ static void teardown_network(void) {
                 kill(peer_pid, SIGKILL), waitpid(peer_pid, NULL, 0);
 }
 
-/* Frames of each kind sent from the guest; the counts the peer saw, as "kind=n ..." */
-static char *burst(const char *specs) {
-        g_autofree char *out = sh("python3 %s/tests/bus/nwfilter-frames.py burst %d %d %s", g_getenv("VMMD_SOURCE_ROOT"),
-                                  guest_pid, peer_pid, specs);
+/* Frames of each kind sent from the guest (mode burst) or to it (burst-in); the counts the other side saw, as
+ * "kind=n ..." */
+static char *burst_mode(const char *mode, const char *specs) {
+        g_autofree char *out = sh("python3 %s/tests/bus/nwfilter-frames.py %s %d %d %s", g_getenv("VMMD_SOURCE_ROOT"),
+                                  mode, guest_pid, peer_pid, specs);
         return g_strstrip(g_strdup(out));
+}
+
+static char *burst(const char *specs) {
+        return burst_mode("burst", specs);
 }
 
 static int count_of(const char *counts, const char *kind) {
@@ -377,6 +382,11 @@ static void test_clean_traffic(void) {
         g_assert_cmpint(count_of(counts, "garp-ok"), ==, 5);
         g_assert_cmpint(count_of(counts, "garp-peer"), ==, 0);    /* W29 */
         g_assert_cmpint(count_of(counts, "ownmac"), ==, 0);       /* W30 */
+        /* W31: IPv4 to the guest passes (allow-incoming-ipv4), other frames to it do not */
+        g_free(counts);
+        counts = burst_mode("burst-in", "in-udp=10 in-raw=10");
+        g_assert_cmpint(count_of(counts, "in-udp"), ==, 10);
+        g_assert_cmpint(count_of(counts, "in-raw"), ==, 0);
 
         /* a second binding on the same port is refused */
         g_assert_null(bind(tb, "vg0", "clean-traffic", NULL, &e));
