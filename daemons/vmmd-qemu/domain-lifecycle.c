@@ -25,6 +25,7 @@
 #include "snapshot.h"
 #include "storage-client.h"
 #include "domain-net.h"
+#include "nwfilter-client.h"
 
 #define STOP_GRACE_USEC (10 * G_USEC_PER_SEC)
 /* After a reset, QEMU's firmware path (SeaBIOS + the direct-kernel option ROM) may reset
@@ -237,6 +238,7 @@ static void domain_stopped(Domain *d, int reason, int detail) {
 
         release_runtime(d);
         domain_release_host_resources(m, d->def);
+        nwfilter_client_unbind_async(m->bus, d->def);
         if (d->run.monitor_path)
                 (void) unlink(d->run.monitor_path);
         g_clear_pointer(&d->run.monitor_path, g_free);
@@ -643,7 +645,7 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         if (!domain_pick_host_resources(m, live, error))
                 return false;
         /* <interface type='bridge'>: the taps are made here and handed to QEMU as fds 4… */
-        if (!domain_net_open_taps(live, &taps, error)) {
+        if (!domain_net_open_taps(m->bus, live, &taps, error)) {
                 domain_release_host_resources(m, live);
                 return false;
         }
@@ -1307,6 +1309,7 @@ static void reattach_one(Manager *m, const char *file) {
                 kill_qemu(d, DOMAIN_SHUTOFF_CRASHED, DOMAIN_EVENT_STOPPED_FAILED, false);
                 return;
         }
+        nwfilter_client_rebind_async(m->bus, d->def);
         if (st->autodestroy) {
                 kill_qemu(d, DOMAIN_SHUTOFF_DESTROYED, DOMAIN_EVENT_STOPPED_DESTROYED, false);
                 return;

@@ -38,7 +38,8 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         s->interface = g_strdup(sd_bus_message_get_interface(m));
         s->member = g_strdup(member);
         if (g_str_equal(member, "DomainEvent") || g_str_equal(member, "StoragePoolEvent") ||
-            g_str_equal(member, "NetworkEvent") || g_str_equal(member, "SecretEvent")) {
+            g_str_equal(member, "NetworkEvent") || g_str_equal(member, "SecretEvent") ||
+            g_str_equal(member, "NWFilterEvent") || g_str_equal(member, "NWFilterBindingEvent")) {
                 const char *o;
                 int32_t e, d;
                 if (sd_bus_message_read(m, "oii", &o, &e, &d) >= 0) {

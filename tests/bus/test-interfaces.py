@@ -3,7 +3,7 @@
 #
 # Usage: test-interfaces.py BUILD_DIR SOURCE_DIR
 # A private dbus-daemon activates the build's daemons under a temporary root; one object of
-# every kind is made (domain, snapshot, pool, volume, secret, running network and its port; the
+# every kind is made (domain, snapshot, pool, volume, secret, running network and its port, filter and binding; the
 # test re-runs itself in a network namespace of its own so the bridge never reaches the host)
 # and every org.vmmd.* interface found
 # on the bus is compared with its file: the same methods, signals and properties, with the
@@ -122,6 +122,13 @@ with tempfile.TemporaryDirectory(prefix="vmmd-test-interfaces.") as tmp:
         with open(sec, "w") as f:
             f.write("<secret><usage type='tls'><name>t1</name></usage></secret>")
         run(VMMCTL, "secret-define", sec)
+        # a filter and a binding (its port does not exist: no rules, State no-device)
+        run("busctl", addr, "call", "org.vmmd.nwfilter1", "/org/vmmd/nwfilter1", "org.vmmd.nwfilter1.Manager",
+            "NWFilterDefineXML", "su", "<filter name='f1'><rule action='drop' direction='out'/></filter>", "0")
+        run("busctl", addr, "call", "org.vmmd.nwfilter1", "/org/vmmd/nwfilter1", "org.vmmd.nwfilter1.Manager",
+            "NWFilterBindingCreateXML", "su", "<filterbinding><owner><name>i1</name><uuid>" + uuid + "</uuid>"
+            "</owner><portdev name='vmmdnone0'/><mac address='52:54:00:aa:00:01'/><filterref filter='f1'/>"
+            "</filterbinding>", "0")
 
         served = {}   # interface name -> (object path, element)
         # every daemon the build can activate

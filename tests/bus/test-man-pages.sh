@@ -17,7 +17,7 @@ mentions() { grep -qF -- "*$2*" "$MAN/$1"; }
 for c in $("$BUILD/tools/vmmctl/vmmctl" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }'); do
 	check "vmmctl.1 names $c" mentions vmmctl.1.scd "$c"
 done
-for d in vmmd-qemu vmmd-storage vmmd-dispatch vmmd-network vmmd-secret; do
+for d in vmmd-qemu vmmd-storage vmmd-dispatch vmmd-network vmmd-secret vmmd-nwfilter; do
 	for o in $("$BUILD/daemons/$d/$d" --help | grep -o -- '--[a-z-]*' | grep -vx -- '--help'); do
 		check "$d.8 names $o" mentions "$d.8.scd" "$o"
 	done

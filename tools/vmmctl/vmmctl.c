@@ -20,6 +20,7 @@ static const CtlCommand *const command_tables[] = {
         ctl_vol_commands,
         ctl_net_commands,
         ctl_secret_commands,
+        ctl_nwfilter_commands,
 };
 
 static const CtlCommand *command_find(const char *name) {

@@ -146,3 +146,6 @@ void ctl_print_json(JsonBuilder *b);
 
 /* vmmctl-secret.c: secrets, served by vmmd-secret on its own bus name. */
 extern const CtlCommand ctl_secret_commands[];
+
+/* vmmctl-nwfilter.c: network filters and bindings, served by vmmd-nwfilter on its own bus name. */
+extern const CtlCommand ctl_nwfilter_commands[];
