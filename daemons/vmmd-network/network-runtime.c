@@ -19,6 +19,11 @@
 /* Bounds for the helper programs: both answer in milliseconds when healthy. */
 #define NFT_TIMEOUT_MS 10000
 #define DNSMASQ_TIMEOUT_MS 10000
+/* A dnsmasq that dies while its network runs is started again, at most this many times a minute: one that
+ * keeps dying (its port taken, its files broken) is left dead, and said so, rather than restarted forever. */
+#define DNSMASQ_RESTARTS 5
+#define DNSMASQ_RESTART_WINDOW_USEC (60 * G_USEC_PER_SEC)
+#define DNSMASQ_RETRY_USEC (G_USEC_PER_SEC / 2)
 
 static const char *bridge_of(const Network *n) {
         return n->def->bridge;
@@ -346,12 +351,60 @@ static char *dnsmasq_addnhosts(const Network *n) {
         return g_string_free(s, FALSE);
 }
 
+static bool dnsmasq_start(Network *n, GError **error);
+static void dnsmasq_schedule_restart(Network *n, uint64_t delay_usec);
+
+static int on_dnsmasq_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Network *n = userdata;
+        g_autoptr(GError) error = NULL;
+
+        n->dnsmasq_retry = sd_event_source_disable_unref(n->dnsmasq_retry);
+        if (!n->active || n->dnsmasq)
+                return 0;
+        log_info("restarting dnsmasq of network '%s' (restart %u of at most %u a minute)", n->def->name,
+                 n->dnsmasq_restarts, DNSMASQ_RESTARTS);
+        if (dnsmasq_start(n, &error))
+                log_info("dnsmasq of network '%s' runs again as pid %d", n->def->name, netrt_dnsmasq_pid(n));
+        else {
+                log_warning("%s", error->message);
+                dnsmasq_schedule_restart(n, DNSMASQ_RETRY_USEC);
+        }
+        return 0;
+}
+
+/* The next restart, unless this minute's are used up. */
+static void dnsmasq_schedule_restart(Network *n, uint64_t delay_usec) {
+        uint64_t now = (uint64_t) g_get_monotonic_time();
+        int r;
+
+        if (n->dnsmasq_retry)
+                return;
+        if (now - n->dnsmasq_restarts_since > DNSMASQ_RESTART_WINDOW_USEC) {
+                n->dnsmasq_restarts_since = now;
+                n->dnsmasq_restarts = 0;
+        }
+        if (n->dnsmasq_restarts >= DNSMASQ_RESTARTS) {
+                log_error("dnsmasq of network '%s' died %u times within a minute; not restarting it again: the "
+                          "network has no DHCP or DNS until it is restarted", n->def->name, n->dnsmasq_restarts);
+                return;
+        }
+        n->dnsmasq_restarts++;
+        r = sd_event_add_time_relative(n->manager->event, &n->dnsmasq_retry, CLOCK_MONOTONIC, delay_usec, 0,
+                                       on_dnsmasq_retry, n);
+        if (r < 0)
+                log_error("cannot schedule a restart of dnsmasq of network '%s': %s", n->def->name, g_strerror(-r));
+}
+
 static void on_dnsmasq_exit(VmmdPidWatch *w, int exit_code, void *userdata) {
         Network *n = userdata;
 
-        log_warning("dnsmasq of network '%s' (pid %d) exited", n->def->name, (int) vmmd_pid_watch_pid(w));
+        log_warning("dnsmasq of network '%s' (pid %d) exited with status %d", n->def->name,
+                    (int) vmmd_pid_watch_pid(w), exit_code);
         vmmd_pid_watch_free(n->dnsmasq);
         n->dnsmasq = NULL;
+        /* a stop frees the watch before dnsmasq goes: this is a dnsmasq that died under a running network */
+        if (n->active)
+                dnsmasq_schedule_restart(n, 0);
 }
 
 /* The pid in the pid file when it is a live dnsmasq (N18), else 0. */
@@ -450,6 +503,7 @@ static void dnsmasq_term(Network *n) {
 static void dnsmasq_kill(Network *n) {
         g_autofree char *pidf = pid_file(n);
 
+        n->dnsmasq_retry = sd_event_source_disable_unref(n->dnsmasq_retry);
         if (n->dnsmasq) {
                 (void) vmmd_pid_watch_kill(n->dnsmasq, SIGKILL);
                 vmmd_pid_watch_free(n->dnsmasq);
@@ -582,6 +636,7 @@ int netrt_dnsmasq_pid(const Network *n) {
 }
 
 void netrt_forget(Network *n) {
+        n->dnsmasq_retry = sd_event_source_disable_unref(n->dnsmasq_retry);
         vmmd_pid_watch_free(n->dnsmasq);
         n->dnsmasq = NULL;
 }

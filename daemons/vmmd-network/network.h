@@ -19,6 +19,9 @@ typedef struct Network {
         bool persistent;
         bool autostart;
         struct VmmdPidWatch *dnsmasq;   /* the running dnsmasq, watched with a pidfd */
+        sd_event_source *dnsmasq_retry; /* a restart of a dnsmasq that died, waiting for its time */
+        unsigned dnsmasq_restarts;      /* restarts since dnsmasq_restarts_since */
+        uint64_t dnsmasq_restarts_since;
         GHashTable *ports;       /* port uuid → NetworkPortDef* (owned); a running network's only */
 } Network;
 

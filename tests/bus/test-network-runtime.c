@@ -153,6 +153,45 @@ static void test_nat_network(void) {
         kill_leftover_dnsmasq(tb, "natnet");
 }
 
+/* A dnsmasq that dies (kill -9) while its network runs is started again: a new pid in the pid file, and it
+ * answers DNS with the network's host entry. */
+static void test_dnsmasq_restart(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = net_define(tb, nat_xml, &e);
+        g_autofree char *answer = NULL, *exe_link = NULL, *exe = NULL;
+        pid_t pid, again = 0;
+
+        g_assert_nonnull(path);
+        net_start_ok(tb, path);
+        pid = dnsmasq_pid(tb, "natnet");
+        g_assert_cmpint(pid, >, 1);
+        g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+        g_assert_true(test_wait_pid_exit(pid, 5000));
+        /* the daemon restarts it as soon as its pidfd says so: a bounded wait for the new pid file */
+        for (int i = 0; i < 200; i++) {
+                again = dnsmasq_pid(tb, "natnet");
+                if (again > 1 && again != pid)
+                        break;
+                g_usleep(50 * 1000);
+        }
+        if (!(again > 1 && again != pid)) {
+                (void) net_call0(tb, path, "Destroy", &e);
+                g_error("dnsmasq was not restarted (pid file says %d)", (int) again);
+        }
+        exe_link = g_strdup_printf("/proc/%d/exe", (int) again);
+        exe = g_file_read_link(exe_link, NULL);
+        answer = sh("busybox nslookup webhost 10.77.0.1 || true");
+        g_assert_cmpint(net_call0(tb, path, "Destroy", &e), >=, 0);
+        g_assert_nonnull(exe);
+        g_assert_true(g_str_has_suffix(exe, "/dnsmasq"));
+        g_assert_nonnull(strstr(answer, "10.77.0.5"));
+        /* Destroy stops the new one too and does not restart it */
+        g_assert_true(test_wait_pid_exit(again, 5000));
+        g_assert_cmpint(dnsmasq_pid(tb, "natnet"), ==, 0);
+        kill_leftover_dnsmasq(tb, "natnet");
+}
+
 /* N10: dnsmasq refusing to start (its TFTP root does not exist) leaves no bridge, no rules, no
  * status file and no event. */
 static void test_failed_start_leaves_nothing(void) {
@@ -562,6 +601,7 @@ int main(int argc, char **argv) {
         g_free(sh("ip link set lo up"));
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/network-runtime/nat-network", test_nat_network);
+        g_test_add_func("/network-runtime/dnsmasq-restart", test_dnsmasq_restart);
         g_test_add_func("/network-runtime/failed-start-leaves-nothing", test_failed_start_leaves_nothing);
         g_test_add_func("/network-runtime/bridge-name-taken", test_bridge_name_taken);
         g_test_add_func("/network-runtime/ports", test_ports);
