@@ -294,14 +294,29 @@ static int method_get_dhcp_leases(sd_bus_message *msg, void *userdata, sd_bus_er
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* The spec fixes these calls now; what they do comes later (spec legend: NoSupport until built). */
-static int method_not_built(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Network *n = network_from_message(userdata, msg, error);
+static int method_update(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        g_autoptr(GError) gerr = NULL;
+        uint32_t command, section, flags, unused;
+        int32_t parent_index;
+        const char *xml;
+        Network *n;
+        int r;
 
+        r = vmmd_bus_begin_privileged(msg, "Update", false, 0, &unused, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "uuisu", &command, &section, &parent_index, &xml, &flags);
+        if (r < 0)
+                return r;
+        r = vmmd_bus_check_flags("Update", flags, NETWORK_UPDATE_AFFECT_LIVE | NETWORK_UPDATE_AFFECT_CONFIG, error);
+        if (r < 0)
+                return r;
+        n = network_from_message(userdata, msg, error);
         if (!n)
                 return -ENOENT;
-        return vmmd_bus_error_setf(error, VMMD_ERROR_NO_SUPPORT, "%s is not implemented yet",
-                                   sd_bus_message_get_member(msg));
+        if (!network_update(n, command, section, parent_index, xml, flags, &gerr))
+                return vmmd_error_to_bus(gerr, error);
+        return sd_bus_reply_method_return(msg, NULL);
 }
 
 /* --- ports --- */
@@ -523,7 +538,7 @@ static const sd_bus_vtable network_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetBridgeName", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", bridge), method_get_bridge_name,
                                 UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_ARGS("u", command, "u", section, "i", parentIndex, "s", xml, "u",
-                                                      flags), SD_BUS_NO_RESULT, method_not_built, UNPRIV),
+                                                      flags), SD_BUS_NO_RESULT, method_update, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("GetDHCPLeases", SD_BUS_ARGS("s", mac, "u", flags),
                                 SD_BUS_RESULT("a(sxisssuss)", leases), method_get_dhcp_leases, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("CreatePort", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_RESULT("o", port),

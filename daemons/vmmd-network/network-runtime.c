@@ -9,6 +9,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <pwd.h>
 #include <signal.h>
@@ -629,6 +631,37 @@ void netrt_reattach(Network *n) {
         }
         if (!dnsmasq_start(n, &error))
                 log_warning("%s", error->message);
+}
+
+/* Waits (bounded) until pid has exited, so that its sockets are free for the next dnsmasq. */
+static void wait_exit(pid_t pid) {
+        int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        struct pollfd p;
+
+        if (fd < 0)
+                return;   /* already gone */
+        p = (struct pollfd) { .fd = fd, .events = POLLIN };
+        (void) poll(&p, 1, DNSMASQ_TIMEOUT_MS);
+        close(fd);
+}
+
+bool netrt_update_dnsmasq(Network *n, int effect, GError **error) {
+        g_autofree char *conf = NULL;
+        pid_t old;
+
+        if (effect == NETWORK_UPDATE_EFFECT_NONE)
+                return true;
+        if (effect == NETWORK_UPDATE_EFFECT_HOSTS && n->dnsmasq) {
+                if (!write_dnsmasq_files(n, &conf, error))
+                        return false;
+                (void) vmmd_pid_watch_kill(n->dnsmasq, SIGHUP);
+                return true;
+        }
+        old = n->dnsmasq ? vmmd_pid_watch_pid(n->dnsmasq) : 0;
+        dnsmasq_kill(n);
+        if (old > 0)
+                wait_exit(old);
+        return dnsmasq_start(n, error);
 }
 
 int netrt_dnsmasq_pid(const Network *n) {

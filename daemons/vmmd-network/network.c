@@ -411,6 +411,71 @@ Network *net_manager_create_xml(NetManager *m, const char *xml, unsigned flags, 
         return n;
 }
 
+/* --- update (spec §6) --- */
+
+/* The changed definition must format and parse again (U7). */
+static bool reparses(const NetworkDef *def, GError **error) {
+        g_autofree char *xml = network_def_format(def, 0);
+        g_autoptr(NetworkDef) again = network_def_parse_string(xml, 0, error);
+
+        return again != NULL;
+}
+
+bool network_update(Network *n, unsigned command, unsigned section, int parent_index, const char *xml,
+                    unsigned flags, GError **error) {
+        NetManager *m = n->manager;
+        g_autoptr(NetworkDef) live = NULL, config = NULL;
+        NetworkUpdateEffect effect = NETWORK_UPDATE_EFFECT_NONE, unused;
+        /* the stored definition: a running network's waits in next_def when it differs */
+        NetworkDef *stored = n->active ? (n->next_def ? n->next_def : n->def) : n->def;
+
+        if (flags == NETWORK_UPDATE_AFFECT_CURRENT)
+                flags = n->active ? NETWORK_UPDATE_AFFECT_LIVE : NETWORK_UPDATE_AFFECT_CONFIG;
+        if ((flags & NETWORK_UPDATE_AFFECT_LIVE) && !n->active) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "network is not running");
+                return false;
+        }
+        if ((flags & NETWORK_UPDATE_AFFECT_CONFIG) && !n->persistent) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "cannot change persistent config of a transient network");
+                return false;
+        }
+        /* U7: both copies are changed and checked before anything is written */
+        if (flags & NETWORK_UPDATE_AFFECT_LIVE) {
+                live = network_def_copy(n->def);
+                if (!network_def_update(live, command, section, parent_index, xml, &effect, error) ||
+                    !reparses(live, error))
+                        return false;
+        }
+        if (flags & NETWORK_UPDATE_AFFECT_CONFIG) {
+                config = network_def_copy(stored);
+                if (!network_def_update(config, command, section, parent_index, xml, &unused, error) ||
+                    !reparses(config, error) || !write_config(m, config, error))
+                        return false;
+                if (!n->active) {
+                        network_def_free(n->def);
+                        n->def = g_steal_pointer(&config);
+                } else {
+                        network_def_free(n->next_def);
+                        n->next_def = g_steal_pointer(&config);
+                }
+        }
+        if (live) {
+                NetworkDef *old = n->def;
+
+                n->def = g_steal_pointer(&live);
+                if (!write_status(n, error)) {
+                        live = n->def;
+                        n->def = old;
+                        return false;
+                }
+                network_def_free(old);
+                if (mode_has_own_bridge(n->def) && !netrt_update_dnsmasq(n, effect, error))
+                        return false;
+        }
+        return true;
+}
+
 /* --- undefine and autostart --- */
 
 bool network_undefine(Network *n, GError **error) {

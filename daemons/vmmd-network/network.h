@@ -75,6 +75,11 @@ bool network_destroy(Network *n, GError **error);    /* N16; may free n (transie
 bool network_set_autostart(Network *n, bool on, GError **error);   /* N17 */
 /* GetXMLDesc: NETWORK_XML_INACTIVE gives the waiting or stored definition. */
 char *network_get_xml(Network *n, unsigned flags);
+/* Network.Update (spec §6): command, section and parent_index as network_def_update; flags
+ * NETWORK_UPDATE_AFFECT_* (checked by the caller). LIVE rewrites the status file and tells dnsmasq (SIGHUP or a
+ * restart); CONFIG rewrites the definition (a running network takes it at its next start). All or nothing. */
+bool network_update(Network *n, unsigned command, unsigned section, int parent_index, const char *xml,
+                    unsigned flags, GError **error);
 const char *network_name(const Network *n);
 
 /* --- ports (spec §1.3): kept in <run_dir>/NAME/ports/<uuid>.xml while the network runs --- */
