@@ -280,8 +280,10 @@ static void alloc_call(Alloc *a) {
                 rc = vmmd_mkdir_p(a->ports_dir, 0700);
                 if (rc >= 0)
                         rc = vmmd_write_file_atomic(file, data, strlen(data), 0600);
-                if (rc < 0)
-                        return alloc_fail_errno(a, rc, "cannot record the port");
+                if (rc < 0) {
+                        alloc_fail_errno(a, rc, "cannot record the port");
+                        return;
+                }
                 rc = sd_bus_call_method_async(a->bus, NULL, NETWORK_BUS_NAME, a->net_path, NETWORK_INTERFACE,
                                               "CreatePort", on_alloc_reply, a, "su", xml, 0);
                 if (rc < 0)
