@@ -381,22 +381,31 @@ static void on_started(Network *n, const GError *error, void *userdata) {
         op_finish(op, n, NULL);
 }
 
+/* A start or stop of n, which must be (in)active as want_active and idle: the op, n busy; or NULL once done heard
+ * why not. */
+static Op *begin_op(Network *n, bool want_active, NetworkDoneFunc done, void *userdata) {
+        g_autoptr(GError) e = NULL;
+
+        if (n->active != want_active)
+                g_set_error(&e, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, n->active ? "network is already active" :
+                            "network '%s' is not active", n->def->name);
+        else
+                (void) check_idle(n, &e);
+        if (e) {
+                done(n, e, userdata);
+                return NULL;
+        }
+        n->busy = true;
+        return op_new(n, done, userdata);
+}
+
 static void start_async(Network *n, bool quiet, NetworkDoneFunc done, void *userdata) {
         g_autoptr(GError) e = NULL;
-        Op *op;
+        Op *op = begin_op(n, false, done, userdata);
 
-        if (n->active) {
-                g_set_error(&e, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "network is already active");
-                done(n, e, userdata);
+        if (!op)
                 return;
-        }
-        if (!check_idle(n, &e)) {
-                done(n, e, userdata);
-                return;
-        }
-        op = op_new(n, done, userdata);
         op->quiet = quiet;
-        n->busy = true;
         if (mode_has_own_bridge(n->def))
                 netrt_start(n, on_started, op);
         else {
@@ -433,20 +442,10 @@ static void on_stopped(Network *n, const GError *unused, void *userdata) {
 }
 
 void network_destroy(Network *n, NetworkDoneFunc done, void *userdata) {
-        g_autoptr(GError) e = NULL;
-        Op *op;
+        Op *op = begin_op(n, true, done, userdata);
 
-        if (!n->active) {
-                g_set_error(&e, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "network '%s' is not active", n->def->name);
-                done(n, e, userdata);
+        if (!op)
                 return;
-        }
-        if (!check_idle(n, &e)) {
-                done(n, e, userdata);
-                return;
-        }
-        op = op_new(n, done, userdata);
-        n->busy = true;
         if (mode_has_own_bridge(n->def))
                 netrt_stop(n, on_stopped, op);
         else

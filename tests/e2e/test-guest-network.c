@@ -97,6 +97,19 @@ static char *ports_xml(TestBus *tb, const char *net, unsigned *ret_count) {
         return g_string_free(g_steal_pointer(&all), FALSE);
 }
 
+/* A reclaim deletes ports once vmmd-qemu is back: a bounded wait until none is left; the count left. */
+static unsigned wait_no_ports(TestBus *tb, const char *net) {
+        unsigned n = 0;
+
+        for (int i = 0; i < 200; i++) {
+                g_free(ports_xml(tb, net, &n));
+                if (n == 0)
+                        break;
+                g_usleep(50 * 1000);
+        }
+        return n;
+}
+
 /* GetDHCPLeases: "mac ip" per lease, space separated. */
 static char *leases(TestBus *tb, const char *net) {
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
@@ -332,12 +345,7 @@ static void test_port_reclaim(void) {
         if (test_bus_name_has_owner(tb, QEMU_BUS_NAME))
                 test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_strfreev(test_list_domains(tb, 0));
-        for (int i = 0; i < 200 && n > 0; i++) {
-                g_free(ports);
-                ports = ports_xml(tb, net, &n);
-                if (n > 0)
-                        g_usleep(50 * 1000);
-        }
+        n = wait_no_ports(tb, net);
         net_call_ok(tb, net, "Destroy");
         g_assert_cmpuint(n, ==, 0);
         g_assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
@@ -371,30 +379,13 @@ static void test_port_of_dead_guest(void) {
         g_assert_true(e2e_wait_pid_exit(qemu, 30000));
         /* the new daemon's re-attach answers only once it has looked at every guest */
         g_strfreev(test_list_domains(tb, 0));
-        for (int i = 0; i < 200 && n > 0; i++) {
-                g_free(ports);
-                ports = ports_xml(tb, net, &n);
-                if (n > 0)
-                        g_usleep(50 * 1000);
-        }
+        n = wait_no_ports(tb, net);
         net_call_ok(tb, net, "Destroy");
         g_assert_cmpuint(n, ==, 0);
 }
 
 int main(int argc, char **argv) {
-        /* never the host's network: a namespace of our own, which goes away with us */
-        if (!getenv(NETNS_ENV)) {
-                char **args = g_new0(char *, argc + 4);
-
-                args[0] = (char *) "unshare";
-                args[1] = (char *) "--net";
-                args[2] = (char *) "--";
-                for (int i = 0; i < argc; i++)
-                        args[3 + i] = argv[i];
-                setenv(NETNS_ENV, "1", 1);
-                execvp("unshare", args);
-                g_error("cannot run unshare");
-        }
+        e2e_enter_own_netns(argc, argv, NETNS_ENV);
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/guest-network/nat-two-guests", test_nat_two_guests);
         g_test_add_func("/guest-network/network-missing", test_network_missing);
