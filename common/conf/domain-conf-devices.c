@@ -1,6 +1,7 @@
 /* Domain definitions: parse and format the <devices> element, one family at a time. */
 #include "domain-conf-priv.h"
 #include "error.h"
+#include "uuid.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -98,6 +99,7 @@ static void filter_param_free(DomainFilterParam *p) {
 
 static void domain_net_def_free(DomainNetDef *n) {
         g_free(n->src_network);
+        g_free(n->src_portid);
         g_free(n->src_bridge);
         g_free(n->src_dev);
         g_free(n->src_mode);
@@ -647,6 +649,14 @@ static DomainNetDef *parse_net(xmlNodePtr node, GError **error) {
         case DOMAIN_NET_TYPE_NETWORK:
                 n->src_network = xml_prop(source, "network");
                 n->src_portgroup = xml_prop(source, "portgroup");
+                /* a running guest's: the port vmmd-network gave it and the bridge of that port */
+                n->src_portid = xml_prop(source, "portid");
+                n->src_bridge = xml_prop(source, "bridge");
+                if (n->src_portid && !vmmd_uuid_parse(n->src_portid, (char[37]) { 0 })) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "malformed interface portid '%s'",
+                                    n->src_portid);
+                        return NULL;
+                }
                 if (!n->src_network) {
                         g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
                                     "no <source> 'network' attribute specified with <interface type='network'/>");
@@ -730,6 +740,7 @@ static void format_net(XmlBuf *buf, const DomainNetDef *n) {
         g_string_truncate(a, 0);
         xml_attr(a, "network", n->src_network);
         xml_attr(a, "portgroup", n->src_portgroup);
+        xml_attr(a, "portid", n->src_portid);
         xml_attr(a, "bridge", n->src_bridge);
         xml_attr(a, "dev", n->src_dev);
         xml_attr(a, "mode", n->src_mode);

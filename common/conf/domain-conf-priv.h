@@ -146,6 +146,7 @@ typedef struct {
         DomainNetType type;
         char mac[18];
         char *src_network, *src_bridge, *src_dev, *src_mode, *src_portgroup;
+        char *src_portid;               /* network: the vmmd-network port of a running guest (live XML) */
         xmlNodePtr source_verbatim;     /* the types vmmd cannot run: <source> kept as written */
         int managed;                    /* hostdev: tristate yes/no */
         char *model;

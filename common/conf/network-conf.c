@@ -4,6 +4,7 @@
 #include "xml-util.h"
 #include "error.h"
 #include "cleanup.h"
+#include "vmmd/network1.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -1056,6 +1057,317 @@ char *network_def_format(const NetworkDef *def, unsigned flags) {
         }
         xml_element(&top, "network", attrs, &body);
         return g_string_free(g_steal_pointer(&top.str), FALSE);
+}
+
+/* --- update (spec §6) --- */
+
+#define OP_INVALID(error, ...) g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, __VA_ARGS__)
+
+static const char *const section_names[] = {
+        "none", "bridge", "domain", "ip", "ip-dhcp-host", "ip-dhcp-range", "forward", "forward-interface",
+        "forward-pf", "portgroup", "dns-host", "dns-txt", "dns-srv",
+};
+
+/* U3: the <ip> a DHCP update is for */
+static NetworkIpDef *update_ip(NetworkDef *def, int parent_index, GError **error) {
+        NetworkIpDef *first4 = NULL, *first6 = NULL;
+
+        if (parent_index >= 0) {
+                if ((guint) parent_index >= def->ips->len) {
+                        OP_INVALID(error, "couldn't update dhcp host entry - no <ip> element found at index %d in "
+                                   "network '%s'", parent_index, def->name);
+                        return NULL;
+                }
+                return def->ips->pdata[parent_index];
+        }
+        for (guint i = 0; i < def->ips->len; i++) {
+                NetworkIpDef *ip = def->ips->pdata[i];
+                NetworkAddr a;
+
+                if (ip->has_dhcp)
+                        return ip;
+                if (network_addr_parse(ip->address, &a)) {
+                        if (a.family == AF_INET && !first4)
+                                first4 = ip;
+                        if (a.family == AF_INET6 && !first6)
+                                first6 = ip;
+                }
+        }
+        if (first4 || first6)
+                return first4 ? first4 : first6;
+        OP_INVALID(error, "couldn't update dhcp host entry - no <ip> element found in network '%s'", def->name);
+        return NULL;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NetworkIpDef, ip_def_free)
+
+/* A scratch <ip> like ip, for parsing one <host> or <range> against it. */
+static NetworkIpDef *scratch_ip(const NetworkIpDef *ip) {
+        NetworkIpDef *t = ip_def_new();
+
+        t->address = g_strdup(ip->address);
+        t->prefix = ip->prefix;
+        return t;
+}
+
+static bool same_family(const NetworkIpDef *ip, const NetworkAddr *net, xmlNodePtr node, const char *attr,
+                        GError **error) {
+        g_autofree char *v = xml_prop(node, attr);
+        NetworkAddr a;
+
+        if (v && network_addr_parse(v, &a) && a.family != net->family) {
+                OP_INVALID(error, "the address family of %s '%s' does not match that of network %s", attr, v,
+                           ip->address);
+                return false;
+        }
+        return true;
+}
+
+static bool str_eq(const char *a, const char *b) {
+        return a && b && g_ascii_strcasecmp(a, b) == 0;
+}
+
+static bool update_dhcp_host(NetworkDef *def, NetworkIpDef *ip, const NetworkAddr *net, unsigned command,
+                             xmlNodePtr node, NetworkUpdateEffect *effect, GError **error) {
+        g_autoptr(NetworkIpDef) t = scratch_ip(ip);
+        NetworkDhcpHost *h;
+        bool had_dhcp = ip->has_dhcp;
+
+        if (!same_family(ip, net, node, "ip", error))
+                return false;
+        if (command == NETWORK_UPDATE_DELETE) {
+                /* matches on the attributes given (at least one) */
+                g_autofree char *mac_raw = xml_prop(node, "mac"), *id = xml_prop(node, "id");
+                g_autofree char *name = xml_prop(node, "name"), *addr = xml_prop(node, "ip");
+                char mac[18] = "";
+
+                if (!mac_raw && !id && !name && !addr) {
+                        XML_ERR(error, "dhcp host to delete needs a mac, id, name or ip");
+                        return false;
+                }
+                if (mac_raw && !network_mac_parse(mac_raw, mac)) {
+                        XML_ERR(error, "malformed mac '%s' in dhcp host", mac_raw);
+                        return false;
+                }
+                for (guint i = 0; i < ip->hosts->len; i++) {
+                        NetworkDhcpHost *o = ip->hosts->pdata[i];
+
+                        if ((!mac_raw || str_eq(o->mac, mac)) && (!id || str_eq(o->id, id)) &&
+                            (!name || str_eq(o->name, name)) && (!addr || g_strcmp0(o->ip, addr) == 0)) {
+                                g_ptr_array_remove_index(ip->hosts, i);
+                                *effect = NETWORK_UPDATE_EFFECT_HOSTS;
+                                return true;
+                        }
+                }
+                OP_INVALID(error, "couldn't locate a matching dhcp host entry in network '%s'", def->name);
+                return false;
+        }
+        if (!parse_dhcp_host(t, net, node, error))
+                return false;
+        h = g_ptr_array_steal_index(t->hosts, 0);
+        if (command == NETWORK_UPDATE_MODIFY) {
+                for (guint i = 0; i < ip->hosts->len; i++) {
+                        NetworkDhcpHost *o = ip->hosts->pdata[i];
+
+                        if (net->family == AF_INET ? str_eq(o->mac, h->mac) :
+                            (str_eq(o->id, h->id) || str_eq(o->name, h->name))) {
+                                dhcp_host_free(ip->hosts->pdata[i]);
+                                ip->hosts->pdata[i] = h;
+                                *effect = NETWORK_UPDATE_EFFECT_HOSTS;
+                                return true;
+                        }
+                }
+                OP_INVALID(error, "couldn't locate an existing dhcp host entry with \"%s\" in network '%s'",
+                           h->mac ? h->mac : h->id ? h->id : h->name ? h->name : h->ip, def->name);
+                dhcp_host_free(h);
+                return false;
+        }
+        for (guint i = 0; i < ip->hosts->len; i++) {
+                NetworkDhcpHost *o = ip->hosts->pdata[i];
+
+                if (str_eq(o->mac, h->mac) || str_eq(o->name, h->name) || g_strcmp0(o->ip, h->ip) == 0) {
+                        OP_INVALID(error, "there is an existing dhcp host entry in network '%s' that matches \"%s\"",
+                                   def->name, h->mac ? h->mac : h->name ? h->name : h->ip);
+                        dhcp_host_free(h);
+                        return false;
+                }
+        }
+        for (guint i = 0; i < def->ips->len; i++) {
+                NetworkIpDef *other = def->ips->pdata[i];
+                NetworkAddr a;
+
+                if (other != ip && other->has_dhcp && network_addr_parse(other->address, &a) &&
+                    a.family == net->family) {
+                        OP_INVALID(error, "another <ip> of network '%s' already serves DHCP for this address family",
+                                   def->name);
+                        dhcp_host_free(h);
+                        return false;
+                }
+        }
+        g_ptr_array_insert(ip->hosts, command == NETWORK_UPDATE_ADD_FIRST ? 0 : -1, h);
+        ip->has_dhcp = true;
+        /* U4: DHCP coming on needs a new dnsmasq */
+        *effect = had_dhcp ? NETWORK_UPDATE_EFFECT_HOSTS : NETWORK_UPDATE_EFFECT_RESTART;
+        return true;
+}
+
+static bool update_dhcp_range(NetworkDef *def, NetworkIpDef *ip, const NetworkAddr *net, unsigned command,
+                              xmlNodePtr node, NetworkUpdateEffect *effect, GError **error) {
+        g_autoptr(NetworkIpDef) t = scratch_ip(ip);
+        NetworkDhcpRange *r;
+
+        if (command == NETWORK_UPDATE_MODIFY) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_UNSUPPORTED,
+                            "dhcp ranges cannot be modified, only added or deleted");
+                return false;
+        }
+        if (!same_family(ip, net, node, "start", error) || !same_family(ip, net, node, "end", error) ||
+            !parse_dhcp_range(t, net, node, error))
+                return false;
+        r = t->ranges->pdata[0];
+        for (guint i = 0; i < ip->ranges->len; i++) {
+                NetworkDhcpRange *o = ip->ranges->pdata[i];
+                NetworkAddr os, oe, ns, ne;
+
+                if (!network_addr_parse(o->start, &os) || !network_addr_parse(o->end, &oe) ||
+                    !network_addr_parse(r->start, &ns) || !network_addr_parse(r->end, &ne) || addr_cmp(&os, &ns) != 0 ||
+                    addr_cmp(&oe, &ne) != 0)
+                        continue;
+                if (command == NETWORK_UPDATE_DELETE) {
+                        g_ptr_array_remove_index(ip->ranges, i);
+                        *effect = NETWORK_UPDATE_EFFECT_RESTART;
+                        return true;
+                }
+                OP_INVALID(error, "there is an existing dhcp range entry in network '%s' that matches \"<range "
+                           "start='%s' end='%s'/>\"", def->name, r->start, r->end);
+                return false;
+        }
+        if (command == NETWORK_UPDATE_DELETE) {
+                OP_INVALID(error, "couldn't locate a matching dhcp range entry in network '%s'", def->name);
+                return false;
+        }
+        g_ptr_array_insert(ip->ranges, command == NETWORK_UPDATE_ADD_FIRST ? 0 : -1,
+                           g_ptr_array_steal_index(t->ranges, 0));
+        ip->has_dhcp = true;
+        *effect = NETWORK_UPDATE_EFFECT_RESTART;
+        return true;
+}
+
+static bool dns_host_matches(const NetworkDnsHost *o, const NetworkDnsHost *h) {
+        if (h->ip && o->ip) {
+                NetworkAddr a, b;
+
+                if (network_addr_parse(h->ip, &a) && network_addr_parse(o->ip, &b) ? addr_cmp(&a, &b) == 0 :
+                    g_strcmp0(h->ip, o->ip) == 0)
+                        return true;
+        }
+        for (guint i = 0; h->hostnames && h->hostnames[i]; i++)
+                for (guint j = 0; o->hostnames && o->hostnames[j]; j++)
+                        if (g_ascii_strcasecmp(h->hostnames[i], o->hostnames[j]) == 0)
+                                return true;
+        return false;
+}
+
+static bool update_dns_host(NetworkDef *def, unsigned command, xmlNodePtr node, NetworkUpdateEffect *effect,
+                            GError **error) {
+        g_autoptr(NetworkDef) t = network_def_new();
+        xmlNodePtr wrapper = xmlNewNode(NULL, (const xmlChar *) "dns");
+        NetworkDnsHost *h;
+        int found = -1, matches = 0;
+        bool ok;
+
+        xmlAddChild(wrapper, xmlCopyNode(node, 1));
+        ok = parse_dns(t, wrapper, error);
+        xmlFreeNode(wrapper);
+        if (!ok)
+                return false;
+        if (t->dns_hosts->len != 1) {
+                XML_ERR(error, "dns host needs an ip and a hostname");
+                return false;
+        }
+        h = t->dns_hosts->pdata[0];
+        for (guint i = 0; i < def->dns_hosts->len; i++)
+                if (dns_host_matches(def->dns_hosts->pdata[i], h)) {
+                        if (found < 0)
+                                found = (int) i;
+                        matches++;
+                }
+        if (command == NETWORK_UPDATE_ADD_FIRST || command == NETWORK_UPDATE_ADD_LAST) {
+                if (matches) {
+                        OP_INVALID(error, "there is already at least one DNS HOST record with a matching field in "
+                                   "network '%s'", def->name);
+                        return false;
+                }
+                g_ptr_array_insert(def->dns_hosts, command == NETWORK_UPDATE_ADD_FIRST ? 0 : -1,
+                                   g_ptr_array_steal_index(t->dns_hosts, 0));
+        } else {
+                if (matches != 1) {
+                        OP_INVALID(error, matches ? "multiple matching DNS HOST records were found in network '%s'" :
+                                                    "couldn't locate a matching DNS HOST record in network '%s'",
+                                   def->name);
+                        return false;
+                }
+                if (command == NETWORK_UPDATE_DELETE)
+                        g_ptr_array_remove_index(def->dns_hosts, found);
+                else {
+                        dns_host_free(def->dns_hosts->pdata[found]);
+                        def->dns_hosts->pdata[found] = g_ptr_array_steal_index(t->dns_hosts, 0);
+                }
+        }
+        *effect = NETWORK_UPDATE_EFFECT_HOSTS;
+        return true;
+}
+
+bool network_def_update(NetworkDef *def, unsigned command, unsigned section, int parent_index, const char *xml,
+                        NetworkUpdateEffect *ret_effect, GError **error) {
+        static const char *const roots[] = {
+                [NETWORK_SECTION_IP_DHCP_HOST] = "host", [NETWORK_SECTION_IP_DHCP_RANGE] = "range",
+                [NETWORK_SECTION_DNS_HOST] = "host",
+        };
+        g_autoptr(xmlDoc) doc = NULL;
+        xmlNodePtr root;
+        NetworkIpDef *ip;
+        NetworkAddr net;
+
+        *ret_effect = NETWORK_UPDATE_EFFECT_NONE;
+        if (command < NETWORK_UPDATE_MODIFY || command > NETWORK_UPDATE_ADD_FIRST) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_UNSUPPORTED,
+                            "unrecognized network update command code %u", command);
+                return false;
+        }
+        switch (section) {
+        case NETWORK_SECTION_IP_DHCP_HOST:
+        case NETWORK_SECTION_IP_DHCP_RANGE:
+        case NETWORK_SECTION_DNS_HOST:
+                break;
+        case NETWORK_SECTION_FORWARD_INTERFACE:
+        case NETWORK_SECTION_PORTGROUP:
+        case NETWORK_SECTION_DNS_TXT:
+        case NETWORK_SECTION_DNS_SRV:
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_NO_SUPPORT,
+                            "updating the '%s' section of a network is not supported yet", section_names[section]);
+                return false;
+        default:
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_UNSUPPORTED, "can't update '%s' section of network '%s'",
+                            section < G_N_ELEMENTS(section_names) ? section_names[section] : "unknown", def->name);
+                return false;
+        }
+        doc = xml_doc_read(xml, roots[section], VMMD_ERROR_XML_ERROR, error);
+        if (!doc)
+                return false;
+        root = xmlDocGetRootElement(doc);
+        if (section == NETWORK_SECTION_DNS_HOST)
+                return update_dns_host(def, command, root, ret_effect, error);
+        ip = update_ip(def, parent_index, error);
+        if (!ip)
+                return false;
+        if (!network_addr_parse(ip->address, &net)) {
+                OP_INVALID(error, "<ip> '%s' of network '%s' has no usable address", ip->address, def->name);
+                return false;
+        }
+        if (section == NETWORK_SECTION_IP_DHCP_HOST)
+                return update_dhcp_host(def, ip, &net, command, root, ret_effect, error);
+        return update_dhcp_range(def, ip, &net, command, root, ret_effect, error);
 }
 
 /* --- ports --- */

@@ -164,6 +164,25 @@ NetworkDef *network_def_copy(const NetworkDef *def);
 /* The first IPv4 (family AF_INET) or IPv6 <ip>, or NULL. */
 const NetworkIpDef *network_def_get_ip(const NetworkDef *def, int family);
 
+/* --- update (spec §6) --- */
+
+/* What a live update asks of the running network's dnsmasq. */
+typedef enum {
+        NETWORK_UPDATE_EFFECT_NONE = 0,
+        NETWORK_UPDATE_EFFECT_HOSTS,     /* hosts files rewritten, then SIGHUP: same pid */
+        NETWORK_UPDATE_EFFECT_RESTART,   /* a new dnsmasq (ranges, DHCP on or off) */
+} NetworkUpdateEffect;
+
+/* Applies one Network.Update (command NETWORK_UPDATE_*, section NETWORK_SECTION_*) to def, which the caller
+ * owns (a copy: on error def may be half changed and must be thrown away). Built: IP_DHCP_HOST, IP_DHCP_RANGE
+ * and DNS_HOST. Errors (U2–U6): OPERATION_UNSUPPORTED for a bad command, a section that cannot be updated
+ * (bridge, domain, ip, forward, forward PF, unknown) or a range MODIFY; NO_SUPPORT for a section vmmd does not
+ * update yet (forward interface, portgroup, DNS TXT and SRV), naming it; XML_ERROR when xml is not the
+ * section's element or is not valid; OPERATION_INVALID for no such <ip>, a family mismatch, a duplicate add,
+ * a delete or modify that matches nothing (or, for DNS hosts, more than one). */
+bool network_def_update(NetworkDef *def, unsigned command, unsigned section, int parent_index, const char *xml,
+                        NetworkUpdateEffect *ret_effect, GError **error);
+
 /* --- ports --- */
 
 typedef struct NetworkPortDef {

@@ -60,8 +60,29 @@ static int method_define_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         return define_or_create(msg, userdata, "NetworkDefineXML", net_manager_define_xml, error);
 }
 
+/* The reply to a start, stop, update or create waits for the helper programs (nft, dnsmasq) it runs. */
+static void on_network_done(Network *n, const GError *error, void *userdata) {
+        (void) vmmd_pending_reply_finish(userdata, error);
+}
+
+static void on_created(Network *n, const GError *error, void *userdata) {
+        VmmdPendingReply *reply = userdata;
+
+        if (!error)
+                vmmd_pending_reply_set_path(reply, network_bus_path(n));
+        (void) vmmd_pending_reply_finish(reply, error);
+}
+
 static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return define_or_create(msg, userdata, "NetworkCreateXML", net_manager_create_xml, error);
+        const char *xml;
+        uint32_t flags;
+        int r;
+
+        r = vmmd_bus_read_text_and_flags(msg, "NetworkCreateXML", "xml", NETWORK_CREATE_VALIDATE, &xml, &flags, error);
+        if (r < 0)
+                return r;
+        net_manager_create_xml(userdata, xml, flags, on_created, vmmd_pending_reply_new(msg));
+        return 1;
 }
 
 static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -181,32 +202,57 @@ static int property_set_autostart(sd_bus *bus, const char *path, const char *int
 }
 
 typedef bool (*NetworkFunc)(Network *n, GError **error);
+typedef void (*NetworkAsyncFunc)(Network *n, NetworkDoneFunc done, void *userdata);
 
-/* privilege → lookup → the model → an empty reply */
+/* privilege → lookup: the network, or NULL with error set */
+static Network *begin_network_method(sd_bus_message *msg, NetManager *m, const char *method, sd_bus_error *error,
+                                     int *ret) {
+        uint32_t flags;
+        Network *n;
+
+        *ret = vmmd_bus_begin_privileged(msg, method, false, 0, &flags, error);
+        if (*ret < 0)
+                return NULL;
+        n = network_from_message(m, msg, error);
+        if (!n)
+                *ret = -ENOENT;
+        return n;
+}
+
+/* … → the model → an empty reply */
 static int run_network_method(sd_bus_message *msg, NetManager *m, const char *method, NetworkFunc fn,
                               sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
-        uint32_t flags;
         Network *n;
         int r;
 
-        r = vmmd_bus_begin_privileged(msg, method, false, 0, &flags, error);
-        if (r < 0)
-                return r;
-        n = network_from_message(m, msg, error);
+        n = begin_network_method(msg, m, method, error, &r);
         if (!n)
-                return -ENOENT;
+                return r;
         if (!fn(n, &gerr))
                 return vmmd_error_to_bus(gerr, error);
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+/* … → the model, whose work ends later → an empty reply then */
+static int run_network_job(sd_bus_message *msg, NetManager *m, const char *method, NetworkAsyncFunc fn,
+                           sd_bus_error *error) {
+        Network *n;
+        int r;
+
+        n = begin_network_method(msg, m, method, error, &r);
+        if (!n)
+                return r;
+        fn(n, on_network_done, vmmd_pending_reply_new(msg));
+        return 1;
+}
+
 static int method_create(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return run_network_method(msg, userdata, "Create", network_start, error);
+        return run_network_job(msg, userdata, "Create", network_start, error);
 }
 
 static int method_destroy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return run_network_method(msg, userdata, "Destroy", network_destroy, error);
+        return run_network_job(msg, userdata, "Destroy", network_destroy, error);
 }
 
 static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -294,14 +340,27 @@ static int method_get_dhcp_leases(sd_bus_message *msg, void *userdata, sd_bus_er
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* The spec fixes these calls now; what they do comes later (spec legend: NoSupport until built). */
-static int method_not_built(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Network *n = network_from_message(userdata, msg, error);
+static int method_update(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        uint32_t command, section, flags, unused;
+        int32_t parent_index;
+        const char *xml;
+        Network *n;
+        int r;
 
+        r = vmmd_bus_begin_privileged(msg, "Update", false, 0, &unused, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "uuisu", &command, &section, &parent_index, &xml, &flags);
+        if (r < 0)
+                return r;
+        r = vmmd_bus_check_flags("Update", flags, NETWORK_UPDATE_AFFECT_LIVE | NETWORK_UPDATE_AFFECT_CONFIG, error);
+        if (r < 0)
+                return r;
+        n = network_from_message(userdata, msg, error);
         if (!n)
                 return -ENOENT;
-        return vmmd_bus_error_setf(error, VMMD_ERROR_NO_SUPPORT, "%s is not implemented yet",
-                                   sd_bus_message_get_member(msg));
+        network_update(n, command, section, parent_index, xml, flags, on_network_done, vmmd_pending_reply_new(msg));
+        return 1;
 }
 
 /* --- ports --- */
@@ -523,7 +582,7 @@ static const sd_bus_vtable network_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetBridgeName", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", bridge), method_get_bridge_name,
                                 UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_ARGS("u", command, "u", section, "i", parentIndex, "s", xml, "u",
-                                                      flags), SD_BUS_NO_RESULT, method_not_built, UNPRIV),
+                                                      flags), SD_BUS_NO_RESULT, method_update, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("GetDHCPLeases", SD_BUS_ARGS("s", mac, "u", flags),
                                 SD_BUS_RESULT("a(sxisssuss)", leases), method_get_dhcp_leases, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("CreatePort", SD_BUS_ARGS("s", xml, "u", flags), SD_BUS_RESULT("o", port),

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+
 #include <stdio.h>
 #include <pwd.h>
 #include <signal.h>
@@ -19,6 +20,11 @@
 /* Bounds for the helper programs: both answer in milliseconds when healthy. */
 #define NFT_TIMEOUT_MS 10000
 #define DNSMASQ_TIMEOUT_MS 10000
+/* A dnsmasq that dies while its network runs is started again, at most this many times a minute: one that
+ * keeps dying (its port taken, its files broken) is left dead, and said so, rather than restarted forever. */
+#define DNSMASQ_RESTARTS 5
+#define DNSMASQ_RESTART_WINDOW_USEC (60 * G_USEC_PER_SEC)
+#define DNSMASQ_RETRY_USEC (G_USEC_PER_SEC / 2)
 
 static const char *bridge_of(const Network *n) {
         return n->def->bridge;
@@ -166,44 +172,142 @@ static char *nft_ruleset(const Network *n) {
         return g_string_free(s, FALSE);
 }
 
-static bool nft_apply(const Network *n, const char *ruleset, GError **error) {
+/* --- helper programs, run on the event loop (one at a time per network) --- */
+
+typedef void (*HelperDone)(Network *n, const GError *error, void *userdata);
+
+struct NetrtHelper {
+        Network *network;
+        VmmdProcess *process;
+        char *file;        /* removed once the run is over (nft's ruleset) */
+        char *what;        /* how its error message starts */
+        HelperDone done;
+        void *userdata;
+};
+
+static void helper_free(NetrtHelper *h) {
+        if (h->file)
+                (void) unlink(h->file);
+        vmmd_process_free(h->process);
+        g_free(h->file);
+        g_free(h->what);
+        g_free(h);
+}
+
+/* A run in flight goes away without telling anyone (a stop, the daemon's exit). */
+static void helper_cancel(Network *n) {
+        g_clear_pointer(&n->helper, helper_free);
+}
+
+static void on_helper_exit(VmmdProcess *p, int code, const char *out, const char *err, void *userdata) {
+        NetrtHelper *h = userdata;
+        Network *n = h->network;
+        HelperDone done = h->done;
+        void *done_data = h->userdata;
+        g_autoptr(GError) e = NULL;
+
+        if (code != 0)
+                e = g_error_new(VMMD_ERROR, VMMD_ERROR_SYSTEM_ERROR, "%s: %s", h->what,
+                                code == -ETIMEDOUT ? "it did not finish in time" : *err ? err :
+                                code < 0 ? "killed by a signal" : "it failed without a message");
+        n->helper = NULL;
+        helper_free(h);
+        done(n, e, done_data);
+}
+
+/* Runs argv bounded by timeout_ms; done gets SystemError starting with what (taken) when it fails. */
+static void helper_run(Network *n, const char *const *argv, unsigned timeout_ms, char *file, char *what,
+                       HelperDone done, void *userdata) {
+        NetrtHelper *h = g_new0(NetrtHelper, 1);
+        int r;
+
+        g_assert(!n->helper);
+        h->network = n;
+        h->file = file;
+        h->what = what;
+        h->done = done;
+        h->userdata = userdata;
+        if (n->manager->sync_helpers) {
+                /* the daemon's start, before its loop serves calls: the first call finds the work done */
+                g_autofree char *out = NULL, *err = NULL;
+
+                r = vmmd_process_run_sync(argv, timeout_ms, &out, &err);
+                if (r >= 0 || r == -ETIMEDOUT) {
+                        n->helper = h;
+                        on_helper_exit(NULL, r, out ? out : "", err ? g_strstrip(err) : "", h);
+                        return;
+                }
+        } else
+                r = vmmd_process_run(n->manager->event, argv, (uint64_t) timeout_ms * 1000, on_helper_exit, h, &h->process);
+        if (r < 0) {
+                g_autoptr(GError) e = NULL;
+
+                vmmd_error_set_errno(&e, r, "%s", what);
+                helper_free(h);
+                done(n, e, userdata);
+                return;
+        }
+        n->helper = h;
+}
+
+static void nft_apply(Network *n, const char *ruleset, HelperDone done, void *userdata) {
         g_autofree char *base = g_strconcat(n->def->name, ".nft", NULL);
-        g_autofree char *file = g_build_filename(n->manager->paths->run_dir, base, NULL);
-        g_autofree char *err = NULL;
+        char *file = g_build_filename(n->manager->paths->run_dir, base, NULL);
         const char *argv[] = { "nft", "-f", file, NULL };
         int r;
 
         r = vmmd_write_file_atomic(file, ruleset, strlen(ruleset), 0600);
         if (r < 0) {
-                vmmd_error_set_errno(error, r, "cannot write %s", file);
-                return false;
+                g_autoptr(GError) e = NULL;
+
+                vmmd_error_set_errno(&e, r, "cannot write %s", file);
+                g_free(file);
+                done(n, e, userdata);
+                return;
         }
-        r = vmmd_process_run_sync(argv, NFT_TIMEOUT_MS, NULL, &err);
-        (void) unlink(file);
-        if (r != 0) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_SYSTEM_ERROR, "nft refused the rules of network '%s': %s",
-                            n->def->name, r < 0 ? g_strerror(-r) : g_strstrip(err ? err : g_strdup("")));
-                return false;
-        }
-        return true;
+        helper_run(n, argv, NFT_TIMEOUT_MS, file, g_strdup_printf("nft refused the rules of network '%s'", n->def->name),
+                   done, userdata);
 }
 
-static bool firewall_add(const Network *n, GError **error) {
+static void firewall_add(Network *n, HelperDone done, void *userdata) {
         g_autofree char *ruleset = NULL;
 
-        if (!has_firewall(n))
-                return true;
+        if (!has_firewall(n)) {
+                done(n, NULL, userdata);
+                return;
+        }
         ruleset = nft_ruleset(n);
-        return nft_apply(n, ruleset, error);
+        nft_apply(n, ruleset, done, userdata);
 }
 
-static void firewall_remove(const Network *n) {
+typedef struct {
+        HelperDone done;
+        void *userdata;
+} Then;
+
+static void on_firewall_removed(Network *n, const GError *error, void *userdata) {
+        Then t = *(Then *) userdata;
+
+        g_free(userdata);
+        if (error)
+                log_warning("%s", error->message);
+        t.done(n, NULL, t.userdata);
+}
+
+/* Never fails: a table that will not go is logged. */
+static void firewall_remove(Network *n, HelperDone done, void *userdata) {
         g_autofree char *table = nft_table(n);
         g_autofree char *ruleset = g_strdup_printf("table inet %s\ndelete table inet %s\n", table, table);
-        g_autoptr(GError) error = NULL;
+        Then *t;
 
-        if (has_firewall(n) && !nft_apply(n, ruleset, &error))
-                log_warning("%s", error->message);
+        if (!has_firewall(n)) {
+                done(n, NULL, userdata);
+                return;
+        }
+        t = g_new0(Then, 1);
+        t->done = done;
+        t->userdata = userdata;
+        nft_apply(n, ruleset, on_firewall_removed, t);
 }
 
 /* --- dnsmasq (§5.4) --- */
@@ -346,12 +450,70 @@ static char *dnsmasq_addnhosts(const Network *n) {
         return g_string_free(s, FALSE);
 }
 
+static void dnsmasq_start(Network *n, HelperDone done, void *userdata);
+static void dnsmasq_schedule_restart(Network *n, uint64_t delay_usec);
+
+static void on_dnsmasq_restarted(Network *n, const GError *error, void *userdata) {
+        if (!error) {
+                log_info("dnsmasq of network '%s' runs again as pid %d", n->def->name, netrt_dnsmasq_pid(n));
+                return;
+        }
+        log_warning("%s", error->message);
+        dnsmasq_schedule_restart(n, DNSMASQ_RETRY_USEC);
+}
+
+static int on_dnsmasq_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Network *n = userdata;
+
+        n->dnsmasq_retry = sd_event_source_disable_unref(n->dnsmasq_retry);
+        if (!n->active || n->dnsmasq)
+                return 0;
+        if (n->helper || n->busy) {
+                /* a start, stop or update of the network is under way: it decides, then we look again */
+                n->dnsmasq_restarts--;
+                dnsmasq_schedule_restart(n, DNSMASQ_RETRY_USEC);
+                return 0;
+        }
+        log_info("restarting dnsmasq of network '%s' (restart %u of at most %u a minute)", n->def->name,
+                 n->dnsmasq_restarts, DNSMASQ_RESTARTS);
+        dnsmasq_start(n, on_dnsmasq_restarted, NULL);
+        return 0;
+}
+
+/* The next restart, unless this minute's are used up. */
+static void dnsmasq_schedule_restart(Network *n, uint64_t delay_usec) {
+        uint64_t now = (uint64_t) g_get_monotonic_time();
+        int r;
+
+        if (n->dnsmasq_retry)
+                return;
+        if (now - n->dnsmasq_restarts_since > DNSMASQ_RESTART_WINDOW_USEC) {
+                n->dnsmasq_restarts_since = now;
+                n->dnsmasq_restarts = 0;
+        }
+        if (n->dnsmasq_restarts >= DNSMASQ_RESTARTS) {
+                log_error("dnsmasq of network '%s' died %u times within a minute; not restarting it again: the "
+                          "network has no DHCP or DNS until it is restarted", n->def->name, n->dnsmasq_restarts);
+                return;
+        }
+        n->dnsmasq_restarts++;
+        r = sd_event_add_time_relative(n->manager->event, &n->dnsmasq_retry, CLOCK_MONOTONIC, delay_usec, 0,
+                                       on_dnsmasq_retry, n);
+        if (r < 0)
+                log_error("cannot schedule a restart of dnsmasq of network '%s': %s", n->def->name, g_strerror(-r));
+}
+
 static void on_dnsmasq_exit(VmmdPidWatch *w, int exit_code, void *userdata) {
         Network *n = userdata;
 
-        log_warning("dnsmasq of network '%s' (pid %d) exited", n->def->name, (int) vmmd_pid_watch_pid(w));
+        log_warning("dnsmasq of network '%s' (pid %d) exited with status %d", n->def->name,
+                    (int) vmmd_pid_watch_pid(w), exit_code);
         vmmd_pid_watch_free(n->dnsmasq);
         n->dnsmasq = NULL;
+        /* a start, stop or update decides about dnsmasq itself: only one that died under a running network
+         * with nothing under way is restarted */
+        if (n->active && !n->busy)
+                dnsmasq_schedule_restart(n, 0);
 }
 
 /* The pid in the pid file when it is a live dnsmasq (N18), else 0. */
@@ -408,37 +570,59 @@ static bool write_dnsmasq_files(Network *n, char **ret_conf, GError **error) {
         return true;
 }
 
-static bool dnsmasq_start(Network *n, GError **error) {
-        g_autofree char *conf = NULL, *conf_arg = NULL, *err = NULL, *pidf = pid_file(n);
-        const char *argv[] = { "dnsmasq", NULL, NULL };
-        pid_t pid;
-        int r;
+typedef struct {
+        HelperDone done;
+        void *userdata;
+} DnsmasqStart;
 
-        if (!needs_dnsmasq(n))
-                return true;
-        if (!write_dnsmasq_files(n, &conf, error))
-                return false;
+/* dnsmasq forked and its parent exited once the daemon was ready (or with its error) */
+static void on_dnsmasq_parent_exit(Network *n, const GError *error, void *userdata) {
+        DnsmasqStart ds = *(DnsmasqStart *) userdata;
+        g_autoptr(GError) e = NULL;
+        g_autofree char *pidf = pid_file(n);
+        pid_t pid;
+
+        g_free(userdata);
+        if (error) {
+                ds.done(n, error, ds.userdata);
+                return;
+        }
+        pid = read_dnsmasq_pid(n);
+        if (!pid)
+                g_set_error(&e, VMMD_ERROR, VMMD_ERROR_SYSTEM_ERROR, "dnsmasq of network '%s' wrote no pid to %s",
+                            n->def->name, pidf);
+        else
+                (void) watch_dnsmasq(n, pid, &e);
+        ds.done(n, e, ds.userdata);
+}
+
+static void dnsmasq_start(Network *n, HelperDone done, void *userdata) {
+        g_autofree char *conf = NULL, *conf_arg = NULL, *pidf = pid_file(n);
+        g_autoptr(GError) e = NULL;
+        const char *argv[] = { "dnsmasq", NULL, NULL };
+        DnsmasqStart *ds;
+
+        if (!needs_dnsmasq(n)) {
+                done(n, NULL, userdata);
+                return;
+        }
+        if (!write_dnsmasq_files(n, &conf, &e)) {
+                done(n, e, userdata);
+                return;
+        }
         (void) unlink(pidf);
         conf_arg = g_strconcat("--conf-file=", conf, NULL);
         argv[1] = conf_arg;
-        /* dnsmasq forks, and its parent exits once the daemon is ready (or with its error) */
+        ds = g_new0(DnsmasqStart, 1);
+        ds->done = done;
+        ds->userdata = userdata;
         /* the lease helper's "init" runs before dnsmasq knows an interface: it finds the bridge
-         * in the environment dnsmasq inherits (the daemon has no other threads to race with) */
+         * in the environment dnsmasq inherits (the fork happens inside helper_run, and the daemon
+         * has no other threads to race with) */
         g_setenv("VMMD_BRIDGE_NAME", bridge_of(n), TRUE);
-        r = vmmd_process_run_sync(argv, DNSMASQ_TIMEOUT_MS, NULL, &err);
+        helper_run(n, argv, DNSMASQ_TIMEOUT_MS, NULL,
+                   g_strdup_printf("cannot start dnsmasq for network '%s'", n->def->name), on_dnsmasq_parent_exit, ds);
         g_unsetenv("VMMD_BRIDGE_NAME");
-        if (r != 0) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_SYSTEM_ERROR, "cannot start dnsmasq for network '%s': %s",
-                            n->def->name, r < 0 ? g_strerror(-r) : g_strstrip(err ? err : g_strdup("")));
-                return false;
-        }
-        pid = read_dnsmasq_pid(n);
-        if (!pid) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_SYSTEM_ERROR, "dnsmasq of network '%s' wrote no pid to %s",
-                            n->def->name, pidf);
-                return false;
-        }
-        return watch_dnsmasq(n, pid, error);
 }
 
 /* SIGTERM, and SIGKILL when it is still there after the bridge is gone (N16 steps 1 and 4). */
@@ -449,7 +633,16 @@ static void dnsmasq_term(Network *n) {
 
 static void dnsmasq_kill(Network *n) {
         g_autofree char *pidf = pid_file(n);
+        pid_t orphan;
 
+        n->dnsmasq_retry = sd_event_source_disable_unref(n->dnsmasq_retry);
+        if (n->helper) {
+                /* a restart in flight: its dnsmasq may already have written its pid */
+                helper_cancel(n);
+                orphan = read_dnsmasq_pid(n);
+                if (orphan > 0 && (!n->dnsmasq || vmmd_pid_watch_pid(n->dnsmasq) != orphan))
+                        (void) kill(orphan, SIGKILL);
+        }
         if (n->dnsmasq) {
                 (void) vmmd_pid_watch_kill(n->dnsmasq, SIGKILL);
                 vmmd_pid_watch_free(n->dnsmasq);
@@ -504,48 +697,116 @@ static bool check_route_collisions(const Network *n, GError **error) {
         return true;
 }
 
-bool netrt_start(Network *n, GError **error) {
+/* --- start, stop, re-attach, update: one job at a time per network (the model keeps it so) --- */
+
+typedef struct {
+        Network *network;
+        NetrtDoneFunc done;
+        void *userdata;
+        bool rules_added;
+        GError *error;
+} Job;
+
+static Job *job_new(Network *n, NetrtDoneFunc done, void *userdata) {
+        Job *j = g_new0(Job, 1);
+
+        j->network = n;
+        j->done = done;
+        j->userdata = userdata;
+        return j;
+}
+
+static void job_finish(Job *j, const GError *error) {
+        if (j->done)
+                j->done(j->network, error, j->userdata);
+        g_clear_error(&j->error);
+        g_free(j);
+}
+
+static void on_start_undone(Network *n, const GError *unused, void *userdata) {
+        Job *j = userdata;
+
+        job_finish(j, j->error);
+}
+
+/* N10: whatever the start did goes again, then the caller hears why */
+static void start_fail(Job *j, const GError *error) {
+        Network *n = j->network;
+
+        j->error = g_error_copy(error);
+        dnsmasq_kill(n);
+        (void) vmmd_netlink_link_del(bridge_of(n));
+        if (j->rules_added)
+                firewall_remove(n, on_start_undone, j);
+        else
+                on_start_undone(n, NULL, j);
+}
+
+static void on_start_dnsmasq(Network *n, const GError *error, void *userdata) {
+        if (error)
+                start_fail(userdata, error);
+        else
+                job_finish(userdata, NULL);
+}
+
+static void on_start_rules(Network *n, const GError *error, void *userdata) {
+        Job *j = userdata;
+        g_autoptr(GError) e = NULL;
+        int r;
+
+        if (error) {
+                start_fail(j, error);
+                return;
+        }
+        j->rules_added = true;
+        if (!add_addresses(n, &e)) {
+                start_fail(j, e);
+                return;
+        }
+        r = vmmd_netlink_link_set_up(bridge_of(n), true);
+        if (r < 0) {
+                vmmd_error_set_errno(&e, r, "cannot set bridge '%s' up", bridge_of(n));
+                start_fail(j, e);
+                return;
+        }
+        if (!enable_forwarding(n, &e)) {
+                start_fail(j, e);
+                return;
+        }
+        dnsmasq_start(n, on_start_dnsmasq, j);
+}
+
+void netrt_start(Network *n, NetrtDoneFunc done, void *userdata) {
         const char *br = bridge_of(n);
-        bool bridge_made = false, rules_added = false;
+        g_autoptr(GError) e = NULL;
+        Job *j = job_new(n, done, userdata);
         int r;
 
         if (!br || strchr(br, '%')) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR, "network '%s' has no bridge name",
-                            n->def->name);
-                return false;
+                g_set_error(&e, VMMD_ERROR, VMMD_ERROR_INTERNAL_ERROR, "network '%s' has no bridge name", n->def->name);
+                job_finish(j, e);
+                return;
         }
-        if (!check_route_collisions(n, error))
-                return false;
+        if (!check_route_collisions(n, &e)) {
+                job_finish(j, e);
+                return;
+        }
         r = vmmd_netlink_bridge_add(br, n->def->mac, n->def->mtu, n->def->stp != 2, n->def->delay * 100);
         if (r < 0) {
-                vmmd_error_set_errno(error, r, "cannot create bridge '%s'", br);
-                return false;
+                vmmd_error_set_errno(&e, r, "cannot create bridge '%s'", br);
+                job_finish(j, e);
+                return;
         }
-        bridge_made = true;
         set_bridge_ipv6(n);
-        if (!firewall_add(n, error))
-                goto fail;
-        rules_added = true;
-        if (!add_addresses(n, error))
-                goto fail;
-        r = vmmd_netlink_link_set_up(br, true);
-        if (r < 0) {
-                vmmd_error_set_errno(error, r, "cannot set bridge '%s' up", br);
-                goto fail;
-        }
-        if (!enable_forwarding(n, error) || !dnsmasq_start(n, error))
-                goto fail;
-        return true;
-fail:
-        dnsmasq_kill(n);
-        if (rules_added)
-                firewall_remove(n);
-        if (bridge_made)
-                (void) vmmd_netlink_link_del(br);
-        return false;
+        firewall_add(n, on_start_rules, j);
 }
 
-void netrt_stop(Network *n) {
+static void on_stop_rules(Network *n, const GError *unused, void *userdata) {
+        dnsmasq_kill(n);
+        job_finish(userdata, NULL);
+}
+
+void netrt_stop(Network *n, NetrtDoneFunc done, void *userdata) {
         int r;
 
         dnsmasq_term(n);
@@ -553,28 +814,80 @@ void netrt_stop(Network *n) {
         r = vmmd_netlink_link_del(bridge_of(n));
         if (r < 0 && r != -ENODEV)
                 log_warning("cannot delete bridge '%s': %s", bridge_of(n), g_strerror(-r));
-        firewall_remove(n);
-        dnsmasq_kill(n);
+        if (n->helper) {
+                /* a dnsmasq restart in flight: nft runs next, and only one helper at a time */
+                dnsmasq_kill(n);
+        }
+        firewall_remove(n, on_stop_rules, job_new(n, done, userdata));
 }
 
-void netrt_reattach(Network *n) {
-        g_autoptr(GError) error = NULL;
+static void on_reattach_dnsmasq(Network *n, const GError *error, void *userdata) {
+        if (error)
+                log_warning("%s", error->message);
+        job_finish(userdata, NULL);
+}
+
+static void on_reattach_rules(Network *n, const GError *error, void *userdata) {
         pid_t pid;
 
-        if (!firewall_add(n, &error)) {
+        if (error)
                 log_warning("%s", error->message);
-                g_clear_error(&error);
-        }
         pid = read_dnsmasq_pid(n);
         if (pid) {
-                if (!watch_dnsmasq(n, pid, &error))
-                        log_warning("%s", error->message);
+                g_autoptr(GError) e = NULL;
+
+                if (!watch_dnsmasq(n, pid, &e))
+                        log_warning("%s", e->message);
                 else
                         (void) vmmd_pid_watch_kill(n->dnsmasq, SIGHUP);   /* re-reads the hosts files */
+                job_finish(userdata, NULL);
                 return;
         }
-        if (!dnsmasq_start(n, &error))
-                log_warning("%s", error->message);
+        dnsmasq_start(n, on_reattach_dnsmasq, userdata);
+}
+
+void netrt_reattach(Network *n, NetrtDoneFunc done, void *userdata) {
+        firewall_add(n, on_reattach_rules, job_new(n, done, userdata));
+}
+
+static void on_start_dnsmasq_update(Network *n, const GError *error, void *userdata) {
+        job_finish(userdata, error);
+}
+
+static void on_update_old_gone(VmmdPidWatch *w, int exit_code, void *userdata) {
+        Job *j = userdata;
+
+        vmmd_pid_watch_free(w);
+        dnsmasq_start(j->network, on_start_dnsmasq_update, j);
+}
+
+void netrt_update_dnsmasq(Network *n, int effect, NetrtDoneFunc done, void *userdata) {
+        g_autoptr(GError) e = NULL;
+        g_autofree char *conf = NULL;
+        Job *j = job_new(n, done, userdata);
+        VmmdPidWatch *old = NULL;
+        pid_t pid;
+        int r;
+
+        if (effect == NETWORK_UPDATE_EFFECT_NONE) {
+                job_finish(j, NULL);
+                return;
+        }
+        if (effect == NETWORK_UPDATE_EFFECT_HOSTS && n->dnsmasq) {
+                if (write_dnsmasq_files(n, &conf, &e))
+                        (void) vmmd_pid_watch_kill(n->dnsmasq, SIGHUP);
+                job_finish(j, e);
+                return;
+        }
+        /* a new dnsmasq once the old one is gone, so that its sockets are free */
+        pid = n->dnsmasq ? vmmd_pid_watch_pid(n->dnsmasq) : 0;
+        if (pid > 0 && vmmd_pid_watch_kill(n->dnsmasq, SIGKILL) >= 0 &&
+            (r = vmmd_pid_watch_new(n->manager->event, pid, on_update_old_gone, j, &old)) >= 0) {
+                dnsmasq_kill(n);   /* forgets the old watch (and a restart in flight) */
+                return;
+        }
+        dnsmasq_kill(n);
+        dnsmasq_start(n, on_start_dnsmasq_update, j);
 }
 
 int netrt_dnsmasq_pid(const Network *n) {
@@ -582,6 +895,8 @@ int netrt_dnsmasq_pid(const Network *n) {
 }
 
 void netrt_forget(Network *n) {
+        helper_cancel(n);
+        n->dnsmasq_retry = sd_event_source_disable_unref(n->dnsmasq_retry);
         vmmd_pid_watch_free(n->dnsmasq);
         n->dnsmasq = NULL;
 }

@@ -312,50 +312,125 @@ static bool start_host_bridge(Network *n, GError **error) {
         return true;
 }
 
-static bool start_own_bridge(Network *n, GError **error) {
-        return netrt_start(n, error);
-}
-
-bool network_start(Network *n, GError **error) {
-        NetManager *m = n->manager;
-
-        if (n->active) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "network is already active");
+static bool check_idle(Network *n, GError **error) {
+        if (n->busy) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "network '%s' is being started, stopped or updated", n->def->name);
                 return false;
         }
-        if (!(mode_has_own_bridge(n->def) ? start_own_bridge(n, error) : start_host_bridge(n, error)))
-                return false;
-        drop_ports(n);   /* N26: a start begins with no ports */
-        n->active = true;
-        if (!write_status(n, error)) {
-                if (mode_has_own_bridge(n->def))
-                        netrt_stop(n);
-                n->active = false;
-                return false;
-        }
-        VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, event, n, NETWORK_EVENT_STARTED);
-        VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, changed, n,
-                             NETWORK_CHANGED_ACTIVE | NETWORK_CHANGED_BRIDGE);
         return true;
 }
 
-bool network_destroy(Network *n, GError **error) {
+typedef struct {
+        Network *network;
+        bool quiet;              /* a new transient network: the caller announces it */
+        GError *error;
+        NetworkDoneFunc done;
+        void *userdata;
+} Op;
+
+static Op *op_new(Network *n, NetworkDoneFunc done, void *userdata) {
+        Op *op = g_new0(Op, 1);
+
+        op->network = n;
+        op->done = done;
+        op->userdata = userdata;
+        return op;
+}
+
+/* n NULL: the network is gone (a transient one that stopped) */
+static void op_finish(Op *op, Network *n, const GError *error) {
+        if (n)
+                n->busy = false;
+        op->done(n, error, op->userdata);
+        g_clear_error(&op->error);
+        g_free(op);
+}
+
+static void on_start_undone(Network *n, const GError *unused, void *userdata) {
+        Op *op = userdata;
+
+        n->active = false;
+        op_finish(op, n, op->error);
+}
+
+static void on_started(Network *n, const GError *error, void *userdata) {
+        Op *op = userdata;
+        NetManager *m = n->manager;
+        g_autoptr(GError) e = NULL;
+
+        if (error) {
+                op_finish(op, n, error);
+                return;
+        }
+        drop_ports(n);   /* N26: a start begins with no ports */
+        n->active = true;
+        if (!write_status(n, &e)) {
+                op->error = g_steal_pointer(&e);
+                if (mode_has_own_bridge(n->def))
+                        netrt_stop(n, on_start_undone, op);
+                else
+                        on_start_undone(n, NULL, op);
+                return;
+        }
+        if (!op->quiet) {
+                VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, event, n, NETWORK_EVENT_STARTED);
+                VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, changed, n,
+                                     NETWORK_CHANGED_ACTIVE | NETWORK_CHANGED_BRIDGE);
+        }
+        op_finish(op, n, NULL);
+}
+
+/* A start or stop of n, which must be (in)active as want_active and idle: the op, n busy; or NULL once done heard
+ * why not. */
+static Op *begin_op(Network *n, bool want_active, NetworkDoneFunc done, void *userdata) {
+        g_autoptr(GError) e = NULL;
+
+        if (n->active != want_active)
+                g_set_error(&e, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, n->active ? "network is already active" :
+                            "network '%s' is not active", n->def->name);
+        else
+                (void) check_idle(n, &e);
+        if (e) {
+                done(n, e, userdata);
+                return NULL;
+        }
+        n->busy = true;
+        return op_new(n, done, userdata);
+}
+
+static void start_async(Network *n, bool quiet, NetworkDoneFunc done, void *userdata) {
+        g_autoptr(GError) e = NULL;
+        Op *op = begin_op(n, false, done, userdata);
+
+        if (!op)
+                return;
+        op->quiet = quiet;
+        if (mode_has_own_bridge(n->def))
+                netrt_start(n, on_started, op);
+        else {
+                (void) start_host_bridge(n, &e);
+                on_started(n, e, op);
+        }
+}
+
+void network_start(Network *n, NetworkDoneFunc done, void *userdata) {
+        start_async(n, false, done, userdata);
+}
+
+static void on_stopped(Network *n, const GError *unused, void *userdata) {
+        Op *op = userdata;
         NetManager *m = n->manager;
 
-        if (!n->active) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "network '%s' is not active",
-                            n->def->name);
-                return false;
-        }
-        if (mode_has_own_bridge(n->def))
-                netrt_stop(n);
         drop_ports(n);
         remove_status(n);
         n->active = false;
+        n->busy = false;
         VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, event, n, NETWORK_EVENT_STOPPED);
         if (!n->persistent) {
                 remove_network(m, n);
-                return true;
+                op_finish(op, NULL, NULL);
+                return;
         }
         if (n->next_def) {
                 network_def_free(n->def);
@@ -363,52 +438,168 @@ bool network_destroy(Network *n, GError **error) {
         }
         VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, changed, n,
                              NETWORK_CHANGED_ACTIVE | NETWORK_CHANGED_BRIDGE);
-        return true;
+        op_finish(op, n, NULL);
 }
 
-Network *net_manager_create_xml(NetManager *m, const char *xml, unsigned flags, GError **error) {
-        g_autoptr(NetworkDef) def = parse_for_bus(xml, flags, error);
-        Network *same = NULL, *n;
+void network_destroy(Network *n, NetworkDoneFunc done, void *userdata) {
+        Op *op = begin_op(n, true, done, userdata);
 
-        if (!def || !check_duplicates(m, def, &same, error))
-                return NULL;
-        if (same && same->active) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "network is already active as '%s'",
-                            same->def->name);
-                return NULL;
+        if (!op)
+                return;
+        if (mode_has_own_bridge(n->def))
+                netrt_stop(n, on_stopped, op);
+        else
+                on_stopped(n, NULL, op);
+}
+
+/* --- a transient network (CreateXML) --- */
+
+typedef struct {
+        NetworkDef *stored;      /* N12: the defined network's own definition, back after a failed start */
+        NetworkDoneFunc done;
+        void *userdata;
+} CreateOp;
+
+static void on_created_same(Network *n, const GError *error, void *userdata) {
+        CreateOp *c = userdata;
+
+        if (error) {
+                network_def_free(n->def);
+                n->def = c->stored;
+        } else
+                n->next_def = c->stored;
+        c->done(n, error, c->userdata);
+        g_free(c);
+}
+
+static void on_created_new(Network *n, const GError *error, void *userdata) {
+        CreateOp *c = userdata;
+        NetManager *m = n->manager;
+
+        if (error) {
+                c->done(NULL, error, c->userdata);
+                network_free(n);
+        } else {
+                /* on the bus only now that it runs: a failed start leaves nothing */
+                add_network(m, n);
+                VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, added, n);
+                VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, event, n, NETWORK_EVENT_STARTED);
+                c->done(n, NULL, c->userdata);
         }
-        if (!choose_bridge_and_mac(m, def, same, error))
-                return NULL;
+        g_free(c);
+}
+
+void net_manager_create_xml(NetManager *m, const char *xml, unsigned flags, NetworkDoneFunc done, void *userdata) {
+        g_autoptr(GError) e = NULL;
+        g_autoptr(NetworkDef) def = parse_for_bus(xml, flags, &e);
+        Network *same = NULL;
+        CreateOp *c;
+
+        if (!def || !check_duplicates(m, def, &same, &e)) {
+                done(NULL, e, userdata);
+                return;
+        }
+        if (same && (same->active || same->busy)) {
+                g_set_error(&e, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "network is already active as '%s'",
+                            same->def->name);
+                done(NULL, e, userdata);
+                return;
+        }
+        if (!choose_bridge_and_mac(m, def, same, &e)) {
+                done(NULL, e, userdata);
+                return;
+        }
+        c = g_new0(CreateOp, 1);
+        c->done = done;
+        c->userdata = userdata;
         if (same) {
                 /* N12: a defined inactive network starts with this XML as its live definition */
-                NetworkDef *stored = same->def;
-
+                c->stored = same->def;
                 same->def = g_steal_pointer(&def);
-                if (!network_start(same, error)) {
-                        network_def_free(same->def);
-                        same->def = stored;
-                        return NULL;
-                }
-                same->next_def = stored;
-                return same;
+                start_async(same, false, on_created_same, c);
+                return;
         }
-        n = network_new(m, g_steal_pointer(&def));
-        /* not in the table (so not on the bus) until it runs: a failed start leaves nothing */
-        {
-                const NetworkListener *saved = m->listener;
+        start_async(network_new(m, g_steal_pointer(&def)), true, on_created_new, c);
+}
 
-                m->listener = NULL;
-                add_network(m, n);
-                if (!network_start(n, error)) {
-                        g_hash_table_remove(m->networks, n->def->uuid);
-                        m->listener = saved;
-                        return NULL;
-                }
-                m->listener = saved;
+/* --- update (spec §6) --- */
+
+/* The changed definition must format and parse again (U7). */
+static bool reparses(const NetworkDef *def, GError **error) {
+        g_autofree char *xml = network_def_format(def, 0);
+        g_autoptr(NetworkDef) again = network_def_parse_string(xml, 0, error);
+
+        return again != NULL;
+}
+
+static void on_updated(Network *n, const GError *error, void *userdata) {
+        op_finish(userdata, n, error);
+}
+
+void network_update(Network *n, unsigned command, unsigned section, int parent_index, const char *xml,
+                    unsigned flags, NetworkDoneFunc done, void *userdata) {
+        NetManager *m = n->manager;
+        g_autoptr(NetworkDef) live = NULL, config = NULL;
+        g_autoptr(GError) e = NULL;
+        NetworkUpdateEffect effect = NETWORK_UPDATE_EFFECT_NONE, unused;
+        /* the stored definition: a running network's waits in next_def when it differs */
+        NetworkDef *stored = n->active ? (n->next_def ? n->next_def : n->def) : n->def;
+        NetworkDef *old;
+
+        if (!check_idle(n, &e))
+                goto fail;
+        if (flags == NETWORK_UPDATE_AFFECT_CURRENT)
+                flags = n->active ? NETWORK_UPDATE_AFFECT_LIVE : NETWORK_UPDATE_AFFECT_CONFIG;
+        if ((flags & NETWORK_UPDATE_AFFECT_LIVE) && !n->active) {
+                g_set_error(&e, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "network is not running");
+                goto fail;
         }
-        VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, added, n);
-        VMMD_LISTENER_NOTIFY(m->listener, m->listener_data, event, n, NETWORK_EVENT_STARTED);
-        return n;
+        if ((flags & NETWORK_UPDATE_AFFECT_CONFIG) && !n->persistent) {
+                g_set_error(&e, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "cannot change persistent config of a transient network");
+                goto fail;
+        }
+        /* U7: both copies are changed and checked before anything is written */
+        if (flags & NETWORK_UPDATE_AFFECT_LIVE) {
+                live = network_def_copy(n->def);
+                if (!network_def_update(live, command, section, parent_index, xml, &effect, &e) ||
+                    !reparses(live, &e))
+                        goto fail;
+        }
+        if (flags & NETWORK_UPDATE_AFFECT_CONFIG) {
+                config = network_def_copy(stored);
+                if (!network_def_update(config, command, section, parent_index, xml, &unused, &e) ||
+                    !reparses(config, &e) || !write_config(m, config, &e))
+                        goto fail;
+                if (!n->active) {
+                        network_def_free(n->def);
+                        n->def = g_steal_pointer(&config);
+                } else {
+                        network_def_free(n->next_def);
+                        n->next_def = g_steal_pointer(&config);
+                }
+        }
+        if (!live) {
+                done(n, NULL, userdata);
+                return;
+        }
+        old = n->def;
+        n->def = g_steal_pointer(&live);
+        if (!write_status(n, &e)) {
+                live = n->def;
+                n->def = old;
+                goto fail;
+        }
+        network_def_free(old);
+        if (!mode_has_own_bridge(n->def)) {
+                done(n, NULL, userdata);
+                return;
+        }
+        n->busy = true;
+        netrt_update_dnsmasq(n, effect, on_updated, op_new(n, done, userdata));
+        return;
+fail:
+        done(n, e, userdata);
 }
 
 /* --- undefine and autostart --- */
@@ -421,6 +612,8 @@ bool network_undefine(Network *n, GError **error) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "can't undefine transient network");
                 return false;
         }
+        if (!check_idle(n, error))
+                return false;
         config = config_file(m, n->def->name);
         link = autostart_link(m, n->def->name);
         if (unlink(config) < 0 && errno != ENOENT) {
@@ -639,6 +832,10 @@ static void load_dir(NetManager *m, const char *dir, LoadFunc fn) {
 }
 
 /* N18: a status file whose bridge is gone describes a network that is no longer up. */
+static void on_reattached(Network *n, const GError *unused, void *userdata) {
+        n->busy = false;
+}
+
 static void load_status(NetManager *m, NetworkDef *def, const char *stem) {
         g_autofree char *file = status_file(m, stem);
         Network *n;
@@ -658,8 +855,10 @@ static void load_status(NetManager *m, NetworkDef *def, const char *stem) {
         n->active = true;
         add_network(m, n);
         load_ports(n);
-        if (mode_has_own_bridge(def))
-                netrt_reattach(n);
+        if (mode_has_own_bridge(def)) {
+                n->busy = true;
+                netrt_reattach(n, on_reattached, NULL);
+        }
 }
 
 static void load_config(NetManager *m, NetworkDef *def, const char *stem) {
@@ -684,9 +883,16 @@ static void load_config(NetManager *m, NetworkDef *def, const char *stem) {
 }
 
 void net_manager_load(NetManager *m) {
+        m->sync_helpers = true;
         load_dir(m, m->paths->run_dir, load_status);
         load_dir(m, m->paths->config_dir, load_config);
+        m->sync_helpers = false;
         log_debug("loaded %u networks", g_hash_table_size(m->networks));
+}
+
+static void on_autostarted(Network *n, const GError *error, void *userdata) {
+        if (error)
+                log_warning("cannot autostart network '%s': %s", network_name(n), error->message);
 }
 
 void net_manager_autostart(NetManager *m) {
@@ -695,11 +901,8 @@ void net_manager_autostart(NetManager *m) {
         if (!vmmd_autostart_claim(m->paths->run_dir))
                 return;
         list = net_manager_list(m, NETWORK_LIST_AUTOSTART | NETWORK_LIST_INACTIVE);
-        for (guint i = 0; i < list->len; i++) {
-                g_autoptr(GError) error = NULL;
-                Network *n = list->pdata[i];
-
-                if (!network_start(n, &error))
-                        log_warning("cannot autostart network '%s': %s", network_name(n), error->message);
-        }
+        m->sync_helpers = true;
+        for (guint i = 0; i < list->len; i++)
+                network_start(list->pdata[i], on_autostarted, NULL);
+        m->sync_helpers = false;
 }

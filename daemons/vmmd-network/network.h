@@ -10,6 +10,7 @@
 #include "process.h"
 
 typedef struct NetManager NetManager;
+typedef struct NetrtHelper NetrtHelper;
 
 typedef struct Network {
         NetManager *manager;
@@ -19,6 +20,11 @@ typedef struct Network {
         bool persistent;
         bool autostart;
         struct VmmdPidWatch *dnsmasq;   /* the running dnsmasq, watched with a pidfd */
+        NetrtHelper *helper;            /* the nft or dnsmasq run in flight, or NULL */
+        bool busy;                      /* a start, stop or update is under way */
+        sd_event_source *dnsmasq_retry; /* a restart of a dnsmasq that died, waiting for its time */
+        unsigned dnsmasq_restarts;      /* restarts since dnsmasq_restarts_since */
+        uint64_t dnsmasq_restarts_since;
         GHashTable *ports;       /* port uuid → NetworkPortDef* (owned); a running network's only */
 } Network;
 
@@ -46,6 +52,7 @@ struct NetManager {
         GHashTable *networks;    /* uuid → Network* (owned) */
         const NetworkListener *listener;
         void *listener_data;
+        bool sync_helpers;       /* at daemon start (load, autostart): helper programs run to the end at once */
 };
 
 NetManager *net_manager_new(VmmdPaths *paths);   /* takes paths */
@@ -64,14 +71,27 @@ GPtrArray *net_manager_list(NetManager *m, unsigned flags);
 
 /* NetworkDefineXML (N1–N5) and NetworkCreateXML (N12). */
 Network *net_manager_define_xml(NetManager *m, const char *xml, unsigned flags, GError **error);
-Network *net_manager_create_xml(NetManager *m, const char *xml, unsigned flags, GError **error);
+/* Called once when a start, stop, update or transient create is over; n is NULL when the network is gone (a
+ * failed transient create, a transient network that stopped). */
+typedef void (*NetworkDoneFunc)(Network *n, const GError *error, void *userdata);
+
+/* N12 (CreateXML): a transient network, on the bus only once it runs. */
+void net_manager_create_xml(NetManager *m, const char *xml, unsigned flags, NetworkDoneFunc done, void *userdata);
 
 bool network_undefine(Network *n, GError **error);   /* N6–N8; may free n */
-bool network_start(Network *n, GError **error);      /* N9, N10, N13 */
-bool network_destroy(Network *n, GError **error);    /* N16; may free n (transient) */
+/* N9, N10, N13; OperationInvalid when active or while another start, stop or update runs. */
+void network_start(Network *n, NetworkDoneFunc done, void *userdata);
+/* N16; frees n when it is transient. */
+void network_destroy(Network *n, NetworkDoneFunc done, void *userdata);
 bool network_set_autostart(Network *n, bool on, GError **error);   /* N17 */
 /* GetXMLDesc: NETWORK_XML_INACTIVE gives the waiting or stored definition. */
 char *network_get_xml(Network *n, unsigned flags);
+/* Network.Update (spec §6): command, section and parent_index as network_def_update; flags
+ * NETWORK_UPDATE_AFFECT_* (checked by the caller). LIVE rewrites the status file and tells dnsmasq (SIGHUP or a
+ * restart); CONFIG rewrites the definition (a running network takes it at its next start). All or nothing
+ * (a dnsmasq that cannot start again after a live range change is the one error after the change). */
+void network_update(Network *n, unsigned command, unsigned section, int parent_index, const char *xml,
+                    unsigned flags, NetworkDoneFunc done, void *userdata);
 const char *network_name(const Network *n);
 
 /* --- ports (spec §1.3): kept in <run_dir>/NAME/ports/<uuid>.xml while the network runs --- */

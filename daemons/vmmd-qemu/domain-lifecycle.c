@@ -26,6 +26,7 @@
 #include "storage-client.h"
 #include "domain-net.h"
 #include "nwfilter-client.h"
+#include "network-client.h"
 
 #define STOP_GRACE_USEC (10 * G_USEC_PER_SEC)
 /* After a reset, QEMU's firmware path (SeaBIOS + the direct-kernel option ROM) may reset
@@ -231,14 +232,38 @@ void domain_detach(Domain *d) {
 }
 
 /* QEMU is gone: the domain becomes inactive (spec E3, E18, E21, B14). */
+/* The reply to a stop waits for the guest's network ports to be deleted, so that a caller who hears back
+ * finds them gone (spec network.md N28.5). */
+typedef struct {
+        DomainCall *call;
+        unsigned pending;
+} StopReply;
+
+static void stop_reply_unref(void *userdata) {
+        StopReply *s = userdata;
+
+        if (--s->pending > 0)
+                return;
+        if (s->call)
+                s->call->done(s->call, NULL);
+        g_free(s);
+}
+
+char *domain_ports_dir(Manager *m) {
+        return g_build_filename(m->paths->run_dir, "ports", NULL);
+}
+
 static void domain_stopped(Domain *d, int reason, int detail) {
         Manager *m = d->manager;
-        DomainCall *call;
         g_autofree char *status = domain_status_file(m, domain_name(d));
+        g_autofree char *ports = domain_ports_dir(m);
+        StopReply *reply = g_new0(StopReply, 1);
 
         release_runtime(d);
         domain_release_host_resources(m, d->def);
         nwfilter_client_unbind_async(m->bus, d->def);
+        reply->pending = 2;
+        network_ports_release_async(m->bus, ports, d->def, stop_reply_unref, reply);
         if (d->run.monitor_path)
                 (void) unlink(d->run.monitor_path);
         g_clear_pointer(&d->run.monitor_path, g_free);
@@ -266,7 +291,7 @@ static void domain_stopped(Domain *d, int reason, int detail) {
         d->reason = reason;
         manager_notify_domain_changed(m, d, DOMAIN_CHANGED_RUN);
         manager_notify_domain_event(m, d, DOMAIN_EVENT_STOPPED, detail);
-        call = g_steal_pointer(&d->run.call);
+        reply->call = g_steal_pointer(&d->run.call);
         if (!d->persistent && !d->reverting) {
                 g_autofree char *snapdir = domain_snapshot_dir(m, domain_name(d));
                 (void) vmmd_rm_rf(snapdir);
@@ -274,9 +299,8 @@ static void domain_stopped(Domain *d, int reason, int detail) {
                 domain_snapshots_drop(d);
                 manager_remove_domain(m, d);
         }
-        /* the caller hears back after every signal of the change */
-        if (call)
-                call->done(call, NULL);
+        /* the caller hears back after every signal of the change (and once the ports are gone) */
+        stop_reply_unref(reply);
 }
 
 /* Tail of the QEMU log, for error messages. */
@@ -541,6 +565,7 @@ typedef struct PendingStart {
 static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
                         bool kvm, GError **error);
 static void on_volumes_resolved(const GError *error, void *userdata);
+static void on_ports_allocated(const GError *error, void *userdata);
 
 /* The checks of a start; then, once volume disks are resolved, start_spawn. */
 static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
@@ -580,8 +605,8 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                                     "security model '%s' is not available on this host", *models);
                         return false;
                 }
-        if (storage_def_has_volumes(live)) {
-                /* vmmd-storage answers over the bus; the start goes on when it has */
+        if (storage_def_has_volumes(live) || network_def_has_networks(live)) {
+                /* vmmd-storage and vmmd-network answer over the bus; the start goes on when they have */
                 PendingStart *ps = g_new0(PendingStart, 1);
 
                 ps->domain = d;
@@ -591,7 +616,10 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                 ps->call = call;
                 ps->kvm = opts.kvm;
                 d->run.job = DOMAIN_JOB_START;
-                storage_resolve_volumes_async(m->bus, ps->live, on_volumes_resolved, ps);
+                if (storage_def_has_volumes(ps->live))
+                        storage_resolve_volumes_async(m->bus, ps->live, on_volumes_resolved, ps);
+                else
+                        on_volumes_resolved(NULL, ps);
                 return true;
         }
         return start_spawn(d, g_steal_pointer(&live), flags, g_steal_pointer(&restore), call, opts.kvm, error);
@@ -605,27 +633,69 @@ static void forget_if_never_started(Domain *d) {
         }
 }
 
-static void on_volumes_resolved(const GError *error, void *userdata) {
-        PendingStart *ps = userdata;
+/* A start that failed after its ports were made: the caller hears of it once they are deleted again. */
+typedef struct {
+        DomainCall *call;
+        GError *error;
+} FailedStart;
+
+static void on_failed_start_released(void *userdata) {
+        FailedStart *f = userdata;
+
+        if (f->call)
+                f->call->done(f->call, f->error);
+        g_error_free(f->error);
+        g_free(f);
+}
+
+static void pending_start_finish(PendingStart *ps, const GError *error) {
         Domain *d = ps->domain;
+        Manager *m = d->manager;   /* d may be gone after forget_if_never_started */
         g_autoptr(GError) local = NULL;
+        g_autoptr(DomainDef) ports = NULL;   /* what to give back when the spawn fails */
         DomainCall *call = ps->call;
         bool ok;
 
         d->run.job = DOMAIN_JOB_NONE;
         if (error)
                 ok = false;
-        else
+        else {
+                if (network_def_has_networks(ps->live))
+                        ports = domain_def_copy(ps->live);
                 ok = start_spawn(d, g_steal_pointer(&ps->live), ps->flags, g_steal_pointer(&ps->restore), call, ps->kvm,
                                  &local);
+        }
         domain_def_free(ps->live);
         domain_restore_free(ps->restore);
         g_free(ps);
-        if (!ok) {
-                forget_if_never_started(d);
-                if (call)
-                        call->done(call, error ? error : local);
+        if (ok)
+                return;
+        forget_if_never_started(d);
+        if (ports) {
+                FailedStart *f = g_new0(FailedStart, 1);
+                g_autofree char *dir = domain_ports_dir(m);
+
+                f->call = call;
+                f->error = g_error_copy(local);
+                network_ports_release_async(m->bus, dir, ports, on_failed_start_released, f);
+        } else if (call)
+                call->done(call, error ? error : local);
+}
+
+static void on_volumes_resolved(const GError *error, void *userdata) {
+        PendingStart *ps = userdata;
+
+        if (!error && network_def_has_networks(ps->live)) {
+                g_autofree char *dir = domain_ports_dir(ps->domain->manager);
+
+                network_ports_allocate_async(ps->domain->manager->bus, dir, ps->live, on_ports_allocated, ps);
+                return;
         }
+        pending_start_finish(ps, error);
+}
+
+static void on_ports_allocated(const GError *error, void *userdata) {
+        pending_start_finish(userdata, error);
 }
 
 static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
@@ -1318,8 +1388,22 @@ static void reattach_one(Manager *m, const char *file) {
         log_info("re-attached to QEMU %d of domain '%s'", (int) st->pid, domain_name(d));
 }
 
+/* A port still belongs to a guest when a running domain's live definition names it. */
+static bool port_in_use(const char *port_uuid, void *userdata) {
+        Manager *m = userdata;
+        GHashTableIter it;
+        Domain *d;
+
+        g_hash_table_iter_init(&it, m->domains);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d))
+                if (domain_is_active(d) && network_def_uses_port(d->def, port_uuid))
+                        return true;
+        return false;
+}
+
 void manager_reattach_domains(Manager *m) {
         g_autoptr(GDir) dir = g_dir_open(m->paths->run_dir, 0, NULL);
+        g_autofree char *ports = NULL;
         const char *e;
 
         if (!dir)
@@ -1332,6 +1416,9 @@ void manager_reattach_domains(Manager *m) {
                 file = g_build_filename(m->paths->run_dir, e, NULL);
                 reattach_one(m, file);
         }
+        /* ports made for guests that are gone (or whose start the previous daemon never finished) */
+        ports = domain_ports_dir(m);
+        network_ports_reclaim(m->bus, ports, port_in_use, m);
 }
 
 /* --- autostart --- */

@@ -46,6 +46,8 @@ void manager_autostart_domains(Manager *m);
 /* The QEMU log of a domain. */
 char *domain_log_file(const Manager *m, const char *name);
 char *domain_status_file(const Manager *m, const char *name);
+/* Where vmmd-qemu writes down the vmmd-network ports it made (network-client.h). */
+char *domain_ports_dir(Manager *m);
 
 /* For domain-save.c: the lifecycle's internals it shares. */
 void domain_lifecycle_set_state(Domain *d, DomainState state, int reason);

@@ -11,7 +11,8 @@
 /* The first fd number QEMU gets its taps at (3 is the monitor). */
 #define DOMAIN_NET_FIRST_CHILD_FD 4
 
-/* For every <interface type='bridge'> of live: checks that the bridge exists, opens a tap
+/* For every <interface type='bridge'> of live, and every type='network' one (whose port gave its bridge,
+ * network-client.h): checks that the bridge exists, opens a tap
  * (vnetN, with the guest's MAC but 0xfe first), puts it into the bridge and up, and records its name as the live
  * <target dev>. ret_fds gets one fd per interface (-1 for those without a tap; close them
  * with domain_net_close_taps once QEMU has its copies). The taps are not persistent: they

@@ -651,21 +651,23 @@ static void build_net(Cmd *c, DomainNetDef *net, unsigned n) {
 
         int tap_fd = c->opts && n < c->opts->n_net_fds ? c->opts->net_fds[n] : -1;
 
-        if (net->type == DOMAIN_NET_TYPE_BRIDGE && tap_fd < 0)
-                return (void) unsupported(c, "interface type 'bridge' needs its tap opened first");
-        if (net->type == DOMAIN_NET_TYPE_NETWORK || net->type == DOMAIN_NET_TYPE_DIRECT ||
-            net->type == DOMAIN_NET_TYPE_ETHERNET)
-                return (void) unsupported(c, "interface type '%s' needs vmmd-network; only types 'user' and 'bridge' "
-                                          "run today", domain_net_type_to_string(net->type));
-        if (net->type != DOMAIN_NET_TYPE_USER && net->type != DOMAIN_NET_TYPE_BRIDGE)
-                return (void) unsupported(c, "interface type '%s' is not supported; only types 'user' and 'bridge' "
-                                          "run today", domain_net_type_to_string(net->type));
+        bool tap = net->type == DOMAIN_NET_TYPE_BRIDGE || net->type == DOMAIN_NET_TYPE_NETWORK;
+
+        if (tap && tap_fd < 0)
+                return (void) unsupported(c, "interface type '%s' needs its tap opened first",
+                                          domain_net_type_to_string(net->type));
+        if (net->type == DOMAIN_NET_TYPE_DIRECT || net->type == DOMAIN_NET_TYPE_ETHERNET)
+                return (void) unsupported(c, "interface type '%s' is not supported yet; types 'user', 'network' and "
+                                          "'bridge' run today", domain_net_type_to_string(net->type));
+        if (net->type != DOMAIN_NET_TYPE_USER && !tap)
+                return (void) unsupported(c, "interface type '%s' is not supported; only types 'user', 'network' "
+                                          "and 'bridge' run today", domain_net_type_to_string(net->type));
         dev = g_str_equal(model, "virtio") ? "virtio-net-pci" : g_str_equal(model, "e1000") ? "e1000" :
               g_str_equal(model, "e1000e") ? "e1000e" : g_str_equal(model, "rtl8139") ? "rtl8139" : NULL;
         if (!dev)
                 return (void) unsupported(c, "interface model '%s' is not supported", model);
         arg(c, "-netdev");
-        if (net->type == DOMAIN_NET_TYPE_BRIDGE)
+        if (tap)
                 /* this kernel has no vhost_net; QEMU's own virtio backend serves the tap */
                 argf(c, "tap,id=hostnet%u,fd=%d,vhost=off", n, tap_fd);
         else

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -151,6 +152,278 @@ static void test_nat_network(void) {
         g_assert_cmpint(sh_status("nft list table inet vmmd_vmmdtbr0"), !=, 0);
         g_assert_false(g_file_test(status, G_FILE_TEST_EXISTS));
         kill_leftover_dnsmasq(tb, "natnet");
+}
+
+/* A dnsmasq that dies (kill -9) while its network runs is started again: a new pid in the pid file, and it
+ * answers DNS with the network's host entry. */
+static void test_dnsmasq_restart(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = net_define(tb, nat_xml, &e);
+        g_autofree char *answer = NULL, *exe_link = NULL, *exe = NULL;
+        pid_t pid, again = 0;
+
+        g_assert_nonnull(path);
+        net_start_ok(tb, path);
+        pid = dnsmasq_pid(tb, "natnet");
+        g_assert_cmpint(pid, >, 1);
+        g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+        g_assert_true(test_wait_pid_exit(pid, 5000));
+        /* the daemon restarts it as soon as its pidfd says so: a bounded wait for the new pid file */
+        for (int i = 0; i < 200; i++) {
+                again = dnsmasq_pid(tb, "natnet");
+                if (again > 1 && again != pid)
+                        break;
+                g_usleep(50 * 1000);
+        }
+        if (!(again > 1 && again != pid)) {
+                (void) net_call0(tb, path, "Destroy", &e);
+                g_error("dnsmasq was not restarted (pid file says %d)", (int) again);
+        }
+        exe_link = g_strdup_printf("/proc/%d/exe", (int) again);
+        exe = g_file_read_link(exe_link, NULL);
+        answer = sh("busybox nslookup webhost 10.77.0.1 || true");
+        g_assert_cmpint(net_call0(tb, path, "Destroy", &e), >=, 0);
+        g_assert_nonnull(exe);
+        g_assert_true(g_str_has_suffix(exe, "/dnsmasq"));
+        g_assert_nonnull(strstr(answer, "10.77.0.5"));
+        /* Destroy stops the new one too and does not restart it */
+        g_assert_true(test_wait_pid_exit(again, 5000));
+        g_assert_cmpint(dnsmasq_pid(tb, "natnet"), ==, 0);
+        kill_leftover_dnsmasq(tb, "natnet");
+}
+
+static int net_update(TestBus *tb, const char *path, unsigned command, unsigned section, int parent, const char *xml,
+                      unsigned flags, sd_bus_error *e) {
+        return test_call_to(tb, NET, path, NETWORK_INTERFACE, "Update", e, NULL, "uuisu", command, section, parent, xml,
+                            flags);
+}
+
+static char *net_xml(TestBus *tb, const char *path, unsigned flags) {
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *xml;
+
+        if (test_call_to(tb, NET, path, NETWORK_INTERFACE, "GetXMLDesc", &e, &reply, "u", flags) < 0)
+                g_error("GetXMLDesc: %s", e.message);
+        g_assert_cmpint(sd_bus_message_read(reply, "s", &xml), >=, 0);
+        return g_strdup(xml);
+}
+
+/* dnsmasq re-reads its hosts on SIGHUP in its own time: a bounded wait for the answer. */
+static bool wait_dns(const char *name, const char *want) {
+        g_autofree char *cmd = g_strdup_printf("busybox nslookup %s 10.77.0.1 || true", name);
+
+        for (int i = 0; i < 100; i++) {
+                g_autofree char *answer = sh(cmd);
+
+                if (strstr(answer, want))
+                        return true;
+                g_usleep(50 * 1000);
+        }
+        return false;
+}
+
+/* U1–U7: Update on a running network. DHCP and DNS hosts reach dnsmasq by SIGHUP (same pid), a range by a
+ * restart (new pid); LIVE and CONFIG change their own copies; bad updates change nothing. */
+static void test_update(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *path = net_define(tb, nat_xml, &e);
+        g_autofree char *hostsfile = test_root_file(tb, "var/lib/vmmd/network/dnsmasq/natnet.hostsfile");
+        g_autofree char *config = test_root_file(tb, "etc/vmmd/network/natnet.xml");
+        g_autofree char *hosts = NULL, *live = NULL, *inactive = NULL, *cfg = NULL, *conf = NULL, *before = NULL;
+        g_autofree char *conf_file = test_root_file(tb, "var/lib/vmmd/network/dnsmasq/natnet.conf");
+        const char *host = "<host mac='52:54:00:00:00:42' ip='10.77.0.42'/>";
+        const unsigned both = NETWORK_UPDATE_AFFECT_LIVE | NETWORK_UPDATE_AFFECT_CONFIG;
+        pid_t pid, pid2;
+
+        g_assert_nonnull(path);
+        /* LIVE on an inactive network */
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_IP_DHCP_HOST, -1, host,
+                                   NETWORK_UPDATE_AFFECT_LIVE, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "not running");
+        sd_bus_error_free(&e);
+        net_start_ok(tb, path);
+        pid = dnsmasq_pid(tb, "natnet");
+
+        /* a DHCP host, live and config: hostsfile rewritten, SIGHUP, both XMLs and the file on disk */
+        if (net_update(tb, path, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_IP_DHCP_HOST, -1, host, both, &e) < 0) {
+                kill_leftover_dnsmasq(tb, "natnet");
+                g_error("Update: %s: %s", e.name, e.message);
+        }
+        hosts = test_read_file(hostsfile);
+        g_assert_nonnull(strstr(hosts, "52:54:00:00:00:42,10.77.0.42"));
+        g_assert_cmpint(dnsmasq_pid(tb, "natnet"), ==, pid);
+        g_assert_cmpint(kill(pid, 0), ==, 0);
+        live = net_xml(tb, path, 0);
+        inactive = net_xml(tb, path, NETWORK_XML_INACTIVE);
+        cfg = test_read_file(config);
+        g_assert_nonnull(strstr(live, "10.77.0.42"));
+        g_assert_nonnull(strstr(inactive, "10.77.0.42"));
+        g_assert_nonnull(strstr(cfg, "10.77.0.42"));
+
+        /* the same host again: OperationInvalid, nothing changes */
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_ADD_FIRST, NETWORK_SECTION_IP_DHCP_HOST, -1, host, both,
+                                   &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "52:54:00:00:00:42");
+        sd_bus_error_free(&e);
+        g_free(before);
+        before = net_xml(tb, path, 0);
+        g_assert_cmpstr(before, ==, live);
+
+        /* a DNS host, live only: dnsmasq answers it, same pid; the stored definition does not have it */
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_DNS_HOST, -1,
+                                   "<host ip='10.77.0.6'><hostname>dbhost</hostname></host>",
+                                   NETWORK_UPDATE_AFFECT_LIVE, &e), >=, 0);
+        g_assert_true(wait_dns("dbhost", "10.77.0.6"));
+        g_assert_cmpint(dnsmasq_pid(tb, "natnet"), ==, pid);
+        g_free(inactive);
+        inactive = net_xml(tb, path, NETWORK_XML_INACTIVE);
+        g_assert_null(strstr(inactive, "dbhost"));
+        /* a second host with the same name */
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_DNS_HOST, -1,
+                                   "<host ip='10.77.0.7'><hostname>dbhost</hostname></host>",
+                                   NETWORK_UPDATE_AFFECT_LIVE, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "DNS HOST");
+        sd_bus_error_free(&e);
+
+        /* a range: a new dnsmasq with it */
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_IP_DHCP_RANGE, -1,
+                                   "<range start='10.77.0.30' end='10.77.0.40'/>", NETWORK_UPDATE_AFFECT_CURRENT, &e),
+                        >=, 0);
+        pid2 = dnsmasq_pid(tb, "natnet");
+        g_assert_cmpint(pid2, >, 1);
+        g_assert_cmpint(pid2, !=, pid);
+        g_assert_true(test_wait_pid_exit(pid, 5000));
+        conf = test_read_file(conf_file);
+        g_assert_nonnull(strstr(conf, "10.77.0.30,10.77.0.40"));
+        g_assert_true(wait_dns("webhost", "10.77.0.5"));
+
+        /* refused: a range MODIFY, sections that cannot or cannot yet be updated, the wrong element, bad flags,
+         * a delete that matches nothing */
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_MODIFY, NETWORK_SECTION_IP_DHCP_RANGE, -1,
+                                   "<range start='10.77.0.30' end='10.77.0.40'/>", 0, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED, "cannot be modified");
+        sd_bus_error_free(&e);
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_MODIFY, NETWORK_SECTION_BRIDGE, -1, "<bridge/>", 0, &e),
+                        <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_UNSUPPORTED, "bridge", "natnet");
+        sd_bus_error_free(&e);
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_DNS_TXT, -1,
+                                   "<txt name='a' value='b'/>", 0, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_SUPPORT, "dns-txt");
+        sd_bus_error_free(&e);
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_IP_DHCP_HOST, -1,
+                                   "<range start='10.77.0.50' end='10.77.0.60'/>", 0, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_XML_ERROR, "host");
+        sd_bus_error_free(&e);
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_IP_DHCP_HOST, -1, host, 4, &e),
+                        <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_INVALID_ARG);
+        sd_bus_error_free(&e);
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_DELETE, NETWORK_SECTION_IP_DHCP_HOST, -1,
+                                   "<host mac='52:54:00:00:00:99'/>", 0, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "matching");
+        sd_bus_error_free(&e);
+        g_assert_cmpint(dnsmasq_pid(tb, "natnet"), ==, pid2);
+
+        /* delete the host by its MAC, live and config */
+        g_assert_cmpint(net_update(tb, path, NETWORK_UPDATE_DELETE, NETWORK_SECTION_IP_DHCP_HOST, -1,
+                                   "<host mac='52:54:00:00:00:42'/>", both, &e), >=, 0);
+        g_free(hosts);
+        hosts = test_read_file(hostsfile);
+        g_assert_null(strstr(hosts, "10.77.0.42"));
+        g_free(cfg);
+        cfg = test_read_file(config);
+        g_assert_null(strstr(cfg, "10.77.0.42"));
+        g_assert_cmpint(dnsmasq_pid(tb, "natnet"), ==, pid2);
+
+        g_assert_cmpint(net_call0(tb, path, "Destroy", &e), >=, 0);
+        kill_leftover_dnsmasq(tb, "natnet");
+}
+
+static int on_create_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        sd_bus_error *reply = userdata;
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                sd_bus_error_copy(reply, sd_bus_message_get_error(m));
+        else
+                sd_bus_error_set_const(reply, "ok", "ok");
+        return 0;
+}
+
+/* nft and dnsmasq run beside the event loop: while a start waits for nft (here an nft that waits for the
+ * test), the daemon answers other calls, and a second start of the same network is refused. */
+static void test_start_does_not_block(void) {
+        g_autofree char *gate_dir = g_dir_make_tmp("vmmd-nft-gate.XXXXXX", NULL);
+        g_autofree char *real_nft = g_find_program_in_path("nft");
+        g_autofree char *script = g_build_filename(gate_dir, "nft", NULL);
+        g_autofree char *gate = g_build_filename(gate_dir, "gate", NULL);
+        g_autofree char *open_file = g_build_filename(gate_dir, "open", NULL);
+        g_autofree char *pid_file_path = g_build_filename(gate_dir, "pid", NULL);
+        g_autofree char *path_env = g_strdup_printf("PATH=%s:%s", gate_dir, g_getenv("PATH"));
+        const char *env[] = { path_env, NULL };
+        g_autoptr(TestBus) tb = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_auto(sd_bus_error) reply = SD_BUS_ERROR_NULL;
+        g_autofree char *path = NULL, *text = NULL;
+        pid_t nft = 0;
+        int fd;
+
+        g_assert_nonnull(real_nft);
+        text = g_strdup_printf("#!/bin/sh\necho $$ > %s\n[ -e %s ] || read x < %s\nexec %s \"$@\"\n", pid_file_path,
+                               open_file, gate, real_nft);
+        test_write_file(script, text);
+        g_assert_cmpint(chmod(script, 0755), ==, 0);
+        g_assert_cmpint(mkfifo(gate, 0600), ==, 0);
+        tb = test_bus_new(env);
+        path = net_define(tb, nat_xml, &e);
+        g_assert_nonnull(path);
+        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, NET, path, NETWORK_INTERFACE, "Create", on_create_reply,
+                                                 &reply, ""), >=, 0);
+        /* the start is in nft now, which waits at the gate */
+        for (int i = 0; i < 500 && !nft; i++) {
+                g_autofree char *data = test_read_file(pid_file_path);
+
+                if (data)
+                        nft = atoi(data);
+                else
+                        g_usleep(10 * 1000);
+        }
+        g_assert_cmpint(nft, >, 1);
+        /* the daemon answers meanwhile: a blocked one would answer only once nft was killed at its deadline */
+        g_assert_cmpint(test_call_to(tb, NET, NETWORK_MANAGER_PATH, NETWORK_MANAGER_INTERFACE, "ListNetworks", &e,
+                                     NULL, "u", 0), >=, 0);
+        g_assert_cmpint(net_call0(tb, path, "Create", &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "being started");
+        sd_bus_error_free(&e);
+        g_assert_cmpint(kill(nft, 0), ==, 0);
+
+        /* through the gate: the start finishes and replies */
+        test_write_file(open_file, "");
+        fd = open(gate, O_WRONLY | O_CLOEXEC);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(write(fd, "go\n", 3), ==, 3);
+        close(fd);
+        for (int i = 0; i < 1000 && !sd_bus_error_is_set(&reply); i++) {
+                if (sd_bus_process(tb->bus, NULL) > 0)
+                        continue;
+                (void) sd_bus_wait(tb->bus, 10 * 1000);
+        }
+        if (!sd_bus_error_has_name(&reply, "ok")) {
+                kill_leftover_dnsmasq(tb, "natnet");
+                g_error("Create: %s: %s", reply.name, reply.message);
+        }
+        g_assert_true(net_active(tb, path));
+        g_assert_cmpint(net_call0(tb, path, "Destroy", &e), >=, 0);
+        g_assert_false(net_active(tb, path));
+        kill_leftover_dnsmasq(tb, "natnet");
+        (void) unlink(script);
+        (void) unlink(gate);
+        (void) unlink(open_file);
+        (void) unlink(pid_file_path);
+        (void) rmdir(gate_dir);
 }
 
 /* N10: dnsmasq refusing to start (its TFTP root does not exist) leaves no bridge, no rules, no
@@ -449,7 +722,7 @@ G_GNUC_NULL_TERMINATED static char *vmmctl_ok(TestBus *tb, ...) {
 }
 
 /* The net-* commands a user runs, end to end: define from a file, start, list, info, dumpxml,
- * autostart, port-list, dhcp-leases, destroy, undefine. */
+ * autostart, port-list, dhcp-leases, update, destroy, undefine. */
 static void test_vmmctl_net(void) {
         g_autoptr(TestBus) tb = test_bus_new(NULL);
         g_autofree char *file = g_build_filename(tb->dir, "net.xml", NULL);
@@ -491,6 +764,13 @@ static void test_vmmctl_net(void) {
         g_free(out);
         out = vmmctl_ok(tb, "net-dhcp-leases", "ctlnet", NULL);
         g_assert_nonnull(strstr(out, "MAC address"));
+        g_free(out);
+        out = vmmctl_ok(tb, "net-update", "ctlnet", "add", "ip-dhcp-host",
+                        "<host mac='52:54:00:00:00:43' name='h43' ip='10.82.0.43'/>", "--live", "--config", NULL);
+        g_assert_nonnull(strstr(out, "Updated network ctlnet persistent config and live state"));
+        g_free(out);
+        out = vmmctl_ok(tb, "net-dumpxml", "ctlnet", "--inactive", NULL);
+        g_assert_nonnull(strstr(out, "10.82.0.43"));
         g_free(out);
         out = vmmctl_ok(tb, "net-destroy", "ctlnet", NULL);
         g_assert_nonnull(strstr(out, "Network ctlnet destroyed"));
@@ -562,6 +842,9 @@ int main(int argc, char **argv) {
         g_free(sh("ip link set lo up"));
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/network-runtime/nat-network", test_nat_network);
+        g_test_add_func("/network-runtime/dnsmasq-restart", test_dnsmasq_restart);
+        g_test_add_func("/network-runtime/update", test_update);
+        g_test_add_func("/network-runtime/start-does-not-block", test_start_does_not_block);
         g_test_add_func("/network-runtime/failed-start-leaves-nothing", test_failed_start_leaves_nothing);
         g_test_add_func("/network-runtime/bridge-name-taken", test_bridge_name_taken);
         g_test_add_func("/network-runtime/ports", test_ports);

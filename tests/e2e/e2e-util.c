@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/syscall.h>
@@ -219,6 +220,22 @@ static void on_fatal_signal(int sig) {
                 e2e_kill_qemus(current_bus);
         signal(sig, SIG_DFL);
         raise(sig);
+}
+
+void e2e_enter_own_netns(int argc, char **argv, const char *env_name) {
+        char **args;
+
+        if (getenv(env_name))
+                return;
+        args = g_new0(char *, argc + 4);
+        args[0] = (char *) "unshare";
+        args[1] = (char *) "--net";
+        args[2] = (char *) "--";
+        for (int i = 0; i < argc; i++)
+                args[3 + i] = argv[i];
+        setenv(env_name, "1", 1);
+        execvp("unshare", args);
+        g_error("cannot run unshare: %s", g_strerror(errno));
 }
 
 TestBus *e2e_bus_new(const char *const *extra_env) {

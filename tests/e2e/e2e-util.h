@@ -35,6 +35,10 @@ void e2e_kill_qemus(TestBus *tb);
 int e2e_domain_call(TestBus *tb, const char *path, const char *method, bool no_flags, unsigned flags,
                     sd_bus_error *error);
 
+/* Never the host's network: re-executes the test under `unshare --net` unless env_name is set (which it sets
+ * for the new run), so that the test, its bus and every daemon run in a namespace that goes with them. */
+void e2e_enter_own_netns(int argc, char **argv, const char *env_name);
+
 /* Starts a test bus for an e2e test; every QEMU under it is killed when the test ends,
  * also when an assertion aborts it or meson's timeout terminates it. */
 TestBus *e2e_bus_new(const char *const *extra_env);

@@ -133,19 +133,7 @@ static void test_bridge_missing(void) {
 }
 
 int main(int argc, char **argv) {
-        /* never the host's network: a namespace of our own, which goes away with us */
-        if (!getenv(NETNS_ENV)) {
-                char **args = g_new0(char *, argc + 4);
-
-                args[0] = (char *) "unshare";
-                args[1] = (char *) "--net";
-                args[2] = (char *) "--";
-                for (int i = 0; i < argc; i++)
-                        args[3 + i] = argv[i];
-                setenv(NETNS_ENV, "1", 1);
-                execvp("unshare", args);
-                g_error("cannot run unshare");
-        }
+        e2e_enter_own_netns(argc, argv, NETNS_ENV);
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/guest-net/bridge-dhcp", test_bridge_dhcp);
         g_test_add_func("/guest-net/bridge-missing", test_bridge_missing);

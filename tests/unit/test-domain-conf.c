@@ -165,6 +165,7 @@ static const ErrorCase error_cases[] = {
         { "disk-bad-rerror-policy", 0, VMMD_ERROR_XML_ERROR, "rerror_policy", "enospace" },
         { "net-bad-mac", 0, VMMD_ERROR_XML_ERROR, "mac", NULL },
         { "net-network-no-source", 0, VMMD_ERROR_XML_ERROR, "network", NULL },
+        { "net-bad-portid", 0, VMMD_ERROR_XML_ERROR, "portid", "not-a-uuid" },
         { "pci-slot-out-of-range", 0, VMMD_ERROR_XML_ERROR, "address", NULL },
         { "controller-duplicate-index", 0, VMMD_ERROR_XML_ERROR, "index", NULL },
         { "bad-virt-type", 0, VMMD_ERROR_XML_ERROR, "vmware", NULL },

@@ -2,6 +2,7 @@
 #include "network-conf.h"
 #include "error.h"
 #include "unit-util.h"
+#include "vmmd/network1.h"
 
 #include <string.h>
 #include <sys/socket.h>
@@ -259,6 +260,85 @@ static void test_mac_parse(void) {
         g_assert_false(network_mac_parse("+2:54:00:ab:cd:0f", mac));
 }
 
+/* network_def_update (spec §6): what each section does to the definition, and what it refuses. */
+static void test_update(void) {
+        g_autoptr(NetworkDef) def = network_def_parse_string(
+                "<network><name>u</name><forward mode='nat'/><bridge name='vbr0'/>"
+                "<dns><host ip='10.9.0.5'><hostname>a</hostname></host><host ip='10.9.0.6'><hostname>b</hostname>"
+                "</host></dns><ip address='10.9.0.1' prefix='24'/>"
+                "<ip address='fd00::1' prefix='64'><dhcp><range start='fd00::10' end='fd00::20'/></dhcp></ip>"
+                "</network>", 0, NULL);
+        NetworkIpDef *ip4, *ip6;
+        NetworkUpdateEffect effect;
+        g_autoptr(GError) error = NULL;
+
+        g_assert_nonnull(def);
+        ip4 = def->ips->pdata[0];
+        ip6 = def->ips->pdata[1];
+        /* the default <ip> is the one with DHCP: an IPv4 host there is a family mismatch */
+        g_assert_false(network_def_update(def, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_IP_DHCP_HOST, -1,
+                                          "<host mac='52:54:00:00:00:01' ip='10.9.0.9'/>", &effect, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID);
+        g_clear_error(&error);
+        /* by index: DHCP goes on for the IPv4 <ip>, which needs a new dnsmasq */
+        g_assert_true(network_def_update(def, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_IP_DHCP_HOST, 0,
+                                         "<host mac='52:54:00:00:00:01' ip='10.9.0.9'/>", &effect, &error));
+        g_assert_no_error(error);
+        g_assert_cmpint(effect, ==, NETWORK_UPDATE_EFFECT_RESTART);
+        g_assert_true(ip4->has_dhcp);
+        g_assert_cmpuint(ip4->hosts->len, ==, 1);
+        g_assert_false(network_def_update(def, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_IP_DHCP_HOST, 7,
+                                          "<host mac='52:54:00:00:00:02' ip='10.9.0.10'/>", &effect, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID);
+        g_clear_error(&error);
+        /* modify finds the host by MAC and replaces it: a SIGHUP is enough */
+        g_assert_true(network_def_update(def, NETWORK_UPDATE_MODIFY, NETWORK_SECTION_IP_DHCP_HOST, 0,
+                                         "<host mac='52:54:00:00:00:01' ip='10.9.0.11'/>", &effect, &error));
+        g_assert_cmpint(effect, ==, NETWORK_UPDATE_EFFECT_HOSTS);
+        g_assert_cmpstr(((NetworkDhcpHost *) ip4->hosts->pdata[0])->ip, ==, "10.9.0.11");
+        /* ranges: add first, duplicate, delete */
+        g_assert_true(network_def_update(def, NETWORK_UPDATE_ADD_FIRST, NETWORK_SECTION_IP_DHCP_RANGE, 1,
+                                         "<range start='fd00::30' end='fd00::40'/>", &effect, &error));
+        g_assert_cmpint(effect, ==, NETWORK_UPDATE_EFFECT_RESTART);
+        g_assert_cmpstr(((NetworkDhcpRange *) ip6->ranges->pdata[0])->start, ==, "fd00::30");
+        g_assert_false(network_def_update(def, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_IP_DHCP_RANGE, 1,
+                                          "<range start='fd00::30' end='fd00::40'/>", &effect, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID);
+        g_clear_error(&error);
+        g_assert_true(network_def_update(def, NETWORK_UPDATE_DELETE, NETWORK_SECTION_IP_DHCP_RANGE, 1,
+                                         "<range start='fd00::10' end='fd00::20'/>", &effect, &error));
+        g_assert_cmpuint(ip6->ranges->len, ==, 1);
+        /* a range outside the subnet is the XML's fault */
+        g_assert_false(network_def_update(def, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_IP_DHCP_RANGE, 0,
+                                          "<range start='10.8.0.10' end='10.8.0.20'/>", &effect, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR);
+        g_clear_error(&error);
+        /* DNS hosts: modify and delete need exactly one match */
+        g_assert_true(network_def_update(def, NETWORK_UPDATE_MODIFY, NETWORK_SECTION_DNS_HOST, -1,
+                                         "<host ip='10.9.0.5'><hostname>a2</hostname></host>", &effect, &error));
+        g_assert_cmpstr(((NetworkDnsHost *) def->dns_hosts->pdata[0])->hostnames[0], ==, "a2");
+        g_assert_false(network_def_update(def, NETWORK_UPDATE_DELETE, NETWORK_SECTION_DNS_HOST, -1,
+                                          "<host ip='10.9.0.6'><hostname>a2</hostname></host>", &effect, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID);
+        g_assert_nonnull(strstr(error->message, "multiple"));
+        g_clear_error(&error);
+        g_assert_true(network_def_update(def, NETWORK_UPDATE_DELETE, NETWORK_SECTION_DNS_HOST, -1,
+                                         "<host ip='10.9.0.6'><hostname>b</hostname></host>", &effect, &error));
+        g_assert_cmpuint(def->dns_hosts->len, ==, 1);
+        /* commands and sections outside the table */
+        g_assert_false(network_def_update(def, 5, NETWORK_SECTION_DNS_HOST, -1, "<host/>", &effect, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_UNSUPPORTED);
+        g_clear_error(&error);
+        g_assert_false(network_def_update(def, NETWORK_UPDATE_ADD_LAST, 42, -1, "<host/>", &effect, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_UNSUPPORTED);
+        g_assert_nonnull(strstr(error->message, "unknown"));
+        g_clear_error(&error);
+        g_assert_false(network_def_update(def, NETWORK_UPDATE_ADD_LAST, NETWORK_SECTION_PORTGROUP, -1,
+                                          "<portgroup name='p'/>", &effect, &error));
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_NO_SUPPORT);
+        g_assert_nonnull(strstr(error->message, "portgroup"));
+}
+
 int main(int argc, char **argv) {
         const char *kinds[] = { "network", "networkport" };
 
@@ -289,5 +369,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/network-conf/defaults", test_defaults);
         g_test_add_func("/network-conf/connections-and-copy", test_connections_and_copy);
         g_test_add_func("/network-conf/mac-parse", test_mac_parse);
+        g_test_add_func("/network-conf/update", test_update);
         return g_test_run();
 }

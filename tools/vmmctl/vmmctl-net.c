@@ -362,6 +362,79 @@ static int cmd_net_name(Ctl *ctl, const CtlArgs *args) {
         return print_property(ctl, args, "Name");
 }
 
+/* virsh's words for Update's commands and sections */
+static const char *const update_commands[] = { [NETWORK_UPDATE_MODIFY] = "modify", [NETWORK_UPDATE_DELETE] = "delete",
+                                               [NETWORK_UPDATE_ADD_LAST] = "add-last",
+                                               [NETWORK_UPDATE_ADD_FIRST] = "add-first" };
+static const char *const update_sections[] = {
+        "none", "bridge", "domain", "ip", "ip-dhcp-host", "ip-dhcp-range", "forward", "forward-interface",
+        "forward-pf", "portgroup", "dns-host", "dns-txt", "dns-srv",
+};
+
+static int word_index(const char *const *words, unsigned n, const char *w) {
+        for (unsigned i = 0; i < n; i++)
+                if (words[i] && g_str_equal(words[i], w))
+                        return (int) i;
+        return -1;
+}
+
+/* net-update NETWORK COMMAND SECTION XML: XML is the element itself when it starts with '<', else a file. */
+static int cmd_net_update(Ctl *ctl, const CtlArgs *args) {
+        g_autofree char *path = NULL, *xml = NULL;
+        const char *cmd = ctl_args_pos(args, 1), *sect = ctl_args_pos(args, 2), *arg = ctl_args_pos(args, 3);
+        const char *index = ctl_args_get(args, "parent-index");
+        int command, section, r;
+        int32_t parent = -1;
+        uint32_t flags = 0;
+
+        command = g_str_equal(cmd, "add") ? NETWORK_UPDATE_ADD_LAST :
+                  word_index(update_commands, G_N_ELEMENTS(update_commands), cmd);
+        if (command <= 0) {
+                ctl_error("unrecognized command name '%s' (add, add-first, add-last, delete, modify)", cmd);
+                return -EINVAL;
+        }
+        section = word_index(update_sections, G_N_ELEMENTS(update_sections), sect);
+        if (section <= 0) {
+                ctl_error("unrecognized section name '%s'", sect);
+                return -EINVAL;
+        }
+        if (index) {
+                gint64 v;
+
+                if (!g_ascii_string_to_signed(index, 10, -1, G_MAXINT32, &v, NULL)) {
+                        ctl_error("invalid parent index '%s'", index);
+                        return -EINVAL;
+                }
+                parent = (int32_t) v;
+        }
+        xml = arg[0] == '<' ? g_strdup(arg) : ctl_read_file(arg);
+        if (!xml)
+                return -EIO;
+        if (ctl_args_has(args, "live"))
+                flags |= NETWORK_UPDATE_AFFECT_LIVE;
+        if (ctl_args_has(args, "config"))
+                flags |= NETWORK_UPDATE_AFFECT_CONFIG;
+        r = net_lookup(ctl, ctl_args_pos(args, 0), &path);
+        if (r < 0)
+                return r;
+        r = net_call(ctl, path, NETWORK_INTERFACE, "Update", NULL, "uuisu", (uint32_t) command, (uint32_t) section,
+                     parent, xml, flags);
+        if (r < 0)
+                return r;
+        printf("Updated network %s %s\n", ctl_args_pos(args, 0),
+               flags == (NETWORK_UPDATE_AFFECT_LIVE | NETWORK_UPDATE_AFFECT_CONFIG) ? "persistent config and live state"
+               : flags == NETWORK_UPDATE_AFFECT_LIVE ? "live state" : flags ? "persistent config" : "");
+        return 0;
+}
+
+static const CtlOpt update_opts[] = {
+        { "parent-index", "N", 0, "the <ip> element to change (default: the one with DHCP)" },
+        { "live", NULL, 0, "change the running network" },
+        { "config", NULL, 0, "change the stored definition" },
+        { "current", NULL, 0, "change the running network if it runs, else the stored definition" },
+        { 0 }
+};
+
 static const CtlOpt define_opts[] = {
         { "validate", NULL, NETWORK_DEFINE_VALIDATE, "validate the XML against the schema" },
         { 0 }
@@ -408,6 +481,8 @@ const CtlCommand ctl_net_commands[] = {
           autostart_opts, 1, 1 },
         { "net-dhcp-leases", cmd_net_dhcp_leases, "NETWORK [--mac MAC]", "print a network's DHCP leases",
           leases_opts, 1, 1 },
+        { "net-update", cmd_net_update, "NETWORK COMMAND SECTION XML [--parent-index N] [--live] [--config] [--current]",
+          "add, delete or modify a part of a network (dhcp hosts and ranges, dns hosts)", update_opts, 4, 4 },
         { "net-port-list", cmd_net_port_list, "NETWORK", "list a running network's ports", NULL, 1, 1 },
         { "net-uuid", cmd_net_uuid, "NETWORK", "print a network's UUID", NULL, 1, 1 },
         { "net-name", cmd_net_name, "UUID", "print a network's name", NULL, 1, 1 },
