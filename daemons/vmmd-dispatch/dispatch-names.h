@@ -75,6 +75,9 @@ enum { VR_OK = 0, VR_ERROR = 1, VR_CONTINUE = 2 };
 #define VR_FEATURE_TYPED_PARAM_STRING 9
 #define VR_FEATURE_REMOTE_EVENT_CALLBACK 13
 #define VR_FEATURE_REMOTE_CLOSE_CALLBACK 14
+/* the wire carries virNetworkUpdate's command and section in their documented order; a
+ * server that does not say so gets them swapped by the client (libvirt's old mistake) */
+#define VR_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER 16
 #define VR_FEATURE_PROGRAM_KEEPALIVE 65536
 
 #define VR_DOMAIN_EVENT_ID_LIFECYCLE 0

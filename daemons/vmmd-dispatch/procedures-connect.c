@@ -59,7 +59,8 @@ static void h_local(Call *c) {
 
                 ((vr_int *) c->ret)->value = f == VR_FEATURE_REMOTE || f == VR_FEATURE_TYPED_PARAM_STRING ||
                                              f == VR_FEATURE_REMOTE_EVENT_CALLBACK ||
-                                             f == VR_FEATURE_REMOTE_CLOSE_CALLBACK || f == VR_FEATURE_PROGRAM_KEEPALIVE;
+                                             f == VR_FEATURE_REMOTE_CLOSE_CALLBACK || f == VR_FEATURE_PROGRAM_KEEPALIVE ||
+                                             f == VR_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER;
                 break;
         }
         case VR_PROC_AUTH_LIST: {

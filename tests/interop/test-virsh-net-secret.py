@@ -139,10 +139,14 @@ def test(env):
     err = virsh_fails(env, "net-define", "--validate", bad)
     assert "error: XML document failed to validate against schema" in err, err
     assert "vn3" not in env.virsh("net-list", "--all").stdout
-    # virNetworkUpdate goes to the daemon, which answers for itself
-    err = virsh_fails(env, "net-update", "vn1", "add", "ip-dhcp-host",
-                      "<host mac='52:54:00:00:00:09' ip='10.83.0.9'/>")
-    assert "error: this function is not supported by the connection driver: " in err and "procedure" not in err, err
+    # virNetworkUpdate reaches vmmd-network with command and section in virsh's meaning (the
+    # dispatcher says it keeps libvirt's corrected argument order, so virsh does not swap them)
+    out = env.virsh("net-update", "vn1", "add", "ip-dhcp-host",
+                    "<host mac='52:54:00:00:00:09' ip='10.83.0.9'/>", "--config").stdout
+    assert "Updated network vn1 persistent config" in out, out
+    assert "<host mac='52:54:00:00:00:09' ip='10.83.0.9'/>" in env.virsh("net-dumpxml", "--inactive", "vn1").stdout
+    err = virsh_fails(env, "net-update", "vn1", "modify", "bridge", "<bridge name='x'/>", "--config")
+    assert "error: Operation not supported: " in err and "bridge" in err, err
 
     # ports of the running network: create, list, dump, delete
     port = env.write("port.xml", "<networkport><uuid>%s</uuid><owner><name>g1</name><uuid>%s</uuid></owner>"
