@@ -158,8 +158,16 @@ class Side:
                              env=env, stdout=subprocess.DEVNULL,
                              stderr=open(os.path.join(self.tmp, f"{self.name}-bus.log"), "w"))
         self.children.append(p)
-        wait_for(lambda: os.path.exists(sock), "the private bus", 10)
         self.address = f"unix:path={sock}"
+
+        # the socket file appears at bind(), a moment before the bus listens on it
+        def answers():
+            try:
+                dbus.bus.BusConnection(self.address).close()
+                return True
+            except dbus.DBusException:
+                return False
+        wait_for(answers, "the private bus", 10)
 
     def stop(self):
         for p in reversed(self.children):
@@ -558,6 +566,7 @@ def main():
     args = ap.parse_args()
     if args.cmd == "measure":
         args.guest = os.path.abspath(args.guest)
+        args.build = args.build and os.path.abspath(args.build)
         measure(args)
     else:
         table(args.files)
