@@ -366,10 +366,67 @@ static void test_vmmctl_list_calls(void) {
         g_assert_cmpuint(calls40, ==, calls3);
 }
 
+/* A start with enough definitions to be parsed by several threads keeps every load-time check:
+ * an unreadable XML, a file named after another domain and a second file with a known uuid are
+ * skipped, and of two files with one uuid the first in name order is the one loaded. */
+static void test_load_many_checks_each(void) {
+        enum { N = 150 };
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(GStrv) listed = NULL;
+        g_autofree char *dup_a = NULL, *dup_b = NULL, *bad = NULL, *misnamed = NULL;
+        g_autofree char *path = NULL, *name = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        for (int i = 0; i < N; i++) {
+                g_autofree char *n = g_strdup_printf("load%03d", i);
+                g_free(define_ok(tb, n, NULL));
+        }
+        /* written behind the daemon's back, as a crash or an editor would leave them */
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
+        bad = test_config_file(tb, "broken");
+        test_write_file(bad, "<domain type='qemu'><name>broken</name>");
+        misnamed = test_config_file(tb, "misnamed");
+        {
+                g_autofree char *xml = test_domain_xml("someone-else", "0a0b0c0d-0000-4000-8000-000000000001", NULL);
+                test_write_file(misnamed, xml);
+        }
+        dup_a = test_config_file(tb, "dup-a");
+        dup_b = test_config_file(tb, "dup-b");
+        {
+                g_autofree char *a = test_domain_xml("dup-a", "0a0b0c0d-0000-4000-8000-000000000002", NULL);
+                g_autofree char *b = test_domain_xml("dup-b", "0a0b0c0d-0000-4000-8000-000000000002", NULL);
+                test_write_file(dup_a, a);
+                test_write_file(dup_b, b);
+        }
+
+        listed = test_list_domains(tb, 0);   /* the first call starts the daemon again */
+        g_assert_cmpuint(g_strv_length(listed), ==, N + 1);
+        for (int i = 0; i < N; i += 37) {
+                g_autofree char *n = g_strdup_printf("load%03d", i);
+                g_autofree char *p = test_lookup(tb, "DomainLookupByName", n, &e);
+                g_assert_nonnull(p);
+        }
+        path = test_lookup(tb, "DomainLookupByUUID", "0a0b0c0d-0000-4000-8000-000000000002", &e);
+        g_assert_nonnull(path);
+        name = test_prop_string(tb, path, "Name");
+        g_assert_cmpstr(name, ==, "dup-a");
+        g_assert_null(test_lookup(tb, "DomainLookupByName", "broken", &e));
+        sd_bus_error_free(&e);
+        g_assert_null(test_lookup(tb, "DomainLookupByName", "someone-else", &e));
+        sd_bus_error_free(&e);
+        g_assert_null(test_lookup(tb, "DomainLookupByName", "dup-b", &e));
+        sd_bus_error_free(&e);
+        /* nothing the daemon skipped was deleted */
+        g_assert_true(g_file_test(bad, G_FILE_TEST_EXISTS));
+        g_assert_true(g_file_test(misnamed, G_FILE_TEST_EXISTS));
+        g_assert_true(g_file_test(dup_b, G_FILE_TEST_EXISTS));
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/list/domain-states", test_list_domain_states);
         g_test_add_func("/list/object-manager-matches-getall", test_object_manager_matches_getall);
         g_test_add_func("/list/vmmctl-list-calls", test_vmmctl_list_calls);
+        g_test_add_func("/list/load-many-checks-each", test_load_many_checks_each);
         return g_test_run();
 }
