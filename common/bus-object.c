@@ -104,6 +104,91 @@ int vmmd_bus_add_node_enumerator(sd_bus *bus, const char *prefix, VmmdBusNodesFu
         return sd_bus_slot_set_floating(slot, 1);
 }
 
+typedef struct {
+        VmmdBusManagedObjectsFunc objects;
+        void *userdata;
+} ManagedObjects;
+
+static int on_object_manager_call(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        ManagedObjects *mo = userdata;
+        g_autoptr(sd_bus_message) reply = NULL;
+        int r;
+
+        /* anything else, and a GetManagedObjects with arguments, is sd-bus's to answer */
+        if (!sd_bus_message_is_method_call(msg, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects") ||
+            !g_str_equal(sd_bus_message_get_signature(msg, true), ""))
+                return 0;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{oa{sa{sv}}}");
+        if (r < 0)
+                return r;
+        r = mo->objects(mo->userdata, reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_send(NULL, reply, NULL);
+        return r < 0 ? r : 1;
+}
+
+int vmmd_bus_add_managed_objects(sd_bus *bus, const char *path, VmmdBusManagedObjectsFunc objects, void *userdata) {
+        g_autoptr(sd_bus_slot) slot = NULL;
+        ManagedObjects *mo = g_new0(ManagedObjects, 1);
+        int r;
+
+        mo->objects = objects;
+        mo->userdata = userdata;
+        /* an object callback runs before sd-bus's built-in interfaces and adds none to introspection */
+        r = sd_bus_add_object(bus, &slot, path, on_object_manager_call, mo);
+        if (r < 0) {
+                g_free(mo);
+                return r;
+        }
+        (void) sd_bus_slot_set_destroy_callback(slot, g_free);
+        return sd_bus_slot_set_floating(slot, 1);
+}
+
+int vmmd_bus_append_managed_object(sd_bus_message *reply, const char *path, const char *interface,
+                                   const VmmdBusProperty *props, size_t n, const void *obj) {
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'e', "oa{sa{sv}}");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "o", path);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sa{sv}}");
+        /* what sd-bus lists for every object it serves */
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sa{sv}}{sa{sv}}{sa{sv}}", "org.freedesktop.DBus.Peer", 0,
+                                          "org.freedesktop.DBus.Introspectable", 0, "org.freedesktop.DBus.Properties",
+                                          0);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'e', "sa{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", interface);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", props[i].name);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', props[i].signature);
+                if (r >= 0)
+                        r = props[i].append(reply, obj);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        for (int i = 0; r >= 0 && i < 4; i++)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 int vmmd_bus_set_bool_property(sd_bus *bus, const char *path, const char *property, sd_bus_message *value,
                                void *userdata, VmmdBusLookupFunc lookup, VmmdBusSetBoolFunc set, sd_bus_error *error) {
         g_autofree char *what = g_strconcat("Set ", property, NULL);

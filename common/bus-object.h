@@ -40,6 +40,30 @@ typedef void (*VmmdBusNodesFunc)(void *userdata, GPtrArray *paths);
  * and introspection see every object without one registration per object. */
 int vmmd_bus_add_node_enumerator(sd_bus *bus, const char *prefix, VmmdBusNodesFunc nodes, void *userdata);
 
+/* --- ObjectManager answered from the model --- */
+
+/* One property of an object kind, appended from the object itself. The vtable's getter and
+ * the daemon's own GetManagedObjects both use it, so the two cannot say different things. */
+typedef struct {
+        const char *name;
+        const char *signature;
+        int (*append)(sd_bus_message *reply, const void *obj);
+} VmmdBusProperty;
+
+/* Appends every object to reply (an open a{oa{sa{sv}}}) with vmmd_bus_append_managed_object. */
+typedef int (*VmmdBusManagedObjectsFunc)(void *userdata, sd_bus_message *reply);
+
+/* Answers ObjectManager.GetManagedObjects on path with what objects() appends, instead of
+ * sd-bus walking every node enumerator, vtable and getter (with a path decode and a lookup
+ * per property): at 10 000 domains that walk took half a second. Add the object manager
+ * itself as usual; introspection and signals stay sd-bus's. */
+int vmmd_bus_add_managed_objects(sd_bus *bus, const char *path, VmmdBusManagedObjectsFunc objects, void *userdata);
+
+/* One entry of a GetManagedObjects reply the way sd-bus writes it: the standard interfaces
+ * with no properties, then interface with the n properties of obj. */
+int vmmd_bus_append_managed_object(sd_bus_message *reply, const char *path, const char *interface,
+                                   const VmmdBusProperty *props, size_t n, const void *obj);
+
 /* --- properties --- */
 
 /* Defines an sd-bus property getter fn for objects of type Type, found from the path by

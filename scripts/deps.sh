@@ -18,6 +18,8 @@ packages=(
 	scdoc
 	# real libvirt clients for tests/interop (vmmd-dispatch)
 	libvirt-clients python3-libvirt virtinst libvirt-dbus systemd
+	# bench/compare.sh drives both sides with the same dbus-python client
+	python3-dbus
 	# vmmd-network: DHCP/DNS and the NAT rules
 	dnsmasq-base nftables
 )

@@ -58,18 +58,87 @@ static void domain_nodes(void *userdata, GPtrArray *paths) {
 
 /* --- properties --- */
 
-#define DOMAIN_PROPERTY(fn, body) VMMD_BUS_DEFINE_PROPERTY(fn, Domain, domain_from_path, Domain *d = obj; body)
+/* Each property appended from the domain: the vtable's getters and GetManagedObjects share these. */
+static int append_name(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 's', domain_name(obj));
+}
 
-DOMAIN_PROPERTY(property_name, return sd_bus_message_append(reply, "s", domain_name(d));)
-DOMAIN_PROPERTY(property_uuid, return sd_bus_message_append(reply, "s", d->uuid);)
-DOMAIN_PROPERTY(property_id, return sd_bus_message_append(reply, "i", (int32_t) d->id);)
-DOMAIN_PROPERTY(property_state, return sd_bus_message_append(reply, "(ii)", (int32_t) d->state, (int32_t) d->reason);)
-DOMAIN_PROPERTY(property_active, return sd_bus_message_append(reply, "b", domain_is_active(d));)
-DOMAIN_PROPERTY(property_persistent, return sd_bus_message_append(reply, "b", d->persistent);)
-DOMAIN_PROPERTY(property_autostart, return sd_bus_message_append(reply, "b", d->autostart);)
-DOMAIN_PROPERTY(property_updated, return sd_bus_message_append(reply, "b", domain_is_updated(d));)
-DOMAIN_PROPERTY(property_managed_save, return sd_bus_message_append(reply, "b", domain_has_managed_save(d));)
-DOMAIN_PROPERTY(property_current_snapshot, return sd_bus_message_append(reply, "b", d->current_snapshot != NULL);)
+static int append_uuid(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 's', ((const Domain *) obj)->uuid);
+}
+
+static int append_id(sd_bus_message *reply, const void *obj) {
+        int32_t id = ((const Domain *) obj)->id;
+        return sd_bus_message_append_basic(reply, 'i', &id);
+}
+
+static int append_state(sd_bus_message *reply, const void *obj) {
+        const Domain *d = obj;
+        return sd_bus_message_append(reply, "(ii)", (int32_t) d->state, (int32_t) d->reason);
+}
+
+static int append_bool(sd_bus_message *reply, bool b) {
+        int v = b;
+        return sd_bus_message_append_basic(reply, 'b', &v);
+}
+
+static int append_active(sd_bus_message *reply, const void *obj) {
+        return append_bool(reply, domain_is_active(obj));
+}
+
+static int append_persistent(sd_bus_message *reply, const void *obj) {
+        return append_bool(reply, ((const Domain *) obj)->persistent);
+}
+
+static int append_autostart(sd_bus_message *reply, const void *obj) {
+        return append_bool(reply, ((const Domain *) obj)->autostart);
+}
+
+static int append_updated(sd_bus_message *reply, const void *obj) {
+        return append_bool(reply, domain_is_updated(obj));
+}
+
+static int append_managed_save(sd_bus_message *reply, const void *obj) {
+        return append_bool(reply, domain_has_managed_save(obj));
+}
+
+static int append_current_snapshot(sd_bus_message *reply, const void *obj) {
+        return append_bool(reply, ((const Domain *) obj)->current_snapshot != NULL);
+}
+
+/* in the vtable's order: GetAll and GetManagedObjects list them alike */
+static const VmmdBusProperty domain_properties[] = {
+        { "Name", "s", append_name },
+        { "UUID", "s", append_uuid },
+        { "Id", "i", append_id },
+        { "State", "(ii)", append_state },
+        { "Active", "b", append_active },
+        { "Persistent", "b", append_persistent },
+        { "Autostart", "b", append_autostart },
+        { "Updated", "b", append_updated },
+        { "HasManagedSaveImage", "b", append_managed_save },
+        { "HasCurrentSnapshot", "b", append_current_snapshot },
+};
+
+#define DOMAIN_PROPERTY(fn, append) \
+        VMMD_BUS_DEFINE_PROPERTY(fn, Domain, domain_from_path, return append(reply, obj);)
+
+DOMAIN_PROPERTY(property_name, append_name)
+DOMAIN_PROPERTY(property_uuid, append_uuid)
+DOMAIN_PROPERTY(property_id, append_id)
+DOMAIN_PROPERTY(property_state, append_state)
+DOMAIN_PROPERTY(property_active, append_active)
+DOMAIN_PROPERTY(property_persistent, append_persistent)
+DOMAIN_PROPERTY(property_autostart, append_autostart)
+DOMAIN_PROPERTY(property_updated, append_updated)
+DOMAIN_PROPERTY(property_managed_save, append_managed_save)
+DOMAIN_PROPERTY(property_current_snapshot, append_current_snapshot)
+
+int domain_bus_append_managed(sd_bus_message *reply, const Domain *d) {
+        g_autofree char *path = domain_bus_path(d);
+        return vmmd_bus_append_managed_object(reply, path, QEMU_DOMAIN_INTERFACE, domain_properties,
+                                              G_N_ELEMENTS(domain_properties), d);
+}
 
 static int property_set_autostart(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *value, void *userdata, sd_bus_error *error) {

@@ -531,7 +531,7 @@ static void on_restore_query(Qmp *q, JsonNode *ret, const char *error, void *use
 static int on_restore_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         Domain *d = userdata;
 
-        (void) sd_event_source_set_time_relative(s, 50 * 1000);
+        (void) sd_event_source_set_time_relative(s, 250 * 1000);
         qemu_monitor_query_migrate(d->run.qmp, on_restore_query, d);
         return 0;
 }
@@ -539,10 +539,14 @@ static int on_restore_poll(sd_event_source *s, uint64_t usec, void *userdata) {
 static void on_restore_started(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
 
+        if (!d->run.restore)
+                return;   /* the MIGRATION event came first and the restore is over */
         if (!ret)
                 return restore_failed(d, error);
+        /* the end comes with the MIGRATION event; this slow poll only ends a restore whose
+         * event never comes */
         (void) sd_event_add_time_relative(d->manager->event, &d->run.job_timer, CLOCK_MONOTONIC,
-                                          20 * 1000, 0, on_restore_poll, d);
+                                          250 * 1000, 0, on_restore_poll, d);
 }
 
 static void on_restore_getfd(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
@@ -550,6 +554,8 @@ static void on_restore_getfd(Qmp *q, JsonNode *ret, const char *error, void *use
 
         if (!ret)
                 return restore_failed(d, error);
+        /* in order on the monitor: the events first, so the stream's end is announced */
+        qemu_monitor_migrate_events(d->run.qmp, NULL, NULL);
         qemu_monitor_migrate_incoming(d->run.qmp, "fd:vmmd-restore", on_restore_started, d);
 }
 
@@ -1244,6 +1250,19 @@ static void on_monitor_wakeup(void *userdata) {
         }
 }
 
+/* A save's or a restore's stream ended: finish it now rather than at the next poll. */
+static void on_monitor_migration(void *userdata, const char *status) {
+        Domain *d = userdata;
+
+        log_debug("domain '%s': QEMU event MIGRATION %s", domain_name(d), status);
+        if (!g_str_equal(status, "completed") && !g_str_equal(status, "failed") && !g_str_equal(status, "cancelled"))
+                return;
+        if (d->run.save)
+                domain_save_migration_ended(d);
+        else if (d->run.restore && d->run.qmp)
+                qemu_monitor_query_migrate(d->run.qmp, on_restore_query, d);
+}
+
 static const QemuMonitorCallbacks monitor_callbacks = {
         .shutdown = on_monitor_shutdown,
         .reset = on_monitor_reset,
@@ -1253,6 +1272,7 @@ static const QemuMonitorCallbacks monitor_callbacks = {
         .guest_panicked = on_monitor_guest_panicked,
         .suspend = on_monitor_suspend,
         .wakeup = on_monitor_wakeup,
+        .migration = on_monitor_migration,
         .closed = on_monitor_closed,
 };
 

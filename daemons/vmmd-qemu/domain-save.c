@@ -19,6 +19,9 @@
 /* QEMU's own limit for "unlimited" (INT64_MAX rounded down to whole MiB) */
 #define MIGRATE_BANDWIDTH_UNLIMITED 9223372036853727232ULL
 #define MIGRATE_POLL_USEC (50 * 1000)
+/* A save's end comes with QEMU's MIGRATION event; this poll only refreshes the progress
+ * GetJobInfo reports (and ends a save should the event never come). */
+#define MIGRATE_PROGRESS_USEC (250 * 1000)
 
 typedef struct DomainSaveJob {
         int fd;
@@ -206,9 +209,15 @@ static void on_save_query(Qmp *q, JsonNode *ret, const char *error, void *userda
 static int on_save_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         Domain *d = userdata;
 
-        (void) sd_event_source_set_time_relative(s, MIGRATE_POLL_USEC);
+        (void) sd_event_source_set_time_relative(s, MIGRATE_PROGRESS_USEC);
         qemu_monitor_query_migrate(d->run.qmp, on_save_query, d);
         return 0;
+}
+
+void domain_save_migration_ended(Domain *d) {
+        /* query-migrate says how it ended (the error, the final counts), at once */
+        if (d->run.save && d->run.qmp)
+                qemu_monitor_query_migrate(d->run.qmp, on_save_query, d);
 }
 
 static void on_migrate(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
@@ -218,8 +227,9 @@ static void on_migrate(Qmp *q, JsonNode *ret, const char *error, void *userdata)
                 return;
         if (!ret)
                 return save_failed(d, error);
-        (void) sd_event_add_time_relative(d->manager->event, &d->run.job_timer, CLOCK_MONOTONIC,
-                                          MIGRATE_POLL_USEC / 2, 0, on_save_poll, d);
+        if (!d->run.save->migrated)
+                (void) sd_event_add_time_relative(d->manager->event, &d->run.job_timer, CLOCK_MONOTONIC,
+                                                  MIGRATE_PROGRESS_USEC, 0, on_save_poll, d);
 }
 
 static void on_save_getfd(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
@@ -229,6 +239,8 @@ static void on_save_getfd(Qmp *q, JsonNode *ret, const char *error, void *userda
                 return;
         if (!ret)
                 return save_failed(d, error);
+        /* in order on the monitor: the events first, so the stream's end is announced */
+        qemu_monitor_migrate_events(d->run.qmp, NULL, NULL);
         qemu_monitor_migrate(d->run.qmp, "fd:vmmd-save", on_migrate, d);
 }
 

@@ -26,6 +26,9 @@ bool domain_managed_save_remove(Domain *d, GError **error);
 char *domain_managed_save_get_xml(Domain *d, bool secure, GError **error);
 bool domain_managed_save_define_xml(Domain *d, const char *dxml, unsigned flags, GError **error);
 
+/* QEMU's MIGRATION event said a save's stream ended (completed, failed, cancelled). */
+void domain_save_migration_ended(Domain *d);
+
 /* QEMU went away during a save: drop the job and the partial image. */
 void domain_save_abandon(Domain *d);
 

@@ -120,6 +120,38 @@ static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error
         return vmmd_bus_reply_objects(msg, list, (VmmdBusPathFunc) domain_bus_path);
 }
 
+/* ListDomains with what a table of domains shows, in one reply and in name order: (path, name,
+ * uuid, state, reason, id, persistent, autostart), for clients that would otherwise ask each
+ * domain (vmmctl list) or take every property of every object (GetManagedObjects). */
+static int method_list_domain_states(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autoptr(GPtrArray) list = NULL;
+        uint32_t flags;
+        int r;
+
+        r = vmmd_bus_read_flags(msg, "ListDomainStates", DOMAIN_LIST_ALL, false, 0, &flags, error);
+        if (r < 0)
+                return r;
+        list = manager_list_domains(m, flags);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ossiiibb)");
+        for (guint i = 0; r >= 0 && i < list->len; i++) {
+                Domain *d = g_ptr_array_index(list, i);
+                g_autofree char *path = domain_bus_path(d);
+
+                r = sd_bus_message_append(reply, "(ossiiibb)", path, domain_name(d), d->uuid, (int32_t) d->state,
+                                          (int32_t) d->reason, (int32_t) d->id, (int) d->persistent,
+                                          (int) d->autostart);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static int method_lookup_by_name(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *name;
@@ -350,6 +382,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("o", domain), method_create_xml, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListDomains", SD_BUS_ARGS("u", flags),
                                 SD_BUS_RESULT("ao", domains), method_list_domains, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListDomainStates", SD_BUS_ARGS("u", flags),
+                                SD_BUS_RESULT("a(ossiiibb)", domains), method_list_domain_states,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("DomainLookupByName", SD_BUS_ARGS("s", name),
                                 SD_BUS_RESULT("o", domain), method_lookup_by_name, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("DomainLookupByUUID", SD_BUS_ARGS("s", uuid),
@@ -460,6 +495,24 @@ static const DomainListener bus_listener = {
         .snapshot_changed = on_snapshot_changed,
 };
 
+/* GetManagedObjects from the model: every domain (but one being undefined, as the node
+ * enumerator has it) and every snapshot */
+static int append_managed_objects(void *userdata, sd_bus_message *reply) {
+        Manager *m = userdata;
+        GHashTableIter it;
+        Domain *d;
+        int r = 0;
+
+        g_hash_table_iter_init(&it, m->domains);
+        while (r >= 0 && g_hash_table_iter_next(&it, NULL, (gpointer *) &d)) {
+                if (!d->removing)
+                        r = domain_bus_append_managed(reply, d);
+                if (r >= 0)
+                        r = snapshot_bus_append_managed(reply, d);
+        }
+        return r;
+}
+
 int manager_bus_register(Manager *m, sd_bus *bus) {
         int r;
 
@@ -467,6 +520,9 @@ int manager_bus_register(Manager *m, sd_bus *bus) {
         if (r < 0)
                 return r;
         r = sd_bus_add_object_manager(bus, NULL, QEMU_MANAGER_PATH);
+        if (r < 0)
+                return r;
+        r = vmmd_bus_add_managed_objects(bus, QEMU_MANAGER_PATH, append_managed_objects, m);
         if (r < 0)
                 return r;
         r = domain_bus_register(m, bus);

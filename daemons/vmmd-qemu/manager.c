@@ -7,6 +7,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #include "capabilities-conf.h"
 #include "definition-file.h"
 #include "error.h"
@@ -183,10 +185,61 @@ static bool domain_def_post_parse_host(Manager *m, DomainDef *def, GError **erro
         return domain_def_post_parse(def, error);
 }
 
-static DomainDef *parse_for_load(Manager *m, const char *file, GError **error) {
+static DomainDef *parse_for_load(const char *file, GError **error) {
         g_autofree char *data = vmmd_definition_read(file, error);
 
         return data ? domain_def_parse_string(data, 0, error) : NULL;
+}
+
+/* Reading and parsing the definitions is most of a start with many domains, and needs only
+ * the file: worker threads do that part (no sd-bus, no model, no logging), the loop then
+ * checks and adds the results one by one in name order. */
+typedef struct {
+        const char *dir;
+        char **names;      /* the NAME.xml entries */
+        guint n;
+        DomainDef **defs;
+        GError **errors;
+        gint next;
+} LoadBatch;
+
+static gpointer load_worker(gpointer p) {
+        LoadBatch *b = p;
+
+        for (;;) {
+                gint i = g_atomic_int_add(&b->next, 1);
+                g_autofree char *file = NULL;
+
+                if (i >= (gint) b->n)
+                        return NULL;
+                file = g_build_filename(b->dir, b->names[i], NULL);
+                b->defs[i] = parse_for_load(file, &b->errors[i]);
+        }
+}
+
+/* below this many files a thread costs more than it saves */
+#define LOAD_PARALLEL_MIN 64
+#define LOAD_THREADS_MAX 8
+
+static void load_parse_all(LoadBatch *b) {
+        g_autoptr(GPtrArray) threads = g_ptr_array_new();
+        guint n_threads = 0;
+
+        b->defs = g_new0(DomainDef *, b->n);
+        b->errors = g_new0(GError *, b->n);
+        if (b->n >= LOAD_PARALLEL_MIN)
+                n_threads = MIN((guint) g_get_num_processors(), LOAD_THREADS_MAX) - 1;
+        if (n_threads > 0)
+                xmlInitParser();   /* once, before any thread parses */
+        for (guint i = 0; i < n_threads; i++) {
+                GThread *t = g_thread_try_new("vmmd-load", load_worker, b, NULL);
+                if (!t)
+                        break;   /* fewer helpers; the loop's own thread parses the rest */
+                g_ptr_array_add(threads, t);
+        }
+        (void) load_worker(b);
+        for (guint i = 0; i < threads->len; i++)
+                g_thread_join(g_ptr_array_index(threads, i));
 }
 
 /* What a killed daemon leaves: managed saves write .NAME.save.partial-XXXXXX in the save directory; a daemon that died
@@ -217,31 +270,42 @@ static void remove_leftovers(Manager *m) {
         }
 }
 
+static gint compare_names(gconstpointer a, gconstpointer b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 void manager_load_domains(Manager *m) {
         g_autoptr(GDir) dir = NULL;
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        LoadBatch batch = { .dir = m->paths->config_dir };
         const char *e;
 
         remove_leftovers(m);
         dir = g_dir_open(m->paths->config_dir, 0, NULL);
         if (!dir)
                 return;
-        while ((e = g_dir_read_name(dir))) {
-                g_autofree char *file = NULL;
+        while ((e = g_dir_read_name(dir)))
+                if (g_str_has_suffix(e, ".xml") && e[0] != '.')
+                        g_ptr_array_add(names, g_strdup(e));
+        /* name order: which of two files claiming one uuid is loaded does not depend on readdir */
+        g_ptr_array_sort(names, compare_names);
+        batch.names = (char **) names->pdata;
+        batch.n = names->len;
+        load_parse_all(&batch);
+
+        for (guint i = 0; i < batch.n; i++) {
+                g_autofree char *file = g_build_filename(m->paths->config_dir, batch.names[i], NULL);
+                g_autoptr(GError) error = g_steal_pointer(&batch.errors[i]);
+                g_autoptr(DomainDef) def = g_steal_pointer(&batch.defs[i]);
                 g_autofree char *link = NULL;
-                g_autoptr(GError) error = NULL;
-                g_autoptr(DomainDef) def = NULL;
                 g_autofree char *stem = NULL;
                 Domain *d;
 
-                if (!g_str_has_suffix(e, ".xml") || e[0] == '.')
-                        continue;
-                file = g_build_filename(m->paths->config_dir, e, NULL);
-                def = parse_for_load(m, file, &error);
                 if (!def) {
                         log_warning("skipping domain definition %s: %s", file, error->message);
                         continue;
                 }
-                stem = g_strndup(e, strlen(e) - strlen(".xml"));
+                stem = g_strndup(batch.names[i], strlen(batch.names[i]) - strlen(".xml"));
                 if (!g_str_equal(stem, domain_def_get_name(def))) {
                         log_warning("skipping %s: it defines domain '%s', not '%s'", file,
                                     domain_def_get_name(def), stem);
@@ -258,6 +322,8 @@ void manager_load_domains(Manager *m) {
                 manager_add_domain(m, d);
                 domain_snapshots_load(d);
         }
+        g_free(batch.defs);
+        g_free(batch.errors);
         log_debug("loaded %u domains from %s", g_hash_table_size(m->domains), m->paths->config_dir);
 }
 

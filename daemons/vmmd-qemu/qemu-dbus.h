@@ -22,6 +22,10 @@ int method_snapshot_current(sd_bus_message *msg, void *userdata, sd_bus_error *e
 int domain_bus_register(Manager *m, sd_bus *bus);
 
 char *domain_bus_path(const Domain *d);
+/* d's entry of the daemon's own GetManagedObjects reply (the same properties as GetAll) */
+int domain_bus_append_managed(sd_bus_message *reply, const Domain *d);
+/* the entry of each of d's snapshots */
+int snapshot_bus_append_managed(sd_bus_message *reply, const Domain *d);
 /* The domain a message's path names; NULL with NoDomain in error when unknown. */
 Domain *domain_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error);
 

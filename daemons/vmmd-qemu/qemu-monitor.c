@@ -38,6 +38,8 @@ static void dispatch_event(Qmp *q, const char *event, JsonObject *data, void *us
                 cb->suspend(ctx->userdata);
         else if (g_str_equal(event, "WAKEUP") && cb->wakeup)
                 cb->wakeup(ctx->userdata);
+        else if (g_str_equal(event, "MIGRATION") && cb->migration)
+                cb->migration(ctx->userdata, data ? json_object_get_string_member_with_default(data, "status", "") : "");
 }
 
 static void dispatch_closed(Qmp *q, void *userdata) {
@@ -137,6 +139,18 @@ int qemu_monitor_closefd(Qmp *q, const char *name, QemuMonitorReplyFunc cb, void
 
 int qemu_monitor_migrate(Qmp *q, const char *uri, QemuMonitorReplyFunc cb, void *userdata) {
         return qmp_command(q, "migrate", string_args("uri", uri, NULL), -1, cb, userdata);
+}
+
+int qemu_monitor_migrate_events(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
+        JsonObject *args = json_object_new();
+        JsonArray *caps = json_array_new();
+        JsonObject *events = json_object_new();
+
+        json_object_set_string_member(events, "capability", "events");
+        json_object_set_boolean_member(events, "state", true);
+        json_array_add_object_element(caps, events);
+        json_object_set_array_member(args, "capabilities", caps);
+        return qmp_command(q, "migrate-set-capabilities", args, -1, cb, userdata);
 }
 
 int qemu_monitor_migrate_incoming(Qmp *q, const char *uri, QemuMonitorReplyFunc cb, void *userdata) {

@@ -28,6 +28,8 @@ typedef struct QemuMonitorCallbacks {
         void (*guest_panicked)(void *userdata);
         void (*suspend)(void *userdata);
         void (*wakeup)(void *userdata);
+        /* MIGRATION (with the events capability on): the stream's new status ("completed", "failed", …) */
+        void (*migration)(void *userdata, const char *status);
         /* the monitor closed: QEMU exited or closed it */
         void (*closed)(void *userdata);
 } QemuMonitorCallbacks;
@@ -57,6 +59,8 @@ int qemu_monitor_set_password(Qmp *q, const char *protocol, const char *password
 int qemu_monitor_getfd(Qmp *q, const char *name, int fd, QemuMonitorReplyFunc cb, void *userdata);
 int qemu_monitor_closefd(Qmp *q, const char *name, QemuMonitorReplyFunc cb, void *userdata);
 int qemu_monitor_migrate(Qmp *q, const char *uri, QemuMonitorReplyFunc cb, void *userdata);
+/* migrate-set-capabilities events=on: QEMU tells each status change of a stream (MIGRATION) */
+int qemu_monitor_migrate_events(Qmp *q, QemuMonitorReplyFunc cb, void *userdata);
 int qemu_monitor_migrate_incoming(Qmp *q, const char *uri, QemuMonitorReplyFunc cb, void *userdata);
 int qemu_monitor_migrate_set_max_bandwidth(Qmp *q, uint64_t bytes_per_second, QemuMonitorReplyFunc cb,
                                            void *userdata);

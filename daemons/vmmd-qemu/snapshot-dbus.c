@@ -282,12 +282,45 @@ static int snap_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                 body                                                                                    \
         }
 
-SNAP_PROPERTY(snap_property_name, return sd_bus_message_append(reply, "s", s->def->name);)
-SNAP_PROPERTY(snap_property_current, return sd_bus_message_append(reply, "b", snapshot_is_current(s));)
-SNAP_PROPERTY(snap_property_domain, {
-        g_autofree char *p = domain_bus_path(s->domain);
+static int append_snap_name(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append(reply, "s", ((const Snapshot *) obj)->def->name);
+}
+
+static int append_snap_domain(sd_bus_message *reply, const void *obj) {
+        g_autofree char *p = domain_bus_path(((const Snapshot *) obj)->domain);
         return sd_bus_message_append(reply, "o", p);
-})
+}
+
+static int append_snap_current(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append(reply, "b", snapshot_is_current(obj));
+}
+
+/* the vtable's getters and GetManagedObjects share these */
+static const VmmdBusProperty snapshot_properties[] = {
+        { "Name", "s", append_snap_name },
+        { "Domain", "o", append_snap_domain },
+        { "IsCurrent", "b", append_snap_current },
+};
+
+SNAP_PROPERTY(snap_property_name, return append_snap_name(reply, s);)
+SNAP_PROPERTY(snap_property_current, return append_snap_current(reply, s);)
+SNAP_PROPERTY(snap_property_domain, return append_snap_domain(reply, s);)
+
+int snapshot_bus_append_managed(sd_bus_message *reply, const Domain *d) {
+        GHashTableIter it;
+        Snapshot *s;
+        int r = 0;
+
+        if (!d->snapshots)
+                return 0;
+        g_hash_table_iter_init(&it, d->snapshots);
+        while (r >= 0 && g_hash_table_iter_next(&it, NULL, (gpointer *) &s)) {
+                g_autofree char *path = snapshot_bus_path(s);
+                r = vmmd_bus_append_managed_object(reply, path, QEMU_SNAPSHOT_INTERFACE, snapshot_properties,
+                                                   G_N_ELEMENTS(snapshot_properties), s);
+        }
+        return r;
+}
 
 static const sd_bus_vtable snapshot_vtable[] = {
         SD_BUS_VTABLE_START(0),

@@ -116,7 +116,6 @@ static int cmd_list(Ctl *ctl, const CtlArgs *args) {
         g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func((GDestroyNotify) ctl_domain_info_free);
         uint32_t flags = args->flags;
-        const char *path = NULL;
         int r;
 
         /* Like virsh: only running domains unless asked otherwise. */
@@ -127,19 +126,29 @@ static int cmd_list(Ctl *ctl, const CtlArgs *args) {
         else
                 flags |= DOMAIN_LIST_ACTIVE;
 
-        r = ctl_call_manager(ctl, "ListDomains", &reply, "u", flags);
+        /* one call whatever the count: the table's columns come with the list */
+        r = ctl_call_manager(ctl, "ListDomainStates", &reply, "u", flags);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "o");
+        r = sd_bus_message_enter_container(reply, 'a', "(ossiiibb)");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_read(reply, "o", &path)) > 0) {
-                CtlDomainInfo *info = NULL;
+        for (;;) {
+                g_autoptr(CtlDomainInfo) info = g_new0(CtlDomainInfo, 1);
+                const char *path, *name, *uuid;
+                int persistent, autostart;
 
-                /* A domain may vanish between ListDomains and GetAll; virsh skips those too. */
-                if (ctl_domain_info_get_full(ctl, path, true, &info) < 0)
-                        continue;
-                g_ptr_array_add(infos, info);
+                r = sd_bus_message_read(reply, "(ossiiibb)", &path, &name, &uuid, &info->state, &info->reason,
+                                        &info->id, &persistent, &autostart);
+                if (r <= 0)
+                        break;
+                info->path = g_strdup(path);
+                info->name = g_strdup(name);
+                info->uuid = g_strdup(uuid);
+                info->active = info->id > 0;
+                info->persistent = persistent;
+                info->autostart = autostart;
+                g_ptr_array_add(infos, g_steal_pointer(&info));
         }
         if (r < 0)
                 return r;
