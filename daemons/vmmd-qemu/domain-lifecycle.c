@@ -560,6 +560,8 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                             "domain '%s' is already running (already active)", domain_name(d));
                 return false;
         }
+        if (!domain_check_images_idle(d, error))
+                return false;
         if (!live)
                 live = domain_def_copy(d->def);
         if (g_strcmp0(domain_def_get_virt_type(live), "kvm") == 0) {

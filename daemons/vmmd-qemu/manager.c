@@ -443,6 +443,8 @@ Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *re
         }
 
         d = by_uuid;
+        if (!domain_check_images_idle(d, error))
+                return NULL;
         if (!domain_save_config(m, def, error))
                 return NULL;
         if (domain_is_active(d)) {

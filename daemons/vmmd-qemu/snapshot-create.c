@@ -181,60 +181,119 @@ static bool plan_disks(Domain *d, SnapshotDef *def, const DomainDef *dom, unsign
         return true;
 }
 
-/* D17: overlays backed by the current images; the persistent definition points at them. */
-static bool create_external_offline(Domain *d, SnapshotDef *def, unsigned flags, GError **error) {
-        g_autoptr(DomainDef) newdef = domain_def_copy(d->def);
+/* --- inactive domains (D15, D17): qemu-img on the event loop --- */
 
-        for (guint i = 0; i < newdef->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(newdef->disks, i);
+typedef struct OfflineJob {
+        DomainCall *outer;
+        SnapshotDef *def;
+        unsigned flags;
+        bool external;
+        DomainDef *newdef;         /* external: the persistent definition on the overlays */
+        GPtrArray *images;         /* internal: the images qemu-img snapshot -c runs on, in order */
+} OfflineJob;
+
+static void offline_job_free(OfflineJob *job) {
+        snapshot_def_free(job->def);
+        domain_def_free(job->newdef);
+        g_ptr_array_unref(job->images);
+        g_free(job);
+}
+
+/* Takes the snapshot out of the first n images again, errors only logged: a create that
+ * failed half way (a disk, or the metadata on a full disk) must not leave it in images
+ * where nothing refers to it. */
+static void undo_internal_offline(Domain *d, OfflineJob *job, guint n) {
+        SnapshotImgRun *r = snapshot_img_run_new(d, true);
+
+        for (guint i = 0; i < n && i < job->images->len; i++) {
+                const char *argv[] = { "qemu-img", "snapshot", "-d", job->def->name,
+                                       g_ptr_array_index(job->images, i), NULL };
+                snapshot_img_run_add(r, argv);
+        }
+        snapshot_img_run_detach(r);
+}
+
+/* The images hold the snapshot (or the overlays exist): the definition and the metadata follow. */
+static bool offline_commit(Domain *d, OfflineJob *job, GError **error) {
+        if (job->external) {
+                /* D17: the persistent definition points at the overlays */
+                if (!domain_save_config(d->manager, job->newdef, error))
+                        return false;
+                domain_def_free(d->def);
+                d->def = g_steal_pointer(&job->newdef);
+        }
+        if ((job->flags & SNAPSHOT_CREATE_NO_METADATA) || snapshot_record(d, g_steal_pointer(&job->def), true, error))
+                return true;
+        /* no metadata (a full disk): the images must not keep what nothing describes */
+        if (!job->external)
+                undo_internal_offline(d, job, job->images->len);
+        return false;
+}
+
+static void on_offline_images(Domain *d, GError *error, guint n_done, void *userdata) {
+        OfflineJob *job = userdata;
+        DomainCall *outer = job->outer;
+        g_autoptr(GError) local = NULL;
+
+        d->run.job = DOMAIN_JOB_NONE;
+        if (error && !job->external)
+                undo_internal_offline(d, job, n_done);
+        if (!error && !offline_commit(d, job, &local))
+                error = local;
+        offline_job_free(job);
+        if (outer)
+                outer->done(outer, error);
+}
+
+/* D15: qemu-img snapshot -c on every qcow2 disk; D17: overlays backed by the current images
+ * (qemu-img create), unless REUSE_EXT. The domain is busy until they are done. */
+static bool create_offline(Domain *d, SnapshotDef *def, unsigned flags, bool external, DomainCall *call,
+                           bool *ret_pending, GError **error) {
+        OfflineJob *job = g_new0(OfflineJob, 1);
+        SnapshotImgRun *r = snapshot_img_run_new(d, false);
+
+        job->outer = call;
+        job->def = def;
+        job->flags = flags;
+        job->external = external;
+        job->images = g_ptr_array_new_with_free_func(g_free);
+        if (external)
+                job->newdef = domain_def_copy(d->def);
+        for (guint i = 0; i < d->def->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(external ? job->newdef->disks : d->def->disks, i);
                 SnapshotDiskDef *dd = snapshot_find_disk(def, disk);
 
+                if (!external) {
+                        const char *argv[] = { "qemu-img", "snapshot", "-c", def->name, disk->src_path, NULL };
+                        if (!snapshot_disk_has_data(disk))
+                                continue;
+                        snapshot_img_run_add(r, argv);
+                        g_ptr_array_add(job->images, g_strdup(disk->src_path));
+                        continue;
+                }
                 if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL)
                         continue;
                 if (!(flags & SNAPSHOT_CREATE_REUSE_EXT)) {
                         const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", disk->src_path, "-F",
                                                disk->driver_type ? disk->driver_type : "raw", dd->source_file, NULL };
-                        if (!snapshot_run_qemu_img(argv, error))
-                                return false;
+                        snapshot_img_run_add(r, argv);
                 }
                 g_free(disk->src_path);
                 disk->src_path = g_strdup(dd->source_file);
                 g_free(disk->driver_type);
                 disk->driver_type = g_strdup("qcow2");
         }
-        if (!domain_save_config(d->manager, newdef, error))
-                return false;
-        domain_def_free(d->def);
-        d->def = g_steal_pointer(&newdef);
-        return true;
-}
-
-/* Takes the snapshot out of the first n disks again, errors only logged: a create that
- * failed half way (a disk, or the metadata on a full disk) must not leave it in images
- * where nothing refers to it. */
-static void undo_internal_offline(const DomainDef *dom, const char *name, guint n) {
-        for (guint i = 0; i < n && i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
-                const char *argv[] = { "qemu-img", "snapshot", "-d", name, disk->src_path, NULL };
-                g_autoptr(GError) error = NULL;
-
-                if (snapshot_disk_has_data(disk) && !snapshot_run_qemu_img(argv, &error))
-                        log_warning("cannot take back snapshot '%s' of %s: %s", name, disk->src_path, error->message);
+        if (snapshot_img_run_length(r) == 0) {
+                /* nothing to wait for: the caller answers now */
+                bool ok = offline_commit(d, job, error);
+                snapshot_img_run_detach(r);
+                offline_job_free(job);
+                *ret_pending = false;
+                return ok;
         }
-}
-
-static bool create_internal_offline(const DomainDef *dom, const char *name, GError **error) {
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
-                const char *argv[] = { "qemu-img", "snapshot", "-c", name, disk->src_path, NULL };
-
-                if (!snapshot_disk_has_data(disk))
-                        continue;
-                if (!snapshot_run_qemu_img(argv, error)) {
-                        undo_internal_offline(dom, name, i);
-                        return false;
-                }
-        }
+        *ret_pending = true;
+        d->run.job = DOMAIN_JOB_SNAPSHOT;
+        snapshot_img_run_start(r, on_offline_images, job);
         return true;
 }
 
@@ -304,20 +363,8 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
         if (d->current_snapshot)
                 def->parent = g_strdup(d->current_snapshot->def->name);
 
-        if (!active) {
-                g_autofree char *name = g_strdup(def->name);
-
-                if (external ? !create_external_offline(d, def, flags, error)
-                             : !create_internal_offline(dom, def->name, error))
-                        return false;
-                *ret_pending = false;
-                if ((flags & SNAPSHOT_CREATE_NO_METADATA) || snapshot_record(d, g_steal_pointer(&def), true, error))
-                        return true;
-                /* no metadata (a full disk): the images must not keep what nothing describes */
-                if (!external)
-                        undo_internal_offline(dom, name, dom->disks->len);
-                return false;
-        }
+        if (!active)
+                return create_offline(d, g_steal_pointer(&def), flags, external, call, ret_pending, error);
 
         if (external) {
                 *ret_pending = true;

@@ -77,19 +77,17 @@ static void on_delete_nodes(Qmp *q, JsonNode *ret, const char *error, void *user
         running_delete_unref(rd);
 }
 
-static bool delete_data_offline(Snapshot *s, GError **error) {
+/* r gets a qemu-img snapshot -d per qcow2 image of the domain. */
+static void delete_data_offline(Snapshot *s, SnapshotImgRun *r) {
         Domain *d = s->domain;
 
         for (guint i = 0; i < d->def->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
                 const char *argv[] = { "qemu-img", "snapshot", "-d", s->def->name, disk->src_path, NULL };
 
-                if (!snapshot_disk_has_data(disk) || g_strcmp0(disk->driver_type, "qcow2") != 0)
-                        continue;
-                if (!snapshot_run_qemu_img(argv, error))
-                        return false;
+                if (snapshot_disk_has_data(disk) && g_strcmp0(disk->driver_type, "qcow2") == 0)
+                        snapshot_img_run_add(r, argv);
         }
-        return true;
 }
 
 static void forget(Snapshot *s) {
@@ -116,7 +114,7 @@ static void forget(Snapshot *s) {
 }
 
 /* The images qemu-img snapshot -d will change hold the snapshot and may be written. */
-static bool check_offline_delete(Domain *d, Snapshot *s, GError **error) {
+static bool check_offline_delete(Domain *d, Snapshot *s, SnapshotImgRun *r, GError **error) {
         for (guint i = 0; i < d->def->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
 
@@ -125,8 +123,7 @@ static bool check_offline_delete(Domain *d, Snapshot *s, GError **error) {
                 if (access(disk->src_path, R_OK | W_OK) < 0)
                         return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot delete snapshot '%s' from image '%s': %s",
                                              s->def->name, disk->src_path, g_strerror(errno));
-                if (!snapshot_image_has(disk->src_path, s->def->name, error))
-                        return false;
+                snapshot_img_run_add_check(r, disk->src_path, s->def->name);
         }
         return true;
 }
@@ -160,6 +157,83 @@ static bool check_disks_in_place(Domain *d, Snapshot *s, GError **error) {
         return true;
 }
 
+/* Deleting from the images of an inactive domain: checks first, then the data of each
+ * target; the domain is busy meanwhile. */
+typedef struct OfflineDelete {
+        DomainCall *outer;
+        char *kept;                /* the snapshot deleted with CHILDREN_ONLY (NULL otherwise) */
+        GPtrArray *targets;        /* char*: names, in the order they go */
+        GArray *ends;              /* guint: the step after which each target's data is gone */
+} OfflineDelete;
+
+/* The bookkeeping of D42/D44 for the targets (names) whose data is gone. */
+static void forget_all(Domain *d, GPtrArray *names, guint n, const char *kept) {
+        Snapshot *keep = kept ? domain_snapshot_find(d, kept) : NULL;
+        bool current_deleted = false;
+
+        for (guint i = 0; i < n; i++) {
+                Snapshot *t = domain_snapshot_find(d, g_ptr_array_index(names, i));
+                if (!t)
+                        continue;
+                if (t == d->current_snapshot)
+                        current_deleted = true;
+                forget(t);
+        }
+        /* D44: with CHILDREN_ONLY the kept snapshot takes over from a deleted current one */
+        if (keep && current_deleted)
+                snapshot_set_current(d, keep);
+}
+
+static void on_offline_deleted(Domain *d, GError *error, guint n_done, void *userdata) {
+        OfflineDelete *od = userdata;
+        DomainCall *outer = od->outer;
+        guint gone = 0;
+
+        d->run.job = DOMAIN_JOB_NONE;
+        /* a failure half way: what is gone from the images is forgotten, the rest stays */
+        while (gone < od->targets->len && (!error || g_array_index(od->ends, guint, gone) <= n_done))
+                gone++;
+        forget_all(d, od->targets, gone, od->kept);
+        g_ptr_array_unref(od->targets);
+        g_array_unref(od->ends);
+        g_free(od->kept);
+        g_free(od);
+        if (outer)
+                outer->done(outer, error);
+}
+
+static bool delete_offline(Domain *d, Snapshot *s, GPtrArray *targets, unsigned flags, DomainCall *call,
+                           bool *ret_pending, GError **error) {
+        SnapshotImgRun *r = snapshot_img_run_new(d, false);
+        OfflineDelete *od;
+
+        /* 0.5: every image must be able to drop every snapshot before the first goes:
+         * otherwise a failure half-way through CHILDREN loses the ones already deleted */
+        for (guint i = 0; i < targets->len; i++)
+                if (!check_offline_delete(d, g_ptr_array_index(targets, i), r, error)) {
+                        snapshot_img_run_cancel(r);
+                        return false;
+                }
+        od = g_new0(OfflineDelete, 1);
+        od->outer = call;
+        od->kept = (flags & SNAPSHOT_DELETE_CHILDREN_ONLY) ? g_strdup(s->def->name) : NULL;
+        od->targets = g_ptr_array_new_with_free_func(g_free);
+        od->ends = g_array_new(FALSE, FALSE, sizeof(guint));
+        for (guint i = 0; i < targets->len; i++) {
+                Snapshot *t = g_ptr_array_index(targets, i);
+                guint end;
+
+                delete_data_offline(t, r);
+                end = snapshot_img_run_length(r);
+                g_ptr_array_add(od->targets, g_strdup(t->def->name));
+                g_array_append_val(od->ends, end);
+        }
+        *ret_pending = true;
+        d->run.job = DOMAIN_JOB_SNAPSHOT;
+        snapshot_img_run_start(r, on_offline_deleted, od);
+        return true;
+}
+
 bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pending, GError **error) {
         Domain *d = s->domain;
         g_autoptr(GPtrArray) targets = g_ptr_array_new();
@@ -168,6 +242,9 @@ bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pe
 
         if ((flags & SNAPSHOT_DELETE_CHILDREN) && (flags & SNAPSHOT_DELETE_CHILDREN_ONLY))
                 return snapshot_fail(error, VMMD_ERROR_INVALID_ARG, "flags CHILDREN and CHILDREN_ONLY exclude each other");
+        if (d->run.job == DOMAIN_JOB_SNAPSHOT)
+                return snapshot_fail(error, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is busy with another snapshot",
+                                     domain_name(d));
         if (flags & (SNAPSHOT_DELETE_CHILDREN | SNAPSHOT_DELETE_CHILDREN_ONLY))
                 snapshot_collect_descendants(d, s->def->name, targets);
         if (!(flags & SNAPSHOT_DELETE_CHILDREN_ONLY))
@@ -183,12 +260,8 @@ bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pe
                 for (guint i = 0; i < targets->len; i++)
                         if (!check_disks_in_place(d, g_ptr_array_index(targets, i), error))
                                 return false;
-        /* 0.5: every image must be able to drop every snapshot before the first goes:
-         * otherwise a failure half-way through CHILDREN loses the ones already deleted */
         if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && !domain_is_active(d))
-                for (guint i = 0; i < targets->len; i++)
-                        if (!check_offline_delete(d, g_ptr_array_index(targets, i), error))
-                                return false;
+                return delete_offline(d, s, targets, flags, call, ret_pending, error);
         *ret_pending = false;
         if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d) && d->run.qmp && targets->len > 0) {
                 rd = g_new0(RunningDelete, 1);
@@ -200,8 +273,6 @@ bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pe
         }
         for (guint i = 0; i < targets->len; i++) {
                 Snapshot *t = g_ptr_array_index(targets, i);
-                if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && !rd && !delete_data_offline(t, error))
-                        return false;
                 if (t == d->current_snapshot && t != s)
                         current_deleted = true;
                 forget(t);

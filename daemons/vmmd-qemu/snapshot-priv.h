@@ -31,8 +31,22 @@ SnapshotDiskDef *snapshot_find_disk(SnapshotDef *def, const DomainDiskDef *disk)
 char *snapshot_overlay_name(const char *path, const char *snap);
 /* Points the disks of def that snap made external at their overlays. */
 void snapshot_switch_to_overlays(DomainDef *def, SnapshotDef *snap);
-bool snapshot_run_qemu_img(const char *const *argv, GError **error);
-bool snapshot_image_has(const char *image, const char *name, GError **error);
+
+/* A sequence of qemu-img runs on the event loop, one after the other, each bounded: the
+ * daemon keeps answering while they run. done runs once, always later from the loop, with
+ * the first failure (NULL: all went well) and how many steps succeeded before it; the run
+ * is freed after it. */
+typedef struct SnapshotImgRun SnapshotImgRun;
+typedef void (*SnapshotImgDone)(Domain *d, GError *error, guint n_done, void *userdata);
+/* keep_going: a failing step is logged and the rest still run (undoing, where every image counts) */
+SnapshotImgRun *snapshot_img_run_new(Domain *d, bool keep_going);
+void snapshot_img_run_add(SnapshotImgRun *r, const char *const *argv);
+/* A step that fails unless image holds the internal snapshot. */
+void snapshot_img_run_add_check(SnapshotImgRun *r, const char *image, const char *snapshot);
+guint snapshot_img_run_length(const SnapshotImgRun *r);
+void snapshot_img_run_start(SnapshotImgRun *r, SnapshotImgDone done, void *userdata);
+/* Starts r with nobody waiting for it (a keep_going undo whose failures are only logged). */
+void snapshot_img_run_detach(SnapshotImgRun *r);
 
 bool G_GNUC_PRINTF(3, 4) snapshot_fail(GError **error, int code, const char *fmt, ...);
 

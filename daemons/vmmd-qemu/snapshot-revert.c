@@ -24,6 +24,7 @@
  * image, external overlays created, the definition file written (the old one kept to
  * write back). Only then does a running guest stop and the disks revert. */
 typedef struct RevertJob {
+        DomainCall prep;           /* holds a running domain while qemu-img prepares; hears if QEMU exits */
         DomainCall stop;           /* continues once QEMU is gone */
         DomainCall finish;         /* emits DEFINED/FROM_SNAPSHOT, then answers the caller */
         DomainCall *outer;
@@ -35,6 +36,7 @@ typedef struct RevertJob {
         DomainDef *old_pers;       /* what the definition file held: written back on failure */
         GPtrArray *revert_disks;   /* SnapshotDiskDef*: external overlays made for this revert */
         bool config_written;
+        bool holding;              /* prep is the running domain's call */
 } RevertJob;
 
 static void revert_job_free(RevertJob *job) {
@@ -87,8 +89,9 @@ static DomainDef *renamed_copy(const DomainDef *def, const char *name) {
         return copy;
 }
 
-/* The internal snapshot is in every image it concerns (-loadvm and qemu-img snapshot -a need it). */
-static bool check_internal_images(const SnapshotDef *def, GError **error) {
+/* The internal snapshot is in every image it concerns (-loadvm and qemu-img snapshot -a
+ * need it): r gets a check per image. */
+static bool check_internal_images(const SnapshotDef *def, SnapshotImgRun *r, GError **error) {
         const DomainDef *dom = def->domain;
 
         for (guint i = 0; i < dom->disks->len; i++) {
@@ -97,37 +100,22 @@ static bool check_internal_images(const SnapshotDef *def, GError **error) {
                 if (!snapshot_disk_has_data(disk))
                         continue;
                 if (access(disk->src_path, R_OK | W_OK) < 0)
-                        return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot revert image '%s': %s", disk->src_path,
-                                             g_strerror(errno));
-                if (!snapshot_image_has(disk->src_path, def->name, error))
-                        return false;
-        }
-        return true;
-}
-
-static bool revert_offline_disks(const SnapshotDef *def, GError **error) {
-        const DomainDef *dom = def->domain;
-
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
-                const char *argv[] = { "qemu-img", "snapshot", "-a", def->name, disk->src_path, NULL };
-
-                if (!snapshot_disk_has_data(disk))
-                        continue;
-                if (!snapshot_run_qemu_img(argv, error))
-                        return false;
+                        return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot revert image '%s': %s",
+                                             disk->src_path, g_strerror(errno));
+                snapshot_img_run_add_check(r, disk->src_path, def->name);
         }
         return true;
 }
 
 /* D38: the snapshot's images stay as they are; fresh overlays on them carry the guest on.
- * The overlays go into job->revert_disks; live and pers follow them. */
-static bool revert_external_disks(RevertJob *job, Snapshot *s, GError **error) {
+ * r gets a qemu-img create per overlay; the overlays go into job->revert_disks (removed
+ * again by revert_undo); live and pers follow them. */
+static bool revert_external_disks(RevertJob *job, Snapshot *s, SnapshotImgRun *r, GError **error) {
         g_autofree char *suffix = g_strdup_printf("%s-%lld", s->def->name, (long long) (g_get_real_time() / G_USEC_PER_SEC));
         const DomainDef *dom = s->def->domain;
+        g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func((GDestroyNotify) snapshot_disk_def_free);
         SnapshotDef view;
 
-        job->revert_disks = g_ptr_array_new_with_free_func((GDestroyNotify) snapshot_disk_def_free);
         for (guint i = 0; i < dom->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
                 SnapshotDiskDef *dd = snapshot_find_disk(s->def, disk);
@@ -138,12 +126,12 @@ static bool revert_external_disks(RevertJob *job, Snapshot *s, GError **error) {
                         continue;
                 overlay = snapshot_overlay_name(disk->src_path, suffix);
                 if (access(overlay, F_OK) == 0)
-                        return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "revert overlay '%s' exists already", overlay);
+                        return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "revert overlay '%s' exists already",
+                                             overlay);
                 {
                         const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", disk->src_path, "-F",
                                                disk->driver_type ? disk->driver_type : "raw", overlay, NULL };
-                        if (!snapshot_run_qemu_img(argv, error))
-                                return false;
+                        snapshot_img_run_add(r, argv);
                 }
                 rd = snapshot_disk_def_new();
                 rd->name = g_strdup(disk->target_dev);
@@ -151,8 +139,10 @@ static bool revert_external_disks(RevertJob *job, Snapshot *s, GError **error) {
                 rd->source_type = g_strdup("file");
                 rd->driver_type = g_strdup("qcow2");
                 rd->source_file = g_steal_pointer(&overlay);
-                g_ptr_array_add(job->revert_disks, rd);
+                g_ptr_array_add(disks, rd);
         }
+        /* only now: revert_undo removes what is listed, and none of these existed before */
+        job->revert_disks = g_steal_pointer(&disks);
         view = *s->def;
         view.disks = job->revert_disks;
         snapshot_switch_to_overlays(job->live, &view);
@@ -160,26 +150,14 @@ static bool revert_external_disks(RevertJob *job, Snapshot *s, GError **error) {
         return true;
 }
 
-/* QEMU is gone (or never ran): revert the disks, switch the definitions, start as the snapshot says */
-static void revert_continue(DomainCall *c, const GError *stop_error) {
-        RevertJob *job = G_STRUCT_MEMBER_P(c, -G_STRUCT_OFFSET(RevertJob, stop));
+/* The disks are as the snapshot wants them: switch the definitions, start as the snapshot says. */
+static void revert_commit(RevertJob *job, Snapshot *s) {
         Domain *d = job->domain;
-        Snapshot *s = domain_snapshot_find(d, job->snap);
         g_autoptr(GError) error = NULL;
+        bool online = g_str_equal(s->def->state, "running") || g_str_equal(s->def->state, "paused");
         DomainRestore *restore;
-        bool online, start;
+        bool start;
 
-        if (stop_error || !s) {
-                revert_undo(job);
-                job->finish.done(&job->finish, stop_error);
-                return;
-        }
-        online = g_str_equal(s->def->state, "running") || g_str_equal(s->def->state, "paused");
-        if (!online && !snapshot_is_external(s) && !revert_offline_disks(s->def, &error)) {
-                revert_undo(job);
-                job->finish.done(&job->finish, error);
-                return;
-        }
         /* commit: nothing below fails before the start */
         if (job->revert_disks) {
                 g_ptr_array_unref(s->def->revert_disks);
@@ -205,24 +183,121 @@ static void revert_continue(DomainCall *c, const GError *stop_error) {
                 job->finish.done(&job->finish, error);
 }
 
-/* Everything that can fail before anything changes (see RevertJob). */
+static void on_disks_reverted(Domain *d, GError *error, guint n_done, void *userdata) {
+        RevertJob *job = userdata;
+        Snapshot *s = domain_snapshot_find(d, job->snap);
+
+        d->run.job = DOMAIN_JOB_NONE;
+        if (!error && !s)
+                error = g_error_new(VMMD_ERROR, VMMD_ERROR_NO_DOMAIN_SNAPSHOT, "snapshot '%s' went away", job->snap);
+        else if (error)
+                error = g_error_copy(error);
+        if (error) {
+                g_autoptr(GError) e = error;
+                revert_undo(job);
+                job->finish.done(&job->finish, e);
+                return;
+        }
+        revert_commit(job, s);
+}
+
+/* QEMU is gone (or never ran): revert the disks (qemu-img snapshot -a on an internal,
+ * inactive snapshot; the domain is busy meanwhile), then commit */
+static void revert_continue(DomainCall *c, const GError *stop_error) {
+        RevertJob *job = G_STRUCT_MEMBER_P(c, -G_STRUCT_OFFSET(RevertJob, stop));
+        Domain *d = job->domain;
+        Snapshot *s = domain_snapshot_find(d, job->snap);
+        const DomainDef *dom;
+        SnapshotImgRun *r;
+        bool online;
+
+        if (stop_error || !s) {
+                revert_undo(job);
+                job->finish.done(&job->finish, stop_error);
+                return;
+        }
+        online = g_str_equal(s->def->state, "running") || g_str_equal(s->def->state, "paused");
+        if (online || snapshot_is_external(s))
+                return revert_commit(job, s);
+        dom = s->def->domain;
+        r = snapshot_img_run_new(d, false);
+        for (guint i = 0; i < dom->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
+                const char *argv[] = { "qemu-img", "snapshot", "-a", s->def->name, disk->src_path, NULL };
+
+                if (snapshot_disk_has_data(disk))
+                        snapshot_img_run_add(r, argv);
+        }
+        d->run.job = DOMAIN_JOB_SNAPSHOT;
+        snapshot_img_run_start(r, on_disks_reverted, job);
+}
+
+/* QEMU exited while the revert prepared: the revert goes on as for an inactive domain. */
+static void revert_prep_interrupted(DomainCall *c, const GError *error) {
+        RevertJob *job = G_STRUCT_MEMBER_P(c, -G_STRUCT_OFFSET(RevertJob, prep));
+
+        job->holding = false;
+}
+
+/* The images are checked (or the overlays made): write the definition file, stop a
+ * running guest, revert the disks. */
+static void on_prepared(Domain *d, GError *error, guint n_done, void *userdata) {
+        RevertJob *job = userdata;
+        g_autoptr(GError) local = NULL;
+
+        if (job->holding) {
+                d->run.call = NULL;
+                job->holding = false;
+        } else if (!domain_is_active(d))
+                d->run.job = DOMAIN_JOB_NONE;
+        if (!error && !domain_snapshot_find(d, job->snap))
+                error = local = g_error_new(VMMD_ERROR, VMMD_ERROR_NO_DOMAIN_SNAPSHOT, "snapshot '%s' went away",
+                                            job->snap);
+        if (!error && d->persistent) {
+                job->old_pers = domain_def_copy(domain_persistent_def(d));
+                if (domain_save_config(d->manager, job->pers, &local))
+                        job->config_written = true;
+                else
+                        error = local;
+        }
+        if (error) {
+                d->reverting = false;
+                revert_undo(job);
+                job->finish.done(&job->finish, error);
+                return;
+        }
+        if (domain_is_active(d)) {
+                /* D36/D37: the running guest goes first (STOPPED/FROM_SNAPSHOT), the domain stays */
+                d->reverting = true;
+                d->run.call = &job->stop;
+                domain_lifecycle_kill(d, 7 /* SHUTOFF/FROM_SNAPSHOT */, 6 /* STOPPED/FROM_SNAPSHOT */);
+                return;
+        }
+        revert_continue(&job->stop, NULL);
+}
+
+/* Everything that can fail before anything changes (see RevertJob): the definitions,
+ * then qemu-img (checks or overlays) on the loop while the domain is held busy. */
 static bool revert_prepare(RevertJob *job, Snapshot *s, GError **error) {
         Domain *d = job->domain;
+        SnapshotImgRun *r = snapshot_img_run_new(d, false);
 
         job->live = renamed_copy(s->def->domain, domain_name(d));
         /* D35: the persistent configuration is <inactiveDomain> when recorded, else <domain> */
         job->pers = renamed_copy(s->def->inactive_domain ? s->def->inactive_domain : s->def->domain, domain_name(d));
-        if (snapshot_is_external(s)) {
-                if (!revert_external_disks(job, s, error))
-                        return false;
-        } else if (!check_internal_images(s->def, error))
+        if (snapshot_is_external(s) ? !revert_external_disks(job, s, r, error)
+                                    : !check_internal_images(s->def, r, error)) {
+                snapshot_img_run_cancel(r);
                 return false;
-        if (d->persistent) {
-                job->old_pers = domain_def_copy(domain_persistent_def(d));
-                if (!domain_save_config(d->manager, job->pers, error))
-                        return false;
-                job->config_written = true;
         }
+        if (domain_is_active(d)) {
+                /* busy for every other call; a transient domain whose QEMU exits meanwhile stays */
+                job->holding = true;
+                d->run.call = &job->prep;
+                d->reverting = true;
+        } else
+                d->run.job = DOMAIN_JOB_SNAPSHOT;
+        snapshot_img_run_start(r, on_prepared, job);
         return true;
 }
 
@@ -257,6 +332,7 @@ bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **err
                                      domain_name(d));
 
         job = g_new0(RevertJob, 1);
+        job->prep.done = revert_prep_interrupted;
         job->stop.done = revert_continue;
         job->finish.done = revert_finish;
         job->outer = call;
@@ -264,17 +340,8 @@ bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **err
         job->snap = g_strdup(s->def->name);
         job->flags = flags;
         if (!revert_prepare(job, s, error)) {
-                revert_undo(job);
                 revert_job_free(job);
                 return false;
         }
-        if (domain_is_active(d)) {
-                /* D36/D37: the running guest goes first (STOPPED/FROM_SNAPSHOT), the domain stays */
-                d->reverting = true;
-                d->run.call = &job->stop;
-                domain_lifecycle_kill(d, 7 /* SHUTOFF/FROM_SNAPSHOT */, 6 /* STOPPED/FROM_SNAPSHOT */);
-                return true;
-        }
-        revert_continue(&job->stop, NULL);
         return true;
 }

@@ -213,6 +213,8 @@ typedef struct ExternalJob {
         Domain *domain;
         SnapshotDef *def;
         unsigned flags;
+        GArray *disks;             /* QemuMonitorDiskSnapshot, pointing into strings */
+        GPtrArray *strings;        /* the node names the disks point at */
 } ExternalJob;
 
 static void external_job_done(DomainCall *c, const GError *error) {
@@ -220,6 +222,8 @@ static void external_job_done(DomainCall *c, const GError *error) {
         DomainCall *outer = job->outer;
 
         snapshot_def_free(job->def);
+        g_array_unref(job->disks);
+        g_ptr_array_unref(job->strings);
         g_free(job);
         if (outer)
                 outer->done(outer, error);
@@ -262,18 +266,35 @@ static void on_transaction(Qmp *q, JsonNode *ret, const char *error, void *userd
         domain_lifecycle_complete(d, NULL);
 }
 
+static ExternalJob *external_job_of(Domain *d) {
+        if (d->run.job != DOMAIN_JOB_SNAPSHOT || !d->run.call || d->run.call->done != external_job_done)
+                return NULL;
+        return (ExternalJob *) d->run.call;
+}
+
+/* The overlays exist: one transaction switches all disks, or none (ATOMIC is how it always works). */
+static void on_overlays_created(Domain *d, GError *error, guint n_done, void *userdata) {
+        ExternalJob *job = external_job_of(d);
+
+        if (!job || !d->run.qmp)
+                return;   /* QEMU went away meanwhile and its exit answered the caller */
+        if (error)
+                return external_failed(d, error->message);
+        qemu_monitor_blockdev_snapshot(d->run.qmp, (const QemuMonitorDiskSnapshot *) job->disks->data,
+                                       job->disks->len, on_transaction, d);
+}
+
 /* query-block tells, for each image QEMU has open, its top node and size */
 static void on_query_block(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         Domain *d = userdata;
         ExternalJob *job = (ExternalJob *) d->run.call;
-        g_autoptr(GArray) disks = g_array_new(FALSE, TRUE, sizeof(QemuMonitorDiskSnapshot));
-        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);   /* the new nodes' names */
-        g_autoptr(GError) e = NULL;
+        SnapshotImgRun *r;
         JsonArray *blocks;
 
         if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
                 return external_failed(d, error ? error : "bad query-block reply");
         blocks = json_node_get_array(ret);
+        r = snapshot_img_run_new(d, false);
         for (guint i = 0; i < d->def->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
                 SnapshotDiskDef *dd = snapshot_find_disk(job->def, disk);
@@ -297,6 +318,7 @@ static void on_query_block(Qmp *q, JsonNode *ret, const char *error, void *userd
                 if (!node || size <= 0) {
                         g_autofree char *why = g_strdup_printf("QEMU does not show disk '%s' (%s)", disk->target_dev,
                                                                disk->src_path);
+                        snapshot_img_run_cancel(r);
                         return external_failed(d, why);
                 }
                 if (!(job->flags & SNAPSHOT_CREATE_REUSE_EXT)) {
@@ -305,20 +327,20 @@ static void on_query_block(Qmp *q, JsonNode *ret, const char *error, void *userd
                         const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", disk->src_path,
                                                "-F", disk->driver_type ? disk->driver_type : "raw", dd->source_file,
                                                sz, NULL };
-                        if (!snapshot_run_qemu_img(argv, &e))
-                                return external_failed(d, e->message);
+                        snapshot_img_run_add(r, argv);
                 }
                 {
                         char *snode = g_strdup_printf("vmmd-%s-%u", job->def->name, i);
-                        QemuMonitorDiskSnapshot disk_snap = { .node = node, .file = dd->source_file,
+                        char *nnode = g_strdup(node);
+                        QemuMonitorDiskSnapshot disk_snap = { .node = nnode, .file = dd->source_file,
                                                               .snapshot_node = snode };
-                        g_ptr_array_add(names, snode);
-                        g_array_append_val(disks, disk_snap);
+                        g_ptr_array_add(job->strings, snode);
+                        g_ptr_array_add(job->strings, nnode);
+                        g_array_append_val(job->disks, disk_snap);
                 }
         }
-        /* one transaction: all disks switch, or none (ATOMIC is how it always works) */
-        qemu_monitor_blockdev_snapshot(d->run.qmp, (const QemuMonitorDiskSnapshot *) disks->data, disks->len,
-                                       on_transaction, d);
+        /* qemu-img runs beside the loop: the guest and other callers go on meanwhile */
+        snapshot_img_run_start(r, on_overlays_created, NULL);
 }
 
 bool snapshot_create_running_external(Domain *d, SnapshotDef *def, unsigned flags, DomainCall *call) {
@@ -329,6 +351,8 @@ bool snapshot_create_running_external(Domain *d, SnapshotDef *def, unsigned flag
         job->domain = d;
         job->def = def;
         job->flags = flags;
+        job->disks = g_array_new(FALSE, TRUE, sizeof(QemuMonitorDiskSnapshot));
+        job->strings = g_ptr_array_new_with_free_func(g_free);
         d->run.job = DOMAIN_JOB_SNAPSHOT;
         d->run.call = &job->base;
         qemu_monitor_query_block(d->run.qmp, on_query_block, d);

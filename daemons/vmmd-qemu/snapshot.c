@@ -205,57 +205,184 @@ Snapshot *snapshot_record(Domain *d, SnapshotDef *def, bool make_current, GError
         return s;
 }
 
-/* --- running qemu-img (inactive domains) --- */
+/* --- qemu-img on the event loop --- */
 
-#define QEMU_IMG_TIMEOUT_MS (10 * 60 * 1000)   /* a convert of a large disk takes minutes */
+#define QEMU_IMG_TIMEOUT_USEC (10ULL * 60 * G_USEC_PER_SEC)   /* a large image on a slow disk */
 
-/* Inactive domains only, and bounded: a qemu-img that hangs (a locked image) is killed
- * instead of holding the daemon. */
-bool snapshot_run_qemu_img(const char *const *argv, GError **error) {
-        g_autofree char *err = NULL;
-        int r = vmmd_process_run_sync(argv, QEMU_IMG_TIMEOUT_MS, NULL, &err);
+typedef struct ImgStep {
+        char **argv;
+        char *image, *snapshot;    /* a check: image holds the internal snapshot (else NULL) */
+} ImgStep;
 
-        if (r == -ETIMEDOUT) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s did not finish within %u s",
-                            argv[1], QEMU_IMG_TIMEOUT_MS / 1000);
-                return false;
-        }
-        if (r < -1) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "cannot run qemu-img: %s", g_strerror(-r));
-                return false;
-        }
-        if (r != 0) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s failed: %s", argv[1],
-                            err && *err ? err : "killed by a signal");
-                return false;
-        }
-        return true;
+struct SnapshotImgRun {
+        sd_event *event;
+        Domain *domain;            /* NULL for a detached run */
+        GPtrArray *steps;          /* ImgStep* */
+        guint next;                /* the step running */
+        bool keep_going;           /* failures are logged and the next step runs anyway */
+        VmmdProcess *process;
+        sd_event_source *start;    /* the first step starts from the loop: done never runs inside start */
+        SnapshotImgDone done;
+        void *userdata;
+};
+
+static void img_step_free(ImgStep *st) {
+        g_strfreev(st->argv);
+        g_free(st->image);
+        g_free(st->snapshot);
+        g_free(st);
 }
 
-/* Whether image holds an internal snapshot called name (-U: a running QEMU may hold it). */
-bool snapshot_image_has(const char *image, const char *name, GError **error) {
+SnapshotImgRun *snapshot_img_run_new(Domain *d, bool keep_going) {
+        SnapshotImgRun *r = g_new0(SnapshotImgRun, 1);
+
+        r->event = d->manager->event;
+        r->domain = d;
+        r->keep_going = keep_going;
+        r->steps = g_ptr_array_new_with_free_func((GDestroyNotify) img_step_free);
+        return r;
+}
+
+void snapshot_img_run_add(SnapshotImgRun *r, const char *const *argv) {
+        ImgStep *st = g_new0(ImgStep, 1);
+
+        st->argv = g_strdupv((char **) argv);
+        g_ptr_array_add(r->steps, st);
+}
+
+void snapshot_img_run_add_check(SnapshotImgRun *r, const char *image, const char *snapshot) {
+        /* -U: a running QEMU may hold the image */
         const char *argv[] = { "qemu-img", "info", "-U", "--output=json", image, NULL };
-        g_autofree char *out = NULL, *err = NULL;
-        g_autoptr(GError) local = NULL;
+        ImgStep *st = g_new0(ImgStep, 1);
+
+        st->argv = g_strdupv((char **) argv);
+        st->image = g_strdup(image);
+        st->snapshot = g_strdup(snapshot);
+        g_ptr_array_add(r->steps, st);
+}
+
+guint snapshot_img_run_length(const SnapshotImgRun *r) {
+        return r->steps->len;
+}
+
+static void img_run_free(SnapshotImgRun *r) {
+        g_clear_pointer(&r->start, sd_event_source_disable_unref);
+        g_clear_pointer(&r->process, vmmd_process_free);
+        g_ptr_array_unref(r->steps);
+        g_free(r);
+}
+
+/* Whether qemu-img info's JSON lists the internal snapshot. */
+static bool info_has_snapshot(const ImgStep *st, const char *out, GError **error) {
         g_autoptr(JsonParser) parser = json_parser_new();
         JsonObject *root;
         JsonArray *snaps;
-        int status = 0;
 
-        if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &local))
-                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot run qemu-img: %s", local->message);
-        if (!g_spawn_check_wait_status(status, NULL))
-                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot read image '%s': %s", image,
-                                     err ? g_strstrip(err) : "");
         if (!json_parser_load_from_data(parser, out, -1, NULL) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "qemu-img info of '%s' gave no JSON object", image);
+                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "qemu-img info of '%s' gave no JSON object",
+                                     st->image);
         root = json_node_get_object(json_parser_get_root(parser));
         snaps = json_object_has_member(root, "snapshots") ? json_object_get_array_member(root, "snapshots") : NULL;
         for (guint i = 0; snaps && i < json_array_get_length(snaps); i++)
                 if (g_strcmp0(json_object_get_string_member_with_default(json_array_get_object_element(snaps, i),
-                                                                         "name", ""), name) == 0)
+                                                                         "name", ""), st->snapshot) == 0)
                         return true;
-        return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "image '%s' holds no internal snapshot '%s'", image, name);
+        return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "image '%s' holds no internal snapshot '%s'",
+                             st->image, st->snapshot);
+}
+
+static bool step_result(const ImgStep *st, int exit_code, const char *out, const char *err, GError **error) {
+        if (exit_code == -ETIMEDOUT)
+                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s did not finish within %llu s",
+                                     st->argv[1], QEMU_IMG_TIMEOUT_USEC / G_USEC_PER_SEC);
+        if (exit_code != 0 && st->image)
+                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot read image '%s': %s", st->image,
+                                     err && *err ? err : "killed by a signal");
+        if (exit_code != 0)
+                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s failed: %s", st->argv[1],
+                                     err && *err ? err : "killed by a signal");
+        return !st->image || info_has_snapshot(st, out, error);
+}
+
+static void img_run_next(SnapshotImgRun *r);
+
+static void img_run_finish(SnapshotImgRun *r, GError *error) {
+        SnapshotImgDone done = r->done;
+        void *userdata = r->userdata;
+        Domain *d = r->domain;
+        guint n = r->next;
+
+        if (d && d->run.img_run == r)
+                d->run.img_run = NULL;
+        img_run_free(r);
+        done(d, error, n, userdata);
+}
+
+static void on_img_step_done(VmmdProcess *p, int exit_code, const char *out, const char *err, void *userdata) {
+        SnapshotImgRun *r = userdata;
+        ImgStep *st = g_ptr_array_index(r->steps, r->next);
+        g_autoptr(GError) error = NULL;
+
+        if (!step_result(st, exit_code, out, err, &error)) {
+                if (!r->keep_going) {
+                        g_clear_pointer(&r->process, vmmd_process_free);
+                        return img_run_finish(r, error);
+                }
+                log_warning("%s", error->message);
+        }
+        g_clear_pointer(&r->process, vmmd_process_free);
+        r->next++;
+        img_run_next(r);
+}
+
+static void img_run_next(SnapshotImgRun *r) {
+        for (; r->next < r->steps->len; r->next++) {
+                ImgStep *st = g_ptr_array_index(r->steps, r->next);
+                g_autoptr(GError) error = NULL;
+                int k = vmmd_process_run(r->event, (const char *const *) st->argv,
+                                         QEMU_IMG_TIMEOUT_USEC, on_img_step_done, r, &r->process);
+                if (k >= 0)
+                        return;
+                snapshot_fail(&error, VMMD_ERROR_OPERATION_FAILED, "cannot run qemu-img: %s", g_strerror(-k));
+                if (!r->keep_going)
+                        return img_run_finish(r, error);
+                log_warning("%s", error->message);
+        }
+        img_run_finish(r, NULL);
+}
+
+static int on_img_run_start(sd_event_source *s, void *userdata) {
+        SnapshotImgRun *r = userdata;
+
+        g_clear_pointer(&r->start, sd_event_source_disable_unref);
+        img_run_next(r);
+        return 0;
+}
+
+void snapshot_img_run_start(SnapshotImgRun *r, SnapshotImgDone done, void *userdata) {
+        r->done = done;
+        r->userdata = userdata;
+        if (r->domain)
+                r->domain->run.img_run = r;
+        if (sd_event_add_defer(r->event, &r->start, on_img_run_start, r) < 0)
+                img_run_next(r);
+}
+
+static void on_undo_done(Domain *d, GError *error, guint n_done, void *userdata) {
+}
+
+void snapshot_img_run_detach(SnapshotImgRun *r) {
+        if (snapshot_img_run_length(r) == 0) {
+                img_run_free(r);
+                return;
+        }
+        r->domain = NULL;
+        snapshot_img_run_start(r, on_undo_done, NULL);
+}
+
+void snapshot_img_run_cancel(SnapshotImgRun *r) {
+        if (r)
+                img_run_free(r);
 }
 
 /* The disks of def a snapshot concerns: writable, with a file behind them. */
