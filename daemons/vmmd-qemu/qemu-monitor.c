@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "test-fault.h"
+
 typedef struct {
         const QemuMonitorCallbacks *callbacks;
         void *userdata;
@@ -63,8 +65,20 @@ int qemu_monitor_open(sd_event *event, const char *socket_path, const QemuMonito
         return 0;
 }
 
+/* Every command goes through here. A test build may arm a fault on a command name
+ * (test-fault.h): the command then carries an argument QEMU does not know, so that QEMU
+ * itself answers with an error and the daemon takes its real failure path. */
+static int command(Qmp *q, const char *cmd, JsonObject *args, int fd, QemuMonitorReplyFunc cb, void *userdata) {
+        if (vmmd_test_fault(cmd)) {
+                if (!args)
+                        args = json_object_new();
+                json_object_set_boolean_member(args, "vmmd-test-fault", TRUE);
+        }
+        return qmp_command(q, cmd, args, fd, cb, userdata);
+}
+
 static int simple(Qmp *q, const char *cmd, QemuMonitorReplyFunc cb, void *userdata) {
-        return qmp_command(q, cmd, NULL, -1, cb, userdata);
+        return command(q, cmd, NULL, -1, cb, userdata);
 }
 
 /* {"k1": "v1", …} from NULL-terminated key/value pairs */
@@ -111,36 +125,36 @@ const char *qemu_monitor_status_of(JsonNode *ret) {
 }
 
 int qemu_monitor_set_actions(Qmp *q, const char *reboot, const char *panic, QemuMonitorReplyFunc cb, void *userdata) {
-        return qmp_command(q, "set-action", string_args("reboot", reboot, "panic", panic, NULL), -1, cb, userdata);
+        return command(q, "set-action", string_args("reboot", reboot, "panic", panic, NULL), -1, cb, userdata);
 }
 
 int qemu_monitor_balloon(Qmp *q, uint64_t bytes, QemuMonitorReplyFunc cb, void *userdata) {
         JsonObject *args = json_object_new();
 
         json_object_set_int_member(args, "value", (gint64) bytes);
-        return qmp_command(q, "balloon", args, -1, cb, userdata);
+        return command(q, "balloon", args, -1, cb, userdata);
 }
 
 int qemu_monitor_set_password(Qmp *q, const char *protocol, const char *password, QemuMonitorReplyFunc cb,
                               void *userdata) {
-        return qmp_command(q, "set_password", string_args("protocol", protocol, "password", password, NULL), -1, cb,
+        return command(q, "set_password", string_args("protocol", protocol, "password", password, NULL), -1, cb,
                            userdata);
 }
 
 int qemu_monitor_getfd(Qmp *q, const char *name, int fd, QemuMonitorReplyFunc cb, void *userdata) {
-        return qmp_command(q, "getfd", string_args("fdname", name, NULL), fd, cb, userdata);
+        return command(q, "getfd", string_args("fdname", name, NULL), fd, cb, userdata);
 }
 
 int qemu_monitor_closefd(Qmp *q, const char *name, QemuMonitorReplyFunc cb, void *userdata) {
-        return qmp_command(q, "closefd", string_args("fdname", name, NULL), -1, cb, userdata);
+        return command(q, "closefd", string_args("fdname", name, NULL), -1, cb, userdata);
 }
 
 int qemu_monitor_migrate(Qmp *q, const char *uri, QemuMonitorReplyFunc cb, void *userdata) {
-        return qmp_command(q, "migrate", string_args("uri", uri, NULL), -1, cb, userdata);
+        return command(q, "migrate", string_args("uri", uri, NULL), -1, cb, userdata);
 }
 
 int qemu_monitor_migrate_incoming(Qmp *q, const char *uri, QemuMonitorReplyFunc cb, void *userdata) {
-        return qmp_command(q, "migrate-incoming", string_args("uri", uri, NULL), -1, cb, userdata);
+        return command(q, "migrate-incoming", string_args("uri", uri, NULL), -1, cb, userdata);
 }
 
 int qemu_monitor_migrate_set_max_bandwidth(Qmp *q, uint64_t bytes_per_second, QemuMonitorReplyFunc cb,
@@ -148,7 +162,7 @@ int qemu_monitor_migrate_set_max_bandwidth(Qmp *q, uint64_t bytes_per_second, Qe
         JsonObject *args = json_object_new();
 
         json_object_set_int_member(args, "max-bandwidth", (gint64) bytes_per_second);
-        return qmp_command(q, "migrate-set-parameters", args, -1, cb, userdata);
+        return command(q, "migrate-set-parameters", args, -1, cb, userdata);
 }
 
 int qemu_monitor_query_migrate(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
@@ -172,7 +186,7 @@ int qemu_monitor_query_jobs(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
 }
 
 int qemu_monitor_job_dismiss(Qmp *q, const char *job_id, QemuMonitorReplyFunc cb, void *userdata) {
-        return qmp_command(q, "job-dismiss", string_args("id", job_id, NULL), -1, cb, userdata);
+        return command(q, "job-dismiss", string_args("id", job_id, NULL), -1, cb, userdata);
 }
 
 int qemu_monitor_snapshot_save(Qmp *q, const char *job_id, const char *tag, const char *vmstate,
@@ -183,7 +197,7 @@ int qemu_monitor_snapshot_save(Qmp *q, const char *job_id, const char *tag, cons
         for (const char *const *dev = devices; dev && *dev; dev++)
                 json_array_add_string_element(list, *dev);
         json_object_set_array_member(args, "devices", list);
-        return qmp_command(q, "snapshot-save", args, -1, cb, userdata);
+        return command(q, "snapshot-save", args, -1, cb, userdata);
 }
 
 int qemu_monitor_blockdev_snapshot(Qmp *q, const QemuMonitorDiskSnapshot *disks, size_t n, QemuMonitorReplyFunc cb,
@@ -201,11 +215,11 @@ int qemu_monitor_blockdev_snapshot(Qmp *q, const QemuMonitorDiskSnapshot *disks,
                 json_array_add_object_element(actions, action);
         }
         json_object_set_array_member(args, "actions", actions);
-        return qmp_command(q, "transaction", args, -1, cb, userdata);
+        return command(q, "transaction", args, -1, cb, userdata);
 }
 
 int qemu_monitor_blockdev_snapshot_delete_internal(Qmp *q, const char *device, const char *name,
                                                    QemuMonitorReplyFunc cb, void *userdata) {
-        return qmp_command(q, "blockdev-snapshot-delete-internal-sync", string_args("device", device, "name", name, NULL),
+        return command(q, "blockdev-snapshot-delete-internal-sync", string_args("device", device, "name", name, NULL),
                            -1, cb, userdata);
 }
