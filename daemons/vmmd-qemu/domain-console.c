@@ -8,7 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "domain-conf-priv.h"
+#include "domain-def.h"
 #include "error.h"
 #include "qemu-monitor.h"
 

@@ -4,7 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "domain-conf-priv.h"
+#include "domain-def.h"
 #include "error.h"
 
 typedef struct Cmd {

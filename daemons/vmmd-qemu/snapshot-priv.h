@@ -4,7 +4,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#include "domain-conf-priv.h"
+#include "domain-def.h"
 #include "snapshot.h"
 
 /* --- the tree and its metadata files (snapshot.c) --- */
