@@ -54,6 +54,7 @@ typedef struct DomainRuntime {
         uint64_t last_reset_usec;  /* CLOCK_MONOTONIC of QEMU's last RESET event */
         struct DomainStatusJob *recorded_job; /* the save or snapshot job in the status file */
         struct SnapshotImgRun *img_run;       /* qemu-img steps of a snapshot job in flight */
+        char *cpu_cookie;          /* <cpu>…</cpu>: the guest CPU as QEMU reports it (spec C3, D16) */
 } DomainRuntime;
 
 typedef struct Domain {

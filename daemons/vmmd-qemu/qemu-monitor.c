@@ -165,24 +165,298 @@ int qemu_monitor_migrate_set_max_bandwidth(Qmp *q, uint64_t bytes_per_second, Qe
         return command(q, "migrate-set-parameters", args, -1, cb, userdata);
 }
 
-int qemu_monitor_query_migrate(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
-        return simple(q, "query-migrate", cb, userdata);
-}
 
 int qemu_monitor_migrate_cancel(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
         return simple(q, "migrate_cancel", cb, userdata);
 }
 
-int qemu_monitor_query_chardev(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
-        return simple(q, "query-chardev", cb, userdata);
+
+/* --- the guest CPU --- */
+
+typedef struct CpuExpansion {
+        QemuMonitorCpuModelFunc cb;
+        void *userdata;
+} CpuExpansion;
+
+static void cpu_prop_free(QemuMonitorCpuProp *p) {
+        g_free(p->name);
+        g_free(p->value);
+        g_free(p);
 }
 
-int qemu_monitor_query_block(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
-        return simple(q, "query-block", cb, userdata);
+void qemu_monitor_cpu_model_free(QemuMonitorCpuModel *m) {
+        if (!m)
+                return;
+        g_free(m->name);
+        g_ptr_array_unref(m->props);
+        g_free(m);
 }
 
-int qemu_monitor_query_jobs(Qmp *q, QemuMonitorReplyFunc cb, void *userdata) {
-        return simple(q, "query-jobs", cb, userdata);
+static int by_prop_name(gconstpointer a, gconstpointer b) {
+        return strcmp((*(QemuMonitorCpuProp **) a)->name, (*(QemuMonitorCpuProp **) b)->name);
+}
+
+/* {"model": {"name": "base", "props": {"cmov": true, "family": 15, …}}} */
+static QemuMonitorCpuModel *parse_cpu_model(JsonNode *ret) {
+        g_autoptr(QemuMonitorCpuModel) m = g_new0(QemuMonitorCpuModel, 1);
+        JsonObject *root, *model, *props;
+        g_autoptr(GList) names = NULL;
+
+        if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
+                return NULL;
+        root = json_node_get_object(ret);
+        model = json_object_has_member(root, "model") ? json_object_get_object_member(root, "model") : NULL;
+        if (!model || !json_object_get_string_member_with_default(model, "name", NULL))
+                return NULL;
+        m->name = g_strdup(json_object_get_string_member(model, "name"));
+        m->props = g_ptr_array_new_with_free_func((GDestroyNotify) cpu_prop_free);
+        props = json_object_has_member(model, "props") ? json_object_get_object_member(model, "props") : NULL;
+        names = props ? json_object_get_members(props) : NULL;
+        for (GList *l = names; l; l = l->next) {
+                JsonNode *v = json_object_get_member(props, l->data);
+                QemuMonitorCpuProp *p;
+
+                if (!JSON_NODE_HOLDS_VALUE(v))
+                        continue;
+                p = g_new0(QemuMonitorCpuProp, 1);
+                p->name = g_strdup(l->data);
+                p->enabled = -1;
+                if (json_node_get_value_type(v) == G_TYPE_BOOLEAN)
+                        p->enabled = json_node_get_boolean(v) ? 1 : 0;
+                else if (json_node_get_value_type(v) == G_TYPE_INT64)
+                        p->value = g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(v));
+                else if (json_node_get_value_type(v) == G_TYPE_STRING)
+                        p->value = g_strdup(json_node_get_string(v));
+                else {
+                        cpu_prop_free(p);
+                        continue;
+                }
+                g_ptr_array_add(m->props, p);
+        }
+        g_ptr_array_sort(m->props, by_prop_name);
+        return g_steal_pointer(&m);
+}
+
+static void on_cpu_expansion(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        CpuExpansion *x = userdata;
+        g_autoptr(QemuMonitorCpuModel) m = ret ? parse_cpu_model(ret) : NULL;
+
+        x->cb(m, m ? NULL : error ? error : "bad query-cpu-model-expansion reply", x->userdata);
+        g_free(x);
+}
+
+int qemu_monitor_expand_cpu_model(Qmp *q, const char *name, const char *const *on, const char *const *off,
+                                  QemuMonitorCpuModelFunc cb, void *userdata) {
+        JsonObject *args = string_args("type", "static", NULL);
+        JsonObject *model = string_args("name", name, NULL);
+        JsonObject *props = json_object_new();
+        CpuExpansion *x = g_new0(CpuExpansion, 1);
+        int r;
+
+        for (const char *const *f = on; f && *f; f++)
+                json_object_set_boolean_member(props, *f, TRUE);
+        for (const char *const *f = off; f && *f; f++)
+                json_object_set_boolean_member(props, *f, FALSE);
+        json_object_set_object_member(model, "props", props);
+        json_object_set_object_member(args, "model", model);
+        x->cb = cb;
+        x->userdata = userdata;
+        r = command(q, "query-cpu-model-expansion", args, -1, on_cpu_expansion, x);
+        if (r < 0)
+                g_free(x);
+        return r;
+}
+
+/* A typed query: the reply parsed into a list before the caller sees it. */
+typedef GPtrArray *(*ListParser)(JsonArray *list);
+typedef void (*ListFunc)(Qmp *q, const GPtrArray *list, const char *error, void *userdata);
+
+typedef struct ListQuery {
+        ListParser parse;
+        ListFunc cb;
+        void *userdata;
+        const char *what;
+} ListQuery;
+
+static void on_list_reply(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        ListQuery *lq = userdata;
+        g_autoptr(GPtrArray) list = ret && JSON_NODE_HOLDS_ARRAY(ret) ? lq->parse(json_node_get_array(ret)) : NULL;
+        g_autofree char *bad = list || error ? NULL : g_strdup_printf("bad %s reply", lq->what);
+
+        lq->cb(q, list, list ? NULL : error ? error : bad, lq->userdata);
+        g_free(lq);
+}
+
+static int list_query(Qmp *q, const char *cmd, ListParser parse, ListFunc cb, void *userdata) {
+        ListQuery *lq = g_new0(ListQuery, 1);
+        int r;
+
+        lq->parse = parse;
+        lq->cb = cb;
+        lq->userdata = userdata;
+        lq->what = cmd;
+        r = command(q, cmd, NULL, -1, on_list_reply, lq);
+        if (r < 0)
+                g_free(lq);
+        return r;
+}
+
+static const char *str_member(JsonObject *o, const char *name) {
+        return o && json_object_has_member(o, name) ? json_object_get_string_member_with_default(o, name, NULL) : NULL;
+}
+
+static JsonObject *obj_member(JsonObject *o, const char *name) {
+        JsonNode *n = o && json_object_has_member(o, name) ? json_object_get_member(o, name) : NULL;
+        return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+static void block_free(QemuMonitorBlock *b) {
+        g_free(b->device);
+        g_free(b->node);
+        g_free(b->file);
+        g_strfreev(b->snapshots);
+        g_free(b);
+}
+
+static GPtrArray *parse_blocks(JsonArray *list) {
+        GPtrArray *blocks = g_ptr_array_new_with_free_func((GDestroyNotify) block_free);
+
+        for (guint i = 0; i < json_array_get_length(list); i++) {
+                JsonNode *n = json_array_get_element(list, i);
+                JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+                JsonObject *ins = obj_member(o, "inserted"), *image = obj_member(ins, "image");
+                JsonNode *snaps = image && json_object_has_member(image, "snapshots")
+                                          ? json_object_get_member(image, "snapshots") : NULL;
+                g_autoptr(GPtrArray) names = g_ptr_array_new();
+                QemuMonitorBlock *b;
+
+                if (!o)
+                        continue;
+                b = g_new0(QemuMonitorBlock, 1);
+                b->device = g_strdup(str_member(o, "device"));
+                b->inserted = ins != NULL;
+                b->node = g_strdup(str_member(ins, "node-name"));
+                b->file = g_strdup(str_member(ins, "file"));
+                b->ro = ins && json_object_get_boolean_member_with_default(ins, "ro", FALSE);
+                b->virtual_size = image ? json_object_get_int_member_with_default(image, "virtual-size", 0) : 0;
+                for (guint j = 0; snaps && JSON_NODE_HOLDS_ARRAY(snaps) &&
+                                  j < json_array_get_length(json_node_get_array(snaps)); j++) {
+                        JsonNode *s = json_array_get_element(json_node_get_array(snaps), j);
+                        const char *name = JSON_NODE_HOLDS_OBJECT(s) ? str_member(json_node_get_object(s), "name")
+                                                                     : NULL;
+                        if (name)
+                                g_ptr_array_add(names, g_strdup(name));
+                }
+                g_ptr_array_add(names, NULL);
+                b->snapshots = (char **) g_ptr_array_steal(names, NULL);
+                g_ptr_array_add(blocks, b);
+        }
+        return blocks;
+}
+
+int qemu_monitor_query_block(Qmp *q, QemuMonitorBlocksFunc cb, void *userdata) {
+        return list_query(q, "query-block", parse_blocks, (ListFunc) cb, userdata);
+}
+
+static void job_free(QemuMonitorJob *j) {
+        g_free(j->id);
+        g_free(j->status);
+        g_free(j->error);
+        g_free(j);
+}
+
+static GPtrArray *parse_jobs(JsonArray *list) {
+        GPtrArray *jobs = g_ptr_array_new_with_free_func((GDestroyNotify) job_free);
+
+        for (guint i = 0; i < json_array_get_length(list); i++) {
+                JsonNode *n = json_array_get_element(list, i);
+                JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+                QemuMonitorJob *j;
+
+                if (!o)
+                        continue;
+                j = g_new0(QemuMonitorJob, 1);
+                j->id = g_strdup(str_member(o, "id"));
+                j->status = g_strdup(str_member(o, "status"));
+                j->error = g_strdup(str_member(o, "error"));
+                g_ptr_array_add(jobs, j);
+        }
+        return jobs;
+}
+
+int qemu_monitor_query_jobs(Qmp *q, QemuMonitorJobsFunc cb, void *userdata) {
+        return list_query(q, "query-jobs", parse_jobs, (ListFunc) cb, userdata);
+}
+
+const QemuMonitorJob *qemu_monitor_find_job(const GPtrArray *jobs, const char *id) {
+        for (guint i = 0; jobs && i < jobs->len; i++) {
+                const QemuMonitorJob *j = g_ptr_array_index(jobs, i);
+                if (g_strcmp0(j->id, id) == 0)
+                        return j;
+        }
+        return NULL;
+}
+
+static void chardev_free(QemuMonitorChardev *c) {
+        g_free(c->label);
+        g_free(c->filename);
+        g_free(c);
+}
+
+static GPtrArray *parse_chardevs(JsonArray *list) {
+        GPtrArray *chardevs = g_ptr_array_new_with_free_func((GDestroyNotify) chardev_free);
+
+        for (guint i = 0; i < json_array_get_length(list); i++) {
+                JsonNode *n = json_array_get_element(list, i);
+                JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+                QemuMonitorChardev *c;
+
+                if (!o)
+                        continue;
+                c = g_new0(QemuMonitorChardev, 1);
+                c->label = g_strdup(str_member(o, "label"));
+                c->filename = g_strdup(str_member(o, "filename"));
+                g_ptr_array_add(chardevs, c);
+        }
+        return chardevs;
+}
+
+int qemu_monitor_query_chardev(Qmp *q, QemuMonitorChardevsFunc cb, void *userdata) {
+        return list_query(q, "query-chardev", parse_chardevs, (ListFunc) cb, userdata);
+}
+
+typedef struct MigrationQuery {
+        QemuMonitorMigrationFunc cb;
+        void *userdata;
+} MigrationQuery;
+
+static void on_migration_reply(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        MigrationQuery *mq = userdata;
+        JsonObject *o = ret && JSON_NODE_HOLDS_OBJECT(ret) ? json_node_get_object(ret) : NULL;
+        JsonObject *ram = obj_member(o, "ram");
+        QemuMonitorMigration m = { 0 };
+
+        if (o) {
+                m.status = str_member(o, "status") ? str_member(o, "status") : "";
+                m.error_desc = str_member(o, "error-desc");
+                m.has_ram = ram != NULL;
+                m.ram_total = ram ? (uint64_t) json_object_get_int_member_with_default(ram, "total", 0) : 0;
+                m.ram_remaining = ram ? (uint64_t) json_object_get_int_member_with_default(ram, "remaining", 0) : 0;
+        }
+        mq->cb(q, o ? &m : NULL, o ? NULL : error ? error : "bad query-migrate reply", mq->userdata);
+        g_free(mq);
+}
+
+int qemu_monitor_query_migrate(Qmp *q, QemuMonitorMigrationFunc cb, void *userdata) {
+        MigrationQuery *mq = g_new0(MigrationQuery, 1);
+        int r;
+
+        mq->cb = cb;
+        mq->userdata = userdata;
+        r = command(q, "query-migrate", NULL, -1, on_migration_reply, mq);
+        if (r < 0)
+                g_free(mq);
+        return r;
 }
 
 int qemu_monitor_job_dismiss(Qmp *q, const char *job_id, QemuMonitorReplyFunc cb, void *userdata) {

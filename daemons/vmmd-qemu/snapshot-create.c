@@ -362,6 +362,11 @@ bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCa
                 def->inactive_domain = domain_def_copy(domain_persistent_def(d));
         if (d->current_snapshot)
                 def->parent = g_strdup(d->current_snapshot->def->name);
+        /* D16: the guest CPU goes with the VM state, for a revert to give the same */
+        if (active && !external) {
+                g_free(def->cookie);
+                def->cookie = g_strdup(d->run.cpu_cookie);
+        }
 
         if (!active)
                 return create_offline(d, g_steal_pointer(&def), flags, external, call, ret_pending, error);

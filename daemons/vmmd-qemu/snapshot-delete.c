@@ -47,29 +47,21 @@ static void on_internal_deleted(Qmp *q, JsonNode *ret, const char *error, void *
         running_delete_unref(userdata);
 }
 
-static void on_delete_nodes(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+static void on_delete_nodes(Qmp *q, const GPtrArray *blocks, const char *error, void *userdata) {
         RunningDelete *rd = userdata;
-        JsonArray *blocks;
 
-        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret)) {
-                log_warning("cannot list the images to delete internal snapshots from: %s", error ? error : "bad reply");
+        if (!blocks) {
+                log_warning("cannot list the images to delete internal snapshots from: %s", error);
                 return running_delete_unref(rd);
         }
-        blocks = json_node_get_array(ret);
-        for (guint i = 0; i < json_array_get_length(blocks); i++) {
-                JsonObject *b = json_array_get_object_element(blocks, i);
-                JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
-                                                                       : NULL;
-                const char *node;
+        for (guint i = 0; i < blocks->len; i++) {
+                const QemuMonitorBlock *b = g_ptr_array_index(blocks, i);
 
-                if (!ins || json_object_get_boolean_member_with_default(ins, "ro", FALSE))
-                        continue;
-                node = json_object_get_string_member_with_default(ins, "node-name", NULL);
-                if (!node)
+                if (!b->inserted || b->ro || !b->node)
                         continue;
                 for (guint j = 0; j < rd->names->len; j++) {
                         rd->outstanding++;
-                        if (qemu_monitor_blockdev_snapshot_delete_internal(q, node, g_ptr_array_index(rd->names, j),
+                        if (qemu_monitor_blockdev_snapshot_delete_internal(q, b->node, g_ptr_array_index(rd->names, j),
                                                                            on_internal_deleted, rd) < 0)
                                 rd->outstanding--;
                 }

@@ -176,6 +176,7 @@ static void revert_commit(RevertJob *job, Snapshot *s) {
         restore = g_new0(DomainRestore, 1);
         restore->from_snapshot = true;
         restore->loadvm = online ? g_strdup(s->def->name) : NULL;
+        restore->cpu_cookie = online ? g_strdup(s->def->cookie) : NULL;   /* D16 */
         restore->run = (job->flags & SNAPSHOT_REVERT_RUNNING) ||
                        (g_str_equal(s->def->state, "running") && !(job->flags & SNAPSHOT_REVERT_PAUSED));
         d->reverting = true;

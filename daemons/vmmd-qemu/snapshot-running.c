@@ -128,31 +128,24 @@ static void on_job_dismissed(Qmp *q, JsonNode *ret, const char *error, void *use
 static int on_save_job_poll(sd_event_source *s, uint64_t usec, void *userdata);
 
 /* query-jobs: wait until snapshot-save has concluded, then read its verdict */
-static void on_query_jobs(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+static void on_query_jobs(Qmp *q, const GPtrArray *jobs, const char *error, void *userdata) {
         Domain *d = userdata;
         CreateJob *job = (CreateJob *) d->run.call;
-        JsonArray *jobs;
+        const QemuMonitorJob *j;
+        g_autofree char *err = NULL;
 
         if (d->run.job != DOMAIN_JOB_SNAPSHOT || !job)
                 return;
-        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
-                return savevm_finished(d, error ? error : "bad query-jobs reply");
-        jobs = json_node_get_array(ret);
-        for (guint i = 0; i < json_array_get_length(jobs); i++) {
-                JsonObject *j = json_array_get_object_element(jobs, i);
-                const char *status;
-                g_autofree char *err = NULL;
-
-                if (g_strcmp0(json_object_get_string_member_with_default(j, "id", ""), job->job_id) != 0)
-                        continue;
-                status = json_object_get_string_member_with_default(j, "status", "");
-                if (!g_str_equal(status, "concluded") && !g_str_equal(status, "null"))
-                        break;
-                err = g_strdup(json_object_get_string_member_with_default(j, "error", NULL));
-                qemu_monitor_job_dismiss(d->run.qmp, job->job_id, on_job_dismissed, d);
-                return savevm_finished(d, err);
+        if (!jobs)
+                return savevm_finished(d, error);
+        j = qemu_monitor_find_job(jobs, job->job_id);
+        if (!j || (g_strcmp0(j->status, "concluded") != 0 && g_strcmp0(j->status, "null") != 0)) {
+                (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
+                return;
         }
-        (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
+        err = g_strdup(j->error);
+        qemu_monitor_job_dismiss(d->run.qmp, job->job_id, on_job_dismissed, d);
+        savevm_finished(d, err);
 }
 
 static int on_save_job_poll(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -173,30 +166,22 @@ static void on_snapshot_save(Qmp *q, JsonNode *ret, const char *error, void *use
 }
 
 /* snapshot-save needs the node of every writable image, and one of them for the VM state */
-static void on_snapshot_nodes(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+static void on_snapshot_nodes(Qmp *q, const GPtrArray *blocks, const char *error, void *userdata) {
         Domain *d = userdata;
         CreateJob *job = (CreateJob *) d->run.call;
         g_autoptr(GPtrArray) devices = g_ptr_array_new();
-        JsonArray *blocks;
         const char *vmstate = NULL;
 
-        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
-                return savevm_finished(d, error ? error : "bad query-block reply");
-        blocks = json_node_get_array(ret);
-        for (guint i = 0; i < json_array_get_length(blocks); i++) {
-                JsonObject *b = json_array_get_object_element(blocks, i);
-                JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
-                                                                       : NULL;
-                const char *node;
+        if (!blocks)
+                return savevm_finished(d, error);
+        for (guint i = 0; i < blocks->len; i++) {
+                const QemuMonitorBlock *b = g_ptr_array_index(blocks, i);
 
-                if (!ins || json_object_get_boolean_member_with_default(ins, "ro", FALSE))
+                if (!b->inserted || b->ro || !b->node)
                         continue;
-                node = json_object_get_string_member_with_default(ins, "node-name", NULL);
-                if (!node)
-                        continue;
-                g_ptr_array_add(devices, (gpointer) node);
+                g_ptr_array_add(devices, b->node);
                 if (!vmstate)
-                        vmstate = node;
+                        vmstate = b->node;
         }
         if (!vmstate)
                 return savevm_finished(d, "no writable qcow2 disk to hold the VM state");
@@ -285,15 +270,13 @@ static void on_overlays_created(Domain *d, GError *error, guint n_done, void *us
 }
 
 /* query-block tells, for each image QEMU has open, its top node and size */
-static void on_query_block(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+static void on_query_block(Qmp *q, const GPtrArray *blocks, const char *error, void *userdata) {
         Domain *d = userdata;
         ExternalJob *job = (ExternalJob *) d->run.call;
         SnapshotImgRun *r;
-        JsonArray *blocks;
 
-        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
-                return external_failed(d, error ? error : "bad query-block reply");
-        blocks = json_node_get_array(ret);
+        if (!blocks)
+                return external_failed(d, error);
         r = snapshot_img_run_new(d, false);
         for (guint i = 0; i < d->def->disks->len; i++) {
                 DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
@@ -303,17 +286,13 @@ static void on_query_block(Qmp *q, JsonNode *ret, const char *error, void *userd
 
                 if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL)
                         continue;
-                for (guint j = 0; j < json_array_get_length(blocks); j++) {
-                        JsonObject *b = json_array_get_object_element(blocks, j);
-                        JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
-                                                                               : NULL;
-                        if (!ins || g_strcmp0(json_object_get_string_member_with_default(ins, "file", ""),
-                                              disk->src_path) != 0)
+                for (guint j = 0; j < blocks->len; j++) {
+                        const QemuMonitorBlock *b = g_ptr_array_index(blocks, j);
+
+                        if (!b->inserted || g_strcmp0(b->file, disk->src_path) != 0)
                                 continue;
-                        node = json_object_get_string_member_with_default(ins, "node-name", NULL);
-                        if (json_object_has_member(ins, "image"))
-                                size = json_object_get_int_member_with_default(
-                                        json_object_get_object_member(ins, "image"), "virtual-size", 0);
+                        node = b->node;
+                        size = b->virtual_size;
                 }
                 if (!node || size <= 0) {
                         g_autofree char *why = g_strdup_printf("QEMU does not show disk '%s' (%s)", disk->target_dev,
@@ -426,25 +405,9 @@ static void on_recover_resumed(Qmp *q, JsonNode *ret, const char *error, void *u
         recover_done(d);
 }
 
-static bool inserted_image_has_snapshot(JsonObject *inserted, const char *name) {
-        JsonObject *image = json_object_has_member(inserted, "image") ? json_object_get_object_member(inserted, "image")
-                                                                      : NULL;
-        JsonArray *snaps;
-
-        if (!image || !json_object_has_member(image, "snapshots"))
-                return false;
-        snaps = json_object_get_array_member(image, "snapshots");
-        for (guint i = 0; i < json_array_get_length(snaps); i++) {
-                JsonObject *sn = json_array_get_object_element(snaps, i);
-                if (g_strcmp0(json_object_get_string_member_with_default(sn, "name", ""), name) == 0)
-                        return true;
-        }
-        return false;
-}
-
 /* Whether the snapshot is in the images decides: kept and current, or forgotten with the
  * one current before it current again. */
-static void on_recover_block(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+static void on_recover_block(Qmp *q, const GPtrArray *blocks, const char *error, void *userdata) {
         Domain *d = userdata;
         DomainStatusJob *job = d->run.recorded_job;
         Snapshot *s, *parent;
@@ -452,14 +415,10 @@ static void on_recover_block(Qmp *q, JsonNode *ret, const char *error, void *use
 
         if (!job)
                 return;
-        if (ret && JSON_NODE_HOLDS_ARRAY(ret)) {
-                JsonArray *blocks = json_node_get_array(ret);
-                for (guint i = 0; i < json_array_get_length(blocks) && !taken; i++) {
-                        JsonObject *b = json_array_get_object_element(blocks, i);
-                        if (json_object_has_member(b, "inserted"))
-                                taken = inserted_image_has_snapshot(json_object_get_object_member(b, "inserted"),
-                                                           job->snapshot);
-                }
+        for (guint i = 0; blocks && i < blocks->len && !taken; i++) {
+                const QemuMonitorBlock *b = g_ptr_array_index(blocks, i);
+                taken = b->inserted && job->snapshot && g_strv_contains((const char *const *) b->snapshots,
+                                                                        job->snapshot);
         }
         s = job->snapshot ? domain_snapshot_find(d, job->snapshot) : NULL;
         parent = job->parent ? domain_snapshot_find(d, job->parent) : NULL;
@@ -491,30 +450,22 @@ static void on_recover_block(Qmp *q, JsonNode *ret, const char *error, void *use
 
 static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata);
 
-static void on_recover_jobs(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+static void on_recover_jobs(Qmp *q, const GPtrArray *jobs, const char *error, void *userdata) {
         Domain *d = userdata;
         DomainStatusJob *job = d->run.recorded_job;
+        const QemuMonitorJob *j;
 
         if (!job)
                 return;
-        if (ret && JSON_NODE_HOLDS_ARRAY(ret)) {
-                JsonArray *jobs = json_node_get_array(ret);
-                for (guint i = 0; i < json_array_get_length(jobs); i++) {
-                        JsonObject *j = json_array_get_object_element(jobs, i);
-                        const char *status;
-
-                        if (g_strcmp0(json_object_get_string_member_with_default(j, "id", ""), job->qemu_job) != 0)
-                                continue;
-                        status = json_object_get_string_member_with_default(j, "status", "");
-                        if (!g_str_equal(status, "concluded") && !g_str_equal(status, "null")) {
-                                /* still writing: wait for it */
-                                (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
-                                return;
-                        }
-                        /* "Job ID already in use" for every later snapshot otherwise */
-                        qemu_monitor_job_dismiss(d->run.qmp, job->qemu_job, NULL, NULL);
-                        break;
+        j = qemu_monitor_find_job(jobs, job->qemu_job);
+        if (j) {
+                if (g_strcmp0(j->status, "concluded") != 0 && g_strcmp0(j->status, "null") != 0) {
+                        /* still writing: wait for it */
+                        (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
+                        return;
                 }
+                /* "Job ID already in use" for every later snapshot otherwise */
+                qemu_monitor_job_dismiss(d->run.qmp, job->qemu_job, NULL, NULL);
         }
         g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
         qemu_monitor_query_block(d->run.qmp, on_recover_block, d);
