@@ -185,32 +185,55 @@ static bool plan_disks(Domain *d, SnapshotDef *def, const DomainDef *dom, unsign
 
 typedef struct OfflineJob {
         DomainCall *outer;
-        SnapshotDef *def;
+        SnapshotDef *def;          /* taken by the record */
+        char *name;
         unsigned flags;
         bool external;
         DomainDef *newdef;         /* external: the persistent definition on the overlays */
         GPtrArray *images;         /* internal: the images qemu-img snapshot -c runs on, in order */
+        GError *error;             /* what the caller hears once an undo is over */
 } OfflineJob;
 
 static void offline_job_free(OfflineJob *job) {
         snapshot_def_free(job->def);
+        g_free(job->name);
         domain_def_free(job->newdef);
         g_ptr_array_unref(job->images);
+        g_clear_error(&job->error);
         g_free(job);
 }
 
-/* Takes the snapshot out of the first n images again, errors only logged: a create that
- * failed half way (a disk, or the metadata on a full disk) must not leave it in images
- * where nothing refers to it. */
-static void undo_internal_offline(Domain *d, OfflineJob *job, guint n) {
+static void offline_reply(OfflineJob *job, const GError *error) {
+        DomainCall *outer = job->outer;
+
+        offline_job_free(job);
+        if (outer)
+                outer->done(outer, error);
+}
+
+static void on_undone(Domain *d, GError *ignored, guint n_done, void *userdata) {
+        OfflineJob *job = userdata;
+        g_autoptr(GError) error = g_steal_pointer(&job->error);
+
+        d->run.job = DOMAIN_JOB_NONE;
+        offline_reply(job, error);
+}
+
+/* Takes the snapshot out of the first n images again (failures only logged), then answers
+ * with error (taken): a create that failed half way (a disk, or the metadata on a full
+ * disk) must not leave it in images where nothing refers to it, and the caller hears back
+ * once it is gone. */
+static void undo_then_reply(Domain *d, OfflineJob *job, guint n, GError *error) {
         SnapshotImgRun *r = snapshot_img_run_new(d, true);
 
+        job->error = error;
         for (guint i = 0; i < n && i < job->images->len; i++) {
-                const char *argv[] = { "qemu-img", "snapshot", "-d", job->def->name,
-                                       g_ptr_array_index(job->images, i), NULL };
+                const char *argv[] = { "qemu-img", "snapshot", "-d", job->name, g_ptr_array_index(job->images, i),
+                                       NULL };
                 snapshot_img_run_add(r, argv);
         }
-        snapshot_img_run_detach(r);
+        d->run.job = DOMAIN_JOB_SNAPSHOT;
+        snapshot_img_run_start(r, on_undone, job);
 }
 
 /* The images hold the snapshot (or the overlays exist): the definition and the metadata follow. */
@@ -222,27 +245,26 @@ static bool offline_commit(Domain *d, OfflineJob *job, GError **error) {
                 domain_def_free(d->def);
                 d->def = g_steal_pointer(&job->newdef);
         }
-        if ((job->flags & SNAPSHOT_CREATE_NO_METADATA) || snapshot_record(d, g_steal_pointer(&job->def), true, error))
-                return true;
-        /* no metadata (a full disk): the images must not keep what nothing describes */
-        if (!job->external)
-                undo_internal_offline(d, job, job->images->len);
-        return false;
+        return (job->flags & SNAPSHOT_CREATE_NO_METADATA) ||
+               snapshot_record(d, g_steal_pointer(&job->def), true, error);
 }
 
 static void on_offline_images(Domain *d, GError *error, guint n_done, void *userdata) {
         OfflineJob *job = userdata;
-        DomainCall *outer = job->outer;
         g_autoptr(GError) local = NULL;
 
         d->run.job = DOMAIN_JOB_NONE;
-        if (error && !job->external)
-                undo_internal_offline(d, job, n_done);
-        if (!error && !offline_commit(d, job, &local))
-                error = local;
-        offline_job_free(job);
-        if (outer)
-                outer->done(outer, error);
+        if (error && !job->external && n_done > 0)
+                return undo_then_reply(d, job, n_done, g_error_copy(error));
+        if (error)
+                return offline_reply(job, error);
+        if (!offline_commit(d, job, &local)) {
+                /* no metadata (a full disk): the images must not keep what nothing describes */
+                if (!job->external)
+                        return undo_then_reply(d, job, job->images->len, g_steal_pointer(&local));
+                return offline_reply(job, local);
+        }
+        offline_reply(job, NULL);
 }
 
 /* D15: qemu-img snapshot -c on every qcow2 disk; D17: overlays backed by the current images
@@ -254,6 +276,7 @@ static bool create_offline(Domain *d, SnapshotDef *def, unsigned flags, bool ext
 
         job->outer = call;
         job->def = def;
+        job->name = g_strdup(def->name);
         job->flags = flags;
         job->external = external;
         job->images = g_ptr_array_new_with_free_func(g_free);
@@ -286,7 +309,7 @@ static bool create_offline(Domain *d, SnapshotDef *def, unsigned flags, bool ext
         if (snapshot_img_run_length(r) == 0) {
                 /* nothing to wait for: the caller answers now */
                 bool ok = offline_commit(d, job, error);
-                snapshot_img_run_detach(r);
+                snapshot_img_run_cancel(r);
                 offline_job_free(job);
                 *ret_pending = false;
                 return ok;

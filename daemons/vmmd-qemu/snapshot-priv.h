@@ -45,8 +45,6 @@ void snapshot_img_run_add(SnapshotImgRun *r, const char *const *argv);
 void snapshot_img_run_add_check(SnapshotImgRun *r, const char *image, const char *snapshot);
 guint snapshot_img_run_length(const SnapshotImgRun *r);
 void snapshot_img_run_start(SnapshotImgRun *r, SnapshotImgDone done, void *userdata);
-/* Starts r with nobody waiting for it (a keep_going undo whose failures are only logged). */
-void snapshot_img_run_detach(SnapshotImgRun *r);
 
 bool G_GNUC_PRINTF(3, 4) snapshot_fail(GError **error, int code, const char *fmt, ...);
 

@@ -216,7 +216,7 @@ typedef struct ImgStep {
 
 struct SnapshotImgRun {
         sd_event *event;
-        Domain *domain;            /* NULL for a detached run */
+        Domain *domain;
         GPtrArray *steps;          /* ImgStep* */
         guint next;                /* the step running */
         bool keep_going;           /* failures are logged and the next step runs anyway */
@@ -366,18 +366,6 @@ void snapshot_img_run_start(SnapshotImgRun *r, SnapshotImgDone done, void *userd
                 r->domain->run.img_run = r;
         if (sd_event_add_defer(r->event, &r->start, on_img_run_start, r) < 0)
                 img_run_next(r);
-}
-
-static void on_undo_done(Domain *d, GError *error, guint n_done, void *userdata) {
-}
-
-void snapshot_img_run_detach(SnapshotImgRun *r) {
-        if (snapshot_img_run_length(r) == 0) {
-                img_run_free(r);
-                return;
-        }
-        r->domain = NULL;
-        snapshot_img_run_start(r, on_undo_done, NULL);
 }
 
 void snapshot_img_run_cancel(SnapshotImgRun *r) {
