@@ -267,12 +267,13 @@ int qemu_monitor_expand_cpu_model(Qmp *q, const char *name, const char *const *o
         return r;
 }
 
-/* A typed query: the reply parsed into a list before the caller sees it. */
-typedef GPtrArray *(*ListParser)(JsonArray *list);
+/* A typed query: each object of QEMU's reply list parsed into a struct before the caller sees it. */
+typedef gpointer (*ItemParser)(JsonObject *o);
 typedef void (*ListFunc)(Qmp *q, const GPtrArray *list, const char *error, void *userdata);
 
 typedef struct ListQuery {
-        ListParser parse;
+        ItemParser parse;
+        GDestroyNotify free_item;
         ListFunc cb;
         void *userdata;
         const char *what;
@@ -280,18 +281,31 @@ typedef struct ListQuery {
 
 static void on_list_reply(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
         ListQuery *lq = userdata;
-        g_autoptr(GPtrArray) list = ret && JSON_NODE_HOLDS_ARRAY(ret) ? lq->parse(json_node_get_array(ret)) : NULL;
-        g_autofree char *bad = list || error ? NULL : g_strdup_printf("bad %s reply", lq->what);
+        g_autoptr(GPtrArray) list = NULL;
+        g_autofree char *bad = NULL;
 
+        if (ret && JSON_NODE_HOLDS_ARRAY(ret)) {
+                JsonArray *a = json_node_get_array(ret);
+
+                list = g_ptr_array_new_with_free_func(lq->free_item);
+                for (guint i = 0; i < json_array_get_length(a); i++) {
+                        JsonNode *n = json_array_get_element(a, i);
+                        if (JSON_NODE_HOLDS_OBJECT(n))
+                                g_ptr_array_add(list, lq->parse(json_node_get_object(n)));
+                }
+        } else if (!error)
+                bad = g_strdup_printf("bad %s reply", lq->what);
         lq->cb(q, list, list ? NULL : error ? error : bad, lq->userdata);
         g_free(lq);
 }
 
-static int list_query(Qmp *q, const char *cmd, ListParser parse, ListFunc cb, void *userdata) {
+static int list_query(Qmp *q, const char *cmd, ItemParser parse, GDestroyNotify free_item, ListFunc cb,
+                      void *userdata) {
         ListQuery *lq = g_new0(ListQuery, 1);
         int r;
 
         lq->parse = parse;
+        lq->free_item = free_item;
         lq->cb = cb;
         lq->userdata = userdata;
         lq->what = cmd;
@@ -318,44 +332,33 @@ static void block_free(QemuMonitorBlock *b) {
         g_free(b);
 }
 
-static GPtrArray *parse_blocks(JsonArray *list) {
-        GPtrArray *blocks = g_ptr_array_new_with_free_func((GDestroyNotify) block_free);
+static gpointer parse_block(JsonObject *o) {
+        JsonObject *ins = obj_member(o, "inserted"), *image = obj_member(ins, "image");
+        JsonNode *snaps = image && json_object_has_member(image, "snapshots") ? json_object_get_member(image, "snapshots")
+                                                                              : NULL;
+        JsonArray *list = snaps && JSON_NODE_HOLDS_ARRAY(snaps) ? json_node_get_array(snaps) : NULL;
+        g_autoptr(GPtrArray) names = g_ptr_array_new();
+        QemuMonitorBlock *b = g_new0(QemuMonitorBlock, 1);
 
-        for (guint i = 0; i < json_array_get_length(list); i++) {
-                JsonNode *n = json_array_get_element(list, i);
-                JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-                JsonObject *ins = obj_member(o, "inserted"), *image = obj_member(ins, "image");
-                JsonNode *snaps = image && json_object_has_member(image, "snapshots")
-                                          ? json_object_get_member(image, "snapshots") : NULL;
-                g_autoptr(GPtrArray) names = g_ptr_array_new();
-                QemuMonitorBlock *b;
-
-                if (!o)
-                        continue;
-                b = g_new0(QemuMonitorBlock, 1);
-                b->device = g_strdup(str_member(o, "device"));
-                b->inserted = ins != NULL;
-                b->node = g_strdup(str_member(ins, "node-name"));
-                b->file = g_strdup(str_member(ins, "file"));
-                b->ro = ins && json_object_get_boolean_member_with_default(ins, "ro", FALSE);
-                b->virtual_size = image ? json_object_get_int_member_with_default(image, "virtual-size", 0) : 0;
-                for (guint j = 0; snaps && JSON_NODE_HOLDS_ARRAY(snaps) &&
-                                  j < json_array_get_length(json_node_get_array(snaps)); j++) {
-                        JsonNode *s = json_array_get_element(json_node_get_array(snaps), j);
-                        const char *name = JSON_NODE_HOLDS_OBJECT(s) ? str_member(json_node_get_object(s), "name")
-                                                                     : NULL;
-                        if (name)
-                                g_ptr_array_add(names, g_strdup(name));
-                }
-                g_ptr_array_add(names, NULL);
-                b->snapshots = (char **) g_ptr_array_steal(names, NULL);
-                g_ptr_array_add(blocks, b);
+        b->device = g_strdup(str_member(o, "device"));
+        b->inserted = ins != NULL;
+        b->node = g_strdup(str_member(ins, "node-name"));
+        b->file = g_strdup(str_member(ins, "file"));
+        b->ro = ins && json_object_get_boolean_member_with_default(ins, "ro", FALSE);
+        b->virtual_size = image ? json_object_get_int_member_with_default(image, "virtual-size", 0) : 0;
+        for (guint j = 0; list && j < json_array_get_length(list); j++) {
+                JsonNode *s = json_array_get_element(list, j);
+                const char *name = JSON_NODE_HOLDS_OBJECT(s) ? str_member(json_node_get_object(s), "name") : NULL;
+                if (name)
+                        g_ptr_array_add(names, g_strdup(name));
         }
-        return blocks;
+        g_ptr_array_add(names, NULL);
+        b->snapshots = (char **) g_ptr_array_steal(names, NULL);
+        return b;
 }
 
 int qemu_monitor_query_block(Qmp *q, QemuMonitorBlocksFunc cb, void *userdata) {
-        return list_query(q, "query-block", parse_blocks, (ListFunc) cb, userdata);
+        return list_query(q, "query-block", parse_block, (GDestroyNotify) block_free, (ListFunc) cb, userdata);
 }
 
 static void job_free(QemuMonitorJob *j) {
@@ -365,27 +368,17 @@ static void job_free(QemuMonitorJob *j) {
         g_free(j);
 }
 
-static GPtrArray *parse_jobs(JsonArray *list) {
-        GPtrArray *jobs = g_ptr_array_new_with_free_func((GDestroyNotify) job_free);
+static gpointer parse_job(JsonObject *o) {
+        QemuMonitorJob *j = g_new0(QemuMonitorJob, 1);
 
-        for (guint i = 0; i < json_array_get_length(list); i++) {
-                JsonNode *n = json_array_get_element(list, i);
-                JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-                QemuMonitorJob *j;
-
-                if (!o)
-                        continue;
-                j = g_new0(QemuMonitorJob, 1);
-                j->id = g_strdup(str_member(o, "id"));
-                j->status = g_strdup(str_member(o, "status"));
-                j->error = g_strdup(str_member(o, "error"));
-                g_ptr_array_add(jobs, j);
-        }
-        return jobs;
+        j->id = g_strdup(str_member(o, "id"));
+        j->status = g_strdup(str_member(o, "status"));
+        j->error = g_strdup(str_member(o, "error"));
+        return j;
 }
 
 int qemu_monitor_query_jobs(Qmp *q, QemuMonitorJobsFunc cb, void *userdata) {
-        return list_query(q, "query-jobs", parse_jobs, (ListFunc) cb, userdata);
+        return list_query(q, "query-jobs", parse_job, (GDestroyNotify) job_free, (ListFunc) cb, userdata);
 }
 
 const QemuMonitorJob *qemu_monitor_find_job(const GPtrArray *jobs, const char *id) {
@@ -403,26 +396,16 @@ static void chardev_free(QemuMonitorChardev *c) {
         g_free(c);
 }
 
-static GPtrArray *parse_chardevs(JsonArray *list) {
-        GPtrArray *chardevs = g_ptr_array_new_with_free_func((GDestroyNotify) chardev_free);
+static gpointer parse_chardev(JsonObject *o) {
+        QemuMonitorChardev *c = g_new0(QemuMonitorChardev, 1);
 
-        for (guint i = 0; i < json_array_get_length(list); i++) {
-                JsonNode *n = json_array_get_element(list, i);
-                JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-                QemuMonitorChardev *c;
-
-                if (!o)
-                        continue;
-                c = g_new0(QemuMonitorChardev, 1);
-                c->label = g_strdup(str_member(o, "label"));
-                c->filename = g_strdup(str_member(o, "filename"));
-                g_ptr_array_add(chardevs, c);
-        }
-        return chardevs;
+        c->label = g_strdup(str_member(o, "label"));
+        c->filename = g_strdup(str_member(o, "filename"));
+        return c;
 }
 
 int qemu_monitor_query_chardev(Qmp *q, QemuMonitorChardevsFunc cb, void *userdata) {
-        return list_query(q, "query-chardev", parse_chardevs, (ListFunc) cb, userdata);
+        return list_query(q, "query-chardev", parse_chardev, (GDestroyNotify) chardev_free, (ListFunc) cb, userdata);
 }
 
 typedef struct MigrationQuery {
