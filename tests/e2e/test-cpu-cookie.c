@@ -9,7 +9,6 @@
 #include "save-image.h"
 
 #define DOMAIN_IFACE QEMU_DOMAIN_INTERFACE
-#define BOOT_MS 60000
 #define UUID_A "5e1d3c2b-4a6f-4e3d-9c8b-0d0000000001"
 
 /* The argument after -cpu on the command line of pid, or NULL when there is none. */
@@ -23,19 +22,6 @@ static char *qemu_cpu_arg(pid_t pid) {
                 if (g_str_equal(data + i, "-cpu") && i + 5 < len)
                         return g_strdup(data + i + 5);
         return NULL;
-}
-
-static char *define_and_boot(TestBus *tb, const char *name, const char *devices) {
-        g_autofree char *xml = e2e_guest_xml(tb, name, UUID_A, NULL, NULL, devices);
-        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-        char *path = test_define(tb, xml, 0, &e);
-
-        if (!path)
-                g_error("define: %s: %s", e.name, e.message);
-        if (e2e_domain_call(tb, path, "Create", false, 0, &e) < 0)
-                g_error("Create: %s: %s", e.name, e.message);
-        g_assert_true(e2e_wait_serial(tb, name, "TESTGUEST READY", 1, BOOT_MS));
-        return path;
 }
 
 /* The cookie records QEMU's static expansion: base model, properties, features. */
@@ -54,7 +40,7 @@ static void assert_cpu_cookie(const char *xml) {
  * (the domain itself names no CPU, and the QEMU that booted it had no -cpu) */
 static void test_save_image_cookie(void) {
         g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
-        g_autofree char *path = define_and_boot(tb, "cookiesave", NULL);
+        g_autofree char *path = e2e_boot_guest(tb, "cookiesave", UUID_A, NULL);
         g_autofree char *file = g_build_filename(tb->dir, "cookie.save", NULL);
         g_autofree char *booted_cpu = NULL, *restored_cpu = NULL, *expected = NULL;
         g_autoptr(SaveImage) img = NULL;
@@ -101,7 +87,7 @@ static void test_snapshot_cookie(void) {
         pid_t first;
 
         g_assert_cmpint(test_run(tb, false, NULL, NULL, argv), ==, 0);
-        path = define_and_boot(tb, "cookiesnap", dev);
+        path = e2e_boot_guest(tb, "cookiesnap", UUID_A, dev);
         first = e2e_qemu_pid(tb, UUID_A);
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "SnapshotCreateXML", &e, &reply, "su",
                                   "<domainsnapshot><name>s1</name></domainsnapshot>", 0), >=, 0);

@@ -54,19 +54,6 @@ static E2EBus *bus_with_faults(const char *dir) {
         return e2e_bus_new((const char *const[]) { env, NULL });
 }
 
-static char *define_and_start(TestBus *tb, const char *name, const char *devices) {
-        g_autofree char *xml = e2e_guest_xml(tb, name, UUID_A, NULL, NULL, devices);
-        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-        char *path = test_define(tb, xml, 0, &e);
-
-        if (!path)
-                g_error("define: %s: %s", e.name, e.message);
-        if (e2e_domain_call(tb, path, "Create", false, 0, &e) < 0)
-                g_error("Create: %s: %s", e.name, e.message);
-        g_assert_true(e2e_wait_serial(tb, name, "TESTGUEST READY", 1, BOOT_MS));
-        return path;
-}
-
 /* Index of the first DomainEvent of that kind for path, whatever its detail, or -1. */
 static int find_any_event(TestBus *tb, const char *path, int event) {
         for (int i = 0; (i = test_bus_find_signal(tb, "DomainEvent", path, i)) >= 0; i++)
@@ -102,7 +89,7 @@ static void test_snapshot_resume_fails(void) {
         }
         dev = g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
                               "<source file='%s'/><target dev='vda' bus='virtio'/></disk>", disk);
-        path = define_and_start(tb, "snapfault", dev);
+        path = e2e_boot_guest(tb, "snapfault", UUID_A, dev);
         pid = e2e_qemu_pid(tb, UUID_A);
         test_bus_clear_signals(tb);
         arm(dir, "cont");
@@ -137,7 +124,7 @@ static void reboot_step_fails(const char *point) {
         if (skip_without_hooks())
                 return;
         tb = bus_with_faults(dir);
-        path = define_and_start(tb, "rebootfault", NULL);
+        path = e2e_boot_guest(tb, "rebootfault", UUID_A, NULL);
         pid = e2e_qemu_pid(tb, UUID_A);
         g_assert_cmpint(pid, >, 0);
         test_bus_clear_signals(tb);
@@ -207,7 +194,7 @@ static void test_save_midpoint_fails(void) {
         if (skip_without_hooks())
                 return;
         tb = bus_with_faults(dir);
-        path = define_and_start(tb, "savefault", NULL);
+        path = e2e_boot_guest(tb, "savefault", UUID_A, NULL);
         pid = e2e_qemu_pid(tb, UUID_A);
         file = g_build_filename(tb->dir, "midpoint.save", NULL);
         test_bus_clear_signals(tb);
