@@ -8,7 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "domain-conf-priv.h"
+#include "domain-def.h"
 #include "error.h"
 #include "qemu-monitor.h"
 
@@ -37,21 +37,16 @@ static int connect_unix(const char *path) {
         return fd;
 }
 
-static void on_query_chardev(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+static void on_query_chardev(Qmp *q, const GPtrArray *chardevs, const char *error, void *userdata) {
         ConsoleRequest *req = userdata;
         g_autoptr(GError) gerr = NULL;
         const char *pty = NULL;
         int fd = -1;
 
-        if (ret && JSON_NODE_HOLDS_ARRAY(ret)) {
-                JsonArray *arr = json_node_get_array(ret);
-                for (guint i = 0; i < json_array_get_length(arr); i++) {
-                        JsonObject *o = json_array_get_object_element(arr, i);
-                        const char *label = json_object_get_string_member_with_default(o, "label", "");
-                        const char *file = json_object_get_string_member_with_default(o, "filename", "");
-                        if (g_str_equal(label, req->label) && g_str_has_prefix(file, "pty:"))
-                                pty = file + strlen("pty:");
-                }
+        for (guint i = 0; chardevs && i < chardevs->len; i++) {
+                const QemuMonitorChardev *c = g_ptr_array_index(chardevs, i);
+                if (g_strcmp0(c->label, req->label) == 0 && c->filename && g_str_has_prefix(c->filename, "pty:"))
+                        pty = c->filename + strlen("pty:");
         }
         if (!pty)
                 gerr = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "cannot find the pty of console '%s': %s",

@@ -27,6 +27,7 @@
 #include "domain-net.h"
 #include "nwfilter-client.h"
 #include "network-client.h"
+#include "cpu-cookie.h"
 
 #define STOP_GRACE_USEC (10 * G_USEC_PER_SEC)
 /* After a reset, QEMU's firmware path (SeaBIOS + the direct-kernel option ROM) may reset
@@ -195,6 +196,7 @@ static void release_runtime(Domain *d) {
         g_clear_pointer(&d->run.kill_timer, sd_event_source_disable_unref);
         g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
         g_clear_pointer(&d->run.restore, domain_restore_free);
+        g_clear_pointer(&d->run.cpu_cookie, g_free);
         if (d->run.save)
                 domain_save_abandon(d);
         if (d->run.recorded_job) {
@@ -209,6 +211,7 @@ void domain_restore_free(DomainRestore *r) {
                 return;
         direct_copy_free(r->copy);
         g_free(r->loadvm);
+        g_free(r->cpu_cookie);
         save_image_free(r->image);
         g_free(r->remove_on_success);
         g_free(r);
@@ -509,20 +512,20 @@ static void restore_done(Domain *d) {
 
 static int on_restore_poll(sd_event_source *s, uint64_t usec, void *userdata);
 
-static void on_restore_query(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+static void on_restore_query(Qmp *q, const QemuMonitorMigration *mig, const char *error, void *userdata) {
         Domain *d = userdata;
         const char *status;
 
         if (!d->run.restore)
                 return;
-        if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
-                return restore_failed(d, error ? error : "bad query-migrate reply");
-        status = json_object_get_string_member_with_default(json_node_get_object(ret), "status", "");
+        if (!mig)
+                return restore_failed(d, error);
+        status = mig->status;
         if (g_str_equal(status, "completed"))
                 return restore_done(d);
         if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled")) {
                 g_autofree char *why = g_strdup_printf("incoming migration %s: %s", status,
-                        json_object_get_string_member_with_default(json_node_get_object(ret), "error-desc", "no detail"));
+                                                       mig->error_desc ? mig->error_desc : "no detail");
                 return restore_failed(d, why);
         }
         (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
@@ -593,6 +596,8 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                             "domain '%s' is already running (already active)", domain_name(d));
                 return false;
         }
+        if (!domain_check_images_idle(d, error))
+                return false;
         if (!live)
                 live = domain_def_copy(d->def);
         if (g_strcmp0(domain_def_get_virt_type(live), "kvm") == 0) {
@@ -704,6 +709,50 @@ static void on_ports_allocated(const GError *error, void *userdata) {
         pending_start_finish(userdata, error);
 }
 
+/* --- the guest CPU (C3, D16) --- */
+
+static void on_cpu_expanded(const QemuMonitorCpuModel *model, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!model) {
+                /* save images and snapshots then carry no cookie: restore uses the definition */
+                log_warning("cannot learn the guest CPU of domain '%s': %s", domain_name(d), error);
+                return;
+        }
+        if (!d->run.cpu_cookie)
+                d->run.cpu_cookie = cpu_cookie_format(model);
+}
+
+/* Asks QEMU which CPU the guest has, for save images and running snapshots to record. A
+ * QEMU started from a cookie has the CPU the cookie says. */
+static void learn_cpu(Domain *d) {
+        bool kvm = g_strcmp0(domain_def_get_virt_type(d->def), "kvm") == 0;
+        g_autofree char *arg = qemu_command_cpu_arg(d->def, kvm);
+        g_autoptr(GPtrArray) on = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) off = g_ptr_array_new_with_free_func(g_free);
+        g_autofree char *model = NULL;
+
+        if (d->run.cpu_cookie || !d->run.qmp)
+                return;
+        if (!arg || !cpu_cookie_split_arg(arg, &model, on, off)) {
+                log_debug("domain '%s': no CPU cookie for -cpu %s", domain_name(d), arg ? arg : "(none)");
+                return;
+        }
+        g_ptr_array_add(on, NULL);
+        g_ptr_array_add(off, NULL);
+        qemu_monitor_expand_cpu_model(d->run.qmp, model, (const char *const *) on->pdata,
+                                      (const char *const *) off->pdata, on_cpu_expanded, d);
+}
+
+/* A cookie as a save image holds it (<cookie><cpu>…</cpu></cookie>) or a snapshot (<cpu>…</cpu>):
+ * the <cpu> element, which is what the runtime keeps. */
+static char *cookie_cpu(const char *cookie) {
+        const char *b = cookie ? strstr(cookie, "<cpu") : NULL;
+        const char *e = b ? g_strrstr(b, "</cpu>") : NULL;
+
+        return e ? g_strndup(b, (gsize) (e + strlen("</cpu>") - b)) : NULL;
+}
+
 static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
                         bool kvm, GError **error) {
         Manager *m = d->manager;
@@ -716,6 +765,7 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         g_autoptr(GArray) tap_child = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(GArray) tap_parent = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(DomainNetTaps) taps = NULL;   /* QEMU holds the taps once it runs */
+        g_autofree char *cpu_arg = NULL;
         pid_t pid;
 
         if (!domain_pick_host_resources(m, live, error))
@@ -734,6 +784,14 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         }
         opts.net_fds = (const int *) tap_child->data;
         opts.n_net_fds = tap_child->len;
+        if (restore && restore->cpu_cookie) {
+                /* C3, D16: the guest gets the CPU it had when the image or snapshot was made */
+                if (!cpu_cookie_to_qemu_arg(restore->cpu_cookie, &cpu_arg, error)) {
+                        domain_release_host_resources(m, live);
+                        return false;
+                }
+                opts.cpu_arg = cpu_arg;
+        }
         argv = qemu_command_build(live, &opts, error);
         if (!argv) {
                 domain_release_host_resources(m, live);
@@ -812,6 +870,9 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
                 d->run.job = DOMAIN_JOB_START;
                 return true;
         }
+        g_free(d->run.cpu_cookie);
+        d->run.cpu_cookie = cpu_arg ? cookie_cpu(restore->cpu_cookie) : NULL;
+        learn_cpu(d);
         /* E2: a guest reboot becomes a poweroff when on_reboot is destroy; panics pause so
          * that vmmd applies on_crash itself */
         qemu_monitor_set_actions(d->run.qmp, domain_def_get_on_reboot(d->def) == DOMAIN_LIFECYCLE_DESTROY ? "shutdown" : "reset",
@@ -855,6 +916,35 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         else
                 qemu_monitor_cont(d->run.qmp, on_start_cont, d);
         return true;
+}
+
+/* --- Create --- */
+
+bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error) {
+        DomainRestore *restore = NULL;
+        DomainDef *live = NULL;
+
+        if (domain_is_active(d)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' is already running (already active)", domain_name(d));
+                return false;
+        }
+        if ((flags & DOMAIN_START_FORCE_BOOT) && domain_has_managed_save(d)) {
+                /* C22: the image goes first, then a normal boot */
+                g_autofree char *path = domain_managed_save_file(d->manager, domain_name(d));
+
+                if (unlink(path) < 0) {
+                        vmmd_error_set_errno(error, -errno, "cannot remove managed save image '%s'", path);
+                        return false;
+                }
+                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_MANAGED_SAVE);
+                return domain_start(d, NULL, flags, call, error);
+        }
+        if (!domain_managed_save_open(d, flags, &restore, &live, error))
+                return false;
+        if (!restore)
+                return domain_start(d, NULL, flags, call, error);
+        return domain_start_restore(d, live, restore, call, error);
 }
 
 /* --- stop, power requests --- */
@@ -1293,11 +1383,11 @@ static void on_reattach_status(Qmp *q, JsonNode *ret, const char *error, void *u
         Domain *d = userdata;
         const char *status;
 
-        if (!ret || !JSON_NODE_HOLDS_OBJECT(ret)) {
+        status = qemu_monitor_status_of(ret);
+        if (!status) {
                 log_warning("domain '%s': query-status failed: %s", domain_name(d), error ? error : "bad reply");
                 return;
         }
-        status = json_object_get_string_member_with_default(json_node_get_object(ret), "status", "");
         log_debug("domain '%s' re-attached, QEMU status '%s'", domain_name(d), status);
         if (d->run.recorded_job && !g_str_equal(status, "shutdown")) {
                 /* the dead daemon left a job half done: finish or undo it first */
@@ -1404,6 +1494,7 @@ static void reattach_one(Manager *m, const char *file) {
                 kill_qemu(d, DOMAIN_SHUTOFF_DESTROYED, DOMAIN_EVENT_STOPPED_DESTROYED, false);
                 return;
         }
+        learn_cpu(d);
         qemu_monitor_query_status(d->run.qmp, on_reattach_status, d);
         log_info("re-attached to QEMU %d of domain '%s'", (int) st->pid, domain_name(d));
 }

@@ -16,6 +16,7 @@ typedef struct DomainRestore {
         bool bypass_cache;         /* read the image with O_DIRECT through a pipe */
         char *loadvm;              /* instead of an image: this internal snapshot (-loadvm), spec D36 */
         bool from_snapshot;        /* a revert (D36, D37): FROM_SNAPSHOT events; no image */
+        char *cpu_cookie;          /* the CPU the image or snapshot recorded (C3, D16): QEMU gets it */
         struct DirectCopy *copy;
 } DomainRestore;
 
@@ -27,6 +28,8 @@ bool domain_start_restore(Domain *d, DomainDef *live, DomainRestore *restore, Do
 
 /* Each returns false with error when the request is refused at once (call not used);
  * otherwise call->done runs when the job is over (call may be NULL). */
+/* Create (spec C20–C25, E1): restores from the managed save image when there is one. */
+bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error);
 bool domain_start(Domain *d, DomainDef *live, unsigned flags, DomainCall *call, GError **error);
 bool domain_destroy(Domain *d, unsigned flags, DomainCall *call, GError **error);
 bool domain_shutdown(Domain *d, unsigned flags, DomainCall *call, GError **error);

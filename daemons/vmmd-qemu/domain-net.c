@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "domain-conf-priv.h"
+#include "domain-def.h"
 #include "error.h"
 #include "netlink.h"
 #include "nwfilter-client.h"

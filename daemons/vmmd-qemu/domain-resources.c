@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "domain-conf-priv.h"
+#include "domain-def.h"
 #include "error.h"
 #include "fileio.h"
 #include "manager.h"

@@ -173,23 +173,19 @@ static void save_finish(Domain *d) {
 
 static int on_save_poll(sd_event_source *s, uint64_t usec, void *userdata);
 
-static void on_save_query(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+static void on_save_query(Qmp *q, const QemuMonitorMigration *mig, const char *error, void *userdata) {
         Domain *d = userdata;
-        JsonObject *o, *ram;
         const char *status;
 
         if (!d->run.save)
                 return;
-        if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
-                return save_failed(d, error ? error : "bad query-migrate reply");
-        o = json_node_get_object(ret);
-        status = json_object_get_string_member_with_default(o, "status", "");
-        ram = json_object_has_member(o, "ram") ? json_object_get_object_member(o, "ram") : NULL;
-        if (ram) {
+        if (!mig)
+                return save_failed(d, error);
+        status = mig->status;
+        if (mig->has_ram) {
                 /* transferred leaves out zero pages; what is done is what no longer remains */
-                d->run.job_total = (uint64_t) json_object_get_int_member_with_default(ram, "total", 0);
-                d->run.job_processed = d->run.job_total -
-                        MIN(d->run.job_total, (uint64_t) json_object_get_int_member_with_default(ram, "remaining", 0));
+                d->run.job_total = mig->ram_total;
+                d->run.job_processed = d->run.job_total - MIN(d->run.job_total, mig->ram_remaining);
         }
         if (g_str_equal(status, "completed")) {
                 d->run.save->migrated = true;
@@ -200,7 +196,7 @@ static void on_save_query(Qmp *q, JsonNode *ret, const char *error, void *userda
         }
         if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled")) {
                 g_autofree char *why = g_strdup_printf("migration %s: %s", status,
-                        json_object_get_string_member_with_default(o, "error-desc", "no detail"));
+                                                       mig->error_desc ? mig->error_desc : "no detail");
                 return save_failed(d, why);
         }
         (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
@@ -281,7 +277,7 @@ static void on_save_paused(Qmp *q, JsonNode *ret, const char *error, void *userd
 
 bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, DomainCall *call, GError **error) {
         Manager *m = d->manager;
-        g_autofree char *path = NULL, *xml = NULL, *partial = NULL;
+        g_autofree char *path = NULL, *xml = NULL, *partial = NULL, *cookie = NULL;
         g_autoptr(DomainDef) replacement = NULL;
         DomainStatusJob *recorded;
         DomainSaveJob *job;
@@ -321,7 +317,9 @@ bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, 
                         return false;
                 }
         }
-        fd = save_image_create(path, xml, was_running, NULL, flags & DOMAIN_SAVE_BYPASS_CACHE, &partial, error);
+        /* C3: the guest CPU QEMU reported, for the restore to give the same */
+        cookie = d->run.cpu_cookie ? g_strdup_printf("<cookie>%s</cookie>", d->run.cpu_cookie) : NULL;
+        fd = save_image_create(path, xml, was_running, cookie, flags & DOMAIN_SAVE_BYPASS_CACHE, &partial, error);
         if (fd < 0)
                 return false;
 
@@ -388,7 +386,8 @@ static bool owner_matches(const Domain *d, const DomainDef *image, GError **erro
         return false;
 }
 
-bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error) {
+bool domain_managed_save_open(Domain *d, unsigned flags, DomainRestore **ret_restore, DomainDef **ret_live,
+                              GError **error) {
         Manager *m = d->manager;
         g_autofree char *path = domain_managed_save_file(m, domain_name(d));
         g_autoptr(SaveImage) img = NULL;
@@ -397,22 +396,10 @@ bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error) 
         DomainRestore *restore;
         SaveImageStatus status;
 
-        if (domain_is_active(d)) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
-                            "domain '%s' is already running (already active)", domain_name(d));
-                return false;
-        }
+        *ret_restore = NULL;
+        *ret_live = NULL;
         if (access(path, F_OK) < 0)
-                return domain_start(d, NULL, flags, call, error);
-        if (flags & DOMAIN_START_FORCE_BOOT) {
-                /* C22: the image goes first, then a normal boot */
-                if (unlink(path) < 0) {
-                        vmmd_error_set_errno(error, -errno, "cannot remove managed save image '%s'", path);
-                        return false;
-                }
-                manager_notify_domain_changed(m, d, DOMAIN_CHANGED_MANAGED_SAVE);
-                return domain_start(d, NULL, flags, call, error);
-        }
+                return true;
         img = save_image_open(path, flags & DOMAIN_START_BYPASS_CACHE, &status, &local);
         if (!img) {
                 if (status == SAVE_IMAGE_PARTIAL || status == SAVE_IMAGE_TOO_SHORT) {
@@ -420,7 +407,7 @@ bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error) 
                         log_info("discarding incomplete managed save image %s: %s", path, local->message);
                         (void) unlink(path);
                         manager_notify_domain_changed(m, d, DOMAIN_CHANGED_MANAGED_SAVE);
-                        return domain_start(d, NULL, flags, call, error);
+                        return true;
                 }
                 g_propagate_error(error, g_steal_pointer(&local));
                 return false;
@@ -431,10 +418,13 @@ bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error) 
         restore = g_new0(DomainRestore, 1);
         restore->run = img->was_running && !(flags & DOMAIN_START_PAUSED);
         restore->start_paused = flags & DOMAIN_START_PAUSED;
+        restore->cpu_cookie = g_strdup(img->cookie);
         restore->image = g_steal_pointer(&img);
         restore->remove_on_success = g_steal_pointer(&path);
         restore->bypass_cache = flags & DOMAIN_START_BYPASS_CACHE;
-        return domain_start_restore(d, g_steal_pointer(&def), restore, call, error);
+        *ret_restore = restore;
+        *ret_live = g_steal_pointer(&def);
+        return true;
 }
 
 /* --- DomainRestore --- */
@@ -465,6 +455,7 @@ bool manager_restore(Manager *m, const char *file, const char *dxml, unsigned fl
                 return false;
         restore = g_new0(DomainRestore, 1);
         restore->run = (flags & DOMAIN_SAVE_RUNNING) ? true : (flags & DOMAIN_SAVE_PAUSED) ? false : img->was_running;
+        restore->cpu_cookie = g_strdup(img->cookie);
         restore->image = g_steal_pointer(&img);
         restore->bypass_cache = flags & DOMAIN_SAVE_BYPASS_CACHE;
         if (!domain_start_restore(d, g_steal_pointer(&def), restore, call, error)) {
@@ -614,14 +605,12 @@ static void recover_finish(Domain *d) {
                 recover_done(d);
 }
 
-static void on_recover_query(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+static void on_recover_query(Qmp *q, const QemuMonitorMigration *mig, const char *error, void *userdata) {
         Domain *d = userdata;
-        const char *status = "";
+        const char *status = mig ? mig->status : "";
 
         if (!d->run.recorded_job)
                 return;
-        if (ret && JSON_NODE_HOLDS_OBJECT(ret))
-                status = json_object_get_string_member_with_default(json_node_get_object(ret), "status", "");
         if (g_str_equal(status, "setup") || g_str_equal(status, "active") || g_str_equal(status, "cancelling") ||
             g_str_equal(status, "pre-switchover") || g_str_equal(status, "device") ||
             g_str_equal(status, "wait-unplug")) {

@@ -10,8 +10,14 @@ typedef struct Manager Manager;
 /* Save (file given) or ManagedSave (file NULL): the reply comes when QEMU is gone (C8, C16). */
 bool domain_save(Domain *d, const char *file, const char *dxml, unsigned flags, DomainCall *call, GError **error);
 
-/* Create (spec C20–C24, E1): restores from the managed save image when there is one. */
-bool domain_create(Domain *d, unsigned flags, DomainCall *call, GError **error);
+struct DomainRestore;
+
+/* What Create finds in the managed save image of d (C20, C21, C23): a restore and the live
+ * definition from the image; both NULL when there is nothing to restore (no image, or an
+ * incomplete one, which is removed). False with error for an image that cannot be used or
+ * belongs to another domain; it is kept. */
+bool domain_managed_save_open(Domain *d, unsigned flags, struct DomainRestore **ret_restore, DomainDef **ret_live,
+                              GError **error);
 
 /* DomainRestore (C26–C32): *ret_domain is the domain being restored (the call replies later). */
 bool manager_restore(Manager *m, const char *file, const char *dxml, unsigned flags, DomainCall *call,

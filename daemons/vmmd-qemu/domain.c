@@ -32,6 +32,7 @@ void domain_free(Domain *d) {
         if (!d)
                 return;
         domain_detach(d);
+        snapshot_img_run_cancel(d->run.img_run);
         domain_snapshots_clear(d);
         domain_status_job_free(d->run.recorded_job);
         g_free(d->run.autodestroy_owner);
@@ -42,6 +43,14 @@ void domain_free(Domain *d) {
 
 const char *domain_name(const Domain *d) {
         return domain_def_get_name(d->def);
+}
+
+bool domain_check_images_idle(const Domain *d, GError **error) {
+        if (domain_is_active(d) || d->run.job != DOMAIN_JOB_SNAPSHOT)
+                return true;
+        g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                    "domain '%s' is busy with a snapshot of its disk images", domain_name(d));
+        return false;
 }
 
 bool domain_is_active(const Domain *d) {
@@ -157,6 +166,8 @@ bool domain_undefine(Domain *d, unsigned flags, GError **error) {
                             "domain '%s' is being started", name);
                 return false;
         }
+        if (!domain_check_images_idle(d, error))
+                return false;
         nsnap = domain_snapshot_count(d);
         if (!domain_is_active(d) && nsnap > 0 && !(flags & DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,

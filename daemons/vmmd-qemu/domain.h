@@ -53,6 +53,8 @@ typedef struct DomainRuntime {
         char *autodestroy_owner;   /* bus name whose disconnect destroys the domain */
         uint64_t last_reset_usec;  /* CLOCK_MONOTONIC of QEMU's last RESET event */
         struct DomainStatusJob *recorded_job; /* the save or snapshot job in the status file */
+        struct SnapshotImgRun *img_run;       /* qemu-img steps of a snapshot job in flight */
+        char *cpu_cookie;          /* <cpu>…</cpu>: the guest CPU as QEMU reports it (spec C3, D16) */
 } DomainRuntime;
 
 typedef struct Domain {
@@ -74,6 +76,9 @@ typedef struct Domain {
 } Domain;
 
 const char *domain_name(const Domain *d);
+/* An inactive domain whose images a snapshot job is changing (qemu-img on the loop) takes
+ * no start, define or undefine until it is done: OperationInvalid. */
+bool domain_check_images_idle(const Domain *d, GError **error);
 bool domain_is_active(const Domain *d);
 /* The definition the next boot uses (and GetXMLDesc(INACTIVE) shows). */
 const DomainDef *domain_persistent_def(const Domain *d);

@@ -17,7 +17,7 @@ static void start(void *m) {
 
 static const VmmdDaemon qemu_daemon = {
         .name = "vmmd-qemu", .summary = "Manages QEMU/KVM domains on D-Bus.", .driver = "qemu",
-        .bus_name = QEMU_BUS_NAME, .create = create, .load = (void (*)(void *)) manager_load_domains,
+        .bus_name = QEMU_BUS_NAME, .pid_lock = true, .create = create, .load = (void (*)(void *)) manager_load_domains,
         .register_bus = (int (*)(void *, sd_bus *)) manager_bus_register, .start = start,
         .busy = (bool (*)(void *)) manager_is_busy, .destroy = (void (*)(void *)) manager_free,
 };

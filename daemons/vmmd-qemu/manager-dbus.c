@@ -88,7 +88,7 @@ static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
         def = manager_parse_domain(m, xml, flags & DOMAIN_START_VALIDATE, &gerr);
         if (!def)
                 return vmmd_error_to_bus(gerr, error);
-        d = manager_prepare_create(m, def, &is_new, &gerr);
+        d = manager_prepare_create_xml(m, def, &is_new, &gerr);
         if (!d)
                 return vmmd_error_to_bus(gerr, error);
         path = domain_bus_path(d);

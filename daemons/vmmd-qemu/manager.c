@@ -430,6 +430,19 @@ Domain *manager_prepare_create(Manager *m, DomainDef *def, bool *ret_new, GError
         return d;
 }
 
+Domain *manager_prepare_create_xml(Manager *m, DomainDef *def, bool *ret_new, GError **error) {
+        Domain *d = manager_prepare_create(m, def, ret_new, error);
+
+        if (d && !*ret_new && domain_has_managed_save(d)) {
+                g_autofree char *image = domain_managed_save_file(m, domain_name(d));
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
+                            "domain '%s' has a managed save image '%s'; start it with Create to restore it, "
+                            "or remove the image first", domain_name(d), image);
+                return NULL;
+        }
+        return d;
+}
+
 /* spec 0.13: within a group no bit or every bit is no filter; groups are ANDed */
 static bool domain_matches(const void *obj, unsigned flags) {
         const Domain *d = obj;
@@ -509,6 +522,8 @@ Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *re
         }
 
         d = by_uuid;
+        if (!domain_check_images_idle(d, error))
+                return NULL;
         if (!domain_save_config(m, def, error))
                 return NULL;
         if (domain_is_active(d)) {

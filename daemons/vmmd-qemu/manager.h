@@ -63,3 +63,7 @@ DomainDef *manager_parse_domain(Manager *m, const char *xml, bool validate, GErr
 
 /* DomainCreateXML (spec A.2): the domain to start with def, or NULL with error. */
 Domain *manager_prepare_create(Manager *m, DomainDef *def, bool *ret_new, GError **error);
+/* The same for DomainCreateXML (A27), which also refuses an inactive domain with a managed
+ * save image, as libvirt does: booting it fresh would leave an image of older memory to be
+ * restored over disks that moved on. */
+Domain *manager_prepare_create_xml(Manager *m, DomainDef *def, bool *ret_new, GError **error);

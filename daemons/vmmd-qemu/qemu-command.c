@@ -4,7 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "domain-conf-priv.h"
+#include "domain-def.h"
 #include "error.h"
 
 typedef struct Cmd {
@@ -315,6 +315,11 @@ static void build_cpu(Cmd *c, bool kvm) {
         g_autoptr(GString) cpu = g_string_new(NULL);
         g_autoptr(GString) hv = g_string_new(NULL);
 
+        if (c->opts && c->opts->cpu_arg) {
+                arg(c, "-cpu");
+                arg(c, c->opts->cpu_arg);
+                return;
+        }
         if (!hyperv_flags(c, hv))
                 return;
 
@@ -343,6 +348,24 @@ static void build_cpu(Cmd *c, bool kvm) {
         g_string_append(cpu, hv->str);
         arg(c, "-cpu");
         arg(c, cpu->str);
+}
+
+char *qemu_command_cpu_arg(const DomainDef *def, bool kvm) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+        QemuCommandOptions opts = { .kvm = kvm };
+        Cmd c = { .argv = argv, .def = def, .opts = &opts };
+        const char *arch = def->os_arch ? def->os_arch : "x86_64";
+
+        build_cpu(&c, kvm);
+        if (c.failed)
+                return NULL;
+        if (argv->len == 2)
+                return g_strdup(g_ptr_array_index(argv, 1));
+        if (g_str_equal(arch, "x86_64"))
+                return g_strdup("qemu64");
+        if (g_str_equal(arch, "i686"))
+                return g_strdup("qemu32");
+        return NULL;
 }
 
 /* "-smp N[,maxcpus=M][,sockets=S,dies=D,cores=C,threads=T]" */

@@ -13,11 +13,18 @@ typedef struct QemuCommandOptions {
          * (domain-net.c opens them); NULL: no taps */
         const int *net_fds;
         unsigned n_net_fds;
+        /* the -cpu argument to use instead of the definition's: a restore or revert gives the
+         * guest the CPU its save image or snapshot recorded (spec C3, D16); NULL: none */
+        const char *cpu_arg;
 } QemuCommandOptions;
 
 /* The argument vector (argv[0] is the emulator), or NULL with CONFIG_UNSUPPORTED naming
  * what QEMU/vmmd cannot do here. */
 GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *opts, GError **error);
+
+/* The -cpu argument def gives QEMU; for an x86 definition that names no CPU, QEMU's default
+ * model (qemu64, qemu32). NULL when def cannot be started or the default is not known. */
+char *qemu_command_cpu_arg(const DomainDef *def, bool kvm);
 
 /* One line, shell-quoted, for the log file. */
 char *qemu_command_to_string(const GPtrArray *argv);

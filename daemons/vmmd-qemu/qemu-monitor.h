@@ -64,13 +64,79 @@ int qemu_monitor_migrate_events(Qmp *q, QemuMonitorReplyFunc cb, void *userdata)
 int qemu_monitor_migrate_incoming(Qmp *q, const char *uri, QemuMonitorReplyFunc cb, void *userdata);
 int qemu_monitor_migrate_set_max_bandwidth(Qmp *q, uint64_t bytes_per_second, QemuMonitorReplyFunc cb,
                                            void *userdata);
-int qemu_monitor_query_migrate(Qmp *q, QemuMonitorReplyFunc cb, void *userdata);
+/* What query-migrate says about the migration. */
+typedef struct QemuMonitorMigration {
+        const char *status;        /* "setup", "active", "completed", "failed", "cancelled", …; "" unknown */
+        const char *error_desc;    /* why it failed, else NULL */
+        bool has_ram;
+        uint64_t ram_total, ram_remaining;
+} QemuMonitorMigration;
+/* migration is NULL with error; cb owns neither. */
+typedef void (*QemuMonitorMigrationFunc)(Qmp *q, const QemuMonitorMigration *migration, const char *error,
+                                         void *userdata);
+int qemu_monitor_query_migrate(Qmp *q, QemuMonitorMigrationFunc cb, void *userdata);
 int qemu_monitor_migrate_cancel(Qmp *q, QemuMonitorReplyFunc cb, void *userdata);
 
+/* --- the guest CPU --- */
+
+/* One property of a CPU model as QEMU expands it: a feature (boolean) or a value. */
+typedef struct QemuMonitorCpuProp {
+        char *name;
+        int enabled;               /* a feature: 0 or 1; -1 for a value */
+        char *value;               /* a value (family, vendor, model-id, …), else NULL */
+} QemuMonitorCpuProp;
+
+/* A CPU model QEMU's static expansion gives: a base model and every property, the form
+ * QEMU promises to keep the same between versions (what migration needs). */
+typedef struct QemuMonitorCpuModel {
+        char *name;
+        GPtrArray *props;          /* QemuMonitorCpuProp*, by name */
+} QemuMonitorCpuModel;
+
+void qemu_monitor_cpu_model_free(QemuMonitorCpuModel *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QemuMonitorCpuModel, qemu_monitor_cpu_model_free)
+
+/* model is NULL with error (QEMU's, or the reply's shape); cb owns neither. */
+typedef void (*QemuMonitorCpuModelFunc)(const QemuMonitorCpuModel *model, const char *error, void *userdata);
+/* query-cpu-model-expansion, type static, of name with features on and off (NULL-terminated
+ * lists, may be NULL): the CPU a -cpu name,f=on,g=off gives the guest. */
+int qemu_monitor_expand_cpu_model(Qmp *q, const char *name, const char *const *on, const char *const *off,
+                                  QemuMonitorCpuModelFunc cb, void *userdata);
+
 /* --- devices, jobs, snapshots --- */
-int qemu_monitor_query_chardev(Qmp *q, QemuMonitorReplyFunc cb, void *userdata);
-int qemu_monitor_query_block(Qmp *q, QemuMonitorReplyFunc cb, void *userdata);
-int qemu_monitor_query_jobs(Qmp *q, QemuMonitorReplyFunc cb, void *userdata);
+/* One character device of query-chardev. */
+typedef struct QemuMonitorChardev {
+        char *label;
+        char *filename;            /* "pty:/dev/pts/3", "file:…", … */
+} QemuMonitorChardev;
+/* chardevs (QemuMonitorChardev*) is NULL with error; cb owns neither. */
+typedef void (*QemuMonitorChardevsFunc)(Qmp *q, const GPtrArray *chardevs, const char *error, void *userdata);
+int qemu_monitor_query_chardev(Qmp *q, QemuMonitorChardevsFunc cb, void *userdata);
+/* One block device of query-block; what follows inserted only with a medium in it. */
+typedef struct QemuMonitorBlock {
+        char *device;
+        bool inserted;
+        char *node;                /* the top node's name */
+        char *file;                /* the image QEMU has open */
+        bool ro;
+        int64_t virtual_size;      /* 0 when QEMU does not say */
+        char **snapshots;          /* the image's internal snapshots, by name (never NULL) */
+} QemuMonitorBlock;
+/* blocks (QemuMonitorBlock*) is NULL with error; cb owns neither. */
+typedef void (*QemuMonitorBlocksFunc)(Qmp *q, const GPtrArray *blocks, const char *error, void *userdata);
+int qemu_monitor_query_block(Qmp *q, QemuMonitorBlocksFunc cb, void *userdata);
+
+/* One job of query-jobs. */
+typedef struct QemuMonitorJob {
+        char *id;
+        char *status;              /* "running", "concluded", "null", … */
+        char *error;               /* why it failed, else NULL */
+} QemuMonitorJob;
+/* jobs (QemuMonitorJob*) is NULL with error; cb owns neither. */
+typedef void (*QemuMonitorJobsFunc)(Qmp *q, const GPtrArray *jobs, const char *error, void *userdata);
+int qemu_monitor_query_jobs(Qmp *q, QemuMonitorJobsFunc cb, void *userdata);
+/* The job called id in jobs, or NULL. */
+const QemuMonitorJob *qemu_monitor_find_job(const GPtrArray *jobs, const char *id);
 int qemu_monitor_job_dismiss(Qmp *q, const char *job_id, QemuMonitorReplyFunc cb, void *userdata);
 /* snapshot-save (internal snapshot): the VM state goes to vmstate's image; devices is NULL-terminated. */
 int qemu_monitor_snapshot_save(Qmp *q, const char *job_id, const char *tag, const char *vmstate,

@@ -1,5 +1,5 @@
-/* Domain snapshots: the tree, its metadata files, create, revert and delete (spec domains.md D). */
-#include "snapshot.h"
+/* Domain snapshots: the tree, its metadata files (D24, D25), lists (D47, D48) and what create, revert and delete share. */
+#include "snapshot-priv.h"
 
 #include <errno.h>
 #include <string.h>
@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "definition-file.h"
-#include "domain-conf-priv.h"
 #include "domain-lifecycle.h"
 #include "domain-status.h"
 #include "list-filter.h"
@@ -25,7 +24,7 @@ static void snapshot_free(Snapshot *s) {
         g_free(s);
 }
 
-static GHashTable *snapshots_of(Domain *d) {
+GHashTable *snapshot_table(Domain *d) {
         if (!d->snapshots)
                 d->snapshots = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) snapshot_free);
         return d->snapshots;
@@ -64,7 +63,7 @@ Snapshot *snapshot_parent(const Snapshot *s) {
         return s->def->parent ? domain_snapshot_find(s->domain, s->def->parent) : NULL;
 }
 
-static bool snapshot_is_external(const Snapshot *s) {
+bool snapshot_is_external(const Snapshot *s) {
         if (s->def->memory == SNAPSHOT_LOCATION_EXTERNAL)
                 return true;
         for (guint i = 0; i < s->def->disks->len; i++) {
@@ -77,16 +76,16 @@ static bool snapshot_is_external(const Snapshot *s) {
 
 /* --- metadata files (D24) --- */
 
-static char *metadata_file(Domain *d, const char *snap) {
+char *snapshot_metadata_file(Domain *d, const char *snap) {
         g_autofree char *dir = domain_snapshot_dir(d->manager, domain_name(d));
         g_autofree char *base = g_strconcat(snap, ".xml", NULL);
         return g_build_filename(dir, base, NULL);
 }
 
-static bool snapshot_write(Snapshot *s, GError **error) {
+bool snapshot_write(Snapshot *s, GError **error) {
         Domain *d = s->domain;
         g_autofree char *dir = domain_snapshot_dir(d->manager, domain_name(d));
-        g_autofree char *file = metadata_file(d, s->def->name);
+        g_autofree char *file = snapshot_metadata_file(d, s->def->name);
         g_autofree char *xml = NULL, *data = NULL, *snaparg = NULL;
         int r;
 
@@ -113,14 +112,14 @@ static bool snapshot_write(Snapshot *s, GError **error) {
         return true;
 }
 
-static void snapshot_write_logged(Snapshot *s) {
+void snapshot_write_logged(Snapshot *s) {
         g_autoptr(GError) error = NULL;
 
         if (!snapshot_write(s, &error))
                 log_error("%s", error->message);
 }
 
-static void set_current(Domain *d, Snapshot *s) {
+void snapshot_set_current(Domain *d, Snapshot *s) {
         Snapshot *old = d->current_snapshot;
 
         if (old == s)
@@ -177,7 +176,7 @@ void domain_snapshots_load(Domain *d) {
                 s = g_new0(Snapshot, 1);
                 s->domain = d;
                 s->def = def;
-                g_hash_table_replace(snapshots_of(d), def->name, s);
+                g_hash_table_replace(snapshot_table(d), def->name, s);
                 if (def->active > 0) {
                         several = several || current;
                         current = s;
@@ -188,41 +187,200 @@ void domain_snapshots_load(Domain *d) {
         d->current_snapshot = several ? NULL : current;
 }
 
-/* --- running qemu-img (inactive domains) --- */
+Snapshot *snapshot_record(Domain *d, SnapshotDef *def, bool make_current, GError **error) {
+        Snapshot *s = g_new0(Snapshot, 1);
 
-#define QEMU_IMG_TIMEOUT_MS (10 * 60 * 1000)   /* a convert of a large disk takes minutes */
+        s->domain = d;
+        s->def = def;
+        g_hash_table_replace(snapshot_table(d), def->name, s);
+        if (!snapshot_write(s, error)) {
+                g_hash_table_remove(d->snapshots, def->name);
+                return NULL;
+        }
+        manager_notify_snapshot_added(d->manager, s);
+        if (domain_snapshot_total(d) == 1)
+                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_CURRENT_SNAPSHOT);
+        if (make_current)
+                snapshot_set_current(d, s);
+        return s;
+}
 
-/* Inactive domains only, and bounded: a qemu-img that hangs (a locked image) is killed
- * instead of holding the daemon. */
-static bool run_qemu_img(const char *const *argv, GError **error) {
-        g_autofree char *err = NULL;
-        int r = vmmd_process_run_sync(argv, QEMU_IMG_TIMEOUT_MS, NULL, &err);
+/* --- qemu-img on the event loop --- */
 
-        if (r == -ETIMEDOUT) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s did not finish within %u s",
-                            argv[1], QEMU_IMG_TIMEOUT_MS / 1000);
-                return false;
+#define QEMU_IMG_TIMEOUT_USEC (10ULL * 60 * G_USEC_PER_SEC)   /* a large image on a slow disk */
+
+typedef struct ImgStep {
+        char **argv;
+        char *image, *snapshot;    /* a check: image holds the internal snapshot (else NULL) */
+} ImgStep;
+
+struct SnapshotImgRun {
+        sd_event *event;
+        Domain *domain;
+        GPtrArray *steps;          /* ImgStep* */
+        guint next;                /* the step running */
+        bool keep_going;           /* failures are logged and the next step runs anyway */
+        VmmdProcess *process;
+        sd_event_source *start;    /* the first step starts from the loop: done never runs inside start */
+        SnapshotImgDone done;
+        void *userdata;
+};
+
+static void img_step_free(ImgStep *st) {
+        g_strfreev(st->argv);
+        g_free(st->image);
+        g_free(st->snapshot);
+        g_free(st);
+}
+
+SnapshotImgRun *snapshot_img_run_new(Domain *d, bool keep_going) {
+        SnapshotImgRun *r = g_new0(SnapshotImgRun, 1);
+
+        r->event = d->manager->event;
+        r->domain = d;
+        r->keep_going = keep_going;
+        r->steps = g_ptr_array_new_with_free_func((GDestroyNotify) img_step_free);
+        return r;
+}
+
+void snapshot_img_run_add(SnapshotImgRun *r, const char *const *argv) {
+        ImgStep *st = g_new0(ImgStep, 1);
+
+        st->argv = g_strdupv((char **) argv);
+        g_ptr_array_add(r->steps, st);
+}
+
+void snapshot_img_run_add_check(SnapshotImgRun *r, const char *image, const char *snapshot) {
+        /* -U: a running QEMU may hold the image */
+        const char *argv[] = { "qemu-img", "info", "-U", "--output=json", image, NULL };
+        ImgStep *st = g_new0(ImgStep, 1);
+
+        st->argv = g_strdupv((char **) argv);
+        st->image = g_strdup(image);
+        st->snapshot = g_strdup(snapshot);
+        g_ptr_array_add(r->steps, st);
+}
+
+guint snapshot_img_run_length(const SnapshotImgRun *r) {
+        return r->steps->len;
+}
+
+static void img_run_free(SnapshotImgRun *r) {
+        g_clear_pointer(&r->start, sd_event_source_disable_unref);
+        g_clear_pointer(&r->process, vmmd_process_free);
+        g_ptr_array_unref(r->steps);
+        g_free(r);
+}
+
+/* Whether qemu-img info's JSON lists the internal snapshot. */
+static bool info_has_snapshot(const ImgStep *st, const char *out, GError **error) {
+        g_autoptr(JsonParser) parser = json_parser_new();
+        JsonObject *root;
+        JsonArray *snaps;
+
+        if (!json_parser_load_from_data(parser, out, -1, NULL) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "qemu-img info of '%s' gave no JSON object",
+                                     st->image);
+        root = json_node_get_object(json_parser_get_root(parser));
+        snaps = json_object_has_member(root, "snapshots") ? json_object_get_array_member(root, "snapshots") : NULL;
+        for (guint i = 0; snaps && i < json_array_get_length(snaps); i++)
+                if (g_strcmp0(json_object_get_string_member_with_default(json_array_get_object_element(snaps, i),
+                                                                         "name", ""), st->snapshot) == 0)
+                        return true;
+        return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "image '%s' holds no internal snapshot '%s'",
+                             st->image, st->snapshot);
+}
+
+static bool step_result(const ImgStep *st, int exit_code, const char *out, const char *err, GError **error) {
+        if (exit_code == -ETIMEDOUT)
+                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s did not finish within %llu s",
+                                     st->argv[1], QEMU_IMG_TIMEOUT_USEC / G_USEC_PER_SEC);
+        if (exit_code != 0 && st->image)
+                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot read image '%s': %s", st->image,
+                                     err && *err ? err : "killed by a signal");
+        if (exit_code != 0)
+                return snapshot_fail(error, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s failed: %s", st->argv[1],
+                                     err && *err ? err : "killed by a signal");
+        return !st->image || info_has_snapshot(st, out, error);
+}
+
+static void img_run_next(SnapshotImgRun *r);
+
+static void img_run_finish(SnapshotImgRun *r, GError *error) {
+        SnapshotImgDone done = r->done;
+        void *userdata = r->userdata;
+        Domain *d = r->domain;
+        guint n = r->next;
+
+        if (d && d->run.img_run == r)
+                d->run.img_run = NULL;
+        img_run_free(r);
+        done(d, error, n, userdata);
+}
+
+static void on_img_step_done(VmmdProcess *p, int exit_code, const char *out, const char *err, void *userdata) {
+        SnapshotImgRun *r = userdata;
+        ImgStep *st = g_ptr_array_index(r->steps, r->next);
+        g_autoptr(GError) error = NULL;
+
+        if (!step_result(st, exit_code, out, err, &error)) {
+                if (!r->keep_going) {
+                        g_clear_pointer(&r->process, vmmd_process_free);
+                        return img_run_finish(r, error);
+                }
+                log_warning("%s", error->message);
         }
-        if (r < -1) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "cannot run qemu-img: %s", g_strerror(-r));
-                return false;
+        g_clear_pointer(&r->process, vmmd_process_free);
+        r->next++;
+        img_run_next(r);
+}
+
+static void img_run_next(SnapshotImgRun *r) {
+        for (; r->next < r->steps->len; r->next++) {
+                ImgStep *st = g_ptr_array_index(r->steps, r->next);
+                g_autoptr(GError) error = NULL;
+                int k = vmmd_process_run(r->event, (const char *const *) st->argv,
+                                         QEMU_IMG_TIMEOUT_USEC, on_img_step_done, r, &r->process);
+                if (k >= 0)
+                        return;
+                snapshot_fail(&error, VMMD_ERROR_OPERATION_FAILED, "cannot run qemu-img: %s", g_strerror(-k));
+                if (!r->keep_going)
+                        return img_run_finish(r, error);
+                log_warning("%s", error->message);
         }
-        if (r != 0) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img %s failed: %s", argv[1],
-                            err && *err ? err : "killed by a signal");
-                return false;
-        }
-        return true;
+        img_run_finish(r, NULL);
+}
+
+static int on_img_run_start(sd_event_source *s, void *userdata) {
+        SnapshotImgRun *r = userdata;
+
+        g_clear_pointer(&r->start, sd_event_source_disable_unref);
+        img_run_next(r);
+        return 0;
+}
+
+void snapshot_img_run_start(SnapshotImgRun *r, SnapshotImgDone done, void *userdata) {
+        r->done = done;
+        r->userdata = userdata;
+        if (r->domain)
+                r->domain->run.img_run = r;
+        if (sd_event_add_defer(r->event, &r->start, on_img_run_start, r) < 0)
+                img_run_next(r);
+}
+
+void snapshot_img_run_cancel(SnapshotImgRun *r) {
+        if (r)
+                img_run_free(r);
 }
 
 /* The disks of def a snapshot concerns: writable, with a file behind them. */
-static bool disk_has_data(const DomainDiskDef *disk) {
+bool snapshot_disk_has_data(const DomainDiskDef *disk) {
         return disk->src_path && disk->device != DOMAIN_DISK_DEVICE_CDROM && !disk->readonly &&
                (disk->type == DOMAIN_DISK_TYPE_FILE || disk->type == DOMAIN_DISK_TYPE_BLOCK ||
                 disk->type == DOMAIN_DISK_TYPE_VOLUME);
 }
 
-static SnapshotDiskDef *find_snap_disk(SnapshotDef *def, const DomainDiskDef *disk) {
+SnapshotDiskDef *snapshot_find_disk(SnapshotDef *def, const DomainDiskDef *disk) {
         for (guint i = 0; i < def->disks->len; i++) {
                 SnapshotDiskDef *dd = g_ptr_array_index(def->disks, i);
                 if (g_strcmp0(dd->name, disk->target_dev) == 0 || g_strcmp0(dd->name, disk->src_path) == 0)
@@ -232,27 +390,29 @@ static SnapshotDiskDef *find_snap_disk(SnapshotDef *def, const DomainDiskDef *di
 }
 
 /* D11: /v/a.qcow2 → /v/a.<snap> */
-static char *overlay_name(const char *path, const char *snap) {
+char *snapshot_overlay_name(const char *path, const char *snap) {
         const char *slash = strrchr(path, '/');
         const char *dot = strrchr(path, '.');
         g_autofree char *stem = dot && (!slash || dot > slash) ? g_strndup(path, dot - path) : g_strdup(path);
         return g_strconcat(stem, ".", snap, NULL);
 }
 
-/* --- create --- */
+/* Points the disks of def that the snapshot made external at their overlays. */
+void snapshot_switch_to_overlays(DomainDef *def, SnapshotDef *snap) {
+        for (guint i = 0; def && i < def->disks->len; i++) {
+                DomainDiskDef *disk = g_ptr_array_index(def->disks, i);
+                SnapshotDiskDef *dd = snapshot_find_disk(snap, disk);
 
-typedef struct CreateJob {
-        DomainCall base;
-        DomainCall *outer;
-        Domain *domain;
-        Snapshot *snapshot;        /* recorded, or NULL with NO_METADATA */
-        char *name;
-        char *job_id;              /* QEMU's snapshot-save job */
-        bool was_running;
-        bool halt;
-} CreateJob;
+                if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL)
+                        continue;
+                g_free(disk->src_path);
+                disk->src_path = g_strdup(dd->source_file);
+                g_free(disk->driver_type);
+                disk->driver_type = g_strdup("qcow2");
+        }
+}
 
-static bool G_GNUC_PRINTF(3, 4) fail(GError **error, int code, const char *fmt, ...) {
+bool G_GNUC_PRINTF(3, 4) snapshot_fail(GError **error, int code, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
@@ -262,1217 +422,16 @@ static bool G_GNUC_PRINTF(3, 4) fail(GError **error, int code, const char *fmt, 
         return false;
 }
 
-/* D7, D8 */
-static bool check_create_flags(Domain *d, unsigned flags, GError **error) {
-        if ((flags & SNAPSHOT_CREATE_CURRENT) && !(flags & SNAPSHOT_CREATE_REDEFINE))
-                return fail(error, VMMD_ERROR_INVALID_ARG, "flag CURRENT requires REDEFINE");
-        if ((flags & SNAPSHOT_CREATE_REDEFINE) && (flags & SNAPSHOT_CREATE_NO_METADATA))
-                return fail(error, VMMD_ERROR_INVALID_ARG, "flags REDEFINE and NO_METADATA exclude each other");
-        if ((flags & SNAPSHOT_CREATE_REDEFINE) && (flags & SNAPSHOT_CREATE_HALT))
-                return fail(error, VMMD_ERROR_INVALID_ARG, "flags REDEFINE and HALT exclude each other");
-        if ((flags & SNAPSHOT_CREATE_QUIESCE) && !(flags & SNAPSHOT_CREATE_DISK_ONLY))
-                return fail(error, VMMD_ERROR_INVALID_ARG, "flag QUIESCE requires DISK_ONLY");
-        if ((flags & SNAPSHOT_CREATE_LIVE) && (flags & SNAPSHOT_CREATE_REDEFINE))
-                return fail(error, VMMD_ERROR_INVALID_ARG, "flags LIVE and REDEFINE exclude each other");
-        if ((flags & SNAPSHOT_CREATE_HALT) && !d->persistent)
-                return fail(error, VMMD_ERROR_OPERATION_INVALID, "cannot halt after snapshot of transient domain '%s'",
-                            domain_name(d));
-        if (d->state == DOMAIN_PMSUSPENDED)
-                return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED, "domain '%s' is pmsuspended", domain_name(d));
-        return true;
-}
-
-static const char *state_name(DomainState state) {
-        static const char *const names[] = { "nostate", "running", "blocked", "paused", "shutdown", "shutoff",
-                                             "crashed", "pmsuspended" };
-        return state < G_N_ELEMENTS(names) ? names[state] : "nostate";
-}
-
-static Snapshot *record(Domain *d, SnapshotDef *def, bool make_current, GError **error) {
-        Snapshot *s = g_new0(Snapshot, 1);
-
-        s->domain = d;
-        s->def = def;
-        g_hash_table_replace(snapshots_of(d), def->name, s);
-        if (!snapshot_write(s, error)) {
-                g_hash_table_remove(d->snapshots, def->name);
-                return NULL;
-        }
-        manager_notify_snapshot_added(d->manager, s);
-        if (domain_snapshot_total(d) == 1)
-                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_CURRENT_SNAPSHOT);
-        if (make_current)
-                set_current(d, s);
-        return s;
-}
-
-/* D27–D30 */
-static bool redefine(Domain *d, SnapshotDef *def_in, unsigned flags, GError **error) {
-        g_autoptr(SnapshotDef) def = def_in;
-        Snapshot *old = domain_snapshot_find(d, def->name);
-        bool online = g_str_equal(def->state, "running") || g_str_equal(def->state, "paused");
-
-        if (def->domain && !g_str_equal(domain_def_get_uuid(def->domain), d->uuid))
-                return fail(error, VMMD_ERROR_INVALID_ARG, "snapshot '%s' is of domain %s, not of '%s'", def->name,
-                            domain_def_get_uuid(def->domain), domain_name(d));
-        if (def->parent) {
-                Snapshot *p = domain_snapshot_find(d, def->parent);
-                if (!p)
-                        return fail(error, VMMD_ERROR_INVALID_ARG, "parent '%s' of snapshot '%s' does not exist",
-                                    def->parent, def->name);
-                for (; p; p = snapshot_parent(p))
-                        if (g_str_equal(p->def->name, def->name))
-                                return fail(error, VMMD_ERROR_INVALID_ARG,
-                                            "snapshot '%s' would be its own ancestor through parent '%s'", def->name,
-                                            def->parent);
-        }
-        if ((flags & SNAPSHOT_CREATE_DISK_ONLY) && !g_str_equal(def->state, "disk-snapshot"))
-                return fail(error, VMMD_ERROR_INVALID_ARG, "disk-only redefine needs state disk-snapshot, not '%s'",
-                            def->state);
-        if (old) {
-                bool old_online = g_str_equal(old->def->state, "running") || g_str_equal(old->def->state, "paused");
-                bool disk_only = g_str_equal(def->state, "disk-snapshot");
-                if (online != old_online || disk_only != g_str_equal(old->def->state, "disk-snapshot"))
-                        return fail(error, VMMD_ERROR_INVALID_ARG,
-                                    "cannot change snapshot '%s' between online and offline or disk-only and full",
-                                    def->name);
-                if (def->domain && old->def->domain &&
-                    !domain_def_check_abi_stability(old->def->domain, def->domain, error))
-                        return false;
-                if (!def->domain && old->def->domain)
-                        def->domain = domain_def_copy(old->def->domain);
-                /* the table's key is the definition's own name: take it out before freeing it */
-                g_hash_table_steal(d->snapshots, old->def->name);
-                snapshot_def_free(old->def);
-                old->def = g_steal_pointer(&def);
-                g_hash_table_insert(d->snapshots, old->def->name, old);
-                if (!snapshot_write(old, error))
-                        return false;
-                if (flags & SNAPSHOT_CREATE_CURRENT)
-                        set_current(d, old);
-                return true;
-        }
-        return record(d, g_steal_pointer(&def), flags & SNAPSHOT_CREATE_CURRENT, error) != NULL;
-}
-
-/* D9–D13: completes the disk list and decides internal or external */
-static bool plan_disks(Domain *d, SnapshotDef *def, const DomainDef *dom, unsigned flags, bool *ret_external,
-                       GError **error) {
-        bool active = domain_is_active(d);
-        bool external = (flags & SNAPSHOT_CREATE_DISK_ONLY) || def->memory == SNAPSHOT_LOCATION_EXTERNAL;
-        bool any_internal = false, any_external = false;
-        g_autoptr(GHashTable) overlays = g_hash_table_new(g_str_hash, g_str_equal);
-
-        if (!active)
-                for (guint i = 0; i < def->disks->len; i++) {
-                        SnapshotDiskDef *dd = g_ptr_array_index(def->disks, i);
-                        if (dd->snapshot == SNAPSHOT_LOCATION_EXTERNAL)
-                                external = true;
-                }
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
-                SnapshotDiskDef *dd = find_snap_disk(def, disk);
-
-                if (!dd) {
-                        dd = snapshot_disk_def_new();
-                        dd->name = g_strdup(disk->target_dev);
-                        dd->snapshot = !disk_has_data(disk) ? SNAPSHOT_LOCATION_NO :
-                                       external ? SNAPSHOT_LOCATION_EXTERNAL : SNAPSHOT_LOCATION_INTERNAL;
-                        g_ptr_array_add(def->disks, dd);
-                } else {
-                        g_free(dd->name);
-                        dd->name = g_strdup(disk->target_dev);
-                        if (dd->snapshot == SNAPSHOT_LOCATION_DEFAULT)
-                                dd->snapshot = external ? SNAPSHOT_LOCATION_EXTERNAL : SNAPSHOT_LOCATION_INTERNAL;
-                }
-                if (dd->snapshot == SNAPSHOT_LOCATION_INTERNAL) {
-                        any_internal = true;
-                        if (g_strcmp0(disk->driver_type, "qcow2") != 0)
-                                return fail(error, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                                            "internal snapshot of disk '%s' needs qcow2, not '%s'", disk->target_dev,
-                                            disk->driver_type ? disk->driver_type : "raw");
-                        if (active && (flags & SNAPSHOT_CREATE_DISK_ONLY))
-                                return fail(error, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                                            "disk-only snapshot of a running domain needs external disk '%s'",
-                                            disk->target_dev);
-                } else if (dd->snapshot == SNAPSHOT_LOCATION_EXTERNAL) {
-                        any_external = true;
-                        if (!disk->src_path || disk->type != DOMAIN_DISK_TYPE_FILE)
-                                return fail(error, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                                            "external snapshot of disk '%s' needs a local file", disk->target_dev);
-                        if (!dd->source_file)
-                                dd->source_file = overlay_name(disk->src_path, def->name);
-                        if (!dd->driver_type)
-                                dd->driver_type = g_strdup("qcow2");
-                        if (!g_str_equal(dd->driver_type, "qcow2"))
-                                return fail(error, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                                            "external snapshot overlay format '%s' is not supported (qcow2 only)",
-                                            dd->driver_type);
-                        if (g_hash_table_contains(overlays, dd->source_file))
-                                return fail(error, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                                            "two disks would share the overlay '%s'", dd->source_file);
-                        g_hash_table_add(overlays, dd->source_file);
-                } else if (disk_has_data(disk) && !external) {
-                        return fail(error, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                                    "internal snapshots need all disks: writable disk '%s' is excluded",
-                                    disk->target_dev);
-                }
-        }
-        if (any_internal && any_external)
-                return fail(error, VMMD_ERROR_CONFIG_UNSUPPORTED, "mixing internal and external snapshots is not supported");
-        if ((flags & SNAPSHOT_CREATE_DISK_ONLY) && !any_external)
-                return fail(error, VMMD_ERROR_CONFIG_UNSUPPORTED, "disk-only snapshot needs an external disk");
-        if (!any_internal && !any_external && def->memory == SNAPSHOT_LOCATION_NO)
-                return fail(error, VMMD_ERROR_CONFIG_UNSUPPORTED, "nothing selected for the snapshot");
-        /* D13 */
-        for (guint i = 0; i < def->disks->len; i++) {
-                SnapshotDiskDef *dd = g_ptr_array_index(def->disks, i);
-                struct stat st;
-
-                if (dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL || !dd->source_file)
-                        continue;
-                if (flags & SNAPSHOT_CREATE_REUSE_EXT) {
-                        if (stat(dd->source_file, &st) < 0)
-                                return fail(error, VMMD_ERROR_SYSTEM_ERROR, "external overlay '%s' is missing",
-                                            dd->source_file);
-                } else if (stat(dd->source_file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-                        return fail(error, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                                    "external overlay '%s' already exists; use REUSE_EXT", dd->source_file);
-                }
-        }
-        *ret_external = external;
-        return true;
-}
-
-/* Points the disks of def that the snapshot made external at their overlays. */
-static void switch_to_overlays(DomainDef *def, SnapshotDef *snap) {
-        for (guint i = 0; def && i < def->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(def->disks, i);
-                SnapshotDiskDef *dd = find_snap_disk(snap, disk);
-
-                if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL)
-                        continue;
-                g_free(disk->src_path);
-                disk->src_path = g_strdup(dd->source_file);
-                g_free(disk->driver_type);
-                disk->driver_type = g_strdup("qcow2");
-        }
-}
-
-/* D17: overlays backed by the current images; the persistent definition points at them. */
-static bool create_external_offline(Domain *d, SnapshotDef *def, unsigned flags, GError **error) {
-        g_autoptr(DomainDef) newdef = domain_def_copy(d->def);
-
-        for (guint i = 0; i < newdef->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(newdef->disks, i);
-                SnapshotDiskDef *dd = find_snap_disk(def, disk);
-
-                if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL)
-                        continue;
-                if (!(flags & SNAPSHOT_CREATE_REUSE_EXT)) {
-                        const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", disk->src_path, "-F",
-                                               disk->driver_type ? disk->driver_type : "raw", dd->source_file, NULL };
-                        if (!run_qemu_img(argv, error))
-                                return false;
-                }
-                g_free(disk->src_path);
-                disk->src_path = g_strdup(dd->source_file);
-                g_free(disk->driver_type);
-                disk->driver_type = g_strdup("qcow2");
-        }
-        if (!domain_save_config(d->manager, newdef, error))
-                return false;
-        domain_def_free(d->def);
-        d->def = g_steal_pointer(&newdef);
-        return true;
-}
-
-/* Takes the snapshot out of the first n disks again, errors only logged: a create that
- * failed half way (a disk, or the metadata on a full disk) must not leave it in images
- * where nothing refers to it. */
-static void undo_internal_offline(const DomainDef *dom, const char *name, guint n) {
-        for (guint i = 0; i < n && i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
-                const char *argv[] = { "qemu-img", "snapshot", "-d", name, disk->src_path, NULL };
-                g_autoptr(GError) error = NULL;
-
-                if (disk_has_data(disk) && !run_qemu_img(argv, &error))
-                        log_warning("cannot take back snapshot '%s' of %s: %s", name, disk->src_path, error->message);
-        }
-}
-
-static bool create_internal_offline(const DomainDef *dom, const char *name, GError **error) {
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
-                const char *argv[] = { "qemu-img", "snapshot", "-c", name, disk->src_path, NULL };
-
-                if (!disk_has_data(disk))
-                        continue;
-                if (!run_qemu_img(argv, error)) {
-                        undo_internal_offline(dom, name, i);
-                        return false;
-                }
-        }
-        return true;
-}
-
-static void create_job_done(DomainCall *c, const GError *error) {
-        CreateJob *job = (CreateJob *) c;
-        DomainCall *outer = job->outer;
-
-        g_free(job->name);
-        g_free(job->job_id);
-        g_free(job);
-        if (outer)
-                outer->done(outer, error);
-}
-
-/* The snapshot job is over and nothing of it is pending in QEMU (the resume has been
- * answered): the status file no longer needs to name it. */
-static void forget_recorded_job(Domain *d) {
-        if (!d->run.recorded_job)
-                return;
-        if (domain_is_active(d) && d->run.qmp)
-                domain_lifecycle_record_job(d, NULL);
-        else
-                g_clear_pointer(&d->run.recorded_job, domain_status_job_free);
-}
-
-static void on_snapshot_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-
-        d->run.job = DOMAIN_JOB_NONE;
-        if (!ret) {
-                /* D21: the snapshot stays; the guest does not run */
-                domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_API_ERROR);
-                forget_recorded_job(d);
-                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_API_ERROR);
-                g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
-                                                  "snapshot taken, but resuming domain '%s' failed: %s",
-                                                  domain_name(d), error);
-                domain_lifecycle_complete(d, e);
-                return;
-        }
-        /* the state first: a status file never says paused without the job that explains it */
-        domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
-        forget_recorded_job(d);
-        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
-        domain_lifecycle_complete(d, NULL);
-}
-
-static void finish_running(Domain *d, CreateJob *job) {
-        if (job->halt) {
-                /* D20 */
-                domain_lifecycle_kill(d, 7 /* SHUTOFF/FROM_SNAPSHOT */, 6 /* STOPPED/FROM_SNAPSHOT */);
-                return;
-        }
-        if (job->was_running) {
-                qemu_monitor_cont(d->run.qmp, on_snapshot_resumed, d);
-                return;
-        }
-        forget_recorded_job(d);
-        d->run.job = DOMAIN_JOB_NONE;
-        domain_lifecycle_complete(d, NULL);
-}
-
-static void on_failed_snapshot_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        forget_recorded_job(userdata);
-}
-
-/* The VM state is in the images (err NULL) or it is not (err says why). */
-static void savevm_finished(Domain *d, const char *err) {
-        CreateJob *job = (CreateJob *) d->run.call;
-
-        g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
-        if (err) {
-                g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
-                                                  "cannot snapshot domain '%s': %s", domain_name(d), err);
-                if (job->snapshot) {
-                        manager_notify_snapshot_removed(d->manager, job->snapshot);
-                        g_autofree char *file = metadata_file(d, job->snapshot->def->name);
-                        (void) unlink(file);
-                        if (d->current_snapshot == job->snapshot)
-                                d->current_snapshot = NULL;
-                        g_hash_table_remove(d->snapshots, job->snapshot->def->name);
-                }
-                d->run.job = DOMAIN_JOB_NONE;
-                if (job->was_running) {
-                        qemu_monitor_cont(d->run.qmp, on_failed_snapshot_resumed, d);
-                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
-                        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
-                } else
-                        forget_recorded_job(d);
-                domain_lifecycle_complete(d, e);
-                return;
-        }
-        finish_running(d, job);
-}
-
-static void on_job_dismissed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-}
-
-static int on_save_job_poll(sd_event_source *s, uint64_t usec, void *userdata);
-
-/* query-jobs: wait until snapshot-save has concluded, then read its verdict */
-static void on_query_jobs(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-        CreateJob *job = (CreateJob *) d->run.call;
-        JsonArray *jobs;
-
-        if (d->run.job != DOMAIN_JOB_SNAPSHOT || !job)
-                return;
-        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
-                return savevm_finished(d, error ? error : "bad query-jobs reply");
-        jobs = json_node_get_array(ret);
-        for (guint i = 0; i < json_array_get_length(jobs); i++) {
-                JsonObject *j = json_array_get_object_element(jobs, i);
-                const char *status;
-                g_autofree char *err = NULL;
-
-                if (g_strcmp0(json_object_get_string_member_with_default(j, "id", ""), job->job_id) != 0)
-                        continue;
-                status = json_object_get_string_member_with_default(j, "status", "");
-                if (!g_str_equal(status, "concluded") && !g_str_equal(status, "null"))
-                        break;
-                err = g_strdup(json_object_get_string_member_with_default(j, "error", NULL));
-                qemu_monitor_job_dismiss(d->run.qmp, job->job_id, on_job_dismissed, d);
-                return savevm_finished(d, err);
-        }
-        (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
-}
-
-static int on_save_job_poll(sd_event_source *s, uint64_t usec, void *userdata) {
-        Domain *d = userdata;
-
-        (void) sd_event_source_set_time_relative(s, 50 * 1000);
-        qemu_monitor_query_jobs(d->run.qmp, on_query_jobs, d);
-        return 0;
-}
-
-static void on_snapshot_save(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-
-        if (!ret)
-                return savevm_finished(d, error);
-        (void) sd_event_add_time_relative(d->manager->event, &d->run.job_timer, CLOCK_MONOTONIC,
-                                          20 * 1000, 0, on_save_job_poll, d);
-}
-
-/* snapshot-save needs the node of every writable image, and one of them for the VM state */
-static void on_snapshot_nodes(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-        CreateJob *job = (CreateJob *) d->run.call;
-        g_autoptr(GPtrArray) devices = g_ptr_array_new();
-        JsonArray *blocks;
-        const char *vmstate = NULL;
-
-        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
-                return savevm_finished(d, error ? error : "bad query-block reply");
-        blocks = json_node_get_array(ret);
-        for (guint i = 0; i < json_array_get_length(blocks); i++) {
-                JsonObject *b = json_array_get_object_element(blocks, i);
-                JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
-                                                                       : NULL;
-                const char *node;
-
-                if (!ins || json_object_get_boolean_member_with_default(ins, "ro", FALSE))
-                        continue;
-                node = json_object_get_string_member_with_default(ins, "node-name", NULL);
-                if (!node)
-                        continue;
-                g_ptr_array_add(devices, (gpointer) node);
-                if (!vmstate)
-                        vmstate = node;
-        }
-        if (!vmstate)
-                return savevm_finished(d, "no writable qcow2 disk to hold the VM state");
-        g_ptr_array_add(devices, NULL);
-        qemu_monitor_snapshot_save(d->run.qmp, job->job_id, job->name, vmstate, (const char *const *) devices->pdata,
-                                   on_snapshot_save, d);
-}
-
-/* --- D18: external disk-only snapshot of a running domain --- */
-
-typedef struct ExternalJob {
-        DomainCall base;
-        DomainCall *outer;
-        Domain *domain;
-        SnapshotDef *def;
-        unsigned flags;
-} ExternalJob;
-
-static void external_job_done(DomainCall *c, const GError *error) {
-        ExternalJob *job = (ExternalJob *) c;
-        DomainCall *outer = job->outer;
-
-        snapshot_def_free(job->def);
-        g_free(job);
-        if (outer)
-                outer->done(outer, error);
-}
-
-static void external_failed(Domain *d, const char *why) {
-        g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
-                                          "cannot take disk-only snapshot of domain '%s': %s", domain_name(d), why);
-        d->run.job = DOMAIN_JOB_NONE;
-        domain_lifecycle_complete(d, e);
-}
-
-static void on_transaction(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-        ExternalJob *job = (ExternalJob *) d->run.call;
-        g_autoptr(GError) e = NULL;
-        SnapshotDef *def;
-
-        if (!ret)
-                return external_failed(d, error);
-        /* the guest writes to the overlays now: both definitions follow */
-        switch_to_overlays(d->def, job->def);
-        if (d->new_def) {
-                switch_to_overlays(d->new_def, job->def);
-                if (!domain_save_config(d->manager, d->new_def, &e))
-                        log_error("%s", e->message);
-        }
-        manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_UPDATED);
-        def = g_steal_pointer(&job->def);
-        if (!(job->flags & SNAPSHOT_CREATE_NO_METADATA) && !record(d, def, true, &e)) {
-                log_error("%s", e->message);
-                g_clear_error(&e);
-        } else if (job->flags & SNAPSHOT_CREATE_NO_METADATA)
-                snapshot_def_free(def);
-        if (job->flags & SNAPSHOT_CREATE_HALT) {
-                domain_lifecycle_kill(d, 7 /* SHUTOFF/FROM_SNAPSHOT */, 6 /* STOPPED/FROM_SNAPSHOT */);
-                return;
-        }
-        d->run.job = DOMAIN_JOB_NONE;
-        domain_lifecycle_complete(d, NULL);
-}
-
-/* query-block tells, for each image QEMU has open, its top node and size */
-static void on_query_block(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-        ExternalJob *job = (ExternalJob *) d->run.call;
-        g_autoptr(GArray) disks = g_array_new(FALSE, TRUE, sizeof(QemuMonitorDiskSnapshot));
-        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);   /* the new nodes' names */
-        g_autoptr(GError) e = NULL;
-        JsonArray *blocks;
-
-        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
-                return external_failed(d, error ? error : "bad query-block reply");
-        blocks = json_node_get_array(ret);
-        for (guint i = 0; i < d->def->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
-                SnapshotDiskDef *dd = find_snap_disk(job->def, disk);
-                const char *node = NULL;
-                gint64 size = 0;
-
-                if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL)
-                        continue;
-                for (guint j = 0; j < json_array_get_length(blocks); j++) {
-                        JsonObject *b = json_array_get_object_element(blocks, j);
-                        JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
-                                                                               : NULL;
-                        if (!ins || g_strcmp0(json_object_get_string_member_with_default(ins, "file", ""),
-                                              disk->src_path) != 0)
-                                continue;
-                        node = json_object_get_string_member_with_default(ins, "node-name", NULL);
-                        if (json_object_has_member(ins, "image"))
-                                size = json_object_get_int_member_with_default(
-                                        json_object_get_object_member(ins, "image"), "virtual-size", 0);
-                }
-                if (!node || size <= 0) {
-                        g_autofree char *why = g_strdup_printf("QEMU does not show disk '%s' (%s)", disk->target_dev,
-                                                               disk->src_path);
-                        return external_failed(d, why);
-                }
-                if (!(job->flags & SNAPSHOT_CREATE_REUSE_EXT)) {
-                        /* -u: QEMU holds the image; the size comes from QEMU instead */
-                        g_autofree char *sz = g_strdup_printf("%" G_GINT64_FORMAT, size);
-                        const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", disk->src_path,
-                                               "-F", disk->driver_type ? disk->driver_type : "raw", dd->source_file,
-                                               sz, NULL };
-                        if (!run_qemu_img(argv, &e))
-                                return external_failed(d, e->message);
-                }
-                {
-                        char *snode = g_strdup_printf("vmmd-%s-%u", job->def->name, i);
-                        QemuMonitorDiskSnapshot disk_snap = { .node = node, .file = dd->source_file,
-                                                              .snapshot_node = snode };
-                        g_ptr_array_add(names, snode);
-                        g_array_append_val(disks, disk_snap);
-                }
-        }
-        /* one transaction: all disks switch, or none (ATOMIC is how it always works) */
-        qemu_monitor_blockdev_snapshot(d->run.qmp, (const QemuMonitorDiskSnapshot *) disks->data, disks->len,
-                                       on_transaction, d);
-}
-
-static bool create_external_running(Domain *d, SnapshotDef *def, unsigned flags, DomainCall *call) {
-        ExternalJob *job = g_new0(ExternalJob, 1);
-
-        job->base.done = external_job_done;
-        job->outer = call;
-        job->domain = d;
-        job->def = def;
-        job->flags = flags;
-        d->run.job = DOMAIN_JOB_SNAPSHOT;
-        d->run.call = &job->base;
-        qemu_monitor_query_block(d->run.qmp, on_query_block, d);
-        return true;
-}
-
-/* QMP snapshot-save (QEMU 6.0+): a job writing the VM state and an internal snapshot of
- * every writable image */
-static void take_running_snapshot(Domain *d, const char *name) {
-        qemu_monitor_query_block(d->run.qmp, on_snapshot_nodes, d);
-}
-
-static void on_snapshot_paused(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-        CreateJob *job = (CreateJob *) d->run.call;
-
-        if (!ret) {
-                g_autoptr(GError) e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
-                                                  "cannot pause domain '%s' for the snapshot: %s", domain_name(d), error);
-                forget_recorded_job(d);
-                d->run.job = DOMAIN_JOB_NONE;
-                domain_lifecycle_complete(d, e);
-                return;
-        }
-        domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_SAVE);
-        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED);
-        take_running_snapshot(d, job->name);
-}
-
-bool domain_snapshot_create(Domain *d, const char *xml, unsigned flags, DomainCall *call, char **ret_name,
-                            bool *ret_pending, GError **error) {
-        g_autoptr(SnapshotDef) def = NULL;
-        unsigned pflags = 0;
-        bool active = domain_is_active(d), external = false;
-        const DomainDef *dom;
-        CreateJob *job;
-        Snapshot *s = NULL;
-
-        if (!check_create_flags(d, flags, error))
-                return false;
-        if (flags & SNAPSHOT_CREATE_REDEFINE)
-                pflags |= SNAPSHOT_PARSE_REDEFINE;
-        if (flags & SNAPSHOT_CREATE_VALIDATE)
-                pflags |= SNAPSHOT_PARSE_VALIDATE;
-        def = snapshot_def_parse_string(xml, pflags, error);
-        if (!def)
-                return false;
-        *ret_name = g_strdup(def->name);
-        if (flags & SNAPSHOT_CREATE_REDEFINE) {
-                *ret_pending = false;
-                return redefine(d, g_steal_pointer(&def), flags, error);
-        }
-        if (domain_snapshot_find(d, def->name))
-                return fail(error, VMMD_ERROR_OPERATION_FAILED, "snapshot '%s' of domain '%s' already exists",
-                            def->name, domain_name(d));
-        if (flags & SNAPSHOT_CREATE_LIVE)
-                return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED,
-                            "live snapshots need external memory snapshots, which are not supported yet");
-        if (def->memory == SNAPSHOT_LOCATION_EXTERNAL)
-                return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED, "external memory snapshots are not supported yet");
-        /* D5 for what needs the domain's state */
-        if (def->memory == SNAPSHOT_LOCATION_INTERNAL && (!active || (flags & SNAPSHOT_CREATE_DISK_ONLY)))
-                return fail(error, VMMD_ERROR_XML_ERROR, "memory state cannot be saved with an %s snapshot",
-                            active ? "disk-only" : "offline");
-        if (flags & SNAPSHOT_CREATE_QUIESCE) {
-                g_autofree char *x = domain_def_format(d->def, 0);
-                return fail(error, strstr(x, "org.qemu.guest_agent.0") ? VMMD_ERROR_AGENT_UNRESPONSIVE
-                                                                     : VMMD_ERROR_ARGUMENT_UNSUPPORTED,
-                            "QUIESCE needs the QEMU guest agent, which is %s for domain '%s'",
-                            strstr(x, "org.qemu.guest_agent.0") ? "not connected" : "not configured", domain_name(d));
-        }
-        if (d->run.job != DOMAIN_JOB_NONE || d->run.call)
-                return fail(error, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is busy with another operation",
-                            domain_name(d));
-
-        dom = d->def;
-        /* D9: an inactive domain has no memory to save */
-        if (!active && def->memory == SNAPSHOT_LOCATION_DEFAULT)
-                def->memory = SNAPSHOT_LOCATION_NO;
-        if (!plan_disks(d, def, dom, flags, &external, error))
-                return false;
-        if (active && !external && def->memory == SNAPSHOT_LOCATION_NO)
-                return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED,
-                            "internal snapshot of a running domain needs its memory state");
-
-        /* D6: what the snapshot records */
-        g_free(def->state);
-        def->state = g_strdup(external && active ? "disk-snapshot" : state_name(d->state));
-        def->memory = active && !external ? SNAPSHOT_LOCATION_INTERNAL : SNAPSHOT_LOCATION_NO;
-        def->domain = domain_def_copy(d->def);
-        domain_def_set_id(def->domain, -1);
-        if (active && d->persistent)
-                def->inactive_domain = domain_def_copy(domain_persistent_def(d));
-        if (d->current_snapshot)
-                def->parent = g_strdup(d->current_snapshot->def->name);
-
-        if (!active) {
-                g_autofree char *name = g_strdup(def->name);
-
-                if (external ? !create_external_offline(d, def, flags, error)
-                             : !create_internal_offline(dom, def->name, error))
-                        return false;
-                *ret_pending = false;
-                if ((flags & SNAPSHOT_CREATE_NO_METADATA) || record(d, g_steal_pointer(&def), true, error))
-                        return true;
-                /* no metadata (a full disk): the images must not keep what nothing describes */
-                if (!external)
-                        undo_internal_offline(dom, name, dom->disks->len);
-                return false;
-        }
-
-        if (external) {
-                *ret_pending = true;
-                return create_external_running(d, g_steal_pointer(&def), flags, call);
-        }
-
-        /* a daemon killed from here on leaves this in the status file: re-attach dismisses
-         * QEMU's job, settles the metadata and resumes the guest (issue 10) */
-        {
-                DomainStatusJob *recorded = g_new0(DomainStatusJob, 1);
-
-                recorded->kind = g_strdup("snapshot");
-                recorded->was_running = d->state == DOMAIN_RUNNING && !(flags & SNAPSHOT_CREATE_HALT);
-                recorded->snapshot = g_strdup(def->name);
-                recorded->parent = g_strdup(def->parent);
-                recorded->qemu_job = g_strdup_printf("vmmd-snapshot-%s", d->uuid);
-                if (!domain_lifecycle_record_job(d, recorded)) {
-                        g_clear_pointer(&d->run.recorded_job, domain_status_job_free);
-                        return fail(error, VMMD_ERROR_OPERATION_FAILED,
-                                    "cannot snapshot domain '%s': its status file cannot be written", domain_name(d));
-                }
-        }
-
-        /* D16: a running (or paused) domain: HMP savevm between stop and cont */
-        if (!(flags & SNAPSHOT_CREATE_NO_METADATA)) {
-                s = record(d, g_steal_pointer(&def), true, error);
-                if (!s) {
-                        forget_recorded_job(d);
-                        return false;
-                }
-        }
-        job = g_new0(CreateJob, 1);
-        job->base.done = create_job_done;
-        job->outer = call;
-        job->domain = d;
-        job->snapshot = s;
-        job->name = g_strdup(*ret_name);
-        job->job_id = g_strdup_printf("vmmd-snapshot-%s", d->uuid);
-        job->was_running = d->state == DOMAIN_RUNNING;
-        job->halt = flags & SNAPSHOT_CREATE_HALT;
-        d->run.job = DOMAIN_JOB_SNAPSHOT;
-        d->run.call = &job->base;
-        *ret_pending = true;
-        if (job->was_running)
-                qemu_monitor_stop(d->run.qmp, on_snapshot_paused, d);
-        else
-                take_running_snapshot(d, *ret_name);
-        return true;
-}
-
-/* --- revert --- */
-
-/* A revert prepares everything that can fail while the domain, its definition file and
- * its guest are untouched: the definitions to switch to, the snapshot checked in every
- * image, external overlays created, the definition file written (the old one kept to
- * write back). Only then does a running guest stop and the disks revert. */
-typedef struct RevertJob {
-        DomainCall stop;           /* continues once QEMU is gone */
-        DomainCall finish;         /* emits DEFINED/FROM_SNAPSHOT, then answers the caller */
-        DomainCall *outer;
-        Domain *domain;
-        char *snap;
-        unsigned flags;
-        DomainDef *live;           /* the definition the guest starts with */
-        DomainDef *pers;           /* the persistent definition after the revert */
-        DomainDef *old_pers;       /* what the definition file held: written back on failure */
-        GPtrArray *revert_disks;   /* SnapshotDiskDef*: external overlays made for this revert */
-        bool config_written;
-} RevertJob;
-
-static void revert_job_free(RevertJob *job) {
-        g_free(job->snap);
-        domain_def_free(job->live);
-        domain_def_free(job->pers);
-        domain_def_free(job->old_pers);
-        if (job->revert_disks)
-                g_ptr_array_unref(job->revert_disks);
-        g_free(job);
-}
-
-/* A failure after the prepare step: the overlays go, the old definition file comes back. */
-static void revert_undo(RevertJob *job) {
-        g_autoptr(GError) error = NULL;
-
-        for (guint i = 0; job->revert_disks && i < job->revert_disks->len; i++) {
-                SnapshotDiskDef *rd = g_ptr_array_index(job->revert_disks, i);
-                if (unlink(rd->source_file) < 0 && errno != ENOENT)
-                        log_warning("cannot remove revert overlay '%s': %s", rd->source_file, g_strerror(errno));
-        }
-        if (job->config_written && !domain_save_config(job->domain->manager, job->old_pers, &error))
-                log_error("cannot write back the definition of '%s': %s", domain_name(job->domain), error->message);
-        job->config_written = false;
-}
-
-static void revert_finish(DomainCall *c, const GError *error) {
-        RevertJob *job = G_STRUCT_MEMBER_P(c, -G_STRUCT_OFFSET(RevertJob, finish));
-        Domain *d = job->domain;
-        DomainCall *outer = job->outer;
-        Snapshot *s = domain_snapshot_find(d, job->snap);
-
-        d->reverting = false;
-        if (!error) {
-                /* D40, D35: the target is current; a persistent domain announces its definition last */
-                if (s)
-                        set_current(d, s);
-                if (d->persistent)
-                        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT);
-        }
-        revert_job_free(job);
-        if (outer)
-                outer->done(outer, error);
-}
-
-static DomainDef *renamed_copy(const DomainDef *def, const char *name) {
-        DomainDef *copy = domain_def_copy(def);
-        domain_def_set_name(copy, name);
-        domain_def_set_id(copy, -1);
-        return copy;
-}
-
-/* Whether image holds an internal snapshot called name (-U: a running QEMU may hold it). */
-static bool image_has_snapshot(const char *image, const char *name, GError **error) {
-        const char *argv[] = { "qemu-img", "info", "-U", "--output=json", image, NULL };
-        g_autofree char *out = NULL, *err = NULL;
-        g_autoptr(GError) local = NULL;
-        g_autoptr(JsonParser) parser = json_parser_new();
-        JsonObject *root;
-        JsonArray *snaps;
-        int status = 0;
-
-        if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &local))
-                return fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot run qemu-img: %s", local->message);
-        if (!g_spawn_check_wait_status(status, NULL))
-                return fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot read image '%s': %s", image,
-                            err ? g_strstrip(err) : "");
-        if (!json_parser_load_from_data(parser, out, -1, NULL) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-                return fail(error, VMMD_ERROR_OPERATION_FAILED, "qemu-img info of '%s' gave no JSON object", image);
-        root = json_node_get_object(json_parser_get_root(parser));
-        snaps = json_object_has_member(root, "snapshots") ? json_object_get_array_member(root, "snapshots") : NULL;
-        for (guint i = 0; snaps && i < json_array_get_length(snaps); i++)
-                if (g_strcmp0(json_object_get_string_member_with_default(json_array_get_object_element(snaps, i),
-                                                                         "name", ""), name) == 0)
-                        return true;
-        return fail(error, VMMD_ERROR_OPERATION_FAILED, "image '%s' holds no internal snapshot '%s'", image, name);
-}
-
-/* The internal snapshot is in every image it concerns (-loadvm and qemu-img snapshot -a need it). */
-static bool check_internal_images(const SnapshotDef *def, GError **error) {
-        const DomainDef *dom = def->domain;
-
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
-
-                if (!disk_has_data(disk))
-                        continue;
-                if (access(disk->src_path, R_OK | W_OK) < 0)
-                        return fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot revert image '%s': %s", disk->src_path,
-                                    g_strerror(errno));
-                if (!image_has_snapshot(disk->src_path, def->name, error))
-                        return false;
-        }
-        return true;
-}
-
-static bool revert_offline_disks(const SnapshotDef *def, GError **error) {
-        const DomainDef *dom = def->domain;
-
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
-                const char *argv[] = { "qemu-img", "snapshot", "-a", def->name, disk->src_path, NULL };
-
-                if (!disk_has_data(disk))
-                        continue;
-                if (!run_qemu_img(argv, error))
-                        return false;
-        }
-        return true;
-}
-
-/* D38: the snapshot's images stay as they are; fresh overlays on them carry the guest on.
- * The overlays go into job->revert_disks; live and pers follow them. */
-static bool revert_external_disks(RevertJob *job, Snapshot *s, GError **error) {
-        g_autofree char *suffix = g_strdup_printf("%s-%lld", s->def->name, (long long) (g_get_real_time() / G_USEC_PER_SEC));
-        const DomainDef *dom = s->def->domain;
-        SnapshotDef view;
-
-        job->revert_disks = g_ptr_array_new_with_free_func((GDestroyNotify) snapshot_disk_def_free);
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
-                SnapshotDiskDef *dd = find_snap_disk(s->def, disk);
-                g_autofree char *overlay = NULL;
-                SnapshotDiskDef *rd;
-
-                if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL || !disk->src_path)
-                        continue;
-                overlay = overlay_name(disk->src_path, suffix);
-                if (access(overlay, F_OK) == 0)
-                        return fail(error, VMMD_ERROR_OPERATION_FAILED, "revert overlay '%s' exists already", overlay);
-                {
-                        const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", disk->src_path, "-F",
-                                               disk->driver_type ? disk->driver_type : "raw", overlay, NULL };
-                        if (!run_qemu_img(argv, error))
-                                return false;
-                }
-                rd = snapshot_disk_def_new();
-                rd->name = g_strdup(disk->target_dev);
-                rd->snapshot = SNAPSHOT_LOCATION_EXTERNAL;
-                rd->source_type = g_strdup("file");
-                rd->driver_type = g_strdup("qcow2");
-                rd->source_file = g_steal_pointer(&overlay);
-                g_ptr_array_add(job->revert_disks, rd);
-        }
-        view = *s->def;
-        view.disks = job->revert_disks;
-        switch_to_overlays(job->live, &view);
-        switch_to_overlays(job->pers, &view);
-        return true;
-}
-
-/* QEMU is gone (or never ran): revert the disks, switch the definitions, start as the snapshot says */
-static void revert_continue(DomainCall *c, const GError *stop_error) {
-        RevertJob *job = G_STRUCT_MEMBER_P(c, -G_STRUCT_OFFSET(RevertJob, stop));
-        Domain *d = job->domain;
-        Snapshot *s = domain_snapshot_find(d, job->snap);
-        g_autoptr(GError) error = NULL;
-        DomainRestore *restore;
-        bool online, start;
-
-        if (stop_error || !s) {
-                revert_undo(job);
-                job->finish.done(&job->finish, stop_error);
-                return;
-        }
-        online = g_str_equal(s->def->state, "running") || g_str_equal(s->def->state, "paused");
-        if (!online && !snapshot_is_external(s) && !revert_offline_disks(s->def, &error)) {
-                revert_undo(job);
-                job->finish.done(&job->finish, error);
-                return;
-        }
-        /* commit: nothing below fails before the start */
-        if (job->revert_disks) {
-                g_ptr_array_unref(s->def->revert_disks);
-                s->def->revert_disks = g_steal_pointer(&job->revert_disks);
-                snapshot_write_logged(s);
-        }
-        domain_def_free(d->def);
-        d->def = g_steal_pointer(&job->pers);
-        g_clear_pointer(&d->new_def, domain_def_free);
-
-        start = online || (job->flags & (SNAPSHOT_REVERT_RUNNING | SNAPSHOT_REVERT_PAUSED));
-        if (!start) {
-                job->finish.done(&job->finish, NULL);   /* D37: inactive → inactive */
-                return;
-        }
-        restore = g_new0(DomainRestore, 1);
-        restore->from_snapshot = true;
-        restore->loadvm = online ? g_strdup(s->def->name) : NULL;
-        restore->run = (job->flags & SNAPSHOT_REVERT_RUNNING) ||
-                       (g_str_equal(s->def->state, "running") && !(job->flags & SNAPSHOT_REVERT_PAUSED));
-        d->reverting = true;
-        if (!domain_start_restore(d, g_steal_pointer(&job->live), restore, &job->finish, &error))
-                job->finish.done(&job->finish, error);
-}
-
-/* Everything that can fail before anything changes (see RevertJob). */
-static bool revert_prepare(RevertJob *job, Snapshot *s, GError **error) {
-        Domain *d = job->domain;
-
-        job->live = renamed_copy(s->def->domain, domain_name(d));
-        /* D35: the persistent configuration is <inactiveDomain> when recorded, else <domain> */
-        job->pers = renamed_copy(s->def->inactive_domain ? s->def->inactive_domain : s->def->domain, domain_name(d));
-        if (snapshot_is_external(s)) {
-                if (!revert_external_disks(job, s, error))
-                        return false;
-        } else if (!check_internal_images(s->def, error))
-                return false;
-        if (d->persistent) {
-                job->old_pers = domain_def_copy(domain_persistent_def(d));
-                if (!domain_save_config(d->manager, job->pers, error))
-                        return false;
-                job->config_written = true;
-        }
-        return true;
-}
-
-bool snapshot_revert(Snapshot *s, unsigned flags, DomainCall *call, GError **error) {
-        Domain *d = s->domain;
-        const char *state = s->def->state ? s->def->state : "";
-        bool online = g_str_equal(state, "running") || g_str_equal(state, "paused");
-        RevertJob *job;
-
-        if (!d->persistent && !online && !(flags & (SNAPSHOT_REVERT_RUNNING | SNAPSHOT_REVERT_PAUSED)))
-                return fail(error, VMMD_ERROR_OPERATION_INVALID,
-                            "transient domain '%s' needs RUNNING or PAUSED to revert to inactive snapshot '%s'",
-                            domain_name(d), s->def->name);
-        if (!s->def->domain)
-                return fail(error, VMMD_ERROR_SNAPSHOT_REVERT_RISKY,
-                            "snapshot '%s' lacks domain rollback info (only a uuid is recorded)", s->def->name);
-        /* D39 refuses disk-snapshot reverts; issue 5 asks for them: they go as D38 does, the
-         * guest's disks on fresh overlays over the snapshot's images, inactive unless
-         * RUNNING or PAUSED boots it */
-        if (g_str_equal(state, "disk-snapshot") && !snapshot_is_external(s))
-                return fail(error, VMMD_ERROR_INTERNAL_ERROR, "cannot revert to snapshot '%s' in state disk-snapshot",
-                            s->def->name);
-        if (g_str_equal(state, "pmsuspended"))
-                return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED, "cannot revert to pmsuspended snapshot '%s'",
-                            s->def->name);
-        if (domain_has_managed_save(d) && !online && !(flags & SNAPSHOT_REVERT_FORCE))
-                return fail(error, VMMD_ERROR_SNAPSHOT_REVERT_RISKY,
-                            "domain '%s' has a managed save image; reverting to snapshot '%s' without memory state "
-                            "needs FORCE", domain_name(d), s->def->name);
-        if (d->run.job != DOMAIN_JOB_NONE || d->run.call)
-                return fail(error, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is busy with another operation",
-                            domain_name(d));
-
-        job = g_new0(RevertJob, 1);
-        job->stop.done = revert_continue;
-        job->finish.done = revert_finish;
-        job->outer = call;
-        job->domain = d;
-        job->snap = g_strdup(s->def->name);
-        job->flags = flags;
-        if (!revert_prepare(job, s, error)) {
-                revert_undo(job);
-                revert_job_free(job);
-                return false;
-        }
-        if (domain_is_active(d)) {
-                /* D36/D37: the running guest goes first (STOPPED/FROM_SNAPSHOT), the domain stays */
-                d->reverting = true;
-                d->run.call = &job->stop;
-                domain_lifecycle_kill(d, 7 /* SHUTOFF/FROM_SNAPSHOT */, 6 /* STOPPED/FROM_SNAPSHOT */);
-                return true;
-        }
-        revert_continue(&job->stop, NULL);
-        return true;
-}
-
-/* --- delete --- */
-
-static void collect_descendants(Domain *d, const char *name, GPtrArray *out) {
+void snapshot_collect_descendants(Domain *d, const char *name, GPtrArray *out) {
         GHashTableIter it;
         Snapshot *c;
 
         g_hash_table_iter_init(&it, d->snapshots);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &c))
                 if (g_strcmp0(c->def->parent, name) == 0) {
-                        collect_descendants(d, c->def->name, out);   /* deepest first */
+                        snapshot_collect_descendants(d, c->def->name, out);   /* deepest first */
                         g_ptr_array_add(out, c);
                 }
-}
-
-/* Deleting internal snapshots inside a running QEMU: per image, by QMP arguments only,
- * never a monitor command line built from the name. The caller hears back once QEMU
- * has answered every deletion. */
-typedef struct RunningDelete {
-        DomainCall *outer;
-        GPtrArray *names;          /* char* */
-        unsigned outstanding;
-} RunningDelete;
-
-static void running_delete_unref(RunningDelete *rd) {
-        DomainCall *outer;
-
-        if (--rd->outstanding > 0)
-                return;
-        outer = rd->outer;
-        g_ptr_array_unref(rd->names);
-        g_free(rd);
-        if (outer)
-                outer->done(outer, NULL);
-}
-
-static void on_internal_deleted(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        /* D42: an image without that snapshot (or a QEMU gone) is not an error */
-        if (!ret)
-                log_debug("deleting an internal snapshot in QEMU: %s", error);
-        running_delete_unref(userdata);
-}
-
-static void on_delete_nodes(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        RunningDelete *rd = userdata;
-        JsonArray *blocks;
-
-        if (!ret || !JSON_NODE_HOLDS_ARRAY(ret)) {
-                log_warning("cannot list the images to delete internal snapshots from: %s", error ? error : "bad reply");
-                return running_delete_unref(rd);
-        }
-        blocks = json_node_get_array(ret);
-        for (guint i = 0; i < json_array_get_length(blocks); i++) {
-                JsonObject *b = json_array_get_object_element(blocks, i);
-                JsonObject *ins = json_object_has_member(b, "inserted") ? json_object_get_object_member(b, "inserted")
-                                                                       : NULL;
-                const char *node;
-
-                if (!ins || json_object_get_boolean_member_with_default(ins, "ro", FALSE))
-                        continue;
-                node = json_object_get_string_member_with_default(ins, "node-name", NULL);
-                if (!node)
-                        continue;
-                for (guint j = 0; j < rd->names->len; j++) {
-                        rd->outstanding++;
-                        if (qemu_monitor_blockdev_snapshot_delete_internal(q, node, g_ptr_array_index(rd->names, j),
-                                                                           on_internal_deleted, rd) < 0)
-                                rd->outstanding--;
-                }
-        }
-        running_delete_unref(rd);
-}
-
-static bool delete_data_offline(Snapshot *s, GError **error) {
-        Domain *d = s->domain;
-
-        for (guint i = 0; i < d->def->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
-                const char *argv[] = { "qemu-img", "snapshot", "-d", s->def->name, disk->src_path, NULL };
-
-                if (!disk_has_data(disk) || g_strcmp0(disk->driver_type, "qcow2") != 0)
-                        continue;
-                if (!run_qemu_img(argv, error))
-                        return false;
-        }
-        return true;
-}
-
-static void forget(Snapshot *s) {
-        Domain *d = s->domain;
-        g_autofree char *file = metadata_file(d, s->def->name);
-        GHashTableIter it;
-        Snapshot *c;
-
-        /* D42: children move up to the parent */
-        g_hash_table_iter_init(&it, d->snapshots);
-        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &c))
-                if (g_strcmp0(c->def->parent, s->def->name) == 0) {
-                        g_free(c->def->parent);
-                        c->def->parent = g_strdup(s->def->parent);
-                        snapshot_write_logged(c);
-                }
-        if (d->current_snapshot == s)
-                set_current(d, snapshot_parent(s));
-        (void) unlink(file);
-        manager_notify_snapshot_removed(d->manager, s);
-        g_hash_table_remove(d->snapshots, s->def->name);
-        if (domain_snapshot_total(d) == 0)
-                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_CURRENT_SNAPSHOT);
-}
-
-/* The images qemu-img snapshot -d will change hold the snapshot and may be written. */
-static bool check_offline_delete(Domain *d, Snapshot *s, GError **error) {
-        for (guint i = 0; i < d->def->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
-
-                if (!disk_has_data(disk) || g_strcmp0(disk->driver_type, "qcow2") != 0)
-                        continue;
-                if (access(disk->src_path, R_OK | W_OK) < 0)
-                        return fail(error, VMMD_ERROR_OPERATION_FAILED, "cannot delete snapshot '%s' from image '%s': %s",
-                                    s->def->name, disk->src_path, g_strerror(errno));
-                if (!image_has_snapshot(disk->src_path, s->def->name, error))
-                        return false;
-        }
-        return true;
-}
-
-/* D46: a running QEMU deletes an internal snapshot from the images it has open; when a
- * disk has moved since (an external snapshot, a new source), the snapshot's data is in
- * an image QEMU does not write, and deleting it there is not supported. */
-static bool check_disks_in_place(Domain *d, Snapshot *s, GError **error) {
-        const DomainDef *dom = s->def->domain;
-
-        if (!dom || snapshot_is_external(s))
-                return true;
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *then = g_ptr_array_index(dom->disks, i);
-                DomainDiskDef *now = NULL;
-
-                if (!disk_has_data(then))
-                        continue;
-                for (guint j = 0; j < d->def->disks->len; j++) {
-                        DomainDiskDef *c = g_ptr_array_index(d->def->disks, j);
-                        if (g_strcmp0(c->target_dev, then->target_dev) == 0)
-                                now = c;
-                }
-                if (!now || g_strcmp0(now->src_path, then->src_path) != 0)
-                        return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED,
-                                    "cannot delete internal snapshot '%s' of running domain '%s': disk '%s' moved from "
-                                    "'%s' to '%s' since; shut the domain down or use METADATA_ONLY",
-                                    s->def->name, domain_name(d), then->target_dev, then->src_path,
-                                    now && now->src_path ? now->src_path : "nothing");
-        }
-        return true;
-}
-
-bool snapshot_delete(Snapshot *s, unsigned flags, DomainCall *call, bool *ret_pending, GError **error) {
-        Domain *d = s->domain;
-        g_autoptr(GPtrArray) targets = g_ptr_array_new();
-        bool current_deleted = false;
-        RunningDelete *rd = NULL;
-
-        if ((flags & SNAPSHOT_DELETE_CHILDREN) && (flags & SNAPSHOT_DELETE_CHILDREN_ONLY))
-                return fail(error, VMMD_ERROR_INVALID_ARG, "flags CHILDREN and CHILDREN_ONLY exclude each other");
-        if (flags & (SNAPSHOT_DELETE_CHILDREN | SNAPSHOT_DELETE_CHILDREN_ONLY))
-                collect_descendants(d, s->def->name, targets);
-        if (!(flags & SNAPSHOT_DELETE_CHILDREN_ONLY))
-                g_ptr_array_add(targets, s);
-        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY))
-                for (guint i = 0; i < targets->len; i++)
-                        if (snapshot_is_external(g_ptr_array_index(targets, i)))
-                                return fail(error, VMMD_ERROR_OPERATION_UNSUPPORTED,
-                                            "deleting external snapshots is not supported yet (snapshot '%s'); "
-                                            "use METADATA_ONLY",
-                                            ((Snapshot *) g_ptr_array_index(targets, i))->def->name);
-        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d))
-                for (guint i = 0; i < targets->len; i++)
-                        if (!check_disks_in_place(d, g_ptr_array_index(targets, i), error))
-                                return false;
-        /* 0.5: every image must be able to drop every snapshot before the first goes:
-         * otherwise a failure half-way through CHILDREN loses the ones already deleted */
-        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && !domain_is_active(d))
-                for (guint i = 0; i < targets->len; i++)
-                        if (!check_offline_delete(d, g_ptr_array_index(targets, i), error))
-                                return false;
-        *ret_pending = false;
-        if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && domain_is_active(d) && d->run.qmp && targets->len > 0) {
-                rd = g_new0(RunningDelete, 1);
-                rd->outer = call;
-                rd->names = g_ptr_array_new_with_free_func(g_free);
-                rd->outstanding = 1;   /* query-block */
-                for (guint i = 0; i < targets->len; i++)
-                        g_ptr_array_add(rd->names, g_strdup(((Snapshot *) g_ptr_array_index(targets, i))->def->name));
-        }
-        for (guint i = 0; i < targets->len; i++) {
-                Snapshot *t = g_ptr_array_index(targets, i);
-                if (!(flags & SNAPSHOT_DELETE_METADATA_ONLY) && !rd && !delete_data_offline(t, error))
-                        return false;
-                if (t == d->current_snapshot && t != s)
-                        current_deleted = true;
-                forget(t);
-        }
-        /* D44: with CHILDREN_ONLY the kept snapshot takes over from a deleted current one */
-        if ((flags & SNAPSHOT_DELETE_CHILDREN_ONLY) && current_deleted)
-                set_current(d, s);
-        if (rd) {
-                *ret_pending = true;
-                if (qemu_monitor_query_block(d->run.qmp, on_delete_nodes, rd) < 0)
-                        running_delete_unref(rd);
-        }
-        return true;
 }
 
 /* --- XML, lists --- */
@@ -1557,7 +516,7 @@ GPtrArray *snapshot_list_children(Snapshot *s, unsigned flags) {
         GPtrArray *list = g_ptr_array_new();
 
         if (flags & SNAPSHOT_LIST_ROOTS /* DESCENDANTS */)
-                collect_descendants(s->domain, s->def->name, all);
+                snapshot_collect_descendants(s->domain, s->def->name, all);
         else {
                 GHashTableIter it;
                 Snapshot *c;
@@ -1571,138 +530,4 @@ GPtrArray *snapshot_list_children(Snapshot *s, unsigned flags) {
                         g_ptr_array_add(list, g_ptr_array_index(all, i));
         order(list, flags);
         return list;
-}
-
-/* --- a snapshot the daemon died in (issue 10) --- */
-
-static void recover_done(Domain *d) {
-        log_info("domain '%s': the interrupted snapshot is settled", domain_name(d));
-        d->run.job = DOMAIN_JOB_NONE;
-        domain_lifecycle_record_job(d, NULL);
-}
-
-static void on_recover_resumed(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-
-        if (ret) {
-                if (d->state != DOMAIN_RUNNING) {
-                        domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);
-                        manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
-                }
-        } else {
-                log_warning("domain '%s': cannot resume after the interrupted snapshot: %s", domain_name(d), error);
-                domain_lifecycle_set_state(d, DOMAIN_PAUSED, DOMAIN_PAUSED_API_ERROR);
-                manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_API_ERROR);
-        }
-        recover_done(d);
-}
-
-static bool inserted_image_has_snapshot(JsonObject *inserted, const char *name) {
-        JsonObject *image = json_object_has_member(inserted, "image") ? json_object_get_object_member(inserted, "image")
-                                                                      : NULL;
-        JsonArray *snaps;
-
-        if (!image || !json_object_has_member(image, "snapshots"))
-                return false;
-        snaps = json_object_get_array_member(image, "snapshots");
-        for (guint i = 0; i < json_array_get_length(snaps); i++) {
-                JsonObject *sn = json_array_get_object_element(snaps, i);
-                if (g_strcmp0(json_object_get_string_member_with_default(sn, "name", ""), name) == 0)
-                        return true;
-        }
-        return false;
-}
-
-/* Whether the snapshot is in the images decides: kept and current, or forgotten with the
- * one current before it current again. */
-static void on_recover_block(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-        DomainStatusJob *job = d->run.recorded_job;
-        Snapshot *s, *parent;
-        bool taken = false;
-
-        if (!job)
-                return;
-        if (ret && JSON_NODE_HOLDS_ARRAY(ret)) {
-                JsonArray *blocks = json_node_get_array(ret);
-                for (guint i = 0; i < json_array_get_length(blocks) && !taken; i++) {
-                        JsonObject *b = json_array_get_object_element(blocks, i);
-                        if (json_object_has_member(b, "inserted"))
-                                taken = inserted_image_has_snapshot(json_object_get_object_member(b, "inserted"),
-                                                           job->snapshot);
-                }
-        }
-        s = job->snapshot ? domain_snapshot_find(d, job->snapshot) : NULL;
-        parent = job->parent ? domain_snapshot_find(d, job->parent) : NULL;
-        if (taken) {
-                log_info("domain '%s': snapshot '%s' was completed", domain_name(d), job->snapshot);
-                if (s)
-                        set_current(d, s);
-        } else {
-                log_info("domain '%s': snapshot '%s' was not completed; forgetting it", domain_name(d),
-                         job->snapshot);
-                if (s) {
-                        g_autofree char *file = metadata_file(d, s->def->name);
-
-                        manager_notify_snapshot_removed(d->manager, s);
-                        (void) unlink(file);
-                        if (d->current_snapshot == s)
-                                d->current_snapshot = NULL;
-                        g_hash_table_remove(d->snapshots, job->snapshot);
-                        if (domain_snapshot_total(d) == 0)
-                                manager_notify_domain_changed(d->manager, d, DOMAIN_CHANGED_CURRENT_SNAPSHOT);
-                }
-                set_current(d, parent);
-        }
-        if (job->was_running)
-                qemu_monitor_cont(d->run.qmp, on_recover_resumed, d);
-        else
-                recover_done(d);
-}
-
-static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata);
-
-static void on_recover_jobs(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-        DomainStatusJob *job = d->run.recorded_job;
-
-        if (!job)
-                return;
-        if (ret && JSON_NODE_HOLDS_ARRAY(ret)) {
-                JsonArray *jobs = json_node_get_array(ret);
-                for (guint i = 0; i < json_array_get_length(jobs); i++) {
-                        JsonObject *j = json_array_get_object_element(jobs, i);
-                        const char *status;
-
-                        if (g_strcmp0(json_object_get_string_member_with_default(j, "id", ""), job->qemu_job) != 0)
-                                continue;
-                        status = json_object_get_string_member_with_default(j, "status", "");
-                        if (!g_str_equal(status, "concluded") && !g_str_equal(status, "null")) {
-                                /* still writing: wait for it */
-                                (void) sd_event_source_set_enabled(d->run.job_timer, SD_EVENT_ONESHOT);
-                                return;
-                        }
-                        /* "Job ID already in use" for every later snapshot otherwise */
-                        qemu_monitor_job_dismiss(d->run.qmp, job->qemu_job, NULL, NULL);
-                        break;
-                }
-        }
-        g_clear_pointer(&d->run.job_timer, sd_event_source_disable_unref);
-        qemu_monitor_query_block(d->run.qmp, on_recover_block, d);
-}
-
-static int on_recover_poll(sd_event_source *s, uint64_t usec, void *userdata) {
-        Domain *d = userdata;
-
-        (void) sd_event_source_set_time_relative(s, 50 * 1000);
-        qemu_monitor_query_jobs(d->run.qmp, on_recover_jobs, d);
-        return 0;
-}
-
-void domain_snapshot_recover(Domain *d) {
-        log_info("domain '%s': snapshot '%s' was interrupted by the daemon's exit; settling it", domain_name(d),
-                 d->run.recorded_job->snapshot ? d->run.recorded_job->snapshot : "?");
-        d->run.job = DOMAIN_JOB_SNAPSHOT;
-        (void) sd_event_add_time_relative(d->manager->event, &d->run.job_timer, CLOCK_MONOTONIC, 0,
-                                          0, on_recover_poll, d);
 }

@@ -19,6 +19,8 @@ void domain_snapshots_load(Domain *d);
  * makes its parent current again), and resumes the guest the job paused. */
 void domain_snapshot_recover(Domain *d);
 void domain_snapshots_clear(Domain *d);
+/* The domain goes away: its qemu-img run (d->run.img_run) is killed without calling back. */
+void snapshot_img_run_cancel(struct SnapshotImgRun *r);
 /* The snapshot objects go away (InterfacesRemoved for each); the metadata files are the caller's. */
 void domain_snapshots_drop(Domain *d);
 /* Rewrites every metadata file (after a rename, whose header names the domain). */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "domain-conf-priv.h"
+#include "domain-def.h"
 #include "error.h"
 #include "vmmd/storage1.h"
 

@@ -649,6 +649,35 @@ static void test_define_update(void) {
         }
 }
 
+/* A27 (issue 9): DomainCreateXML of an inactive persistent domain that has a managed save
+ * image is refused, naming the image, as libvirt does; the image, the definition and the
+ * state stay, no signal, no QEMU */
+static void test_create_xml_managed_save(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_autofree char *xml = test_domain_xml("msx", UUID1, NULL);
+        g_autofree char *path = test_define(tb, xml, 0, &e);
+        g_autofree char *save = test_root_file(tb, "var/lib/vmmd/qemu/save/msx.save");
+        g_autofree char *before = NULL, *after = NULL;
+        int state, reason;
+
+        g_assert_nonnull(path);
+        test_write_file(save, "an image of older memory");
+        g_assert_true(test_prop_bool(tb, path, "HasManagedSaveImage"));
+        before = test_dir_snapshot(tb->root);
+        test_bus_clear_signals(tb);
+        g_assert_cmpint(test_call(tb, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "DomainCreateXML", &e, NULL, "su",
+                                  xml, 0), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_INVALID, "msx", save, "managed save");
+        test_assert_no_domain_signals(tb);
+        after = test_dir_snapshot(tb->root);
+        g_assert_cmpstr(after, ==, before);
+        test_prop_state(tb, path, &state, &reason);
+        g_assert_cmpint(state, ==, 5);
+        g_assert_false(test_prop_bool(tb, path, "Active"));
+        g_assert_true(test_prop_bool(tb, path, "HasManagedSaveImage"));
+}
+
 /* A16: leftovers of an earlier domain with the name go; a stale save image stays */
 static void test_define_stale_files(void) {
         g_autoptr(TestBus) tb = test_bus_new(NULL);
@@ -918,6 +947,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/define/duplicates", test_define_duplicates);
         g_test_add_func("/define/update", test_define_update);
         g_test_add_func("/define/stale-files", test_define_stale_files);
+        g_test_add_func("/define/create-xml-managed-save", test_create_xml_managed_save);
         g_test_add_func("/define/write-failure", test_define_write_failure);
         g_test_add_func("/define/persistence", test_define_persistence);
         g_test_add_func("/define/admin-group", test_define_admin_group);

@@ -22,6 +22,32 @@ static char *define_ok(TestBus *tb, const char *name, const char *uuid) {
         return path;
 }
 
+/* A second vmmd-qemu on the same root cannot take driver.pid: it says so, exits non-zero and
+ * leaves the first one's state alone (the first keeps its name and its domains). */
+static void test_single_instance(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *path = define_ok(tb, "first", UUID1);
+        g_autofree char *exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT") ? g_getenv("VMMD_BUILD_ROOT") : "build",
+                                                "daemons", "vmmd-qemu", "vmmd-qemu", NULL);
+        g_autofree char *root_arg = g_strdup_printf("--root=%s", tb->root);
+        g_autofree char *addr_arg = g_strdup_printf("--address=%s", tb->address);
+        g_autofree char *before = NULL, *after = NULL, *err = NULL;
+        const char *const argv[] = { exe, root_arg, addr_arg, "--timeout=1", NULL };
+        g_auto(GStrv) names = NULL;
+        pid_t pid = test_bus_name_pid(tb, QEMU_BUS_NAME);
+
+        g_assert_cmpint(pid, >, 0);
+        before = test_dir_snapshot(tb->root);
+        g_assert_cmpint(test_run(tb, false, NULL, &err, argv), !=, 0);
+        g_assert_nonnull(strstr(err, "another vmmd-qemu is running"));
+        after = test_dir_snapshot(tb->root);
+        g_assert_cmpstr(after, ==, before);
+        g_assert_cmpint(test_bus_name_pid(tb, QEMU_BUS_NAME), ==, pid);
+        names = test_list_domains(tb, 0);
+        g_assert_cmpuint(g_strv_length(names), ==, 1);
+        g_assert_cmpstr(names[0], ==, path);
+}
+
 /* The daemon exits when idle (--timeout, here VMMD_TIMEOUT=1) and the next call starts it again
  * with every definition. */
 static void test_idle_exit(void) {
@@ -297,6 +323,7 @@ static void test_many_domains(void) {
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/runtime/idle-exit", test_idle_exit);
+        g_test_add_func("/runtime/single-instance", test_single_instance);
         g_test_add_func("/runtime/introspect", test_introspect);
         g_test_add_func("/runtime/object-manager", test_object_manager);
         g_test_add_func("/runtime/many-domains", test_many_domains);

@@ -205,6 +205,19 @@ void e2e_kill_qemus(TestBus *tb) {
         }
 }
 
+char *e2e_boot_guest(TestBus *tb, const char *name, const char *uuid, const char *devices) {
+        g_autofree char *xml = e2e_guest_xml(tb, name, uuid, NULL, NULL, devices);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        char *path = test_define(tb, xml, 0, &e);
+
+        if (!path)
+                g_error("define: %s: %s", e.name, e.message);
+        if (e2e_domain_call(tb, path, "Create", false, 0, &e) < 0)
+                g_error("Create: %s: %s", e.name, e.message);
+        g_assert_true(e2e_wait_serial(tb, name, "TESTGUEST READY", 1, 60000));
+        return path;
+}
+
 int e2e_domain_call(TestBus *tb, const char *path, const char *method, bool no_flags, unsigned flags,
                     sd_bus_error *error) {
         if (no_flags)

@@ -39,6 +39,10 @@ int e2e_domain_call(TestBus *tb, const char *path, const char *method, bool no_f
  * for the new run), so that the test, its bus and every daemon run in a namespace that goes with them. */
 void e2e_enter_own_netns(int argc, char **argv, const char *env_name);
 
+/* Defines the test guest NAME (uuid, devices as e2e_guest_xml), starts it and waits (bounded)
+ * until it says TESTGUEST READY; returns its path. */
+char *e2e_boot_guest(TestBus *tb, const char *name, const char *uuid, const char *devices);
+
 /* Starts a test bus for an e2e test; every QEMU under it is killed when the test ends,
  * also when an assertion aborts it or meson's timeout terminates it. */
 TestBus *e2e_bus_new(const char *const *extra_env);

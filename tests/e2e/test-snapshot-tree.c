@@ -396,14 +396,21 @@ static char *as_domain_document(const char *elem, const char *from_root) {
 /* ==================== 1. the tree ==================== */
 
 /* D22, D37, D42, D44, D47–D50, D25, ListDomains HAS_SNAPSHOT */
-static void test_tree(void) {
-        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
-        g_autofree char *disk = make_qcow2(tb, "tree.qcow2");
-        g_autofree char *dev = disk_xml(disk, "qcow2", "vda");
-        g_autofree char *dom = define(tb, "t1", UUID_T1, NULL, dev);
-        g_autofree char *x1 = named("s1"), *x2 = named("s2"), *x3 = named("s3"), *xb = named("b1");
-        g_autofree char *s1 = NULL, *s2 = NULL, *s3 = NULL, *b1 = NULL, *dir = meta_dir(tb, "t1");
+/* test_tree goes through one snapshot tree in steps, each its own function over this state */
+typedef struct Tree {
+        TestBus *tb;
+        char *disk, *dom, *dir;
+        char *s1, *s2, *s3, *b1;   /* the snapshots' paths */
+} Tree;
+
+/* D22: s1 a root, then s2 and s3 a chain; the current one moves along */
+static void tree_chain(Tree *t) {
+        TestBus *tb = t->tb;
+        const char *dom = t->dom;
+        const char *disk = t->disk;
+        g_autofree char *x1 = named("s1"), *x2 = named("s2"), *x3 = named("s3");
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        char *s1, *s2, *s3;
         int i, j;
 
         /* s1: the first snapshot, a root, current */
@@ -447,6 +454,18 @@ static void test_tree(void) {
         g_assert_null(get_parent(tb, s1, &e));
         assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "s1", "parent");
         sd_bus_error_free(&e);
+        t->s1 = s1;
+        t->s2 = s2;
+        t->s3 = s3;
+}
+
+/* D37: an inactive revert, then the branch b1 */
+static void tree_revert_and_branch(Tree *t) {
+        TestBus *tb = t->tb;
+        const char *dom = t->dom;
+        const char *s1 = t->s1, *s3 = t->s3;
+        g_autofree char *xb = named("b1");
+        char *b1;
 
         /* D37: revert to s1 while inactive: only DEFINED/FROM_SNAPSHOT, s1 current again */
         test_bus_clear_signals(tb);
@@ -471,6 +490,14 @@ static void test_tree(void) {
                 g_assert_cmpstr(p, ==, "s1");
         }
         g_assert_true(snap_bool(tb, b1, "IsCurrent"));
+        t->b1 = b1;
+}
+
+/* D47, D48: children, descendants and every list filter group */
+static void tree_lists(Tree *t) {
+        TestBus *tb = t->tb;
+        const char *dom = t->dom;
+        const char *s1 = t->s1, *s2 = t->s2, *s3 = t->s3, *b1 = t->b1;
 
         /* D47: children and descendants */
         {
@@ -538,6 +565,13 @@ static void test_tree(void) {
                 g_assert_cmpint(strv_index(has, dom), >=, 0);
                 g_assert_cmpint(strv_index(hasnot, dom), <, 0);
         }
+}
+
+/* D25: the tree after a daemon restart */
+static void tree_restart(Tree *t) {
+        TestBus *tb = t->tb;
+        const char *dom = t->dom;
+        const char *s1 = t->s1, *s2 = t->s2, *s3 = t->s3, *b1 = t->b1;
 
         /* D25: a restarted daemon has the same tree and the same current snapshot */
         test_bus_kill_name(tb, QEMU_BUS_NAME);
@@ -555,6 +589,14 @@ static void test_tree(void) {
                 g_assert_false(snap_bool(tb, s1, "IsCurrent"));
                 g_assert_true(test_prop_bool(tb, dom, "HasCurrentSnapshot"));
         }
+}
+
+/* D44: Delete with CHILDREN */
+static void tree_delete_children(Tree *t) {
+        TestBus *tb = t->tb;
+        const char *dom = t->dom;
+        const char *disk = t->disk, *s1 = t->s1, *s2 = t->s2, *s3 = t->s3, *b1 = t->b1;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
 
         /* D44: CHILDREN takes the subtree; the current one (s3) was in it: current moves to s2's parent */
         snap_call_ok(tb, s3, "Revert", 0);
@@ -589,6 +631,14 @@ static void test_tree(void) {
         g_assert_cmpint(snap_call(tb, s3, "Delete", 0, &e), <, 0);
         assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "s3");
         sd_bus_error_free(&e);
+}
+
+/* D44: Delete with CHILDREN_ONLY, current among the deleted or not */
+static void tree_delete_children_only(Tree *t) {
+        TestBus *tb = t->tb;
+        const char *dom = t->dom;
+        const char *disk = t->disk, *s1 = t->s1, *b1 = t->b1;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
 
         /* D44: CHILDREN_ONLY keeps s1, which takes over from the deleted current c1 */
         {
@@ -628,6 +678,13 @@ static void test_tree(void) {
                 assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "d1");
                 sd_bus_error_free(&e);
         }
+}
+
+/* D42, D43: Delete in the middle of a chain, and METADATA_ONLY */
+static void tree_delete_middle(Tree *t) {
+        TestBus *tb = t->tb;
+        const char *dom = t->dom;
+        const char *disk = t->disk, *s1 = t->s1;
 
         /* D42: Delete(0) in the middle: the child moves up to the parent, its file is rewritten */
         {
@@ -650,6 +707,13 @@ static void test_tree(void) {
                 g_assert_false(meta_exists(tb, "t1", "m3"));
                 g_assert_true(snap_bool(tb, s1, "IsCurrent"));
         }
+}
+
+/* the last snapshot goes; nothing comes back after a restart */
+static void tree_delete_last(Tree *t) {
+        TestBus *tb = t->tb;
+        const char *dom = t->dom;
+        const char *disk = t->disk, *s1 = t->s1, *dir = t->dir;
 
         /* the last one: nothing current any more, the directory has no snapshot file left */
         test_bus_clear_signals(tb);
@@ -673,6 +737,28 @@ static void test_tree(void) {
                 assert_paths(all);
                 g_assert_false(test_prop_bool(tb, dom, "HasCurrentSnapshot"));
         }
+}
+
+static void test_tree(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *disk = make_qcow2(tb, "tree.qcow2");
+        g_autofree char *dev = disk_xml(disk, "qcow2", "vda");
+        g_autofree char *dom = define(tb, "t1", UUID_T1, NULL, dev);
+        g_autofree char *dir = meta_dir(tb, "t1");
+        Tree t = { .tb = tb, .disk = disk, .dom = dom, .dir = dir };
+
+        tree_chain(&t);
+        tree_revert_and_branch(&t);
+        tree_lists(&t);
+        tree_restart(&t);
+        tree_delete_children(&t);
+        tree_delete_children_only(&t);
+        tree_delete_middle(&t);
+        tree_delete_last(&t);
+        g_free(t.s1);
+        g_free(t.s2);
+        g_free(t.s3);
+        g_free(t.b1);
 }
 
 /* D48: the state and location filter groups, on snapshots recorded with REDEFINE */
@@ -995,31 +1081,18 @@ static void test_undefine(void) {
                 assert_bus_error(&_e, (name), ##__VA_ARGS__);                                   \
         } while (0)
 
-/* D4, D5, D7, D12–D14, D19, D27–D29, D33, D34, D39, D41, D45, D49, 0.5, 0.6, 0.10: an inactive domain */
-static void test_errors_inactive(void) {
-        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
-        g_autofree char *disk = make_qcow2(tb, "e.qcow2");
-        g_autofree char *disk2 = make_qcow2(tb, "e2.qcow2");
-        g_autofree char *dev = disk_xml(disk, "qcow2", "vda");
-        g_autofree char *dom = define(tb, "e1", UUID_E1, NULL, dev);
-        g_autofree char *domxml = test_get_xml(tb, dom, 2 | 1);
-        g_autofree char *dir = meta_dir(tb, "e1"), *cfgfile = test_config_file(tb, "e1");
-        g_autofree char *x1 = named("s1"), *x2 = named("s2"), *s1 = NULL, *s2 = NULL;
-        g_autofree char *before = NULL, *after = NULL, *cfg_before = NULL, *cfg_after = NULL;
-        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+/* test_errors_inactive's steps share one domain with two snapshots */
+typedef struct Errs {
+        TestBus *tb;
+        const char *dom, *disk, *disk2, *dev, *domxml, *dir, *cfgfile;
+        const char *s1, *s2, *x1;
+} Errs;
 
-        /* D49 before any snapshot */
-        g_assert_cmpint(test_call(tb, dom, DOMAIN_IFACE, "SnapshotCurrent", &e, NULL, "u", 0), <, 0);
-        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "current snapshot");
-        sd_bus_error_free(&e);
-
-        s1 = snap_ok(tb, dom, x1, 0);
-        s2 = snap_ok(tb, dom, x2, 0);
-
-        /* everything below fails and changes nothing (0.5) */
-        before = test_dir_snapshot(dir);
-        cfg_before = test_read_file(cfgfile);
-        test_bus_clear_signals(tb);
+/* 0.6, 0.11, D1, D4, D5, D7, D10, D12–D14, D19: SnapshotCreateXML refused */
+static void errors_create(const Errs *c) {
+        TestBus *tb = c->tb;
+        const char *dom = c->dom;
+        const char *x1 = c->x1;
 
         /* 0.6, 0.11, D7 */
         expect_create_error(tb, dom, x1, 1024, VMMD_DBUS_ERROR_INVALID_ARG, "0x400");
@@ -1094,6 +1167,14 @@ static void test_errors_inactive(void) {
                 ovafter = test_read_file(ov);
                 g_assert_cmpstr(ovbefore, ==, ovafter);
         }
+}
+
+/* D27–D29: REDEFINE refused */
+static void errors_redefine(const Errs *c) {
+        TestBus *tb = c->tb;
+        const char *dom = c->dom;
+        const char *dev = c->dev;
+
         /* D27 */
         expect_create_error(tb, dom, "<domainsnapshot><state>shutoff</state><creationTime>1</creationTime>"
                                      "</domainsnapshot>",
@@ -1123,6 +1204,15 @@ static void test_errors_inactive(void) {
                 g_autofree char *x = redef_xml("s1", "running", NULL, "<memory snapshot='internal'/>");
                 expect_create_error(tb, dom, x, C_REDEFINE, VMMD_DBUS_ERROR_INVALID_ARG);
         }
+}
+
+/* D31, D41, D49, 0.4, 0.6, 0.10: calls on snapshots refused; read-only callers may read */
+static void errors_snapshot_calls(const Errs *c) {
+        TestBus *tb = c->tb;
+        const char *dom = c->dom;
+        const char *s1 = c->s1, *s2 = c->s2, *x1 = c->x1;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
         /* D31, D41, 0.6 */
         expect_snap_error(tb, s1, "Revert", R_RUNNING | R_PAUSED, VMMD_DBUS_ERROR_INVALID_ARG, "RUNNING", "PAUSED");
         expect_snap_error(tb, s1, "Revert", 16, VMMD_DBUS_ERROR_INVALID_ARG, "0x10");
@@ -1174,18 +1264,13 @@ static void test_errors_inactive(void) {
         g_assert_cmpint(test_call_nobody(tb, dom, DOMAIN_IFACE, "SnapshotCurrent", &e, "u", 0), >=, 0);
         g_assert_cmpint(test_call_nobody(tb, s1, "org.freedesktop.DBus.Properties", "Get", &e, "ss", SNAP_IFACE,
                                          "IsCurrent"), >=, 0);
+}
 
-        after = test_dir_snapshot(dir);
-        g_assert_cmpstr(before, ==, after);
-        cfg_after = test_read_file(cfgfile);
-        g_assert_cmpstr(cfg_before, ==, cfg_after);
-        test_assert_no_domain_signals(tb);
-        test_assert_no_temp_files(dir);
-        g_assert_true(img_has_snap(tb, disk, "s1"));
-        g_assert_true(img_has_snap(tb, disk, "s2"));
-        g_assert_false(img_has_snap(tb, disk, "n"));
-        g_assert_false(img_has_snap(tb, disk, "live"));
-        g_assert_true(snap_bool(tb, s2, "IsCurrent"));
+/* D33, D39, D45: reverts and deletes refused for what the snapshot lacks */
+static void errors_revert_risky(const Errs *c) {
+        TestBus *tb = c->tb;
+        const char *dom = c->dom;
+        const char *disk = c->disk, *domxml = c->domxml, *dir = c->dir, *s1 = c->s1, *s2 = c->s2;
 
         /* D33: a snapshot with only the uuid of its domain cannot be reverted, not even with FORCE */
         {
@@ -1233,6 +1318,13 @@ static void test_errors_inactive(void) {
                 snap_call_ok(tb, dk, "Delete", D_METADATA_ONLY);
                 snap_call_ok(tb, pm, "Delete", D_METADATA_ONLY);
         }
+}
+
+/* D34: a managed save image makes a revert without memory risky unless FORCE */
+static void errors_managed_save(const Errs *c) {
+        TestBus *tb = c->tb;
+        const char *dom = c->dom;
+        const char *s1 = c->s1, *s2 = c->s2;
 
         /* D34: a managed save image and a snapshot without memory: risky unless FORCE */
         {
@@ -1248,6 +1340,12 @@ static void test_errors_inactive(void) {
                 g_assert_cmpint(e2e_find_event(tb, dom, 0, 3, 0), >=, 0);
                 g_assert_cmpint(unlink(save), ==, 0);
         }
+}
+
+/* D11, D12: disk plans that cannot work, on other domains */
+static void errors_disk_plans(const Errs *c) {
+        TestBus *tb = c->tb;
+        const char *disk = c->disk, *disk2 = c->disk2, *dev = c->dev;
 
         /* D12: internal and external mixed; D11: two disks, one overlay name; D12: nothing selected */
         {
@@ -1283,6 +1381,13 @@ static void test_errors_inactive(void) {
                         g_assert_cmpstr(listing, ==, "");
                 }
         }
+}
+
+/* D13: REUSE_EXT uses an existing overlay as it is */
+static void reuse_ext_overlay(const Errs *c) {
+        TestBus *tb = c->tb;
+        const char *dom = c->dom;
+        const char *disk = c->disk, *cfgfile = c->cfgfile;
 
         /* D13: REUSE_EXT uses an existing overlay as it is */
         {
@@ -1306,6 +1411,56 @@ static void test_errors_inactive(void) {
                         assert_paths(ext, p);
                 }
         }
+}
+
+/* D4, D5, D7, D12–D14, D19, D27–D29, D33, D34, D39, D41, D45, D49, 0.5, 0.6, 0.10: an inactive domain */
+static void test_errors_inactive(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *disk = make_qcow2(tb, "e.qcow2");
+        g_autofree char *disk2 = make_qcow2(tb, "e2.qcow2");
+        g_autofree char *dev = disk_xml(disk, "qcow2", "vda");
+        g_autofree char *dom = define(tb, "e1", UUID_E1, NULL, dev);
+        g_autofree char *domxml = test_get_xml(tb, dom, 2 | 1);
+        g_autofree char *dir = meta_dir(tb, "e1"), *cfgfile = test_config_file(tb, "e1");
+        g_autofree char *x1 = named("s1"), *x2 = named("s2"), *s1 = NULL, *s2 = NULL;
+        g_autofree char *before = NULL, *after = NULL, *cfg_before = NULL, *cfg_after = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        Errs c = { .tb = tb, .dom = dom, .disk = disk, .disk2 = disk2, .dev = dev, .domxml = domxml, .dir = dir,
+                   .cfgfile = cfgfile, .x1 = x1 };
+
+        /* D49 before any snapshot */
+        g_assert_cmpint(test_call(tb, dom, DOMAIN_IFACE, "SnapshotCurrent", &e, NULL, "u", 0), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_DOMAIN_SNAPSHOT, "current snapshot");
+        sd_bus_error_free(&e);
+
+        s1 = snap_ok(tb, dom, x1, 0);
+        s2 = snap_ok(tb, dom, x2, 0);
+        c.s1 = s1;
+        c.s2 = s2;
+
+        /* everything below fails and changes nothing (0.5) */
+        before = test_dir_snapshot(dir);
+        cfg_before = test_read_file(cfgfile);
+        test_bus_clear_signals(tb);
+        errors_create(&c);
+        errors_redefine(&c);
+        errors_snapshot_calls(&c);
+        after = test_dir_snapshot(dir);
+        g_assert_cmpstr(before, ==, after);
+        cfg_after = test_read_file(cfgfile);
+        g_assert_cmpstr(cfg_before, ==, cfg_after);
+        test_assert_no_domain_signals(tb);
+        test_assert_no_temp_files(dir);
+        g_assert_true(img_has_snap(tb, disk, "s1"));
+        g_assert_true(img_has_snap(tb, disk, "s2"));
+        g_assert_false(img_has_snap(tb, disk, "n"));
+        g_assert_false(img_has_snap(tb, disk, "live"));
+        g_assert_true(snap_bool(tb, s2, "IsCurrent"));
+
+        errors_revert_risky(&c);
+        errors_managed_save(&c);
+        errors_disk_plans(&c);
+        reuse_ext_overlay(&c);
 }
 
 /* D9, D12: an inactive domain without disks: no disk and (inactive) no memory — nothing selected */

@@ -68,9 +68,65 @@ static void fill(const char *file) {
         close(fd);
 }
 
+/* Every mutating call that needs space on the full disk is refused clearly; how many were. */
+static unsigned refuse_all(TestBus *tb, const char *dom, const char *dom_xml, const char *pool, const char *pool_dir) {
+        unsigned refused = 0;
+
+        {
+                g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL;
+                g_autofree char *x = test_domain_xml("new1", NULL, NULL);
+                g_autofree char *p = test_define(tb, x, 0, &e1);
+                assert_disk_full(p ? 0 : -1, &e1, "DomainDefineXML of a new domain");
+                refused++;
+        }
+        {
+                g_auto(sd_bus_error) e2 = SD_BUS_ERROR_NULL;
+                g_autofree char *p = NULL, *dom_xml2 = NULL;
+
+                dom_xml2 = g_strdup_printf("%.*s  <description>changed</description>\n</domain>\n",
+                                           (int) (strstr(dom_xml, "</domain>") - dom_xml), dom_xml);
+                p = test_define(tb, dom_xml2, 0, &e2);
+                assert_disk_full(p ? 0 : -1, &e2, "DomainDefineXML of an update");
+                refused++;
+        }
+        {
+                g_auto(sd_bus_error) e3 = SD_BUS_ERROR_NULL;
+                assert_disk_full(sd_bus_call_method(tb->bus, QEMU, dom, QEMU_DOMAIN_INTERFACE, "SnapshotCreateXML",
+                                                    &e3, NULL, "su",
+                                                    "<domainsnapshot><name>s2</name></domainsnapshot>", 0),
+                                 &e3, "SnapshotCreateXML");
+                refused++;
+        }
+        {
+                g_auto(sd_bus_error) e4 = SD_BUS_ERROR_NULL;
+                assert_disk_full(sd_bus_call_method(tb->bus, QEMU, dom, QEMU_DOMAIN_INTERFACE, "Rename", &e4, NULL,
+                                                    "su", "renamed", 0), &e4, "Rename");
+                refused++;
+        }
+        {
+                g_auto(sd_bus_error) e5 = SD_BUS_ERROR_NULL;
+                g_autofree char *x = g_strdup_printf("<pool type='dir'><name>new2</name><target><path>%s/new2</path>"
+                                                     "</target></pool>", pool_dir);
+                g_autofree char *p = call_path(tb, STORAGE, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
+                                               "StoragePoolDefineXML", &e5, "su", x, 0);
+                assert_disk_full(p ? 0 : -1, &e5, "StoragePoolDefineXML");
+                refused++;
+        }
+        {
+                g_auto(sd_bus_error) e6 = SD_BUS_ERROR_NULL;
+                g_autofree char *p = call_path(tb, STORAGE, pool, STORAGE_POOL_INTERFACE,
+                                               "StorageVolCreateXML", &e6, "su",
+                                               "<volume><name>nv</name><capacity unit='MiB'>4</capacity>"
+                                               "<allocation unit='MiB'>4</allocation></volume>", 0);
+                assert_disk_full(p ? 0 : -1, &e6, "StorageVolCreateXML");
+                refused++;
+        }
+        return refused;
+}
+
 static void test_disk_full(void) {
         g_autoptr(TestBus) tb = NULL;
-        g_autofree char *dom_xml = NULL, *dom_xml2 = NULL, *pool_xml = NULL, *pool_dir = NULL, *filler = NULL;
+        g_autofree char *dom_xml = NULL, *pool_xml = NULL, *pool_dir = NULL, *filler = NULL;
         g_autofree char *dom = NULL, *pool = NULL, *before = NULL, *after = NULL, *xml_before = NULL;
         g_autofree char *xml_after = NULL, *link = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
@@ -135,54 +191,7 @@ static void test_disk_full(void) {
         before = state_tree(tb);
 
         /* every call that needs space is refused clearly */
-        {
-                g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL;
-                g_autofree char *x = test_domain_xml("new1", NULL, NULL);
-                g_autofree char *p = test_define(tb, x, 0, &e1);
-                assert_disk_full(p ? 0 : -1, &e1, "DomainDefineXML of a new domain");
-                refused++;
-        }
-        {
-                g_auto(sd_bus_error) e2 = SD_BUS_ERROR_NULL;
-                g_autofree char *p = NULL;
-                dom_xml2 = g_strdup_printf("%.*s  <description>changed</description>\n</domain>\n",
-                                           (int) (strstr(dom_xml, "</domain>") - dom_xml), dom_xml);
-                p = test_define(tb, dom_xml2, 0, &e2);
-                assert_disk_full(p ? 0 : -1, &e2, "DomainDefineXML of an update");
-                refused++;
-        }
-        {
-                g_auto(sd_bus_error) e3 = SD_BUS_ERROR_NULL;
-                assert_disk_full(sd_bus_call_method(tb->bus, QEMU, dom, QEMU_DOMAIN_INTERFACE, "SnapshotCreateXML",
-                                                    &e3, NULL, "su",
-                                                    "<domainsnapshot><name>s2</name></domainsnapshot>", 0),
-                                 &e3, "SnapshotCreateXML");
-                refused++;
-        }
-        {
-                g_auto(sd_bus_error) e4 = SD_BUS_ERROR_NULL;
-                assert_disk_full(sd_bus_call_method(tb->bus, QEMU, dom, QEMU_DOMAIN_INTERFACE, "Rename", &e4, NULL,
-                                                    "su", "renamed", 0), &e4, "Rename");
-                refused++;
-        }
-        {
-                g_auto(sd_bus_error) e5 = SD_BUS_ERROR_NULL;
-                g_autofree char *x = g_strdup_printf("<pool type='dir'><name>new2</name><target><path>%s/new2</path>"
-                                                     "</target></pool>", pool_dir);
-                g_autofree char *p = call_path(tb, STORAGE, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
-                                               "StoragePoolDefineXML", &e5, "su", x, 0);
-                assert_disk_full(p ? 0 : -1, &e5, "StoragePoolDefineXML");
-                refused++;
-        }
-        {
-                g_auto(sd_bus_error) e6 = SD_BUS_ERROR_NULL;
-                g_autofree char *p = call_path(tb, STORAGE, pool, STORAGE_POOL_INTERFACE,
-                                               "StorageVolCreateXML", &e6, "su",
-                                               "<volume><name>nv</name><capacity unit='MiB'>4</capacity>"
-                                               "<allocation unit='MiB'>4</allocation></volume>", 0);
-                assert_disk_full(p ? 0 : -1, &e6, "StorageVolCreateXML");
-                refused++;
-        }
+        refused += refuse_all(tb, dom, dom_xml, pool, pool_dir);
         after = state_tree(tb);
         g_assert_cmpstr(before, ==, after);
         /* a refused snapshot is not left half made in the disk image either */

@@ -275,6 +275,54 @@ static char *state_tree(TestBus *tb) {
         return g_strconcat("[etc]\n", a, "[var/lib]\n", b, "[pools]\n", c, NULL);
 }
 
+/* Every introspected method must be in an interface file, which says whether it is
+ * read-only; marks each and returns how many are. */
+static unsigned classify(GPtrArray *calls) {
+        unsigned read_only = 0;
+
+        g_autoptr(GHashTable) files = load_interface_files();
+
+        for (guint i = 0; i < calls->len; i++) {
+                Callable *c = calls->pdata[i];
+                g_autofree char *key = NULL;
+                const char *kind;
+
+                if (c->property)
+                        continue;
+                key = g_strconcat(c->iface, ".", c->member, NULL);
+                kind = g_hash_table_lookup(files, key);
+                if (!kind)
+                        g_error("%s (introspected on %s) is in no interface file", key, c->path);
+                c->read_only = g_str_equal(kind, "ro");
+                read_only += c->read_only;
+        }
+        return read_only;
+}
+
+/* Runs every call as uid 65534 in a child; its report, a line "index<TAB>error or -" per call. */
+static char *run_calls_as_nobody(TestBus *tb, GPtrArray *calls) {
+        GString *s = g_string_new(NULL);
+        char buf[4096];
+        int p[2], status = 0;
+        ssize_t n;
+        pid_t child;
+
+        g_assert_cmpint(pipe(p), ==, 0);
+        child = fork();
+        g_assert_cmpint(child, >=, 0);
+        if (child == 0) {
+                close(p[0]);
+                run_as_nobody(tb->address, calls, p[1]);
+        }
+        close(p[1]);
+        while ((n = read(p[0], buf, sizeof(buf))) > 0)
+                g_string_append_len(s, buf, n);
+        close(p[0]);
+        g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+        g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        return g_string_free(s, FALSE);
+}
+
 static void test_unprivileged(void) {
         g_autofree char *qemu_img = g_find_program_in_path("qemu-img");
         g_autoptr(TestBus) tb = NULL;
@@ -283,8 +331,7 @@ static void test_unprivileged(void) {
         g_autofree char *base = NULL, *before = NULL, *after = NULL, *out = NULL, *snap = NULL, *vol = NULL, *secret = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         unsigned worked = 0, denied = 0, refused_otherwise = 0, sets = 0, read_only = 0;
-        pid_t qemu_pid, storage_pid, secret_pid, child;
-        int p[2], status = 0;
+        pid_t qemu_pid, storage_pid, secret_pid;
 
         if (!qemu_img || geteuid() != 0) {
                 g_test_skip("needs root (to become uid 65534) and qemu-img");
@@ -357,50 +404,14 @@ static void test_unprivileged(void) {
                         collect(tb, &objects[i], calls);
         }
         g_assert_cmpuint(calls->len, >, 40);
-        /* every introspected method must be in an interface file, which says whether it is read-only */
-        {
-                g_autoptr(GHashTable) files = load_interface_files();
-
-                for (guint i = 0; i < calls->len; i++) {
-                        Callable *c = calls->pdata[i];
-                        g_autofree char *key = NULL;
-                        const char *kind;
-
-                        if (c->property)
-                                continue;
-                        key = g_strconcat(c->iface, ".", c->member, NULL);
-                        kind = g_hash_table_lookup(files, key);
-                        if (!kind)
-                                g_error("%s (introspected on %s) is in no interface file", key, c->path);
-                        c->read_only = g_str_equal(kind, "ro");
-                        read_only += c->read_only;
-                }
-        }
+        read_only = classify(calls);
         g_assert_cmpuint(read_only, >, 10);
         qemu_pid = test_bus_name_pid(tb, QEMU);
         storage_pid = test_bus_name_pid(tb, STORAGE);
         secret_pid = test_bus_name_pid(tb, SECRET);
         before = state_tree(tb);
 
-        g_assert_cmpint(pipe(p), ==, 0);
-        child = fork();
-        g_assert_cmpint(child, >=, 0);
-        if (child == 0) {
-                close(p[0]);
-                run_as_nobody(tb->address, calls, p[1]);
-        }
-        close(p[1]);
-        {
-                GString *s = g_string_new(NULL);
-                char buf[4096];
-                ssize_t n;
-                while ((n = read(p[0], buf, sizeof(buf))) > 0)
-                        g_string_append_len(s, buf, n);
-                out = g_string_free(s, FALSE);
-        }
-        close(p[0]);
-        g_assert_cmpint(waitpid(child, &status, 0), ==, child);
-        g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        out = run_calls_as_nobody(tb, calls);
 
         {
                 g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
