@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "domain-conf-priv.h"
+#include "domain-def.h"
 #include "error.h"
 #include "fileio.h"
 #include "log.h"

@@ -3,7 +3,7 @@
 
 #include "bus-object.h"
 #include "cleanup.h"
-#include "domain-conf-priv.h"
+#include "domain-def.h"
 #include "error.h"
 #include "log.h"
 #include "xml-util.h"
