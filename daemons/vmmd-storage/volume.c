@@ -56,18 +56,6 @@ static void set_time(StorageTimestamp *t, const struct timespec *ts) {
         t->nsec = ts->tv_nsec;
 }
 
-static bool has_iso_signature(const char *path) {
-        char buf[5];
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        bool iso;
-
-        if (fd < 0)
-                return false;
-        iso = pread(fd, buf, sizeof(buf), 32769) == (ssize_t) sizeof(buf) && memcmp(buf, "CD001", 5) == 0;
-        close(fd);
-        return iso;
-}
-
 static int format_from_qemu(const char *name) {
         int f = storage_file_format_from_string(name);
         return f > STORAGE_FILE_FORMAT_NONE ? f : STORAGE_FILE_FORMAT_RAW;
@@ -81,13 +69,14 @@ static int backing_format(const QemuImgInfo *info) {
                 return format_from_qemu(info->backing_format);
         if (access(info->backing_file, R_OK) < 0)
                 return STORAGE_FILE_FORMAT_RAW;
-        b = qemu_img_info(info->backing_file, NULL);
+        b = qemu_img_probe(info->backing_file, -1, NULL);
         return b ? format_from_qemu(b->format) : STORAGE_FILE_FORMAT_RAW;
 }
 
-static void probe_file(StorageVolDef *def, const struct stat *st) {
+/* fd: the file, open for reading */
+static void probe_file(StorageVolDef *def, int fd, const struct stat *st) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(QemuImgInfo) info = qemu_img_info(def->target.path, &error);
+        g_autoptr(QemuImgInfo) info = qemu_img_probe(def->target.path, fd, &error);
 
         def->capacity = (uint64_t) st->st_size;
         def->target.format = STORAGE_FILE_FORMAT_RAW;
@@ -98,7 +87,7 @@ static void probe_file(StorageVolDef *def, const struct stat *st) {
         }
         def->target.format = format_from_qemu(info->format);
         def->capacity = info->virtual_size;
-        if (def->target.format == STORAGE_FILE_FORMAT_RAW && has_iso_signature(def->target.path))
+        if (def->target.format == STORAGE_FILE_FORMAT_RAW && info->iso9660)
                 def->target.format = STORAGE_FILE_FORMAT_ISO;
         if (def->target.format == STORAGE_FILE_FORMAT_QCOW2) {
                 def->target.cluster_size = info->cluster_size;
@@ -152,7 +141,6 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
                         vmmd_error_set_errno(error, -errno, "cannot open '%s'", path);
                 return NULL;
         }
-        close(fd);
 
         def = g_new0(StorageVolDef, 1);
         def->pool_type = p->def->type;
@@ -166,8 +154,9 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
                 def->capacity = (uint64_t) st.st_size;
         } else {
                 def->type = STORAGE_VOL_FILE;
-                probe_file(def, &st);
+                probe_file(def, fd, &st);
         }
+        close(fd);
         def->capacity_set = true;
         def->allocation = (uint64_t) st.st_blocks * 512;
         def->allocation_set = true;
@@ -522,7 +511,7 @@ static bool resolve_backing(Pool *p, StorageVolDef *def, GError **error) {
         }
         if (def->backing_store.format != STORAGE_FILE_FORMAT_NONE && def->capacity_set)
                 return true;
-        info = qemu_img_info(def->backing_store.path, error);
+        info = qemu_img_probe(def->backing_store.path, -1, error);
         if (!info)
                 return false;
         if (def->backing_store.format == STORAGE_FILE_FORMAT_NONE)
