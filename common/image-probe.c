@@ -10,8 +10,9 @@
 
 #include "error.h"
 
-/* One read covers the fixed headers of every format and, usually, qcow2's extensions. */
-#define HEAD_SIZE 4096
+/* One read covers the fixed headers of every format and, usually, qcow2's extensions (qemu-img puts them
+ * and the backing file name right after the header); the rest is read where it lies. */
+#define HEAD_SIZE 1024
 /* A vmdk descriptor (its own file or embedded) is a few hundred bytes; anything longer is refused. */
 #define VMDK_DESC_MAX (64 * 1024)
 #define SECTOR 512u

@@ -223,7 +223,7 @@ static bool scan(Pool *p, bool emit, GError **error) {
                         g_hash_table_add(seen, (gpointer) volume_name(v));
                         continue;
                 }
-                def = volume_probe(p, de->d_name, &skip, &local);
+                def = volume_probe(p, dirfd(dir), de->d_name, &skip, &local);
                 if (!def) {
                         if (!skip)
                                 log_warning("skipping '%s' in pool '%s': %s", de->d_name, pool_name(p),

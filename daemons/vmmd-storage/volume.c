@@ -108,8 +108,11 @@ static bool name_is_listable(const char *name) {
         return *name != 0;
 }
 
-StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **error) {
+StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, bool *ret_skip, GError **error) {
         g_autofree char *path = g_build_filename(p->def->target_path, name, NULL);
+        /* a scan looks names up in the open directory: no walk of the whole path per file */
+        int at = dir_fd >= 0 ? dir_fd : AT_FDCWD;
+        const char *rel = dir_fd >= 0 ? name : path;
         g_autoptr(StorageVolDef) def = NULL;
         char label[256];
         struct stat st;
@@ -121,7 +124,7 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
                 *ret_skip = true;
                 return NULL;
         }
-        if (stat(path, &st) < 0) {
+        if (fstatat(at, rel, &st, 0) < 0) {
                 /* dangling symlinks and entries we may not look at are not volumes */
                 if (errno == ENOENT || errno == EACCES || errno == ELOOP) {
                         *ret_skip = true;
@@ -134,7 +137,7 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
                 *ret_skip = true;
                 return NULL;
         }
-        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        fd = openat(at, rel, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
                 *ret_skip = errno == EACCES || errno == ENOENT;
                 if (!*ret_skip)
@@ -156,7 +159,6 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
                 def->type = STORAGE_VOL_FILE;
                 probe_file(def, fd, &st);
         }
-        close(fd);
         def->capacity_set = true;
         def->allocation = (uint64_t) st.st_blocks * 512;
         def->allocation_set = true;
@@ -165,7 +167,9 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
         def->target.perms.mode = (int) (st.st_mode & 0777);
         def->target.perms.owner = st.st_uid;
         def->target.perms.group = st.st_gid;
-        n = lgetxattr(def->target.path, "security.selinux", label, sizeof(label) - 1);
+        /* the label of what the volume is (as libvirt reads it, from the open file) */
+        n = fgetxattr(fd, "security.selinux", label, sizeof(label) - 1);
+        close(fd);
         if (n > 0) {
                 label[n] = 0;
                 def->target.perms.label = g_strdup(label);
@@ -181,7 +185,7 @@ bool volume_refresh(Volume *v, GError **error) {
         StorageVolDef *def;
         bool skip = false;
 
-        def = volume_probe(v->pool, volume_name(v), &skip, &local);
+        def = volume_probe(v->pool, -1, volume_name(v), &skip, &local);
         if (!def) {
                 if (skip)
                         g_set_error(error, VMMD_ERROR, VMMD_ERROR_SYSTEM_ERROR, "cannot read volume '%s'",

@@ -27,7 +27,8 @@ const char *volume_path(const Volume *v);
 
 /* Probes the entry name of the pool's directory (spec S25–S30); NULL with *ret_skip set
  * for entries that are silently skipped, NULL with error when it cannot be read. */
-StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **error);
+/* dir_fd: the pool's directory open (a scan), or -1 to look the name up from the target path */
+StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, bool *ret_skip, GError **error);
 /* Probes the volume again in place (S69). */
 bool volume_refresh(Volume *v, GError **error);
 
