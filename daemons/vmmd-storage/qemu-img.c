@@ -142,10 +142,6 @@ QemuImgInfo *qemu_img_info(const char *path, GError **error) {
         return qemu_img_info_parse(out, dir, error);
 }
 
-bool qemu_img_run(const char *const *args, GError **error) {
-        return run(args, QEMU_IMG_QUICK_TIMEOUT_MS, NULL, error);
-}
-
 static bool has_iso_signature(int fd) {
         char buf[5];
 

@@ -38,7 +38,3 @@ QemuImgInfo *qemu_img_probe(const char *path, int fd, GError **error);
 
 /* Parses qemu-img's JSON (exposed for tests); dir resolves a relative backing file. */
 QemuImgInfo *qemu_img_info_parse(const char *json, const char *dir, GError **error);
-
-/* Runs qemu-img with args (argv without the program) synchronously and bounded;
- * OperationFailed with qemu-img's stderr when it fails. */
-bool qemu_img_run(const char *const *args, GError **error);

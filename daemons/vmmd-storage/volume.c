@@ -287,33 +287,62 @@ static void apply_perms(const StorageVolDef *def, const char *path) {
                 log_warning("cannot set owner of '%s': %s", path, g_strerror(errno));
 }
 
-/* After a create or clone: the file is in place; probe it, reply, then announce it (S38). */
+/* After a create or clone: the file is in place (and grown by qemu-img if it had to be);
+ * probe it, reply, then announce it (S38). */
 static bool finish_new_volume(VolumeJob *j, GError **error) {
         Volume *v = j->volume;
 
         if (j->program)
                 apply_perms(v->def, volume_path(v));
-        if (j->grow_to) {
-                g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, (j->grow_to + 511) / 512 * 512);
-                const char *const args[] = { "resize", "-f", storage_file_format_to_string(v->def->target.format),
-                                             volume_path(v), size, NULL };
-                if (v->def->target.format == STORAGE_FILE_FORMAT_RAW) {
-                        if (truncate(volume_path(v), (off_t) j->grow_to) < 0) {
-                                vmmd_error_set_errno(error, -errno, "cannot resize '%s'", volume_path(v));
-                                return false;
-                        }
-                } else if (!qemu_img_run(args, error))
-                        return false;
+        if (j->grow_to && v->def->target.format == STORAGE_FILE_FORMAT_RAW &&
+            truncate(volume_path(v), (off_t) j->grow_to) < 0) {
+                vmmd_error_set_errno(error, -errno, "cannot resize '%s'", volume_path(v));
+                return false;
         }
         return volume_refresh(v, error);
 }
 
+static void job_complete(VolumeJob *j, GError *error);
+
+static void grow_done(VmmdProcess *h, int code, const char *out, const char *err, void *userdata) {
+        VolumeJob *j = userdata;
+        GError *error = NULL;
+
+        j->grow_to = 0;
+        if (code == -ETIMEDOUT)
+                g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img resize did not finish within %u s",
+                            QEMU_IMG_QUICK_TIMEOUT_MS / 1000);
+        else if (code != 0)
+                g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img resize failed: %s",
+                            *err ? err : "killed by a signal");
+        job_complete(j, error);
+}
+
+/* A clone to a larger image format volume: qemu-img resize in a second helper, so the loop
+ * never waits for it (the volume stays building meanwhile). */
+static bool start_grow(VolumeJob *j, GError **error) {
+        Volume *v = j->volume;
+        g_autofree char *prog = qemu_img_find(error);
+        g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, (j->grow_to + 511) / 512 * 512);
+        const char *const argv[] = { prog, "resize", "-f", storage_file_format_to_string(v->def->target.format),
+                                     volume_path(v), size, NULL };
+        int r;
+
+        if (!prog)
+                return false;
+        g_clear_pointer(&j->helper, vmmd_process_free);
+        r = vmmd_process_run(v->pool->manager->event, argv, QEMU_IMG_QUICK_TIMEOUT_MS * 1000ull, grow_done, j,
+                             &j->helper);
+        if (r < 0) {
+                vmmd_error_set_errno(error, r, "cannot run qemu-img resize for volume '%s'", volume_name(v));
+                return false;
+        }
+        return true;
+}
+
 static void job_done(VmmdProcess *h, int code, const char *out, const char *output, void *userdata) {
         VolumeJob *j = userdata;
-        Volume *v = j->volume;
-        Pool *p = v->pool;
-        g_autoptr(GError) error = NULL;
-        bool announce = false;
+        GError *error = NULL;
 
         if (code != 0 && j->kind == JOB_RESIZE)
                 g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img resize failed: %s",
@@ -324,6 +353,20 @@ static void job_done(VmmdProcess *h, int code, const char *out, const char *outp
                                     *output ? output : "the helper process was killed");
                 else
                         g_set_error(&error, VMMD_ERROR, code, "%s", *output ? output : "the helper process failed");
+        }
+        job_complete(j, error);
+}
+
+/* The job's work is over (error set when it failed; taken): settle the volume, reply, announce. */
+static void job_complete(VolumeJob *j, GError *error_in) {
+        g_autoptr(GError) error = error_in;
+        Volume *v = j->volume;
+        Pool *p = v->pool;
+        bool announce = false;
+
+        if (!error && j->kind == JOB_CLONE && j->grow_to && v->def->target.format != STORAGE_FILE_FORMAT_RAW) {
+                if (start_grow(j, &error))
+                        return;
         }
         job_hold(j, false);
         switch (j->kind) {
