@@ -108,7 +108,8 @@ static bool name_is_listable(const char *name) {
         return *name != 0;
 }
 
-StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, bool *ret_skip, GError **error) {
+StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, struct stat *ret_st, bool *ret_skip,
+                            GError **error) {
         g_autofree char *path = g_build_filename(p->def->target_path, name, NULL);
         /* a scan looks names up in the open directory: no walk of the whole path per file */
         int at = dir_fd >= 0 ? dir_fd : AT_FDCWD;
@@ -177,15 +178,55 @@ StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, bool *ret_ski
         set_time(&def->target.atime, &st.st_atim);
         set_time(&def->target.mtime, &st.st_mtim);
         set_time(&def->target.ctime, &st.st_ctim);
+        if (ret_st)
+                *ret_st = st;
         return g_steal_pointer(&def);
+}
+
+static int64_t usec_of(const struct timespec *ts) {
+        return (int64_t) ts->tv_sec * G_USEC_PER_SEC + ts->tv_nsec / 1000;
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b) {
+        return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+void volume_probed(Volume *v, const struct stat *st, int64_t started) {
+        v->probed = *st;
+        v->probed_at = started;
+}
+
+bool volume_unchanged(Volume *v, int dir_fd) {
+        const struct stat *old = &v->probed;
+        struct stat st;
+
+        /* a backing file's format may have come from probing that file, which may have changed */
+        if (!v->probed_at || v->building || v->def->type != STORAGE_VOL_FILE || v->def->backing_store.path)
+                return false;
+        if (fstatat(dir_fd, volume_name(v), &st, 0) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        /* any write, truncate, chmod, chown, label change or rename moves ctime */
+        if (st.st_dev != old->st_dev || st.st_ino != old->st_ino || st.st_size != old->st_size ||
+            !same_time(&st.st_mtim, &old->st_mtim) || !same_time(&st.st_ctim, &old->st_ctim))
+                return false;
+        /* file times tick coarsely: a change in the same tick as the probe would leave them
+         * equal, so a file changed shortly before its last probe is read again */
+        if (usec_of(&st.st_ctim) + G_USEC_PER_SEC > v->probed_at)
+                return false;
+        v->def->allocation = (uint64_t) st.st_blocks * 512;
+        set_time(&v->def->target.atime, &st.st_atim);
+        v->probed = st;
+        return true;
 }
 
 bool volume_refresh(Volume *v, GError **error) {
         g_autoptr(GError) local = NULL;
         StorageVolDef *def;
         bool skip = false;
+        int64_t started = g_get_real_time();
+        struct stat st;
 
-        def = volume_probe(v->pool, -1, volume_name(v), &skip, &local);
+        def = volume_probe(v->pool, -1, volume_name(v), &st, &skip, &local);
         if (!def) {
                 if (skip)
                         g_set_error(error, VMMD_ERROR, VMMD_ERROR_SYSTEM_ERROR, "cannot read volume '%s'",
@@ -196,6 +237,7 @@ bool volume_refresh(Volume *v, GError **error) {
         }
         storage_vol_def_free(v->def);
         v->def = def;
+        volume_probed(v, &st, started);
         return true;
 }
 

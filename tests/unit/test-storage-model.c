@@ -318,6 +318,41 @@ static void test_refresh_reads_headers(Fixture *f, gconstpointer data) {
         g_assert_cmpuint(d->capacity, ==, 8);
 }
 
+/* S32: a refresh keeps what it read of a file that has not changed, and never misses a change,
+ * even one in the same file-time tick as the last probe */
+static void test_refresh_cache(Fixture *f, gconstpointer data) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = g_build_filename(f->root, "pools", "a", NULL);
+        const StorageVolDef *before;
+        Volume *v;
+        Pool *p = define(f, "a", UUID_A);
+
+        g_assert_true(pool_build(p, 0, &error));
+        g_assert_true(pool_start(p, 0, &error));
+        run_qemu_img(dir, "create -f qcow2 c.qcow2 10M");
+        g_assert_true(pool_refresh(p, &error));
+        v = pool_find_volume(p, "c.qcow2");
+        g_assert_cmpuint(v->def->capacity, ==, 10 << 20);
+
+        /* the same file size, header rewritten right after the probe: read again */
+        run_qemu_img(dir, "create -f qcow2 c.qcow2 20M");
+        g_assert_cmpuint(v->probed.st_size, ==, 196616);
+        g_assert_true(pool_refresh(p, &error));
+        g_assert_cmpuint(v->def->capacity, ==, 20 << 20);
+
+        /* a probe that began well after the file's last change is kept */
+        v->probed_at += 5 * G_USEC_PER_SEC;
+        before = v->def;
+        g_assert_true(pool_refresh(p, &error));
+        g_assert_true(v->def == before);
+        g_assert_cmpuint(v->def->capacity, ==, 20 << 20);
+
+        /* and any change is seen: here a resize */
+        run_qemu_img(dir, "resize -f qcow2 c.qcow2 30M");
+        g_assert_true(pool_refresh(p, &error));
+        g_assert_cmpuint(v->def->capacity, ==, 30 << 20);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
@@ -327,5 +362,6 @@ int main(int argc, char *argv[]) {
         ADD("/storage-model/undefine-active-refused", test_undefine_active_refused);
         ADD("/storage-model/load-is-silent", test_load_is_silent);
         ADD("/storage-model/refresh-reads-headers", test_refresh_reads_headers);
+        ADD("/storage-model/refresh-cache", test_refresh_cache);
         return g_test_run();
 }
