@@ -29,39 +29,28 @@ if [[ ${1:-} == --inside-libvirt ]]; then
 	POOL=$2
 	REPEAT=$3
 	TMP=$(mktemp -d /tmp/vmmd-bench-libvirt.XXXXXX)
-	for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
-		mkdir -p "$d"
-		mount -t tmpfs tmpfs "$d"
-	done
-	cp -a /etc/libvirt "$TMP/etc"
-	rm -rf "$TMP/etc/qemu/autostart" "$TMP/etc/qemu/"*.xml "$TMP/etc/qemu/networks/autostart" \
-		"$TMP/etc/storage" 2>/dev/null || true
-	cat >> "$TMP/etc/qemu.conf" <<-CONF
-	stdio_handler = "file"
-	user = "root"
-	group = "root"
-	CONF
-	mount --bind "$TMP/etc" /etc/libvirt
-	ip link set lo up
+	source "$ROOT/bench/libvirt-private.sh"
+	libvirt_private_prepare "$TMP"
 	cat > "$TMP/bus.conf" <<-CONF
 	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
 	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 	<busconfig>
 	  <type>system</type>
 	  <listen>unix:path=$TMP/bus</listen>
-	  <policy context="default"><allow send_destination="*"/><allow own="*"/></policy>
+	  <policy context="default"><allow user="*"/><allow send_destination="*"/><allow receive_sender="*"/><allow own="*"/></policy>
 	</busconfig>
 	CONF
 	dbus-daemon --config-file="$TMP/bus.conf" --nofork --nopidfile >/dev/null 2>&1 &
 	BUS=$!
 	libvirtd --pid-file "$TMP/libvirtd.pid" >/dev/null 2>"$TMP/libvirtd.log" &
 	LIBVIRTD=$!
-	trap 'kill $DBUSLV $LIBVIRTD $BUS 2>/dev/null; wait 2>/dev/null; umount /etc/libvirt; rm -rf "$TMP"' EXIT
+	trap 'kill $DBUSLV $LIBVIRTD $BUS 2>/dev/null; wait 2>/dev/null; libvirt_private_cleanup; rm -rf "$TMP"' EXIT
 	for _ in $(seq 100); do [[ -S /run/libvirt/libvirt-sock && -S $TMP/bus ]] && break; sleep 0.1; done
 	DBUS_SYSTEM_BUS_ADDRESS=unix:path=$TMP/bus libvirt-dbus --system >/dev/null 2>&1 &
 	DBUSLV=$!
 	for _ in $(seq 100); do
-		busctl --address="unix:path=$TMP/bus" status org.libvirt >/dev/null 2>&1 && break
+		[[ $(busctl --address="unix:path=$TMP/bus" call org.freedesktop.DBus /org/freedesktop/DBus \
+			org.freedesktop.DBus NameHasOwner s org.libvirt 2>/dev/null) == "b true" ]] && break
 		sleep 0.1
 	done
 	"$CLIENT" "unix:path=$TMP/bus" libvirt "$POOL" "$REPEAT"
