@@ -215,6 +215,8 @@ static bool scan(Pool *p, bool emit, GError **error) {
                 g_autoptr(GError) local = NULL;
                 StorageVolDef *def;
                 bool skip = false;
+                int64_t started;
+                struct stat st;
 
                 if (g_str_equal(de->d_name, ".") || g_str_equal(de->d_name, ".."))
                         continue;
@@ -223,7 +225,12 @@ static bool scan(Pool *p, bool emit, GError **error) {
                         g_hash_table_add(seen, (gpointer) volume_name(v));
                         continue;
                 }
-                def = volume_probe(p, de->d_name, &skip, &local);
+                if (v && volume_unchanged(v, dirfd(dir))) {
+                        g_hash_table_add(seen, (gpointer) volume_name(v));
+                        continue;
+                }
+                started = g_get_real_time();
+                def = volume_probe(p, dirfd(dir), de->d_name, &st, &skip, &local);
                 if (!def) {
                         if (!skip)
                                 log_warning("skipping '%s' in pool '%s': %s", de->d_name, pool_name(p),
@@ -238,6 +245,7 @@ static bool scan(Pool *p, bool emit, GError **error) {
                         g_hash_table_insert(p->volumes, g_strdup(volume_name(v)), v);
                         g_ptr_array_add(added, v);
                 }
+                volume_probed(v, &st, started);
                 g_hash_table_add(seen, (gpointer) volume_name(v));
         }
         closedir(dir);

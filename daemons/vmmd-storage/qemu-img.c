@@ -1,10 +1,15 @@
-/* qemu-img: probing images (info --output=json) and running short commands with a bounded wait. */
+/* qemu-img: probing images (the header probe, else info --output=json) and running short commands with a bounded wait. */
 #include "qemu-img.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-glib/json-glib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "error.h"
+#include "image-probe.h"
+#include "log.h"
 #include "process.h"
 
 void qemu_img_info_free(QemuImgInfo *info) {
@@ -78,6 +83,7 @@ QemuImgInfo *qemu_img_info_parse(const char *json, const char *dir, GError **err
                 info->backing_file = g_path_is_absolute(backing) ? g_strdup(backing) :
                                      g_build_filename(dir, backing, NULL);
         info->backing_format = g_strdup(member_string(o, "backing-filename-format"));
+        info->encrypted = info->encrypted || member_bool(o, "encrypted");
         if (json_object_has_member(o, "format-specific")) {
                 JsonNode *fs = json_object_get_member(o, "format-specific");
                 JsonNode *data;
@@ -89,6 +95,7 @@ QemuImgInfo *qemu_img_info_parse(const char *json, const char *dir, GError **err
                                 info->compat = g_strdup(member_string(spec, "compat"));
                                 info->lazy_refcounts = member_bool(spec, "lazy-refcounts");
                                 info->extended_l2 = member_bool(spec, "extended-l2");
+                                info->encrypted = json_object_has_member(spec, "encrypt");
                         }
                 }
         }
@@ -135,6 +142,56 @@ QemuImgInfo *qemu_img_info(const char *path, GError **error) {
         return qemu_img_info_parse(out, dir, error);
 }
 
-bool qemu_img_run(const char *const *args, GError **error) {
-        return run(args, QEMU_IMG_QUICK_TIMEOUT_MS, NULL, error);
+static bool has_iso_signature(int fd) {
+        char buf[5];
+
+        return pread(fd, buf, sizeof(buf), 32769) == (ssize_t) sizeof(buf) && memcmp(buf, "CD001", 5) == 0;
+}
+
+static QemuImgInfo *from_probe(const VmmdImageInfo *p, const char *dir) {
+        QemuImgInfo *info = g_new0(QemuImgInfo, 1);
+
+        info->format = g_strdup(vmmd_image_format_name(p->format));
+        info->virtual_size = p->virtual_size;
+        info->cluster_size = p->cluster_size;
+        if (p->backing_file)
+                info->backing_file = g_path_is_absolute(p->backing_file) ? g_strdup(p->backing_file) :
+                                     g_build_filename(dir, p->backing_file, NULL);
+        info->backing_format = g_strdup(p->backing_format);
+        info->compat = g_strdup(p->compat);
+        info->lazy_refcounts = p->lazy_refcounts;
+        info->extended_l2 = p->extended_l2;
+        info->encrypted = p->encryption != VMMD_IMAGE_ENCRYPTION_NONE;
+        info->iso9660 = p->iso9660;
+        return info;
+}
+
+QemuImgInfo *qemu_img_probe(const char *path, int fd, GError **error) {
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autoptr(VmmdImageInfo) probed = NULL;
+        g_autoptr(GError) local = NULL;
+        QemuImgInfo *info;
+        int own = -1;
+
+        if (fd < 0) {
+                own = fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0) {
+                        vmmd_error_set_errno(error, -errno, "cannot open '%s'", path);
+                        return NULL;
+                }
+        }
+        probed = vmmd_image_probe_fd(fd, path, &local);
+        if (probed && probed->format != VMMD_IMAGE_OTHER) {
+                if (own >= 0)
+                        close(own);
+                return from_probe(probed, dir);
+        }
+        if (!probed)
+                log_debug("header probe refused '%s', asking qemu-img: %s", path, local->message);
+        info = qemu_img_info(path, error);
+        if (info && g_str_equal(info->format, "raw"))
+                info->iso9660 = has_iso_signature(fd);
+        if (own >= 0)
+                close(own);
+        return info;
 }

@@ -1,4 +1,4 @@
-/* qemu-img: probing images (info --output=json) and the argument lists for create, convert and resize. */
+/* qemu-img: probing images (the header probe, else info --output=json) and running its commands. */
 #pragma once
 
 #include <glib.h>
@@ -17,6 +17,8 @@ typedef struct QemuImgInfo {
         char *compat;               /* qcow2 only */
         bool lazy_refcounts;
         bool extended_l2;
+        bool encrypted;             /* qcow/qcow2 AES or LUKS */
+        bool iso9660;               /* raw with the ISO-9660 signature (S28) */
 } QemuImgInfo;
 
 void qemu_img_info_free(QemuImgInfo *info);
@@ -28,9 +30,11 @@ char *qemu_img_find(GError **error);
 /* qemu-img info --output=json -U path, bounded (spec S27); OperationFailed carries stderr. */
 QemuImgInfo *qemu_img_info(const char *path, GError **error);
 
+/* What the image at path is: its header read by the daemon itself (common/image-probe.c),
+ * and qemu-img info only for a format the probe does not read or a header it refuses (qemu-img
+ * is more lenient; when it fails too, the caller reports raw, S29). fd, when not -1, is path
+ * opened for reading. The backing file comes back absolute, as qemu_img_info gives it. */
+QemuImgInfo *qemu_img_probe(const char *path, int fd, GError **error);
+
 /* Parses qemu-img's JSON (exposed for tests); dir resolves a relative backing file. */
 QemuImgInfo *qemu_img_info_parse(const char *json, const char *dir, GError **error);
-
-/* Runs qemu-img with args (argv without the program) synchronously and bounded;
- * OperationFailed with qemu-img's stderr when it fails. */
-bool qemu_img_run(const char *const *args, GError **error);

@@ -56,18 +56,6 @@ static void set_time(StorageTimestamp *t, const struct timespec *ts) {
         t->nsec = ts->tv_nsec;
 }
 
-static bool has_iso_signature(const char *path) {
-        char buf[5];
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        bool iso;
-
-        if (fd < 0)
-                return false;
-        iso = pread(fd, buf, sizeof(buf), 32769) == (ssize_t) sizeof(buf) && memcmp(buf, "CD001", 5) == 0;
-        close(fd);
-        return iso;
-}
-
 static int format_from_qemu(const char *name) {
         int f = storage_file_format_from_string(name);
         return f > STORAGE_FILE_FORMAT_NONE ? f : STORAGE_FILE_FORMAT_RAW;
@@ -81,13 +69,14 @@ static int backing_format(const QemuImgInfo *info) {
                 return format_from_qemu(info->backing_format);
         if (access(info->backing_file, R_OK) < 0)
                 return STORAGE_FILE_FORMAT_RAW;
-        b = qemu_img_info(info->backing_file, NULL);
+        b = qemu_img_probe(info->backing_file, -1, NULL);
         return b ? format_from_qemu(b->format) : STORAGE_FILE_FORMAT_RAW;
 }
 
-static void probe_file(StorageVolDef *def, const struct stat *st) {
+/* fd: the file, open for reading */
+static void probe_file(StorageVolDef *def, int fd, const struct stat *st) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(QemuImgInfo) info = qemu_img_info(def->target.path, &error);
+        g_autoptr(QemuImgInfo) info = qemu_img_probe(def->target.path, fd, &error);
 
         def->capacity = (uint64_t) st->st_size;
         def->target.format = STORAGE_FILE_FORMAT_RAW;
@@ -98,7 +87,7 @@ static void probe_file(StorageVolDef *def, const struct stat *st) {
         }
         def->target.format = format_from_qemu(info->format);
         def->capacity = info->virtual_size;
-        if (def->target.format == STORAGE_FILE_FORMAT_RAW && has_iso_signature(def->target.path))
+        if (def->target.format == STORAGE_FILE_FORMAT_RAW && info->iso9660)
                 def->target.format = STORAGE_FILE_FORMAT_ISO;
         if (def->target.format == STORAGE_FILE_FORMAT_QCOW2) {
                 def->target.cluster_size = info->cluster_size;
@@ -119,8 +108,12 @@ static bool name_is_listable(const char *name) {
         return *name != 0;
 }
 
-StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **error) {
+StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, struct stat *ret_st, bool *ret_skip,
+                            GError **error) {
         g_autofree char *path = g_build_filename(p->def->target_path, name, NULL);
+        /* a scan looks names up in the open directory: no walk of the whole path per file */
+        int at = dir_fd >= 0 ? dir_fd : AT_FDCWD;
+        const char *rel = dir_fd >= 0 ? name : path;
         g_autoptr(StorageVolDef) def = NULL;
         char label[256];
         struct stat st;
@@ -132,7 +125,7 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
                 *ret_skip = true;
                 return NULL;
         }
-        if (stat(path, &st) < 0) {
+        if (fstatat(at, rel, &st, 0) < 0) {
                 /* dangling symlinks and entries we may not look at are not volumes */
                 if (errno == ENOENT || errno == EACCES || errno == ELOOP) {
                         *ret_skip = true;
@@ -145,14 +138,13 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
                 *ret_skip = true;
                 return NULL;
         }
-        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        fd = openat(at, rel, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
                 *ret_skip = errno == EACCES || errno == ENOENT;
                 if (!*ret_skip)
                         vmmd_error_set_errno(error, -errno, "cannot open '%s'", path);
                 return NULL;
         }
-        close(fd);
 
         def = g_new0(StorageVolDef, 1);
         def->pool_type = p->def->type;
@@ -166,7 +158,7 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
                 def->capacity = (uint64_t) st.st_size;
         } else {
                 def->type = STORAGE_VOL_FILE;
-                probe_file(def, &st);
+                probe_file(def, fd, &st);
         }
         def->capacity_set = true;
         def->allocation = (uint64_t) st.st_blocks * 512;
@@ -176,7 +168,9 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
         def->target.perms.mode = (int) (st.st_mode & 0777);
         def->target.perms.owner = st.st_uid;
         def->target.perms.group = st.st_gid;
-        n = lgetxattr(def->target.path, "security.selinux", label, sizeof(label) - 1);
+        /* the label of what the volume is (as libvirt reads it, from the open file) */
+        n = fgetxattr(fd, "security.selinux", label, sizeof(label) - 1);
+        close(fd);
         if (n > 0) {
                 label[n] = 0;
                 def->target.perms.label = g_strdup(label);
@@ -184,15 +178,55 @@ StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **
         set_time(&def->target.atime, &st.st_atim);
         set_time(&def->target.mtime, &st.st_mtim);
         set_time(&def->target.ctime, &st.st_ctim);
+        if (ret_st)
+                *ret_st = st;
         return g_steal_pointer(&def);
+}
+
+static int64_t usec_of(const struct timespec *ts) {
+        return (int64_t) ts->tv_sec * G_USEC_PER_SEC + ts->tv_nsec / 1000;
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b) {
+        return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+void volume_probed(Volume *v, const struct stat *st, int64_t started) {
+        v->probed = *st;
+        v->probed_at = started;
+}
+
+bool volume_unchanged(Volume *v, int dir_fd) {
+        const struct stat *old = &v->probed;
+        struct stat st;
+
+        /* a backing file's format may have come from probing that file, which may have changed */
+        if (!v->probed_at || v->building || v->def->type != STORAGE_VOL_FILE || v->def->backing_store.path)
+                return false;
+        if (fstatat(dir_fd, volume_name(v), &st, 0) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        /* any write, truncate, chmod, chown, label change or rename moves ctime */
+        if (st.st_dev != old->st_dev || st.st_ino != old->st_ino || st.st_size != old->st_size ||
+            !same_time(&st.st_mtim, &old->st_mtim) || !same_time(&st.st_ctim, &old->st_ctim))
+                return false;
+        /* file times tick coarsely: a change in the same tick as the probe would leave them
+         * equal, so a file changed shortly before its last probe is read again */
+        if (usec_of(&st.st_ctim) + G_USEC_PER_SEC > v->probed_at)
+                return false;
+        v->def->allocation = (uint64_t) st.st_blocks * 512;
+        set_time(&v->def->target.atime, &st.st_atim);
+        v->probed = st;
+        return true;
 }
 
 bool volume_refresh(Volume *v, GError **error) {
         g_autoptr(GError) local = NULL;
         StorageVolDef *def;
         bool skip = false;
+        int64_t started = g_get_real_time();
+        struct stat st;
 
-        def = volume_probe(v->pool, volume_name(v), &skip, &local);
+        def = volume_probe(v->pool, -1, volume_name(v), &st, &skip, &local);
         if (!def) {
                 if (skip)
                         g_set_error(error, VMMD_ERROR, VMMD_ERROR_SYSTEM_ERROR, "cannot read volume '%s'",
@@ -203,6 +237,7 @@ bool volume_refresh(Volume *v, GError **error) {
         }
         storage_vol_def_free(v->def);
         v->def = def;
+        volume_probed(v, &st, started);
         return true;
 }
 
@@ -294,33 +329,62 @@ static void apply_perms(const StorageVolDef *def, const char *path) {
                 log_warning("cannot set owner of '%s': %s", path, g_strerror(errno));
 }
 
-/* After a create or clone: the file is in place; probe it, reply, then announce it (S38). */
+/* After a create or clone: the file is in place (and grown by qemu-img if it had to be);
+ * probe it, reply, then announce it (S38). */
 static bool finish_new_volume(VolumeJob *j, GError **error) {
         Volume *v = j->volume;
 
         if (j->program)
                 apply_perms(v->def, volume_path(v));
-        if (j->grow_to) {
-                g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, (j->grow_to + 511) / 512 * 512);
-                const char *const args[] = { "resize", "-f", storage_file_format_to_string(v->def->target.format),
-                                             volume_path(v), size, NULL };
-                if (v->def->target.format == STORAGE_FILE_FORMAT_RAW) {
-                        if (truncate(volume_path(v), (off_t) j->grow_to) < 0) {
-                                vmmd_error_set_errno(error, -errno, "cannot resize '%s'", volume_path(v));
-                                return false;
-                        }
-                } else if (!qemu_img_run(args, error))
-                        return false;
+        if (j->grow_to && v->def->target.format == STORAGE_FILE_FORMAT_RAW &&
+            truncate(volume_path(v), (off_t) j->grow_to) < 0) {
+                vmmd_error_set_errno(error, -errno, "cannot resize '%s'", volume_path(v));
+                return false;
         }
         return volume_refresh(v, error);
 }
 
+static void job_complete(VolumeJob *j, GError *error);
+
+static void grow_done(VmmdProcess *h, int code, const char *out, const char *err, void *userdata) {
+        VolumeJob *j = userdata;
+        GError *error = NULL;
+
+        j->grow_to = 0;
+        if (code == -ETIMEDOUT)
+                g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img resize did not finish within %u s",
+                            QEMU_IMG_QUICK_TIMEOUT_MS / 1000);
+        else if (code != 0)
+                g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img resize failed: %s",
+                            *err ? err : "killed by a signal");
+        job_complete(j, error);
+}
+
+/* A clone to a larger image format volume: qemu-img resize in a second helper, so the loop
+ * never waits for it (the volume stays building meanwhile). */
+static bool start_grow(VolumeJob *j, GError **error) {
+        Volume *v = j->volume;
+        g_autofree char *prog = qemu_img_find(error);
+        g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, (j->grow_to + 511) / 512 * 512);
+        const char *const argv[] = { prog, "resize", "-f", storage_file_format_to_string(v->def->target.format),
+                                     volume_path(v), size, NULL };
+        int r;
+
+        if (!prog)
+                return false;
+        g_clear_pointer(&j->helper, vmmd_process_free);
+        r = vmmd_process_run(v->pool->manager->event, argv, QEMU_IMG_QUICK_TIMEOUT_MS * 1000ull, grow_done, j,
+                             &j->helper);
+        if (r < 0) {
+                vmmd_error_set_errno(error, r, "cannot run qemu-img resize for volume '%s'", volume_name(v));
+                return false;
+        }
+        return true;
+}
+
 static void job_done(VmmdProcess *h, int code, const char *out, const char *output, void *userdata) {
         VolumeJob *j = userdata;
-        Volume *v = j->volume;
-        Pool *p = v->pool;
-        g_autoptr(GError) error = NULL;
-        bool announce = false;
+        GError *error = NULL;
 
         if (code != 0 && j->kind == JOB_RESIZE)
                 g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img resize failed: %s",
@@ -331,6 +395,20 @@ static void job_done(VmmdProcess *h, int code, const char *out, const char *outp
                                     *output ? output : "the helper process was killed");
                 else
                         g_set_error(&error, VMMD_ERROR, code, "%s", *output ? output : "the helper process failed");
+        }
+        job_complete(j, error);
+}
+
+/* The job's work is over (error set when it failed; taken): settle the volume, reply, announce. */
+static void job_complete(VolumeJob *j, GError *error_in) {
+        g_autoptr(GError) error = error_in;
+        Volume *v = j->volume;
+        Pool *p = v->pool;
+        bool announce = false;
+
+        if (!error && j->kind == JOB_CLONE && j->grow_to && v->def->target.format != STORAGE_FILE_FORMAT_RAW) {
+                if (start_grow(j, &error))
+                        return;
         }
         job_hold(j, false);
         switch (j->kind) {
@@ -522,7 +600,7 @@ static bool resolve_backing(Pool *p, StorageVolDef *def, GError **error) {
         }
         if (def->backing_store.format != STORAGE_FILE_FORMAT_NONE && def->capacity_set)
                 return true;
-        info = qemu_img_info(def->backing_store.path, error);
+        info = qemu_img_probe(def->backing_store.path, -1, error);
         if (!info)
                 return false;
         if (def->backing_store.format == STORAGE_FILE_FORMAT_NONE)

@@ -13,6 +13,8 @@ struct Volume {
         StorageVolDef *def;         /* what the last probe found (or the request while building) */
         bool building;              /* S34: create or clone running */
         unsigned in_use;            /* S34: source of a clone, upload, download, wipe */
+        struct stat probed;         /* S32: the file as the last probe saw it */
+        int64_t probed_at;          /* when that probe began (realtime, µs); 0: no probe to trust */
 };
 
 /* Called once when a long operation ends; error is NULL on success. v is the new volume
@@ -27,7 +29,15 @@ const char *volume_path(const Volume *v);
 
 /* Probes the entry name of the pool's directory (spec S25–S30); NULL with *ret_skip set
  * for entries that are silently skipped, NULL with error when it cannot be read. */
-StorageVolDef *volume_probe(Pool *p, const char *name, bool *ret_skip, GError **error);
+/* dir_fd: the pool's directory open (a scan), or -1 to look the name up from the target path;
+ * ret_st (may be NULL): the file's stat the probe used */
+StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, struct stat *ret_st, bool *ret_skip,
+                            GError **error);
+/* S32: true when v's file (in the pool's open directory) shows no change since its last probe,
+ * so that a scan keeps what that probe read; its allocation and access time are updated. */
+bool volume_unchanged(Volume *v, int dir_fd);
+/* Records the probe of v begun at started (realtime µs) that saw st. */
+void volume_probed(Volume *v, const struct stat *st, int64_t started);
 /* Probes the volume again in place (S69). */
 bool volume_refresh(Volume *v, GError **error);
 

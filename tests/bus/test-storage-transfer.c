@@ -80,6 +80,18 @@ static sd_bus_slot *transfer_async(TestBus *tb, const char *vol, const char *mem
         return slot;
 }
 
+/* StorageVolCreateXMLFrom(xml, source) in pool, its reply to a */
+static sd_bus_slot *clone_async(TestBus *tb, const char *pool, const char *xml, const char *source, AsyncResult *a) {
+        g_autoptr(sd_bus_message) m = NULL;
+        sd_bus_slot *slot = NULL;
+
+        g_assert_cmpint(sd_bus_message_new_method_call(tb->bus, &m, ST, pool, ST_POOL_IFACE, "StorageVolCreateXMLFrom"),
+                        >=, 0);
+        g_assert_cmpint(sd_bus_message_append(m, "sou", xml, source, 0), >=, 0);
+        g_assert_cmpint(sd_bus_call_async(tb->bus, &slot, m, on_async_reply, a, 120 * G_USEC_PER_SEC), >=, 0);
+        return slot;
+}
+
 static void wait_async(TestBus *tb, AsyncResult *a) {
         gint64 deadline = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
 
@@ -436,7 +448,6 @@ static void test_building(void) {
         g_autofree char *dir = st_pool_dir(tb, "p");
         g_autofree char *cmd = g_strdup_printf("dd if=/dev/urandom of='%s/big.img' bs=1M count=192 status=none", dir);
         g_autofree char *src = NULL, *copy = NULL, *x = st_vol_xml("copy.img", 0, -1, "raw", NULL);
-        g_autoptr(sd_bus_message) m = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         AsyncResult a = { 0 };
         sd_bus_slot *slot = NULL;
@@ -446,9 +457,7 @@ static void test_building(void) {
         st_ok(tb, p, ST_POOL_IFACE, "Refresh", "u", 0);
         src = st_vol_lookup(tb, p, "big.img", &e);
         copy = g_strdup_printf("%s/volume/copy_2eimg", p);
-        g_assert_cmpint(sd_bus_message_new_method_call(tb->bus, &m, ST, p, ST_POOL_IFACE, "StorageVolCreateXMLFrom"), >=, 0);
-        g_assert_cmpint(sd_bus_message_append(m, "sou", x, src, 0), >=, 0);
-        g_assert_cmpint(sd_bus_call_async(tb->bus, &slot, m, on_async_reply, &a, 120 * G_USEC_PER_SEC), >=, 0);
+        slot = clone_async(tb, p, x, src, &a);
         {
                 int type;
                 uint64_t cap, alloc;
@@ -511,6 +520,38 @@ static void test_building(void) {
         }
 }
 
+/* issue 11: qemu-img jobs (a convert, then the resize of a clone to a larger qcow2) run beside
+ * the loop: while one runs the daemon answers, and refuses to delete the volume being built */
+static void test_qemu_img_job(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *p = st_dir_pool(tb, "p", UUID1, true);
+        g_autofree char *dir = st_pool_dir(tb, "p");
+        g_autofree char *cmd = g_strdup_printf("dd if=/dev/urandom of='%s/big.img' bs=1M count=128 status=none", dir);
+        g_autofree char *src = NULL, *x = st_vol_xml("big.qcow2", 256 << 20, -1, "qcow2", NULL);
+        g_autofree char *copy = NULL, *info = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL, e1 = SD_BUS_ERROR_NULL;
+        AsyncResult a = { 0 };
+        sd_bus_slot *slot = NULL;
+        int r;
+
+        g_free(st_sh(cmd));
+        st_ok(tb, p, ST_POOL_IFACE, "Refresh", "u", 0);
+        src = st_vol_lookup(tb, p, "big.img", &e);
+        copy = g_strdup_printf("%s/volume/big_2eqcow2", p);
+        slot = clone_async(tb, p, x, src, &a);
+        (void) list_latency(tb);
+        r = st_call(tb, copy, ST_VOL_IFACE, "Delete", &e1, NULL, "u", 0);
+        g_assert_cmpint(r, <, 0);
+        assert_bus_error(&e1, VMMD_DBUS_ERROR_OPERATION_INVALID, "still being allocated");
+        wait_async(tb, &a);
+        sd_bus_slot_unref(slot);
+        if (a.error)
+                g_error("clone: %s", a.error);
+        cmd = (g_free(cmd), g_strdup_printf("qemu-img info --output=json '%s/big.qcow2'", dir));
+        info = st_sh(cmd);
+        g_assert_nonnull(strstr(info, "\"virtual-size\": 268435456"));
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/storage/transfer/round-trip-256", test_round_trip_256);
@@ -518,5 +559,6 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/storage/transfer/upload-qcow2", test_upload_qcow2);
         g_test_add_func("/storage/transfer/in-use", test_in_use);
         g_test_add_func("/storage/transfer/building", test_building);
+        g_test_add_func("/storage/transfer/qemu-img-job", test_qemu_img_job);
         return g_test_run();
 }

@@ -361,6 +361,24 @@ static void test_clone(void) {
                 info = qemu_img_info(ff);
                 g_assert_null(strstr(info, "backing-filename"));
         }
+        /* S47: a clone to a larger qcow2 is grown by qemu-img resize after the copy (in a second
+         * helper, issue 11); the reply comes once it is done */
+        {
+                g_autofree char *x = st_vol_xml("grown.qcow2", 64 << 20, -1, "qcow2", NULL);
+                g_autofree char *info = NULL, *fg = vol_file(tb, "q", "grown.qcow2"), *cmp = NULL;
+                g_autofree char *grown = st_vol_clone(tb, q, x, src_qcow, 0, &e);
+                int type;
+                uint64_t cap, alloc;
+
+                if (!grown)
+                        g_error("clone: %s: %s", e.name, e.message);
+                info = qemu_img_info(fg);
+                g_assert_nonnull(strstr(info, "\"virtual-size\": 67108864"));
+                st_vol_info(tb, grown, 0, &type, &cap, &alloc);
+                g_assert_cmpuint(cap, ==, 64 << 20);
+                cmp = g_strdup_printf("qemu-img compare '%s' '%s'", fbase, fg);
+                g_free(st_sh(cmp));
+        }
         /* S48: raw to raw in the same pool, sparse where allocation is below the capacity */
         {
                 g_autofree char *x = st_vol_xml("sparse-copy.raw", 32 << 20, 0, "raw", NULL);

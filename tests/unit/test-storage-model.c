@@ -243,6 +243,116 @@ static void test_load_is_silent(Fixture *f, gconstpointer data) {
         manager_free(again);
 }
 
+static void run_qemu_img(const char *dir, const char *args) {
+        g_autofree char *cmd = g_strdup_printf("qemu-img %s", args);
+        g_auto(GStrv) argv = g_strsplit(cmd, " ", -1);
+        g_autoptr(GError) error = NULL;
+        int status;
+
+        g_assert_true(g_spawn_sync(dir, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                                   NULL, NULL, &status, &error));
+        g_assert_no_error(error);
+        g_assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+/* S27-S31 by the daemon's own header probe: with no qemu-img on PATH a refresh still knows
+ * every format it reads, and a broken header is raw (S29) */
+static void test_refresh_reads_headers(Fixture *f, gconstpointer data) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = g_build_filename(f->root, "pools", "a", NULL);
+        g_autofree char *empty = g_build_filename(f->root, "no-programs", NULL);
+        g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+        g_autofree char *base = g_build_filename(dir, "base.qcow2", NULL);
+        g_autofree char *broken = g_build_filename(dir, "broken.qcow2", NULL);
+        g_autofree uint8_t *iso = g_malloc0(40000);
+        const StorageVolDef *d;
+        Pool *p = define(f, "a", UUID_A);
+
+        g_assert_true(pool_build(p, 0, &error));
+        g_assert_true(pool_start(p, 0, &error));
+        run_qemu_img(dir, "create -f qcow2 -o compat=0.10 base.qcow2 10M");
+        run_qemu_img(dir, "create -f qcow2 -o lazy_refcounts=on -b base.qcow2 -F qcow2 child.qcow2");
+        run_qemu_img(dir, "create -f qed -b base.qcow2 -F qcow2 q.qed 20M");
+        run_qemu_img(dir, "create -f vdi d.vdi 3M");
+        run_qemu_img(dir, "create -f vmdk v.vmdk 5M");
+        memcpy(iso + 32769, "CD001", 5);
+        g_assert_true(g_file_set_contents(broken, "QFI\xfb\0\0\0\x03", 8, NULL));
+        {
+                g_autofree char *path = g_build_filename(dir, "cd.iso", NULL);
+                g_assert_true(g_file_set_contents(path, (const char *) iso, 40000, NULL));
+        }
+        g_assert_cmpint(g_mkdir(empty, 0700), ==, 0);
+        g_setenv("PATH", empty, TRUE);
+        g_assert_true(pool_refresh(p, &error));
+        g_setenv("PATH", old_path, TRUE);
+        g_assert_no_error(error);
+
+        d = pool_find_volume(p, "base.qcow2")->def;
+        g_assert_cmpint(d->target.format, ==, STORAGE_FILE_FORMAT_QCOW2);
+        g_assert_cmpuint(d->capacity, ==, 10 << 20);
+        g_assert_cmpstr(d->target.compat, ==, "0.10");
+        g_assert_cmpuint(d->target.cluster_size, ==, 65536);
+        g_assert_null(d->backing_store.path);
+        d = pool_find_volume(p, "child.qcow2")->def;
+        g_assert_cmpstr(d->target.compat, ==, "1.1");
+        g_assert_true(d->target.lazy_refcounts);
+        g_assert_cmpuint(d->capacity, ==, 10 << 20);
+        g_assert_cmpstr(d->backing_store.path, ==, base);
+        g_assert_cmpint(d->backing_store.format, ==, STORAGE_FILE_FORMAT_QCOW2);
+        d = pool_find_volume(p, "q.qed")->def;
+        g_assert_cmpint(d->target.format, ==, STORAGE_FILE_FORMAT_QED);
+        g_assert_cmpuint(d->capacity, ==, 20 << 20);
+        /* qed keeps no format for a qcow2 backing file: the backing file itself is probed (S30) */
+        g_assert_cmpstr(d->backing_store.path, ==, base);
+        g_assert_cmpint(d->backing_store.format, ==, STORAGE_FILE_FORMAT_QCOW2);
+        d = pool_find_volume(p, "d.vdi")->def;
+        g_assert_cmpint(d->target.format, ==, STORAGE_FILE_FORMAT_VDI);
+        g_assert_cmpuint(d->capacity, ==, 3 << 20);
+        d = pool_find_volume(p, "v.vmdk")->def;
+        g_assert_cmpint(d->target.format, ==, STORAGE_FILE_FORMAT_VMDK);
+        g_assert_cmpuint(d->capacity, ==, 5 << 20);
+        d = pool_find_volume(p, "cd.iso")->def;
+        g_assert_cmpint(d->target.format, ==, STORAGE_FILE_FORMAT_ISO);
+        d = pool_find_volume(p, "broken.qcow2")->def;
+        g_assert_cmpint(d->target.format, ==, STORAGE_FILE_FORMAT_RAW);
+        g_assert_cmpuint(d->capacity, ==, 8);
+}
+
+/* S32: a refresh keeps what it read of a file that has not changed, and never misses a change,
+ * even one in the same file-time tick as the last probe */
+static void test_refresh_cache(Fixture *f, gconstpointer data) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = g_build_filename(f->root, "pools", "a", NULL);
+        const StorageVolDef *before;
+        Volume *v;
+        Pool *p = define(f, "a", UUID_A);
+
+        g_assert_true(pool_build(p, 0, &error));
+        g_assert_true(pool_start(p, 0, &error));
+        run_qemu_img(dir, "create -f qcow2 c.qcow2 10M");
+        g_assert_true(pool_refresh(p, &error));
+        v = pool_find_volume(p, "c.qcow2");
+        g_assert_cmpuint(v->def->capacity, ==, 10 << 20);
+
+        /* the same file size, header rewritten right after the probe: read again */
+        run_qemu_img(dir, "create -f qcow2 c.qcow2 20M");
+        g_assert_cmpuint(v->probed.st_size, ==, 196616);
+        g_assert_true(pool_refresh(p, &error));
+        g_assert_cmpuint(v->def->capacity, ==, 20 << 20);
+
+        /* a probe that began well after the file's last change is kept */
+        v->probed_at += 5 * G_USEC_PER_SEC;
+        before = v->def;
+        g_assert_true(pool_refresh(p, &error));
+        g_assert_true(v->def == before);
+        g_assert_cmpuint(v->def->capacity, ==, 20 << 20);
+
+        /* and any change is seen: here a resize */
+        run_qemu_img(dir, "resize -f qcow2 c.qcow2 30M");
+        g_assert_true(pool_refresh(p, &error));
+        g_assert_cmpuint(v->def->capacity, ==, 30 << 20);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
@@ -251,5 +361,7 @@ int main(int argc, char *argv[]) {
         ADD("/storage-model/list-filters", test_list_filters);
         ADD("/storage-model/undefine-active-refused", test_undefine_active_refused);
         ADD("/storage-model/load-is-silent", test_load_is_silent);
+        ADD("/storage-model/refresh-reads-headers", test_refresh_reads_headers);
+        ADD("/storage-model/refresh-cache", test_refresh_cache);
         return g_test_run();
 }
