@@ -656,6 +656,8 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         }
         opts.net_fds = (const int *) tap_child->data;
         opts.n_net_fds = tap_child->len;
+        /* probed (and cached) when the definition was loaded; without it names go to QEMU as written */
+        opts.caps = manager_get_caps(m, domain_def_get_emulator(live), NULL);
         argv = qemu_command_build(live, &opts, error);
         if (!argv) {
                 domain_release_host_resources(m, live);

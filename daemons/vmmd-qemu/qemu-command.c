@@ -328,6 +328,11 @@ static void build_cpu(Cmd *c, bool kvm) {
         } else if (g_strcmp0(def->cpu_mode, "maximum") == 0) {
                 g_string_assign(cpu, "max");
         } else if (def->cpu_model) {
+                if (c->opts->caps && !qemu_caps_knows_cpu_model(c->opts->caps, def->cpu_model)) {
+                        unsupported(c, "CPU model '%s' is not known to QEMU %s (%s)", def->cpu_model,
+                                    c->opts->caps->version ? c->opts->caps->version : "", def->emulator);
+                        return;
+                }
                 g_string_assign(cpu, def->cpu_model);
         } else if (hv->len > 0) {
                 g_string_assign(cpu, "qemu64");         /* QEMU's default model, with the flags */
@@ -338,6 +343,17 @@ static void build_cpu(Cmd *c, bool kvm) {
         for (guint i = 0; def->cpu_features && i < def->cpu_features->len; i++) {
                 const DomainCpuFeatureDef *f = g_ptr_array_index(def->cpu_features, i);
                 bool off = g_strcmp0(f->policy, "disable") == 0 || g_strcmp0(f->policy, "forbid") == 0;
+
+                if (c->opts->caps && !qemu_caps_knows_cpu_feature(c->opts->caps, f->name)) {
+                        /* a flag this QEMU cannot give a guest is off already, and an optional one
+                         * may be missing: libvirt leaves both out of -cpu too (osxsave, ospke) */
+                        if (off || g_strcmp0(f->policy, "optional") == 0)
+                                continue;
+                        unsupported(c, "CPU feature '%s' is not known to QEMU %s (%s); remove it or make it "
+                                    "policy='optional'", f->name,
+                                    c->opts->caps->version ? c->opts->caps->version : "", def->emulator);
+                        return;
+                }
                 g_string_append_printf(cpu, ",%s=%s", f->name, off ? "off" : "on");
         }
         g_string_append(cpu, hv->str);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "domain-conf.h"
+#include "qemu-caps.h"
 
 typedef struct QemuCommandOptions {
         int monitor_fd;          /* listening QMP socket passed to QEMU (fd number in the child) */
@@ -13,6 +14,9 @@ typedef struct QemuCommandOptions {
          * (domain-net.c opens them); NULL: no taps */
         const int *net_fds;
         unsigned n_net_fds;
+        /* the emulator's probed capabilities: CPU model and feature names are checked against
+         * them; NULL: taken as written */
+        const QemuCaps *caps;
 } QemuCommandOptions;
 
 /* The argument vector (argv[0] is the emulator), or NULL with CONFIG_UNSUPPORTED naming

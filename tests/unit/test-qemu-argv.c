@@ -368,6 +368,73 @@ static void test_run(gconstpointer data) {
         }
 }
 
+/* The -cpu argument built with the capabilities probed from the real emulator, or NULL with error. */
+static char *cpu_arg_with_caps(const char *cpu_xml, GError **error) {
+        static QemuCaps *caps;
+        g_autofree char *xml = g_strdup_printf("<domain type='qemu'><name>cpu</name><memory unit='MiB'>64</memory>"
+                                               "<os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>"
+                                               "%s<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
+                                               "</devices></domain>", cpu_xml);
+        g_autoptr(DomainDef) def = NULL;
+        g_autoptr(GPtrArray) argv = NULL;
+        QemuCommandOptions opts = { .monitor_fd = 3 };
+
+        if (!caps) {
+                g_autoptr(GError) probe_error = NULL;
+                caps = qemu_caps_get("/usr/bin/qemu-system-x86_64", NULL, &probe_error);
+                g_assert_no_error(probe_error);
+                g_assert_nonnull(caps->cpu_features);
+                g_assert_nonnull(caps->cpu_models);
+        }
+        opts.caps = caps;
+        def = load_def(xml, error);
+        g_assert_nonnull(def);
+        argv = qemu_command_build(def, &opts, error);
+        if (!argv)
+                return NULL;
+        for (guint i = 0; i + 1 < argv->len; i++)
+                if (g_str_equal(g_ptr_array_index(argv, i), "-cpu"))
+                        return g_strdup(g_ptr_array_index(argv, i + 1));
+        return g_strdup("");
+}
+
+/* A feature QEMU does not know is refused by name at start (not a QEMU failure later);
+ * one the guest need not have, or must not have, is left out as libvirt does. */
+static void test_cpu_features_checked(void) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *cpu = NULL;
+
+        cpu = cpu_arg_with_caps("<cpu><model>core2duo</model><feature policy='require' name='sse4.1'/>"
+                                "<feature policy='disable' name='lahf_lm'/></cpu>", &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(cpu, ==, "core2duo,sse4.1=on,lahf_lm=off");
+        g_clear_pointer(&cpu, g_free);
+
+        cpu = cpu_arg_with_caps("<cpu><model>core2duo</model><feature policy='optional' name='osxsave'/>"
+                                "<feature policy='disable' name='pconfig'/><feature policy='require' name='pcid'/>"
+                                "</cpu>", &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(cpu, ==, "core2duo,pcid=on");
+        g_clear_pointer(&cpu, g_free);
+
+        cpu = cpu_arg_with_caps("<cpu><model>core2duo</model><feature policy='require' name='no-such-flag'/></cpu>",
+                                &error);
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED);
+        g_assert_nonnull(strstr(error->message, "CPU feature 'no-such-flag'"));
+        g_assert_null(cpu);
+        g_clear_error(&error);
+
+        /* no policy in custom mode is 'require' */
+        cpu = cpu_arg_with_caps("<cpu mode='maximum'><feature name='ospke'/></cpu>", &error);
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED);
+        g_assert_nonnull(strstr(error->message, "'ospke'"));
+        g_clear_error(&error);
+
+        cpu = cpu_arg_with_caps("<cpu><model>NoSuchCPU</model></cpu>", &error);
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED);
+        g_assert_nonnull(strstr(error->message, "CPU model 'NoSuchCPU'"));
+}
+
 /* Case names (files without extension) in a data subdirectory, sorted. */
 static GPtrArray *list_cases(const char *sub) {
         g_autofree char *dir_path = g_build_filename(data_dir(), "qemuargv", sub, NULL);
@@ -410,5 +477,6 @@ int main(int argc, char **argv) {
                 g_autofree char *path = g_strdup_printf("/qemuargv/run/%s", name);
                 g_test_add_data_func(path, name, test_run);
         }
+        g_test_add_func("/qemuargv/caps/cpu-features", test_cpu_features_checked);
         return g_test_run();
 }
