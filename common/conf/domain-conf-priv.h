@@ -333,6 +333,40 @@ typedef struct {
         char *policy, *name;
 } DomainCpuFeatureDef;
 
+/* the top-level tuning elements, in the order libvirt writes them (domain-conf-tuning.c) */
+typedef enum {
+        DOMAIN_TUNING_BLKIOTUNE,
+        DOMAIN_TUNING_MEMTUNE,
+        DOMAIN_TUNING_MEMORY_BACKING,
+        DOMAIN_TUNING_IOTHREADS,
+        DOMAIN_TUNING_IOTHREADIDS,
+        DOMAIN_TUNING_CPUTUNE,
+        DOMAIN_TUNING_NUMATUNE,
+        DOMAIN_TUNING_RESOURCE,
+        DOMAIN_TUNING_IDMAP,
+        DOMAIN_TUNING_KEYWRAP,
+        DOMAIN_TUNING_LAST
+} DomainTuning;
+
+typedef enum {
+        DOMAIN_TUNING_AT_MEMORY,        /* after <currentMemory> */
+        DOMAIN_TUNING_AT_VCPU,          /* after <vcpu> */
+        DOMAIN_TUNING_AT_OS,            /* after <os> */
+        DOMAIN_TUNING_AT_END,           /* after <seclabel> */
+} DomainTuningPlace;
+
+/* <memoryBacking>, as the command line needs it */
+typedef struct {
+        bool hugepages;
+        unsigned long long hugepage_kib;        /* the <page> without nodeset; 0: the host's default size */
+        bool per_node_pages;                    /* a <page nodeset=…> */
+        bool nosharepages, locked, discard;
+        char *source_type;                      /* file, anonymous, memfd */
+        char *access_mode;                      /* shared, private */
+        char *allocation_mode;                  /* immediate, ondemand */
+        unsigned allocation_threads;
+} DomainMemoryBackingDef;
+
 struct DomainDef {
         char *virt_type;
         int id;
@@ -380,6 +414,11 @@ struct DomainDef {
                                          * (<audio>, <hub>, <hostdev>, <tpm>, …); Create names them */
         DomainMemballoonDef *memballoon;
 
+        /* the tuning elements as written (blanks stripped), formatted back where libvirt puts them */
+        xmlNodePtr tuning[DOMAIN_TUNING_LAST];
+        DomainMemoryBackingDef mem_backing;
+        unsigned iothreads;             /* <iothreads> */
+        GArray *iothread_ids;           /* unsigned, <iothreadids>; NULL without */
         GPtrArray *seclabels;           /* DomainSeclabelDef */
         char **seclabel_models;         /* cache for domain_def_get_seclabel_models() */
 };
@@ -406,6 +445,12 @@ void domain_redirdev_def_free(DomainRedirdevDef *r);
 /* domain-conf.c */
 bool domain_parse_scaled_kib(const char *value, const char *unit, const char *what, unsigned long long *ret_kib,
                              GError **error);
+
+/* domain-conf-tuning.c */
+bool domain_tuning_parse(DomainDef *def, xmlNodePtr root, GError **error);
+void domain_tuning_format(const DomainDef *def, XmlBuf *buf, DomainTuningPlace place);
+void domain_tuning_clear(DomainDef *def);
+const char *domain_tuning_name(DomainTuning t);
 
 /* domain-conf-numa.c */
 bool domain_numa_parse(DomainDef *def, xmlNodePtr cpu, GError **error);

@@ -658,6 +658,8 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         opts.n_net_fds = tap_child->len;
         /* probed (and cached) when the definition was loaded; without it names go to QEMU as written */
         opts.caps = manager_get_caps(m, domain_def_get_emulator(live), NULL);
+        /* a tmpfs: <memoryBacking><source type='file'> RAM stays in memory, as in libvirt's ram dir */
+        opts.memory_dir = m->paths->run_dir;
         argv = qemu_command_build(live, &opts, error);
         if (!argv) {
                 domain_release_host_resources(m, live);

@@ -239,6 +239,16 @@ static void build_pm(Cmd *c) {
         }
 }
 
+/* Whether <memoryBacking> asks for more than QEMU's default anonymous RAM: then the RAM
+ * (without NUMA cells) is a backend object the machine names */
+static bool memory_backing_needs_object(const DomainDef *def) {
+        const DomainMemoryBackingDef *mb = &def->mem_backing;
+
+        return mb->hugepages || g_strcmp0(mb->source_type, "file") == 0 || g_strcmp0(mb->source_type, "memfd") == 0 ||
+               g_strcmp0(mb->access_mode, "shared") == 0 || g_strcmp0(mb->allocation_mode, "immediate") == 0 ||
+               mb->discard;
+}
+
 static void build_machine(Cmd *c) {
         const DomainDef *def = c->def;
         const DomainTimerDef *hpet = find_timer(def, "hpet");
@@ -251,14 +261,21 @@ static void build_machine(Cmd *c) {
         }
         const DomainFeatureDef *vmport = find_feature(def, "vmport");
 
+        g_autoptr(GString) memory = g_string_new(NULL);
+
+        if (def->mem_backing.nosharepages)
+                g_string_append(memory, ",mem-merge=off");
+        if (def->numa_cells->len == 0 && memory_backing_needs_object(def))
+                g_string_append(memory, ",memory-backend=pc.ram");
         arg(c, "-machine");
-        argf(c, "%s,usb=off,%s%sdump-guest-core=off%s%s%s", def->os_machine,
+        argf(c, "%s,usb=off,%s%sdump-guest-core=off%s%s%s%s", def->os_machine,
              vmport && g_strcmp0(vmport->state, "off") == 0 ? "vmport=off," : "",
              firmware_pflash(def) && g_strcmp0(def->os_loader_secure, "yes") == 0 ? "smm=on," : "",
              firmware_pflash(def) ? ",pflash0=libvirt-pflash0-format" : "",
              firmware_pflash(def) ? ",pflash1=libvirt-pflash1-format" : "",
              acpi ? (hpet && g_strcmp0(hpet->present, "no") == 0 ? ",hpet=off" : "") :
-             (hpet && g_strcmp0(hpet->present, "no") == 0 ? ",acpi=off,hpet=off" : ",acpi=off"));
+             (hpet && g_strcmp0(hpet->present, "no") == 0 ? ",acpi=off,hpet=off" : ",acpi=off"),
+             memory->str);
 }
 
 /* Hyper-V enlightenments of <features><hyperv> (and the hypervclock timer) as -cpu flags */
@@ -410,6 +427,122 @@ static unsigned long long numa_cell_kib(const DomainNumaCell *cell) {
         return (cell->memory_kib + 1023) / 1024 * 1024;
 }
 
+/* "2M", "1G", "512K" (hugetlbfs's pagesize= option) in KiB; 0 if it is none of those */
+static unsigned long long mount_page_kib(const char *s) {
+        char *end = NULL;
+        unsigned long long n = g_ascii_strtoull(s, &end, 10);
+
+        if (end == s)
+                return 0;
+        switch (*end) {
+        case 'K': return n;
+        case 'M': return n * 1024;
+        case 'G': return n * 1024 * 1024;
+        default: return 0;
+        }
+}
+
+/* The mount point of a hugetlbfs with pages of page_kib (0: any); NULL if none is mounted */
+static char *hugetlbfs_dir(const char *mounts_file, unsigned long long page_kib) {
+        g_autofree char *table = NULL;
+        g_auto(GStrv) lines = NULL;
+
+        if (!g_file_get_contents(mounts_file ? mounts_file : "/proc/mounts", &table, NULL, NULL))
+                return NULL;
+        lines = g_strsplit(table, "\n", -1);
+        for (char **l = lines; *l; l++) {
+                g_auto(GStrv) f = g_strsplit(*l, " ", -1);
+                const char *size;
+
+                if (g_strv_length(f) < 4 || !g_str_equal(f[2], "hugetlbfs"))
+                        continue;
+                size = strstr(f[3], "pagesize=");
+                if (page_kib == 0 || (size && mount_page_kib(size + strlen("pagesize=")) == page_kib))
+                        return g_strdup(f[1]);  /* /proc/mounts escapes blanks as \040: none in such paths */
+        }
+        return NULL;
+}
+
+/* The properties of the RAM backend object id of kib KiB, as <memoryBacking> and a NUMA
+ * cell's memAccess (access, may be NULL) ask: libvirt's choice of backend type */
+static bool memory_backend(Cmd *c, JsonBuilder *b, const char *id, unsigned long long kib, const char *access) {
+        const DomainMemoryBackingDef *mb = &c->def->mem_backing;
+        const char *source = mb->source_type ? mb->source_type : "";
+        bool shared = g_strcmp0(access ? access : mb->access_mode, "shared") == 0;
+        g_autofree char *path = NULL;
+        const char *type;
+        bool prealloc = g_strcmp0(mb->allocation_mode, "immediate") == 0;
+
+        if (mb->hugepages) {
+                if (mb->per_node_pages)
+                        return unsupported(c, "<memoryBacking><hugepages><page nodeset=…> (page sizes per NUMA node) "
+                                              "is not supported; give one <page> for all of memory");
+                if (g_str_equal(source, "memfd")) {
+                        type = "memory-backend-memfd";
+                } else {
+                        path = hugetlbfs_dir(c->opts->mounts_file, mb->hugepage_kib);
+                        if (!path) {
+                                if (mb->hugepage_kib)
+                                        return unsupported(c, "<memoryBacking><hugepages> needs a hugetlbfs mount with "
+                                                              "%llu KiB pages on this host, and there is none",
+                                                           mb->hugepage_kib);
+                                return unsupported(c, "<memoryBacking><hugepages> needs a hugetlbfs mount on this host, "
+                                                      "and there is none");
+                        }
+                        type = "memory-backend-file";
+                }
+                /* huge pages are reserved up front, as libvirt asks */
+                prealloc = true;
+        } else if (g_str_equal(source, "file")) {
+                if (!c->opts->memory_dir)
+                        return unsupported(c, "<memoryBacking><source type='file'> needs a memory directory");
+                path = g_strdup(c->opts->memory_dir);
+                type = "memory-backend-file";
+        } else if (g_str_equal(source, "memfd") || shared) {
+                /* shared memory without a source: a memfd, which vhost-user back ends can map */
+                type = "memory-backend-memfd";
+        } else {
+                type = "memory-backend-ram";
+        }
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "qom-type");
+        json_builder_add_string_value(b, type);
+        json_builder_set_member_name(b, "id");
+        json_builder_add_string_value(b, id);
+        if (path) {
+                json_builder_set_member_name(b, "mem-path");
+                json_builder_add_string_value(b, path);
+                if (mb->discard) {
+                        json_builder_set_member_name(b, "discard-data");
+                        json_builder_add_boolean_value(b, TRUE);
+                }
+        }
+        if (mb->hugepages && g_str_equal(type, "memory-backend-memfd")) {
+                json_builder_set_member_name(b, "hugetlb");
+                json_builder_add_boolean_value(b, TRUE);
+                if (mb->hugepage_kib) {
+                        json_builder_set_member_name(b, "hugetlbsize");
+                        json_builder_add_int_value(b, (gint64) mb->hugepage_kib * 1024);
+                }
+        }
+        if (shared) {
+                json_builder_set_member_name(b, "share");
+                json_builder_add_boolean_value(b, TRUE);
+        }
+        if (prealloc) {
+                json_builder_set_member_name(b, "prealloc");
+                json_builder_add_boolean_value(b, TRUE);
+                if (mb->allocation_threads) {
+                        json_builder_set_member_name(b, "prealloc-threads");
+                        json_builder_add_int_value(b, mb->allocation_threads);
+                }
+        }
+        json_builder_set_member_name(b, "size");
+        json_builder_add_int_value(b, (gint64) kib * 1024);
+        json_builder_end_object(b);
+        return true;
+}
+
 /* -m is <memory>, as libvirt does: the guest sees all of it and the balloon brings it down
  * to <currentMemory> once QEMU runs, so that it can grow back later */
 static void build_memory(Cmd *c) {
@@ -428,6 +561,73 @@ static void build_memory(Cmd *c) {
                 argf(c, "size=%lluk,slots=%s,maxmem=%lluk", kib, def->max_memory_slots, def->max_memory_kib);
         else
                 argf(c, "size=%lluk", kib);
+        if (def->mem_backing.locked) {
+                arg(c, "-overcommit");
+                arg(c, "mem-lock=on");
+        }
+        if (def->numa_cells->len == 0 && memory_backing_needs_object(def)) {
+                g_autoptr(JsonBuilder) b = json_builder_new();
+                g_autofree char *json = NULL;
+
+                if (!memory_backend(c, b, "pc.ram", kib, NULL))
+                        return;
+                json = builder_to_string(b);
+                arg(c, "-object");
+                arg(c, json);
+        }
+}
+
+/* <iothreads> and <iothreadids>: the named ids, then the lowest free ones up to the count */
+static void build_iothreads(Cmd *c) {
+        const DomainDef *def = c->def;
+        g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
+        unsigned want = def->iothreads;
+
+        if (def->iothread_ids)
+                g_array_append_vals(ids, def->iothread_ids->data, def->iothread_ids->len);
+        if (ids->len > want)
+                want = ids->len;
+        for (unsigned next = 1; ids->len < want; next++) {
+                bool used = false;
+                for (guint i = 0; i < ids->len; i++)
+                        used = used || g_array_index(ids, unsigned, i) == next;
+                if (!used)
+                        g_array_append_val(ids, next);
+        }
+        for (guint i = 0; i < ids->len; i++) {
+                arg(c, "-object");
+                argf(c, "{\"qom-type\":\"iothread\",\"id\":\"iothread%u\"}", g_array_index(ids, unsigned, i));
+        }
+}
+
+/* The tuning elements the command line cannot express are refused by name, never dropped */
+static void check_tuning(Cmd *c) {
+        const DomainDef *def = c->def;
+        static const DomainTuning cgroup_tuning[] = { DOMAIN_TUNING_CPUTUNE, DOMAIN_TUNING_BLKIOTUNE,
+                                                      DOMAIN_TUNING_MEMTUNE, DOMAIN_TUNING_NUMATUNE };
+        xmlNodePtr resource = def->tuning[DOMAIN_TUNING_RESOURCE];
+
+        for (guint i = 0; i < G_N_ELEMENTS(cgroup_tuning); i++)
+                if (def->tuning[cgroup_tuning[i]])
+                        return (void) unsupported(c, "<%s> is not supported: vmmd-qemu does not put guests in cgroups "
+                                                     "or pin their threads; remove it",
+                                                  domain_tuning_name(cgroup_tuning[i]));
+        /* <resource><partition>/machine</partition> is libvirt's default placement, which every
+         * libvirt dumpxml shows: nothing to do without cgroups; anything else is a real request */
+        if (resource) {
+                xmlNodePtr partition = xml_child(resource, "partition");
+                g_autofree char *text = partition ? xml_text(partition) : NULL;
+                guint n = 0;
+
+                xml_foreach_child(child, resource)
+                        n++;
+                if (n != 1 || g_strcmp0(text, "/machine") != 0)
+                        return (void) unsupported(c, "<resource> is not supported: vmmd-qemu does not put guests in "
+                                                     "cgroups; remove it");
+        }
+        if (def->tuning[DOMAIN_TUNING_KEYWRAP])
+                return (void) unsupported(c, "<keywrap> is only for s390 guests");
+        /* <idmap> maps container user ids: libvirt's QEMU driver ignores it, and so does vmmd */
 }
 
 /* Guest NUMA nodes: one RAM backend per cell (memfd, shared, for memAccess='shared' as
@@ -441,22 +641,11 @@ static void build_numa(Cmd *c) {
                 g_autofree char *id = g_strdup_printf("ram-node%u", cell->id);
                 g_autofree char *json = NULL;
                 g_autoptr(GString) node = g_string_new(NULL);
-                bool shared = g_strcmp0(cell->mem_access, "shared") == 0;
 
                 if (cell->discard)
                         return (void) unsupported(c, "NUMA cell %u: discard is not supported", cell->id);
-                json_builder_begin_object(b);
-                json_builder_set_member_name(b, "qom-type");
-                json_builder_add_string_value(b, shared ? "memory-backend-memfd" : "memory-backend-ram");
-                json_builder_set_member_name(b, "id");
-                json_builder_add_string_value(b, id);
-                if (shared) {
-                        json_builder_set_member_name(b, "share");
-                        json_builder_add_boolean_value(b, TRUE);
-                }
-                json_builder_set_member_name(b, "size");
-                json_builder_add_int_value(b, (gint64) numa_cell_kib(cell) * 1024);
-                json_builder_end_object(b);
+                if (!memory_backend(c, b, id, numa_cell_kib(cell), cell->mem_access))
+                        return;
                 json = builder_to_string(b);
                 arg(c, "-object");
                 arg(c, json);
@@ -1334,9 +1523,11 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
         arg(&c, "-accel");
         arg(&c, opts->kvm ? "kvm" : "tcg");
         build_cpu(&c, opts->kvm);
+        check_tuning(&c);
         build_memory(&c);
         build_smp(&c);
         build_numa(&c);
+        build_iothreads(&c);
         arg(&c, "-uuid");
         arg(&c, def->uuid);
         if (def->os_kernel) {

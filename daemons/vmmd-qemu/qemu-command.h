@@ -17,6 +17,11 @@ typedef struct QemuCommandOptions {
         /* the emulator's probed capabilities: CPU model and feature names are checked against
          * them; NULL: taken as written */
         const QemuCaps *caps;
+        /* <memoryBacking><source type='file'>: the directory QEMU makes the guest's RAM file in
+         * (unlinked at once); NULL refuses that source */
+        const char *memory_dir;
+        /* the mount table searched for hugetlbfs; NULL: /proc/mounts */
+        const char *mounts_file;
 } QemuCommandOptions;
 
 /* The argument vector (argv[0] is the emulator), or NULL with CONFIG_UNSUPPORTED naming

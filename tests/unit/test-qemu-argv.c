@@ -41,6 +41,7 @@ static const struct {
 } not_runnable[] = {
         { "disk-block", "needs a block device" },
         { "serial-unix-connect", "needs a listener on the socket" },
+        { "memory-backing-hugepages", "needs free huge pages" },
 };
 
 static const char *data_dir(void) {
@@ -73,9 +74,15 @@ static DomainDef *load_def(const char *xml, GError **error) {
         return g_steal_pointer(&def);
 }
 
+/* tests/data/qemuargv/mounts: the mount table the hugepage cases see (a hugetlbfs of 2 MiB pages) */
+static char *mounts_file(void) {
+        return g_build_filename(data_dir(), "qemuargv", "mounts", NULL);
+}
+
 static GPtrArray *build(const char *xml, GError **error) {
         g_autoptr(DomainDef) def = load_def(xml, error);
-        QemuCommandOptions opts = { .monitor_fd = 3 };
+        g_autofree char *mounts = mounts_file();
+        QemuCommandOptions opts = { .monitor_fd = 3, .memory_dir = "/dev/shm", .mounts_file = mounts };
 
         if (!def)
                 return NULL;
