@@ -1099,6 +1099,8 @@ static void build_controllers(Cmd *c) {
                                      ctl->index, ctl->index, addr);
                         else if (g_str_equal(ctl->model, "pci-bridge"))
                                 argf(c, "pci-bridge,chassis_nr=%d,id=pci.%d%s", ctl->index, ctl->index, addr);
+                        else if (g_str_equal(ctl->model, "pcie-to-pci-bridge"))
+                                argf(c, "pcie-pci-bridge,id=pci.%d%s", ctl->index, addr);
                         else {
                                 g_ptr_array_remove_index(c->argv, c->argv->len - 1);
                                 unsupported(c, "PCI controller model '%s' is not supported", ctl->model);
