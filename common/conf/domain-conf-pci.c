@@ -502,6 +502,16 @@ static void space_init(PciSpace *sp, const DomainDef *def) {
                 if (a->type == DOMAIN_ADDRESS_PCI && a->domain == 0 && (b = space_bus(sp, a->bus)))
                         b->used[a->slot] = true;
         }
+        /* device elements kept as written (<hostdev> …) keep the PCI slot they name */
+        for (guint i = 0; i < def->other_devices->len; i++) {
+                DomainDeviceInfo info = { 0 };
+                PciBus *b;
+
+                if (domain_device_address_parse(g_ptr_array_index(def->other_devices, i), &info, NULL) &&
+                    info.addr.type == DOMAIN_ADDRESS_PCI && info.addr.domain == 0 && (b = space_bus(sp, info.addr.bus)))
+                        b->used[info.addr.slot] = true;
+                domain_device_info_clear(&info);
+        }
 }
 
 /* USB2 companions (ich9-uhciN with <master>) go on their EHCI master's slot as libvirt places

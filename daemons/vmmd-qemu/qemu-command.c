@@ -1454,10 +1454,140 @@ static const char *audio_driver(Cmd *c) {
         return driver;
 }
 
-/* Device elements without a parser (kept as written): a USB hub runs, the rest is named */
+/* A number attribute of a host device's <source> (hex with 0x, as libvirt writes them) */
+static bool hostdev_number(Cmd *c, xmlNodePtr node, const char *attr, guint64 max, bool required, guint64 *ret) {
+        g_autofree char *v = xml_prop(node, attr);
+        const char *digits = v;
+        guint base = 10;
+
+        *ret = 0;
+        if (!v)
+                return required ? unsupported(c, "<hostdev> source needs '%s'", attr) : true;
+        if (g_str_has_prefix(v, "0x") || g_str_has_prefix(v, "0X"))
+                digits = v + 2, base = 16;
+        if (!g_ascii_string_to_unsigned(digits, base, 0, max, ret, NULL))
+                return unsupported(c, "<hostdev> source has an invalid %s '%s'", attr, v);
+        return true;
+}
+
+/* vfio-pci must own the device before QEMU can: vmmd does not detach it from its host
+ * driver (libvirt's managed='yes') */
+static bool hostdev_pci_check_host(Cmd *c, const char *host) {
+        g_autofree char *dev = NULL, *driver = NULL, *target = NULL;
+
+        if (!c->opts->host_pci_dir)
+                return true;
+        dev = g_build_filename(c->opts->host_pci_dir, host, NULL);
+        if (!g_file_test(dev, G_FILE_TEST_EXISTS))
+                return unsupported(c, "<hostdev type='pci'>: there is no PCI device %s on this host", host);
+        driver = g_build_filename(dev, "driver", NULL);
+        target = g_file_read_link(driver, NULL);
+        if (!target || !g_str_has_suffix(target, "/vfio-pci"))
+                return unsupported(c, "<hostdev type='pci'>: host device %s is not bound to vfio-pci; vmmd does not "
+                                      "detach devices from their host driver (managed='yes') yet: bind it first",
+                                   host);
+        return true;
+}
+
+/* <hostdev mode='subsystem'>: a host PCI device through vfio-pci, a host USB device through
+ * usb-host; the guest-side <address> and <boot order> as for any device */
+static void build_hostdev(Cmd *c, xmlNodePtr n, unsigned idx) {
+        g_autofree char *mode = xml_prop(n, "mode"), *type = xml_prop(n, "type");
+        xmlNodePtr source = xml_child(n, "source");
+        DomainDeviceInfo info = { 0 };
+        g_autoptr(GString) dev = g_string_new(NULL);
+        g_autoptr(GError) local = NULL;
+        g_autofree char *addr = NULL, *boot = NULL;
+
+        if (mode && !g_str_equal(mode, "subsystem"))
+                return (void) unsupported(c, "<hostdev mode='%s'> is not supported; only mode='subsystem'", mode);
+        if (!domain_device_address_parse(n, &info, &local))
+                return (void) unsupported(c, "<hostdev>: %s", local->message);
+        if (g_strcmp0(type, "pci") == 0) {
+                xmlNodePtr a = xml_child(source, "address");
+                xmlNodePtr rom = xml_child(n, "rom");
+                xmlNodePtr driver = xml_child(n, "driver");
+                g_autofree char *driver_name = driver ? xml_prop(driver, "name") : NULL;
+                g_autofree char *host = NULL;
+                guint64 dom, bus, slot, fn;
+
+                if (!a)
+                        goto out_unsupported_source;
+                if (driver_name && !g_str_equal(driver_name, "vfio"))
+                        return (void) unsupported(c, "<hostdev type='pci'> driver '%s' is not supported; use 'vfio'",
+                                                  driver_name);
+                if (!hostdev_number(c, a, "domain", 0xffff, false, &dom) ||
+                    !hostdev_number(c, a, "bus", 0xff, true, &bus) || !hostdev_number(c, a, "slot", 0x1f, true, &slot) ||
+                    !hostdev_number(c, a, "function", 7, true, &fn))
+                        goto out;
+                host = g_strdup_printf("%04x:%02x:%02x.%x", (unsigned) dom, (unsigned) bus, (unsigned) slot,
+                                       (unsigned) fn);
+                if (!hostdev_pci_check_host(c, host))
+                        goto out;
+                if (info.addr.type != DOMAIN_ADDRESS_NONE && info.addr.type != DOMAIN_ADDRESS_PCI) {
+                        unsupported(c, "<hostdev type='pci'> needs a PCI address in the guest");
+                        goto out;
+                }
+                addr = device_addr(c->def, &info);
+                g_string_printf(dev, "vfio-pci,host=%s,id=hostdev%u%s", host, idx, addr);
+                if (rom) {
+                        g_autofree char *bar = xml_prop(rom, "bar"), *file = xml_prop(rom, "file");
+                        if (g_strcmp0(bar, "off") == 0)
+                                g_string_append(dev, ",rombar=0");
+                        if (file) {
+                                g_autofree char *esc = opt_escape(file);
+                                g_string_append_printf(dev, ",romfile=%s", esc);
+                        }
+                }
+        } else if (g_strcmp0(type, "usb") == 0) {
+                xmlNodePtr vendor = xml_child(source, "vendor"), product = xml_child(source, "product");
+                xmlNodePtr a = xml_child(source, "address");
+                guint64 v, p;
+
+                if (!have_usb_controller(c->def)) {
+                        unsupported(c, "<hostdev type='usb'> needs a USB controller");
+                        goto out;
+                }
+                if (info.addr.type != DOMAIN_ADDRESS_NONE && info.addr.type != DOMAIN_ADDRESS_USB) {
+                        unsupported(c, "<hostdev type='usb'> needs a USB address in the guest");
+                        goto out;
+                }
+                g_string_printf(dev, "usb-host");
+                if (vendor && product) {
+                        if (!hostdev_number(c, vendor, "id", 0xffff, true, &v) ||
+                            !hostdev_number(c, product, "id", 0xffff, true, &p))
+                                goto out;
+                        g_string_append_printf(dev, ",vendorid=0x%04x,productid=0x%04x", (unsigned) v, (unsigned) p);
+                }
+                if (a) {
+                        if (!hostdev_number(c, a, "bus", 0xff, true, &v) || !hostdev_number(c, a, "device", 0xff, true, &p))
+                                goto out;
+                        g_string_append_printf(dev, ",hostbus=%u,hostaddr=%u", (unsigned) v, (unsigned) p);
+                }
+                if (!(vendor && product) && !a)
+                        goto out_unsupported_source;
+                g_string_append_printf(dev, ",id=hostdev%u,bus=usb.0", idx);
+                if (info.addr.type == DOMAIN_ADDRESS_USB && info.addr.usb_port)
+                        g_string_append_printf(dev, ",port=%s", info.addr.usb_port);
+        } else {
+                unsupported(c, "<hostdev type='%s'> devices are not supported yet", type ? type : "");
+                goto out;
+        }
+        boot = bootindex(&info);
+        g_string_append(dev, boot);
+        arg(c, "-device");
+        arg(c, dev->str);
+        goto out;
+out_unsupported_source:
+        unsupported(c, "<hostdev type='%s'> needs a <source> that names the host device", type);
+out:
+        domain_device_info_clear(&info);
+}
+
+/* Device elements without a parser (kept as written): a USB hub and host devices run, the rest is named */
 static void build_other_devices(Cmd *c) {
         const DomainDef *def = c->def;
-        unsigned nhub = 0;
+        unsigned nhub = 0, nhostdev = 0;
 
         for (guint i = 0; i < def->other_devices->len; i++) {
                 xmlNodePtr n = g_ptr_array_index(def->other_devices, i);
@@ -1470,6 +1600,12 @@ static void build_other_devices(Cmd *c) {
                                 return (void) unsupported(c, "<hub type='usb'> needs a USB controller");
                         arg(c, "-device");
                         argf(c, "usb-hub,id=hub%u,bus=usb.0", nhub++);
+                        continue;
+                }
+                if (xml_is(n, "hostdev")) {
+                        build_hostdev(c, n, nhostdev++);
+                        if (c->failed)
+                                return;
                         continue;
                 }
                 return (void) unsupported(c, "<%s%s%s%s> devices are not supported yet", (const char *) n->name,

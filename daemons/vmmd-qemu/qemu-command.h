@@ -22,6 +22,9 @@ typedef struct QemuCommandOptions {
         const char *memory_dir;
         /* the mount table searched for hugetlbfs; NULL: /proc/mounts */
         const char *mounts_file;
+        /* where host PCI devices are listed (/sys/bus/pci/devices): a <hostdev type='pci'> must
+         * be there and bound to vfio-pci; NULL: not checked (golden tests) */
+        const char *host_pci_dir;
 } QemuCommandOptions;
 
 /* The argument vector (argv[0] is the emulator), or NULL with CONFIG_UNSUPPORTED naming
