@@ -82,6 +82,7 @@ typedef struct {
         DomainDiskType type;
         DomainDiskDevice device;
         char *driver_name, *driver_type, *driver_cache, *driver_io, *driver_discard;
+        unsigned driver_iothread;       /* <driver iothread>: 0 none */
         char *error_policy, *rerror_policy;   /* <driver error_policy= rerror_policy=>, checked */
         char *src_path;                 /* file=, dev= or dir= depending on type */
         char *src_pool, *src_volume, *src_mode;
@@ -450,6 +451,8 @@ bool domain_parse_scaled_kib(const char *value, const char *unit, const char *wh
 bool domain_tuning_parse(DomainDef *def, xmlNodePtr root, GError **error);
 void domain_tuning_format(const DomainDef *def, XmlBuf *buf, DomainTuningPlace place);
 void domain_tuning_clear(DomainDef *def);
+GArray *domain_iothread_ids(const DomainDef *def);       /* unsigned, the ids the guest's iothreads get */
+bool domain_tuning_check_devices(const DomainDef *def, GError **error);
 const char *domain_tuning_name(DomainTuning t);
 
 /* domain-conf-numa.c */

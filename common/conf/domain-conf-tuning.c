@@ -220,6 +220,44 @@ bool domain_tuning_parse(DomainDef *def, xmlNodePtr root, GError **error) {
         return true;
 }
 
+/* libvirt's numbering: the ids <iothreadids> names, then the lowest free ones up to <iothreads> */
+GArray *domain_iothread_ids(const DomainDef *def) {
+        GArray *ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
+        unsigned want = def->iothreads;
+
+        if (def->iothread_ids)
+                g_array_append_vals(ids, def->iothread_ids->data, def->iothread_ids->len);
+        if (ids->len > want)
+                want = ids->len;
+        for (unsigned next = 1; ids->len < want; next++) {
+                bool used = false;
+                for (guint i = 0; i < ids->len; i++)
+                        used = used || g_array_index(ids, unsigned, i) == next;
+                if (!used)
+                        g_array_append_val(ids, next);
+        }
+        return ids;
+}
+
+/* A disk's <driver iothread> names one of the domain's iothreads (libvirt refuses it otherwise) */
+bool domain_tuning_check_devices(const DomainDef *def, GError **error) {
+        g_autoptr(GArray) ids = domain_iothread_ids(def);
+
+        for (guint i = 0; i < def->disks->len; i++) {
+                const DomainDiskDef *d = g_ptr_array_index(def->disks, i);
+                bool found = false;
+
+                if (!d->driver_iothread)
+                        continue;
+                for (guint j = 0; j < ids->len; j++)
+                        found = found || g_array_index(ids, unsigned, j) == d->driver_iothread;
+                if (!found)
+                        return xml_error(error, "disk '%s' names iothread %u, which is not in <iothreads>/<iothreadids>",
+                                         d->target_dev ? d->target_dev : "", d->driver_iothread);
+        }
+        return true;
+}
+
 void domain_tuning_format(const DomainDef *def, XmlBuf *buf, DomainTuningPlace place) {
         for (DomainTuning t = 0; t < DOMAIN_TUNING_LAST; t++)
                 if (def->tuning[t] && tuning[t].place == place)

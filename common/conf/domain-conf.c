@@ -732,6 +732,8 @@ static DomainDef *domain_def_parse_node(xmlNodePtr root, GError **error) {
                 return NULL;
         if (!parse_seclabels(def, root, error))
                 return NULL;
+        if (!domain_tuning_check_devices(def, error))
+                return NULL;
         if (!domain_def_check_pci_addresses(def, error))
                 return NULL;
         return g_steal_pointer(&def);

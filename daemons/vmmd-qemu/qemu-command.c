@@ -577,23 +577,10 @@ static void build_memory(Cmd *c) {
         }
 }
 
-/* <iothreads> and <iothreadids>: the named ids, then the lowest free ones up to the count */
+/* <iothreads> and <iothreadids>: one iothread object each, as libvirt numbers them */
 static void build_iothreads(Cmd *c) {
-        const DomainDef *def = c->def;
-        g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
-        unsigned want = def->iothreads;
+        g_autoptr(GArray) ids = domain_iothread_ids(c->def);
 
-        if (def->iothread_ids)
-                g_array_append_vals(ids, def->iothread_ids->data, def->iothread_ids->len);
-        if (ids->len > want)
-                want = ids->len;
-        for (unsigned next = 1; ids->len < want; next++) {
-                bool used = false;
-                for (guint i = 0; i < ids->len; i++)
-                        used = used || g_array_index(ids, unsigned, i) == next;
-                if (!used)
-                        g_array_append_val(ids, next);
-        }
         for (guint i = 0; i < ids->len; i++) {
                 arg(c, "-object");
                 argf(c, "{\"qom-type\":\"iothread\",\"id\":\"iothread%u\"}", g_array_index(ids, unsigned, i));
@@ -724,7 +711,7 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
         g_autofree char *addr = device_addr(def, &disk->info);
         g_autofree char *boot = bootindex(&disk->info);
         g_autofree char *serial = NULL, *esc_serial = NULL;
-        g_autofree char *js = NULL, *jf = NULL, *policy = NULL;
+        g_autofree char *js = NULL, *jf = NULL, *policy = NULL, *iothread = NULL;
         const char *fmt = disk->driver_type ? disk->driver_type : "raw";
         const char *cache = disk->driver_cache && !g_str_equal(disk->driver_cache, "default") ? disk->driver_cache : NULL;
         const char *write_cache = "";
@@ -800,13 +787,16 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                 arg(c, jf);
         }
 
+        if (disk->driver_iothread && disk->bus != DOMAIN_DISK_BUS_VIRTIO)
+                return (void) unsupported(c, "disk '%s': an iothread is only for virtio disks", disk->target_dev);
+        iothread = disk->driver_iothread ? g_strdup_printf(",iothread=iothread%u", disk->driver_iothread) : g_strdup("");
         switch (disk->bus) {
         case DOMAIN_DISK_BUS_VIRTIO:
                 if (cdrom)
                         return (void) unsupported(c, "disk '%s': a cdrom cannot be on the virtio bus", disk->target_dev);
                 arg(c, "-device");
-                argf(c, "virtio-blk-pci%s,drive=%s,id=virtio-disk%u%s%s%s%s", addr, format_node, n - 1, boot, serial,
-                     write_cache, policy ? policy : "");
+                argf(c, "virtio-blk-pci%s%s,drive=%s,id=virtio-disk%u%s%s%s%s", iothread, addr, format_node, n - 1, boot,
+                     serial, write_cache, policy ? policy : "");
                 break;
         case DOMAIN_DISK_BUS_IDE:
         case DOMAIN_DISK_BUS_SATA: {
@@ -1403,6 +1393,14 @@ static void build_misc_devices(Cmd *c) {
                 } else if (g_strcmp0(w->model, "ib700") == 0) {
                         arg(c, "-device");
                         argf(c, "ib700,id=watchdog%u", i);
+                } else if (g_strcmp0(w->model, "itco") == 0) {
+                        /* the TCO timer of q35's ICH9 LPC bridge, there on every q35 machine (libvirt
+                         * lists it on each); it acts only once allowed to reboot */
+                        if (!domain_def_is_q35(def))
+                                return (void) unsupported(c, "watchdog model 'itco' is part of q35's ICH9; this "
+                                                             "machine has none: use 'i6300esb'");
+                        arg(c, "-global");
+                        arg(c, "ICH9-LPC.noreboot=off");
                 } else
                         return (void) unsupported(c, "watchdog model '%s' is not supported", w->model ? w->model : "(none)");
                 /* QEMU's default is reset; 'dump' would need a dump directory vmmd does not keep */

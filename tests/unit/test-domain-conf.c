@@ -179,6 +179,7 @@ static const ErrorCase error_cases[] = {
         { "tuning-hugepages-anonymous", 0, VMMD_ERROR_XML_ERROR, "hugepages", "anonymous" },
         { "tuning-bad-iothreads", 0, VMMD_ERROR_XML_ERROR, "<iothreads>", "many" },
         { "tuning-bad-cputune", 0, VMMD_ERROR_XML_ERROR, "shares", "-5" },
+        { "disk-iothread-undefined", 0, VMMD_ERROR_XML_ERROR, "vda", "iothread 2" },
 };
 
 static void test_error(gconstpointer data) {
