@@ -306,6 +306,11 @@ static DomainDiskDef *parse_disk(xmlNodePtr node, GError **error) {
         d->driver_cache = xml_prop(driver, "cache");
         d->driver_io = xml_prop(driver, "io");
         d->driver_discard = xml_prop(driver, "discard");
+        if (xml_prop_uint(driver, "iothread", G_MAXINT, &d->driver_iothread) < 0 ||
+            (xmlHasProp(driver, (const xmlChar *) "iothread") && d->driver_iothread == 0)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "invalid iothread in the <driver> of a disk");
+                return NULL;
+        }
         d->error_policy = xml_prop(driver, "error_policy");
         d->rerror_policy = xml_prop(driver, "rerror_policy");
         /* checked here, not at start: a policy QEMU would not know must not be stored */
@@ -398,6 +403,8 @@ static void format_disk(XmlBuf *buf, const DomainDiskDef *d) {
         xml_attr(a, "rerror_policy", d->rerror_policy);
         xml_attr(a, "io", d->driver_io);
         xml_attr(a, "discard", d->driver_discard);
+        if (d->driver_iothread)
+                xml_attr_uint(a, "iothread", d->driver_iothread);
         xml_element(&child, "driver", a, NULL);
 
         g_string_truncate(a, 0);

@@ -353,6 +353,10 @@ static void add_implicit_devices(DomainDef *def) {
         if (has_virtio_channel && !find_controller(def, DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL, -1))
                 add_controller(def, DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL, 0, NULL);
 
+        /* q35's ICH9 AHCI is part of the machine: libvirt lists it as SATA controller 0 */
+        if (q35 && !find_controller(def, DOMAIN_CONTROLLER_TYPE_SATA, 0))
+                add_controller(def, DOMAIN_CONTROLLER_TYPE_SATA, 0, NULL);
+
         if (!def->memballoon) {
                 def->memballoon = g_new0(DomainMemballoonDef, 1);
                 def->memballoon->model = g_strdup("virtio");
@@ -478,11 +482,13 @@ static void space_init(PciSpace *sp, const DomainDef *def) {
         root->first = 0;
         root->last = PCI_MAX_SLOT;
         /* slot 0 is the host bridge; i440fx keeps slot 1 for PIIX3 (ISA, IDE, USB, ACPI),
-         * q35 keeps 0x1f for ICH9 (LPC, SATA, SMBus) and 1 for the primary video */
+         * q35 keeps 0x1f for ICH9 (LPC, SATA, SMBus); the primary video takes slot 1 of
+         * q35 before anything else (see assign_pci), else root ports may */
         root->reserved[0] = root->used[0] = true;
-        root->reserved[1] = true;
         if (sp->q35)
                 root->reserved[0x1f] = true;
+        else
+                root->reserved[1] = true;
         g_ptr_array_add(sp->buses, root);
         for (guint i = 0; i < def->controllers->len; i++) {
                 const DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
@@ -495,6 +501,16 @@ static void space_init(PciSpace *sp, const DomainDef *def) {
 
                 if (a->type == DOMAIN_ADDRESS_PCI && a->domain == 0 && (b = space_bus(sp, a->bus)))
                         b->used[a->slot] = true;
+        }
+        /* device elements kept as written (<hostdev> …) keep the PCI slot they name */
+        for (guint i = 0; i < def->other_devices->len; i++) {
+                DomainDeviceInfo info = { 0 };
+                PciBus *b;
+
+                if (domain_device_address_parse(g_ptr_array_index(def->other_devices, i), &info, NULL) &&
+                    info.addr.type == DOMAIN_ADDRESS_PCI && info.addr.domain == 0 && (b = space_bus(sp, info.addr.bus)))
+                        b->used[info.addr.slot] = true;
+                domain_device_info_clear(&info);
         }
 }
 
@@ -652,7 +668,7 @@ static bool pack_root_ports(DomainDef *def, PciSpace *sp, GError **error) {
                         continue;
                 if (fn == 8) {
                         slot = 0;
-                        for (unsigned s = 2; s <= PCI_MAX_SLOT && !slot; s++)
+                        for (unsigned s = 1; s <= PCI_MAX_SLOT && !slot; s++)
                                 if (!root->used[s] && !root->reserved[s])
                                         slot = s;
                         if (!slot)
@@ -672,10 +688,14 @@ static bool pack_root_ports(DomainDef *def, PciSpace *sp, GError **error) {
 static bool is_pcie_endpoint(const DomainDef *def, GPtrArray *devs, gconstpointer dev) {
         if (devs == def->nets) {
                 const char *m = ((const DomainNetDef *) dev)->model;
-                return !m || g_str_equal(m, "virtio") || g_str_equal(m, "e1000e");
+                /* virtio-transitional is the plain PCI flavour, for old guests */
+                return !m || (g_str_has_prefix(m, "virtio") && !g_str_equal(m, "virtio-transitional")) ||
+                       g_str_equal(m, "e1000e");
         }
         if (devs == def->controllers) {
                 const DomainControllerDef *c = dev;
+                if (c->type == DOMAIN_CONTROLLER_TYPE_PCI)
+                        return g_strcmp0(c->model, "pcie-to-pci-bridge") == 0;
                 return (c->type == DOMAIN_CONTROLLER_TYPE_USB &&
                         (g_strcmp0(c->model, "qemu-xhci") == 0 || g_strcmp0(c->model, "nec-xhci") == 0)) ||
                        c->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL ||
@@ -733,16 +753,148 @@ static void fill_root_ports(DomainDef *def, PciSpace *sp) {
         }
 }
 
+/* Plain PCI endpoints, which libvirt puts on a pcie-to-pci-bridge on q35 (pcie.0 takes
+ * them only at addresses the definition gives). A USB controller without a model, a
+ * USB2 set and the video stay where they were. */
+static bool is_conventional_endpoint(const DomainDef *def, GPtrArray *devs, gconstpointer dev) {
+        if (devs == def->nets)
+                return !is_pcie_endpoint(def, devs, dev);
+        if (devs == def->sounds)
+                return sound_wants_pci(def, dev) && g_strcmp0(((const DomainSoundDef *) dev)->model, "ich9") != 0;
+        if (devs == def->watchdogs)
+                return watchdog_wants_pci(def, dev);
+        if (devs == def->controllers) {
+                const DomainControllerDef *c = dev;
+                return c->type == DOMAIN_CONTROLLER_TYPE_USB && c->model && controller_wants_pci(def, c) &&
+                       !is_pcie_endpoint(def, devs, dev) && !c->master_startport &&
+                       !is_usb_master_with_companions(def, c);
+        }
+        return false;
+}
+
+static bool is_bridge_bus(const PciBus *b) {
+        return g_strcmp0(b->model, "pcie-to-pci-bridge") == 0 || g_strcmp0(b->model, "pci-bridge") == 0;
+}
+
+/* The ICH9 functions at the slots real Q35 boards have them, as libvirt puts them: SATA
+ * controller 0 at 0x1f.2, the first ich9 sound card at 0x1b, the USB2 set of controller
+ * index 0 at 0x1d and of index 1 at 0x1a (EHCI master at function 7) */
+static void q35_place_fixed(DomainDef *def, PciSpace *sp) {
+        PciBus *root = g_ptr_array_index(sp->buses, 0);
+
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                unsigned slot = 0, fn = 0;
+
+                if (c->info.addr.type != DOMAIN_ADDRESS_NONE)
+                        continue;
+                if (c->type == DOMAIN_CONTROLLER_TYPE_SATA && c->index == 0)
+                        slot = 0x1f, fn = 2;
+                else if (is_usb_master_with_companions(def, c) && g_strcmp0(c->model, "ich9-ehci1") == 0 &&
+                         (c->index == 0 || c->index == 1))
+                        slot = c->index == 0 ? 0x1d : 0x1a, fn = 7;
+                if (!slot || (slot != 0x1f && root->used[slot]))
+                        continue;
+                root->used[slot] = true;
+                c->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = slot, .function = fn };
+        }
+        for (guint i = 0; i < def->sounds->len; i++) {
+                DomainSoundDef *snd = g_ptr_array_index(def->sounds, i);
+
+                if (g_strcmp0(snd->model, "ich9") != 0)
+                        continue;
+                if (snd->info.addr.type == DOMAIN_ADDRESS_NONE && !root->used[0x1b]) {
+                        root->used[0x1b] = true;
+                        snd->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = 0x1b };
+                }
+                break;
+        }
+}
+
+/* q35 as libvirt builds it: every PCIe endpoint without an address gets a pcie-root-port
+ * of its own, plain PCI endpoints a pcie-to-pci-bridge (on a root port too); when the
+ * definition named no PCI controllers and some were added, one more empty root port is
+ * left for hotplug. The ports get their addresses in pack_root_ports. */
+static void q35_add_buses(DomainDef *def, PciSpace *sp, bool managed) {
+        DeviceFamily fam[16];
+        size_t nfam = device_families(def, fam);
+        unsigned ports = 0, conventional = 0, free_ports = 0, bridge_room = 0, added = 0, bridges = 0;
+
+        for (size_t f = 0; f < nfam; f++)
+                for (guint i = 0; i < fam[f].devs->len; i++) {
+                        gpointer dev = g_ptr_array_index(fam[f].devs, i);
+
+                        if (device_info(&fam[f], i)->addr.type != DOMAIN_ADDRESS_NONE)
+                                continue;
+                        if (is_pcie_endpoint(def, fam[f].devs, dev))
+                                ports++;
+                        else if (is_conventional_endpoint(def, fam[f].devs, dev))
+                                conventional++;
+                }
+        if (def->memballoon && def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
+            memballoon_wants_pci(def, def->memballoon))
+                ports++;
+        for (guint i = 1; i < sp->buses->len; i++) {
+                const PciBus *b = g_ptr_array_index(sp->buses, i);
+                if (g_strcmp0(b->model, "pcie-root-port") == 0 && !b->used[0])
+                        free_ports++;
+                else if (is_bridge_bus(b))
+                        bridge_room += bus_free_slots(b);
+        }
+        /* a bridge's root port gets the lower index: QEMU needs a bus before what sits on it */
+        while (conventional > bridge_room) {
+                bridges++;
+                bridge_room += PCI_MAX_SLOT;
+                ports++;
+        }
+        for (; ports > free_ports; free_ports++, added++) {
+                add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, next_pci_index(def), "pcie-root-port");
+                (void) space_add_bus(sp, g_ptr_array_index(def->controllers, def->controllers->len - 1));
+        }
+        for (; bridges > 0; bridges--, added++) {
+                add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, next_pci_index(def), "pcie-to-pci-bridge");
+                (void) space_add_bus(sp, g_ptr_array_index(def->controllers, def->controllers->len - 1));
+        }
+        if (managed && added) {
+                add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, next_pci_index(def), "pcie-root-port");
+                (void) space_add_bus(sp, g_ptr_array_index(def->controllers, def->controllers->len - 1));
+        }
+}
+
+/* A slot on a bridge for a plain PCI endpoint on q35; false when no bridge has room */
+static bool take_bridge_slot(PciSpace *sp, DomainDeviceInfo *info) {
+        for (guint i = 1; i < sp->buses->len; i++) {
+                PciBus *b = g_ptr_array_index(sp->buses, i);
+
+                if (!is_bridge_bus(b))
+                        continue;
+                for (unsigned s = b->first; s <= b->last; s++)
+                        if (!b->used[s] && !b->reserved[s]) {
+                                b->used[s] = true;
+                                info->addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .bus = b->index,
+                                                                     .slot = s };
+                                return true;
+                        }
+        }
+        return false;
+}
+
 static bool assign_pci(DomainDef *def, GError **error) {
         DeviceFamily fam[16];
         size_t nfam;
         PciSpace sp = { 0 };
         g_autoptr(GHashTable) used = pci_addresses_collect(def, error);
-        bool ok = false;
+        bool ok = false, managed;
 
         if (!used)
                 return false;
+        /* libvirt manages the layout when the definition names no PCI controller but the root */
+        managed = next_pci_index(def) == 1;
         space_init(&sp, def);
+        if (sp.q35) {
+                q35_place_fixed(def, &sp);
+                q35_add_buses(def, &sp, managed);
+        }
         add_pci_buses(def, &sp);
         nfam = device_families(def, fam);
 
@@ -775,6 +927,8 @@ static bool assign_pci(DomainDef *def, GError **error) {
                                 continue;
                         }
                         if (info->addr.type != DOMAIN_ADDRESS_NONE || !fam[f].wants_pci(def, dev))
+                                continue;
+                        if (sp.q35 && is_conventional_endpoint(def, fam[f].devs, dev) && take_bridge_slot(&sp, info))
                                 continue;
                         if (!pci_take_slot(&sp, 0, ctl, info, error))
                                 goto out;

@@ -29,6 +29,12 @@ void domain_redirdev_def_free(DomainRedirdevDef *r);
 bool domain_parse_scaled_kib(const char *value, const char *unit, const char *what, unsigned long long *ret_kib,
                              GError **error);
 
+/* domain-conf-tuning.c */
+bool domain_tuning_parse(DomainDef *def, xmlNodePtr root, GError **error);
+void domain_tuning_format(const DomainDef *def, XmlBuf *buf, DomainTuningPlace place);
+void domain_tuning_clear(DomainDef *def);
+bool domain_tuning_check_devices(const DomainDef *def, GError **error);
+
 /* domain-conf-numa.c */
 bool domain_numa_parse(DomainDef *def, xmlNodePtr cpu, GError **error);
 void domain_numa_format(const DomainDef *def, XmlBuf *buf);
@@ -40,8 +46,6 @@ void domain_sysinfo_format_os(const DomainDef *def, XmlBuf *buf);
 void domain_sysinfo_clear(DomainDef *def);
 
 /* domain-conf-pci.c */
-bool domain_device_address_parse(xmlNodePtr node, DomainDeviceInfo *info, GError **error);
 void domain_device_info_format(XmlBuf *buf, const DomainDeviceInfo *info);
-void domain_device_info_clear(DomainDeviceInfo *info);
 bool domain_def_check_pci_addresses(const DomainDef *def, GError **error);
 bool domain_def_assign_addresses(DomainDef *def, GError **error);

@@ -193,6 +193,7 @@ void domain_def_free(DomainDef *def) {
         domain_def_devices_free(def);
         g_ptr_array_unref(def->seclabels);
         g_strfreev(def->seclabel_models);
+        domain_tuning_clear(def);
         g_free(def);
 }
 
@@ -712,6 +713,8 @@ static DomainDef *domain_def_parse_node(xmlNodePtr root, GError **error) {
                 return NULL;
         if (!parse_memory_all(def, root, error) || !parse_vcpu(def, root, error))
                 return NULL;
+        if (!domain_tuning_parse(def, root, error))
+                return NULL;
         parse_os(def, root);
         if (!domain_sysinfo_parse(def, root, error))
                 return NULL;
@@ -728,6 +731,8 @@ static DomainDef *domain_def_parse_node(xmlNodePtr root, GError **error) {
         if (!domain_def_parse_devices(def, xml_child(root, "devices"), error))
                 return NULL;
         if (!parse_seclabels(def, root, error))
+                return NULL;
+        if (!domain_tuning_check_devices(def, error))
                 return NULL;
         if (!domain_def_check_pci_addresses(def, error))
                 return NULL;
@@ -940,10 +945,13 @@ char *domain_def_format(const DomainDef *def, unsigned flags) {
                 xml_attr(a, "cpuset", def->vcpu_cpuset);
                 if (def->vcpu_current)
                         xml_attr_uint(a, "current", def->vcpu_current);
+                domain_tuning_format(def, &body, DOMAIN_TUNING_AT_MEMORY);
                 xml_element_text(&body, "vcpu", a, n);
         }
+        domain_tuning_format(def, &body, DOMAIN_TUNING_AT_VCPU);
         domain_sysinfo_format(def, &body);
         format_os(def, &body);
+        domain_tuning_format(def, &body, DOMAIN_TUNING_AT_OS);
         format_features(def, &body);
         format_cpu(def, &body);
         format_clock(def, &body);
@@ -953,6 +961,7 @@ char *domain_def_format(const DomainDef *def, unsigned flags) {
         format_pm(def, &body);
         domain_def_format_devices(def, &body, flags);
         format_seclabels(def, &body, flags);
+        domain_tuning_format(def, &body, DOMAIN_TUNING_AT_END);
 
         xml_element(&buf, "domain", attrs, &body);
         return g_string_free(g_steal_pointer(&buf.str), FALSE);

@@ -83,6 +83,7 @@ typedef struct {
         DomainDiskType type;
         DomainDiskDevice device;
         char *driver_name, *driver_type, *driver_cache, *driver_io, *driver_discard;
+        unsigned driver_iothread;       /* <driver iothread>: 0 none */
         char *error_policy, *rerror_policy;   /* <driver error_policy= rerror_policy=>, checked */
         char *src_path;                 /* file=, dev= or dir= depending on type */
         char *src_pool, *src_volume, *src_mode;
@@ -335,6 +336,40 @@ typedef struct {
         char *policy, *name;
 } DomainCpuFeatureDef;
 
+/* the top-level tuning elements, in the order libvirt writes them (domain-conf-tuning.c) */
+typedef enum {
+        DOMAIN_TUNING_BLKIOTUNE,
+        DOMAIN_TUNING_MEMTUNE,
+        DOMAIN_TUNING_MEMORY_BACKING,
+        DOMAIN_TUNING_IOTHREADS,
+        DOMAIN_TUNING_IOTHREADIDS,
+        DOMAIN_TUNING_CPUTUNE,
+        DOMAIN_TUNING_NUMATUNE,
+        DOMAIN_TUNING_RESOURCE,
+        DOMAIN_TUNING_IDMAP,
+        DOMAIN_TUNING_KEYWRAP,
+        DOMAIN_TUNING_LAST
+} DomainTuning;
+
+typedef enum {
+        DOMAIN_TUNING_AT_MEMORY,        /* after <currentMemory> */
+        DOMAIN_TUNING_AT_VCPU,          /* after <vcpu> */
+        DOMAIN_TUNING_AT_OS,            /* after <os> */
+        DOMAIN_TUNING_AT_END,           /* after <seclabel> */
+} DomainTuningPlace;
+
+/* <memoryBacking>, as the command line needs it */
+typedef struct {
+        bool hugepages;
+        unsigned long long hugepage_kib;        /* the <page> without nodeset; 0: the host's default size */
+        bool per_node_pages;                    /* a <page nodeset=…> */
+        bool nosharepages, locked, discard;
+        char *source_type;                      /* file, anonymous, memfd */
+        char *access_mode;                      /* shared, private */
+        char *allocation_mode;                  /* immediate, ondemand */
+        unsigned allocation_threads;
+} DomainMemoryBackingDef;
+
 struct DomainDef {
         char *virt_type;
         int id;
@@ -382,6 +417,11 @@ struct DomainDef {
                                          * (<audio>, <hub>, <hostdev>, <tpm>, …); Create names them */
         DomainMemballoonDef *memballoon;
 
+        /* the tuning elements as written (blanks stripped), formatted back where libvirt puts them */
+        xmlNodePtr tuning[DOMAIN_TUNING_LAST];
+        DomainMemoryBackingDef mem_backing;
+        unsigned iothreads;             /* <iothreads> */
+        GArray *iothread_ids;           /* unsigned, <iothreadids>; NULL without */
         GPtrArray *seclabels;           /* DomainSeclabelDef */
         char **seclabel_models;         /* cache for domain_def_get_seclabel_models() */
 };
@@ -389,3 +429,9 @@ struct DomainDef {
 /* Read-only questions about a definition that the parse files answer too. */
 bool domain_def_is_q35(const DomainDef *def);
 int domain_sysinfo_table(const char *block);     /* SMBIOS table type of a <sysinfo> block, -1 if none */
+GArray *domain_iothread_ids(const DomainDef *def);       /* unsigned, the ids the guest's iothreads get */
+const char *domain_tuning_name(DomainTuning t);
+/* The <address> (and <boot>) of a device element; the command line reads them from devices kept
+ * as written (<hostdev>). */
+bool domain_device_address_parse(xmlNodePtr node, DomainDeviceInfo *info, GError **error);
+void domain_device_info_clear(DomainDeviceInfo *info);

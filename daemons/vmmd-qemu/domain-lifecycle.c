@@ -792,6 +792,11 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
                 }
                 opts.cpu_arg = cpu_arg;
         }
+        /* probed (and cached) when the definition was loaded; without it names go to QEMU as written */
+        opts.caps = manager_get_caps(m, domain_def_get_emulator(live), NULL);
+        /* a tmpfs: <memoryBacking><source type='file'> RAM stays in memory, as in libvirt's ram dir */
+        opts.memory_dir = m->paths->run_dir;
+        opts.host_pci_dir = "/sys/bus/pci/devices";
         argv = qemu_command_build(live, &opts, error);
         if (!argv) {
                 domain_release_host_resources(m, live);

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 extern char **environ;
 
 #define PROBE_TIMEOUT_MS 10000
+/* what a cache entry holds; older entries are probed again */
+#define CACHE_FORMAT 2
 
 static void qemu_machine_free(QemuMachine *m) {
         g_free(m->name);
@@ -33,6 +36,8 @@ void qemu_caps_free(QemuCaps *caps) {
         g_free(caps->version);
         g_free(caps->default_machine);
         g_clear_pointer(&caps->machines, g_ptr_array_unref);
+        g_clear_pointer(&caps->cpu_models, g_hash_table_unref);
+        g_clear_pointer(&caps->cpu_features, g_hash_table_unref);
         g_free(caps);
 }
 
@@ -56,6 +61,18 @@ static void qemu_caps_add_machine(QemuCaps *caps, const char *name, const char *
                 g_free(caps->default_machine);
                 caps->default_machine = g_strdup(name);
         }
+}
+
+static GHashTable *name_set_new(void) {
+        return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
+bool qemu_caps_knows_cpu_model(const QemuCaps *caps, const char *model) {
+        return !caps->cpu_models || g_hash_table_contains(caps->cpu_models, model);
+}
+
+bool qemu_caps_knows_cpu_feature(const QemuCaps *caps, const char *feature) {
+        return !caps->cpu_features || g_hash_table_contains(caps->cpu_features, feature);
 }
 
 char *qemu_caps_find_emulator(const char *arch) {
@@ -91,7 +108,12 @@ const char *qemu_caps_canonical_machine(const QemuCaps *caps, const char *machin
 static bool run_probe(const char *emulator, char **ret_output, GError **error) {
         static const char commands[] =
                 "{\"execute\":\"qmp_capabilities\"}\n"
-                "{\"execute\":\"query-machines\"}\n"
+                "{\"execute\":\"query-machines\",\"id\":\"machines\"}\n"
+                "{\"execute\":\"query-cpu-definitions\",\"id\":\"cpu-models\"}\n"
+                /* a full expansion of 'max' lists every property -cpu takes; the boolean ones
+                 * are the feature flags, under all their spellings (sse4.1, sse4_1, sse4-1) */
+                "{\"execute\":\"query-cpu-model-expansion\",\"id\":\"cpu-features\","
+                "\"arguments\":{\"type\":\"full\",\"model\":{\"name\":\"max\"}}}\n"
                 "{\"execute\":\"quit\"}\n";
         const char *argv[] = { emulator, "-machine", "none", "-S", "-nodefaults", "-display", "none",
                                "-no-user-config", "-qmp", "stdio", NULL };
@@ -160,6 +182,7 @@ static bool parse_probe(QemuCaps *caps, const char *output, GError **error) {
                 g_autoptr(JsonParser) parser = json_parser_new();
                 JsonObject *obj;
                 JsonNode *ret;
+                const char *id;
 
                 if (!**l || !json_parser_load_from_data(parser, *l, -1, NULL))
                         continue;
@@ -177,9 +200,38 @@ static bool parse_probe(QemuCaps *caps, const char *output, GError **error) {
                         continue;
                 }
                 ret = json_object_get_member(obj, "return");
+                id = json_object_get_string_member_with_default(obj, "id", "");
+                /* an error answer (a QEMU without CPU models) leaves the set NULL: not checked */
+                if (ret && g_str_equal(id, "cpu-features") && JSON_NODE_HOLDS_OBJECT(ret)) {
+                        JsonObject *model = json_object_get_object_member(json_node_get_object(ret), "model");
+                        JsonObject *props = model && json_object_has_member(model, "props")
+                                                    ? json_object_get_object_member(model, "props")
+                                                    : NULL;
+                        g_autoptr(GList) names = props ? json_object_get_members(props) : NULL;
+
+                        caps->cpu_features = name_set_new();
+                        for (GList *n = names; n; n = n->next) {
+                                JsonNode *v = json_object_get_member(props, n->data);
+                                if (JSON_NODE_HOLDS_VALUE(v) && json_node_get_value_type(v) == G_TYPE_BOOLEAN)
+                                        g_hash_table_add(caps->cpu_features, g_strdup(n->data));
+                        }
+                        continue;
+                }
                 if (!ret || !JSON_NODE_HOLDS_ARRAY(ret))
                         continue;
                 JsonArray *arr = json_node_get_array(ret);
+                if (g_str_equal(id, "cpu-models")) {
+                        caps->cpu_models = name_set_new();
+                        for (guint i = 0; i < json_array_get_length(arr); i++) {
+                                JsonObject *m = json_array_get_object_element(arr, i);
+                                if (m && json_object_has_member(m, "name"))
+                                        g_hash_table_add(caps->cpu_models,
+                                                         g_strdup(json_object_get_string_member(m, "name")));
+                        }
+                        continue;
+                }
+                if (!g_str_equal(id, "machines"))
+                        continue;
                 for (guint i = 0; i < json_array_get_length(arr); i++) {
                         JsonObject *m = json_array_get_object_element(arr, i);
                         if (!m || !json_object_has_member(m, "name"))
@@ -206,6 +258,34 @@ static char *cache_file(const char *cache_dir) {
         return g_build_filename(cache_dir, "capabilities.ini", NULL);
 }
 
+static GHashTable *cache_load_set(GKeyFile *kf, const char *group, const char *key) {
+        g_auto(GStrv) names = g_key_file_get_string_list(kf, group, key, NULL, NULL);
+        GHashTable *set;
+
+        if (!names)
+                return NULL;
+        set = name_set_new();
+        for (char **n = names; *n; n++)
+                if (**n)
+                        g_hash_table_add(set, g_strdup(*n));
+        return set;
+}
+
+static int str_ptr_cmp(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static void cache_store_set(GKeyFile *kf, const char *group, const char *key, GHashTable *set) {
+        g_autofree const char **names = NULL;
+        guint n;
+
+        if (!set)
+                return;
+        names = (const char **) g_hash_table_get_keys_as_array(set, &n);
+        qsort(names, n, sizeof(char *), str_ptr_cmp);
+        g_key_file_set_string_list(kf, group, key, names, n);
+}
+
 static QemuCaps *cache_load(const char *emulator, const struct stat *st, const char *cache_dir) {
         g_autoptr(GKeyFile) kf = g_key_file_new();
         g_autofree char *file = cache_file(cache_dir);
@@ -220,6 +300,8 @@ static QemuCaps *cache_load(const char *emulator, const struct stat *st, const c
         mtime = g_key_file_get_string(kf, emulator, "mtime", NULL);
         if (!mtime || !g_str_equal(mtime, want))
                 return NULL;
+        if (g_key_file_get_integer(kf, emulator, "format", NULL) != CACHE_FORMAT)
+                return NULL;
         names = g_key_file_get_string_list(kf, emulator, "machines", &n_names, NULL);
         aliases = g_key_file_get_string_list(kf, emulator, "aliases", &n_aliases, NULL);
         if (!names || n_names == 0 || n_names != n_aliases)
@@ -229,6 +311,8 @@ static QemuCaps *cache_load(const char *emulator, const struct stat *st, const c
         caps->default_machine = g_key_file_get_string(kf, emulator, "default", NULL);
         for (gsize i = 0; i < n_names; i++)
                 qemu_caps_add_machine(caps, names[i], aliases[i], false);
+        caps->cpu_models = cache_load_set(kf, emulator, "cpu-models");
+        caps->cpu_features = cache_load_set(kf, emulator, "cpu-features");
         return g_steal_pointer(&caps);
 }
 
@@ -249,6 +333,9 @@ static void cache_store(const QemuCaps *caps, const struct stat *st, const char 
                 g_ptr_array_add(aliases, m->alias ? m->alias : "");
         }
         g_key_file_set_string(kf, caps->emulator, "mtime", mtime);
+        g_key_file_set_integer(kf, caps->emulator, "format", CACHE_FORMAT);
+        cache_store_set(kf, caps->emulator, "cpu-models", caps->cpu_models);
+        cache_store_set(kf, caps->emulator, "cpu-features", caps->cpu_features);
         g_key_file_set_string(kf, caps->emulator, "version", caps->version ? caps->version : "");
         g_key_file_set_string(kf, caps->emulator, "default", caps->default_machine ? caps->default_machine : "");
         g_key_file_set_string_list(kf, caps->emulator, "machines", (const char *const *) names->pdata, names->len);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "domain-conf.h"
+#include "qemu-caps.h"
 
 typedef struct QemuCommandOptions {
         int monitor_fd;          /* listening QMP socket passed to QEMU (fd number in the child) */
@@ -16,6 +17,17 @@ typedef struct QemuCommandOptions {
         /* the -cpu argument to use instead of the definition's: a restore or revert gives the
          * guest the CPU its save image or snapshot recorded (spec C3, D16); NULL: none */
         const char *cpu_arg;
+        /* the emulator's probed capabilities: CPU model and feature names are checked against
+         * them; NULL: taken as written */
+        const QemuCaps *caps;
+        /* <memoryBacking><source type='file'>: the directory QEMU makes the guest's RAM file in
+         * (unlinked at once); NULL refuses that source */
+        const char *memory_dir;
+        /* the mount table searched for hugetlbfs; NULL: /proc/mounts */
+        const char *mounts_file;
+        /* where host PCI devices are listed (/sys/bus/pci/devices): a <hostdev type='pci'> must
+         * be there and bound to vfio-pci; NULL: not checked (golden tests) */
+        const char *host_pci_dir;
 } QemuCommandOptions;
 
 /* The argument vector (argv[0] is the emulator), or NULL with CONFIG_UNSUPPORTED naming

@@ -474,6 +474,27 @@ static void test_kvm_refused(void) {
         g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
 }
 
+/* A CPU feature flag QEMU does not know is refused by name before QEMU runs, not a QEMU
+ * start failure: ConfigUnsupported, the domain stays inactive, no process */
+static void test_cpu_feature_refused(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *base = e2e_guest_xml(tb, "cf", UUID_A, NULL, NULL, NULL);
+        g_auto(GStrv) halves = g_strsplit(base, "  </os>\n", 2);
+        g_autofree char *xml = g_strconcat(halves[0], "  </os>\n  <cpu><model>qemu64</model>"
+                                           "<feature policy='require' name='no-such-flag'/></cpu>\n",
+                                           halves[1], NULL);
+        g_autofree char *path = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        g_assert_nonnull(halves[1]);
+        path = test_define(tb, xml, 0, &e);
+        g_assert_nonnull(path);
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "no-such-flag");
+        g_assert_false(test_prop_bool(tb, path, "Active"));
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
+}
+
 /* Autostart runs once per host boot: a daemon start without the boot marker starts the
  * autostart domains; later activations in the same boot start nothing (A35, A36) */
 static void test_autostart(void) {
@@ -761,6 +782,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/e2e/redefine-running", test_redefine_running);
         g_test_add_func("/e2e/undefine-running", test_undefine_running);
         g_test_add_func("/e2e/kvm-refused", test_kvm_refused);
+        g_test_add_func("/e2e/cpu-feature-refused", test_cpu_feature_refused);
         g_test_add_func("/e2e/autostart", test_autostart);
         g_test_add_func("/e2e/console", test_console);
         g_test_add_func("/e2e/volume-disk", test_volume_disk);

@@ -175,6 +175,12 @@ static const ErrorCase error_cases[] = {
         { "memory-too-large-kib", 0, VMMD_ERROR_XML_ERROR, "too large", NULL },
         { "usb-two-masters", 0, VMMD_ERROR_XML_ERROR, "multiple 'usb' controllers", NULL },
         { "spice-bad-compression", 0, VMMD_ERROR_XML_ERROR, "compression", "zip" },
+        { "tuning-bad-memory-source", 0, VMMD_ERROR_XML_ERROR, "memory source type", "disk" },
+        { "tuning-duplicate-cputune", 0, VMMD_ERROR_XML_ERROR, "more than one <cputune>", NULL },
+        { "tuning-hugepages-anonymous", 0, VMMD_ERROR_XML_ERROR, "hugepages", "anonymous" },
+        { "tuning-bad-iothreads", 0, VMMD_ERROR_XML_ERROR, "<iothreads>", "many" },
+        { "tuning-bad-cputune", 0, VMMD_ERROR_XML_ERROR, "shares", "-5" },
+        { "disk-iothread-undefined", 0, VMMD_ERROR_XML_ERROR, "vda", "iothread 2" },
 };
 
 static void test_error(gconstpointer data) {

@@ -30,6 +30,8 @@
  * stub bzImage for <kernel>/<initrd> there, then starts the real emulator with the
  * listening QMP socket as fd 3 and asks it to quit: the argv is one QEMU 7.2 accepts.
  * Cases that need something this host cannot give are listed in not_runnable[].
+ *   built/NAME.xml → built/NAME.args: KVM and host-device definitions, built with accel=kvm
+ *                   and compared, never run (or refused, with an expect comment as in err/).
  * VMMD_TEST_REGENERATE=1 rewrites the out files: review the diff.
  */
 
@@ -41,6 +43,7 @@ static const struct {
 } not_runnable[] = {
         { "disk-block", "needs a block device" },
         { "serial-unix-connect", "needs a listener on the socket" },
+        { "memory-backing-hugepages", "needs free huge pages" },
 };
 
 static const char *data_dir(void) {
@@ -73,13 +76,23 @@ static DomainDef *load_def(const char *xml, GError **error) {
         return g_steal_pointer(&def);
 }
 
-static GPtrArray *build(const char *xml, GError **error) {
+/* tests/data/qemuargv/mounts: the mount table the hugepage cases see (a hugetlbfs of 2 MiB pages) */
+static char *mounts_file(void) {
+        return g_build_filename(data_dir(), "qemuargv", "mounts", NULL);
+}
+
+static GPtrArray *build_accel(const char *xml, bool kvm, GError **error) {
         g_autoptr(DomainDef) def = load_def(xml, error);
-        QemuCommandOptions opts = { .monitor_fd = 3 };
+        g_autofree char *mounts = mounts_file();
+        QemuCommandOptions opts = { .monitor_fd = 3, .kvm = kvm, .memory_dir = "/dev/shm", .mounts_file = mounts };
 
         if (!def)
                 return NULL;
         return qemu_command_build(def, &opts, error);
+}
+
+static GPtrArray *build(const char *xml, GError **error) {
+        return build_accel(xml, false, error);
 }
 
 static char *argv_to_lines(const GPtrArray *argv) {
@@ -138,6 +151,37 @@ static void test_error(gconstpointer data) {
         g_assert_error(error, VMMD_ERROR, error_code_from_name(code_name));
         if (!strstr(error->message, substring))
                 g_error("message \"%s\" does not contain \"%s\"", error->message, substring);
+}
+
+/* built/NAME.xml: what cannot run on this host (KVM, host devices): the command line as
+ * built with accel=kvm is the golden built/NAME.args; a file starting with an expect
+ * comment is a refusal as in err/ */
+static void test_built(gconstpointer data) {
+        const char *name = data;
+        g_autofree char *in_path = case_path("built", name, ".xml");
+        g_autofree char *out_path = case_path("built", name, ".args");
+        g_autofree char *input = read_file(in_path);
+        g_autoptr(GRegex) re = g_regex_new("^\\s*<!--\\s*expect\\s+(\\w+):\\s*(.*?)\\s*-->", 0, 0, NULL);
+        g_autoptr(GMatchInfo) m = NULL;
+        g_autoptr(GPtrArray) argv = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *actual = NULL;
+
+        argv = build_accel(input, true, &error);
+        if (g_regex_match(re, input, 0, &m)) {
+                g_autofree char *code_name = g_match_info_fetch(m, 1);
+                g_autofree char *substring = g_match_info_fetch(m, 2);
+
+                g_assert_null(argv);
+                g_assert_error(error, VMMD_ERROR, error_code_from_name(code_name));
+                if (!strstr(error->message, substring))
+                        g_error("message \"%s\" does not contain \"%s\"", error->message, substring);
+                return;
+        }
+        g_assert_no_error(error);
+        actual = argv_to_lines(argv);
+        g_assert_nonnull(strstr(actual, "\nkvm\n"));
+        unit_check_golden(out_path, actual);
 }
 
 /* --- the run group: the real emulator --- */
@@ -368,6 +412,134 @@ static void test_run(gconstpointer data) {
         }
 }
 
+/* The -cpu argument built with the capabilities probed from the real emulator, or NULL with error. */
+static char *cpu_arg_with_caps(const char *cpu_xml, GError **error) {
+        static QemuCaps *caps;
+        g_autofree char *xml = g_strdup_printf("<domain type='qemu'><name>cpu</name><memory unit='MiB'>64</memory>"
+                                               "<os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>"
+                                               "%s<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
+                                               "</devices></domain>", cpu_xml);
+        g_autoptr(DomainDef) def = NULL;
+        g_autoptr(GPtrArray) argv = NULL;
+        QemuCommandOptions opts = { .monitor_fd = 3 };
+
+        if (!caps) {
+                g_autoptr(GError) probe_error = NULL;
+                caps = qemu_caps_get("/usr/bin/qemu-system-x86_64", NULL, &probe_error);
+                g_assert_no_error(probe_error);
+                g_assert_nonnull(caps->cpu_features);
+                g_assert_nonnull(caps->cpu_models);
+        }
+        opts.caps = caps;
+        def = load_def(xml, error);
+        g_assert_nonnull(def);
+        argv = qemu_command_build(def, &opts, error);
+        if (!argv)
+                return NULL;
+        for (guint i = 0; i + 1 < argv->len; i++)
+                if (g_str_equal(g_ptr_array_index(argv, i), "-cpu"))
+                        return g_strdup(g_ptr_array_index(argv, i + 1));
+        return g_strdup("");
+}
+
+/* A feature QEMU does not know is refused by name at start (not a QEMU failure later);
+ * one the guest need not have, or must not have, is left out as libvirt does. */
+static void test_cpu_features_checked(void) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *cpu = NULL;
+
+        cpu = cpu_arg_with_caps("<cpu><model>core2duo</model><feature policy='require' name='sse4.1'/>"
+                                "<feature policy='disable' name='lahf_lm'/></cpu>", &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(cpu, ==, "core2duo,sse4.1=on,lahf_lm=off");
+        g_clear_pointer(&cpu, g_free);
+
+        cpu = cpu_arg_with_caps("<cpu><model>core2duo</model><feature policy='optional' name='osxsave'/>"
+                                "<feature policy='disable' name='pconfig'/><feature policy='require' name='pcid'/>"
+                                "</cpu>", &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(cpu, ==, "core2duo,pcid=on");
+        g_clear_pointer(&cpu, g_free);
+
+        cpu = cpu_arg_with_caps("<cpu><model>core2duo</model><feature policy='require' name='no-such-flag'/></cpu>",
+                                &error);
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED);
+        g_assert_nonnull(strstr(error->message, "CPU feature 'no-such-flag'"));
+        g_assert_null(cpu);
+        g_clear_error(&error);
+
+        /* no policy in custom mode is 'require' */
+        cpu = cpu_arg_with_caps("<cpu mode='maximum'><feature name='ospke'/></cpu>", &error);
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED);
+        g_assert_nonnull(strstr(error->message, "'ospke'"));
+        g_clear_error(&error);
+
+        cpu = cpu_arg_with_caps("<cpu><model>NoSuchCPU</model></cpu>", &error);
+        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED);
+        g_assert_nonnull(strstr(error->message, "CPU model 'NoSuchCPU'"));
+}
+
+/* A <hostdev type='pci'> starts only when the host device exists and vfio-pci owns it: a
+ * sysfs-like directory stands for /sys/bus/pci/devices */
+static void test_hostdev_host_check(void) {
+        static const char xml[] = "<domain type='kvm'><name>h</name><memory unit='MiB'>64</memory>"
+                                  "<os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os><devices>"
+                                  "<emulator>/usr/bin/qemu-system-x86_64</emulator>"
+                                  "<hostdev mode='subsystem' type='pci'><source>"
+                                  "<address domain='0x0000' bus='0x06' slot='0x12' function='0x%x'/>"
+                                  "</source></hostdev></devices></domain>";
+        g_autofree char *dir = g_dir_make_tmp("vmmd-sysfs-XXXXXX", NULL);
+        const struct {
+                unsigned function;
+                const char *driver;     /* NULL: no such device; "": no driver */
+                bool ok;
+                const char *mention;
+        } cases[] = {
+                { 5, "vfio-pci", true, NULL },
+                { 6, "e1000e", false, "not bound to vfio-pci" },
+                { 4, "", false, "not bound to vfio-pci" },
+                { 3, NULL, false, "no PCI device 0000:06:12.3" },
+        };
+
+        g_assert_nonnull(dir);
+        for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *text = g_strdup_printf(xml, cases[i].function);
+                g_autofree char *dev = g_strdup_printf("%s/0000:06:12.%x", dir, cases[i].function);
+                g_autoptr(DomainDef) def = NULL;
+                g_autoptr(GPtrArray) argv = NULL;
+                g_autoptr(GError) error = NULL;
+                QemuCommandOptions opts = { .monitor_fd = 3, .kvm = true, .host_pci_dir = dir };
+
+                if (cases[i].driver) {
+                        g_assert_cmpint(g_mkdir_with_parents(dev, 0755), ==, 0);
+                        if (*cases[i].driver) {
+                                g_autofree char *link = g_strdup_printf("%s/driver", dev);
+                                g_autofree char *target = g_strdup_printf("../../../bus/pci/drivers/%s",
+                                                                          cases[i].driver);
+                                g_assert_cmpint(symlink(target, link), ==, 0);
+                        }
+                }
+                def = load_def(text, &error);
+                g_assert_no_error(error);
+                argv = qemu_command_build(def, &opts, &error);
+                if (cases[i].ok) {
+                        g_assert_no_error(error);
+                        g_assert_nonnull(argv);
+                } else {
+                        g_assert_null(argv);
+                        g_assert_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED);
+                        g_assert_nonnull(strstr(error->message, cases[i].mention));
+                }
+        }
+        for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *dev = g_strdup_printf("%s/0000:06:12.%x", dir, cases[i].function);
+                g_autofree char *link = g_strdup_printf("%s/driver", dev);
+                (void) unlink(link);
+                (void) rmdir(dev);
+        }
+        g_assert_cmpint(rmdir(dir), ==, 0);
+}
+
 /* Case names (files without extension) in a data subdirectory, sorted. */
 static GPtrArray *list_cases(const char *sub) {
         g_autofree char *dir_path = g_build_filename(data_dir(), "qemuargv", sub, NULL);
@@ -386,11 +558,13 @@ static int compare_names(gconstpointer a, gconstpointer b) {
 }
 
 int main(int argc, char **argv) {
-        g_autoptr(GPtrArray) golden = NULL, errors = NULL;
+        g_autoptr(GPtrArray) golden = NULL, errors = NULL, built = NULL;
 
         g_test_init(&argc, &argv, NULL);
         golden = list_cases("in");
         errors = list_cases("err");
+        built = list_cases("built");
+        g_ptr_array_sort(built, compare_names);
         g_ptr_array_sort(golden, compare_names);
         g_ptr_array_sort(errors, compare_names);
         g_assert_cmpuint(golden->len, >=, 30);
@@ -410,5 +584,12 @@ int main(int argc, char **argv) {
                 g_autofree char *path = g_strdup_printf("/qemuargv/run/%s", name);
                 g_test_add_data_func(path, name, test_run);
         }
+        for (guint i = 0; i < built->len; i++) {
+                const char *name = g_ptr_array_index(built, i);
+                g_autofree char *path = g_strdup_printf("/qemuargv/built/%s", name);
+                g_test_add_data_func(path, name, test_built);
+        }
+        g_test_add_func("/qemuargv/caps/cpu-features", test_cpu_features_checked);
+        g_test_add_func("/qemuargv/hostdev-host-check", test_hostdev_host_check);
         return g_test_run();
 }
