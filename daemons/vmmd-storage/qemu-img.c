@@ -14,6 +14,7 @@ void qemu_img_info_free(QemuImgInfo *info) {
         g_free(info->backing_file);
         g_free(info->backing_format);
         g_free(info->compat);
+        g_free(info->encrypt_format);
         g_free(info);
 }
 
@@ -89,6 +90,12 @@ QemuImgInfo *qemu_img_info_parse(const char *json, const char *dir, GError **err
                                 info->compat = g_strdup(member_string(spec, "compat"));
                                 info->lazy_refcounts = member_bool(spec, "lazy-refcounts");
                                 info->extended_l2 = member_bool(spec, "extended-l2");
+                                if (json_object_has_member(spec, "encrypt")) {
+                                        JsonNode *enc = json_object_get_member(spec, "encrypt");
+                                        if (JSON_NODE_HOLDS_OBJECT(enc))
+                                                info->encrypt_format = g_strdup(
+                                                        member_string(json_node_get_object(enc), "format"));
+                                }
                         }
                 }
         }

@@ -17,6 +17,7 @@ typedef struct QemuImgInfo {
         char *compat;               /* qcow2 only */
         bool lazy_refcounts;
         bool extended_l2;
+        char *encrypt_format;       /* qcow2 encryption ("luks"), or NULL */
 } QemuImgInfo;
 
 void qemu_img_info_free(QemuImgInfo *info);

@@ -17,7 +17,9 @@
 #include "log.h"
 #include "manager.h"
 #include "qemu-img.h"
+#include "secret-client.h"
 #include "transfer.h"
+#include "vmmd/secret1.h"
 
 Volume *volume_new(Pool *p, StorageVolDef *def) {
         Volume *v = g_new0(Volume, 1);
@@ -105,6 +107,12 @@ static void probe_file(StorageVolDef *def, const struct stat *st) {
                 def->target.compat = g_strdup(info->compat);
                 def->target.lazy_refcounts = info->lazy_refcounts;
                 def->target.extended_l2 = info->extended_l2;
+                if (info->encrypt_format) {
+                        /* the header says how it is encrypted; which secret opens it only the create knew */
+                        int f = storage_encryption_format_from_string(info->encrypt_format);
+                        def->target.encryption = g_new0(StorageEncryption, 1);
+                        def->target.encryption->format = f >= 0 ? f : STORAGE_ENCRYPTION_DEFAULT;
+                }
         }
         if (info->backing_file) {
                 def->backing_store.path = g_strdup(info->backing_file);
@@ -201,6 +209,15 @@ bool volume_refresh(Volume *v, GError **error) {
                         g_propagate_error(error, g_steal_pointer(&local));
                 return false;
         }
+        /* the secret named at create time is kept while the file is still encrypted the same way */
+        if (def->target.encryption && v->def->target.encryption && v->def->target.encryption->secret_type &&
+            !def->target.encryption->secret_type &&
+            def->target.encryption->format == v->def->target.encryption->format) {
+                StorageEncryption *old = v->def->target.encryption, *enc = def->target.encryption;
+                enc->secret_type = g_strdup(old->secret_type);
+                enc->secret_uuid = g_strdup(old->secret_uuid);
+                enc->secret_usage = g_strdup(old->secret_usage);
+        }
         storage_vol_def_free(v->def);
         v->def = def;
         return true;
@@ -249,11 +266,14 @@ typedef struct VolumeJob {
         uint64_t grow_to;        /* clone: capacity to reach after qemu-img convert */
         TransferSpec *spec;
         VmmdProcess *helper;
+        int key_fd;              /* LUKS create: the pipe holding the passphrase, read as /dev/fd/3 */
         VolumeDoneFunc done;
         void *userdata;
 } VolumeJob;
 
 static void job_free(VolumeJob *j) {
+        if (j->key_fd >= 0)
+                close(j->key_fd);
         vmmd_process_free(j->helper);
         transfer_spec_free(j->spec);
         g_free(j);
@@ -391,6 +411,7 @@ static VolumeJob *job_new(JobKind kind, Volume *v, VolumeDoneFunc done, void *us
 
         j->kind = kind;
         j->volume = v;
+        j->key_fd = -1;
         j->done = done;
         j->userdata = userdata;
         return j;
@@ -403,7 +424,13 @@ static bool job_start(VolumeJob *j, const char *const *argv, GError **error) {
 
         if (argv) {
                 j->program = true;
-                r = vmmd_process_exec(m->event, argv, job_done, j, &j->helper);
+                if (j->key_fd >= 0) {
+                        r = vmmd_process_exec_fd(m->event, argv, j->key_fd, job_done, j, &j->helper);
+                        /* the child has its copy; the daemon keeps none of the passphrase */
+                        close(j->key_fd);
+                        j->key_fd = -1;
+                } else
+                        r = vmmd_process_exec(m->event, argv, job_done, j, &j->helper);
         } else
                 r = vmmd_process_fork(m->event, transfer_run, j->spec, &j->spec->fd, job_done, j, &j->helper);
         if (r < 0) {
@@ -436,6 +463,9 @@ static bool is_qemu_img_format(int format) {
         }
 }
 
+/* the qemu-img secret object holding a LUKS passphrase; its data comes through fd 3 */
+#define VOLUME_KEY_SECRET_ID "vmmd-luks-secret0"
+
 /* S41: -o for qcow2 */
 static char *qcow2_options(const StorageVolDef *def, bool prealloc) {
         GString *s = g_string_new(NULL);
@@ -452,7 +482,39 @@ static char *qcow2_options(const StorageVolDef *def, bool prealloc) {
         if (prealloc)
                 g_string_append(s, def->allocation >= def->capacity ? ",preallocation=falloc" :
                                                                      ",preallocation=metadata");
+        if (def->target.encryption)
+                g_string_append(s, ",encrypt.format=luks,encrypt.key-secret=" VOLUME_KEY_SECRET_ID);
         return g_string_free(s, FALSE);
+}
+
+/* issue 14: a qcow2 volume encrypted with LUKS, its passphrase a vmmd-secret secret */
+static bool check_encryption(const StorageVolDef *def, bool clone, GError **error) {
+        const StorageEncryption *enc = def->target.encryption;
+
+        if (clone) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "cloning into an encrypted volume is not supported yet (volume '%s')", def->name);
+                return false;
+        }
+        if (enc->format != STORAGE_ENCRYPTION_LUKS) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "volume '%s': only encryption format 'luks' is supported, not '%s'", def->name,
+                            storage_encryption_format_to_string(enc->format));
+                return false;
+        }
+        if (def->target.format != STORAGE_FILE_FORMAT_QCOW2) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "volume '%s': LUKS encryption is only supported for qcow2 volumes, not '%s'", def->name,
+                            storage_file_format_to_string(def->target.format));
+                return false;
+        }
+        /* libvirt would make a new random secret; vmmd wants the caller to name one */
+        if (!enc->secret_type) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "volume '%s': LUKS encryption needs <secret type='passphrase' uuid='…'/>", def->name);
+                return false;
+        }
+        return true;
 }
 
 /* S37, S38: the checks every new volume passes, and its key and path */
@@ -483,11 +545,8 @@ static StorageVolDef *parse_new(Pool *p, const char *xml, unsigned flags, bool c
                             path);
                 return NULL;
         }
-        if (def->target.encryption) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                            "encrypted volumes are not supported yet (volume '%s')", def->name);
+        if (def->target.encryption && !check_encryption(def, clone, error))
                 return NULL;
-        }
         g_free(def->key);
         g_free(def->target.path);
         def->key = g_strdup(path);
@@ -550,6 +609,70 @@ static bool create_dir(Pool *p, StorageVolDef *def, GError **error) {
                 (void) rmdir(def->target.path);
                 return false;
         }
+        return true;
+}
+
+/* A LUKS create waits for its passphrase from vmmd-secret; the volume is building meanwhile. */
+typedef struct KeyWait {
+        VolumeJob *job;
+        GPtrArray *argv;
+} KeyWait;
+
+/* The create of a volume that did not get started: nothing is on disk yet. */
+static void fail_unstarted(Volume *v, VolumeDoneFunc done, void *userdata, const GError *error) {
+        v->building = false;
+        remove_volume(v, false);
+        if (done)
+                done(NULL, error, userdata);
+}
+
+static void on_create_secret(const GError *error, const uint8_t *value, size_t len, void *userdata) {
+        KeyWait *w = userdata;
+        g_autoptr(GPtrArray) argv = w->argv;
+        g_autoptr(GError) local = NULL;
+        VolumeJob *j = w->job;
+        Volume *v = j->volume;
+        VolumeDoneFunc done = j->done;
+        void *done_data = j->userdata;
+
+        g_free(w);
+        job_hold(j, false);
+        if (error) {
+                local = g_error_copy(error);
+                job_free(j);
+                log_warning("%s", local->message);
+                fail_unstarted(v, done, done_data, local);
+                return;
+        }
+        j->key_fd = vmmd_secret_pipe(value, len);
+        if (j->key_fd < 0) {
+                vmmd_error_set_errno(&local, j->key_fd, "cannot pass the passphrase of volume '%s' to qemu-img",
+                                     volume_name(v));
+                job_free(j);
+                fail_unstarted(v, done, done_data, local);
+                return;
+        }
+        if (!job_start(j, (const char *const *) argv->pdata, &local))   /* frees j */
+                fail_unstarted(v, done, done_data, local);
+}
+
+/* false with error (j freed) when vmmd-secret cannot even be asked */
+static bool start_with_secret(VolumeJob *j, GPtrArray *argv, GError **error) {
+        const StorageEncryption *enc = j->volume->def->target.encryption;
+        KeyWait *w = g_new0(KeyWait, 1);
+        g_autofree char *what = g_strdup_printf("volume '%s'", volume_name(j->volume));
+
+        w->job = j;
+        w->argv = argv;
+        if (!vmmd_secret_get_value_async(j->volume->pool->manager->bus, enc->secret_uuid, SECRET_USAGE_TYPE_VOLUME,
+                                         enc->secret_usage, what, on_create_secret, w, error)) {
+                g_ptr_array_unref(argv);
+                g_free(w);
+                job_free(j);
+                return false;
+        }
+        /* the daemon stays, and the pool cannot go, while the answer is awaited */
+        job_hold(j, true);
         return true;
 }
 
@@ -632,6 +755,11 @@ Volume *volume_create(Pool *p, const char *xml, unsigned flags, VolumeDoneFunc d
                 g_ptr_array_add(argv, g_strdup("-F"));
                 g_ptr_array_add(argv, g_strdup(storage_file_format_to_string(def->backing_store.format)));
         }
+        if (def->target.encryption) {
+                /* the passphrase never is on the command line: qemu-img reads it from a pipe */
+                g_ptr_array_add(argv, g_strdup("--object"));
+                g_ptr_array_add(argv, g_strdup("secret,id=" VOLUME_KEY_SECRET_ID ",file=/dev/fd/3"));
+        }
         if (format == STORAGE_FILE_FORMAT_QCOW2) {
                 g_ptr_array_add(argv, g_strdup("-o"));
                 g_ptr_array_add(argv, qcow2_options(def, prealloc));
@@ -642,6 +770,13 @@ Volume *volume_create(Pool *p, const char *xml, unsigned flags, VolumeDoneFunc d
         g_ptr_array_add(argv, NULL);
         v = add_building(p, g_steal_pointer(&def));
         j = job_new(JOB_CREATE, v, done, userdata);
+        if (v->def->target.encryption) {
+                if (!start_with_secret(j, g_steal_pointer(&argv), error)) {
+                        remove_volume(v, false);
+                        return NULL;
+                }
+                return v;
+        }
         if (!job_start(j, (const char *const *) argv->pdata, error)) {
                 remove_volume(v, false);
                 return NULL;
