@@ -24,6 +24,7 @@
 #include "save-image.h"
 #include "snapshot.h"
 #include "storage-client.h"
+#include "disk-secrets.h"
 #include "domain-net.h"
 
 #define STOP_GRACE_USEC (10 * G_USEC_PER_SEC)
@@ -312,11 +313,13 @@ static void on_qemu_exit(QemuProcess *p, void *userdata) {
 
         if (d->run.job == DOMAIN_JOB_START) {
                 g_autofree char *tail = log_tail(d);
-                g_autoptr(GError) error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
-                                                      "QEMU of domain '%s' exited while starting: %s",
-                                                      domain_name(d), tail);
+                /* a LUKS passphrase that does not fit is said in the user's terms: which disk, which secret */
+                g_autoptr(GError) error = disk_secrets_explain_failure(d->def, domain_name(d), tail);
                 DomainCall *call = g_steal_pointer(&d->run.call);
 
+                if (!error)
+                        error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                                            "QEMU of domain '%s' exited while starting: %s", domain_name(d), tail);
                 log_warning("%s", error->message);
                 domain_stopped(d, DOMAIN_SHUTOFF_FAILED, 5 /* STOPPED/FAILED */);
                 if (call)
@@ -537,8 +540,9 @@ typedef struct PendingStart {
 } PendingStart;
 
 static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
-                        bool kvm, GError **error);
+                        bool kvm, GArray *secret_fds, GError **error);
 static void on_volumes_resolved(const GError *error, void *userdata);
+static void on_secrets_fetched(const GError *error, GArray *fds, void *userdata);
 
 /* The checks of a start; then, once volume disks are resolved, start_spawn. */
 static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
@@ -578,8 +582,9 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                                     "security model '%s' is not available on this host", *models);
                         return false;
                 }
-        if (storage_def_has_volumes(live)) {
-                /* vmmd-storage answers over the bus; the start goes on when it has */
+        if (storage_def_has_volumes(live) || disk_secrets_needed(live)) {
+                /* vmmd-storage (volumes) and vmmd-secret (passphrases) answer over the bus; the
+                 * start goes on when they have */
                 PendingStart *ps = g_new0(PendingStart, 1);
 
                 ps->domain = d;
@@ -589,10 +594,13 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                 ps->call = call;
                 ps->kvm = opts.kvm;
                 d->run.job = DOMAIN_JOB_START;
-                storage_resolve_volumes_async(m->bus, ps->live, on_volumes_resolved, ps);
+                if (storage_def_has_volumes(ps->live))
+                        storage_resolve_volumes_async(m->bus, ps->live, on_volumes_resolved, ps);
+                else
+                        disk_secrets_fetch_async(m->bus, ps->live, on_secrets_fetched, ps);
                 return true;
         }
-        return start_spawn(d, g_steal_pointer(&live), flags, g_steal_pointer(&restore), call, opts.kvm, error);
+        return start_spawn(d, g_steal_pointer(&live), flags, g_steal_pointer(&restore), call, opts.kvm, NULL, error);
 }
 
 /* A new transient domain that did not start goes away again (A28, C31). */
@@ -605,6 +613,15 @@ static void forget_if_never_started(Domain *d) {
 
 static void on_volumes_resolved(const GError *error, void *userdata) {
         PendingStart *ps = userdata;
+
+        if (!error && disk_secrets_needed(ps->live))
+                return disk_secrets_fetch_async(ps->domain->manager->bus, ps->live, on_secrets_fetched, ps);
+        on_secrets_fetched(error, NULL, ps);
+}
+
+/* the last step before the spawn: fds are the pipes with the disks' passphrases (or NULL) */
+static void on_secrets_fetched(const GError *error, GArray *fds, void *userdata) {
+        PendingStart *ps = userdata;
         Domain *d = ps->domain;
         g_autoptr(GError) local = NULL;
         DomainCall *call = ps->call;
@@ -615,7 +632,8 @@ static void on_volumes_resolved(const GError *error, void *userdata) {
                 ok = false;
         else
                 ok = start_spawn(d, g_steal_pointer(&ps->live), ps->flags, g_steal_pointer(&ps->restore), call, ps->kvm,
-                                 &local);
+                                 fds, &local);
+        disk_secrets_close(fds);
         domain_def_free(ps->live);
         domain_restore_free(ps->restore);
         g_free(ps);
@@ -627,7 +645,7 @@ static void on_volumes_resolved(const GError *error, void *userdata) {
 }
 
 static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
-                        bool kvm, GError **error) {
+                        bool kvm, GArray *secret_fds, GError **error) {
         Manager *m = d->manager;
         g_autoptr(DomainDef) live = live_in;
         g_autoptr(DomainRestore) restore = restore_in;
@@ -637,6 +655,7 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         int monitor_fd = -1, log_fd = -1, r;
         g_autoptr(GArray) tap_child = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(GArray) tap_parent = g_array_new(FALSE, FALSE, sizeof(int));
+        g_autoptr(GArray) secret_child = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(DomainNetTaps) taps = NULL;   /* QEMU holds the taps once it runs */
         pid_t pid;
 
@@ -656,6 +675,17 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         }
         opts.net_fds = (const int *) tap_child->data;
         opts.n_net_fds = tap_child->len;
+        /* the pipes with the disks' passphrases follow the taps (the caller closes its ends) */
+        for (guint i = 0; secret_fds && i < secret_fds->len; i++) {
+                int fd = g_array_index(secret_fds, int, i),
+                    child = fd < 0 ? -1 : DOMAIN_NET_FIRST_CHILD_FD + (int) tap_parent->len;
+
+                if (fd >= 0)
+                        g_array_append_val(tap_parent, fd);
+                g_array_append_val(secret_child, child);
+        }
+        opts.disk_secret_fds = (const int *) secret_child->data;
+        opts.n_disk_secret_fds = secret_child->len;
         argv = qemu_command_build(live, &opts, error);
         if (!argv) {
                 domain_release_host_resources(m, live);

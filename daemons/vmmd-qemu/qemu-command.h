@@ -13,6 +13,10 @@ typedef struct QemuCommandOptions {
          * (domain-net.c opens them); NULL: no taps */
         const int *net_fds;
         unsigned n_net_fds;
+        /* per <disk>, the fd number in the child of the pipe holding the passphrase of its
+         * <encryption>, -1 without one (domain-lifecycle.c gets them from vmmd-secret); NULL: none */
+        const int *disk_secret_fds;
+        unsigned n_disk_secret_fds;
 } QemuCommandOptions;
 
 /* The argument vector (argv[0] is the emulator), or NULL with CONFIG_UNSUPPORTED naming
