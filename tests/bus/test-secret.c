@@ -688,6 +688,46 @@ static void test_damaged_value(void) {
         assert_value(tb, a, "fresh", 5);
 }
 
+/* §4: at load, a definition whose <uuid> is not its file name, an ephemeral one (never stored)
+ * and one that does not parse are skipped; the others are served with their values */
+static void test_load_skips(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *a = define_ok(tb, UUID_A, NULL, "ceph", "a");
+        g_autofree char *a_xml = secret_file(tb, UUID_A, ".xml");
+        g_autofree char *b_xml = secret_file(tb, UUID_B, ".xml");
+        g_autofree char *c_xml = secret_file(tb, UUID_C, ".xml");
+        g_autofree char *d_xml = secret_file(tb, "11111111-2222-4333-8444-555555555555", ".xml");
+        g_autofree char *data = NULL, *eph = secret_xml("11111111-2222-4333-8444-555555555555", "ephemeral='yes'",
+                                                         NULL, NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_auto(GStrv) all = NULL;
+        gsize len;
+
+        set_value_ok(tb, a, "value-a", 7);
+        g_assert_true(g_file_get_contents(a_xml, &data, &len, NULL));
+        g_assert_true(g_file_set_contents(b_xml, data, len, NULL));   /* B's name, A's uuid */
+        test_write_file(c_xml, "<secret><uuid>" UUID_C "</uuid>");   /* cut short */
+        test_write_file(d_xml, eph);
+        restart(tb);
+
+        all = list(tb, 0, &e);
+        g_assert_nonnull(all);
+        g_assert_cmpuint(g_strv_length(all), ==, 1);
+        g_assert_cmpstr(all[0], ==, a);
+        assert_value(tb, a, "value-a", 7);
+        g_assert_null(lookup_uuid(tb, UUID_B, &e));
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_SECRET, UUID_B);
+        sd_bus_error_free(&e);
+        g_assert_null(lookup_uuid(tb, UUID_C, &e));
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_SECRET);
+        sd_bus_error_free(&e);
+        g_assert_null(lookup_uuid(tb, "11111111-2222-4333-8444-555555555555", &e));
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_SECRET);
+        /* skipped files are left as they are: nothing is deleted on a guess */
+        g_assert_true(g_file_test(b_xml, G_FILE_TEST_EXISTS));
+        g_assert_true(g_file_test(c_xml, G_FILE_TEST_EXISTS));
+}
+
 /* --- §6.2 and the notes: the master key --- */
 
 /* X24: a key with group/other access is refused, ephemeral secrets still work */
@@ -988,5 +1028,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/secret/ephemeral-keeps-daemon", test_ephemeral_keeps_daemon);
         g_test_add_func("/secret/kill-during-set-value", test_kill_during_set_value);
         g_test_add_func("/secret/internal-clients-config", test_internal_clients_config);
+        g_test_add_func("/secret/load-skips", test_load_skips);
         return g_test_run();
 }
