@@ -267,6 +267,8 @@ typedef struct VolumeJob {
         TransferSpec *spec;
         VmmdProcess *helper;
         int key_fd;              /* LUKS create: the pipe holding the passphrase, read as /dev/fd/3 */
+        GPtrArray *key_argv;     /* LUKS: the command, kept for a retry (see job_retry_luks) */
+        unsigned attempts;
         VolumeDoneFunc done;
         void *userdata;
 } VolumeJob;
@@ -274,6 +276,8 @@ typedef struct VolumeJob {
 static void job_free(VolumeJob *j) {
         if (j->key_fd >= 0)
                 close(j->key_fd);
+        if (j->key_argv)
+                g_ptr_array_unref(j->key_argv);
         vmmd_process_free(j->helper);
         transfer_spec_free(j->spec);
         g_free(j);
@@ -335,12 +339,17 @@ static bool finish_new_volume(VolumeJob *j, GError **error) {
         return volume_refresh(v, error);
 }
 
+static bool job_retry_luks(VolumeJob *j, const char *output);
+
 static void job_done(VmmdProcess *h, int code, const char *out, const char *output, void *userdata) {
         VolumeJob *j = userdata;
         Volume *v = j->volume;
         Pool *p = v->pool;
         g_autoptr(GError) error = NULL;
         bool announce = false;
+
+        if (code != 0 && job_retry_luks(j, output))
+                return;
 
         if (code != 0 && j->kind == JOB_RESIZE)
                 g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img resize failed: %s",
@@ -612,7 +621,8 @@ static bool create_dir(Pool *p, StorageVolDef *def, GError **error) {
         return true;
 }
 
-/* A LUKS create waits for its passphrase from vmmd-secret; the volume is building meanwhile. */
+/* A LUKS create or resize waits for its passphrase from vmmd-secret; the volume is building
+ * (create) or in use (resize) meanwhile. */
 typedef struct KeyWait {
         VolumeJob *job;
         GPtrArray *argv;
@@ -635,37 +645,72 @@ static void on_create_secret(const GError *error, const uint8_t *value, size_t l
         VolumeDoneFunc done = j->done;
         void *done_data = j->userdata;
 
+        bool create = j->kind == JOB_CREATE;
+
         g_free(w);
         job_hold(j, false);
         if (error) {
                 local = g_error_copy(error);
-                job_free(j);
                 log_warning("%s", local->message);
-                fail_unstarted(v, done, done_data, local);
-                return;
-        }
-        j->key_fd = vmmd_secret_pipe(value, len);
-        if (j->key_fd < 0) {
+        } else if ((j->key_fd = vmmd_secret_pipe(value, len)) < 0)
                 vmmd_error_set_errno(&local, j->key_fd, "cannot pass the passphrase of volume '%s' to qemu-img",
                                      volume_name(v));
+        if (local)
                 job_free(j);
-                fail_unstarted(v, done, done_data, local);
+        else if (job_start(j, (const char *const *) argv->pdata, &local))   /* frees j when it fails */
                 return;
-        }
-        if (!job_start(j, (const char *const *) argv->pdata, &local))   /* frees j */
+        if (create)
                 fail_unstarted(v, done, done_data, local);
+        else if (done)
+                done(NULL, local, done_data);
 }
 
 /* false with error (j freed) when vmmd-secret cannot even be asked */
+static bool start_with_secret(VolumeJob *j, GPtrArray *argv, GError **error);
+
+/* qemu-img times the LUKS key derivation with the thread's CPU clock, and on a loaded machine
+ * with tick-based accounting that clock may not move at all: qemu-img then gives up with
+ * "Unable to get accurate CPU usage". Nothing is wrong with the request, so the create is made
+ * again (with the passphrase asked again: the pipe is spent), twice at most. True when the job
+ * goes on (or has been ended) here. */
+static bool job_retry_luks(VolumeJob *j, const char *output) {
+        g_autoptr(GError) error = NULL;
+        Volume *v = j->volume;
+        VolumeDoneFunc done = j->done;
+        void *done_data = j->userdata;
+        bool create = j->kind == JOB_CREATE;
+
+        if (!j->key_argv || j->attempts >= 2 || !strstr(output, "Unable to get accurate CPU usage"))
+                return false;
+        log_warning("qemu-img could not time the key derivation for '%s'; trying again", volume_path(v));
+        j->attempts++;
+        job_hold(j, false);
+        if (create)
+                (void) unlink(volume_path(v));
+        g_clear_pointer(&j->helper, vmmd_process_free);
+        if (start_with_secret(j, g_ptr_array_ref(j->key_argv), &error))
+                return true;
+        if (create)   /* j is gone */
+                fail_unstarted(v, done, done_data, error);
+        else if (done)
+                done(NULL, error, done_data);
+        return true;
+}
+
 static bool start_with_secret(VolumeJob *j, GPtrArray *argv, GError **error) {
         const StorageEncryption *enc = j->volume->def->target.encryption;
         KeyWait *w = g_new0(KeyWait, 1);
         g_autofree char *what = g_strdup_printf("volume '%s'", volume_name(j->volume));
+        /* a volume found on disk has no secret recorded: libvirt's convention is a secret whose
+         * usage (type volume) is the volume's path */
+        const char *usage = enc->secret_uuid || enc->secret_usage ? enc->secret_usage : volume_path(j->volume);
 
         w->job = j;
         w->argv = argv;
+        if (!j->key_argv)
+                j->key_argv = g_ptr_array_ref(argv);
         if (!vmmd_secret_get_value_async(j->volume->pool->manager->bus, enc->secret_uuid, SECRET_USAGE_TYPE_VOLUME,
-                                         enc->secret_usage, what, on_create_secret, w, error)) {
+                                         usage, what, on_create_secret, w, error)) {
                 g_ptr_array_unref(argv);
                 g_free(w);
                 job_free(j);
@@ -823,6 +868,11 @@ Volume *volume_clone(Pool *p, const char *xml, Volume *source, unsigned flags, V
                 return NULL;
         if (!volume_refresh(source, error))
                 return NULL;
+        if (source->def->target.encryption) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "cloning encrypted volume '%s' is not supported yet", volume_name(source));
+                return NULL;
+        }
         def = parse_new(p, xml, flags, true, error);
         if (!def)
                 return NULL;
@@ -1049,6 +1099,38 @@ bool volume_resize(Volume *v, uint64_t capacity, unsigned flags, VolumeDoneFunc 
                                              volume_path(v), s, NULL };
                 const char *const shrink[] = { "qemu-img", "resize", "--shrink", "-f",
                                                storage_file_format_to_string(format), volume_path(v), s, NULL };
+                if (v->def->target.encryption) {
+                        /* LUKS: qemu-img must open the image with its key (from a pipe, as at create) */
+                        GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+                        g_autofree char *escaped = NULL;
+                        g_auto(GStrv) parts = NULL;
+
+                        if (format != STORAGE_FILE_FORMAT_QCOW2 ||
+                            v->def->target.encryption->format != STORAGE_ENCRYPTION_LUKS) {
+                                g_ptr_array_unref(argv);
+                                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                                            "resizing encrypted volume '%s' is only supported for LUKS qcow2",
+                                            volume_name(v));
+                                return false;
+                        }
+                        parts = g_strsplit(volume_path(v), ",", -1);   /* ',' is doubled in --image-opts */
+                        escaped = g_strjoinv(",,", parts);
+                        g_ptr_array_add(argv, g_strdup("qemu-img"));
+                        g_ptr_array_add(argv, g_strdup("resize"));
+                        if (size < cur)
+                                g_ptr_array_add(argv, g_strdup("--shrink"));
+                        g_ptr_array_add(argv, g_strdup("--object"));
+                        g_ptr_array_add(argv, g_strdup("secret,id=" VOLUME_KEY_SECRET_ID ",file=/dev/fd/3"));
+                        g_ptr_array_add(argv, g_strdup("--image-opts"));
+                        g_ptr_array_add(argv, g_strdup_printf("driver=qcow2,file.filename=%s,encrypt.key-secret="
+                                                              VOLUME_KEY_SECRET_ID, escaped));
+                        g_ptr_array_add(argv, g_strdup(s));
+                        g_ptr_array_add(argv, NULL);
+                        if (!start_with_secret(job_new(JOB_RESIZE, v, done, userdata), argv, error))
+                                return false;
+                        *ret_async = true;
+                        return true;
+                }
                 if (!job_start(job_new(JOB_RESIZE, v, done, userdata), size < cur ? shrink : grow, error))
                         return false;
                 *ret_async = true;

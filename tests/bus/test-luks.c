@@ -1,6 +1,7 @@
 /* Bus tests for LUKS-encrypted volumes and disks: vmmd-storage and vmmd-qemu get the passphrase from
  * vmmd-secret's Internal interface and hand it to qemu-img / QEMU through a pipe (issue 14). */
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "test-storage-common.h"
@@ -112,6 +113,133 @@ static void test_volume_create(void) {
         }
 }
 
+/* Resize of a LUKS volume opens it with its key: with the secret the create named, and after a
+ * restart (when only the header says it is encrypted) with the secret whose usage is its path */
+static void test_volume_resize(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *pool = st_dir_pool(tb, "p", UUID1, true);
+        g_autofree char *file = g_build_filename(tb->dir, "pools", "p", "enc.qcow2", NULL);
+        g_autofree char *secret = define_secret(tb, SECRET_UUID, file);
+        g_autofree char *enc = luks_encryption(SECRET_UUID);
+        g_autofree char *xml = luks_vol_xml("enc.qcow2", "qcow2", enc);
+        g_autofree char *vol = NULL, *dump = NULL;
+        uint64_t cap = 0, alloc = 0;
+        int type = -1;
+
+        set_secret_value(tb, secret, PASSPHRASE);
+        vol = st_vol_create_ok(tb, pool, xml, 0);
+        st_ok(tb, vol, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 32 * 1024 * 1024, 0);
+        st_vol_info(tb, vol, 0, &type, &cap, &alloc);
+        g_assert_cmpuint(cap, ==, 32 * 1024 * 1024);
+
+        test_bus_kill_name(tb, ST);
+        dump = st_get_xml(tb, vol, ST_VOL_IFACE, 0);
+        {
+                g_autofree char *f = st_xpath(dump, "/volume/target/encryption/@format");
+                g_assert_cmpstr(f, ==, "luks");
+        }
+        st_ok(tb, vol, ST_VOL_IFACE, "Resize", "tu", (uint64_t) 48 * 1024 * 1024, 0);
+        st_vol_info(tb, vol, 0, &type, &cap, &alloc);
+        g_assert_cmpuint(cap, ==, 48 * 1024 * 1024);
+        g_assert_cmpint(qemu_img_unlocks(file, PASSPHRASE), ==, 0);
+
+        /* a clone would need the key on both sides: refused, nothing made */
+        {
+                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+                g_autofree char *copy = st_vol_clone(tb, pool, "<volume><name>copy.qcow2</name><target>"
+                                                     "<format type='qcow2'/></target></volume>", vol, 0, &e);
+                g_autofree char *copy_file = g_build_filename(tb->dir, "pools", "p", "copy.qcow2", NULL);
+                g_assert_null(copy);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_CONFIG_UNSUPPORTED, "enc.qcow2");
+                g_assert_false(g_file_test(copy_file, G_FILE_TEST_EXISTS));
+        }
+        /* without any secret for it, the resize fails and the volume keeps its size */
+        test_bus_kill_name(tb, ST);
+        {
+                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+                if (test_call_to(tb, SECRET_BUS_NAME, secret, SECRET_INTERFACE, "Undefine", &e, NULL, "") < 0)
+                        g_error("Undefine: %s: %s", e.name, e.message);
+        }
+        {
+                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+                g_assert_cmpint(st_call(tb, vol, ST_VOL_IFACE, "Resize", &e, NULL, "tu",
+                                        (uint64_t) 64 * 1024 * 1024, 0), <, 0);
+                assert_bus_error(&e, VMMD_DBUS_ERROR_NO_SECRET, "volume 'enc.qcow2'");
+        }
+        st_vol_info(tb, vol, 0, &type, &cap, &alloc);
+        g_assert_cmpuint(cap, ==, 48 * 1024 * 1024);
+}
+
+/* A qemu-img on the daemons' PATH that fails the first `fails` LUKS creates as a qemu-img whose
+ * CPU clock did not move while it timed the key derivation, then runs the real one. */
+static char *fake_qemu_img(const char *dir, unsigned fails) {
+        g_autofree char *real = g_find_program_in_path("qemu-img");
+        g_autofree char *bin = g_build_filename(dir, "fakebin", NULL);
+        g_autofree char *script = g_build_filename(bin, "qemu-img", NULL);
+        g_autofree char *text = g_strdup_printf(
+                "#!/bin/sh\n"
+                "if [ \"$1\" = create ]; then\n"
+                "  echo attempt >> '%s/attempts'\n"
+                "  if [ \"$(wc -l < '%s/attempts')\" -le %u ]; then\n"
+                "    cat /dev/fd/3 > /dev/null\n"
+                "    echo \"qemu-img: $(eval echo \\${$#}): Unable to get accurate CPU usage\" >&2\n"
+                "    exit 1\n"
+                "  fi\n"
+                "fi\n"
+                "exec '%s' \"$@\"\n", dir, dir, fails, real);
+
+        g_assert_nonnull(real);
+        test_write_file(script, text);
+        g_assert_cmpint(chmod(script, 0755), ==, 0);
+        return g_strdup_printf("PATH=%s:%s", bin, g_getenv("PATH"));
+}
+
+static unsigned count_lines(const char *file) {
+        g_autofree char *data = test_read_file(file);
+        unsigned n = 0;
+
+        for (const char *p = data; p && *p; p++)
+                n += *p == '\n';
+        return n;
+}
+
+/* qemu-img's "Unable to get accurate CPU usage" (a loaded machine) is retried, twice at most */
+static void test_volume_create_retry(void) {
+        g_autofree char *dir = g_dir_make_tmp("vmmd-luks-XXXXXX", NULL);
+        g_autofree char *path_env = fake_qemu_img(dir, 4);
+        g_autofree char *attempts = g_build_filename(dir, "attempts", NULL);
+        const char *const env[] = { path_env, NULL };
+        g_autoptr(TestBus) tb = test_bus_new(env);
+        g_autofree char *pool = st_dir_pool(tb, "p", UUID1, true);
+        g_autofree char *pool_dir = st_pool_dir(tb, "p");
+        g_autofree char *secret = define_secret(tb, SECRET_UUID, NULL);
+        g_autofree char *enc = luks_encryption(SECRET_UUID);
+        g_autofree char *xml1 = luks_vol_xml("a.qcow2", "qcow2", enc);
+        g_autofree char *xml2 = luks_vol_xml("b.qcow2", "qcow2", enc);
+        g_autofree char *file2 = g_build_filename(pool_dir, "b.qcow2", NULL);
+        g_autofree char *before = NULL, *after = NULL, *vol = NULL;
+
+        set_secret_value(tb, secret, PASSPHRASE);
+        /* fails 3 times in a row (attempts 1–3): the create gives up with qemu-img's words */
+        before = test_dir_snapshot(pool_dir);
+        {
+                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+                g_assert_null(st_vol_create(tb, pool, xml1, 0, &e));
+                assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "Unable to get accurate CPU usage");
+        }
+        g_assert_cmpuint(count_lines(attempts), ==, 3);
+        after = test_dir_snapshot(pool_dir);
+        g_assert_cmpstr(after, ==, before);
+        /* attempt 4 fails, attempt 5 works: the second create succeeds after one retry */
+        vol = st_vol_create_ok(tb, pool, xml2, 0);
+        g_assert_cmpuint(count_lines(attempts), ==, 5);
+        g_assert_cmpint(qemu_img_unlocks(file2, PASSPHRASE), ==, 0);
+        {
+                g_autofree char *rm = g_strdup_printf("rm -rf '%s'", dir);
+                g_free(st_sh(rm));
+        }
+}
+
 /* the secret named by usage (type volume) instead of uuid */
 static void test_volume_create_by_usage(void) {
         g_autoptr(TestBus) tb = test_bus_new(NULL);
@@ -182,6 +310,8 @@ int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/luks/volume-create", test_volume_create);
         g_test_add_func("/luks/volume-create-by-usage", test_volume_create_by_usage);
+        g_test_add_func("/luks/volume-resize", test_volume_resize);
+        g_test_add_func("/luks/volume-create-retry", test_volume_create_retry);
         g_test_add_func("/luks/volume-create-errors", test_volume_create_errors);
         return g_test_run();
 }
