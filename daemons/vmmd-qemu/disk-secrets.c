@@ -7,6 +7,7 @@
 
 #include "domain-conf-priv.h"
 #include "error.h"
+#include "log.h"
 #include "secret-client.h"
 #include "vmmd/secret1.h"
 
@@ -41,6 +42,8 @@ void disk_secrets_close(GArray *fds) {
 
 static void fetch_finish(Fetch *f, const GError *error) {
         if (error) {
+                /* X20: OperationDenied here means vmmd-secret's config or the bus policy is wrong */
+                log_warning("%s", error->message);
                 disk_secrets_close(g_steal_pointer(&f->fds));
                 f->done(error, NULL, f->userdata);
         } else
