@@ -7,6 +7,7 @@
 
 #include "domain-conf-priv.h"
 #include "error.h"
+#include "fileio.h"
 #include "log.h"
 #include "secret-client.h"
 #include "vmmd/secret1.h"
@@ -32,12 +33,7 @@ bool disk_secrets_needed(const DomainDef *def) {
 }
 
 void disk_secrets_close(GArray *fds) {
-        if (!fds)
-                return;
-        for (guint i = 0; i < fds->len; i++)
-                if (g_array_index(fds, int, i) >= 0)
-                        close(g_array_index(fds, int, i));
-        g_array_unref(fds);
+        vmmd_close_fd_array(fds);
 }
 
 static void fetch_finish(Fetch *f, const GError *error) {

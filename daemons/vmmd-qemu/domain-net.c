@@ -7,16 +7,12 @@
 
 #include "domain-conf-priv.h"
 #include "error.h"
+#include "fileio.h"
 #include "netlink.h"
 #include "tap.h"
 
 void domain_net_close_taps(DomainNetTaps *fds) {
-        if (!fds)
-                return;
-        for (guint i = 0; i < fds->len; i++)
-                if (g_array_index(fds, int, i) >= 0)
-                        close(g_array_index(fds, int, i));
-        g_array_unref(fds);
+        vmmd_close_fd_array(fds);
 }
 
 /* One tap for net, up and in its bridge: its fd, or -1 with error set (no tap left). */

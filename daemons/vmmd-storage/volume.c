@@ -671,8 +671,9 @@ static bool start_with_secret(VolumeJob *j, GPtrArray *argv, GError **error);
 /* qemu-img times the LUKS key derivation with the thread's CPU clock, and on a loaded machine
  * with tick-based accounting that clock may not move at all: qemu-img then gives up with
  * "Unable to get accurate CPU usage". Nothing is wrong with the request, so the create is made
- * again (with the passphrase asked again: the pipe is spent), twice at most. True when the job
- * goes on (or has been ended) here. */
+ * again (with the passphrase asked again: the pipe is spent), LUKS_ATTEMPTS times in all. True
+ * when the job goes on (or has been ended) here. */
+#define LUKS_ATTEMPTS 4
 static bool job_retry_luks(VolumeJob *j, const char *output) {
         g_autoptr(GError) error = NULL;
         Volume *v = j->volume;
@@ -680,7 +681,7 @@ static bool job_retry_luks(VolumeJob *j, const char *output) {
         void *done_data = j->userdata;
         bool create = j->kind == JOB_CREATE;
 
-        if (!j->key_argv || j->attempts >= 2 || !strstr(output, "Unable to get accurate CPU usage"))
+        if (!j->key_argv || j->attempts + 1 >= LUKS_ATTEMPTS || !strstr(output, "Unable to get accurate CPU usage"))
                 return false;
         log_warning("qemu-img could not time the key derivation for '%s'; trying again", volume_path(v));
         j->attempts++;
