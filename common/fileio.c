@@ -172,3 +172,12 @@ int vmmd_read_file(const char *path, char **ret_data, size_t *ret_len) {
                 *ret_len = len;
         return 0;
 }
+
+void vmmd_close_fd_array(GArray *fds) {
+        if (!fds)
+                return;
+        for (guint i = 0; i < fds->len; i++)
+                if (g_array_index(fds, int, i) >= 0)
+                        close(g_array_index(fds, int, i));
+        g_array_unref(fds);
+}

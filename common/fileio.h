@@ -30,5 +30,8 @@ int vmmd_rm_rf_child(const char *dir, const char *name);
 /* True when name is a plain directory entry name: not empty, no '/', not "." or "..". */
 bool vmmd_is_plain_child_name(const char *name);
 
+/* Closes every descriptor (>= 0) in an array of int and frees it; NULL is fine. */
+void vmmd_close_fd_array(GArray *fds);
+
 /* Reads a whole file; -errno on failure. */
 int vmmd_read_file(const char *path, char **ret_data, size_t *ret_len);

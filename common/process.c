@@ -264,6 +264,11 @@ int vmmd_process_exec(sd_event *event, const char *const *argv, VmmdProcessDoneF
         return process_start(event, RUN_MERGED, NULL, NULL, NULL, argv, 0, done, userdata, ret);
 }
 
+int vmmd_process_exec_fd(sd_event *event, const char *const *argv, int keep_fd, VmmdProcessDoneFunc done,
+                         void *userdata, VmmdProcess **ret) {
+        return process_start(event, RUN_MERGED, NULL, NULL, &keep_fd, argv, 0, done, userdata, ret);
+}
+
 int vmmd_process_run(sd_event *event, const char *const *argv, uint64_t timeout_usec, VmmdProcessDoneFunc done,
                      void *userdata, VmmdProcess **ret) {
         return process_start(event, RUN_SPLIT, NULL, NULL, NULL, argv, timeout_usec, done, userdata, ret);

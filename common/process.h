@@ -48,6 +48,9 @@ int vmmd_process_fork(sd_event *event, VmmdProcessFunc fn, void *data, int *keep
  * deadline (long copies report progress elsewhere). */
 int vmmd_process_exec(sd_event *event, const char *const *argv, VmmdProcessDoneFunc done, void *userdata,
                       VmmdProcess **ret);
+/* The same, keeping keep_fd open in the program as fd 3 (a secret's pipe read as /dev/fd/3). */
+int vmmd_process_exec_fd(sd_event *event, const char *const *argv, int keep_fd, VmmdProcessDoneFunc done,
+                         void *userdata, VmmdProcess **ret);
 
 /* The bounded run of a helper program (qemu-img, dnsmasq, nft): stdout and stderr captured
  * apart, killed at timeout_usec, done called from the loop. Nothing blocks. */

@@ -71,6 +71,9 @@ static void domain_disk_def_free(DomainDiskDef *d) {
         g_free(d->src_mode);
         g_free(d->src_protocol);
         g_free(d->src_name);
+        g_free(d->enc_format);
+        g_free(d->enc_secret_uuid);
+        g_free(d->enc_secret_usage);
         g_ptr_array_unref(d->hosts);
         source_free(d->source_verbatim);
         g_free(d->target_dev);
@@ -285,6 +288,49 @@ static DomainDiskBus disk_bus_from_target(const char *dev, DomainDiskDevice devi
  * enospace stops only on ENOSPC and is for writes only. */
 static const char *const disk_error_policies[] = { "stop", "report", "ignore", "enospace", NULL };
 
+/* libvirt's disk encryption formats; which of them a start can use is QEMU's business */
+static const char *const disk_encryption_formats[] = { "default", "qcow", "luks", "luks2", "luks-any", NULL };
+
+/* <encryption> of a disk (issue 14): the format and the secret holding the passphrase */
+static bool parse_disk_encryption(DomainDiskDef *d, xmlNodePtr enc, GError **error) {
+        xmlNodePtr secret = xml_child(enc, "secret");
+        g_autofree char *type = NULL, *uuid = NULL;
+        char u[37];
+
+        d->enc_format = xml_prop(enc, "format");
+        if (!d->enc_format || !g_strv_contains(disk_encryption_formats, d->enc_format)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "disk '%s': unknown encryption format '%s'",
+                            d->target_dev ? d->target_dev : "", d->enc_format ? d->enc_format : "");
+                return false;
+        }
+        if (!secret)
+                return true;
+        type = xml_prop(secret, "type");
+        if (g_strcmp0(type, "passphrase") != 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "disk '%s': unknown encryption secret type '%s'",
+                            d->target_dev ? d->target_dev : "", type ? type : "");
+                return false;
+        }
+        uuid = xml_prop(secret, "uuid");
+        d->enc_secret_usage = xml_prop(secret, "usage");
+        if (uuid) {
+                if (!vmmd_uuid_parse(uuid, u)) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                    "disk '%s': malformed encryption secret uuid '%s'", d->target_dev ? d->target_dev : "",
+                                    uuid);
+                        return false;
+                }
+                d->enc_secret_uuid = g_strdup(u);
+        }
+        if (!d->enc_secret_uuid == !d->enc_secret_usage) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                            "disk '%s': the encryption secret needs either a uuid or a usage",
+                            d->target_dev ? d->target_dev : "");
+                return false;
+        }
+        return true;
+}
+
 static DomainDiskDef *parse_disk(xmlNodePtr node, GError **error) {
         g_autoptr(GPtrArray) guard = DEVICE_ARRAY(domain_disk_def_free);
         DomainDiskDef *d = g_new0(DomainDiskDef, 1);
@@ -385,9 +431,34 @@ static DomainDiskDef *parse_disk(xmlNodePtr node, GError **error) {
         d->shareable = xml_child(node, "shareable") != NULL;
         d->transient = xml_child(node, "transient") != NULL;
         d->serial = xml_child_text(node, "serial");
+        {
+                xmlNodePtr enc = source ? xml_child(source, "encryption") : NULL;
+
+                d->enc_in_source = enc != NULL;
+                if (!enc)
+                        enc = xml_child(node, "encryption");
+                if (enc && !parse_disk_encryption(d, enc, error))
+                        return NULL;
+        }
         if (!domain_device_address_parse(node, &d->info, error))
                 return NULL;
         return g_ptr_array_steal_index(guard, 0);
+}
+
+static void format_disk_encryption(XmlBuf *buf, const DomainDiskDef *d) {
+        g_auto(XmlBuf) body = { 0 };
+        g_autoptr(GString) a = g_string_new(NULL);
+        g_autoptr(GString) sa = g_string_new(NULL);
+
+        xml_buf_init_child(&body, buf);
+        if (d->enc_secret_uuid || d->enc_secret_usage) {
+                xml_attr(sa, "type", "passphrase");
+                xml_attr(sa, "uuid", d->enc_secret_uuid);
+                xml_attr(sa, "usage", d->enc_secret_usage);
+                xml_element_empty(&body, "secret", sa);
+        }
+        xml_attr(a, "format", d->enc_format);
+        xml_element(buf, "encryption", a, &body);
 }
 
 static void format_disk(XmlBuf *buf, const DomainDiskDef *d) {
@@ -448,7 +519,14 @@ static void format_disk(XmlBuf *buf, const DomainDiskDef *d) {
         }
         if (d->source_verbatim)
                 xml_node_dump(&child, d->source_verbatim);
-        xml_element(&child, "source", a, NULL);
+        if (d->enc_format && d->enc_in_source) {
+                g_auto(XmlBuf) enc = { 0 };
+
+                xml_buf_init_child(&enc, &child);
+                format_disk_encryption(&enc, d);
+                xml_element(&child, "source", a, &enc);
+        } else
+                xml_element(&child, "source", a, NULL);
 
         g_string_truncate(a, 0);
         xml_attr(a, "dev", d->target_dev);
@@ -462,6 +540,8 @@ static void format_disk(XmlBuf *buf, const DomainDiskDef *d) {
         if (d->transient)
                 xml_element_empty(&child, "transient", NULL);
         xml_element_text(&child, "serial", NULL, d->serial);
+        if (d->enc_format && !d->enc_in_source)
+                format_disk_encryption(&child, d);
         domain_device_info_format(&child, &d->info);
 
         xml_attr(attrs, "type", domain_disk_type_to_string(d->type));

@@ -95,6 +95,11 @@ typedef struct {
         char *tray;
         bool readonly, shareable, transient;
         char *serial;
+        /* <encryption format=…><secret type='passphrase' uuid=… | usage=…/>, in <disk> or in its
+         * <source> (kept where it was written); the value is vmmd-secret's, never here */
+        char *enc_format;
+        char *enc_secret_uuid, *enc_secret_usage;
+        bool enc_in_source;
         DomainDeviceInfo info;
 } DomainDiskDef;
 

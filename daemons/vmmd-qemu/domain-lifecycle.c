@@ -24,6 +24,7 @@
 #include "save-image.h"
 #include "snapshot.h"
 #include "storage-client.h"
+#include "disk-secrets.h"
 #include "domain-net.h"
 #include "nwfilter-client.h"
 #include "network-client.h"
@@ -341,11 +342,13 @@ static void on_qemu_exit(QemuProcess *p, void *userdata) {
 
         if (d->run.job == DOMAIN_JOB_START) {
                 g_autofree char *tail = log_tail(d);
-                g_autoptr(GError) error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
-                                                      "QEMU of domain '%s' exited while starting: %s",
-                                                      domain_name(d), tail);
+                /* a LUKS passphrase that does not fit is said in the user's terms: which disk, which secret */
+                g_autoptr(GError) error = disk_secrets_explain_failure(d->def, domain_name(d), tail);
                 DomainCall *call = g_steal_pointer(&d->run.call);
 
+                if (!error)
+                        error = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                                            "QEMU of domain '%s' exited while starting: %s", domain_name(d), tail);
                 log_warning("%s", error->message);
                 domain_stopped(d, DOMAIN_SHUTOFF_FAILED, 5 /* STOPPED/FAILED */);
                 if (call)
@@ -569,12 +572,14 @@ typedef struct PendingStart {
         DomainRestore *restore;
         DomainCall *call;
         bool kvm;
+        GArray *secret_fds;     /* the disks' passphrase pipes, once fetched (disk-secrets.h) */
 } PendingStart;
 
 static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
-                        bool kvm, GError **error);
+                        bool kvm, GArray *secret_fds, GError **error);
 static void on_volumes_resolved(const GError *error, void *userdata);
 static void on_ports_allocated(const GError *error, void *userdata);
+static void on_secrets_fetched(const GError *error, GArray *fds, void *userdata);
 
 /* The checks of a start; then, once volume disks are resolved, start_spawn. */
 static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
@@ -616,8 +621,9 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                                     "security model '%s' is not available on this host", *models);
                         return false;
                 }
-        if (storage_def_has_volumes(live) || network_def_has_networks(live)) {
-                /* vmmd-storage and vmmd-network answer over the bus; the start goes on when they have */
+        if (storage_def_has_volumes(live) || disk_secrets_needed(live) || network_def_has_networks(live)) {
+                /* vmmd-storage (volumes), vmmd-secret (passphrases) and vmmd-network (ports) answer
+                 * over the bus; the start goes on when they have */
                 PendingStart *ps = g_new0(PendingStart, 1);
 
                 ps->domain = d;
@@ -633,7 +639,7 @@ static bool start_common(Domain *d, DomainDef *live_in, unsigned flags, DomainRe
                         on_volumes_resolved(NULL, ps);
                 return true;
         }
-        return start_spawn(d, g_steal_pointer(&live), flags, g_steal_pointer(&restore), call, opts.kvm, error);
+        return start_spawn(d, g_steal_pointer(&live), flags, g_steal_pointer(&restore), call, opts.kvm, NULL, error);
 }
 
 /* A new transient domain that did not start goes away again (A28, C31). */
@@ -674,8 +680,9 @@ static void pending_start_finish(PendingStart *ps, const GError *error) {
                 if (network_def_has_networks(ps->live))
                         ports = domain_def_copy(ps->live);
                 ok = start_spawn(d, g_steal_pointer(&ps->live), ps->flags, g_steal_pointer(&ps->restore), call, ps->kvm,
-                                 &local);
+                                 ps->secret_fds, &local);
         }
+        disk_secrets_close(ps->secret_fds);
         domain_def_free(ps->live);
         domain_restore_free(ps->restore);
         g_free(ps);
@@ -693,9 +700,22 @@ static void pending_start_finish(PendingStart *ps, const GError *error) {
                 call->done(call, error ? error : local);
 }
 
+/* volumes → passphrases → ports → spawn: each step runs when the one before succeeded */
 static void on_volumes_resolved(const GError *error, void *userdata) {
         PendingStart *ps = userdata;
 
+        if (!error && disk_secrets_needed(ps->live)) {
+                disk_secrets_fetch_async(ps->domain->manager->bus, ps->live, on_secrets_fetched, ps);
+                return;
+        }
+        on_secrets_fetched(error, NULL, ps);
+}
+
+/* fds are the pipes with the disks' passphrases (or NULL); the start holds them until the spawn */
+static void on_secrets_fetched(const GError *error, GArray *fds, void *userdata) {
+        PendingStart *ps = userdata;
+
+        ps->secret_fds = fds;
         if (!error && network_def_has_networks(ps->live)) {
                 g_autofree char *dir = domain_ports_dir(ps->domain->manager);
 
@@ -754,7 +774,7 @@ static char *cookie_cpu(const char *cookie) {
 }
 
 static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
-                        bool kvm, GError **error) {
+                        bool kvm, GArray *secret_fds, GError **error) {
         Manager *m = d->manager;
         g_autoptr(DomainDef) live = live_in;
         g_autoptr(DomainRestore) restore = restore_in;
@@ -764,6 +784,7 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         int monitor_fd = -1, log_fd = -1, r;
         g_autoptr(GArray) tap_child = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(GArray) tap_parent = g_array_new(FALSE, FALSE, sizeof(int));
+        g_autoptr(GArray) secret_child = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(DomainNetTaps) taps = NULL;   /* QEMU holds the taps once it runs */
         g_autofree char *cpu_arg = NULL;
         pid_t pid;
@@ -797,6 +818,17 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         /* a tmpfs: <memoryBacking><source type='file'> RAM stays in memory, as in libvirt's ram dir */
         opts.memory_dir = m->paths->run_dir;
         opts.host_pci_dir = "/sys/bus/pci/devices";
+        /* the pipes with the disks' passphrases follow the taps (the caller closes its ends) */
+        for (guint i = 0; secret_fds && i < secret_fds->len; i++) {
+                int fd = g_array_index(secret_fds, int, i),
+                    child = fd < 0 ? -1 : DOMAIN_NET_FIRST_CHILD_FD + (int) tap_parent->len;
+
+                if (fd >= 0)
+                        g_array_append_val(tap_parent, fd);
+                g_array_append_val(secret_child, child);
+        }
+        opts.disk_secret_fds = (const int *) secret_child->data;
+        opts.n_disk_secret_fds = secret_child->len;
         argv = qemu_command_build(live, &opts, error);
         if (!argv) {
                 domain_release_host_resources(m, live);

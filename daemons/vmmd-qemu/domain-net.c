@@ -7,17 +7,13 @@
 
 #include "domain-def.h"
 #include "error.h"
+#include "fileio.h"
 #include "netlink.h"
 #include "nwfilter-client.h"
 #include "tap.h"
 
 void domain_net_close_taps(DomainNetTaps *fds) {
-        if (!fds)
-                return;
-        for (guint i = 0; i < fds->len; i++)
-                if (g_array_index(fds, int, i) >= 0)
-                        close(g_array_index(fds, int, i));
-        g_array_unref(fds);
+        vmmd_close_fd_array(fds);
 }
 
 /* One tap for net, up and in bridge: its name (the live <target dev>) and *ret_fd, or NULL with error set

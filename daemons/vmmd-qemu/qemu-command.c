@@ -734,7 +734,7 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
         g_autofree char *addr = device_addr(def, &disk->info);
         g_autofree char *boot = bootindex(&disk->info);
         g_autofree char *serial = NULL, *esc_serial = NULL;
-        g_autofree char *js = NULL, *jf = NULL, *policy = NULL, *iothread = NULL;
+        g_autofree char *js = NULL, *jf = NULL, *policy = NULL, *iothread = NULL, *secret = NULL;
         const char *fmt = disk->driver_type ? disk->driver_type : "raw";
         const char *cache = disk->driver_cache && !g_str_equal(disk->driver_cache, "default") ? disk->driver_cache : NULL;
         const char *write_cache = "";
@@ -754,6 +754,25 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                 return (void) unsupported(c, "disk '%s': format '%s' is not supported", disk->target_dev, fmt);
         if (empty && !cdrom)
                 return (void) unsupported(c, "disk '%s' has no source", disk->target_dev);
+        if (disk->enc_format) {
+                int fd = c->opts && n - 1 < c->opts->n_disk_secret_fds ? c->opts->disk_secret_fds[n - 1] : -1;
+
+                if (!g_str_equal(disk->enc_format, "luks"))
+                        return (void) unsupported(c, "disk '%s': encryption format '%s' is not supported (only 'luks')",
+                                                  disk->target_dev, disk->enc_format);
+                if (!g_str_equal(fmt, "qcow2"))
+                        return (void) unsupported(c, "disk '%s': LUKS encryption is only supported for qcow2 images",
+                                                  disk->target_dev);
+                if (!disk->enc_secret_uuid && !disk->enc_secret_usage)
+                        return (void) unsupported(c, "disk '%s': its encryption names no secret", disk->target_dev);
+                if (fd < 0)
+                        return (void) unsupported(c, "disk '%s': the passphrase of its encryption is missing",
+                                                  disk->target_dev);
+                /* never the value: QEMU reads it from a pipe that holds it and nothing else */
+                secret = g_strdup_printf("%s-encryption-secret0", format_node);
+                arg(c, "-object");
+                argf(c, "secret,id=%s,file=/dev/fd/%d", secret, fd);
+        }
         if (cache && !g_strv_contains(cache_modes, cache))
                 return (void) unsupported(c, "disk '%s': cache mode '%s' is not supported", disk->target_dev, cache);
         if (cache)
@@ -804,6 +823,15 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                 json_builder_add_string_value(format, fmt);
                 json_builder_set_member_name(format, "file");
                 json_builder_add_string_value(format, storage_node);
+                if (secret) {
+                        json_builder_set_member_name(format, "encrypt");
+                        json_builder_begin_object(format);
+                        json_builder_set_member_name(format, "format");
+                        json_builder_add_string_value(format, "luks");
+                        json_builder_set_member_name(format, "key-secret");
+                        json_builder_add_string_value(format, secret);
+                        json_builder_end_object(format);
+                }
                 json_builder_end_object(format);
                 jf = builder_to_string(format);
                 arg(c, "-blockdev");

@@ -28,6 +28,10 @@ typedef struct QemuCommandOptions {
         /* where host PCI devices are listed (/sys/bus/pci/devices): a <hostdev type='pci'> must
          * be there and bound to vfio-pci; NULL: not checked (golden tests) */
         const char *host_pci_dir;
+        /* per <disk>, the fd number in the child of the pipe holding the passphrase of its
+         * <encryption>, -1 without one (domain-lifecycle.c gets them from vmmd-secret); NULL: none */
+        const int *disk_secret_fds;
+        unsigned n_disk_secret_fds;
 } QemuCommandOptions;
 
 /* The argument vector (argv[0] is the emulator), or NULL with CONFIG_UNSUPPORTED naming

@@ -11,9 +11,6 @@
 #include "secret-dbus.h"
 #include "uuid.h"
 
-/* X8: the daemons that may read any value; their unique names are asked from the bus at each call */
-static const char *const internal_clients[] = { "org.vmmd.qemu1", "org.vmmd.storage1", NULL };
-
 static int reply_secret_path(sd_bus_message *msg, Secret *s) {
         g_autofree char *path = secret_bus_path(s);
         return sd_bus_reply_method_return(msg, "o", path);
@@ -140,9 +137,10 @@ static const sd_bus_vtable manager_vtable[] = {
 
 /* --- Internal (X8) --- */
 
-/* 0 when the sender is root (or the daemon's own uid) and owns one of internal_clients; else
- * OperationDenied that says nothing about the secret asked for. */
-static int require_internal_client(sd_bus_message *msg, const char *method, sd_bus_error *error) {
+/* 0 when the sender is root (or the daemon's own uid) and owns one of the internal clients'
+ * names (asked from the bus at each call); else OperationDenied that says nothing about the
+ * secret asked for. */
+static int require_internal_client(Manager *m, sd_bus_message *msg, const char *method, sd_bus_error *error) {
         g_autoptr(sd_bus_creds) creds = NULL;
         sd_bus *bus = sd_bus_message_get_bus(msg);
         const char *sender = sd_bus_message_get_sender(msg);
@@ -155,7 +153,7 @@ static int require_internal_client(sd_bus_message *msg, const char *method, sd_b
         if (r < 0 || (uid != 0 && uid != geteuid()) || !sender)
                 return vmmd_bus_error_setf(error, VMMD_ERROR_OPERATION_DENIED,
                                            "%s is only for vmmd daemons running as root", method);
-        for (const char *const *name = internal_clients; *name; name++) {
+        for (char **name = m->internal_clients; name && *name; name++) {
                 g_autoptr(sd_bus_creds) owner = NULL;
                 const char *unique = NULL;
 
@@ -184,7 +182,7 @@ static int method_internal_get_value(sd_bus_message *msg, void *userdata, sd_bus
         Secret *s;
         int r;
 
-        r = require_internal_client(msg, "Internal.GetValue", error);
+        r = require_internal_client(userdata, msg, "Internal.GetValue", error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(msg, "s", &arg);
@@ -203,7 +201,7 @@ static int method_internal_get_value_by_usage(sd_bus_message *msg, void *userdat
         Secret *s;
         int r;
 
-        r = require_internal_client(msg, "Internal.GetValueByUsage", error);
+        r = require_internal_client(userdata, msg, "Internal.GetValueByUsage", error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(msg, "is", &type, &id);

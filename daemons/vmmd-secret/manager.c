@@ -36,11 +36,75 @@ static void secret_free(Secret *s) {
         g_free(s);
 }
 
+/* --- the config file --- */
+
+static const char *const default_internal_clients[] = { "org.vmmd.qemu1", "org.vmmd.storage1", NULL };
+
+char *manager_config_file(const VmmdPaths *paths) {
+        g_autofree char *dir = g_path_get_dirname(paths->config_dir);
+        return g_build_filename(dir, "vmmd-secret.conf", NULL);
+}
+
+/* a well-known (not unique) bus name, as the D-Bus specification has it */
+static bool is_well_known_name(const char *name) {
+        bool element_start = true;
+        unsigned dots = 0;
+
+        if (!*name || strlen(name) > 255)
+                return false;
+        for (const char *p = name; *p; p++) {
+                if (*p == '.') {
+                        if (element_start)
+                                return false;
+                        dots++;
+                        element_start = true;
+                        continue;
+                }
+                if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-')
+                        return false;
+                if (element_start && g_ascii_isdigit(*p))
+                        return false;
+                element_start = false;
+        }
+        return dots > 0 && !element_start;
+}
+
+char **manager_read_internal_clients(const char *config_file) {
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        g_auto(GStrv) list = NULL;
+
+        if (!g_key_file_load_from_file(kf, config_file, G_KEY_FILE_NONE, &error)) {
+                if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+                        log_error("cannot read %s, using the default internal clients: %s", config_file,
+                                  error->message);
+                return g_strdupv((char **) default_internal_clients);
+        }
+        list = g_key_file_get_string_list(kf, "secret", "internal_clients", NULL, NULL);
+        if (!list)
+                return g_strdupv((char **) default_internal_clients);
+        for (char **n = list; *n; n++) {
+                g_strstrip(*n);
+                if (!**n)
+                        continue;
+                if (!is_well_known_name(*n)) {
+                        log_warning("%s: internal_clients: '%s' is not a bus name; left out", config_file, *n);
+                        continue;
+                }
+                g_ptr_array_add(names, g_strdup(*n));
+        }
+        g_ptr_array_add(names, NULL);
+        return (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
+}
+
 Manager *manager_new(VmmdPaths *paths) {
         Manager *m = g_new0(Manager, 1);
         g_autofree char *key_file = g_build_filename(paths->state_dir, "master.key", NULL);
+        g_autofree char *config = manager_config_file(paths);
 
         m->paths = paths;
+        m->internal_clients = manager_read_internal_clients(config);
         m->secrets = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) secret_free);
         m->key = master_key_load(key_file);
         return m;
@@ -51,6 +115,7 @@ void manager_free(Manager *m) {
                 return;
         g_hash_table_destroy(m->secrets);
         master_key_free(m->key);
+        g_strfreev(m->internal_clients);
         vmmd_paths_free(m->paths);
         g_free(m);
 }

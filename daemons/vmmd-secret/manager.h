@@ -26,11 +26,14 @@ typedef struct Manager {
         VmmdPaths *paths;
         GHashTable *secrets;      /* uuid → Secret* (owned) */
         MasterKey *key;
+        /* X8: the bus names whose owners may call the Internal interface (config file
+         * vmmd-secret.conf, [secret] internal_clients; default vmmd-qemu's and vmmd-storage's) */
+        char **internal_clients;
         const SecretListener *listener;
         void *listener_data;
 } Manager;
 
-Manager *manager_new(VmmdPaths *paths);   /* takes paths; looks up the master key */
+Manager *manager_new(VmmdPaths *paths);   /* takes paths; looks up the master key, reads the config file */
 void manager_free(Manager *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Manager, manager_free)
 void manager_set_listener(Manager *m, const SecretListener *listener, void *userdata);
@@ -59,3 +62,10 @@ const uint8_t *manager_get_value(Manager *m, Secret *s, bool internal, size_t *r
 bool manager_is_busy(Manager *m);
 
 const char *secret_uuid(const Secret *s);
+
+/* The daemon's config file: vmmd-secret.conf next to the definitions directory
+ * (/etc/vmmd/vmmd-secret.conf, $XDG_CONFIG_HOME/vmmd/vmmd-secret.conf). */
+char *manager_config_file(const VmmdPaths *paths);
+/* Its internal_clients list: the defaults when the file or the key is absent or the file
+ * cannot be read; names that are not valid well-known bus names are left out. */
+char **manager_read_internal_clients(const char *config_file);

@@ -5,6 +5,7 @@
 static void *create(VmmdPaths *paths, const VmmdRuntime *rt, GError **error) {
         Manager *m = manager_new(paths);
         m->event = rt->event;
+        m->bus = rt->bus;
         return m;
 }
 

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "paths.h"
@@ -11,6 +12,7 @@
 
 struct Manager {
         sd_event *event;
+        sd_bus *bus;           /* a client of vmmd-secret too (LUKS volumes) */
         VmmdPaths *paths;
         GHashTable *pools;     /* uuid → Pool* (owned) */
         unsigned jobs;         /* helper processes running: the daemon stays (S72) */

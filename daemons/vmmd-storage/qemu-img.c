@@ -19,6 +19,7 @@ void qemu_img_info_free(QemuImgInfo *info) {
         g_free(info->backing_file);
         g_free(info->backing_format);
         g_free(info->compat);
+        g_free(info->encrypt_format);
         g_free(info);
 }
 
@@ -96,6 +97,12 @@ QemuImgInfo *qemu_img_info_parse(const char *json, const char *dir, GError **err
                                 info->lazy_refcounts = member_bool(spec, "lazy-refcounts");
                                 info->extended_l2 = member_bool(spec, "extended-l2");
                                 info->encrypted = json_object_has_member(spec, "encrypt");
+                                if (json_object_has_member(spec, "encrypt")) {
+                                        JsonNode *enc = json_object_get_member(spec, "encrypt");
+                                        if (JSON_NODE_HOLDS_OBJECT(enc))
+                                                info->encrypt_format = g_strdup(
+                                                        member_string(json_node_get_object(enc), "format"));
+                                }
                         }
                 }
         }
@@ -162,6 +169,11 @@ static QemuImgInfo *from_probe(const VmmdImageInfo *p, const char *dir) {
         info->lazy_refcounts = p->lazy_refcounts;
         info->extended_l2 = p->extended_l2;
         info->encrypted = p->encryption != VMMD_IMAGE_ENCRYPTION_NONE;
+        /* the names qemu-img info gives (encrypt.format), which the volume XML shows */
+        if (p->encryption == VMMD_IMAGE_ENCRYPTION_LUKS)
+                info->encrypt_format = g_strdup("luks");
+        else if (p->encryption == VMMD_IMAGE_ENCRYPTION_AES)
+                info->encrypt_format = g_strdup("aes");
         info->iso9660 = p->iso9660;
         return info;
 }

@@ -19,6 +19,7 @@ typedef struct QemuImgInfo {
         bool extended_l2;
         bool encrypted;             /* qcow/qcow2 AES or LUKS */
         bool iso9660;               /* raw with the ISO-9660 signature (S28) */
+        char *encrypt_format;       /* qcow2 encryption ("luks"), or NULL */
 } QemuImgInfo;
 
 void qemu_img_info_free(QemuImgInfo *info);

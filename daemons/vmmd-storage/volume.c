@@ -17,7 +17,9 @@
 #include "log.h"
 #include "manager.h"
 #include "qemu-img.h"
+#include "secret-client.h"
 #include "transfer.h"
+#include "vmmd/secret1.h"
 
 Volume *volume_new(Pool *p, StorageVolDef *def) {
         Volume *v = g_new0(Volume, 1);
@@ -94,6 +96,12 @@ static void probe_file(StorageVolDef *def, int fd, const struct stat *st) {
                 def->target.compat = g_strdup(info->compat);
                 def->target.lazy_refcounts = info->lazy_refcounts;
                 def->target.extended_l2 = info->extended_l2;
+                if (info->encrypt_format) {
+                        /* the header says how it is encrypted; which secret opens it only the create knew */
+                        int f = storage_encryption_format_from_string(info->encrypt_format);
+                        def->target.encryption = g_new0(StorageEncryption, 1);
+                        def->target.encryption->format = f >= 0 ? f : STORAGE_ENCRYPTION_DEFAULT;
+                }
         }
         if (info->backing_file) {
                 def->backing_store.path = g_strdup(info->backing_file);
@@ -235,6 +243,15 @@ bool volume_refresh(Volume *v, GError **error) {
                         g_propagate_error(error, g_steal_pointer(&local));
                 return false;
         }
+        /* the secret named at create time is kept while the file is still encrypted the same way */
+        if (def->target.encryption && v->def->target.encryption && v->def->target.encryption->secret_type &&
+            !def->target.encryption->secret_type &&
+            def->target.encryption->format == v->def->target.encryption->format) {
+                StorageEncryption *old = v->def->target.encryption, *enc = def->target.encryption;
+                enc->secret_type = g_strdup(old->secret_type);
+                enc->secret_uuid = g_strdup(old->secret_uuid);
+                enc->secret_usage = g_strdup(old->secret_usage);
+        }
         storage_vol_def_free(v->def);
         v->def = def;
         volume_probed(v, &st, started);
@@ -284,11 +301,18 @@ typedef struct VolumeJob {
         uint64_t grow_to;        /* clone: capacity to reach after qemu-img convert */
         TransferSpec *spec;
         VmmdProcess *helper;
+        int key_fd;              /* LUKS create: the pipe holding the passphrase, read as /dev/fd/3 */
+        GPtrArray *key_argv;     /* LUKS: the command, kept for a retry (see job_retry_luks) */
+        unsigned attempts;
         VolumeDoneFunc done;
         void *userdata;
 } VolumeJob;
 
 static void job_free(VolumeJob *j) {
+        if (j->key_fd >= 0)
+                close(j->key_fd);
+        if (j->key_argv)
+                g_ptr_array_unref(j->key_argv);
         vmmd_process_free(j->helper);
         transfer_spec_free(j->spec);
         g_free(j);
@@ -382,9 +406,14 @@ static bool start_grow(VolumeJob *j, GError **error) {
         return true;
 }
 
+static bool job_retry_luks(VolumeJob *j, const char *output);
+
 static void job_done(VmmdProcess *h, int code, const char *out, const char *output, void *userdata) {
         VolumeJob *j = userdata;
         GError *error = NULL;
+
+        if (code != 0 && job_retry_luks(j, output))
+                return;
 
         if (code != 0 && j->kind == JOB_RESIZE)
                 g_set_error(&error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "qemu-img resize failed: %s",
@@ -469,6 +498,7 @@ static VolumeJob *job_new(JobKind kind, Volume *v, VolumeDoneFunc done, void *us
 
         j->kind = kind;
         j->volume = v;
+        j->key_fd = -1;
         j->done = done;
         j->userdata = userdata;
         return j;
@@ -481,7 +511,13 @@ static bool job_start(VolumeJob *j, const char *const *argv, GError **error) {
 
         if (argv) {
                 j->program = true;
-                r = vmmd_process_exec(m->event, argv, job_done, j, &j->helper);
+                if (j->key_fd >= 0) {
+                        r = vmmd_process_exec_fd(m->event, argv, j->key_fd, job_done, j, &j->helper);
+                        /* the child has its copy; the daemon keeps none of the passphrase */
+                        close(j->key_fd);
+                        j->key_fd = -1;
+                } else
+                        r = vmmd_process_exec(m->event, argv, job_done, j, &j->helper);
         } else
                 r = vmmd_process_fork(m->event, transfer_run, j->spec, &j->spec->fd, job_done, j, &j->helper);
         if (r < 0) {
@@ -514,6 +550,9 @@ static bool is_qemu_img_format(int format) {
         }
 }
 
+/* the qemu-img secret object holding a LUKS passphrase; its data comes through fd 3 */
+#define VOLUME_KEY_SECRET_ID "vmmd-luks-secret0"
+
 /* S41: -o for qcow2 */
 static char *qcow2_options(const StorageVolDef *def, bool prealloc) {
         GString *s = g_string_new(NULL);
@@ -530,7 +569,39 @@ static char *qcow2_options(const StorageVolDef *def, bool prealloc) {
         if (prealloc)
                 g_string_append(s, def->allocation >= def->capacity ? ",preallocation=falloc" :
                                                                      ",preallocation=metadata");
+        if (def->target.encryption)
+                g_string_append(s, ",encrypt.format=luks,encrypt.key-secret=" VOLUME_KEY_SECRET_ID);
         return g_string_free(s, FALSE);
+}
+
+/* issue 14: a qcow2 volume encrypted with LUKS, its passphrase a vmmd-secret secret */
+static bool check_encryption(const StorageVolDef *def, bool clone, GError **error) {
+        const StorageEncryption *enc = def->target.encryption;
+
+        if (clone) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "cloning into an encrypted volume is not supported yet (volume '%s')", def->name);
+                return false;
+        }
+        if (enc->format != STORAGE_ENCRYPTION_LUKS) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "volume '%s': only encryption format 'luks' is supported, not '%s'", def->name,
+                            storage_encryption_format_to_string(enc->format));
+                return false;
+        }
+        if (def->target.format != STORAGE_FILE_FORMAT_QCOW2) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "volume '%s': LUKS encryption is only supported for qcow2 volumes, not '%s'", def->name,
+                            storage_file_format_to_string(def->target.format));
+                return false;
+        }
+        /* libvirt would make a new random secret; vmmd wants the caller to name one */
+        if (!enc->secret_type) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "volume '%s': LUKS encryption needs <secret type='passphrase' uuid='…'/>", def->name);
+                return false;
+        }
+        return true;
 }
 
 /* S37, S38: the checks every new volume passes, and its key and path */
@@ -561,11 +632,8 @@ static StorageVolDef *parse_new(Pool *p, const char *xml, unsigned flags, bool c
                             path);
                 return NULL;
         }
-        if (def->target.encryption) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
-                            "encrypted volumes are not supported yet (volume '%s')", def->name);
+        if (def->target.encryption && !check_encryption(def, clone, error))
                 return NULL;
-        }
         g_free(def->key);
         g_free(def->target.path);
         def->key = g_strdup(path);
@@ -628,6 +696,107 @@ static bool create_dir(Pool *p, StorageVolDef *def, GError **error) {
                 (void) rmdir(def->target.path);
                 return false;
         }
+        return true;
+}
+
+/* A LUKS create or resize waits for its passphrase from vmmd-secret; the volume is building
+ * (create) or in use (resize) meanwhile. */
+typedef struct KeyWait {
+        VolumeJob *job;
+        GPtrArray *argv;
+} KeyWait;
+
+/* The create of a volume that did not get started: nothing is on disk yet. */
+static void fail_unstarted(Volume *v, VolumeDoneFunc done, void *userdata, const GError *error) {
+        v->building = false;
+        remove_volume(v, false);
+        if (done)
+                done(NULL, error, userdata);
+}
+
+static void on_create_secret(const GError *error, const uint8_t *value, size_t len, void *userdata) {
+        KeyWait *w = userdata;
+        g_autoptr(GPtrArray) argv = w->argv;
+        g_autoptr(GError) local = NULL;
+        VolumeJob *j = w->job;
+        Volume *v = j->volume;
+        VolumeDoneFunc done = j->done;
+        void *done_data = j->userdata;
+
+        bool create = j->kind == JOB_CREATE;
+
+        g_free(w);
+        job_hold(j, false);
+        if (error) {
+                local = g_error_copy(error);
+                log_warning("%s", local->message);
+        } else if ((j->key_fd = vmmd_secret_pipe(value, len)) < 0)
+                vmmd_error_set_errno(&local, j->key_fd, "cannot pass the passphrase of volume '%s' to qemu-img",
+                                     volume_name(v));
+        if (local)
+                job_free(j);
+        else if (job_start(j, (const char *const *) argv->pdata, &local))   /* frees j when it fails */
+                return;
+        if (create)
+                fail_unstarted(v, done, done_data, local);
+        else if (done)
+                done(NULL, local, done_data);
+}
+
+/* false with error (j freed) when vmmd-secret cannot even be asked */
+static bool start_with_secret(VolumeJob *j, GPtrArray *argv, GError **error);
+
+/* qemu-img times the LUKS key derivation with the thread's CPU clock, and on a loaded machine
+ * with tick-based accounting that clock may not move at all: qemu-img then gives up with
+ * "Unable to get accurate CPU usage". Nothing is wrong with the request, so the create is made
+ * again (with the passphrase asked again: the pipe is spent), LUKS_ATTEMPTS times in all. True
+ * when the job goes on (or has been ended) here. */
+#define LUKS_ATTEMPTS 4
+static bool job_retry_luks(VolumeJob *j, const char *output) {
+        g_autoptr(GError) error = NULL;
+        Volume *v = j->volume;
+        VolumeDoneFunc done = j->done;
+        void *done_data = j->userdata;
+        bool create = j->kind == JOB_CREATE;
+
+        if (!j->key_argv || j->attempts + 1 >= LUKS_ATTEMPTS || !strstr(output, "Unable to get accurate CPU usage"))
+                return false;
+        log_warning("qemu-img could not time the key derivation for '%s'; trying again", volume_path(v));
+        j->attempts++;
+        job_hold(j, false);
+        if (create)
+                (void) unlink(volume_path(v));
+        g_clear_pointer(&j->helper, vmmd_process_free);
+        if (start_with_secret(j, g_ptr_array_ref(j->key_argv), &error))
+                return true;
+        if (create)   /* j is gone */
+                fail_unstarted(v, done, done_data, error);
+        else if (done)
+                done(NULL, error, done_data);
+        return true;
+}
+
+static bool start_with_secret(VolumeJob *j, GPtrArray *argv, GError **error) {
+        const StorageEncryption *enc = j->volume->def->target.encryption;
+        KeyWait *w = g_new0(KeyWait, 1);
+        g_autofree char *what = g_strdup_printf("volume '%s'", volume_name(j->volume));
+        /* a volume found on disk has no secret recorded: libvirt's convention is a secret whose
+         * usage (type volume) is the volume's path */
+        const char *usage = enc->secret_uuid || enc->secret_usage ? enc->secret_usage : volume_path(j->volume);
+
+        w->job = j;
+        w->argv = argv;
+        if (!j->key_argv)
+                j->key_argv = g_ptr_array_ref(argv);
+        if (!vmmd_secret_get_value_async(j->volume->pool->manager->bus, enc->secret_uuid, SECRET_USAGE_TYPE_VOLUME,
+                                         usage, what, on_create_secret, w, error)) {
+                g_ptr_array_unref(argv);
+                g_free(w);
+                job_free(j);
+                return false;
+        }
+        /* the daemon stays, and the pool cannot go, while the answer is awaited */
+        job_hold(j, true);
         return true;
 }
 
@@ -710,6 +879,11 @@ Volume *volume_create(Pool *p, const char *xml, unsigned flags, VolumeDoneFunc d
                 g_ptr_array_add(argv, g_strdup("-F"));
                 g_ptr_array_add(argv, g_strdup(storage_file_format_to_string(def->backing_store.format)));
         }
+        if (def->target.encryption) {
+                /* the passphrase never is on the command line: qemu-img reads it from a pipe */
+                g_ptr_array_add(argv, g_strdup("--object"));
+                g_ptr_array_add(argv, g_strdup("secret,id=" VOLUME_KEY_SECRET_ID ",file=/dev/fd/3"));
+        }
         if (format == STORAGE_FILE_FORMAT_QCOW2) {
                 g_ptr_array_add(argv, g_strdup("-o"));
                 g_ptr_array_add(argv, qcow2_options(def, prealloc));
@@ -720,6 +894,13 @@ Volume *volume_create(Pool *p, const char *xml, unsigned flags, VolumeDoneFunc d
         g_ptr_array_add(argv, NULL);
         v = add_building(p, g_steal_pointer(&def));
         j = job_new(JOB_CREATE, v, done, userdata);
+        if (v->def->target.encryption) {
+                if (!start_with_secret(j, g_steal_pointer(&argv), error)) {
+                        remove_volume(v, false);
+                        return NULL;
+                }
+                return v;
+        }
         if (!job_start(j, (const char *const *) argv->pdata, error)) {
                 remove_volume(v, false);
                 return NULL;
@@ -766,6 +947,11 @@ Volume *volume_clone(Pool *p, const char *xml, Volume *source, unsigned flags, V
                 return NULL;
         if (!volume_refresh(source, error))
                 return NULL;
+        if (source->def->target.encryption) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                            "cloning encrypted volume '%s' is not supported yet", volume_name(source));
+                return NULL;
+        }
         def = parse_new(p, xml, flags, true, error);
         if (!def)
                 return NULL;
@@ -992,6 +1178,38 @@ bool volume_resize(Volume *v, uint64_t capacity, unsigned flags, VolumeDoneFunc 
                                              volume_path(v), s, NULL };
                 const char *const shrink[] = { "qemu-img", "resize", "--shrink", "-f",
                                                storage_file_format_to_string(format), volume_path(v), s, NULL };
+                if (v->def->target.encryption) {
+                        /* LUKS: qemu-img must open the image with its key (from a pipe, as at create) */
+                        GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+                        g_autofree char *escaped = NULL;
+                        g_auto(GStrv) parts = NULL;
+
+                        if (format != STORAGE_FILE_FORMAT_QCOW2 ||
+                            v->def->target.encryption->format != STORAGE_ENCRYPTION_LUKS) {
+                                g_ptr_array_unref(argv);
+                                g_set_error(error, VMMD_ERROR, VMMD_ERROR_CONFIG_UNSUPPORTED,
+                                            "resizing encrypted volume '%s' is only supported for LUKS qcow2",
+                                            volume_name(v));
+                                return false;
+                        }
+                        parts = g_strsplit(volume_path(v), ",", -1);   /* ',' is doubled in --image-opts */
+                        escaped = g_strjoinv(",,", parts);
+                        g_ptr_array_add(argv, g_strdup("qemu-img"));
+                        g_ptr_array_add(argv, g_strdup("resize"));
+                        if (size < cur)
+                                g_ptr_array_add(argv, g_strdup("--shrink"));
+                        g_ptr_array_add(argv, g_strdup("--object"));
+                        g_ptr_array_add(argv, g_strdup("secret,id=" VOLUME_KEY_SECRET_ID ",file=/dev/fd/3"));
+                        g_ptr_array_add(argv, g_strdup("--image-opts"));
+                        g_ptr_array_add(argv, g_strdup_printf("driver=qcow2,file.filename=%s,encrypt.key-secret="
+                                                              VOLUME_KEY_SECRET_ID, escaped));
+                        g_ptr_array_add(argv, g_strdup(s));
+                        g_ptr_array_add(argv, NULL);
+                        if (!start_with_secret(job_new(JOB_RESIZE, v, done, userdata), argv, error))
+                                return false;
+                        *ret_async = true;
+                        return true;
+                }
                 if (!job_start(job_new(JOB_RESIZE, v, done, userdata), size < cur ? shrink : grow, error))
                         return false;
                 *ret_async = true;

@@ -564,6 +564,67 @@ static void test_internal(void) {
         assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
 }
 
+/* A private connection to the test bus that owns name (NULL: none), standing for a daemon. */
+static sd_bus *connect_owning(TestBus *tb, const char *name) {
+        sd_bus *bus = NULL;
+
+        g_assert_cmpint(sd_bus_new(&bus), >=, 0);
+        g_assert_cmpint(sd_bus_set_address(bus, tb->address), >=, 0);
+        g_assert_cmpint(sd_bus_set_bus_client(bus, 1), >=, 0);
+        g_assert_cmpint(sd_bus_start(bus), >=, 0);
+        if (name)
+                g_assert_cmpint(sd_bus_request_name(bus, name, 0), >=, 0);
+        return bus;
+}
+
+static int internal_get(sd_bus *bus, const char *uuid, sd_bus_error *error) {
+        return sd_bus_call_method(bus, SECRET_BUS_NAME, SECRET_MANAGER_PATH, SECRET_INTERNAL_INTERFACE, "GetValue",
+                                  error, NULL, "s", uuid);
+}
+
+/* X8: the internal callers come from the config file's [secret] internal_clients, which replaces
+ * the default list; a name that is not a bus name is left out */
+static void test_internal_clients_config(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *conf = test_root_file(tb, "etc/vmmd/vmmd-secret.conf");
+        g_autofree char *path = NULL;
+        g_autoptr(sd_bus) qemu = NULL, other = NULL, bad = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+
+        /* written before the daemon is activated: it reads the file once, at start */
+        test_write_file(conf, "# who may read values\n[secret]\n"
+                              "internal_clients=org.example.Backup; not a name ;org.example.Other\n");
+        path = define_ok(tb, UUID_B, "private='yes'", NULL, NULL);
+        set_value_ok(tb, path, "cfg-pw", 6);
+        other = connect_owning(tb, "org.example.Other");
+        g_assert_cmpint(internal_get(other, UUID_B, &e), >=, 0);
+        /* vmmd-qemu's name is no longer on the list */
+        qemu = connect_owning(tb, "org.vmmd.qemu1");
+        g_assert_cmpint(internal_get(qemu, UUID_B, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
+        sd_bus_error_free(&e);
+        /* owning nothing is not enough either */
+        bad = connect_owning(tb, NULL);
+        g_assert_cmpint(internal_get(bad, UUID_B, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
+        sd_bus_error_free(&e);
+
+        /* an empty list: nobody may; a file that is not a key file: the defaults */
+        test_write_file(conf, "[secret]\ninternal_clients=\n");
+        test_bus_kill_name(tb, SECRET_BUS_NAME);
+        g_assert_cmpint(internal_get(other, UUID_B, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
+        sd_bus_error_free(&e);
+        g_assert_cmpint(internal_get(qemu, UUID_B, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
+        sd_bus_error_free(&e);
+        test_write_file(conf, "this is { not a key file\n");
+        test_bus_kill_name(tb, SECRET_BUS_NAME);
+        g_assert_cmpint(internal_get(qemu, UUID_B, &e), >=, 0);
+        g_assert_cmpint(internal_get(other, UUID_B, &e), <, 0);
+        assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_DENIED);
+}
+
 /* --- X15: ephemeral secrets --- */
 
 static void test_ephemeral(void) {
@@ -625,6 +686,46 @@ static void test_damaged_value(void) {
         assert_value(tb, a, "fresh", 5);
         restart(tb);
         assert_value(tb, a, "fresh", 5);
+}
+
+/* §4: at load, a definition whose <uuid> is not its file name, an ephemeral one (never stored)
+ * and one that does not parse are skipped; the others are served with their values */
+static void test_load_skips(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *a = define_ok(tb, UUID_A, NULL, "ceph", "a");
+        g_autofree char *a_xml = secret_file(tb, UUID_A, ".xml");
+        g_autofree char *b_xml = secret_file(tb, UUID_B, ".xml");
+        g_autofree char *c_xml = secret_file(tb, UUID_C, ".xml");
+        g_autofree char *d_xml = secret_file(tb, "11111111-2222-4333-8444-555555555555", ".xml");
+        g_autofree char *data = NULL, *eph = secret_xml("11111111-2222-4333-8444-555555555555", "ephemeral='yes'",
+                                                         NULL, NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_auto(GStrv) all = NULL;
+        gsize len;
+
+        set_value_ok(tb, a, "value-a", 7);
+        g_assert_true(g_file_get_contents(a_xml, &data, &len, NULL));
+        g_assert_true(g_file_set_contents(b_xml, data, len, NULL));   /* B's name, A's uuid */
+        test_write_file(c_xml, "<secret><uuid>" UUID_C "</uuid>");   /* cut short */
+        test_write_file(d_xml, eph);
+        restart(tb);
+
+        all = list(tb, 0, &e);
+        g_assert_nonnull(all);
+        g_assert_cmpuint(g_strv_length(all), ==, 1);
+        g_assert_cmpstr(all[0], ==, a);
+        assert_value(tb, a, "value-a", 7);
+        g_assert_null(lookup_uuid(tb, UUID_B, &e));
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_SECRET, UUID_B);
+        sd_bus_error_free(&e);
+        g_assert_null(lookup_uuid(tb, UUID_C, &e));
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_SECRET);
+        sd_bus_error_free(&e);
+        g_assert_null(lookup_uuid(tb, "11111111-2222-4333-8444-555555555555", &e));
+        assert_bus_error(&e, VMMD_DBUS_ERROR_NO_SECRET);
+        /* skipped files are left as they are: nothing is deleted on a guess */
+        g_assert_true(g_file_test(b_xml, G_FILE_TEST_EXISTS));
+        g_assert_true(g_file_test(c_xml, G_FILE_TEST_EXISTS));
 }
 
 /* --- §6.2 and the notes: the master key --- */
@@ -926,5 +1027,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/secret/session-paths", test_session_paths);
         g_test_add_func("/secret/ephemeral-keeps-daemon", test_ephemeral_keeps_daemon);
         g_test_add_func("/secret/kill-during-set-value", test_kill_during_set_value);
+        g_test_add_func("/secret/internal-clients-config", test_internal_clients_config);
+        g_test_add_func("/secret/load-skips", test_load_skips);
         return g_test_run();
 }

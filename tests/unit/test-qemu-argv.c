@@ -95,6 +95,41 @@ static GPtrArray *build(const char *xml, GError **error) {
         return build_accel(xml, false, error);
 }
 
+/* issue 14: an encrypted disk's passphrase is a secret object read from the fd it is given,
+ * and its qcow2 blockdev opens the LUKS layer with it */
+static void test_luks_fd(void) {
+        g_autofree char *path = case_path("err", "disk-luks-no-passphrase", ".xml");
+        g_autofree char *xml = read_file(path);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(DomainDef) def = load_def(xml, &error);
+        const int fds[] = { -1, 9 };
+        QemuCommandOptions opts = { .monitor_fd = 3, .disk_secret_fds = fds, .n_disk_secret_fds = 2 };
+        g_autoptr(GPtrArray) argv = NULL;
+        int object = -1, blockdev = -1;
+
+        g_assert_no_error(error);
+        argv = qemu_command_build(def, &opts, &error);
+        g_assert_no_error(error);
+        for (guint i = 0; i + 1 < argv->len; i++) {
+                const char *a = g_ptr_array_index(argv, i), *next = g_ptr_array_index(argv, i + 1);
+                if (g_str_equal(a, "-object") && g_str_has_prefix(next, "secret,")) {
+                        g_assert_cmpint(object, ==, -1);
+                        g_assert_cmpstr(next, ==, "secret,id=libvirt-2-format-encryption-secret0,file=/dev/fd/9");
+                        object = (int) i;
+                }
+                if (g_str_equal(a, "-blockdev") && strstr(next, "\"encrypt\"")) {
+                        g_assert_cmpint(blockdev, ==, -1);
+                        g_assert_nonnull(strstr(next, "\"node-name\":\"libvirt-2-format\""));
+                        g_assert_nonnull(strstr(next, "\"encrypt\":{\"format\":\"luks\","
+                                                      "\"key-secret\":\"libvirt-2-format-encryption-secret0\"}"));
+                        blockdev = (int) i;
+                }
+        }
+        /* the secret object exists before the blockdev that names it */
+        g_assert_cmpint(object, >=, 0);
+        g_assert_cmpint(blockdev, >, object);
+}
+
 static char *argv_to_lines(const GPtrArray *argv) {
         g_autoptr(GString) s = g_string_new(NULL);
 
@@ -579,6 +614,7 @@ int main(int argc, char **argv) {
                 g_autofree char *path = g_strdup_printf("/qemuargv/error/%s", name);
                 g_test_add_data_func(path, name, test_error);
         }
+        g_test_add_func("/qemuargv/luks-fd", test_luks_fd);
         for (guint i = 0; i < golden->len; i++) {
                 const char *name = g_ptr_array_index(golden, i);
                 g_autofree char *path = g_strdup_printf("/qemuargv/run/%s", name);
