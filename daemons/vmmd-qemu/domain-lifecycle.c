@@ -648,9 +648,27 @@ static void on_failed_start_released(void *userdata) {
         g_free(f);
 }
 
+/* Every start that fails once it went asynchronous ends here: a transient domain goes, the ports made for
+ * live (if any) are deleted, then the caller hears of error. */
+static void start_failed(Domain *d, DomainDef *live, DomainCall *call, const GError *error) {
+        Manager *m = d->manager;   /* d may be gone after forget_if_never_started */
+
+        forget_if_never_started(d);
+        if (!call)
+                log_warning("cannot start a domain: %s", error->message);
+        if (live && network_def_has_networks(live)) {
+                FailedStart *f = g_new0(FailedStart, 1);
+                g_autofree char *dir = domain_ports_dir(m);
+
+                f->call = call;
+                f->error = g_error_copy(error);
+                network_ports_release_async(m->bus, dir, live, on_failed_start_released, f);
+        } else if (call)
+                call->done(call, error);
+}
+
 static void pending_start_finish(PendingStart *ps, const GError *error) {
         Domain *d = ps->domain;
-        Manager *m = d->manager;   /* d may be gone after forget_if_never_started */
         g_autoptr(GError) local = NULL;
         g_autoptr(DomainDef) ports = NULL;   /* what to give back when the spawn fails */
         DomainCall *call = ps->call;
@@ -668,18 +686,8 @@ static void pending_start_finish(PendingStart *ps, const GError *error) {
         domain_def_free(ps->live);
         domain_restore_free(ps->restore);
         g_free(ps);
-        if (ok)
-                return;
-        forget_if_never_started(d);
-        if (ports) {
-                FailedStart *f = g_new0(FailedStart, 1);
-                g_autofree char *dir = domain_ports_dir(m);
-
-                f->call = call;
-                f->error = g_error_copy(local);
-                network_ports_release_async(m->bus, dir, ports, on_failed_start_released, f);
-        } else if (call)
-                call->done(call, error ? error : local);
+        if (!ok)
+                start_failed(d, ports, call, error ? error : local);
 }
 
 static void on_volumes_resolved(const GError *error, void *userdata) {
@@ -698,10 +706,91 @@ static void on_ports_allocated(const GError *error, void *userdata) {
         pending_start_finish(userdata, error);
 }
 
+/* --- the start's filter step (spec nwfilter.md §10.1): taps up, then their bindings in force, then QEMU --- */
+typedef struct {
+        Domain *domain;
+        DomainDef *live;
+        DomainNetTaps *taps;
+        unsigned flags;
+        DomainRestore *restore;
+        DomainCall *call;
+        bool kvm;
+} PendingSpawn;
+
+static bool spawn_qemu(Domain *d, DomainDef **live_p, DomainNetTaps *taps_in, unsigned flags,
+                       DomainRestore *restore_in, DomainCall *call, bool kvm, GError **error);
+
+static void on_filters_bound(const GError *error, void *userdata) {
+        PendingSpawn *ps = userdata;
+        Domain *d = ps->domain;
+        Manager *m = d->manager;
+        g_autoptr(GError) local = NULL;
+        DomainCall *call = ps->call;
+        bool ok = false;
+
+        d->run.job = DOMAIN_JOB_NONE;
+        if (!error)
+                ok = spawn_qemu(d, &ps->live, g_steal_pointer(&ps->taps), ps->flags, g_steal_pointer(&ps->restore),
+                                call, ps->kvm, &local);
+        else
+                domain_release_host_resources(m, ps->live);
+        if (!ok && !error)
+                /* the rules were for a guest that never ran */
+                nwfilter_client_unbind_async(m->bus, ps->live);
+        domain_net_close_taps(ps->taps);   /* a failed binding: no tap stays behind */
+        domain_restore_free(ps->restore);
+        if (!ok)
+                start_failed(d, ps->live, call, error ? error : local);
+        domain_def_free(ps->live);
+        g_free(ps);
+}
+
+/* The daemon goes on answering while vmmd-nwfilter applies the rules; the start goes on in on_filters_bound. */
+static void start_bind_filters(Domain *d, DomainDef *live, DomainNetTaps *taps, unsigned flags,
+                               DomainRestore *restore, DomainCall *call, bool kvm) {
+        PendingSpawn *ps = g_new0(PendingSpawn, 1);
+
+        ps->domain = d;
+        ps->live = live;
+        ps->taps = taps;
+        ps->flags = flags;
+        ps->restore = restore;
+        ps->call = call;
+        ps->kvm = kvm;
+        d->run.job = DOMAIN_JOB_START;
+        nwfilter_client_bind_async(d->manager->bus, ps->live, on_filters_bound, ps);
+}
+
+/* Host resources and taps for live; then the filter step when a NIC has a <filterref>, else QEMU right away.
+ * True when the start goes on (the caller hears at the end through call), false with error when it failed here. */
 static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
                         bool kvm, GError **error) {
         Manager *m = d->manager;
         g_autoptr(DomainDef) live = live_in;
+        g_autoptr(DomainRestore) restore = restore_in;
+        g_autoptr(DomainNetTaps) taps = NULL;
+
+        if (!domain_pick_host_resources(m, live, error))
+                return false;
+        /* <interface type='bridge'> and type='network': the taps are made here and handed to QEMU as fds 4… */
+        if (!domain_net_open_taps(live, &taps, error)) {
+                domain_release_host_resources(m, live);
+                return false;
+        }
+        if (nwfilter_client_has_filters(live)) {
+                start_bind_filters(d, g_steal_pointer(&live), g_steal_pointer(&taps), flags, g_steal_pointer(&restore),
+                                   call, kvm);
+                return true;
+        }
+        return spawn_qemu(d, &live, g_steal_pointer(&taps), flags, g_steal_pointer(&restore), call, kvm, error);
+}
+
+/* QEMU for *live_p, with the taps as its fds 4…; on success the domain takes *live_p (it becomes NULL), on failure
+ * it stays the caller's. */
+static bool spawn_qemu(Domain *d, DomainDef **live_p, DomainNetTaps *taps_in, unsigned flags,
+                       DomainRestore *restore_in, DomainCall *call, bool kvm, GError **error) {
+        Manager *m = d->manager;
+        DomainDef *live = *live_p;
         g_autoptr(DomainRestore) restore = restore_in;
         g_autoptr(GPtrArray) argv = NULL;
         g_autofree char *cmdline = NULL, *log = NULL;
@@ -709,16 +798,9 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         int monitor_fd = -1, log_fd = -1, r;
         g_autoptr(GArray) tap_child = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(GArray) tap_parent = g_array_new(FALSE, FALSE, sizeof(int));
-        g_autoptr(DomainNetTaps) taps = NULL;   /* QEMU holds the taps once it runs */
+        g_autoptr(DomainNetTaps) taps = taps_in;   /* QEMU holds the taps once it runs */
         pid_t pid;
 
-        if (!domain_pick_host_resources(m, live, error))
-                return false;
-        /* <interface type='bridge'>: the taps are made here and handed to QEMU as fds 4… */
-        if (!domain_net_open_taps(m->bus, live, &taps, error)) {
-                domain_release_host_resources(m, live);
-                return false;
-        }
         for (guint i = 0; i < taps->len; i++) {
                 int fd = g_array_index(taps, int, i), child = fd < 0 ? -1 : DOMAIN_NET_FIRST_CHILD_FD + (int) tap_parent->len;
 
@@ -789,7 +871,7 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
                 d->new_def = g_steal_pointer(&d->def);
         else
                 domain_def_free(d->def);
-        d->def = g_steal_pointer(&live);
+        d->def = g_steal_pointer(live_p);
         d->id = next_domain_id(m);
         domain_def_set_id(d->def, d->id);
         d->run.job = DOMAIN_JOB_START;

@@ -8,7 +8,6 @@
 #include "domain-conf-priv.h"
 #include "error.h"
 #include "netlink.h"
-#include "nwfilter-client.h"
 #include "tap.h"
 
 void domain_net_close_taps(DomainNetTaps *fds) {
@@ -58,7 +57,7 @@ static char *setup_tap(DomainNetDef *net, const char *bridge, int *ret_fd, GErro
         return g_steal_pointer(&name);
 }
 
-bool domain_net_open_taps(sd_bus *bus, DomainDef *live, DomainNetTaps **ret_fds, GError **error) {
+bool domain_net_open_taps(DomainDef *live, DomainNetTaps **ret_fds, GError **error) {
         DomainNetTaps *fds = g_array_new(FALSE, FALSE, sizeof(int));
 
         for (guint i = 0; i < live->nets->len; i++) {
@@ -84,11 +83,6 @@ bool domain_net_open_taps(sd_bus *bus, DomainDef *live, DomainNetTaps **ret_fds,
                         net->target_dev = g_steal_pointer(&tap);
                 }
                 g_array_append_val(fds, fd);
-        }
-        /* every tap is up: the filtered ones get their rules before the guest can send */
-        if (!nwfilter_client_bind(bus, live, error)) {
-                domain_net_close_taps(fds);
-                return false;
         }
         *ret_fds = fds;
         return true;

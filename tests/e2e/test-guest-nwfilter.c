@@ -1,12 +1,15 @@
 /* End-to-end: a guest NIC with <filterref> (spec nwfilter.md §10): vmmd-qemu binds the filter to its tap before the guest runs, the guest still gets its DHCP lease through clean-traffic, and the binding goes with the guest. The test re-executes itself under `unshare --net`. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "e2e-util.h"
 #include "vmmd/nwfilter1.h"
+#include "vmmd/qemu1.h"
 
 #define NETNS_ENV "VMMD_TEST_GUEST_NWFILTER_IN_NETNS"
 #define BOOT_MS 60000
@@ -52,13 +55,18 @@ static GPid host_bridge_up(const char *dir) {
         return pid;
 }
 
-static TestBus *bus_new(void) {
+/* path_env: a PATH= for the daemons, or NULL */
+static TestBus *bus_new_with(const char *path_env) {
         g_autofree char *shipped = g_build_filename(g_getenv("VMMD_SOURCE_ROOT"), "daemons", "vmmd-nwfilter", "filters",
                                                     NULL);
         g_autofree char *env = g_strconcat("VMMD_NWFILTER_SHIPPED_DIR=", shipped, NULL);
-        const char *extra[] = { env, NULL };
+        const char *extra[] = { env, path_env, NULL };
 
         return e2e_bus_new(extra);
+}
+
+static TestBus *bus_new(void) {
+        return bus_new_with(NULL);
 }
 
 static char *nic_xml(const char *filter) {
@@ -185,6 +193,99 @@ static void test_missing_filter(void) {
         g_free(run("ip link del " BRIDGE));
 }
 
+static int on_create_reply(sd_bus_message *m, void *userdata, sd_bus_error *unused) {
+        sd_bus_error *reply = userdata;
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                sd_bus_error_copy(reply, sd_bus_message_get_error(m));
+        else
+                sd_bus_error_set_const(reply, "ok", "ok");
+        return 0;
+}
+
+/* While vmmd-nwfilter is slow to apply a binding (its nft waits at a gate the test holds), vmmd-qemu answers
+ * other calls, refuses a second start, and has no QEMU running: the guest runs only once its rules are in force. */
+static void test_slow_binding_does_not_block(void) {
+        g_autofree char *gate_dir = g_dir_make_tmp("vmmd-nft-gate.XXXXXX", NULL);
+        g_autofree char *real_nft = g_find_program_in_path("nft");
+        g_autofree char *script = g_build_filename(gate_dir, "nft", NULL);
+        g_autofree char *gate = g_build_filename(gate_dir, "gate", NULL);
+        g_autofree char *open_file = g_build_filename(gate_dir, "open", NULL);
+        g_autofree char *pid_file = g_build_filename(gate_dir, "pid", NULL);
+        g_autofree char *path_env = g_strdup_printf("PATH=%s:%s", gate_dir, g_getenv("PATH"));
+        g_autofree char *text = NULL, *nic = nic_xml("clean-traffic"), *xml = NULL, *path = NULL, *live = NULL;
+        g_autofree char *tap = NULL, *b = NULL;
+        g_autoptr(E2EBus) tb = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        g_auto(sd_bus_error) reply = SD_BUS_ERROR_NULL;
+        const char *t;
+        pid_t nft = 0;
+        int fd;
+
+        g_assert_nonnull(real_nft);
+        text = g_strdup_printf("#!/bin/sh\necho $$ > %s\n[ -e %s ] || read x < %s\nexec %s \"$@\"\n", pid_file,
+                               open_file, gate, real_nft);
+        g_assert_true(g_file_set_contents(script, text, -1, NULL));
+        g_assert_cmpint(chmod(script, 0755), ==, 0);
+        g_assert_cmpint(mkfifo(gate, 0600), ==, 0);
+        tb = bus_new_with(path_env);
+        xml = e2e_guest_xml(tb, "f3", UUID_A, NULL, NULL, nic);
+        g_free(run("ip link add " BRIDGE " type bridge"));
+        path = test_define(tb, xml, 0, &e);
+        g_assert_nonnull(path);
+        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, QEMU_BUS_NAME, path, QEMU_DOMAIN_INTERFACE, "Create",
+                                                 on_create_reply, &reply, "u", 0), >=, 0);
+        /* vmmd-nwfilter is in nft now, which waits at the gate */
+        for (int i = 0; i < 3000 && !nft; i++) {
+                g_autofree char *data = NULL;
+
+                if (g_file_get_contents(pid_file, &data, NULL, NULL) && atoi(data) > 1)
+                        nft = atoi(data);
+                else
+                        g_usleep(10 * 1000);
+        }
+        g_assert_cmpint(nft, >, 1);
+        /* a blocked vmmd-qemu would answer only when the binding call gave up */
+        g_assert_cmpint(test_call_to(tb, QEMU_BUS_NAME, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "ListDomains", &e,
+                                     NULL, "u", 0), >=, 0);
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "being started");
+        sd_bus_error_free(&e);
+        g_assert_false(sd_bus_error_is_set(&reply));
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
+        g_assert_cmpint(kill(nft, 0), ==, 0);
+
+        /* through the gate: the binding is made, then QEMU starts and the call is answered */
+        g_assert_true(g_file_set_contents(open_file, "", 0, NULL));
+        fd = open(gate, O_WRONLY | O_CLOEXEC);
+        g_assert_cmpint(fd, >=, 0);
+        g_assert_cmpint(write(fd, "go\n", 3), ==, 3);
+        close(fd);
+        for (int i = 0; i < 6000 && !sd_bus_error_is_set(&reply); i++) {
+                if (sd_bus_process(tb->bus, NULL) > 0)
+                        continue;
+                (void) sd_bus_wait(tb->bus, 10 * 1000);
+        }
+        if (!sd_bus_error_has_name(&reply, "ok"))
+                g_error("Create: %s: %s", reply.name, reply.message);
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), >, 0);
+        live = test_get_xml(tb, path, 0);
+        t = strstr(live, "<target dev='vnet");
+        g_assert_nonnull(t);
+        t += strlen("<target dev='");
+        tap = g_strndup(t, strcspn(t, "'"));
+        b = binding_path(tb, tap, &e);
+        if (!b)
+                g_error("no binding for %s: %s: %s", tap, e.name, e.message);
+        g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
+        g_free(run("ip link del " BRIDGE));
+        (void) unlink(script);
+        (void) unlink(gate);
+        (void) unlink(open_file);
+        (void) unlink(pid_file);
+        (void) rmdir(gate_dir);
+}
+
 int main(int argc, char **argv) {
         /* never the host's network: a namespace of our own, which goes away with us */
         if (!getenv(NETNS_ENV)) {
@@ -202,5 +303,6 @@ int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/guest-nwfilter/clean-traffic-dhcp", test_clean_traffic_dhcp);
         g_test_add_func("/guest-nwfilter/missing-filter", test_missing_filter);
+        g_test_add_func("/guest-nwfilter/slow-binding-does-not-block", test_slow_binding_does_not_block);
         return g_test_run();
 }
