@@ -43,6 +43,12 @@ static char *setup_tap(DomainNetDef *net, const char *bridge, int *ret_fd, GErro
         g_strlcpy(tap_mac, net->mac, sizeof(tap_mac));
         memcpy(tap_mac, "fe", 2);
         r = vmmd_netlink_link_set_mac(name, tap_mac);
+        /* spec N28.3: the interface's <mtu>, or else the bridge's; set before the tap joins, so that a
+         * smaller default never lowers the bridge's */
+        if (r >= 0)
+                r = net->mtu ? (int) net->mtu : vmmd_netlink_link_get_mtu(bridge);
+        if (r >= 0)
+                r = vmmd_netlink_link_set_mtu(name, (unsigned) r);
         if (r >= 0)
                 r = vmmd_netlink_link_set_master(name, bridge);
         if (r >= 0)

@@ -89,10 +89,51 @@ static void test_bridge_missing(void) {
         g_assert_null(strstr(links, "vnet"));
 }
 
+/* N28.3: a tap takes its interface's <mtu size=>, or else its bridge's MTU, and never lowers the bridge's. */
+static void test_tap_mtu(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        const char *nics = "<interface type='bridge'><mac address='52:54:00:7a:00:11'/><source bridge='" BRIDGE "'/>"
+                           "<model type='virtio'/></interface>"
+                           "<interface type='bridge'><mac address='52:54:00:7a:00:12'/><source bridge='" BRIDGE "'/>"
+                           "<model type='virtio'/><mtu size='1300'/></interface>";
+        g_autofree char *xml = e2e_guest_xml(tb, "n3", UUID_A, NULL, NULL, nics);
+        g_autofree char *path = NULL, *live = NULL, *bridge = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        const char *t;
+        const char *want[] = { "mtu 1400 ", "mtu 1300 " };
+
+        g_free(e2e_run("ip link add " BRIDGE " type bridge"));
+        g_free(e2e_run("ip link set " BRIDGE " mtu 1400"));
+        path = test_define(tb, xml, 0, &e);
+        g_assert_nonnull(path);
+        if (e2e_domain_call(tb, path, "Create", false, 0, &e) < 0)
+                g_error("Create: %s: %s", e.name, e.message);
+        live = test_get_xml(tb, path, 0);
+        g_assert_nonnull(strstr(live, "<mtu size='1300'/>"));
+        t = live;
+        for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+                g_autofree char *tap = NULL, *cmd = NULL, *link = NULL;
+
+                t = strstr(t, "<target dev='vnet");
+                g_assert_nonnull(t);
+                t += strlen("<target dev='");
+                tap = g_strndup(t, strcspn(t, "'"));
+                cmd = g_strdup_printf("ip -o link show dev %s", tap);
+                link = e2e_run(cmd);
+                if (!strstr(link, want[i]))
+                        g_error("tap %u: want '%s' in: %s", i, want[i], link);
+        }
+        bridge = e2e_run("ip -o link show dev " BRIDGE);
+        g_assert_nonnull(strstr(bridge, "mtu 1400 "));
+        g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
+        g_free(e2e_run("ip link del " BRIDGE));
+}
+
 int main(int argc, char **argv) {
         e2e_enter_own_netns(argc, argv, NETNS_ENV);
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/guest-net/bridge-dhcp", test_bridge_dhcp);
         g_test_add_func("/guest-net/bridge-missing", test_bridge_missing);
+        g_test_add_func("/guest-net/tap-mtu", test_tap_mtu);
         return g_test_run();
 }
