@@ -434,6 +434,12 @@ static char *port_xml(const char *uuid) {
                                "</uuid></owner><mac address='52:54:00:aa:00:01'/></networkport>", uuid);
 }
 
+static char *reclaim_xml(const char *uuid, const char *bridge) {
+        return g_strdup_printf("<networkport><uuid>%s</uuid><owner><name>guest1</name><uuid>" OWNER_UUID
+                               "</uuid></owner><mac address='52:54:00:aa:00:01'/><plug type='network' bridge='%s'/>"
+                               "</networkport>", uuid, bridge);
+}
+
 static char **list_ports(TestBus *tb, const char *path, sd_bus_error *e) {
         g_autoptr(sd_bus_message) reply = NULL;
         char **paths = NULL;
@@ -512,6 +518,39 @@ static void test_ports(void) {
 
         g_assert_cmpint(test_call_to(tb, NET, port, NETWORK_PORT_INTERFACE, "Delete", &e, NULL, "u", 0), >=, 0);
         g_assert_false(g_file_test(file, G_FILE_TEST_EXISTS));
+        {
+                /* N24, N27: only a reclaim names a plug, and it must be the network's bridge; then the port
+                 * is back under its own uuid, with that plug */
+                g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL;
+                g_autofree char *plain = port_xml(PORT_UUID);
+                g_autofree char *plugged = reclaim_xml(PORT_UUID, "vmmdtbr3");
+                g_autofree char *elsewhere = reclaim_xml(PORT_UUID, "vmmdtbr9");
+                g_autofree char *again = NULL;
+                g_auto(GStrv) reclaimed = NULL;
+
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e1, NULL, "su", plugged,
+                                             0), <, 0);
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_INVALID_ARG, "reclaim not requested");
+                sd_bus_error_free(&e1);
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e1, NULL, "su", plain,
+                                             NETWORK_PORT_CREATE_RECLAIM), <, 0);
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_INVALID_ARG, "plug type is none");
+                sd_bus_error_free(&e1);
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e1, NULL, "su",
+                                             elsewhere, NETWORK_PORT_CREATE_RECLAIM), <, 0);
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_OPERATION_FAILED, "vmmdtbr9", "vmmdtbr3");
+                sd_bus_error_free(&e1);
+                g_assert_false(g_file_test(file, G_FILE_TEST_EXISTS));
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e1, NULL, "su", plugged,
+                                             NETWORK_PORT_CREATE_RECLAIM), >=, 0);
+                reclaimed = list_ports(tb, path, &e1);
+                g_assert_cmpuint(g_strv_length(reclaimed), ==, 1);
+                g_assert_cmpstr(reclaimed[0], ==, port);
+                again = test_read_file(file);
+                g_assert_nonnull(again);
+                g_assert_nonnull(strstr(again, "bridge='vmmdtbr3'"));
+                g_assert_cmpint(test_call_to(tb, NET, port, NETWORK_PORT_INTERFACE, "Delete", &e1, NULL, "u", 0), >=, 0);
+        }
         after_delete = list_ports(tb, path, &e);
         g_assert_cmpuint(g_strv_length(after_delete), ==, 0);
 
