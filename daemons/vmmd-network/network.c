@@ -733,15 +733,14 @@ NetworkPortDef *network_create_port(Network *n, const char *xml, unsigned flags,
                             port->plug_bridge, n->def->name, n->def->bridge ? n->def->bridge : "");
                 return NULL;
         }
-        /* where the guest's tap goes: the network's own bridge, or the host bridge it names */
-        if (!(flags & NETWORK_PORT_CREATE_RECLAIM)) {
-                g_free(port->plug_type);
-                g_free(port->plug_bridge);
-                port->plug_type = g_strdup(n->def->forward == NETWORK_FORWARD_BRIDGE ? "bridge" : "network");
-                port->plug_bridge = g_strdup(n->def->bridge);
-                g_free(port->plug_mac_table_manager);
-                port->plug_mac_table_manager = n->def->forward == NETWORK_FORWARD_BRIDGE ? NULL : g_strdup("kernel");
-        }
+        /* where the guest's tap goes: the network's own bridge, or the host bridge it names (for a reclaim
+         * the same bridge, checked above; the plug's type follows from the network's forward mode) */
+        g_free(port->plug_type);
+        g_free(port->plug_bridge);
+        port->plug_type = g_strdup(n->def->forward == NETWORK_FORWARD_BRIDGE ? "bridge" : "network");
+        port->plug_bridge = g_strdup(n->def->bridge);
+        g_free(port->plug_mac_table_manager);
+        port->plug_mac_table_manager = n->def->forward == NETWORK_FORWARD_BRIDGE ? NULL : g_strdup("kernel");
         dir = ports_dir(n);
         file = port_file(n, port->uuid);
         out = network_port_def_format(port);

@@ -1466,6 +1466,7 @@ static void reattach_one(Manager *m, const char *file) {
                 kill_qemu(d, DOMAIN_SHUTOFF_DESTROYED, DOMAIN_EVENT_STOPPED_DESTROYED, false);
                 return;
         }
+        network_ports_recheck_async(m->bus, d->def);
         qemu_monitor_query_status(d->run.qmp, on_reattach_status, d);
         log_info("re-attached to QEMU %d of domain '%s'", (int) st->pid, domain_name(d));
 }
