@@ -10,6 +10,7 @@
 #include <netinet/ether.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -173,6 +174,36 @@ int vmmd_netlink_link_set_mac(const char *name, const char *mac) {
         ifi->ifi_index = idx;
         attr_add(&r, IFLA_ADDRESS, &ea, sizeof(ea));
         return transact(&r, NULL);
+}
+
+int vmmd_netlink_link_set_mtu(const char *name, unsigned mtu) {
+        Request r;
+        struct ifinfomsg *ifi = request_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+        int idx = link_index(name);
+        uint32_t m = mtu;
+
+        if (idx < 0)
+                return idx;
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_index = idx;
+        attr_add(&r, IFLA_MTU, &m, sizeof(m));
+        return transact(&r, NULL);
+}
+
+int vmmd_netlink_link_get_mtu(const char *name) {
+        struct ifreq ifr = { 0 };
+        int fd, r;
+
+        /* an ioctl on a socket of this namespace: /sys/class/net may be another namespace's */
+        if (strlen(name) >= IFNAMSIZ)
+                return -EINVAL;
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        g_strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
+        r = ioctl(fd, SIOCGIFMTU, &ifr) < 0 ? -errno : ifr.ifr_mtu;
+        close(fd);
+        return r;
 }
 
 int vmmd_netlink_link_set_master(const char *name, const char *master) {

@@ -17,6 +17,10 @@ int vmmd_netlink_link_del(const char *name);
 int vmmd_netlink_link_set_up(const char *name, bool up);
 /* Sets the link's MAC ("aa:bb:cc:dd:ee:ff"). */
 int vmmd_netlink_link_set_mac(const char *name, const char *mac);
+/* Sets the link's MTU (IFLA_MTU). */
+int vmmd_netlink_link_set_mtu(const char *name, unsigned mtu);
+/* The link's MTU, or negative errno (-ENODEV when there is no such link). */
+int vmmd_netlink_link_get_mtu(const char *name);
 /* Enslaves link name to bridge master (IFLA_MASTER); master NULL frees it again. */
 int vmmd_netlink_link_set_master(const char *name, const char *master);
 /* Adds addr/prefix (family AF_INET or AF_INET6, bytes in network order) to the link; IPv4

@@ -789,6 +789,13 @@ static DomainNetDef *parse_net(xmlNodePtr node, GError **error) {
         n->driver_name = xml_prop(driver, "name");
         n->driver_queues = xml_prop(driver, "queues");
         n->link_state = xml_prop(xml_child(node, "link"), "state");
+        /* a size the kernel could take for a link: 68 (IPv4's least) to 65535 */
+        if (xml_prop_uint(xml_child(node, "mtu"), "size", 65535, &n->mtu) < 0 ||
+            (xml_child(node, "mtu") && n->mtu < 68)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                            "interface %s: malformed mtu size (a number from 68 to 65535)", n->mac);
+                return NULL;
+        }
         n->filter = xml_prop(filterref, "filter");
         if (filterref && !n->filter) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "<filterref> without a filter name");
@@ -845,6 +852,11 @@ static void format_net(XmlBuf *buf, const DomainNetDef *n) {
         xml_attr(a, "queues", n->driver_queues);
         xml_element(&child, "driver", a, NULL);
         g_string_truncate(a, 0);
+        if (n->mtu) {
+                g_string_append_printf(a, " size='%u'", n->mtu);
+                xml_element_empty(&child, "mtu", a);
+                g_string_truncate(a, 0);
+        }
         for (guint i = 0; i < n->filter_params->len; i++) {
                 DomainFilterParam *p = g_ptr_array_index(n->filter_params, i);
                 g_autoptr(GString) pa = g_string_new(NULL);

@@ -159,6 +159,7 @@ typedef struct {
         char *model;
         char *target_dev;
         char *driver_name, *driver_queues;
+        unsigned mtu;                   /* <mtu size=>, 0: none (the tap takes its bridge's) */
         char *link_state;
         char *filter;
         GPtrArray *filter_params;       /* DomainFilterParam */

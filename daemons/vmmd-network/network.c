@@ -701,10 +701,6 @@ NetworkPortDef *network_create_port(Network *n, const char *xml, unsigned flags,
         NetworkPortDef *ret;
         int r;
 
-        if (flags & NETWORK_PORT_CREATE_RECLAIM) {
-                g_set_error(error, VMMD_ERROR, VMMD_ERROR_NO_SUPPORT, "reclaiming a port is not supported yet");
-                return NULL;
-        }
         if (!n->active) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "network '%s' is not active",
                             n->def->name);
@@ -714,12 +710,31 @@ NetworkPortDef *network_create_port(Network *n, const char *xml, unsigned flags,
                                              NETWORK_PORT_DEF_PARSE_VALIDATE : 0, error);
         if (!port)
                 return NULL;
+        /* N24: a plug is what an existing port already has, so only a reclaim may name one, and must */
+        if (!(flags & NETWORK_PORT_CREATE_RECLAIM) && port->plug_type) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG,
+                            "Port reclaim not requested but plug type is not none");
+                return NULL;
+        }
+        if ((flags & NETWORK_PORT_CREATE_RECLAIM) && !port->plug_type) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_INVALID_ARG, "Port reclaim requested but plug type is none");
+                return NULL;
+        }
         if (network_find_port(n, port->uuid)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED, "network port %s already exists",
                             port->uuid);
                 return NULL;
         }
-        /* where the guest's tap goes: the network's own bridge, or the host bridge it names */
+        /* N27: a reclaimed port keeps its plug; one on another bridge than the network's is not this
+         * network's any more */
+        if ((flags & NETWORK_PORT_CREATE_RECLAIM) && g_strcmp0(port->plug_bridge, n->def->bridge) != 0) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                            "port %s is plugged into bridge '%s', but network '%s' uses bridge '%s'", port->uuid,
+                            port->plug_bridge, n->def->name, n->def->bridge ? n->def->bridge : "");
+                return NULL;
+        }
+        /* where the guest's tap goes: the network's own bridge, or the host bridge it names (for a reclaim
+         * the same bridge, checked above; the plug's type follows from the network's forward mode) */
         g_free(port->plug_type);
         g_free(port->plug_bridge);
         port->plug_type = g_strdup(n->def->forward == NETWORK_FORWARD_BRIDGE ? "bridge" : "network");

@@ -665,9 +665,27 @@ static void on_failed_start_released(void *userdata) {
         g_free(f);
 }
 
+/* Every start that fails once it went asynchronous ends here: a transient domain goes, the ports made for
+ * live (if any) are deleted, then the caller hears of error. */
+static void start_failed(Domain *d, DomainDef *live, DomainCall *call, const GError *error) {
+        Manager *m = d->manager;   /* d may be gone after forget_if_never_started */
+
+        forget_if_never_started(d);
+        if (!call)
+                log_warning("cannot start a domain: %s", error->message);
+        if (live && network_def_has_networks(live)) {
+                FailedStart *f = g_new0(FailedStart, 1);
+                g_autofree char *dir = domain_ports_dir(m);
+
+                f->call = call;
+                f->error = g_error_copy(error);
+                network_ports_release_async(m->bus, dir, live, on_failed_start_released, f);
+        } else if (call)
+                call->done(call, error);
+}
+
 static void pending_start_finish(PendingStart *ps, const GError *error) {
         Domain *d = ps->domain;
-        Manager *m = d->manager;   /* d may be gone after forget_if_never_started */
         g_autoptr(GError) local = NULL;
         g_autoptr(DomainDef) ports = NULL;   /* what to give back when the spawn fails */
         DomainCall *call = ps->call;
@@ -686,18 +704,8 @@ static void pending_start_finish(PendingStart *ps, const GError *error) {
         domain_def_free(ps->live);
         domain_restore_free(ps->restore);
         g_free(ps);
-        if (ok)
-                return;
-        forget_if_never_started(d);
-        if (ports) {
-                FailedStart *f = g_new0(FailedStart, 1);
-                g_autofree char *dir = domain_ports_dir(m);
-
-                f->call = call;
-                f->error = g_error_copy(local);
-                network_ports_release_async(m->bus, dir, ports, on_failed_start_released, f);
-        } else if (call)
-                call->done(call, error ? error : local);
+        if (!ok)
+                start_failed(d, ports, call, error ? error : local);
 }
 
 /* volumes → passphrases → ports → spawn: each step runs when the one before succeeded */
@@ -773,10 +781,104 @@ static char *cookie_cpu(const char *cookie) {
         return e ? g_strndup(b, (gsize) (e + strlen("</cpu>") - b)) : NULL;
 }
 
+/* --- the start's filter step (spec nwfilter.md §10.1): taps up, then their bindings in force, then QEMU --- */
+typedef struct {
+        Domain *domain;
+        DomainDef *live;
+        DomainNetTaps *taps;
+        unsigned flags;
+        DomainRestore *restore;
+        DomainCall *call;
+        bool kvm;
+        GArray *secret_fds;     /* copies of the disks' passphrase pipes (the start's own close at once) */
+} PendingSpawn;
+
+static bool spawn_qemu(Domain *d, DomainDef **live_p, DomainNetTaps *taps_in, unsigned flags,
+                       DomainRestore *restore_in, DomainCall *call, bool kvm, GArray *secret_fds, GError **error);
+
+static void on_filters_bound(const GError *error, void *userdata) {
+        PendingSpawn *ps = userdata;
+        Domain *d = ps->domain;
+        Manager *m = d->manager;
+        g_autoptr(GError) local = NULL;
+        DomainCall *call = ps->call;
+        bool ok = false;
+
+        d->run.job = DOMAIN_JOB_NONE;
+        if (!error)
+                ok = spawn_qemu(d, &ps->live, g_steal_pointer(&ps->taps), ps->flags, g_steal_pointer(&ps->restore),
+                                call, ps->kvm, ps->secret_fds, &local);
+        else
+                domain_release_host_resources(m, ps->live);
+        vmmd_close_fd_array(g_steal_pointer(&ps->secret_fds));
+        if (!ok && !error)
+                /* the rules were for a guest that never ran */
+                nwfilter_client_unbind_async(m->bus, ps->live);
+        domain_net_close_taps(ps->taps);   /* a failed binding: no tap stays behind */
+        domain_restore_free(ps->restore);
+        if (!ok)
+                start_failed(d, ps->live, call, error ? error : local);
+        domain_def_free(ps->live);
+        g_free(ps);
+}
+
+/* The daemon goes on answering while vmmd-nwfilter applies the rules; the start goes on in on_filters_bound. */
+static void start_bind_filters(Domain *d, DomainDef *live, DomainNetTaps *taps, unsigned flags,
+                               DomainRestore *restore, DomainCall *call, bool kvm, const GArray *secret_fds) {
+        PendingSpawn *ps = g_new0(PendingSpawn, 1);
+
+        if (secret_fds) {
+                ps->secret_fds = g_array_new(FALSE, FALSE, sizeof(int));
+                for (guint i = 0; i < secret_fds->len; i++) {
+                        int fd = g_array_index(secret_fds, int, i);
+                        int copy = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+                        g_array_append_val(ps->secret_fds, copy);
+                }
+        }
+
+        ps->domain = d;
+        ps->live = live;
+        ps->taps = taps;
+        ps->flags = flags;
+        ps->restore = restore;
+        ps->call = call;
+        ps->kvm = kvm;
+        d->run.job = DOMAIN_JOB_START;
+        nwfilter_client_bind_async(d->manager->bus, ps->live, on_filters_bound, ps);
+}
+
+/* Host resources and taps for live; then the filter step when a NIC has a <filterref>, else QEMU right away.
+ * True when the start goes on (the caller hears at the end through call), false with error when it failed here. */
 static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRestore *restore_in, DomainCall *call,
                         bool kvm, GArray *secret_fds, GError **error) {
         Manager *m = d->manager;
         g_autoptr(DomainDef) live = live_in;
+        g_autoptr(DomainRestore) restore = restore_in;
+        g_autoptr(DomainNetTaps) taps = NULL;
+
+        if (!domain_pick_host_resources(m, live, error))
+                return false;
+        /* <interface type='bridge'> and type='network': the taps are made here and handed to QEMU as fds 4… */
+        if (!domain_net_open_taps(live, &taps, error)) {
+                domain_release_host_resources(m, live);
+                return false;
+        }
+        if (nwfilter_client_has_filters(live)) {
+                start_bind_filters(d, g_steal_pointer(&live), g_steal_pointer(&taps), flags, g_steal_pointer(&restore),
+                                   call, kvm, secret_fds);
+                return true;
+        }
+        return spawn_qemu(d, &live, g_steal_pointer(&taps), flags, g_steal_pointer(&restore), call, kvm, secret_fds,
+                          error);
+}
+
+/* QEMU for *live_p, with the taps as its fds 4…; on success the domain takes *live_p (it becomes NULL), on failure
+ * it stays the caller's. */
+static bool spawn_qemu(Domain *d, DomainDef **live_p, DomainNetTaps *taps_in, unsigned flags,
+                       DomainRestore *restore_in, DomainCall *call, bool kvm, GArray *secret_fds, GError **error) {
+        Manager *m = d->manager;
+        DomainDef *live = *live_p;
         g_autoptr(DomainRestore) restore = restore_in;
         g_autoptr(GPtrArray) argv = NULL;
         g_autofree char *cmdline = NULL, *log = NULL;
@@ -785,17 +887,10 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
         g_autoptr(GArray) tap_child = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(GArray) tap_parent = g_array_new(FALSE, FALSE, sizeof(int));
         g_autoptr(GArray) secret_child = g_array_new(FALSE, FALSE, sizeof(int));
-        g_autoptr(DomainNetTaps) taps = NULL;   /* QEMU holds the taps once it runs */
+        g_autoptr(DomainNetTaps) taps = taps_in;   /* QEMU holds the taps once it runs */
         g_autofree char *cpu_arg = NULL;
         pid_t pid;
 
-        if (!domain_pick_host_resources(m, live, error))
-                return false;
-        /* <interface type='bridge'>: the taps are made here and handed to QEMU as fds 4… */
-        if (!domain_net_open_taps(m->bus, live, &taps, error)) {
-                domain_release_host_resources(m, live);
-                return false;
-        }
         for (guint i = 0; i < taps->len; i++) {
                 int fd = g_array_index(taps, int, i), child = fd < 0 ? -1 : DOMAIN_NET_FIRST_CHILD_FD + (int) tap_parent->len;
 
@@ -890,7 +985,7 @@ static bool start_spawn(Domain *d, DomainDef *live_in, unsigned flags, DomainRes
                 d->new_def = g_steal_pointer(&d->def);
         else
                 domain_def_free(d->def);
-        d->def = g_steal_pointer(&live);
+        d->def = g_steal_pointer(live_p);
         d->id = next_domain_id(m);
         domain_def_set_id(d->def, d->id);
         d->run.job = DOMAIN_JOB_START;
@@ -1532,6 +1627,7 @@ static void reattach_one(Manager *m, const char *file) {
                 return;
         }
         learn_cpu(d);
+        network_ports_recheck_async(m->bus, d->def);
         qemu_monitor_query_status(d->run.qmp, on_reattach_status, d);
         log_info("re-attached to QEMU %d of domain '%s'", (int) st->pid, domain_name(d));
 }

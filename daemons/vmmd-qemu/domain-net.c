@@ -9,7 +9,6 @@
 #include "error.h"
 #include "fileio.h"
 #include "netlink.h"
-#include "nwfilter-client.h"
 #include "tap.h"
 
 void domain_net_close_taps(DomainNetTaps *fds) {
@@ -40,6 +39,12 @@ static char *setup_tap(DomainNetDef *net, const char *bridge, int *ret_fd, GErro
         g_strlcpy(tap_mac, net->mac, sizeof(tap_mac));
         memcpy(tap_mac, "fe", 2);
         r = vmmd_netlink_link_set_mac(name, tap_mac);
+        /* spec N28.3: the interface's <mtu>, or else the bridge's; set before the tap joins, so that a
+         * smaller default never lowers the bridge's */
+        if (r >= 0)
+                r = net->mtu ? (int) net->mtu : vmmd_netlink_link_get_mtu(bridge);
+        if (r >= 0)
+                r = vmmd_netlink_link_set_mtu(name, (unsigned) r);
         if (r >= 0)
                 r = vmmd_netlink_link_set_master(name, bridge);
         if (r >= 0)
@@ -54,7 +59,7 @@ static char *setup_tap(DomainNetDef *net, const char *bridge, int *ret_fd, GErro
         return g_steal_pointer(&name);
 }
 
-bool domain_net_open_taps(sd_bus *bus, DomainDef *live, DomainNetTaps **ret_fds, GError **error) {
+bool domain_net_open_taps(DomainDef *live, DomainNetTaps **ret_fds, GError **error) {
         DomainNetTaps *fds = g_array_new(FALSE, FALSE, sizeof(int));
 
         for (guint i = 0; i < live->nets->len; i++) {
@@ -80,11 +85,6 @@ bool domain_net_open_taps(sd_bus *bus, DomainDef *live, DomainNetTaps **ret_fds,
                         net->target_dev = g_steal_pointer(&tap);
                 }
                 g_array_append_val(fds, fd);
-        }
-        /* every tap is up: the filtered ones get their rules before the guest can send */
-        if (!nwfilter_client_bind(bus, live, error)) {
-                domain_net_close_taps(fds);
-                return false;
         }
         *ret_fds = fds;
         return true;

@@ -4,8 +4,6 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#include <systemd/sd-bus.h>
-
 #include "domain-conf.h"
 
 /* The first fd number QEMU gets its taps at (3 is the monitor). */
@@ -17,13 +15,12 @@
  * <target dev>. ret_fds gets one fd per interface (-1 for those without a tap; close them
  * with domain_net_close_taps once QEMU has its copies). The taps are not persistent: they
  * go away when QEMU, their last holder, exits, so nothing is left to clean after a stop,
- * a crash or a re-attach. A NIC with a <filterref> gets its vmmd-nwfilter binding on bus once
- * its tap is up. Errors (SystemError with the kernel's errno): a bridge that is not there
- * (ENODEV) or not a bridge, or a tap the kernel refuses; vmmd-nwfilter's error for a binding
- * it refuses; then no tap is left. */
+ * a crash or a re-attach. The vmmd-nwfilter bindings of filtered NICs are the caller's next
+ * step (nwfilter-client.h), once every tap is up. Errors (SystemError with the kernel's errno):
+ * a bridge that is not there (ENODEV) or not a bridge, or a tap the kernel refuses; then no tap is left. */
 typedef GArray DomainNetTaps;   /* of int */
 
-bool domain_net_open_taps(sd_bus *bus, DomainDef *live, DomainNetTaps **ret_fds, GError **error);
+bool domain_net_open_taps(DomainDef *live, DomainNetTaps **ret_fds, GError **error);
 
 /* Closes the daemon's copies (QEMU's keep the taps alive) and frees fds. */
 void domain_net_close_taps(DomainNetTaps *fds);

@@ -80,18 +80,26 @@ static void release_finish(Release *r, const sd_bus_error *e) {
         }
 }
 
+/* The first two steps of every call chain about an existing port: the network's object (net_path NULL), then the
+ * port's in it. */
+static int lookup_call(sd_bus *bus, const char *network, const char *net_path, const char *portid,
+                       sd_bus_message_handler_t callback, void *userdata) {
+        if (!net_path)
+                return sd_bus_call_method_async(bus, NULL, NETWORK_BUS_NAME, NETWORK_MANAGER_PATH,
+                                                NETWORK_MANAGER_INTERFACE, "NetworkLookupByName", callback, userdata,
+                                                "s", network);
+        return sd_bus_call_method_async(bus, NULL, NETWORK_BUS_NAME, net_path, NETWORK_INTERFACE, "LookupPortByUUID",
+                                        callback, userdata, "s", portid);
+}
+
 static int on_release_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
 
 static void release_call(Release *r) {
         int rc;
 
-        if (r->step == REL_NETWORK)
-                rc = sd_bus_call_method_async(r->bus, NULL, NETWORK_BUS_NAME, NETWORK_MANAGER_PATH,
-                                              NETWORK_MANAGER_INTERFACE, "NetworkLookupByName", on_release_reply, r,
-                                              "s", r->network);
-        else if (r->step == REL_PORT)
-                rc = sd_bus_call_method_async(r->bus, NULL, NETWORK_BUS_NAME, r->path, NETWORK_INTERFACE,
-                                              "LookupPortByUUID", on_release_reply, r, "s", r->portid);
+        if (r->step != REL_DELETE)
+                rc = lookup_call(r->bus, r->network, r->step == REL_NETWORK ? NULL : r->path, r->portid,
+                                 on_release_reply, r);
         else
                 rc = sd_bus_call_method_async(r->bus, NULL, NETWORK_BUS_NAME, r->path, NETWORK_PORT_INTERFACE,
                                               "Delete", on_release_reply, r, "u", 0);
@@ -248,13 +256,18 @@ static void alloc_fail_errno(Alloc *a, int rc, const char *what) {
         alloc_finish(a, e);
 }
 
-static char *port_xml(Alloc *a, DomainNetDef *net) {
+/* The port XML vmmd-qemu sends: owner, MAC, and for a reclaim the bridge the tap is plugged into. */
+static char *format_port(const char *uuid, const DomainDef *def, const DomainNetDef *net, const char *plug_bridge) {
         g_autoptr(NetworkPortDef) port = network_port_def_new();
 
-        g_strlcpy(port->uuid, a->port_uuid, sizeof(port->uuid));
-        port->owner_name = g_strdup(domain_def_get_name(a->def));
-        g_strlcpy(port->owner_uuid, domain_def_get_uuid(a->def), sizeof(port->owner_uuid));
+        g_strlcpy(port->uuid, uuid, sizeof(port->uuid));
+        port->owner_name = g_strdup(domain_def_get_name(def));
+        g_strlcpy(port->owner_uuid, domain_def_get_uuid(def), sizeof(port->owner_uuid));
         port->mac = g_strdup(net->mac);
+        if (plug_bridge) {
+                port->plug_type = g_strdup("network");
+                port->plug_bridge = g_strdup(plug_bridge);
+        }
         return network_port_def_format(port);
 }
 
@@ -271,7 +284,7 @@ static void alloc_call(Alloc *a) {
                                               net->src_network);
                 break;
         case ALLOC_CREATE: {
-                g_autofree char *xml = port_xml(a, net);
+                g_autofree char *xml = format_port(a->port_uuid, a->def, net, NULL);
                 g_autofree char *file = record_file(a->ports_dir, a->port_uuid);
                 g_autofree char *data = g_strdup_printf("%s\n", net->src_network);
 
@@ -389,4 +402,80 @@ void network_ports_allocate_async(sd_bus *bus, const char *ports_dir, DomainDef 
         a->done = done;
         a->userdata = userdata;
         alloc_next(a);
+}
+
+/* --- re-registering the ports of re-attached guests (N28.6) --- */
+
+typedef enum { RECHECK_NETWORK, RECHECK_PORT, RECHECK_RECLAIM } RecheckStep;
+
+typedef struct {
+        sd_bus *bus;
+        char *network, *portid, *xml, *net_path;
+        RecheckStep step;
+} Recheck;
+
+static void recheck_free(Recheck *c) {
+        sd_bus_unref(c->bus);
+        g_free(c->network);
+        g_free(c->portid);
+        g_free(c->xml);
+        g_free(c->net_path);
+        g_free(c);
+}
+
+static int on_recheck_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+
+static void recheck_call(Recheck *c) {
+        int rc;
+
+        if (c->step != RECHECK_RECLAIM)
+                rc = lookup_call(c->bus, c->network, c->net_path, c->portid, on_recheck_reply, c);
+        else
+                rc = sd_bus_call_method_async(c->bus, NULL, NETWORK_BUS_NAME, c->net_path, NETWORK_INTERFACE,
+                                              "CreatePort", on_recheck_reply, c, "su", c->xml,
+                                              NETWORK_PORT_CREATE_RECLAIM);
+        if (rc < 0) {
+                log_warning("cannot check port %s of network '%s': %s", c->portid, c->network, g_strerror(-rc));
+                recheck_free(c);
+        }
+}
+
+static int on_recheck_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Recheck *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        const char *path;
+
+        if (c->step == RECHECK_PORT && e && sd_bus_error_has_name(e, VMMD_DBUS_ERROR_NO_NETWORK_PORT)) {
+                log_info("network '%s' lost port %s of a running guest: reclaiming it", c->network, c->portid);
+                c->step = RECHECK_RECLAIM;
+                recheck_call(c);
+                return 0;
+        }
+        if (e)
+                log_warning("cannot keep port %s of network '%s' for its running guest: %s", c->portid, c->network,
+                            e->message);
+        else if (c->step == RECHECK_NETWORK && sd_bus_message_read(m, "o", &path) > 0) {
+                c->net_path = g_strdup(path);
+                c->step = RECHECK_PORT;
+                recheck_call(c);
+                return 0;
+        }
+        recheck_free(c);
+        return 0;
+}
+
+void network_ports_recheck_async(sd_bus *bus, const DomainDef *def) {
+        for (guint i = 0; bus && i < def->nets->len; i++) {
+                DomainNetDef *net = g_ptr_array_index(def->nets, i);
+                Recheck *c;
+
+                if (net->type != DOMAIN_NET_TYPE_NETWORK || !net->src_portid || !net->src_bridge)
+                        continue;
+                c = g_new0(Recheck, 1);
+                c->bus = sd_bus_ref(bus);
+                c->network = g_strdup(net->src_network);
+                c->portid = g_strdup(net->src_portid);
+                c->xml = format_port(net->src_portid, def, net, net->src_bridge);
+                recheck_call(c);
+        }
 }

@@ -35,3 +35,8 @@ void network_ports_release_async(sd_bus *bus, const char *ports_dir, DomainDef *
  * or never got started). Called once the daemon has re-attached to its running guests. */
 void network_ports_reclaim(sd_bus *bus, const char *ports_dir, bool (*in_use)(const char *port_uuid, void *userdata),
                            void *userdata);
+
+/* At re-attach to a running guest (spec N28.6): for every network NIC of def with a port, LookupPortByUUID, and
+ * when vmmd-network has lost the port, CreatePort(RECLAIM) with its uuid and the bridge its tap is in. Does not
+ * wait; failures are logged (the guest keeps running). */
+void network_ports_recheck_async(sd_bus *bus, const DomainDef *def);

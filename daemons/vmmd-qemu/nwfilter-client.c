@@ -61,42 +61,112 @@ static void delete_binding(sd_bus *bus, const char *portdev) {
                                         NULL, "");
 }
 
-bool nwfilter_client_bind(sd_bus *bus, const DomainDef *live, GError **error) {
-        for (guint i = 0; i < live->nets->len; i++) {
-                const DomainNetDef *net = g_ptr_array_index(live->nets, i);
-                g_autoptr(sd_bus_message) m = NULL, reply = NULL;
-                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+bool nwfilter_client_has_filters(const DomainDef *def) {
+        for (guint i = 0; def && i < def->nets->len; i++)
+                if (filtered(g_ptr_array_index(def->nets, i)))
+                        return true;
+        return false;
+}
+
+/* One start's bindings, made one at a time so that a failure knows exactly which ones exist. */
+typedef struct {
+        sd_bus *bus;
+        const DomainDef *live;
+        guint next;            /* the NIC whose binding is asked for (or to ask for) */
+        NWFilterBindFunc done;
+        void *userdata;
+        sd_event_source *defer;
+} BindRun;
+
+static void bind_run_finish(BindRun *b, const GError *error) {
+        if (error)
+                /* §10.1: the start fails, and no binding of this guest stays behind */
+                for (guint j = 0; j < b->next; j++) {
+                        const DomainNetDef *done = g_ptr_array_index(b->live->nets, j);
+
+                        if (filtered(done))
+                                delete_binding(b->bus, done->target_dev);
+                }
+        sd_event_source_disable_unref(b->defer);
+        sd_bus_unref(b->bus);
+        b->done(error, b->userdata);
+        g_free(b);
+}
+
+static int on_bind_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused);
+
+static void bind_next(BindRun *b) {
+        g_autoptr(GError) error = NULL;
+
+        for (; b->next < b->live->nets->len; b->next++) {
+                const DomainNetDef *net = g_ptr_array_index(b->live->nets, b->next);
+                g_autoptr(sd_bus_message) m = NULL;
                 g_autofree char *xml = NULL;
                 int r;
 
                 if (!filtered(net))
                         continue;
-                xml = binding_xml(live, net);
-                r = sd_bus_message_new_method_call(bus, &m, NWFILTER_BUS_NAME, NWFILTER_MANAGER_PATH,
+                xml = binding_xml(b->live, net);
+                r = sd_bus_message_new_method_call(b->bus, &m, NWFILTER_BUS_NAME, NWFILTER_MANAGER_PATH,
                                                    NWFILTER_MANAGER_INTERFACE, "NWFilterBindingCreateXML");
                 if (r >= 0)
                         r = sd_bus_message_append(m, "su", xml, 0);
                 if (r >= 0)
-                        r = sd_bus_call(bus, m, BIND_TIMEOUT_USEC, &e, &reply);
-                if (r < 0) {
-                        if (sd_bus_error_is_set(&e))
-                                vmmd_error_from_bus(&e, error);
-                        else
-                                vmmd_error_set_errno(error, r, "cannot ask vmmd-nwfilter");
-                        g_prefix_error(error, "interface %s: filter '%s' on tap '%s': ", net->mac, net->filter,
-                                       net->target_dev);
-                        /* §10.1: the start fails, and no binding of this guest stays behind */
-                        for (guint j = 0; j < i; j++) {
-                                const DomainNetDef *done = g_ptr_array_index(live->nets, j);
-
-                                if (filtered(done))
-                                        delete_binding(bus, done->target_dev);
-                        }
-                        return false;
-                }
-                log_debug("interface %s: filter '%s' bound to tap '%s'", net->mac, net->filter, net->target_dev);
+                        r = sd_bus_call_async(b->bus, NULL, m, on_bind_reply, b, BIND_TIMEOUT_USEC);
+                if (r >= 0)
+                        return;
+                vmmd_error_set_errno(&error, r, "interface %s: filter '%s' on tap '%s': cannot ask vmmd-nwfilter",
+                                     net->mac, net->filter, net->target_dev);
+                return bind_run_finish(b, error);
         }
-        return true;
+        bind_run_finish(b, NULL);
+}
+
+static int on_bind_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        BindRun *b = userdata;
+        const DomainNetDef *net = g_ptr_array_index(b->live->nets, b->next);
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e) {
+                g_autoptr(GError) error = NULL;
+
+                vmmd_error_from_bus(e, &error);
+                g_prefix_error(&error, "interface %s: filter '%s' on tap '%s': ", net->mac, net->filter,
+                               net->target_dev);
+                bind_run_finish(b, error);
+                return 0;
+        }
+        log_debug("interface %s: filter '%s' bound to tap '%s'", net->mac, net->filter, net->target_dev);
+        b->next++;
+        bind_next(b);
+        return 0;
+}
+
+static int on_bind_start(sd_event_source *s, void *userdata) {
+        bind_next(userdata);
+        return 0;
+}
+
+void nwfilter_client_bind_async(sd_bus *bus, const DomainDef *live, NWFilterBindFunc done, void *userdata) {
+        BindRun *b = g_new0(BindRun, 1);
+        int r;
+
+        b->bus = sd_bus_ref(bus);
+        b->live = live;
+        b->done = done;
+        b->userdata = userdata;
+        /* done never runs inside this call, so the caller's state is settled before it does */
+        r = sd_event_add_defer(sd_bus_get_event(bus), &b->defer, on_bind_start, b);
+        if (r < 0) {
+                g_autoptr(GError) error = NULL;
+
+                sd_bus_unref(b->bus);
+                g_free(b);
+                vmmd_error_set_errno(&error, r, "cannot schedule the filter bindings");
+                done(error, userdata);
+                return;
+        }
+        (void) sd_event_source_set_enabled(b->defer, SD_EVENT_ONESHOT);
 }
 
 void nwfilter_client_unbind_async(sd_bus *bus, const DomainDef *def) {

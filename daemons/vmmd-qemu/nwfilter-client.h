@@ -7,12 +7,19 @@
 
 #include "domain-conf.h"
 
+typedef void (*NWFilterBindFunc)(const GError *error, void *userdata);
+
+/* Whether def has a NIC whose tap needs a binding (a <filterref> and a <target dev>). */
+bool nwfilter_client_has_filters(const DomainDef *def);
+
 /* For every NIC of live (a live definition whose taps are up, named by their <target dev>)
  * with a <filterref>: NWFilterBindingCreateXML with the domain as owner, the tap as portdev,
- * the guest MAC and the filterref's parameters as written (§10.1). The call waits for the
- * answer (bounded), because the guest must not run before its rules are in force. On any
- * failure the bindings made so far are deleted again and error holds vmmd-nwfilter's error. */
-bool nwfilter_client_bind(sd_bus *bus, const DomainDef *live, GError **error);
+ * the guest MAC and the filterref's parameters as written (§10.1), one after the other.
+ * done runs (from the event loop, not inside this call, unless it cannot even be scheduled) once every binding is made, or at the first
+ * failure with vmmd-nwfilter's error, after the bindings made so far were deleted again.
+ * The caller starts the guest only from done without error: its rules must be in force first.
+ * live must stay alive until done ran. */
+void nwfilter_client_bind_async(sd_bus *bus, const DomainDef *live, NWFilterBindFunc done, void *userdata);
 
 /* At guest stop: deletes the binding of every filtered NIC's tap, without waiting; a binding
  * that is not there is no error (§10.2). */

@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -601,6 +602,89 @@ void test_assert_no_signal_for(TestBus *tb, const char *object) {
                 if (g_strcmp0(s->object, object) == 0 || g_strcmp0(s->path, object) == 0)
                         g_error("unexpected signal %s for %s", s->member, object);
         }
+}
+
+TestGate *test_gate_new(const char *program) {
+        TestGate *g = g_new0(TestGate, 1);
+        g_autofree char *real = g_find_program_in_path(program);
+        g_autofree char *text = NULL;
+
+        g_assert_nonnull(real);
+        g->dir = g_dir_make_tmp("vmmd-gate.XXXXXX", NULL);
+        g_assert_nonnull(g->dir);
+        g->script = g_build_filename(g->dir, program, NULL);
+        g->fifo = g_build_filename(g->dir, "gate", NULL);
+        g->open_file = g_build_filename(g->dir, "open", NULL);
+        g->pid_file = g_build_filename(g->dir, "pid", NULL);
+        g->path_env = g_strdup_printf("PATH=%s:%s", g->dir, g_getenv("PATH"));
+        /* the pid is written before the wait; once "open" exists nobody waits any more */
+        text = g_strdup_printf("#!/bin/sh\necho $$ > %s\n[ -e %s ] || read x < %s\nexec %s \"$@\"\n", g->pid_file,
+                               g->open_file, g->fifo, real);
+        test_write_file(g->script, text);
+        g_assert_cmpint(chmod(g->script, 0755), ==, 0);
+        g_assert_cmpint(mkfifo(g->fifo, 0600), ==, 0);
+        return g;
+}
+
+pid_t test_gate_wait_held(TestGate *g, unsigned timeout_ms) {
+        for (unsigned waited = 0; waited <= timeout_ms; waited += 10) {
+                g_autofree char *data = test_read_file(g->pid_file);
+
+                if (data && atoi(data) > 1)
+                        return atoi(data);
+                g_usleep(10 * 1000);
+        }
+        return 0;
+}
+
+void test_gate_open(TestGate *g) {
+        int fd;
+
+        test_write_file(g->open_file, "");
+        /* O_NONBLOCK: with nobody held at the gate there is no reader, and nothing to wake */
+        fd = open(g->fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        g_assert_cmpint(write(fd, "go\n", 3), ==, 3);
+        close(fd);
+}
+
+void test_gate_free(TestGate *g) {
+        if (!g)
+                return;
+        (void) unlink(g->script);
+        (void) unlink(g->fifo);
+        (void) unlink(g->open_file);
+        (void) unlink(g->pid_file);
+        (void) rmdir(g->dir);
+        g_free(g->dir);
+        g_free(g->script);
+        g_free(g->fifo);
+        g_free(g->open_file);
+        g_free(g->pid_file);
+        g_free(g->path_env);
+        g_free(g);
+}
+
+int test_reply_to_error(sd_bus_message *m, void *userdata, sd_bus_error *unused) {
+        sd_bus_error *reply = userdata;
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                sd_bus_error_copy(reply, sd_bus_message_get_error(m));
+        else
+                sd_bus_error_set_const(reply, "ok", "ok");
+        return 0;
+}
+
+bool test_wait_reply(TestBus *tb, sd_bus_error *reply, unsigned timeout_ms) {
+        gint64 end = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+
+        while (!sd_bus_error_is_set(reply) && g_get_monotonic_time() < end) {
+                if (sd_bus_process(tb->bus, NULL) > 0)
+                        continue;
+                (void) sd_bus_wait(tb->bus, 10 * 1000);
+        }
+        return sd_bus_error_is_set(reply);
 }
 
 bool test_wait_pid_exit(pid_t pid, unsigned timeout_ms) {

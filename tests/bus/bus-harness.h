@@ -98,6 +98,27 @@ void test_assert_no_signal_for(TestBus *tb, const char *object);
 bool test_bus_name_has_owner(TestBus *tb, const char *name);
 /* Waits (bounded) until process pid has exited; true when it has. */
 bool test_wait_pid_exit(pid_t pid, unsigned timeout_ms);
+/* A stand-in for program on a daemon's PATH (path_env, a "PATH=…" for test_bus_new) that waits at a gate before
+ * it runs the real one, so that a test can look at a daemon while the program is slow. */
+typedef struct TestGate {
+        char *dir, *script, *fifo, *open_file, *pid_file;
+        char *path_env;
+} TestGate;
+
+TestGate *test_gate_new(const char *program);
+/* Waits (bounded) until a run of the program is held at the gate: its pid, or 0. */
+pid_t test_gate_wait_held(TestGate *g, unsigned timeout_ms);
+/* Lets the held run and every later one through. */
+void test_gate_open(TestGate *g);
+void test_gate_free(TestGate *g);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestGate, test_gate_free)
+
+/* An sd_bus reply callback for an asynchronous call whose userdata is an sd_bus_error: the reply's error, or the
+ * name "ok" for a method return. */
+int test_reply_to_error(sd_bus_message *m, void *userdata, sd_bus_error *unused);
+/* Processes the test's bus until reply (filled by test_reply_to_error) is set or timeout_ms passed; true when set. */
+bool test_wait_reply(TestBus *tb, sd_bus_error *reply, unsigned timeout_ms);
+
 /* Waits (bounded) until nobody owns name; true when it is gone. */
 bool test_bus_wait_name_gone(TestBus *tb, const char *name, unsigned timeout_ms);
 

@@ -343,54 +343,24 @@ static void test_update(void) {
         kill_leftover_dnsmasq(tb, "natnet");
 }
 
-static int on_create_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        sd_bus_error *reply = userdata;
-
-        if (sd_bus_message_is_method_error(m, NULL))
-                sd_bus_error_copy(reply, sd_bus_message_get_error(m));
-        else
-                sd_bus_error_set_const(reply, "ok", "ok");
-        return 0;
-}
-
 /* nft and dnsmasq run beside the event loop: while a start waits for nft (here an nft that waits for the
  * test), the daemon answers other calls, and a second start of the same network is refused. */
 static void test_start_does_not_block(void) {
-        g_autofree char *gate_dir = g_dir_make_tmp("vmmd-nft-gate.XXXXXX", NULL);
-        g_autofree char *real_nft = g_find_program_in_path("nft");
-        g_autofree char *script = g_build_filename(gate_dir, "nft", NULL);
-        g_autofree char *gate = g_build_filename(gate_dir, "gate", NULL);
-        g_autofree char *open_file = g_build_filename(gate_dir, "open", NULL);
-        g_autofree char *pid_file_path = g_build_filename(gate_dir, "pid", NULL);
-        g_autofree char *path_env = g_strdup_printf("PATH=%s:%s", gate_dir, g_getenv("PATH"));
-        const char *env[] = { path_env, NULL };
+        g_autoptr(TestGate) gate = test_gate_new("nft");
+        const char *env[] = { gate->path_env, NULL };
         g_autoptr(TestBus) tb = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         g_auto(sd_bus_error) reply = SD_BUS_ERROR_NULL;
-        g_autofree char *path = NULL, *text = NULL;
-        pid_t nft = 0;
-        int fd;
+        g_autofree char *path = NULL;
+        pid_t nft;
 
-        g_assert_nonnull(real_nft);
-        text = g_strdup_printf("#!/bin/sh\necho $$ > %s\n[ -e %s ] || read x < %s\nexec %s \"$@\"\n", pid_file_path,
-                               open_file, gate, real_nft);
-        test_write_file(script, text);
-        g_assert_cmpint(chmod(script, 0755), ==, 0);
-        g_assert_cmpint(mkfifo(gate, 0600), ==, 0);
         tb = test_bus_new(env);
         path = net_define(tb, nat_xml, &e);
         g_assert_nonnull(path);
-        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, NET, path, NETWORK_INTERFACE, "Create", on_create_reply,
-                                                 &reply, ""), >=, 0);
+        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, NET, path, NETWORK_INTERFACE, "Create",
+                                                 test_reply_to_error, &reply, ""), >=, 0);
         /* the start is in nft now, which waits at the gate */
-        for (int i = 0; i < 500 && !nft; i++) {
-                g_autofree char *data = test_read_file(pid_file_path);
-
-                if (data)
-                        nft = atoi(data);
-                else
-                        g_usleep(10 * 1000);
-        }
+        nft = test_gate_wait_held(gate, 5000);
         g_assert_cmpint(nft, >, 1);
         /* the daemon answers meanwhile: a blocked one would answer only once nft was killed at its deadline */
         g_assert_cmpint(test_call_to(tb, NET, NETWORK_MANAGER_PATH, NETWORK_MANAGER_INTERFACE, "ListNetworks", &e,
@@ -401,16 +371,8 @@ static void test_start_does_not_block(void) {
         g_assert_cmpint(kill(nft, 0), ==, 0);
 
         /* through the gate: the start finishes and replies */
-        test_write_file(open_file, "");
-        fd = open(gate, O_WRONLY | O_CLOEXEC);
-        g_assert_cmpint(fd, >=, 0);
-        g_assert_cmpint(write(fd, "go\n", 3), ==, 3);
-        close(fd);
-        for (int i = 0; i < 1000 && !sd_bus_error_is_set(&reply); i++) {
-                if (sd_bus_process(tb->bus, NULL) > 0)
-                        continue;
-                (void) sd_bus_wait(tb->bus, 10 * 1000);
-        }
+        test_gate_open(gate);
+        (void) test_wait_reply(tb, &reply, 10000);
         if (!sd_bus_error_has_name(&reply, "ok")) {
                 kill_leftover_dnsmasq(tb, "natnet");
                 g_error("Create: %s: %s", reply.name, reply.message);
@@ -419,11 +381,6 @@ static void test_start_does_not_block(void) {
         g_assert_cmpint(net_call0(tb, path, "Destroy", &e), >=, 0);
         g_assert_false(net_active(tb, path));
         kill_leftover_dnsmasq(tb, "natnet");
-        (void) unlink(script);
-        (void) unlink(gate);
-        (void) unlink(open_file);
-        (void) unlink(pid_file_path);
-        (void) rmdir(gate_dir);
 }
 
 /* N10: dnsmasq refusing to start (its TFTP root does not exist) leaves no bridge, no rules, no
@@ -475,6 +432,12 @@ static void test_bridge_name_taken(void) {
 static char *port_xml(const char *uuid) {
         return g_strdup_printf("<networkport><uuid>%s</uuid><owner><name>guest1</name><uuid>" OWNER_UUID
                                "</uuid></owner><mac address='52:54:00:aa:00:01'/></networkport>", uuid);
+}
+
+static char *reclaim_xml(const char *uuid, const char *bridge) {
+        return g_strdup_printf("<networkport><uuid>%s</uuid><owner><name>guest1</name><uuid>" OWNER_UUID
+                               "</uuid></owner><mac address='52:54:00:aa:00:01'/><plug type='network' bridge='%s'/>"
+                               "</networkport>", uuid, bridge);
 }
 
 static char **list_ports(TestBus *tb, const char *path, sd_bus_error *e) {
@@ -555,6 +518,39 @@ static void test_ports(void) {
 
         g_assert_cmpint(test_call_to(tb, NET, port, NETWORK_PORT_INTERFACE, "Delete", &e, NULL, "u", 0), >=, 0);
         g_assert_false(g_file_test(file, G_FILE_TEST_EXISTS));
+        {
+                /* N24, N27: only a reclaim names a plug, and it must be the network's bridge; then the port
+                 * is back under its own uuid, with that plug */
+                g_auto(sd_bus_error) e1 = SD_BUS_ERROR_NULL;
+                g_autofree char *plain = port_xml(PORT_UUID);
+                g_autofree char *plugged = reclaim_xml(PORT_UUID, "vmmdtbr3");
+                g_autofree char *elsewhere = reclaim_xml(PORT_UUID, "vmmdtbr9");
+                g_autofree char *again = NULL;
+                g_auto(GStrv) reclaimed = NULL;
+
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e1, NULL, "su", plugged,
+                                             0), <, 0);
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_INVALID_ARG, "reclaim not requested");
+                sd_bus_error_free(&e1);
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e1, NULL, "su", plain,
+                                             NETWORK_PORT_CREATE_RECLAIM), <, 0);
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_INVALID_ARG, "plug type is none");
+                sd_bus_error_free(&e1);
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e1, NULL, "su",
+                                             elsewhere, NETWORK_PORT_CREATE_RECLAIM), <, 0);
+                assert_bus_error(&e1, VMMD_DBUS_ERROR_OPERATION_FAILED, "vmmdtbr9", "vmmdtbr3");
+                sd_bus_error_free(&e1);
+                g_assert_false(g_file_test(file, G_FILE_TEST_EXISTS));
+                g_assert_cmpint(test_call_to(tb, NET, path, NETWORK_INTERFACE, "CreatePort", &e1, NULL, "su", plugged,
+                                             NETWORK_PORT_CREATE_RECLAIM), >=, 0);
+                reclaimed = list_ports(tb, path, &e1);
+                g_assert_cmpuint(g_strv_length(reclaimed), ==, 1);
+                g_assert_cmpstr(reclaimed[0], ==, port);
+                again = test_read_file(file);
+                g_assert_nonnull(again);
+                g_assert_nonnull(strstr(again, "bridge='vmmdtbr3'"));
+                g_assert_cmpint(test_call_to(tb, NET, port, NETWORK_PORT_INTERFACE, "Delete", &e1, NULL, "u", 0), >=, 0);
+        }
         after_delete = list_ports(tb, path, &e);
         g_assert_cmpuint(g_strv_length(after_delete), ==, 0);
 

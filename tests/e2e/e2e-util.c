@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -233,6 +234,56 @@ static void on_fatal_signal(int sig) {
                 e2e_kill_qemus(current_bus);
         signal(sig, SIG_DFL);
         raise(sig);
+}
+
+char *e2e_run(const char *cmd) {
+        g_autofree char *out = NULL;
+        g_autoptr(GError) error = NULL;
+        int status = 0;
+
+        if (!g_spawn_command_line_sync(cmd, &out, NULL, &status, &error))
+                g_error("%s: %s", cmd, error->message);
+        if (!g_spawn_check_wait_status(status, &error))
+                g_error("%s: %s", cmd, error->message);
+        return g_steal_pointer(&out);
+}
+
+/* dnsmasq goes with the test, also when an assertion aborts it */
+static void die_with_test(gpointer unused) {
+        (void) unused;
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GPid e2e_host_bridge_up(TestBus *tb, const char *bridge, const char *subnet) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *leases = g_build_filename(tb->dir, "leases", NULL);
+        g_autofree char *lease_opt = g_strdup_printf("--dhcp-leasefile=%s", leases);
+        g_autofree char *iface_opt = g_strdup_printf("--interface=%s", bridge);
+        g_autofree char *range_opt = g_strdup_printf("--dhcp-range=%s.100,%s.150,255.255.255.0", subnet, subnet);
+        g_autofree char *add = g_strdup_printf("ip link add %s type bridge", bridge);
+        g_autofree char *addr = g_strdup_printf("ip addr add %s.1/24 dev %s", subnet, bridge);
+        g_autofree char *up = g_strdup_printf("ip link set %s up", bridge);
+        const char *argv[] = { "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=0",
+                               "--bind-interfaces", iface_opt, "--except-interface=lo", range_opt, "--pid-file=",
+                               lease_opt, "--user=root", NULL };
+        GPid pid;
+
+        g_free(e2e_run(add));
+        g_free(e2e_run(addr));
+        g_free(e2e_run(up));
+        if (!g_spawn_async(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, die_with_test, NULL,
+                           &pid, &error))
+                g_error("dnsmasq: %s", error->message);
+        return pid;
+}
+
+char *e2e_live_tap(TestBus *tb, const char *path) {
+        g_autofree char *live = test_get_xml(tb, path, 0);
+        const char *t = strstr(live, "<target dev='vnet");
+
+        g_assert_nonnull(t);
+        t += strlen("<target dev='");
+        return g_strndup(t, strcspn(t, "'"));
 }
 
 void e2e_enter_own_netns(int argc, char **argv, const char *env_name) {

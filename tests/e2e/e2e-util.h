@@ -35,6 +35,17 @@ void e2e_kill_qemus(TestBus *tb);
 int e2e_domain_call(TestBus *tb, const char *path, const char *method, bool no_flags, unsigned flags,
                     sd_bus_error *error);
 
+/* The output of a shell command line that must succeed. */
+char *e2e_run(const char *cmd);
+
+/* The host side of a guest NIC test, in the test's own network namespace: bridge (made here) up with address
+ * SUBNET.1/24 and a DHCP server on it for SUBNET.100-150 (dnsmasq, killed with the test also when it aborts;
+ * the caller ends it by the returned pid). subnet: the first three octets, "10.77.0". */
+GPid e2e_host_bridge_up(TestBus *tb, const char *bridge, const char *subnet);
+
+/* The tap vmmd-qemu made for the domain's first bridged NIC: the live XML's <target dev='vnet…'>. */
+char *e2e_live_tap(TestBus *tb, const char *path);
+
 /* Never the host's network: re-executes the test under `unshare --net` unless env_name is set (which it sets
  * for the new run), so that the test, its bus and every daemon run in a namespace that goes with them. */
 void e2e_enter_own_netns(int argc, char **argv, const char *env_name);

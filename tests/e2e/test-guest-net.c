@@ -2,7 +2,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "e2e-util.h"
@@ -13,44 +12,6 @@
 #define BRIDGE "vmmdtbr7"
 #define MAC "52:54:00:7a:00:01"
 #define UUID_A "5d6e0b5c-64f7-4f5e-9a3c-0a0000000701"
-
-static char *run(const char *cmd) {
-        g_autofree char *out = NULL;
-        g_autoptr(GError) error = NULL;
-        int status = 0;
-
-        if (!g_spawn_command_line_sync(cmd, &out, NULL, &status, &error))
-                g_error("%s: %s", cmd, error->message);
-        if (!g_spawn_check_wait_status(status, &error))
-                g_error("%s: %s", cmd, error->message);
-        return g_steal_pointer(&out);
-}
-
-/* dnsmasq goes with the test, also when an assertion aborts it */
-static void die_with_test(gpointer unused) {
-        (void) unused;
-        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* The host side: a bridge with an address and a DHCP server on it (dnsmasq, ours). */
-static GPid host_bridge_up(const char *dir) {
-        g_autoptr(GError) error = NULL;
-        g_autofree char *leases = g_build_filename(dir, "leases", NULL);
-        g_autofree char *lease_opt = g_strdup_printf("--dhcp-leasefile=%s", leases);
-        const char *argv[] = { "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--port=0",
-                               "--bind-interfaces", "--interface=" BRIDGE, "--except-interface=lo",
-                               "--dhcp-range=10.77.0.100,10.77.0.150,255.255.255.0", "--pid-file=", lease_opt,
-                               "--user=root", NULL };
-        GPid pid;
-
-        g_free(run("ip link add " BRIDGE " type bridge"));
-        g_free(run("ip addr add 10.77.0.1/24 dev " BRIDGE));
-        g_free(run("ip link set " BRIDGE " up"));
-        if (!g_spawn_async(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, die_with_test, NULL,
-                           &pid, &error))
-                g_error("dnsmasq: %s", error->message);
-        return pid;
-}
 
 static char *interface_xml(const char *bridge) {
         return g_strdup_printf("<interface type='bridge'><mac address='" MAC "'/><source bridge='%s'/>"
@@ -63,23 +24,19 @@ static void test_bridge_dhcp(void) {
         g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
         g_autofree char *nic = interface_xml(BRIDGE);
         g_autofree char *xml = e2e_guest_xml(tb, "n1", UUID_A, "testguest.net=dhcp", NULL, nic);
-        g_autofree char *path = NULL, *live = NULL, *tap = NULL, *ports = NULL, *serial = NULL, *after = NULL;
+        g_autofree char *path = NULL, *tap = NULL, *ports = NULL, *serial = NULL, *after = NULL;
         g_autofree char *inactive = NULL, *live2 = NULL, *tag = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
-        const char *t, *ip;
-        GPid dnsmasq = host_bridge_up(tb->dir);
+        const char *ip;
+        GPid dnsmasq = e2e_host_bridge_up(tb, BRIDGE, "10.77.0");
 
         path = test_define(tb, xml, 0, &e);
         if (!path)
                 g_error("define: %s: %s", e.name, e.message);
         if (e2e_domain_call(tb, path, "Create", false, 0, &e) < 0)
                 g_error("Create: %s: %s", e.name, e.message);
-        live = test_get_xml(tb, path, 0);
-        t = strstr(live, "<target dev='vnet");
-        g_assert_nonnull(t);
-        t += strlen("<target dev='");
-        tap = g_strndup(t, strcspn(t, "'"));
-        ports = run("ip -o link show master " BRIDGE);
+        tap = e2e_live_tap(tb, path);
+        ports = e2e_run("ip -o link show master " BRIDGE);
         g_assert_nonnull(strstr(ports, tap));
         g_assert_nonnull(strstr(ports, "link/ether fe:54:00:7a:00:01"));
 
@@ -100,11 +57,11 @@ static void test_bridge_dhcp(void) {
         tag = g_strdup_printf("<target dev='%s'/>", tap);
         g_assert_nonnull(strstr(live2, tag));
         g_free(ports);
-        ports = run("ip -o link show master " BRIDGE);
+        ports = e2e_run("ip -o link show master " BRIDGE);
         g_assert_nonnull(strstr(ports, tap));
 
         g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
-        after = run("ip -o link show");
+        after = e2e_run("ip -o link show");
         g_assert_null(strstr(after, tap));
         /* the tap's name is the running guest's, not the definition's */
         inactive = test_get_xml(tb, path, 0);
@@ -112,7 +69,7 @@ static void test_bridge_dhcp(void) {
         kill(dnsmasq, SIGTERM);
         g_assert_true(e2e_wait_pid_exit(dnsmasq, STOP_MS));
         g_spawn_close_pid(dnsmasq);
-        g_free(run("ip link del " BRIDGE));
+        g_free(e2e_run("ip link del " BRIDGE));
 }
 
 /* A bridge that is not there: a named error, no QEMU, no tap. */
@@ -128,8 +85,48 @@ static void test_bridge_missing(void) {
         g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
         assert_bus_error(&e, "org.vmmd.Error.SystemError", "nosuchbr0", "does not exist");
         g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
-        links = run("ip -o link show");
+        links = e2e_run("ip -o link show");
         g_assert_null(strstr(links, "vnet"));
+}
+
+/* N28.3: a tap takes its interface's <mtu size=>, or else its bridge's MTU, and never lowers the bridge's. */
+static void test_tap_mtu(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        const char *nics = "<interface type='bridge'><mac address='52:54:00:7a:00:11'/><source bridge='" BRIDGE "'/>"
+                           "<model type='virtio'/></interface>"
+                           "<interface type='bridge'><mac address='52:54:00:7a:00:12'/><source bridge='" BRIDGE "'/>"
+                           "<model type='virtio'/><mtu size='1300'/></interface>";
+        g_autofree char *xml = e2e_guest_xml(tb, "n3", UUID_A, NULL, NULL, nics);
+        g_autofree char *path = NULL, *live = NULL, *bridge = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        const char *t;
+        const char *want[] = { "mtu 1400 ", "mtu 1300 " };
+
+        g_free(e2e_run("ip link add " BRIDGE " type bridge"));
+        g_free(e2e_run("ip link set " BRIDGE " mtu 1400"));
+        path = test_define(tb, xml, 0, &e);
+        g_assert_nonnull(path);
+        if (e2e_domain_call(tb, path, "Create", false, 0, &e) < 0)
+                g_error("Create: %s: %s", e.name, e.message);
+        live = test_get_xml(tb, path, 0);
+        g_assert_nonnull(strstr(live, "<mtu size='1300'/>"));
+        t = live;
+        for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+                g_autofree char *tap = NULL, *cmd = NULL, *link = NULL;
+
+                t = strstr(t, "<target dev='vnet");
+                g_assert_nonnull(t);
+                t += strlen("<target dev='");
+                tap = g_strndup(t, strcspn(t, "'"));
+                cmd = g_strdup_printf("ip -o link show dev %s", tap);
+                link = e2e_run(cmd);
+                if (!strstr(link, want[i]))
+                        g_error("tap %u: want '%s' in: %s", i, want[i], link);
+        }
+        bridge = e2e_run("ip -o link show dev " BRIDGE);
+        g_assert_nonnull(strstr(bridge, "mtu 1400 "));
+        g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
+        g_free(e2e_run("ip link del " BRIDGE));
 }
 
 int main(int argc, char **argv) {
@@ -137,5 +134,6 @@ int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/guest-net/bridge-dhcp", test_bridge_dhcp);
         g_test_add_func("/guest-net/bridge-missing", test_bridge_missing);
+        g_test_add_func("/guest-net/tap-mtu", test_tap_mtu);
         return g_test_run();
 }

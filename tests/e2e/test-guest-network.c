@@ -97,13 +97,13 @@ static char *ports_xml(TestBus *tb, const char *net, unsigned *ret_count) {
         return g_string_free(g_steal_pointer(&all), FALSE);
 }
 
-/* A reclaim deletes ports once vmmd-qemu is back: a bounded wait until none is left; the count left. */
-static unsigned wait_no_ports(TestBus *tb, const char *net) {
+/* vmmd-qemu deletes or re-registers ports once it is back: a bounded wait until want are listed; the count. */
+static unsigned wait_port_count(TestBus *tb, const char *net, unsigned want) {
         unsigned n = 0;
 
         for (int i = 0; i < 200; i++) {
                 g_free(ports_xml(tb, net, &n));
-                if (n == 0)
+                if (n == want)
                         break;
                 g_usleep(50 * 1000);
         }
@@ -345,7 +345,7 @@ static void test_port_reclaim(void) {
         if (test_bus_name_has_owner(tb, QEMU_BUS_NAME))
                 test_bus_kill_name(tb, QEMU_BUS_NAME);
         g_strfreev(test_list_domains(tb, 0));
-        n = wait_no_ports(tb, net);
+        n = wait_port_count(tb, net, 0);
         net_call_ok(tb, net, "Destroy");
         g_assert_cmpuint(n, ==, 0);
         g_assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
@@ -379,7 +379,57 @@ static void test_port_of_dead_guest(void) {
         g_assert_true(e2e_wait_pid_exit(qemu, 30000));
         /* the new daemon's re-attach answers only once it has looked at every guest */
         g_strfreev(test_list_domains(tb, 0));
-        n = wait_no_ports(tb, net);
+        n = wait_port_count(tb, net, 0);
+        net_call_ok(tb, net, "Destroy");
+        g_assert_cmpuint(n, ==, 0);
+}
+
+/* N28.6: a running guest's port that vmmd-network lost (its file gone while both daemons were away) is
+ * re-registered by the re-attaching vmmd-qemu under the same uuid, on the tap's bridge, and goes at stop. */
+static void test_lost_port_reclaimed(void) {
+        g_autoptr(E2EBus) tb = e2e_bus_new(NULL);
+        g_autofree char *net = net_define(tb, nat_xml);
+        g_autofree char *nic = nic_xml("gnat", MAC_A);
+        g_autofree char *xml = e2e_guest_xml(tb, "gl", UUID_A, NULL, NULL, nic);
+        g_autofree char *path = NULL, *live = NULL, *portid = NULL, *rel = NULL, *file = NULL, *ports = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        unsigned n = 0;
+
+        net_call_ok(tb, net, "Create");
+        path = test_define(tb, xml, 0, &e);
+        g_assert_nonnull(path);
+        if (e2e_domain_call(tb, path, "Create", false, 0, &e) < 0) {
+                net_call_ok(tb, net, "Destroy");
+                g_error("Create gl: %s: %s", e.name, e.message);
+        }
+        live = test_get_xml(tb, path, 0);
+        portid = attr_of(live, "portid");
+        g_assert_nonnull(portid);
+        rel = g_strdup_printf("run/vmmd/network/gnat/ports/%s.xml", portid);
+        file = test_root_file(tb, rel);
+        g_assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
+
+        test_bus_kill_name(tb, QEMU_BUS_NAME);
+        test_bus_kill_name(tb, NET);
+        g_assert_cmpint(unlink(file), ==, 0);
+        g_free(ports_xml(tb, net, &n));
+        g_assert_cmpuint(n, ==, 0);
+        /* vmmd-qemu comes back, re-attaches, and finds the port missing */
+        g_strfreev(test_list_domains(tb, 0));
+        n = wait_port_count(tb, net, 1);
+        if (n != 1) {
+                e2e_kill_qemus(tb);
+                net_call_ok(tb, net, "Destroy");
+                g_error("the lost port was not reclaimed (%u ports)", n);
+        }
+        ports = ports_xml(tb, net, &n);
+        g_assert_nonnull(strstr(ports, portid));
+        g_assert_nonnull(strstr(ports, "<name>gl</name>"));
+        g_assert_nonnull(strstr(ports, "bridge='" BRIDGE "'"));
+        g_assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
+
+        g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
+        n = wait_port_count(tb, net, 0);
         net_call_ok(tb, net, "Destroy");
         g_assert_cmpuint(n, ==, 0);
 }
@@ -391,5 +441,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/guest-network/network-missing", test_network_missing);
         g_test_add_func("/guest-network/port-reclaim", test_port_reclaim);
         g_test_add_func("/guest-network/port-of-dead-guest", test_port_of_dead_guest);
+        g_test_add_func("/guest-network/lost-port-reclaimed", test_lost_port_reclaimed);
         return g_test_run();
 }

@@ -139,6 +139,8 @@ typedef struct {
 static const ErrorCase error_cases[] = {
         { "not-well-formed", 0, VMMD_ERROR_XML_DETAIL, "line 5", NULL },
         { "wrong-root", 0, VMMD_ERROR_XML_ERROR, "domain", "network" },
+        { "net-mtu-too-small", 0, VMMD_ERROR_XML_ERROR, "mtu", "52:54:00:00:11:01" },
+        { "net-mtu-not-a-number", 0, VMMD_ERROR_XML_ERROR, "mtu", NULL },
         { "no-name", 0, VMMD_ERROR_NO_NAME, NULL, NULL },
         { "empty-name", 0, VMMD_ERROR_NO_NAME, NULL, NULL },
         { "name-newline", 0, VMMD_ERROR_XML_DETAIL, "name", NULL },
