@@ -172,8 +172,68 @@ static void test_define_concurrent(void) {
                 call_clear(&dups[k]);
 }
 
+/* A batch whose files cannot be written (an immutable definition directory): every define,
+ * and one pipelined behind a failing define of the same name, replies SystemError naming the
+ * directory; no domain is in the table, no signal was sent, no temp file is left. */
+static void test_define_concurrent_write_failure(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *cfgdir = test_root_file(tb, "etc/vmmd/qemu");
+        sd_bus *buses[CLIENTS];
+        Call calls[CLIENTS * 4], again;
+        g_auto(GStrv) list = NULL;
+        g_autofree char *again_xml = NULL;
+
+        memset(calls, 0, sizeof(calls));
+        memset(&again, 0, sizeof(again));
+        for (unsigned i = 0; i < CLIENTS; i++)
+                buses[i] = client_new(tb);
+        g_strfreev(test_list_domains(tb, 0));
+        g_assert_cmpint(g_mkdir_with_parents(cfgdir, 0755), ==, 0);
+        test_set_immutable(tb, cfgdir, true);
+        test_bus_clear_signals(tb);
+
+        for (unsigned j = 0; j < 4; j++)
+                for (unsigned i = 0; i < CLIENTS; i++) {
+                        Call *c = &calls[i * 4 + j];
+                        g_autofree char *uuid = g_strdup_printf("5a1e0000-0000-4000-8000-%012x", i * 1000 + j);
+                        g_autofree char *xml = NULL;
+
+                        c->tb = tb;
+                        c->name = g_strdup_printf("wf-%u-%u", i, j);
+                        xml = test_domain_xml(c->name, uuid, NULL);
+                        send_define(buses[i], c, xml);
+                }
+        /* the same name and uuid as the first define of client 0: it waits for that write */
+        again.tb = tb;
+        again.name = g_strdup("wf-0-0");
+        again_xml = test_domain_xml(again.name, "5a1e0000-0000-4000-8000-000000000000", NULL);
+        send_define(buses[0], &again, again_xml);
+        pump(buses, CLIENTS);
+        test_set_immutable(tb, cfgdir, false);
+
+        for (unsigned n = 0; n < G_N_ELEMENTS(calls); n++) {
+                g_assert_null(calls[n].path);
+                g_assert_cmpstr(calls[n].error_name, ==, VMMD_DBUS_ERROR_SYSTEM_ERROR);
+                g_assert_nonnull(strstr(calls[n].error_message, cfgdir));
+        }
+        g_assert_null(again.path);
+        g_assert_cmpstr(again.error_name, ==, VMMD_DBUS_ERROR_SYSTEM_ERROR);
+        test_bus_drain(tb);
+        test_assert_no_domain_signals(tb);
+        list = test_list_domains(tb, 0);
+        g_assert_cmpuint(g_strv_length(list), ==, 0);
+        test_assert_no_temp_files(cfgdir);
+
+        for (unsigned i = 0; i < CLIENTS; i++)
+                sd_bus_flush_close_unref(buses[i]);
+        for (unsigned n = 0; n < G_N_ELEMENTS(calls); n++)
+                call_clear(&calls[n]);
+        call_clear(&again);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/define/concurrent", test_define_concurrent);
+        g_test_add_func("/define/concurrent-write-failure", test_define_concurrent_write_failure);
         return g_test_run();
 }
