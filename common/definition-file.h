@@ -12,6 +12,10 @@ bool vmmd_definition_write(const char *dir, const char *name, const char *uuid, 
                            const char *daemon, const char *edit_command, const char *bus_name, const char *what,
                            GError **error);
 
+/* The content vmmd_definition_write writes: the header comment, then xml. */
+char *vmmd_definition_format(const char *name, const char *uuid, const char *xml, const char *daemon,
+                             const char *edit_command, const char *bus_name);
+
 /* Reads a definition (or state) file whole; NULL with SystemError naming the file. */
 char *vmmd_definition_read(const char *file, GError **error);
 

@@ -263,7 +263,7 @@ bool domain_rename(Domain *d, const char *new_name, GError **error) {
                             "domain '%s' already has that name", old_name);
                 return false;
         }
-        if (manager_find_by_name(m, new_name)) {
+        if (manager_find_by_name(m, new_name) || manager_is_defining(m, new_name, NULL)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID,
                             "domain with name '%s' already exists", new_name);
                 return false;

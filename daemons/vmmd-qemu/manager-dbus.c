@@ -21,23 +21,31 @@ static int reply_domain_path(sd_bus_message *msg, Domain *d) {
         return sd_bus_reply_method_return(msg, "o", path);
 }
 
+static void on_defined(Manager *m, Domain *d, bool added, GError *gerr, void *userdata) {
+        g_autoptr(sd_bus_message) msg = userdata;
+        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+
+        if (gerr) {
+                vmmd_error_to_bus(gerr, &error);
+                (void) sd_bus_reply_method_error(msg, &error);
+                return;
+        }
+        log_info("%s domain '%s' (%s)", added ? "defined" : "updated", domain_name(d), d->uuid);
+        (void) reply_domain_path(msg, d);
+}
+
 static int method_define_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        g_autoptr(GError) gerr = NULL;
         const char *xml;
         uint32_t flags;
-        bool added = false;
-        Domain *d;
         int r;
 
         r = vmmd_bus_read_text_and_flags(msg, "DomainDefineXML", "xml", DOMAIN_DEFINE_VALIDATE, &xml, &flags, error);
         if (r < 0)
                 return r;
-        d = manager_define_xml(m, xml, flags, &added, &gerr);
-        if (!d)
-                return vmmd_error_to_bus(gerr, error);
-        log_info("%s domain '%s' (%s)", added ? "defined" : "updated", domain_name(d), d->uuid);
-        return reply_domain_path(msg, d);
+        /* the reply comes once the definition is on disk, maybe after other calls */
+        manager_define_xml_async(m, xml, flags, on_defined, sd_bus_message_ref(msg));
+        return 1;
 }
 
 static int on_autodestroy_client_gone(sd_bus_track *track, void *userdata) {

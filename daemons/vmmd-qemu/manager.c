@@ -19,6 +19,18 @@
 #include "save-image.h"
 #include "snapshot.h"
 
+typedef struct DefineRequest {
+        Manager *manager;
+        DomainDef *def;
+        ManagerDefineDone done;
+        void *userdata;
+} DefineRequest;
+
+static void define_request_free(DefineRequest *req) {
+        domain_def_free(req->def);
+        g_free(req);
+}
+
 Manager *manager_new(VmmdPaths *paths) {
         Manager *m = g_new0(Manager, 1);
 
@@ -28,12 +40,21 @@ Manager *manager_new(VmmdPaths *paths) {
         m->domains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) domain_free);
         m->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         m->caps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) qemu_caps_free);
+        m->defining_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        m->defining_uuids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        m->parked = g_queue_new();
         return m;
 }
 
 void manager_free(Manager *m) {
         if (!m)
                 return;
+        /* the writes already queued finish; their callers get no reply from a daemon
+         * that is going away */
+        g_clear_pointer(&m->commit, define_commit_free);
+        g_clear_pointer(&m->defining_names, g_hash_table_unref);
+        g_clear_pointer(&m->defining_uuids, g_hash_table_unref);
+        g_queue_free_full(m->parked, (GDestroyNotify) define_request_free);
         g_clear_pointer(&m->by_name, g_hash_table_unref);
         g_clear_pointer(&m->domains, g_hash_table_unref);
         g_clear_pointer(&m->caps, g_hash_table_unref);
@@ -384,6 +405,11 @@ static bool check_duplicates(Manager *m, const DomainDef *def, Domain **ret_by_u
         Domain *by_uuid = manager_find_by_uuid(m, uuid);
         Domain *by_name = manager_find_by_name(m, name);
 
+        if (manager_is_defining(m, name, uuid)) {
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
+                            "domain '%s' (uuid %s) is being defined", name, uuid);
+                return false;
+        }
         if (by_uuid && being_removed(by_uuid)) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_FAILED,
                             "domain '%s' with uuid %s is being removed", domain_name(by_uuid), uuid);
@@ -488,6 +514,8 @@ bool manager_is_busy(Manager *m) {
         GHashTableIter it;
         Domain *d;
 
+        if (define_commit_pending(m->commit) > 0 || !g_queue_is_empty(m->parked))
+                return true;
         g_hash_table_iter_init(&it, m->domains);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &d))
                 if (domain_is_active(d) || d->run.job != DOMAIN_JOB_NONE || d->run.call)
@@ -495,30 +523,29 @@ bool manager_is_busy(Manager *m) {
         return false;
 }
 
-Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *ret_added, GError **error) {
-        g_autoptr(DomainDef) def = NULL;
-        Domain *by_uuid, *d;
-        const char *name;
+/* A new domain whose file is on disk joins the table */
+static Domain *add_defined_domain(Manager *m, DomainDef *def) {
+        Domain *d = domain_new(m, def);
 
-        def = manager_parse_domain(m, xml, flags & DOMAIN_DEFINE_VALIDATE, error);
-        if (!def)
-                return NULL;
-        if (!check_duplicates(m, def, &by_uuid, error))
-                return NULL;
-        name = domain_def_get_name(def);
+        d->persistent = true;
+        manager_add_domain(m, d);
+        manager_notify_domain_added(m, d);
+        manager_notify_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_ADDED);
+        return d;
+}
+
+/* The define after its checks: by_uuid from check_duplicates; takes def */
+static Domain *define_checked(Manager *m, DomainDef *def_in, Domain *by_uuid, bool *ret_added, GError **error) {
+        g_autoptr(DomainDef) def = def_in;
+        Domain *d;
 
         if (!by_uuid) {
-                if (!remove_stale_files(m, name, error))
+                if (!remove_stale_files(m, domain_def_get_name(def), error))
                         return NULL;
                 if (!domain_save_config(m, def, error))
                         return NULL;
-                d = domain_new(m, g_steal_pointer(&def));
-                d->persistent = true;
-                manager_add_domain(m, d);
-                manager_notify_domain_added(m, d);
-                manager_notify_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_ADDED);
                 *ret_added = true;
-                return d;
+                return add_defined_domain(m, g_steal_pointer(&def));
         }
 
         d = by_uuid;
@@ -545,6 +572,120 @@ Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *re
         manager_notify_domain_event(m, d, DOMAIN_EVENT_DEFINED, DOMAIN_EVENT_DEFINED_UPDATED);
         *ret_added = false;
         return d;
+}
+
+Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *ret_added, GError **error) {
+        g_autoptr(DomainDef) def = NULL;
+        Domain *by_uuid;
+
+        def = manager_parse_domain(m, xml, flags & DOMAIN_DEFINE_VALIDATE, error);
+        if (!def)
+                return NULL;
+        if (!check_duplicates(m, def, &by_uuid, error))
+                return NULL;
+        return define_checked(m, g_steal_pointer(&def), by_uuid, ret_added, error);
+}
+
+bool manager_is_defining(Manager *m, const char *name, const char *uuid) {
+        return (name && g_hash_table_contains(m->defining_names, name)) ||
+               (uuid && g_hash_table_contains(m->defining_uuids, uuid));
+}
+
+static void define_request_finish(DefineRequest *req, Domain *d, bool added, GError *error) {
+        req->done(req->manager, d, added, error, req->userdata);
+        define_request_free(req);
+}
+
+static void define_request_run(DefineRequest *req);
+
+static void on_define_committed(int r, void *userdata) {
+        DefineRequest *req = userdata;
+        Manager *m = req->manager;
+        const char *name = domain_def_get_name(req->def);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GQueue) parked = NULL;
+        Domain *d = NULL;
+
+        g_hash_table_remove(m->defining_names, name);
+        g_hash_table_remove(m->defining_uuids, domain_def_get_uuid(req->def));
+        if (r < 0) {
+                g_autofree char *file = domain_config_file(m, name);
+                vmmd_error_set_errno(&error, r, "cannot write domain definition '%s'", file);
+        } else
+                d = add_defined_domain(m, g_steal_pointer(&req->def));
+        define_request_finish(req, d, d != NULL, error);
+
+        /* the defines that waited for this one run now, in their order */
+        parked = g_steal_pointer(&m->parked);
+        m->parked = g_queue_new();
+        while (!g_queue_is_empty(parked))
+                define_request_run(g_queue_pop_head(parked));
+}
+
+static void define_request_run(DefineRequest *req) {
+        Manager *m = req->manager;
+        const char *name = domain_def_get_name(req->def), *uuid = domain_def_get_uuid(req->def);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *xml = NULL, *file = NULL;
+        Domain *by_uuid, *d;
+        bool added = false;
+        int r;
+
+        if (manager_is_defining(m, name, uuid)) {
+                g_queue_push_tail(m->parked, req);
+                return;
+        }
+        if (!check_duplicates(m, req->def, &by_uuid, &error)) {
+                define_request_finish(req, NULL, false, error);
+                return;
+        }
+        /* redefines stay on the loop: the domain is in the table, other calls write its file */
+        if (by_uuid || !m->commit) {
+                d = define_checked(m, g_steal_pointer(&req->def), by_uuid, &added, &error);
+                define_request_finish(req, d, added, error);
+                return;
+        }
+        if (!remove_stale_files(m, name, &error)) {
+                define_request_finish(req, NULL, false, error);
+                return;
+        }
+        r = vmmd_mkdir_p(m->paths->config_dir, 0755);
+        if (r < 0) {
+                vmmd_error_set_errno(&error, r, "cannot create directory '%s'", m->paths->config_dir);
+                define_request_finish(req, NULL, false, error);
+                return;
+        }
+        xml = domain_def_format(req->def, DOMAIN_DEF_FORMAT_SECURE | DOMAIN_DEF_FORMAT_INACTIVE);
+        file = domain_config_file(m, name);
+        g_hash_table_add(m->defining_names, g_strdup(name));
+        g_hash_table_add(m->defining_uuids, g_strdup(uuid));
+        define_commit_queue(m->commit, file,
+                            vmmd_definition_format(name, uuid, xml, "vmmd-qemu", "edit", QEMU_BUS_NAME),
+                            on_define_committed, req);
+}
+
+void manager_define_xml_async(Manager *m, const char *xml, unsigned flags, ManagerDefineDone done, void *userdata) {
+        g_autoptr(GError) error = NULL;
+        DefineRequest *req;
+        DomainDef *def;
+        int r;
+
+        def = manager_parse_domain(m, xml, flags & DOMAIN_DEFINE_VALIDATE, &error);
+        if (!def) {
+                done(m, NULL, false, error, userdata);
+                return;
+        }
+        if (!m->commit && m->event) {
+                r = define_commit_new(m->event, &m->commit);
+                if (r < 0)   /* then one at a time on the loop, as before */
+                        log_warning("cannot start the definition writer: %s", g_strerror(-r));
+        }
+        req = g_new0(DefineRequest, 1);
+        req->manager = m;
+        req->def = def;
+        req->done = done;
+        req->userdata = userdata;
+        define_request_run(req);
 }
 
 char *manager_capabilities_xml(Manager *m, GError **error) {

@@ -6,6 +6,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "define-commit.h"
 #include "domain-events.h"
 #include "domain.h"
 #include "paths.h"
@@ -21,6 +22,9 @@ struct Manager {
         GHashTable *by_name;   /* name → Domain* (borrowed) */
         GHashTable *caps;      /* emulator path → QemuCaps* */
         const struct DomainListener *listener;   /* domain-events.h */
+        DefineCommit *commit;  /* new domains' definition files, written by a worker thread */
+        GHashTable *defining_names, *defining_uuids;   /* of new domains whose file is being written */
+        GQueue *parked;        /* DefineRequest*: defines waiting for one of those writes */
         void *listener_data;
 };
 
@@ -42,6 +46,15 @@ const char *host_arch(void);
 
 /* DomainDefineXML (spec A.1): *ret_added tells a new domain from an updated one. */
 Domain *manager_define_xml(Manager *m, const char *xml, unsigned flags, bool *ret_added, GError **error);
+
+/* The same, answered through done on the loop: a new domain's file is written by the
+ * group-commit worker, and the domain joins the table only once it is on disk. A define
+ * naming a domain whose file is being written waits for that write, so that it sees
+ * the same table as one made after it. error is NULL on success. */
+typedef void (*ManagerDefineDone)(Manager *m, Domain *d, bool added, GError *error, void *userdata);
+void manager_define_xml_async(Manager *m, const char *xml, unsigned flags, ManagerDefineDone done, void *userdata);
+/* True while a new domain of this name or uuid (either may be NULL) is being written. */
+bool manager_is_defining(Manager *m, const char *name, const char *uuid);
 
 /* GetCapabilities: host arch, emulators, machine types with aliases. */
 char *manager_capabilities_xml(Manager *m, GError **error);
