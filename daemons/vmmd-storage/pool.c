@@ -237,10 +237,9 @@ static bool scan(Pool *p, bool emit, GError **error) {
                                             local->message);
                         continue;
                 }
-                if (v) {
-                        storage_vol_def_free(v->def);
-                        v->def = def;
-                } else {
+                if (v)
+                        volume_replace_def(v, def);
+                else {
                         v = volume_new(p, def);
                         g_hash_table_insert(p->volumes, g_strdup(volume_name(v)), v);
                         g_ptr_array_add(added, v);

@@ -243,7 +243,14 @@ bool volume_refresh(Volume *v, GError **error) {
                         g_propagate_error(error, g_steal_pointer(&local));
                 return false;
         }
-        /* the secret named at create time is kept while the file is still encrypted the same way */
+        volume_replace_def(v, def);
+        volume_probed(v, &st, started);
+        return true;
+}
+
+void volume_replace_def(Volume *v, StorageVolDef *def) {
+        /* the secret named at create time is kept while the file is still encrypted the same way:
+         * a header tells how an image is encrypted, never with which secret */
         if (def->target.encryption && v->def->target.encryption && v->def->target.encryption->secret_type &&
             !def->target.encryption->secret_type &&
             def->target.encryption->format == v->def->target.encryption->format) {
@@ -254,8 +261,6 @@ bool volume_refresh(Volume *v, GError **error) {
         }
         storage_vol_def_free(v->def);
         v->def = def;
-        volume_probed(v, &st, started);
-        return true;
 }
 
 /* --- checks (S34) --- */

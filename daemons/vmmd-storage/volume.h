@@ -40,6 +40,8 @@ bool volume_unchanged(Volume *v, int dir_fd);
 void volume_probed(Volume *v, const struct stat *st, int64_t started);
 /* Probes the volume again in place (S69). */
 bool volume_refresh(Volume *v, GError **error);
+/* Takes def as v's definition after a new probe of its file (keeping what a header cannot tell). */
+void volume_replace_def(Volume *v, StorageVolDef *def);
 
 /* StorageVolCreateXML (S36–S45). Returns the new (building) volume; done runs when its data
  * is in place, or at once for quick creates. */

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
+#include <time.h>
 #include "test-storage-common.h"
 #include "vmmd/secret1.h"
 
@@ -110,13 +112,21 @@ static void test_volume_create(void) {
                 g_autofree char *u = st_xpath(dump, "/volume/target/encryption/secret/@uuid");
                 g_assert_cmpstr(u, ==, SECRET_UUID);
         }
+        /* the file changed (a new ctime and mtime): the refresh reads its header again, and the secret
+         * the create named stays, since a header never tells it */
+        {
+                struct timespec later[2] = { { .tv_sec = time(NULL) + 5 }, { .tv_sec = time(NULL) + 5 } };
+                g_assert_cmpint(utimensat(AT_FDCWD, file, later, 0), ==, 0);
+        }
         st_ok(tb, pool, ST_POOL_IFACE, "Refresh", "u", 0);
         {
                 g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
                 g_autofree char *again = st_vol_lookup(tb, pool, "enc.qcow2", &e);
                 g_autofree char *x = st_get_xml(tb, again, ST_VOL_IFACE, 0);
                 g_autofree char *f = st_xpath(x, "/volume/target/encryption/@format");
+                g_autofree char *u = st_xpath(x, "/volume/target/encryption/secret/@uuid");
                 g_assert_cmpstr(f, ==, "luks");
+                g_assert_cmpstr(u, ==, SECRET_UUID);
         }
 }
 
