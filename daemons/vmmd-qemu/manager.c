@@ -549,6 +549,14 @@ static Domain *define_checked(Manager *m, DomainDef *def_in, Domain *by_uuid, bo
         }
 
         d = by_uuid;
+        if (!d->persistent && d->run.job == DOMAIN_JOB_START && !domain_is_active(d)) {
+                /* a transient domain whose start waits on other daemons (volumes, passphrases, ports,
+                 * filters): a definition written now would outlive the domain if the start fails, and
+                 * the start frees the transient definition when it succeeds */
+                g_set_error(error, VMMD_ERROR, VMMD_ERROR_OPERATION_INVALID, "domain '%s' is being started",
+                            domain_name(d));
+                return NULL;
+        }
         if (!domain_check_images_idle(d, error))
                 return NULL;
         if (!domain_save_config(m, def, error))

@@ -13,6 +13,7 @@
 #define BRIDGE "vmmdtbr8"
 #define MAC "52:54:00:7a:00:08"
 #define UUID_A "5d6e0b5c-64f7-4f5e-9a3c-0a0000000801"
+#define UUID_B "5d6e0b5c-64f7-4f5e-9a3c-0a0000000802"
 
 /* path_env: a PATH= for the daemons, or NULL */
 static TestBus *bus_new_with(const char *path_env) {
@@ -154,9 +155,11 @@ static void test_slow_binding_does_not_block(void) {
         g_autoptr(E2EBus) tb = bus_new_with(gate->path_env);
         g_autofree char *nic = nic_xml("clean-traffic");
         g_autofree char *xml = e2e_guest_xml(tb, "f3", UUID_A, NULL, NULL, nic);
-        g_autofree char *path = NULL, *tap = NULL, *b = NULL;
+        g_autofree char *xml_b = e2e_guest_xml(tb, "f4", UUID_B, NULL, NULL, nic);
+        g_autofree char *path = NULL, *tap = NULL, *b = NULL, *path_b = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         g_auto(sd_bus_error) reply = SD_BUS_ERROR_NULL;
+        g_auto(sd_bus_error) reply_b = SD_BUS_ERROR_NULL;
         pid_t nft;
 
         g_free(e2e_run("ip link add " BRIDGE " type bridge"));
@@ -171,6 +174,14 @@ static void test_slow_binding_does_not_block(void) {
         g_assert_cmpint(test_call_to(tb, QEMU_BUS_NAME, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "ListDomains", &e,
                                      NULL, "u", 0), >=, 0);
         g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
+        assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "being started");
+        sd_bus_error_free(&e);
+        /* a transient guest whose start waits behind that binding: a DefineXML of its uuid meanwhile would
+         * write a definition for a domain the start then drops (or frees under it), so it is refused */
+        g_assert_cmpint(sd_bus_call_method_async(tb->bus, NULL, QEMU_BUS_NAME, QEMU_MANAGER_PATH,
+                                                 QEMU_MANAGER_INTERFACE, "DomainCreateXML", test_reply_to_error,
+                                                 &reply_b, "su", xml_b, 0), >=, 0);
+        g_assert_null(test_define(tb, xml_b, 0, &e));
         assert_bus_error(&e, "org.vmmd.Error.OperationInvalid", "being started");
         sd_bus_error_free(&e);
         g_assert_false(sd_bus_error_is_set(&reply));
@@ -188,6 +199,14 @@ static void test_slow_binding_does_not_block(void) {
         if (!b)
                 g_error("no binding for %s: %s: %s", tap, e.name, e.message);
         g_assert_cmpint(e2e_domain_call(tb, path, "Destroy", false, 0, &e), >=, 0);
+        /* the transient one started too once its binding was made, and it is still transient */
+        (void) test_wait_reply(tb, &reply_b, 60000);
+        if (!sd_bus_error_has_name(&reply_b, "ok"))
+                g_error("DomainCreateXML: %s: %s", reply_b.name, reply_b.message);
+        path_b = test_lookup(tb, "DomainLookupByUUID", UUID_B, &e);
+        g_assert_nonnull(path_b);
+        g_assert_false(test_prop_bool(tb, path_b, "Persistent"));
+        g_assert_cmpint(e2e_domain_call(tb, path_b, "Destroy", false, 0, &e), >=, 0);
         g_free(e2e_run("ip link del " BRIDGE));
 }
 
