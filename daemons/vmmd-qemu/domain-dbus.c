@@ -264,6 +264,7 @@ DomainCall *bus_call_new(sd_bus_message *msg, const char *reply_path) {
         BusCall *b = g_new0(BusCall, 1);
 
         b->base.done = bus_call_done;
+        b->base.wait_ports = true;
         b->reply = vmmd_pending_reply_new(msg);
         if (reply_path)
                 vmmd_pending_reply_set_path(b->reply, g_strdup(reply_path));

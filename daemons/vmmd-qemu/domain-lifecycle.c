@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -303,7 +304,14 @@ static void domain_stopped(Domain *d, int reason, int detail) {
                 domain_snapshots_drop(d);
                 manager_remove_domain(m, d);
         }
-        /* the caller hears back after every signal of the change (and once the ports are gone) */
+        if (reply->call && !reply->call->wait_ports) {
+                /* an internal continuation (a revert's stop) goes on at once: meanwhile the domain
+                 * would look idle to Create, DefineXML and Undefine */
+                DomainCall *c = g_steal_pointer(&reply->call);
+
+                c->done(c, NULL);
+        }
+        /* a bus caller hears back after every signal of the change, and once the ports are gone */
         stop_reply_unref(reply);
 }
 
@@ -942,22 +950,21 @@ static bool spawn_qemu(Domain *d, DomainDef **live_p, DomainNetTaps *taps_in, un
                 r = vmmd_mkdir_p(m->paths->log_dir, 0755);
         if (r < 0) {
                 vmmd_error_set_errno(error, r, "cannot create the runtime directories of '%s'", domain_name(d));
-                return false;
+                goto fail;
         }
         g_free(d->run.monitor_path);
         d->run.monitor_path = g_strdup_printf("%s/%s.qmp", m->paths->run_dir, d->uuid);
         monitor_fd = qemu_monitor_listen(d->run.monitor_path);
         if (monitor_fd < 0) {
                 vmmd_error_set_errno(error, monitor_fd, "cannot create monitor socket '%s'", d->run.monitor_path);
-                g_clear_pointer(&d->run.monitor_path, g_free);
-                return false;
+                goto fail;
         }
         log = domain_log_file(m, domain_name(d));
         log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (log_fd < 0) {
                 vmmd_error_set_errno(error, -errno, "cannot open log file '%s'", log);
                 close(monitor_fd);
-                return false;
+                goto fail;
         }
         cmdline = qemu_command_to_string(argv);
         {
@@ -970,13 +977,14 @@ static bool spawn_qemu(Domain *d, DomainDef **live_p, DomainNetTaps *taps_in, un
         close(monitor_fd);
         if (r < 0) {
                 vmmd_error_set_errno(error, r, "cannot start QEMU for domain '%s'", domain_name(d));
-                return false;
+                goto fail;
         }
         r = qemu_process_watch(m->event, pid, on_qemu_exit, d, (QemuProcess **) &d->run.process);
         if (r < 0) {
                 kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);   /* our child: gone before its socket and resources are */
                 vmmd_error_set_errno(error, r, "cannot watch QEMU of domain '%s'", domain_name(d));
-                return false;
+                goto fail;
         }
         log_debug("started QEMU %d for domain '%s': %s", (int) pid, domain_name(d), cmdline);
 
@@ -1048,6 +1056,14 @@ static bool spawn_qemu(Domain *d, DomainDef **live_p, DomainNetTaps *taps_in, un
         else
                 qemu_monitor_cont(d->run.qmp, on_start_cont, d);
         return true;
+
+fail:
+        /* nothing runs: what the start picked and made goes back (the taps close with taps) */
+        domain_release_host_resources(m, live);
+        if (d->run.monitor_path)
+                (void) unlink(d->run.monitor_path);
+        g_clear_pointer(&d->run.monitor_path, g_free);
+        return false;
 }
 
 /* --- Create --- */

@@ -29,6 +29,9 @@ typedef struct DomainCall DomainCall;
 /* A caller waiting for a job to finish; the bus glue embeds it and replies in done(). */
 struct DomainCall {
         void (*done)(DomainCall *call, const GError *error);
+        /* a bus caller of a stop hears back once the guest's network ports are deleted (network.md
+         * N28.5); an internal continuation (a revert's stop) is called at once */
+        bool wait_ports;
 };
 
 /* What a domain has while it runs (and while a job on it is in flight): apart from the
