@@ -250,8 +250,14 @@ static void load_parse_all(LoadBatch *b) {
         b->errors = g_new0(GError *, b->n);
         if (b->n >= LOAD_PARALLEL_MIN)
                 n_threads = MIN((guint) g_get_num_processors(), LOAD_THREADS_MAX) - 1;
-        if (n_threads > 0)
+        if (n_threads > 0) {
                 xmlInitParser();   /* once, before any thread parses */
+                /* GLib makes its C locale on the first g_ascii_strto*() call; a thread that waits
+                 * for that can come back with errno set, and the conf parsers read errno after
+                 * each number: a valid <memory> was refused and its domain left unloaded
+                 * (test-define-concurrent caught it now and then) */
+                (void) g_ascii_strtoull("0", NULL, 10);
+        }
         for (guint i = 0; i < n_threads; i++) {
                 GThread *t = g_thread_try_new("vmmd-load", load_worker, b, NULL);
                 if (!t)
