@@ -1051,9 +1051,28 @@ static void assign_virtio_serial(DomainDef *def) {
         }
 }
 
+/* What libvirt fills in for a pcie-root-port once it has an address: the QEMU device as
+ * <model name=…/>, the chassis as its index and the port as the slot and function it takes
+ * on its parent bus (slot << 3 | function: 0x10 at 00:02.0). Values the definition gives stay. */
+static void set_root_port_targets(DomainDef *def) {
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+
+                if (c->type != DOMAIN_CONTROLLER_TYPE_PCI || g_strcmp0(c->model, "pcie-root-port") != 0)
+                        continue;
+                if (!c->model_name)
+                        c->model_name = g_strdup("pcie-root-port");
+                if (!c->target_chassis)
+                        c->target_chassis = g_strdup_printf("%d", c->index);
+                if (!c->target_port && c->info.addr.type == DOMAIN_ADDRESS_PCI)
+                        c->target_port = g_strdup_printf("0x%x", c->info.addr.slot << 3 | c->info.addr.function);
+        }
+}
+
 bool domain_def_assign_addresses(DomainDef *def, GError **error) {
         if (!assign_pci(def, error))
                 return false;
+        set_root_port_targets(def);
         assign_virtio_serial(def);
         return true;
 }
