@@ -87,6 +87,7 @@ void domain_controller_def_free(DomainControllerDef *c) {
         g_free(c->model);
         g_free(c->ports);
         g_free(c->vectors);
+        g_free(c->model_name);
         g_free(c->target_chassis);
         g_free(c->target_port);
         g_free(c->master_startport);
@@ -576,6 +577,7 @@ static DomainControllerDef *parse_controller(xmlNodePtr node, GError **error) {
         c->model = xml_prop(node, "model");
         c->ports = xml_prop(node, "ports");
         c->vectors = xml_prop(node, "vectors");
+        c->model_name = xml_prop(xml_child(node, "model"), "name");
         c->target_chassis = xml_prop(target, "chassis");
         c->target_port = xml_prop(target, "port");
         c->master_startport = xml_prop(xml_child(node, "master"), "startport");
@@ -668,6 +670,9 @@ static void format_controller(XmlBuf *buf, const DomainControllerDef *c) {
         g_autoptr(GString) a = g_string_new(NULL);
 
         xml_buf_init_child(&child, buf);
+        xml_attr(a, "name", c->model_name);
+        xml_element(&child, "model", a, NULL);
+        g_string_truncate(a, 0);
         xml_attr(a, "chassis", c->target_chassis);
         xml_attr(a, "port", c->target_port);
         xml_element(&child, "target", a, NULL);

@@ -304,6 +304,86 @@ static void add_controller(DomainDef *def, DomainControllerType type, int index,
         g_ptr_array_add(def->controllers, c);
 }
 
+/* The x86 PC machines (i440fx "pc*", q35) get libvirt's default USB controller; other
+ * machines and architectures have no default here. A missing machine is i440fx. */
+static bool machine_has_default_usb(const DomainDef *def, bool q35) {
+        const char *arch = def->os_arch, *m = def->os_machine;
+
+        if (arch && !g_str_equal(arch, "x86_64") && !g_str_equal(arch, "i686"))
+                return false;
+        return q35 || !m || g_str_has_prefix(m, "pc");
+}
+
+/* A definition without any <controller type='usb'> gets the controller libvirt adds: i440fx's
+ * PIIX3 UHCI, function 2 of the PIIX3 slot 1; q35's qemu-xhci with 15 ports (a root port of
+ * its own, like any PCIe endpoint). <controller type='usb' model='none'/> keeps it out. */
+static void add_default_usb(DomainDef *def, bool q35) {
+        DomainControllerDef *c;
+
+        if (!machine_has_default_usb(def, q35) || find_controller(def, DOMAIN_CONTROLLER_TYPE_USB, -1))
+                return;
+        add_controller(def, DOMAIN_CONTROLLER_TYPE_USB, 0, q35 ? "qemu-xhci" : "piix3-uhci");
+        c = g_ptr_array_index(def->controllers, def->controllers->len - 1);
+        if (q35) {
+                c->ports = g_strdup("15");
+                return;
+        }
+        /* a definition that put something else at 00:01.2 keeps it; the UHCI then gets a free slot */
+        {
+                g_autoptr(GPtrArray) infos = device_infos(def);
+
+                for (guint i = 0; i < infos->len; i++) {
+                        const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
+                        if (a->type == DOMAIN_ADDRESS_PCI && a->domain == 0 && a->bus == 0 && a->slot == 1 &&
+                            a->function == 2)
+                                return;
+                }
+        }
+        c->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = 1, .function = 2 };
+}
+
+/* With USB switched off (model='none'), a USB device has no bus: an XML error naming it, as
+ * libvirt refuses it, rather than a command line QEMU rejects. */
+static bool check_usb_disabled(const DomainDef *def, GError **error) {
+        const char *what = NULL;
+        bool any = false, none = false;
+
+        for (guint i = 0; i < def->controllers->len; i++) {
+                const DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                if (c->type == DOMAIN_CONTROLLER_TYPE_USB) {
+                        any = true;
+                        none |= g_strcmp0(c->model, "none") == 0;
+                }
+        }
+        if (!any || !none)
+                return true;
+        for (guint i = 0; i < def->inputs->len && !what; i++) {
+                const DomainInputDef *in = g_ptr_array_index(def->inputs, i);
+                if (g_strcmp0(in->bus, "usb") == 0)
+                        what = in->type;
+        }
+        if (!what && def->redirdevs->len > 0)
+                what = "redirdev";
+        for (guint i = 0; i < def->disks->len && !what; i++)
+                if (((const DomainDiskDef *) g_ptr_array_index(def->disks, i))->bus == DOMAIN_DISK_BUS_USB)
+                        what = "disk";
+        for (guint i = 0; i < def->sounds->len && !what; i++)
+                if (g_strcmp0(((const DomainSoundDef *) g_ptr_array_index(def->sounds, i))->model, "usb") == 0)
+                        what = "sound";
+        for (guint i = 0; i < def->other_devices->len && !what; i++) {
+                xmlNodePtr n = g_ptr_array_index(def->other_devices, i);
+                g_autofree char *type = xml_prop(n, "type");
+
+                if ((xml_is(n, "hostdev") || xml_is(n, "hub")) && g_strcmp0(type, "usb") == 0)
+                        what = xml_is(n, "hub") ? "hub" : "hostdev";
+        }
+        if (!what)
+                return true;
+        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                    "USB device '%s' needs a USB bus, but <controller type='usb' model='none'/> disables USB", what);
+        return false;
+}
+
 static void add_implicit_devices(DomainDef *def) {
         bool q35 = domain_def_is_q35(def);
         DomainControllerDef *root = find_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, 0);
@@ -343,6 +423,8 @@ static void add_implicit_devices(DomainDef *def) {
                         if (!find_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx))
                                 add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx, q35 ? "pcie-root-port" : "pci-bridge");
         }
+
+        add_default_usb(def, q35);
 
         /* virtio channels need a virtio-serial bus to sit on */
         for (guint i = 0; i < def->channels->len; i++) {
@@ -969,15 +1051,36 @@ static void assign_virtio_serial(DomainDef *def) {
         }
 }
 
+/* What libvirt fills in for a pcie-root-port once it has an address: the QEMU device as
+ * <model name=…/>, the chassis as its index and the port as the slot and function it takes
+ * on its parent bus (slot << 3 | function: 0x10 at 00:02.0). Values the definition gives stay. */
+static void set_root_port_targets(DomainDef *def) {
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+
+                if (c->type != DOMAIN_CONTROLLER_TYPE_PCI || g_strcmp0(c->model, "pcie-root-port") != 0)
+                        continue;
+                if (!c->model_name)
+                        c->model_name = g_strdup("pcie-root-port");
+                if (!c->target_chassis)
+                        c->target_chassis = g_strdup_printf("%d", c->index);
+                if (!c->target_port && c->info.addr.type == DOMAIN_ADDRESS_PCI)
+                        c->target_port = g_strdup_printf("0x%x", c->info.addr.slot << 3 | c->info.addr.function);
+        }
+}
+
 bool domain_def_assign_addresses(DomainDef *def, GError **error) {
         if (!assign_pci(def, error))
                 return false;
+        set_root_port_targets(def);
         assign_virtio_serial(def);
         return true;
 }
 
 bool domain_def_post_parse(DomainDef *def, GError **error) {
         g_return_val_if_fail(def, false);
+        if (!check_usb_disabled(def, error))
+                return false;
         add_implicit_devices(def);
         return domain_def_assign_addresses(def, error);
 }

@@ -123,6 +123,7 @@ typedef struct {
         int index;                      /* -1 until assigned */
         char *model;
         char *ports, *vectors;          /* virtio-serial */
+        char *model_name;               /* <model name=…/>: the QEMU device of a PCI controller */
         char *target_chassis, *target_port;
         char *master_startport;         /* USB2 companion (ich9-uhciN): first port on its EHCI master */
         DomainDeviceInfo info;

@@ -1,6 +1,7 @@
 /* Turns a live domain definition into a QEMU command line (the subset vmmd can run today). */
 #include "qemu-command.h"
 
+#include <errno.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -1101,6 +1102,39 @@ static void build_usb_controller(Cmd *c, const DomainControllerDef *ctl, const c
         }
 }
 
+/* A <target> number of a root port: decimal or 0x hex, one byte as QEMU takes it */
+static bool root_port_number(const char *s, unsigned fallback, guint64 *out) {
+        char *end = NULL;
+
+        if (!s) {
+                *out = fallback;
+                return true;
+        }
+        errno = 0;
+        *out = g_ascii_strtoull(s, &end, 0);
+        return errno == 0 && end != s && *end == '\0' && *out <= 255;
+}
+
+/* pcie-root-port with the chassis and port the XML names (post-parse fills in libvirt's
+ * numbering; a definition built by hand without them gets the same) */
+static void build_root_port(Cmd *c, const DomainControllerDef *ctl, const char *addr) {
+        const char *dev = ctl->model_name ? ctl->model_name : "pcie-root-port";
+        const DomainDeviceAddress *a = &ctl->info.addr;
+        unsigned own = a->type == DOMAIN_ADDRESS_PCI ? a->slot << 3 | a->function : 0;
+        guint64 chassis, port;
+
+        if (!g_str_equal(dev, "pcie-root-port") && !g_str_equal(dev, "ioh3420"))
+                return (void) unsupported(c, "pcie-root-port <model name='%s'/> is not supported", dev);
+        if (!root_port_number(ctl->target_chassis, (unsigned) ctl->index, &chassis))
+                return (void) unsupported(c, "pcie-root-port index %d: <target chassis='%s'/> is not 0 to 255",
+                                          ctl->index, ctl->target_chassis);
+        if (!root_port_number(ctl->target_port, own, &port))
+                return (void) unsupported(c, "pcie-root-port index %d: <target port='%s'/> is not 0 to 255",
+                                          ctl->index, ctl->target_port);
+        arg(c, "-device");
+        argf(c, "%s,port=0x%x,chassis=%u,id=pci.%d%s", dev, (unsigned) port, (unsigned) chassis, ctl->index, addr);
+}
+
 static int compare_controllers(gconstpointer a, gconstpointer b) {
         const DomainControllerDef *x = *(DomainControllerDef *const *) a, *y = *(DomainControllerDef *const *) b;
         bool px = x->type == DOMAIN_CONTROLLER_TYPE_PCI, py = y->type == DOMAIN_CONTROLLER_TYPE_PCI;
@@ -1136,11 +1170,12 @@ static void build_controllers(Cmd *c) {
                 case DOMAIN_CONTROLLER_TYPE_PCI:
                         if (!ctl->model || g_str_equal(ctl->model, "pci-root") || g_str_equal(ctl->model, "pcie-root"))
                                 break;
+                        if (g_str_equal(ctl->model, "pcie-root-port")) {
+                                build_root_port(c, ctl, addr);
+                                break;
+                        }
                         arg(c, "-device");
-                        if (g_str_equal(ctl->model, "pcie-root-port"))
-                                argf(c, "pcie-root-port,port=0x%x,chassis=%d,id=pci.%d%s", 0x10 + ctl->index - 1,
-                                     ctl->index, ctl->index, addr);
-                        else if (g_str_equal(ctl->model, "pci-bridge"))
+                        if (g_str_equal(ctl->model, "pci-bridge"))
                                 argf(c, "pci-bridge,chassis_nr=%d,id=pci.%d%s", ctl->index, ctl->index, addr);
                         else if (g_str_equal(ctl->model, "pcie-to-pci-bridge"))
                                 argf(c, "pcie-pci-bridge,id=pci.%d%s", ctl->index, addr);

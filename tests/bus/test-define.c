@@ -395,6 +395,14 @@ static void test_define_implicit_devices(void) {
         g_assert_null(strstr(f1, "pcie-root"));
         g_assert_nonnull(strstr(f2, "<controller type='pci' index='0' model='pcie-root'"));
         g_assert_null(strstr(f2, "'pci-root'"));
+        /* libvirt's default USB controller: PIIX3 UHCI at 00:01.2; qemu-xhci on a root port */
+        g_assert_nonnull(strstr(f1, "<controller type='usb' index='0' model='piix3-uhci'>\n"
+                                    "      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' "
+                                    "function='0x2'/>"));
+        g_assert_nonnull(strstr(f2, "<controller type='usb' index='0' model='qemu-xhci' ports='15'>\n"
+                                    "      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' "
+                                    "function='0x0'/>"));
+        g_assert_nonnull(strstr(f2, "<controller type='pci' index='1' model='pcie-root-port'"));
 }
 
 /* Every PCI address of xml, as "slot.function" strings, in document order. */
@@ -425,6 +433,31 @@ static char *join_addresses(GPtrArray *a) {
         for (guint i = 0; i < a->len; i++)
                 g_string_append_printf(s, "%s ", (char *) g_ptr_array_index(a, i));
         return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* <controller type='usb' model='none'/>: no default controller, and a USB device is an
+ * XML error naming it, with nothing written */
+static void test_define_usb_none(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        const char *none = "    <controller type='usb' model='none'/>\n";
+        g_autofree char *plain = domain_xml_machine("u-none", UUID1, "arch='x86_64' machine='pc'", NULL, none);
+        g_autofree char *tablet_devs = g_strconcat(none, "    <input type='tablet' bus='usb'/>\n", NULL);
+        g_autofree char *tablet = domain_xml_machine("u-tablet", UUID2, "arch='x86_64' machine='q35'", NULL,
+                                                     tablet_devs);
+        g_autofree char *redir_devs = g_strconcat(none, "    <graphics type='spice' autoport='yes'/>\n"
+                                                        "    <redirdev bus='usb' type='spicevmc'/>\n", NULL);
+        g_autofree char *redir = domain_xml_machine("u-redir", UUID2, "arch='x86_64' machine='pc'", NULL,
+                                                    redir_devs);
+        g_autofree char *p = test_define(tb, plain, 0, &e);
+        g_autofree char *f = NULL;
+
+        g_assert_nonnull(p);
+        f = test_read_file(test_config_file(tb, "u-none"));
+        g_assert_nonnull(strstr(f, "<controller type='usb' index='0' model='none'/>"));
+        g_assert_cmpuint(count_substr(f, "<controller type='usb'"), ==, 1);
+        DEFINE_FAILS(tb, tablet, 0, VMMD_DBUS_ERROR_XML_ERROR, "'tablet'", "model='none'");
+        DEFINE_FAILS(tb, redir, 0, VMMD_DBUS_ERROR_XML_ERROR, "'redirdev'");
 }
 
 #define ADDR_DEVICES                                                                                  \
@@ -462,9 +495,9 @@ static void test_define_addresses(void) {
         file = test_read_file(test_config_file(tb, "addr"));
         g_assert_nonnull(strstr(file, got) ? file : NULL);   /* the file holds the same XML (no secrets here) */
         addrs = pci_addresses(file);
-        /* 2 disks, scsi controller, nic, video, implicit memballoon */
-        g_assert_cmpuint(addrs->len, ==, 6);
-        g_assert_cmpuint(count_substr(file, "<address type='pci'"), ==, 6);
+        /* 2 disks, scsi controller, nic, video, implicit memballoon and USB controller */
+        g_assert_cmpuint(addrs->len, ==, 7);
+        g_assert_cmpuint(count_substr(file, "<address type='pci'"), ==, 7);
         for (guint i = 0; i < addrs->len; i++) {
                 const char *a = g_ptr_array_index(addrs, i);
                 if (g_hash_table_contains(seen, a))
@@ -940,6 +973,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/define/emulator", test_define_emulator);
         g_test_add_func("/define/machine", test_define_machine);
         g_test_add_func("/define/implicit-devices", test_define_implicit_devices);
+        g_test_add_func("/define/usb-none", test_define_usb_none);
         g_test_add_func("/define/addresses", test_define_addresses);
         g_test_add_func("/define/duplicate-address", test_define_duplicate_address);
         g_test_add_func("/define/seclabel", test_define_seclabel);
