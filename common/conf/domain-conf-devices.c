@@ -511,6 +511,9 @@ static void format_disk(XmlBuf *buf, const DomainDiskDef *d) {
                         xml_attr(ha, "socket", h->socket);
                         xml_element(&hosts, "host", ha, NULL);
                 }
+                /* a network source is written whole here: its <encryption> goes inside it, after the hosts */
+                if (d->enc_format && d->enc_in_source)
+                        format_disk_encryption(&hosts, d);
                 xml_element(&child, "source", a, &hosts);
                 g_string_truncate(a, 0);
                 break;
@@ -520,7 +523,7 @@ static void format_disk(XmlBuf *buf, const DomainDiskDef *d) {
         }
         if (d->source_verbatim)
                 xml_node_dump(&child, d->source_verbatim);
-        if (d->enc_format && d->enc_in_source) {
+        if (d->enc_format && d->enc_in_source && d->type != DOMAIN_DISK_TYPE_NETWORK) {
                 g_auto(XmlBuf) enc = { 0 };
 
                 xml_buf_init_child(&enc, &child);
