@@ -105,21 +105,32 @@ elif (( $# == 0 )); then
 fi
 
 for n in "${notes[@]}"; do echo "$n"; done
-python3 - "$meson_rc" "$extra_passed" "$extra_failed" "$BUILD/meson-logs/testlog.json" $fuzz_log $san_log <<'PY'
-import json, re, sys
+INSTALL_TAP="$BUILD/install-check.tap" python3 - "$meson_rc" "$extra_passed" "$extra_failed" "$BUILD/meson-logs/testlog.json" $fuzz_log $san_log <<'PY'
+import json, os, re, sys
 
 # Count what a user would: each GTest case (TAP "ok N" / "not ok N" lines in a test's
-# output); a test program without TAP output counts once by its own result.
+# output); a test program without TAP output counts once by its own result. Whatever
+# failed is named (with the end of its output) just above the final line, the part of a
+# long log that a reader sees first.
 meson_rc, paths = int(sys.argv[1]), sys.argv[4:]
 passed, failed, skipped = int(sys.argv[2]), int(sys.argv[3]), 0
+failures = []
+
+def tail(text, n=12):
+    # libFuzzer's statistics and progress lines say nothing about what failed
+    lines = [l for l in (text or "").rstrip().splitlines()
+             if not re.match(r"(stat::|#\d+\s|INFO: |MS: )", l)]
+    return ["    | " + (l if "gzip+base64:" in l else l[:200]) for l in lines[-n:]]
+
 for path in paths:
+  build = os.path.basename(os.path.dirname(os.path.dirname(path)))
   try:
     with open(path) as f:
         for line in f:
             if not line.strip():
                 continue
             entry = json.loads(line)
-            result = entry.get("result")
+            result, name = entry.get("result"), f"{build}: {entry.get('name')}"
             cases = re.findall(r"^(not ok|ok) \d+([^\n]*)", entry.get("stdout") or "", re.M)
             if cases:
                 for status, rest in cases:
@@ -129,20 +140,35 @@ for path in paths:
                         passed += 1
                     else:
                         failed += 1
+                        failures.append([f"FAILED {name}:{rest}"] + tail(entry.get("stderr")))
                 # a program that died after its last case (crash, timeout) failed too
                 if result not in ("OK", "EXPECTEDFAIL", "SKIP") and not any(s == "not ok" for s, _ in cases):
                     failed += 1
+                    failures.append([f"FAILED {name}: {result} after its last case{cases[-1][1]}"] +
+                                    tail(entry.get("stderr")))
             elif result in ("OK", "EXPECTEDFAIL"):
                 passed += 1
             elif result == "SKIP":
                 skipped += 1
             else:  # FAIL, TIMEOUT, ERROR, UNEXPECTEDPASS
                 failed += 1
+                failures.append([f"FAILED {name}: {result} (exit {entry.get('returncode')})"] +
+                                tail((entry.get("stderr") or "") + (entry.get("stdout") or "")))
   except FileNotFoundError:
+    pass
+try:
+    with open(os.environ["INSTALL_TAP"]) as f:
+        failures += [["FAILED install-check: " + l.strip()] for l in f if l.startswith("not ok")]
+except (KeyError, FileNotFoundError):
     pass
 # meson failing without a failed test (no tests ran, a crash) is still a failure.
 if meson_rc != 0 and failed == int(sys.argv[3]):
     failed = 1
+    failures.append(["FAILED meson test itself (exit code %d) with no failed test in its logs" % meson_rc])
+for lines in failures[:8]:
+    print("\n".join(lines))
+if len(failures) > 8:
+    print(f"... and {len(failures) - 8} more failures (see the logs above)")
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 sys.exit(1 if failed else 0)
 PY

@@ -861,7 +861,7 @@ static bool is_bridge_bus(const PciBus *b) {
 /* The ICH9 functions at the slots real Q35 boards have them, as libvirt puts them: SATA
  * controller 0 at 0x1f.2, the first ich9 sound card at 0x1b, the USB2 set of controller
  * index 0 at 0x1d and of index 1 at 0x1a (EHCI master at function 7) */
-static void q35_place_fixed(DomainDef *def, PciSpace *sp) {
+static bool q35_place_fixed(DomainDef *def, PciSpace *sp, GHashTable *used, GError **error) {
         PciBus *root = g_ptr_array_index(sp->buses, 0);
 
         for (guint i = 0; i < def->controllers->len; i++) {
@@ -877,6 +877,13 @@ static void q35_place_fixed(DomainDef *def, PciSpace *sp) {
                         slot = c->index == 0 ? 0x1d : 0x1a, fn = 7;
                 if (!slot || (slot != 0x1f && root->used[slot]))
                         continue;
+                /* like libvirt, refuse rather than move SATA 0 away from where the board has it */
+                if (slot == 0x1f && g_hash_table_contains(used, "0000:00:1f.2")) {
+                        g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
+                                    "PCI address 0000:00:1f.2 is used by more than one device: "
+                                    "q35 keeps it for SATA controller 0");
+                        return false;
+                }
                 root->used[slot] = true;
                 c->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = slot, .function = fn };
         }
@@ -891,6 +898,7 @@ static void q35_place_fixed(DomainDef *def, PciSpace *sp) {
                 }
                 break;
         }
+        return true;
 }
 
 /* q35 as libvirt builds it: every PCIe endpoint without an address gets a pcie-root-port
@@ -974,7 +982,8 @@ static bool assign_pci(DomainDef *def, GError **error) {
         managed = next_pci_index(def) == 1;
         space_init(&sp, def);
         if (sp.q35) {
-                q35_place_fixed(def, &sp);
+                if (!q35_place_fixed(def, &sp, used, error))
+                        goto out;
                 q35_add_buses(def, &sp, managed);
         }
         add_pci_buses(def, &sp);
