@@ -447,9 +447,11 @@ static char *changes_script(Manager *m, Job *j) {
                 Binding *b = manager_find_binding(m, portdev);
                 Change *c = g_hash_table_lookup(j->changes, portdev);
 
-                if (b && b->applied)
+                if (b && b->applied && c->rules)
+                        port_rules_append_change(s, b->applied, c->rules);
+                else if (b && b->applied)
                         port_rules_append_remove(s, b->applied);
-                if (c->rules)
+                else if (c->rules)
                         port_rules_append_add(s, c->rules);
         }
         return s->len ? g_string_free(g_steal_pointer(&s), FALSE) : NULL;

@@ -1119,6 +1119,69 @@ void port_rules_append_remove(GString *script, const PortRules *p) {
         }
 }
 
+static bool has_chain(const PortRules *p, const char *name) {
+        for (guint i = 0; i < p->chains->len; i++)
+                if (strcmp(((const PortChain *) g_ptr_array_index(p->chains, i))->name, name) == 0)
+                        return true;
+        return false;
+}
+
+static bool has_element(const PortRules *p, const PortElement *e) {
+        for (guint i = 0; i < p->elements->len; i++) {
+                const PortElement *x = g_ptr_array_index(p->elements, i);
+
+                if (strcmp(x->map, e->map) == 0 && strcmp(x->chain, e->chain) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* A frame that entered a base chain just before a commit runs the rules of that older
+ * generation, but the kernel looks the port up in the map with the newer one: a chain
+ * created by the commit has no rules in the older generation, so deleting and re-adding a
+ * chain or map element that both renderings keep would let such a frame through
+ * unfiltered. Kept chains are flushed and refilled in place, kept elements left alone. */
+void port_rules_append_change(GString *script, const PortRules *old, const PortRules *new) {
+        for (guint i = 0; i < old->elements->len; i++) {
+                const PortElement *e = g_ptr_array_index(old->elements, i);
+
+                if (!has_element(new, e))
+                        g_string_append_printf(script, "delete element " T " %s { \"%s\" }\n", e->map,
+                                               old->portdev);
+        }
+        /* flushing first drops the jumps between the old chains, so any of them can go */
+        for (guint i = 0; i < old->chains->len; i++) {
+                const PortChain *c = g_ptr_array_index(old->chains, i);
+                g_string_append_printf(script, "flush chain " T " %s\n", c->name);
+        }
+        for (guint i = 0; i < old->chains->len; i++) {
+                const PortChain *c = g_ptr_array_index(old->chains, i);
+
+                if (!has_chain(new, c->name))
+                        g_string_append_printf(script, "delete chain " T " %s\n", c->name);
+        }
+        for (guint i = 0; i < new->chains->len; i++) {
+                const PortChain *c = g_ptr_array_index(new->chains, i);
+
+                if (!has_chain(old, c->name))
+                        g_string_append_printf(script, "add chain " T " %s\n", c->name);
+        }
+        for (guint i = 0; i < new->chains->len; i++) {
+                const PortChain *c = g_ptr_array_index(new->chains, i);
+
+                for (guint j = 0; j < c->rules->len; j++)
+                        g_string_append_printf(script, "add rule " T " %s %s\n", c->name,
+                                               (const char *) g_ptr_array_index(c->rules, j));
+        }
+        for (guint i = 0; i < new->elements->len; i++) {
+                const PortElement *e = g_ptr_array_index(new->elements, i);
+
+                if (!has_element(old, e))
+                        g_string_append_printf(script, "add element " T " %s { \"%s\" : jump %s }\n", e->map,
+                                               new->portdev, e->chain);
+        }
+}
+
 char *port_rules_to_string(const PortRules *p) {
         GString *s = g_string_new(NULL);
 

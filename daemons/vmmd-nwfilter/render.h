@@ -57,6 +57,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PortRules, port_rules_free)
 void port_rules_append_add(GString *script, const PortRules *p);
 /* nft script lines that remove them all: map elements, then flushed chains, then the chains. */
 void port_rules_append_remove(GString *script, const PortRules *p);
+/* nft script lines that turn the port's old rules into new ones, keeping in place (flushed and
+ * refilled) the chains and map elements both have, so no frame passes between the two. */
+void port_rules_append_change(GString *script, const PortRules *old, const PortRules *new);
 /* The whole port as text, for comparing two renderings (W6: unchanged ports are not touched). */
 char *port_rules_to_string(const PortRules *p);
 

@@ -170,6 +170,39 @@ static void test_stable(void) {
         g_assert_cmpstr(t1, ==, t2);
 }
 
+/* A redefinition under traffic: chains and map elements that both renderings have stay in
+ * place (flushed and refilled), so no frame meets a chain the commit just created. */
+static void test_change(void) {
+        g_autoptr(NWFilterBindingDef) b1 = binding("clean-traffic", (const char *const[]) { "IP", "10.0.0.2", NULL });
+        g_autoptr(NWFilterBindingDef) b2 = binding("clean-traffic", (const char *const[]) { "IP", "10.0.0.3", NULL });
+        g_autoptr(NWFilterBindingDef) learning = binding("clean-traffic", NULL);
+        RenderOptions opts = { .bridge_reject = true };
+        g_autoptr(PortRules) p1 = nwfilter_render_port(b1, lookup, NULL, &opts, NULL);
+        g_autoptr(PortRules) p2 = nwfilter_render_port(b2, lookup, NULL, &opts, NULL);
+        g_autoptr(PortRules) pl = nwfilter_render_port(learning, lookup, NULL, &opts, NULL);
+        g_autoptr(GString) same_shape = g_string_new(NULL);
+        g_autoptr(GString) from_learning = g_string_new(NULL);
+        g_autofree char *dir = render_dir();
+        g_autofree char *path1 = g_build_filename(dir, "change.nft", NULL);
+        g_autofree char *path2 = g_build_filename(dir, "change-from-learning.nft", NULL);
+
+        g_assert_cmpint(pl->kind, ==, PORT_RULES_LEARNING);
+        port_rules_append_change(same_shape, p1, p2);
+        unit_check_golden(path1, same_shape->str);
+        /* the same chains: nothing is added or deleted, only refilled */
+        g_assert_null(strstr(same_shape->str, "add chain"));
+        g_assert_null(strstr(same_shape->str, "delete chain"));
+        g_assert_null(strstr(same_shape->str, "element"));
+        g_assert_nonnull(strstr(same_shape->str, "10.0.0.3"));
+        g_assert_null(strstr(same_shape->str, "10.0.0.2"));
+
+        port_rules_append_change(from_learning, pl, p2);
+        unit_check_golden(path2, from_learning->str);
+        /* the port's entry from the map stays: its chain keeps its name */
+        g_assert_null(strstr(from_learning->str, "delete element bridge " NWFILTER_NFT_TABLE " l2_out"));
+        g_assert_null(strstr(from_learning->str, "add chain bridge " NWFILTER_NFT_TABLE " vnet0-l2-out\n"));
+}
+
 int main(int argc, char **argv) {
         g_autofree char *dir = NULL;
 
@@ -188,5 +221,6 @@ int main(int argc, char **argv) {
         }
         g_test_add_func("/nwfilter-render/table", test_table);
         g_test_add_func("/nwfilter-render/stable", test_stable);
+        g_test_add_func("/nwfilter-render/change", test_change);
         return g_test_run();
 }
