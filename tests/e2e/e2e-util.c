@@ -70,7 +70,9 @@ int e2e_serial_count(TestBus *tb, const char *name, const char *marker) {
         return n;
 }
 
-bool e2e_wait_serial(TestBus *tb, const char *name, const char *marker, int count, unsigned timeout_ms) {
+/* Waits (bounded, woken by inotify on the directory) until done(tb, name, data) holds. */
+static bool wait_serial_until(TestBus *tb, const char *name, bool (*done)(TestBus *, const char *, const void *),
+                              const void *data, unsigned timeout_ms) {
         gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
         int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         bool ok = false;
@@ -83,7 +85,7 @@ bool e2e_wait_serial(TestBus *tb, const char *name, const char *marker, int coun
                 struct pollfd p = { .fd = ino, .events = POLLIN };
                 gint64 left;
 
-                if (e2e_serial_count(tb, name, marker) >= count) {
+                if (done(tb, name, data)) {
                         ok = true;
                         break;
                 }
@@ -99,6 +101,50 @@ bool e2e_wait_serial(TestBus *tb, const char *name, const char *marker, int coun
         close(ino);
         test_bus_drain(tb);
         return ok;
+}
+
+typedef struct {
+        const char *marker;
+        int count;
+} MarkerCount;
+
+static bool has_markers(TestBus *tb, const char *name, const void *data) {
+        const MarkerCount *mc = data;
+
+        return e2e_serial_count(tb, name, mc->marker) >= mc->count;
+}
+
+bool e2e_wait_serial(TestBus *tb, const char *name, const char *marker, int count, unsigned timeout_ms) {
+        MarkerCount mc = { marker, count };
+
+        return wait_serial_until(tb, name, has_markers, &mc, timeout_ms);
+}
+
+/* The rest of the first line that starts with prefix, once the line is complete; NULL if absent. */
+static char *serial_line_rest(TestBus *tb, const char *name, const char *prefix) {
+        g_autofree char *file = e2e_serial_file(tb, name);
+        g_autofree char *text = NULL;
+        const char *p, *end;
+
+        if (vmmd_read_file(file, &text, NULL) < 0 || !(p = strstr(text, prefix)))
+                return NULL;
+        p += strlen(prefix);
+        /* the UART writes a byte at a time: the line is whole only at its newline */
+        if (!(end = strchr(p, '\n')))
+                return NULL;
+        return g_strstrip(g_strndup(p, end - p));
+}
+
+static bool has_whole_line(TestBus *tb, const char *name, const void *prefix) {
+        g_autofree char *rest = serial_line_rest(tb, name, prefix);
+
+        return rest != NULL;
+}
+
+char *e2e_wait_serial_line(TestBus *tb, const char *name, const char *prefix, unsigned timeout_ms) {
+        if (!wait_serial_until(tb, name, has_whole_line, prefix, timeout_ms))
+                return NULL;
+        return serial_line_rest(tb, name, prefix);
 }
 
 bool e2e_wait_state(TestBus *tb, const char *path, int state, int reason, unsigned timeout_ms) {

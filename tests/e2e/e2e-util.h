@@ -15,6 +15,9 @@ char *e2e_serial_file(TestBus *tb, const char *name);
 /* Waits (bounded) until the serial file holds at least count lines containing marker. */
 bool e2e_wait_serial(TestBus *tb, const char *name, const char *marker, int count, unsigned timeout_ms);
 int e2e_serial_count(TestBus *tb, const char *name, const char *marker);
+/* Waits for a whole serial line starting with prefix (the guest's UART writes it a byte at a
+ * time) and returns the rest of it, trimmed; NULL after timeout_ms. */
+char *e2e_wait_serial_line(TestBus *tb, const char *name, const char *prefix, unsigned timeout_ms);
 
 /* Waits (bounded) until the domain's State is (state, reason); reason -1: any. */
 bool e2e_wait_state(TestBus *tb, const char *path, int state, int reason, unsigned timeout_ms);
