@@ -1,7 +1,10 @@
 /* The vmmd-qemu manager: the set of domains, loading them from disk, and the define flow. */
 #include "manager.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -507,13 +510,51 @@ static bool domain_matches(const void *obj, unsigned flags) {
         return true;
 }
 
-static int domain_name_cmp(gconstpointer a, gconstpointer b) {
-        const Domain *x = *(Domain **) a, *y = *(Domain **) b;
-        return strcmp(domain_name(x), domain_name(y));
+typedef struct {
+        const char *name;
+        Domain *d;
+} NamedDomain;
+
+static int named_domain_cmp(const void *a, const void *b) {
+        return strcmp(((const NamedDomain *) a)->name, ((const NamedDomain *) b)->name);
 }
 
+/* sorted on names taken out once: a comparison that went through each domain's definition for
+ * its name was a sixth of ListDomains at 1000 domains */
 GPtrArray *manager_list_domains(Manager *m, unsigned flags) {
-        return vmmd_filter_table(m->domains, domain_matches, flags, domain_name_cmp);
+        g_autoptr(GPtrArray) list = vmmd_filter_table(m->domains, domain_matches, flags, NULL);
+        g_autofree NamedDomain *named = g_new(NamedDomain, list->len + 1);
+        GPtrArray *sorted = g_ptr_array_sized_new(list->len);
+
+        for (guint i = 0; i < list->len; i++) {
+                named[i].d = g_ptr_array_index(list, i);
+                named[i].name = domain_name(named[i].d);
+        }
+        qsort(named, list->len, sizeof(*named), named_domain_cmp);
+        for (guint i = 0; i < list->len; i++)
+                g_ptr_array_add(sorted, named[i].d);
+        return sorted;
+}
+
+GHashTable *manager_managed_save_names(Manager *m) {
+        GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        DIR *dir = opendir(m->save_dir);
+        struct dirent *e;
+
+        if (!dir)
+                return names;
+        while ((e = readdir(dir))) {
+                size_t len = strlen(e->d_name);
+
+                if (len <= strlen(".save") || !g_str_has_suffix(e->d_name, ".save"))
+                        continue;
+                /* access() follows a symbolic link: a dangling one is no image there either */
+                if ((e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) && faccessat(dirfd(dir), e->d_name, F_OK, 0) < 0)
+                        continue;
+                g_hash_table_add(names, g_strndup(e->d_name, len - strlen(".save")));
+        }
+        closedir(dir);
+        return names;
 }
 
 bool manager_is_busy(Manager *m) {
