@@ -5,7 +5,8 @@
  *       GetManagedObjects, ListDomains, ListDomainStates and Peer.Ping, REPEAT calls each
  *   domain-client ADDRESS start REPEAT DAEMON [ARG...]
  *       runs DAEMON ARG... REPEAT times: from its exec to its first ListDomains reply, and its
- *       RSS then; each run is stopped with SIGTERM and waited for with a pidfd
+ *       RSS and the CPU time it had used then (start-cpu, all its threads, in 10 ms ticks); each
+ *       run is stopped with SIGTERM and waited for with a pidfd
  * Prints one line per row: "ROW name median min max" (ms, or KiB for rss), and before each list
  * row "CPU name daemon MS bus MS": the mean CPU time one call cost vmmd-qemu and dbus-daemon.
  * The client only receives each reply (sd-bus checks its header, not its body), so a row is the
@@ -139,6 +140,27 @@ static long rss_kib(pid_t pid) {
         return kib;
 }
 
+/* CPU time of the whole process so far, its threads (the loader's, joined already) included */
+static double process_cpu_ms(pid_t pid) {
+        char file[64], buf[1024], *p;
+        unsigned long long utime = 0, stime = 0;
+        FILE *f;
+        size_t n;
+
+        snprintf(file, sizeof(file), "/proc/%d/stat", (int) pid);
+        f = fopen(file, "r");
+        if (!f)
+                return 0;
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        /* after the command's closing parenthesis: state is field 3, utime 14, stime 15 */
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+                return 0;
+        return (double) (utime + stime) * 1000.0 / (double) sysconf(_SC_CLK_TCK);
+}
+
 static void stop_daemon(pid_t pid) {
         int fd = (int) syscall(SYS_pidfd_open, pid, 0);
         struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -155,6 +177,7 @@ static void stop_daemon(pid_t pid) {
 /* exec to first reply: the daemon is our child, its name appears when it has loaded everything */
 static void time_start(int repeat, char **argv) {
         double *t = calloc((size_t) repeat, sizeof(double)), *rss = calloc((size_t) repeat, sizeof(double));
+        double *cpu = calloc((size_t) repeat, sizeof(double));
 
         for (int i = 0; i < repeat; i++) {
                 double t0 = now_ms();
@@ -187,10 +210,14 @@ static void time_start(int repeat, char **argv) {
                 }
                 t[i] = now_ms() - t0;
                 rss[i] = (double) rss_kib(pid);
+                cpu[i] = process_cpu_ms(pid);
                 stop_daemon(pid);
         }
         row("start-to-first-reply", t, repeat);
         row("rss-kib", rss, repeat);
+        /* in clock ticks (10 ms): a figure for large loads */
+        row("start-cpu", cpu, repeat);
+        free(cpu);
         free(t);
         free(rss);
 }
