@@ -186,20 +186,24 @@ int domain_bus_append_all_managed(sd_bus_message *reply, Manager *m) {
         return r;
 }
 
-int domain_bus_reply_paths(sd_bus_message *msg, const GPtrArray *domains) {
+/* A reply that lists domains: an array of sig, one element per domain appended by append, each
+ * given the domain's path escaped into one reused buffer */
+typedef int (*DomainEntryFunc)(sd_bus_message *reply, const Domain *d, const char *path);
+
+static int reply_domains(sd_bus_message *msg, const GPtrArray *domains, const char *sig, DomainEntryFunc append) {
         g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(GString) path = g_string_sized_new(128);
         int r;
 
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "o");
+                r = sd_bus_message_open_container(reply, 'a', sig);
         for (guint i = 0; r >= 0 && i < domains->len; i++) {
                 const Domain *d = g_ptr_array_index(domains, i);
 
                 g_string_truncate(path, 0);
                 vmmd_bus_path_encode_append(path, QEMU_DOMAIN_PREFIX, d->uuid);
-                r = sd_bus_message_append_basic(reply, 'o', path->str);
+                r = append(reply, d, path->str);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -208,47 +212,44 @@ int domain_bus_reply_paths(sd_bus_message *msg, const GPtrArray *domains) {
         return sd_bus_send(NULL, reply, NULL);
 }
 
-int domain_bus_reply_states(sd_bus_message *msg, const GPtrArray *domains) {
-        g_autoptr(sd_bus_message) reply = NULL;
-        g_autoptr(GString) path = g_string_sized_new(128);
+static int append_path_entry(sd_bus_message *reply, const Domain *d, const char *path) {
+        return sd_bus_message_append_basic(reply, 'o', path);
+}
+
+static int append_state_entry(sd_bus_message *reply, const Domain *d, const char *path) {
+        int32_t state = (int32_t) d->state, reason = (int32_t) d->reason, id = (int32_t) d->id;
+        int persistent = d->persistent, autostart = d->autostart;
         int r;
 
-        r = sd_bus_message_new_method_return(msg, &reply);
+        /* one call per field: sd_bus_message_append() parsed its format for every domain */
+        r = sd_bus_message_open_container(reply, 'r', "ossiiibb");
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ossiiibb)");
-        for (guint i = 0; r >= 0 && i < domains->len; i++) {
-                const Domain *d = g_ptr_array_index(domains, i);
-                int32_t state = (int32_t) d->state, reason = (int32_t) d->reason, id = (int32_t) d->id;
-                int persistent = d->persistent, autostart = d->autostart;
-
-                g_string_truncate(path, 0);
-                vmmd_bus_path_encode_append(path, QEMU_DOMAIN_PREFIX, d->uuid);
-                /* one call per field: sd_bus_message_append() parsed its format for every domain */
-                r = sd_bus_message_open_container(reply, 'r', "ossiiibb");
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 'o', path->str);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', domain_name(d));
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', d->uuid);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 'i', &state);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 'i', &reason);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 'i', &id);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 'b', &persistent);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 'b', &autostart);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
+                r = sd_bus_message_append_basic(reply, 'o', path);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', domain_name(d));
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', d->uuid);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'i', &state);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'i', &reason);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'i', &id);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'b', &persistent);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'b', &autostart);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
+int domain_bus_reply_paths(sd_bus_message *msg, const GPtrArray *domains) {
+        return reply_domains(msg, domains, "o", append_path_entry);
+}
+
+int domain_bus_reply_states(sd_bus_message *msg, const GPtrArray *domains) {
+        return reply_domains(msg, domains, "(ossiiibb)", append_state_entry);
 }
 
 static int property_set_autostart(sd_bus *bus, const char *path, const char *interface, const char *property,
