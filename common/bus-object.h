@@ -12,6 +12,9 @@
 
 /* prefix/<id escaped with sd_bus_path_encode>; g_free() the result. */
 char *vmmd_bus_path_encode(const char *prefix, const char *id);
+/* Appends prefix/<id escaped> to out, the same path vmmd_bus_path_encode() returns, without an
+ * allocation per path: for replies that list every object. */
+void vmmd_bus_path_encode_append(GString *out, const char *prefix, const char *id);
 /* parent/element/<id escaped>: a child object (a volume under its pool, a snapshot under its domain). */
 char *vmmd_bus_path_encode_child(const char *parent, const char *element, const char *id);
 /* The id of a path that is exactly prefix/<one non-empty element>, or NULL. */
@@ -59,8 +62,8 @@ typedef int (*VmmdBusManagedObjectsFunc)(void *userdata, sd_bus_message *reply);
  * itself as usual; introspection and signals stay sd-bus's. */
 int vmmd_bus_add_managed_objects(sd_bus *bus, const char *path, VmmdBusManagedObjectsFunc objects, void *userdata);
 
-/* One entry of a GetManagedObjects reply the way sd-bus writes it: the standard interfaces
- * with no properties, then interface with the n properties of obj. */
+/* One entry of a GetManagedObjects reply: path with interface and the n properties of obj
+ * (without the standard interfaces sd-bus's own answer lists; bus-object.c says why). */
 int vmmd_bus_append_managed_object(sd_bus_message *reply, const char *path, const char *interface,
                                    const VmmdBusProperty *props, size_t n, const void *obj);
 

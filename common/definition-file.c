@@ -19,6 +19,18 @@ char *vmmd_definition_read(const char *file, GError **error) {
         return g_steal_pointer(&data);
 }
 
+char *vmmd_definition_read_at(int dirfd, const char *dir, const char *name, GError **error) {
+        g_autofree char *data = NULL;
+        int r = vmmd_read_file_at(dirfd, name, &data, NULL);
+
+        if (r < 0) {
+                g_autofree char *file = g_build_filename(dir, name, NULL);
+                vmmd_error_set_errno(error, r, "cannot read '%s'", file);
+                return NULL;
+        }
+        return g_steal_pointer(&data);
+}
+
 bool vmmd_name_is_shell_safe(const char *name) {
         if (strstr(name, "--"))
                 return false;

@@ -18,6 +18,8 @@ char *vmmd_definition_format(const char *name, const char *uuid, const char *xml
 
 /* Reads a definition (or state) file whole; NULL with SystemError naming the file. */
 char *vmmd_definition_read(const char *file, GError **error);
+/* The same for name in dir, opened through dirfd (dir's descriptor): the error names dir/name. */
+char *vmmd_definition_read_at(int dirfd, const char *dir, const char *name, GError **error);
 
 /* True when name can stand in a shell command line unquoted (spec 0.15's rule). */
 bool vmmd_name_is_shell_safe(const char *name);

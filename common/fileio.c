@@ -173,6 +173,58 @@ int vmmd_read_file(const char *path, char **ret_data, size_t *ret_len) {
         return 0;
 }
 
+/* the errno values vmmd_read_file() reports; it maps the rest to EIO */
+static int read_errno(int e) {
+        return e == ENOENT || e == EACCES || e == EISDIR ? -e : -EIO;
+}
+
+int vmmd_read_file_at(int dirfd, const char *name, char **ret_data, size_t *ret_len) {
+        g_autofree char *data = NULL;
+        size_t len = 0, size;
+        bool regular;
+        struct stat st;
+        int fd, r = 0;
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return read_errno(errno);
+        if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+                r = S_ISDIR(st.st_mode) ? -EISDIR : read_errno(errno);
+                close(fd);
+                return r;
+        }
+        /* a regular file up to the size it had (as g_file_get_contents() reads it): one read */
+        regular = S_ISREG(st.st_mode) && st.st_size > 0;
+        size = regular ? (size_t) st.st_size : 4096;
+        data = g_malloc(size + 1);
+        for (;;) {
+                ssize_t n;
+
+                if (len == size && regular)
+                        break;
+                if (len == size) {
+                        size *= 2;
+                        data = g_realloc(data, size + 1);
+                }
+                n = read(fd, data + len, size - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        r = read_errno(errno);
+                if (n <= 0)
+                        break;
+                len += (size_t) n;
+        }
+        close(fd);
+        if (r < 0)
+                return r;
+        data[len] = 0;
+        *ret_data = g_steal_pointer(&data);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
 void vmmd_close_fd_array(GArray *fds) {
         if (!fds)
                 return;

@@ -35,3 +35,6 @@ void vmmd_close_fd_array(GArray *fds);
 
 /* Reads a whole file; -errno on failure. */
 int vmmd_read_file(const char *path, char **ret_data, size_t *ret_len);
+/* The same for name in the directory dirfd (one path lookup instead of the whole path's, for
+ * loops over a directory), with the same errors. */
+int vmmd_read_file_at(int dirfd, const char *name, char **ret_data, size_t *ret_len);

@@ -125,7 +125,7 @@ static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error
         if (r < 0)
                 return r;
         list = manager_list_domains(m, flags);
-        return vmmd_bus_reply_objects(msg, list, (VmmdBusPathFunc) domain_bus_path);
+        return domain_bus_reply_paths(msg, list);
 }
 
 /* ListDomains with what a table of domains shows, in one reply and in name order: (path, name,
@@ -133,7 +133,6 @@ static int method_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error
  * domain (vmmctl list) or take every property of every object (GetManagedObjects). */
 static int method_list_domain_states(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        g_autoptr(sd_bus_message) reply = NULL;
         g_autoptr(GPtrArray) list = NULL;
         uint32_t flags;
         int r;
@@ -142,22 +141,7 @@ static int method_list_domain_states(sd_bus_message *msg, void *userdata, sd_bus
         if (r < 0)
                 return r;
         list = manager_list_domains(m, flags);
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ossiiibb)");
-        for (guint i = 0; r >= 0 && i < list->len; i++) {
-                Domain *d = g_ptr_array_index(list, i);
-                g_autofree char *path = domain_bus_path(d);
-
-                r = sd_bus_message_append(reply, "(ossiiibb)", path, domain_name(d), d->uuid, (int32_t) d->state,
-                                          (int32_t) d->reason, (int32_t) d->id, (int) d->persistent,
-                                          (int) d->autostart);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return domain_bus_reply_states(msg, list);
 }
 
 static int method_lookup_by_name(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -506,19 +490,7 @@ static const DomainListener bus_listener = {
 /* GetManagedObjects from the model: every domain (but one being undefined, as the node
  * enumerator has it) and every snapshot */
 static int append_managed_objects(void *userdata, sd_bus_message *reply) {
-        Manager *m = userdata;
-        GHashTableIter it;
-        Domain *d;
-        int r = 0;
-
-        g_hash_table_iter_init(&it, m->domains);
-        while (r >= 0 && g_hash_table_iter_next(&it, NULL, (gpointer *) &d)) {
-                if (!d->removing)
-                        r = domain_bus_append_managed(reply, d);
-                if (r >= 0)
-                        r = snapshot_bus_append_managed(reply, d);
-        }
-        return r;
+        return domain_bus_append_all_managed(reply, userdata);
 }
 
 int manager_bus_register(Manager *m, sd_bus *bus) {

@@ -65,6 +65,9 @@ void manager_rename_domain(Manager *m, Domain *d, const char *old_name);
 
 /* ListDomains (spec 0.13): the domains that pass the DOMAIN_LIST_* filters, by name. */
 GPtrArray *manager_list_domains(Manager *m, unsigned flags);
+/* The names of the domains with a managed save image (NAME.save in save_dir), from one read
+ * of the directory: what domain_has_managed_save() says of each, for a list of all of them. */
+GHashTable *manager_managed_save_names(Manager *m);
 
 /* True while the daemon must not exit on idle: a domain is active (its QEMU's events
  * must be seen) or a job runs (spec E7). */

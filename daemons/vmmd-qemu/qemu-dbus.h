@@ -22,8 +22,13 @@ int method_snapshot_current(sd_bus_message *msg, void *userdata, sd_bus_error *e
 int domain_bus_register(Manager *m, sd_bus *bus);
 
 char *domain_bus_path(const Domain *d);
-/* d's entry of the daemon's own GetManagedObjects reply (the same properties as GetAll) */
-int domain_bus_append_managed(sd_bus_message *reply, const Domain *d);
+/* the entries of the daemon's own GetManagedObjects reply: every domain (the same properties as
+ * GetAll) and its snapshots */
+int domain_bus_append_all_managed(sd_bus_message *reply, Manager *m);
+/* The replies of ListDomains (their paths) and ListDomainStates (path, name, uuid, state,
+ * reason, id, persistent, autostart) for these domains, in their order. */
+int domain_bus_reply_paths(sd_bus_message *msg, const GPtrArray *domains);
+int domain_bus_reply_states(sd_bus_message *msg, const GPtrArray *domains);
 /* the entry of each of d's snapshots */
 int snapshot_bus_append_managed(sd_bus_message *reply, const Domain *d);
 /* The domain a message's path names; NULL with NoDomain in error when unknown. */

@@ -185,7 +185,7 @@ static GHashTable *get_all(TestBus *tb, const char *path, const char *iface) {
 }
 
 /* GetManagedObjects (answered by the daemon from its model) says what each object's GetAll says,
- * lists the interfaces sd-bus lists, and has every domain and snapshot */
+ * lists each object's own interface, and has every domain and snapshot */
 static void test_object_manager_matches_getall(void) {
         g_autoptr(TestBus) tb = test_bus_new(NULL);
         g_autofree char *disk = g_build_filename(tb->dir, "om.qcow2", NULL);
@@ -240,16 +240,18 @@ static void test_object_manager_matches_getall(void) {
                         }
                         g_assert_cmpint(sd_bus_message_exit_container(reply), >=, 0);
                 }
-                g_assert_cmpstr(ifaces->str, ==,
-                                is_snapshot ? "org.freedesktop.DBus.Peer org.freedesktop.DBus.Introspectable "
-                                              "org.freedesktop.DBus.Properties " QEMU_SNAPSHOT_INTERFACE " "
-                                            : "org.freedesktop.DBus.Peer org.freedesktop.DBus.Introspectable "
-                                              "org.freedesktop.DBus.Properties " QEMU_DOMAIN_INTERFACE " ");
+                /* the object's own interface only: the standard ones carry no properties and the
+                 * reply leaves them out (common/bus-object.c says why) */
+                g_assert_cmpstr(ifaces->str, ==, is_snapshot ? QEMU_SNAPSHOT_INTERFACE " " : QEMU_DOMAIN_INTERFACE " ");
                 g_assert_cmpint(sd_bus_message_exit_container(reply), >=, 0);
                 g_assert_cmpint(sd_bus_message_exit_container(reply), >=, 0);
         }
         g_assert_cmpuint(domains, ==, 2);
         g_assert_cmpuint(snapshots, ==, 1);
+        /* ... which the objects still answer */
+        g_assert_cmpint(test_call(tb, p1, "org.freedesktop.DBus.Peer", "Ping", &e, NULL, NULL), >=, 0);
+        g_assert_cmpint(test_call(tb, snap, "org.freedesktop.DBus.Properties", "Get", &e, NULL, "ss",
+                                  QEMU_SNAPSHOT_INTERFACE, "Name"), >=, 0);
 
         /* the built-in ObjectManager still refuses a call with arguments */
         g_assert_cmpint(test_call(tb, MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", &e, NULL,

@@ -39,6 +39,34 @@ static void test_child(void) {
         g_assert_false(vmmd_bus_path_decode_child(path, PREFIX, "snapshot", &pid, &cid));
 }
 
+/* the allocation-free encoder writes exactly what sd_bus_path_encode does, for every byte in
+ * every position, the empty id, and the uuids the daemons use */
+static void test_encode_append_matches_sd_bus(void) {
+        g_autoptr(GString) out = g_string_new(NULL);
+        static const char *const ids[] = { "", "a", "0", "9abc", "5f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+                                           "Zz09_-. /~", "disk 1.img", "\xc3\xa9t\xc3\xa9", "_2d" };
+        char id[3] = { 0 };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(ids) + 2 * 255; i++) {
+                const char *e = ids[i % G_N_ELEMENTS(ids)];
+                char *want = NULL;
+
+                if (i >= G_N_ELEMENTS(ids)) {
+                        /* each byte first, then after a letter */
+                        size_t b = (i - G_N_ELEMENTS(ids)) % 255 + 1;
+                        bool second = i - G_N_ELEMENTS(ids) >= 255;
+                        id[0] = second ? 'x' : (char) b;
+                        id[1] = second ? (char) b : 0;
+                        e = id;
+                }
+                g_assert_cmpint(sd_bus_path_encode(PREFIX, e, &want), >=, 0);
+                g_string_truncate(out, 0);
+                vmmd_bus_path_encode_append(out, PREFIX, e);
+                g_assert_cmpstr(out->str, ==, want);
+                free(want);
+        }
+}
+
 static void *find(void *userdata, const char *id) {
         return g_str_equal(id, "known") ? userdata : NULL;
 }
@@ -76,6 +104,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/bus-object/encode-decode", test_encode_decode);
         g_test_add_func("/bus-object/decode-refuses", test_decode_refuses);
         g_test_add_func("/bus-object/child", test_child);
+        g_test_add_func("/bus-object/encode-append-matches-sd-bus", test_encode_append_matches_sd_bus);
         g_test_add_func("/bus-object/find-object", test_find_object);
         return g_test_run();
 }

@@ -1,7 +1,8 @@
-/* Unit tests for the file helpers' refusals: a tree removal never climbs out of the entry it names. */
+/* Unit tests for the file helpers: a tree removal never climbs out of the entry it names; a read through a directory descriptor is the read by path. */
 #include "fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
@@ -50,8 +51,45 @@ static void test_rm_rf_refuses_dot_entries(void) {
         g_assert_cmpint(vmmd_rm_rf(top), ==, 0);
 }
 
+/* the read through a directory descriptor gives what the read by path gives, errors included */
+static void test_read_file_at_matches_read_file(void) {
+        g_autofree char *top = make_tree();
+        g_autofree char *state = g_build_filename(top, "state", NULL);
+        g_autofree char *big = g_strnfill(10000, 'x');
+        g_autofree char *big_file = g_build_filename(state, "big", NULL);
+        static const char *const names[] = { "keep.save", "big", "missing", "snapshot" };
+        int dirfd;
+
+        g_assert_true(g_file_set_contents(big_file, big, -1, NULL));
+        dirfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        g_assert_cmpint(dirfd, >=, 0);
+        for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+                g_autofree char *path = g_build_filename(state, names[i], NULL);
+                g_autofree char *a = NULL, *b = NULL;
+                size_t la = 0, lb = 0;
+                int ra = vmmd_read_file(path, &a, &la), rb = vmmd_read_file_at(dirfd, names[i], &b, &lb);
+
+                g_assert_cmpint(ra, ==, rb);
+                g_assert_cmpstr(a, ==, b);
+                g_assert_cmpuint(la, ==, lb);
+        }
+        {
+                g_autofree char *data = NULL;
+                size_t len = 0;
+
+                g_assert_cmpint(vmmd_read_file_at(dirfd, "keep.save", &data, &len), ==, 0);
+                g_assert_cmpstr(data, ==, "data");
+                g_assert_cmpuint(len, ==, 4);
+                g_assert_cmpint(vmmd_read_file_at(dirfd, "missing", &data, &len), ==, -ENOENT);
+                g_assert_cmpint(vmmd_read_file_at(dirfd, "snapshot", &data, &len), ==, -EISDIR);
+        }
+        close(dirfd);
+        g_assert_cmpint(vmmd_rm_rf(top), ==, 0);
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/fileio/rm-rf-refuses-dot-entries", test_rm_rf_refuses_dot_entries);
+        g_test_add_func("/fileio/read-file-at-matches-read-file", test_read_file_at_matches_read_file);
         return g_test_run();
 }
