@@ -11,6 +11,9 @@
 #include "error.h"
 #include "log.h"
 
+/* How long a stopping daemon waits for the bus to confirm its name is released (a bus that never answers). */
+#define STOP_DRAIN_USEC (5 * G_USEC_PER_SEC)
+
 bool vmmd_daemon_options_parse(VmmdDaemonOptions *opts, int *argc, char ***argv,
                                const char *summary, GError **error) {
         return vmmd_daemon_options_parse_with(opts, argc, argv, summary, NULL, error);
@@ -133,6 +136,8 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
         VmmdRuntime *rt = userdata;
         int r;
 
+        if (rt->releasing)
+                return 0;   /* a signal's release is on its way */
         if (rt->busy && rt->busy(rt->busy_userdata)) {
                 rt->was_busy = true;
                 return arm_idle(rt);
@@ -176,12 +181,36 @@ static int on_any_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         return 0;
 }
 
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+static int on_stop_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         VmmdRuntime *rt = userdata;
 
-        log_info("received signal %d, exiting", (int) si->ssi_signo);
-        (void) sd_notify(false, "STOPPING=1");
+        log_warning("the bus did not confirm the release of %s in time, exiting", rt->bus_name);
         return sd_event_exit(rt->event, 0);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        VmmdRuntime *rt = userdata;
+        int r;
+
+        (void) sd_notify(false, "STOPPING=1");
+        if (!rt->bus_name || rt->stopping) {
+                /* nothing can be queued for a daemon without a name; a second signal means now */
+                log_info("received signal %d, exiting", (int) si->ssi_signo);
+                return sd_event_exit(rt->event, 0);
+        }
+        /* as at idle exit: the name goes first and the calls the bus queued for us before the release are
+         * answered (on_name_released exits), so that no caller is left with NoReply; the exit then finishes
+         * the work in flight (exit sources) */
+        log_info("received signal %d, releasing %s and exiting", (int) si->ssi_signo, rt->bus_name);
+        rt->stopping = true;
+        (void) sd_event_add_time_relative(rt->event, NULL, CLOCK_MONOTONIC, STOP_DRAIN_USEC, 0, on_stop_deadline, rt);
+        if (rt->releasing)
+                return 0;   /* an idle exit's release is already on its way */
+        rt->releasing = true;
+        r = sd_bus_release_name_async(rt->bus, NULL, rt->bus_name, on_name_released, rt);
+        if (r < 0)
+                return sd_event_exit(rt->event, 0);
+        return 0;
 }
 
 int vmmd_runtime_run(VmmdRuntime *rt, const char *bus_name) {

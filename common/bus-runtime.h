@@ -39,7 +39,8 @@ typedef struct VmmdRuntime {
         VmmdBusyFunc busy;        /* true while the daemon must not exit (e.g. running QEMUs) */
         void *busy_userdata;
         bool was_busy;            /* busy at the last idle check: a full idle period follows */
-        bool releasing;
+        bool releasing;           /* the name is being released: the daemon exits once the bus confirms */
+        bool stopping;            /* SIGTERM/SIGINT seen: a second one exits at once */
         const VmmdDaemonOptions *opts;  /* what the daemon was started with (vmmd_daemon_main) */
 } VmmdRuntime;
 
@@ -48,7 +49,8 @@ typedef struct VmmdRuntime {
 int vmmd_runtime_open(VmmdRuntime *rt, const VmmdDaemonOptions *opts);
 
 /* Requests the name (none when bus_name is NULL: a daemon that is only a bus client),
- * signals READY, runs until SIGTERM/SIGINT or idle exit. */
+ * signals READY, runs until SIGTERM/SIGINT or idle exit. Either releases the name first and
+ * answers the calls queued before the release; a second signal exits at once. */
 int vmmd_runtime_run(VmmdRuntime *rt, const char *bus_name);
 
 void vmmd_runtime_close(VmmdRuntime *rt);

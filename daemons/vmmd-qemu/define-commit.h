@@ -10,7 +10,9 @@ typedef struct DefineCommit DefineCommit;
  * path is then unchanged unless only the directory fsync failed). */
 typedef void (*DefineCommitDone)(int r, void *userdata);
 
-/* A worker that never touches sd-bus: it wakes the loop of event through an eventfd. */
+/* A worker that never touches sd-bus: it wakes the loop of event through an eventfd. When the loop exits
+ * (sd_event_exit), the writes queued finish and their callbacks run before sd-bus closes an attached
+ * connection, so that replies sent from them still go out. */
 int define_commit_new(sd_event *event, DefineCommit **ret);
 /* Waits for the writes already queued (their callbacks are not called), stops the worker. */
 void define_commit_free(DefineCommit *c);

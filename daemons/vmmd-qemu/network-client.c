@@ -313,6 +313,11 @@ static void alloc_call(Alloc *a) {
 
 static void alloc_next(Alloc *a);
 
+/* A call that got no answer (a timeout, or vmmd-network gone in the middle) may still have been carried out. */
+static bool outcome_unknown(const sd_bus_error *e) {
+        return sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT, SD_BUS_ERROR_DISCONNECTED);
+}
+
 static int on_alloc_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Alloc *a = userdata;
         DomainNetDef *net = g_ptr_array_index(a->def->nets, a->nic);
@@ -320,12 +325,26 @@ static int on_alloc_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         const char *s = NULL;
 
         if (sd_bus_message_is_method_error(m, NULL)) {
+                const sd_bus_error *be = sd_bus_message_get_error(m);
+
+                if (a->step == ALLOC_CREATE && outcome_unknown(be)) {
+                        /* vmmd-network may have made the port, or make it yet: the uuid is ours, so the port is
+                         * the guest's and alloc_finish deletes it with the others (vmmd-network answers one
+                         * caller's calls in order, so that delete comes after the create); the record stays
+                         * until the delete is done, for the next daemon's reclaim should it fail */
+                        net->src_portid = g_strdup(a->port_uuid);
+                        e = g_error_new(VMMD_ERROR, VMMD_ERROR_OPERATION_TIMEOUT,
+                                        "interface %s: vmmd-network did not answer CreatePort for network '%s': %s",
+                                        net->mac, net->src_network, be->message ? be->message : be->name);
+                        alloc_finish(a, e);
+                        return 0;
+                }
                 if (a->step == ALLOC_CREATE) {
                         g_autofree char *file = record_file(a->ports_dir, a->port_uuid);
                         (void) unlink(file);
                 }
                 /* vmmd-network's own errors (NoNetwork, OperationInvalid) pass through unchanged */
-                vmmd_error_from_bus(sd_bus_message_get_error(m), &e);
+                vmmd_error_from_bus(be, &e);
                 alloc_finish(a, e);
                 return 0;
         }

@@ -1,9 +1,11 @@
 /* Bus tests for concurrent DomainDefineXML: many clients' defines share the daemon's fsyncs (group commit),
  * and each reply still means the definition is on disk. */
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bus-harness.h"
 
@@ -231,9 +233,103 @@ static void test_define_concurrent_write_failure(void) {
         call_clear(&again);
 }
 
+/* SIGTERM while a batch is on the worker (a test build holds it there until the daemon stops) and more defines
+ * wait behind it, one of them a redefine waiting for the held one's name: the daemon answers every call before
+ * it exits, each a success whose file is on disk; no caller is left with NoReply, and the next daemon finds
+ * every domain. */
+static void test_define_sigterm(void) {
+        g_autofree char *faults = g_dir_make_tmp("vmmd-faults-XXXXXX", NULL);
+        g_autofree char *env = g_strdup_printf("VMMD_TEST_FAULTS=%s", faults);
+        g_autofree char *hold = g_build_filename(faults, "define-commit-hold", NULL);
+        g_autoptr(TestBus) tb = NULL;
+        sd_bus *buses[CLIENTS];
+        Call calls[CLIENTS * 4], again;
+        g_auto(GStrv) list = NULL;
+        g_autofree char *again_xml = NULL;
+        gint64 deadline;
+        pid_t pid;
+
+        if (!g_getenv("VMMD_TEST_HOOKS")) {
+                g_test_skip("built without -Dtest_hooks: no failure injection");
+                return;
+        }
+        g_assert_cmpint(chmod(faults, 0755), ==, 0);
+        tb = test_bus_new((const char *const[]) { env, NULL });
+        memset(calls, 0, sizeof(calls));
+        memset(&again, 0, sizeof(again));
+        for (unsigned i = 0; i < CLIENTS; i++)
+                buses[i] = client_new(tb);
+        g_strfreev(test_list_domains(tb, 0));
+        pid = test_bus_name_pid(tb, QEMU_BUS_NAME);
+        g_assert_cmpint(pid, >, 0);
+
+        test_write_file(hold, "");
+        for (unsigned n = 0; n < G_N_ELEMENTS(calls); n++) {
+                Call *c = &calls[n];
+                g_autofree char *uuid = g_strdup_printf("5a1e0000-0000-4000-8000-%012x", n);
+                g_autofree char *xml = NULL;
+
+                c->tb = tb;
+                c->name = g_strdup_printf("st-%u", n);
+                xml = test_domain_xml(c->name, uuid, NULL);
+                send_define(buses[n % CLIENTS], c, xml);
+                if (n > 0)
+                        continue;
+                /* the worker has the first define's batch and holds it: a bounded wait for the fault to fire */
+                deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+                while (g_file_test(hold, G_FILE_TEST_EXISTS)) {
+                        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+                        while (sd_bus_process(buses[0], NULL) > 0)
+                                ;
+                        (void) sd_bus_wait(buses[0], 10 * 1000);
+                }
+        }
+        again.tb = tb;
+        again.name = g_strdup("st-0");
+        again_xml = test_domain_xml(again.name, "5a1e0000-0000-4000-8000-000000000000", "    <graphics type='vnc'/>\n");
+        send_define(buses[0], &again, again_xml);
+        /* the bus handles a connection's messages in order: once it answered each client, every define is on
+         * its way to the daemon, ahead of the name release the signal starts */
+        for (unsigned i = 0; i < CLIENTS; i++)
+                g_assert_cmpint(sd_bus_call_method(buses[i], "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                   "org.freedesktop.DBus", "GetId", NULL, NULL, ""), >=, 0);
+        g_assert_cmpint(kill(pid, SIGTERM), ==, 0);
+        pump(buses, CLIENTS);
+
+        for (unsigned n = 0; n < G_N_ELEMENTS(calls); n++) {
+                Call *c = &calls[n];
+                if (c->error_name)
+                        g_error("define %s: %s: %s", c->name, c->error_name, c->error_message);
+                g_assert_true(c->file_at_reply);
+        }
+        if (again.error_name)
+                g_error("redefine st-0: %s: %s", again.error_name, again.error_message);
+        g_assert_cmpstr(again.path, ==, calls[0].path);
+        g_assert_true(test_wait_pid_exit(pid, 10000));
+        test_assert_no_temp_files(test_root_file(tb, "etc/vmmd/qemu"));
+
+        list = test_list_domains(tb, 0);   /* a new daemon */
+        g_assert_cmpint(test_bus_name_pid(tb, QEMU_BUS_NAME), !=, pid);
+        g_assert_cmpuint(g_strv_length(list), ==, G_N_ELEMENTS(calls));
+        for (unsigned n = 0; n < G_N_ELEMENTS(calls); n++)
+                g_assert_true(g_strv_contains((const char *const *) list, calls[n].path));
+        {
+                g_autofree char *xml = test_get_xml(tb, calls[0].path, 2);
+                g_assert_nonnull(strstr(xml, "<graphics type='vnc'"));
+        }
+
+        for (unsigned i = 0; i < CLIENTS; i++)
+                sd_bus_flush_close_unref(buses[i]);
+        for (unsigned n = 0; n < G_N_ELEMENTS(calls); n++)
+                call_clear(&calls[n]);
+        call_clear(&again);
+        (void) rmdir(faults);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/define/concurrent", test_define_concurrent);
         g_test_add_func("/define/concurrent-write-failure", test_define_concurrent_write_failure);
+        g_test_add_func("/define/sigterm-mid-batch", test_define_sigterm);
         return g_test_run();
 }

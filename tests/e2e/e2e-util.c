@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -365,4 +366,50 @@ void e2e_bus_free(TestBus *tb) {
         e2e_kill_qemus(tb);
         current_bus = NULL;
         test_bus_free(tb);
+}
+
+char *e2e_faults_dir(void) {
+        char *dir = g_dir_make_tmp("vmmd-faults-XXXXXX", NULL);
+
+        g_assert_nonnull(dir);
+        g_assert_cmpint(chmod(dir, 0755), ==, 0);
+        return dir;
+}
+
+TestBus *e2e_bus_with_faults(const char *dir, const char *const *extra_env) {
+        g_autoptr(GPtrArray) env = g_ptr_array_new_with_free_func(g_free);
+
+        g_ptr_array_add(env, g_strdup_printf("VMMD_TEST_FAULTS=%s", dir));
+        for (; extra_env && *extra_env; extra_env++)
+                g_ptr_array_add(env, g_strdup(*extra_env));
+        g_ptr_array_add(env, NULL);
+        return e2e_bus_new((const char *const *) env->pdata);
+}
+
+void e2e_fault_arm(const char *dir, const char *point) {
+        g_autofree char *file = g_build_filename(dir, point, NULL);
+        test_write_file(file, "");
+}
+
+bool e2e_fault_armed(const char *dir, const char *point) {
+        g_autofree char *file = g_build_filename(dir, point, NULL);
+        return access(file, F_OK) == 0;
+}
+
+void e2e_faults_dir_remove(const char *dir) {
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *e;
+
+        while (d && (e = g_dir_read_name(d))) {
+                g_autofree char *f = g_build_filename(dir, e, NULL);
+                (void) unlink(f);
+        }
+        (void) rmdir(dir);
+}
+
+bool e2e_skip_without_hooks(void) {
+        if (g_getenv("VMMD_TEST_HOOKS"))
+                return false;
+        g_test_skip("built without -Dtest_hooks: no failure injection");
+        return true;
 }

@@ -57,6 +57,17 @@ void e2e_enter_own_netns(int argc, char **argv, const char *env_name);
  * until it says TESTGUEST READY; returns its path. */
 char *e2e_boot_guest(TestBus *tb, const char *name, const char *uuid, const char *devices);
 
+/* Failure injection (common/test-fault.h): a directory for $VMMD_TEST_FAULTS (0755, for daemons of another uid),
+ * a bus whose daemons read it (extra_env as e2e_bus_new), arming a point once, whether it is still armed (false
+ * once it fired), and the directory's removal. e2e_skip_without_hooks marks the test skipped and says true in a
+ * build without -Dtest_hooks. */
+char *e2e_faults_dir(void);
+TestBus *e2e_bus_with_faults(const char *dir, const char *const *extra_env);
+void e2e_fault_arm(const char *dir, const char *point);
+bool e2e_fault_armed(const char *dir, const char *point);
+void e2e_faults_dir_remove(const char *dir);
+bool e2e_skip_without_hooks(void);
+
 /* Starts a test bus for an e2e test; every QEMU under it is killed when the test ends,
  * also when an assertion aborts it or meson's timeout terminates it. */
 TestBus *e2e_bus_new(const char *const *extra_env);

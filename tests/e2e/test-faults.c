@@ -12,48 +12,6 @@
 #define STOP_MS 30000
 #define UUID_A "2f4e6a8c-1b3d-4e5f-8a7b-0f0000000001"
 
-/* The directory the daemons read $VMMD_TEST_FAULTS from, under the test's own directory. */
-static char *faults_dir(void) {
-        char *dir = g_dir_make_tmp("vmmd-faults-XXXXXX", NULL);
-
-        g_assert_nonnull(dir);
-        g_assert_cmpint(chmod(dir, 0755), ==, 0);
-        return dir;
-}
-
-static void arm(const char *dir, const char *point) {
-        g_autofree char *file = g_build_filename(dir, point, NULL);
-        test_write_file(file, "");
-}
-
-static bool armed(const char *dir, const char *point) {
-        g_autofree char *file = g_build_filename(dir, point, NULL);
-        return access(file, F_OK) == 0;
-}
-
-static void remove_faults_dir(const char *dir) {
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-        const char *e;
-
-        while (d && (e = g_dir_read_name(d))) {
-                g_autofree char *f = g_build_filename(dir, e, NULL);
-                (void) unlink(f);
-        }
-        (void) rmdir(dir);
-}
-
-static bool skip_without_hooks(void) {
-        if (g_getenv("VMMD_TEST_HOOKS"))
-                return false;
-        g_test_skip("built without -Dtest_hooks: no failure injection");
-        return true;
-}
-
-static E2EBus *bus_with_faults(const char *dir) {
-        g_autofree char *env = g_strdup_printf("VMMD_TEST_FAULTS=%s", dir);
-        return e2e_bus_new((const char *const[]) { env, NULL });
-}
-
 /* Index of the first DomainEvent of that kind for path, whatever its detail, or -1. */
 static int find_any_event(TestBus *tb, const char *path, int event) {
         for (int i = 0; (i = test_bus_find_signal(tb, "DomainEvent", path, i)) >= 0; i++)
@@ -73,15 +31,15 @@ static void assert_state(TestBus *tb, const char *path, int state, int reason) {
 /* D21: the snapshot is taken, resuming fails → OperationFailed mentioning resuming,
  * PAUSED/API_ERROR with SUSPENDED/API_ERROR; the snapshot (metadata and image) is kept */
 static void test_snapshot_resume_fails(void) {
-        g_autofree char *dir = faults_dir();
+        g_autofree char *dir = e2e_faults_dir();
         g_autoptr(E2EBus) tb = NULL;
         g_autofree char *disk = NULL, *dev = NULL, *path = NULL, *out = NULL, *meta = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         pid_t pid;
 
-        if (skip_without_hooks())
+        if (e2e_skip_without_hooks())
                 return;
-        tb = bus_with_faults(dir);
+        tb = e2e_bus_with_faults(dir, NULL);
         disk = g_build_filename(tb->dir, "data.qcow2", NULL);
         {
                 const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "16M", NULL };
@@ -92,11 +50,11 @@ static void test_snapshot_resume_fails(void) {
         path = e2e_boot_guest(tb, "snapfault", UUID_A, dev);
         pid = e2e_qemu_pid(tb, UUID_A);
         test_bus_clear_signals(tb);
-        arm(dir, "cont");
+        e2e_fault_arm(dir, "cont");
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "SnapshotCreateXML", &e, NULL, "su",
                                   "<domainsnapshot><name>kept</name></domainsnapshot>", 0), <, 0);
         assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED, "snapshot taken", "resuming");
-        g_assert_false(armed(dir, "cont"));
+        g_assert_false(e2e_fault_armed(dir, "cont"));
         assert_state(tb, path, DOMAIN_PAUSED, DOMAIN_PAUSED_API_ERROR);
         g_assert_true(e2e_wait_event(tb, path, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_API_ERROR, 5000));
         g_assert_cmpint(find_any_event(tb, path, DOMAIN_EVENT_RESUMED), ==, -1);
@@ -109,36 +67,36 @@ static void test_snapshot_resume_fails(void) {
                 g_assert_cmpint(test_run(tb, false, &out, NULL, argv), ==, 0);
                 g_assert_nonnull(strstr(out, "kept"));
         }
-        remove_faults_dir(dir);
+        e2e_faults_dir_remove(dir);
 }
 
 /* E16: in a fake reboot, system_reset (or cont) fails → QEMU is killed, SHUTOFF/CRASHED with
  * STOPPED/FAILED; a persistent domain stays defined */
 static void reboot_step_fails(const char *point) {
-        g_autofree char *dir = faults_dir();
+        g_autofree char *dir = e2e_faults_dir();
         g_autoptr(E2EBus) tb = NULL;
         g_autofree char *path = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         pid_t pid;
 
-        if (skip_without_hooks())
+        if (e2e_skip_without_hooks())
                 return;
-        tb = bus_with_faults(dir);
+        tb = e2e_bus_with_faults(dir, NULL);
         path = e2e_boot_guest(tb, "rebootfault", UUID_A, NULL);
         pid = e2e_qemu_pid(tb, UUID_A);
         g_assert_cmpint(pid, >, 0);
         test_bus_clear_signals(tb);
-        arm(dir, point);
+        e2e_fault_arm(dir, point);
         g_assert_cmpint(e2e_domain_call(tb, path, "Reboot", false, 0, &e), >=, 0);
         g_assert_true(e2e_wait_event(tb, path, DOMAIN_EVENT_STOPPED, DOMAIN_EVENT_STOPPED_FAILED, STOP_MS));
-        g_assert_false(armed(dir, point));
+        g_assert_false(e2e_fault_armed(dir, point));
         g_assert_true(e2e_wait_pid_exit(pid, STOP_MS));
         assert_state(tb, path, DOMAIN_SHUTOFF, DOMAIN_SHUTOFF_CRASHED);
         g_assert_false(test_prop_bool(tb, path, "Active"));
         g_assert_cmpint(test_prop_int(tb, path, "Id"), ==, -1);
         g_assert_true(test_prop_bool(tb, path, "Persistent"));
         g_assert_cmpint(e2e_serial_count(tb, "rebootfault", "TESTGUEST READY"), ==, 1);
-        remove_faults_dir(dir);
+        e2e_faults_dir_remove(dir);
 }
 
 static void test_reboot_reset_fails(void) {
@@ -151,7 +109,7 @@ static void test_reboot_cont_fails(void) {
 
 /* E16 for a transient domain: it disappears (InterfacesRemoved after STOPPED/FAILED) */
 static void test_reboot_fails_transient(void) {
-        g_autofree char *dir = faults_dir();
+        g_autofree char *dir = e2e_faults_dir();
         g_autoptr(E2EBus) tb = NULL;
         g_autofree char *xml = NULL;
         g_autoptr(sd_bus_message) reply = NULL;
@@ -160,16 +118,16 @@ static void test_reboot_fails_transient(void) {
         const char *path;
         int stopped, removed;
 
-        if (skip_without_hooks())
+        if (e2e_skip_without_hooks())
                 return;
-        tb = bus_with_faults(dir);
+        tb = e2e_bus_with_faults(dir, NULL);
         xml = e2e_guest_xml(tb, "transfault", UUID_A, NULL, NULL, NULL);
         g_assert_cmpint(test_call(tb, QEMU_MANAGER_PATH, QEMU_MANAGER_INTERFACE, "DomainCreateXML", &e, &reply, "su",
                                   xml, 0), >=, 0);
         g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >=, 0);
         g_assert_true(e2e_wait_serial(tb, "transfault", "TESTGUEST READY", 1, BOOT_MS));
         test_bus_clear_signals(tb);
-        arm(dir, "system_reset");
+        e2e_fault_arm(dir, "system_reset");
         g_assert_cmpint(e2e_domain_call(tb, path, "Reboot", false, 0, &e), >=, 0);
         g_assert_true(e2e_wait_event(tb, path, DOMAIN_EVENT_STOPPED, DOMAIN_EVENT_STOPPED_FAILED, STOP_MS));
         g_assert_nonnull(test_bus_wait_signal(tb, "InterfacesRemoved", STOP_MS));
@@ -178,30 +136,30 @@ static void test_reboot_fails_transient(void) {
         g_assert_cmpint(removed, >, stopped);
         left = test_list_domains(tb, 0);
         g_assert_cmpuint(g_strv_length(left), ==, 0);
-        remove_faults_dir(dir);
+        e2e_faults_dir_remove(dir);
 }
 
 /* 0.5, C10, C12: Save fails at its midpoint (QEMU refuses the migration after the pause and
  * the image's header): the guest runs again (RUNNING/SAVE_CANCELED, RESUMED/UNPAUSED) in the
  * same QEMU, and the file the call created is gone */
 static void test_save_midpoint_fails(void) {
-        g_autofree char *dir = faults_dir();
+        g_autofree char *dir = e2e_faults_dir();
         g_autoptr(E2EBus) tb = NULL;
         g_autofree char *path = NULL, *file = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
         pid_t pid;
 
-        if (skip_without_hooks())
+        if (e2e_skip_without_hooks())
                 return;
-        tb = bus_with_faults(dir);
+        tb = e2e_bus_with_faults(dir, NULL);
         path = e2e_boot_guest(tb, "savefault", UUID_A, NULL);
         pid = e2e_qemu_pid(tb, UUID_A);
         file = g_build_filename(tb->dir, "midpoint.save", NULL);
         test_bus_clear_signals(tb);
-        arm(dir, "migrate");
+        e2e_fault_arm(dir, "migrate");
         g_assert_cmpint(test_call(tb, path, DOMAIN_IFACE, "Save", &e, NULL, "ssu", file, "", 0), <, 0);
         assert_bus_error(&e, VMMD_DBUS_ERROR_OPERATION_FAILED);
-        g_assert_false(armed(dir, "migrate"));
+        g_assert_false(e2e_fault_armed(dir, "migrate"));
         g_assert_true(e2e_wait_state(tb, path, DOMAIN_RUNNING, DOMAIN_RUNNING_SAVE_CANCELED, 5000));
         g_assert_true(e2e_wait_event(tb, path, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED, 5000));
         g_assert_cmpint(e2e_find_event(tb, path, DOMAIN_EVENT_SUSPENDED, DOMAIN_EVENT_SUSPENDED_PAUSED, 0), >=, 0);
@@ -210,7 +168,7 @@ static void test_save_midpoint_fails(void) {
         g_assert_false(g_file_test(file, G_FILE_TEST_EXISTS));
         test_assert_no_temp_files(tb->dir);
         g_assert_false(test_prop_bool(tb, path, "HasManagedSaveImage"));
-        remove_faults_dir(dir);
+        e2e_faults_dir_remove(dir);
 }
 
 int main(int argc, char *argv[]) {

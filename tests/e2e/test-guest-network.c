@@ -299,6 +299,43 @@ static void test_network_missing(void) {
         }
 }
 
+/* vmmd-network makes the port, but its answer to CreatePort never comes (a test build drops it, as a stalled
+ * vmmd-network would look): the start fails with OperationTimeout once vmmd-qemu's call times out (shortened
+ * here through sd-bus's $SYSTEMD_BUS_TIMEOUT), and the port is deleted again by its uuid before the reply, so
+ * neither a port nor a record for a reclaim stays behind, and no QEMU runs. */
+static void test_port_create_no_reply(void) {
+        g_autofree char *faults = e2e_faults_dir();
+        g_autoptr(E2EBus) tb = NULL;
+        g_autofree char *net = NULL, *nic = nic_xml("gnat", MAC_A), *xml = NULL, *path = NULL, *ports = NULL;
+        g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+        unsigned n = 0;
+
+        if (e2e_skip_without_hooks())
+                return;
+        tb = e2e_bus_with_faults(faults, (const char *const[]) { "SYSTEMD_BUS_TIMEOUT=2s", NULL });
+        net = net_define(tb, nat_xml);
+        xml = e2e_guest_xml(tb, "nr", UUID_A, NULL, NULL, nic);
+        net_call_ok(tb, net, "Create");
+        path = test_define(tb, xml, 0, &e);
+        g_assert_nonnull(path);
+        e2e_fault_arm(faults, "CreatePort-no-reply");
+        g_assert_cmpint(e2e_domain_call(tb, path, "Create", false, 0, &e), <, 0);
+        ports = ports_xml(tb, net, &n);
+        net_call_ok(tb, net, "Destroy");   /* before any assertion can abort */
+        g_assert_false(e2e_fault_armed(faults, "CreatePort-no-reply"));
+        g_assert_cmpuint(n, ==, 0);
+        assert_bus_error(&e, "org.vmmd.Error.OperationTimeout", "CreatePort", "gnat");
+        g_assert_cmpint(e2e_qemu_pid(tb, UUID_A), ==, 0);
+        g_assert_false(test_prop_bool(tb, path, "Active"));
+        {
+                g_autofree char *dir = test_root_file(tb, "run/vmmd/qemu/ports");
+                g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+
+                g_assert_true(!d || !g_dir_read_name(d));
+        }
+        e2e_faults_dir_remove(faults);
+}
+
 /* A port vmmd-qemu wrote down but whose guest is gone (the daemon died between CreatePort and the guest's
  * status file): the next vmmd-qemu deletes it when it starts. */
 static void test_port_reclaim(void) {
@@ -431,6 +468,7 @@ int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/guest-network/nat-two-guests", test_nat_two_guests);
         g_test_add_func("/guest-network/network-missing", test_network_missing);
+        g_test_add_func("/guest-network/port-create-no-reply", test_port_create_no_reply);
         g_test_add_func("/guest-network/port-reclaim", test_port_reclaim);
         g_test_add_func("/guest-network/port-of-dead-guest", test_port_of_dead_guest);
         g_test_add_func("/guest-network/lost-port-reclaimed", test_lost_port_reclaimed);

@@ -1,6 +1,7 @@
 /* Unit tests for the network and network port conf library: golden round trips, errors, API. */
 #include "network-conf.h"
 #include "error.h"
+#include "unit-conf.h"
 #include "unit-util.h"
 #include "vmmd/network1.h"
 
@@ -15,35 +16,8 @@
 
 #define ZERO_UUID "00000000-0000-0000-0000-000000000000"
 
-static const char *data_dir(void) {
-        const char *d = g_getenv("VMMD_TEST_DATA");
-
-        if (!d)
-                g_error("VMMD_TEST_DATA is not set (meson sets it)");
-        return d;
-}
-
-static char *data_path(const char *kind, const char *sub, const char *name) {
-        g_autofree char *file = g_strconcat(name, ".xml", NULL);
-        return g_build_filename(data_dir(), kind, sub, file, NULL);
-}
-
-static char **list_dir(const char *kind, const char *sub) {
-        g_autofree char *path = g_build_filename(data_dir(), kind, sub, NULL);
-        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-        g_autoptr(GPtrArray) names = g_ptr_array_new();
-        const char *f;
-
-        g_assert_nonnull(dir);
-        while ((f = g_dir_read_name(dir)))
-                if (g_str_has_suffix(f, ".xml"))
-                        g_ptr_array_add(names, g_strndup(f, strlen(f) - strlen(".xml")));
-        g_ptr_array_sort(names, (GCompareFunc) g_strcmp0);
-        g_ptr_array_add(names, NULL);
-        return (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
-}
-
-static char *network_round_trip(const char *xml, GError **error) {
+/* a UnitRoundTrip */
+static char *network_round_trip(const char *name, const char *xml, bool golden, GError **error) {
         g_autoptr(NetworkDef) def = network_def_parse_string(xml, NETWORK_DEF_PARSE_VALIDATE, error);
 
         if (!def)
@@ -53,7 +27,7 @@ static char *network_round_trip(const char *xml, GError **error) {
         return network_def_format(def, 0);
 }
 
-static char *port_round_trip(const char *xml, GError **error) {
+static char *port_round_trip(const char *name, const char *xml, bool golden, GError **error) {
         g_autoptr(NetworkPortDef) def = network_port_def_parse_string(xml, NETWORK_PORT_DEF_PARSE_VALIDATE, error);
 
         if (!def)
@@ -61,49 +35,11 @@ static char *port_round_trip(const char *xml, GError **error) {
         return network_port_def_format(def);
 }
 
-typedef char *(*RoundTrip)(const char *xml, GError **error);
-
-static RoundTrip round_trip_for(const char *kind) {
-        return strcmp(kind, "network") == 0 ? network_round_trip : port_round_trip;
-}
-
-/* data is "kind/name" */
-static void test_golden(gconstpointer data) {
-        g_auto(GStrv) parts = g_strsplit(data, "/", 2);
-        g_autofree char *in_path = data_path(parts[0], "in", parts[1]);
-        g_autofree char *out_path = data_path(parts[0], "out", parts[1]);
-        g_autofree char *input = unit_read_file(in_path);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *actual = round_trip_for(parts[0])(input, &error);
-
-        g_assert_no_error(error);
-        unit_check_golden(out_path, actual);
-}
-
-/* format(parse(out)) == out: our own output is schema-valid, stable and complete. */
-static void test_idempotent(gconstpointer data) {
-        g_auto(GStrv) parts = g_strsplit(data, "/", 2);
-        g_autofree char *path = data_path(parts[0], "out", parts[1]);
-        g_autofree char *expected = unit_read_file(path);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *actual = round_trip_for(parts[0])(expected, &error);
-
-        g_assert_no_error(error);
-        g_assert_cmpstr(actual, ==, expected);
-}
-
 /* --- error cases: tests/data/network{,port}/err/NAME.xml --- */
-
-typedef struct {
-        const char *file;
-        unsigned flags;
-        int code;
-        const char *mention1, *mention2;
-} ErrorCase;
 
 #define VALIDATE NETWORK_DEF_PARSE_VALIDATE
 
-static const ErrorCase network_errors[] = {
+static const UnitErrorCase network_errors[] = {
         { "no-name", 0, VMMD_ERROR_NO_NAME, "name", NULL },
         { "name-slash", 0, VMMD_ERROR_XML_DETAIL, "a/b", NULL },
         { "bad-uuid", 0, VMMD_ERROR_XML_ERROR, "uuid", "not-a-uuid" },
@@ -140,64 +76,37 @@ static const ErrorCase network_errors[] = {
         { "schema-unknown-element", VALIDATE, VMMD_ERROR_XML_INVALID_SCHEMA, "frobnicate", NULL },
 };
 
-static const ErrorCase port_errors[] = {
+static const UnitErrorCase port_errors[] = {
         { "no-owner", 0, VMMD_ERROR_XML_ERROR, "owner", NULL },
         { "owner-bad-uuid", 0, VMMD_ERROR_XML_ERROR, "owner uuid", NULL },
         { "no-mac", 0, VMMD_ERROR_XML_ERROR, "mac", NULL },
         { "bad-plug", 0, VMMD_ERROR_XML_ERROR, "direct", NULL },
 };
 
-static void check_error(const ErrorCase *c, const GError *error, bool parsed) {
-        g_assert_false(parsed);
-        g_assert_nonnull(error);
-        g_test_message("%s: %s", c->file, error->message);
-        g_assert_error((GError *) error, VMMD_ERROR, c->code);
-        if (c->mention1)
-                g_assert_nonnull(strstr(error->message, c->mention1));
-        if (c->mention2)
-                g_assert_nonnull(strstr(error->message, c->mention2));
-}
-
 static void test_network_error(gconstpointer data) {
-        const ErrorCase *c = data;
-        g_autofree char *path = data_path("network", "err", c->file);
+        const UnitErrorCase *c = data;
+        g_autofree char *path = unit_data_path("network", "err", c->file);
         g_autofree char *xml = unit_read_file(path);
         g_autoptr(GError) error = NULL;
         g_autoptr(NetworkDef) def = network_def_parse_string(xml, c->flags, &error);
 
-        check_error(c, error, def != NULL);
+        unit_check_error(c, error, def != NULL);
 }
 
 static void test_port_error(gconstpointer data) {
-        const ErrorCase *c = data;
-        g_autofree char *path = data_path("networkport", "err", c->file);
+        const UnitErrorCase *c = data;
+        g_autofree char *path = unit_data_path("networkport", "err", c->file);
         g_autofree char *xml = unit_read_file(path);
         g_autoptr(GError) error = NULL;
         g_autoptr(NetworkPortDef) def = network_port_def_parse_string(xml, c->flags, &error);
 
-        check_error(c, error, def != NULL);
+        unit_check_error(c, error, def != NULL);
 }
 
 /* Every file in an err directory has a case, and every case a file. */
 static void test_error_tables_complete(void) {
-        const struct { const char *kind; const ErrorCase *cases; size_t n; } tables[] = {
-                { "network", network_errors, G_N_ELEMENTS(network_errors) },
-                { "networkport", port_errors, G_N_ELEMENTS(port_errors) },
-        };
-
-        for (size_t t = 0; t < G_N_ELEMENTS(tables); t++) {
-                g_auto(GStrv) files = list_dir(tables[t].kind, "err");
-
-                g_assert_cmpuint(g_strv_length(files), ==, tables[t].n);
-                for (char **f = files; *f; f++) {
-                        bool found = false;
-
-                        for (size_t i = 0; i < tables[t].n; i++)
-                                found = found || strcmp(tables[t].cases[i].file, *f) == 0;
-                        if (!found)
-                                g_error("%s/err/%s has no error case", tables[t].kind, *f);
-                }
-        }
+        unit_assert_error_table_complete("network", network_errors, G_N_ELEMENTS(network_errors));
+        unit_assert_error_table_complete("networkport", port_errors, G_N_ELEMENTS(port_errors));
 }
 
 /* --- API behaviour beyond the golden files --- */
@@ -231,7 +140,7 @@ static void test_defaults(void) {
 
 /* connections= is live-only: INACTIVE drops it, and the copy keeps every field. */
 static void test_connections_and_copy(void) {
-        g_autofree char *path = data_path("network", "in", "nat-full");
+        g_autofree char *path = unit_data_path("network", "in", "nat-full");
         g_autofree char *xml = unit_read_file(path);
         g_autoptr(NetworkDef) def = network_def_parse_string(xml, 0, NULL);
         g_autoptr(NetworkDef) copy = NULL;
@@ -340,22 +249,16 @@ static void test_update(void) {
 }
 
 int main(int argc, char **argv) {
-        const char *kinds[] = { "network", "networkport" };
+        static const UnitGolden golden[] = {
+                { "network", "/network-conf/golden/network", "/network-conf/idempotent/network",
+                  network_round_trip },
+                { "networkport", "/network-conf/golden/networkport", "/network-conf/idempotent/networkport",
+                  port_round_trip },
+        };
 
         g_test_init(&argc, &argv, NULL);
-        for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
-                g_auto(GStrv) names = list_dir(kinds[k], "in");
-
-                for (char **n = names; *n; n++) {
-                        g_autofree char *key = g_strdup_printf("%s/%s", kinds[k], *n);
-                        g_autofree char *golden = g_strdup_printf("/network-conf/golden/%s", key);
-                        g_autofree char *idem = g_strdup_printf("/network-conf/idempotent/%s", key);
-
-                        /* the test data outlives main's frame: GTest keeps the pointer */
-                        g_test_add_data_func_full(golden, g_strdup(key), test_golden, g_free);
-                        g_test_add_data_func_full(idem, g_strdup(key), test_idempotent, g_free);
-                }
-        }
+        for (size_t k = 0; k < G_N_ELEMENTS(golden); k++)
+                unit_add_golden_tests(&golden[k]);
         for (size_t i = 0; i < G_N_ELEMENTS(network_errors); i++) {
                 g_autofree char *p = g_strdup_printf("/network-conf/error/network/%s", network_errors[i].file);
                 g_test_add_data_func(p, &network_errors[i], test_network_error);

@@ -2,6 +2,7 @@
 #include "snapshot-conf.h"
 #include "domain-conf.h"
 #include "error.h"
+#include "unit-conf.h"
 #include "unit-util.h"
 
 #include <string.h>
@@ -32,45 +33,8 @@ static GoldenFlags golden_flags(const char *name) {
         return (GoldenFlags) { SNAPSHOT_PARSE_VALIDATE, 0, true };
 }
 
-static const char *data_dir(void) {
-        const char *d = g_getenv("VMMD_TEST_DATA");
-
-        if (!d)
-                g_error("VMMD_TEST_DATA is not set (meson sets it)");
-        return d;
-}
-
-static char *data_path(const char *sub, const char *name) {
-        g_autofree char *file = g_strconcat(name, ".xml", NULL);
-        return g_build_filename(data_dir(), "snapshot", sub, file, NULL);
-}
-
-static char *read_file(const char *path) {
-        g_autoptr(GError) error = NULL;
-        char *contents = NULL;
-
-        if (!g_file_get_contents(path, &contents, NULL, &error))
-                g_error("%s", error->message);
-        return contents;
-}
-
-static char **list_dir(const char *sub) {
-        g_autofree char *path = g_build_filename(data_dir(), "snapshot", sub, NULL);
-        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-        g_autoptr(GPtrArray) names = g_ptr_array_new();
-        const char *f;
-
-        g_assert_nonnull(dir);
-        while ((f = g_dir_read_name(dir)))
-                if (g_str_has_suffix(f, ".xml"))
-                        g_ptr_array_add(names, g_strndup(f, strlen(f) - strlen(".xml")));
-        g_ptr_array_sort(names, (GCompareFunc) g_strcmp0);
-        g_ptr_array_add(names, NULL);
-        return (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
-}
-
-/* A new snapshot's time is now; a name generated from it is masked with it. */
-static char *round_trip(const char *name, const char *xml, GError **error) {
+/* A UnitRoundTrip. A new snapshot's time is now; a name generated from it is masked with it. */
+static char *round_trip(const char *name, const char *xml, bool golden, GError **error) {
         GoldenFlags f = golden_flags(name);
         g_autoptr(SnapshotDef) def = snapshot_def_parse_string(xml, f.parse, error);
 
@@ -89,44 +53,13 @@ static char *round_trip(const char *name, const char *xml, GError **error) {
         return snapshot_def_format(def, f.format);
 }
 
-static void test_golden(gconstpointer data) {
-        const char *name = data;
-        g_autofree char *in_path = data_path("in", name);
-        g_autofree char *out_path = data_path("out", name);
-        g_autofree char *input = read_file(in_path);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *actual = round_trip(name, input, &error);
-
-        g_assert_no_error(error);
-        unit_check_golden(out_path, actual);
-}
-
-/* format(parse(out)) == out: our own output is schema-valid, stable and complete. */
-static void test_idempotent(gconstpointer data) {
-        const char *name = data;
-        g_autofree char *path = data_path("out", name);
-        g_autofree char *expected = read_file(path);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *actual = round_trip(name, expected, &error);
-
-        g_assert_no_error(error);
-        g_assert_cmpstr(actual, ==, expected);
-}
-
 /* --- error cases: tests/data/snapshot/err/NAME.xml --- */
 
 #define REDEFINE SNAPSHOT_PARSE_REDEFINE
 #define VALIDATE SNAPSHOT_PARSE_VALIDATE
 #define METADATA SNAPSHOT_PARSE_METADATA
 
-typedef struct {
-        const char *file;
-        unsigned flags;
-        int code;
-        const char *mention1, *mention2;
-} ErrorCase;
-
-static const ErrorCase error_cases[] = {
+static const UnitErrorCase error_cases[] = {
         { "not-well-formed", 0, VMMD_ERROR_XML_DETAIL, "not well formed", "line 5" },
         { "wrong-root", 0, VMMD_ERROR_XML_ERROR, "domainsnapshot", "<domain>" },
         { "entity-declaration", 0, VMMD_ERROR_XML_ERROR, "entity", NULL },
@@ -161,35 +94,18 @@ static const ErrorCase error_cases[] = {
 };
 
 static void test_error(gconstpointer data) {
-        const ErrorCase *c = data;
-        g_autofree char *path = data_path("err", c->file);
-        g_autofree char *xml = read_file(path);
+        const UnitErrorCase *c = data;
+        g_autofree char *path = unit_data_path("snapshot", "err", c->file);
+        g_autofree char *xml = unit_read_file(path);
         g_autoptr(GError) error = NULL;
         g_autoptr(SnapshotDef) def = snapshot_def_parse_string(xml, c->flags, &error);
 
-        g_assert_null(def);
-        g_assert_nonnull(error);
-        g_test_message("%s: %s", c->file, error->message);
-        g_assert_error(error, VMMD_ERROR, c->code);
-        if (c->mention1)
-                g_assert_nonnull(strstr(error->message, c->mention1));
-        if (c->mention2)
-                g_assert_nonnull(strstr(error->message, c->mention2));
+        unit_check_error(c, error, def != NULL);
 }
 
 /* Every file in err has a case, and every case a file. */
 static void test_error_table_complete(void) {
-        g_auto(GStrv) files = list_dir("err");
-
-        for (char **f = files; *f; f++) {
-                bool found = false;
-
-                for (size_t i = 0; i < G_N_ELEMENTS(error_cases); i++)
-                        found = found || strcmp(error_cases[i].file, *f) == 0;
-                if (!found)
-                        g_error("snapshot/err/%s.xml has no error case", *f);
-        }
-        g_assert_cmpuint(g_strv_length(files), ==, G_N_ELEMENTS(error_cases));
+        unit_assert_error_table_complete("snapshot", error_cases, G_N_ELEMENTS(error_cases));
 }
 
 /* Without VALIDATE, what only the schemas refuse parses. */
@@ -197,8 +113,8 @@ static void test_schema_only_errors(void) {
         const char *names[] = { "schema-unknown-element", "schema-inner-domain" };
 
         for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-                g_autofree char *path = data_path("err", names[i]);
-                g_autofree char *xml = read_file(path);
+                g_autofree char *path = unit_data_path("snapshot", "err", names[i]);
+                g_autofree char *xml = unit_read_file(path);
                 g_autoptr(GError) error = NULL;
                 g_autoptr(SnapshotDef) def = snapshot_def_parse_string(xml, REDEFINE, &error);
 
@@ -215,8 +131,8 @@ static void test_schema_only_errors(void) {
 /* --- API behaviour beyond the golden files --- */
 
 static SnapshotDef *parse_in(const char *name) {
-        g_autofree char *path = data_path("in", name);
-        g_autofree char *xml = read_file(path);
+        g_autofree char *path = unit_data_path("snapshot", "in", name);
+        g_autofree char *xml = unit_read_file(path);
         g_autoptr(GError) error = NULL;
         SnapshotDef *def = snapshot_def_parse_string(xml, golden_flags(name).parse, &error);
 
@@ -326,8 +242,8 @@ static void test_metadata_active(void) {
         g_autoptr(SnapshotDef) cur = parse_in("metadata-current");
         g_autoptr(SnapshotDef) other = parse_in("metadata-not-current");
         g_autoptr(SnapshotDef) none = parse_in("metadata-no-active");
-        g_autofree char *path = data_path("in", "metadata-current");
-        g_autofree char *xml = read_file(path);
+        g_autofree char *path = unit_data_path("snapshot", "in", "metadata-current");
+        g_autofree char *xml = unit_read_file(path);
         g_autoptr(GError) error = NULL;
         g_autoptr(SnapshotDef) plain = snapshot_def_parse_string(xml, SNAPSHOT_PARSE_REDEFINE, &error);
         g_autofree char *shown = NULL;
@@ -361,7 +277,7 @@ static void test_secure(void) {
 }
 
 static void test_copy(void) {
-        g_auto(GStrv) names = list_dir("in");
+        g_auto(GStrv) names = unit_list_data("snapshot", "in");
 
         for (char **n = names; *n; n++) {
                 g_autoptr(SnapshotDef) def = parse_in(*n);
@@ -467,17 +383,11 @@ static void test_enums(void) {
 }
 
 int main(int argc, char **argv) {
-        g_auto(GStrv) inputs = NULL;
+        static const UnitGolden golden = { "snapshot", "/snapshot-conf/golden", "/snapshot-conf/idempotent",
+                                           round_trip };
 
         g_test_init(&argc, &argv, NULL);
-        inputs = list_dir("in");
-        for (char **n = inputs; *n; n++) {
-                g_autofree char *golden = g_strconcat("/snapshot-conf/golden/", *n, NULL);
-                g_autofree char *idem = g_strconcat("/snapshot-conf/idempotent/", *n, NULL);
-
-                g_test_add_data_func(golden, *n, test_golden);
-                g_test_add_data_func(idem, *n, test_idempotent);
-        }
+        unit_add_golden_tests(&golden);
         for (size_t i = 0; i < G_N_ELEMENTS(error_cases); i++) {
                 g_autofree char *path = g_strconcat("/snapshot-conf/error/", error_cases[i].file, NULL);
 

@@ -2,6 +2,7 @@
 #include "storage-conf.h"
 #include "domain-conf.h"
 #include "error.h"
+#include "unit-conf.h"
 #include "unit-util.h"
 
 #include <string.h>
@@ -25,81 +26,31 @@ static const char *const not_schema_valid[] = {
         NULL,
 };
 
-static const char *data_dir(void) {
-        const char *d = g_getenv("VMMD_TEST_DATA");
-
-        if (!d)
-                g_error("VMMD_TEST_DATA is not set (meson sets it)");
-        return d;
-}
-
-static char *data_path(const char *kind, const char *sub, const char *name) {
-        g_autofree char *file = g_strconcat(name, ".xml", NULL);
-        return g_build_filename(data_dir(), kind, sub, file, NULL);
-}
-
-static char *read_file(const char *path) {
-        g_autoptr(GError) error = NULL;
-        char *contents = NULL;
-
-        if (!g_file_get_contents(path, &contents, NULL, &error))
-                g_error("%s", error->message);
-        return contents;
-}
-
-static void check_golden(const char *kind, const char *name, const char *actual) {
-        g_autofree char *out_path = data_path(kind, "out", name);
-
-        unit_check_golden(out_path, actual);
-}
-
 /* --- pools --- */
 
-static char *pool_round_trip(const char *xml, unsigned flags, GError **error) {
-        g_autoptr(StoragePoolDef) def = storage_pool_def_parse_string(xml, flags, error);
-
-        return def ? storage_pool_def_format(def, 0) : NULL;
-}
-
-static void test_pool_golden(gconstpointer data) {
-        const char *name = data;
-        g_autofree char *in_path = data_path("storagepool", "in", name);
-        g_autofree char *input = read_file(in_path);
-        g_autoptr(GError) error = NULL;
+/* A UnitRoundTrip. A not_schema_valid input must fail VALIDATE and goes in without it; a uuid the parser made
+ * up is masked. */
+static char *pool_round_trip(const char *name, const char *xml, bool golden, GError **error) {
+        g_autoptr(StoragePoolDef) def = NULL;
         g_autofree char *actual = NULL;
-        g_autofree char *masked = NULL;
         unsigned flags = STORAGE_POOL_DEF_PARSE_VALIDATE;
 
-        if (g_strv_contains(not_schema_valid, name)) {
-                g_autoptr(StoragePoolDef) def = storage_pool_def_parse_string(input, flags, &error);
+        if (golden && g_strv_contains(not_schema_valid, name)) {
+                g_autoptr(GError) local = NULL;
 
+                def = storage_pool_def_parse_string(xml, flags, &local);
                 g_assert_null(def);
-                g_assert_error(error, VMMD_ERROR, VMMD_ERROR_XML_INVALID_SCHEMA);
-                g_clear_error(&error);
+                g_assert_error(local, VMMD_ERROR, VMMD_ERROR_XML_INVALID_SCHEMA);
                 flags = 0;
         }
-        actual = pool_round_trip(input, flags, &error);
-        g_assert_no_error(error);
-        masked = g_strdup(actual);
-        if (!strstr(input, "<uuid>") || strstr(input, "<uuid></uuid>")) {
+        def = storage_pool_def_parse_string(xml, flags, error);
+        actual = def ? storage_pool_def_format(def, 0) : NULL;
+        if (actual && golden && (!strstr(xml, "<uuid>") || strstr(xml, "<uuid></uuid>"))) {
                 g_autoptr(GRegex) re = g_regex_new("<uuid>[^<]*</uuid>", 0, 0, NULL);
 
-                g_free(masked);
-                masked = g_regex_replace_literal(re, actual, -1, 0, "<uuid>" MASK_UUID "</uuid>", 0, NULL);
+                return g_regex_replace_literal(re, actual, -1, 0, "<uuid>" MASK_UUID "</uuid>", 0, NULL);
         }
-        check_golden("storagepool", name, masked);
-}
-
-/* format(parse(out)) == out: our own output is schema-valid, stable and complete. */
-static void test_pool_idempotent(gconstpointer data) {
-        const char *name = data;
-        g_autofree char *path = data_path("storagepool", "out", name);
-        g_autofree char *expected = read_file(path);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *actual = pool_round_trip(expected, STORAGE_POOL_DEF_PARSE_VALIDATE, &error);
-
-        g_assert_no_error(error);
-        g_assert_cmpstr(actual, ==, expected);
+        return g_steal_pointer(&actual);
 }
 
 /* --- volumes --- */
@@ -114,45 +65,17 @@ static StoragePoolType vol_pool_type(const char *name) {
         return STORAGE_POOL_DIR;
 }
 
-static char *vol_round_trip(const char *name, const char *xml, GError **error) {
+/* a UnitRoundTrip */
+static char *vol_round_trip(const char *name, const char *xml, bool golden, GError **error) {
         g_autoptr(StorageVolDef) def = storage_vol_def_parse_string(xml, vol_pool_type(name),
                                                                      STORAGE_VOL_DEF_PARSE_VALIDATE, error);
 
         return def ? storage_vol_def_format(def) : NULL;
 }
 
-static void test_vol_golden(gconstpointer data) {
-        const char *name = data;
-        g_autofree char *in_path = data_path("storagevol", "in", name);
-        g_autofree char *input = read_file(in_path);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *actual = vol_round_trip(name, input, &error);
-
-        g_assert_no_error(error);
-        check_golden("storagevol", name, actual);
-}
-
-static void test_vol_idempotent(gconstpointer data) {
-        const char *name = data;
-        g_autofree char *path = data_path("storagevol", "out", name);
-        g_autofree char *expected = read_file(path);
-        g_autoptr(GError) error = NULL;
-        g_autofree char *actual = vol_round_trip(name, expected, &error);
-
-        g_assert_no_error(error);
-        g_assert_cmpstr(actual, ==, expected);
-}
-
 /* --- error cases: tests/data/storage{pool,vol}/err/NAME.xml --- */
 
-typedef struct {
-        const char *file;
-        unsigned flags;
-        int code;
-        const char *mention1, *mention2;
-} ErrorCase;
-
-static const ErrorCase pool_errors[] = {
+static const UnitErrorCase pool_errors[] = {
         { "not-well-formed", 0, VMMD_ERROR_XML_ERROR, "line 6", NULL },
         { "wrong-root", 0, VMMD_ERROR_XML_ERROR, "pool", "volume" },
         { "no-name", 0, VMMD_ERROR_XML_ERROR, "name", NULL },
@@ -182,7 +105,7 @@ static const ErrorCase pool_errors[] = {
         { "schema-bad-mode", STORAGE_POOL_DEF_PARSE_VALIDATE, VMMD_ERROR_XML_INVALID_SCHEMA, "storagepool.rng", NULL },
 };
 
-static const ErrorCase vol_errors[] = {
+static const UnitErrorCase vol_errors[] = {
         { "not-well-formed", 0, VMMD_ERROR_XML_ERROR, "not well formed", "line " },
         { "wrong-root", 0, VMMD_ERROR_XML_ERROR, "volume", "pool" },
         { "no-name", 0, VMMD_ERROR_XML_ERROR, "name", NULL },
@@ -212,70 +135,37 @@ static const ErrorCase vol_errors[] = {
         { "entity-declaration", 0, VMMD_ERROR_XML_ERROR, "entity", NULL },
 };
 
-static void check_error(const ErrorCase *c, const GError *error, bool parsed) {
-        g_assert_false(parsed);
-        g_assert_nonnull(error);
-        g_test_message("%s: %s", c->file, error->message);
-        g_assert_error((GError *) error, VMMD_ERROR, c->code);
-        if (c->mention1)
-                g_assert_nonnull(strstr(error->message, c->mention1));
-        if (c->mention2)
-                g_assert_nonnull(strstr(error->message, c->mention2));
-}
-
 static void test_pool_error(gconstpointer data) {
-        const ErrorCase *c = data;
-        g_autofree char *path = data_path("storagepool", "err", c->file);
-        g_autofree char *xml = read_file(path);
+        const UnitErrorCase *c = data;
+        g_autofree char *path = unit_data_path("storagepool", "err", c->file);
+        g_autofree char *xml = unit_read_file(path);
         g_autoptr(GError) error = NULL;
         g_autoptr(StoragePoolDef) def = storage_pool_def_parse_string(xml, c->flags, &error);
 
-        check_error(c, error, def != NULL);
+        unit_check_error(c, error, def != NULL);
 }
 
 static void test_vol_error(gconstpointer data) {
-        const ErrorCase *c = data;
-        g_autofree char *path = data_path("storagevol", "err", c->file);
-        g_autofree char *xml = read_file(path);
+        const UnitErrorCase *c = data;
+        g_autofree char *path = unit_data_path("storagevol", "err", c->file);
+        g_autofree char *xml = unit_read_file(path);
         g_autoptr(GError) error = NULL;
         g_autoptr(StorageVolDef) def = storage_vol_def_parse_string(xml, STORAGE_POOL_DIR, c->flags, &error);
 
-        check_error(c, error, def != NULL);
+        unit_check_error(c, error, def != NULL);
 }
 
 /* Every file in an err directory has a case, and every case a file. */
 static void test_error_tables_complete(void) {
-        static const struct { const char *kind; const ErrorCase *cases; size_t n; } tables[] = {
-                { "storagepool", pool_errors, G_N_ELEMENTS(pool_errors) },
-                { "storagevol", vol_errors, G_N_ELEMENTS(vol_errors) },
-        };
-
-        for (size_t t = 0; t < G_N_ELEMENTS(tables); t++) {
-                g_autofree char *dir_path = g_build_filename(data_dir(), tables[t].kind, "err", NULL);
-                g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
-                const char *f;
-                size_t files = 0;
-
-                g_assert_nonnull(dir);
-                while ((f = g_dir_read_name(dir))) {
-                        g_autofree char *n = g_strndup(f, strlen(f) - strlen(".xml"));
-                        bool found = false;
-
-                        for (size_t i = 0; i < tables[t].n; i++)
-                                found = found || strcmp(tables[t].cases[i].file, n) == 0;
-                        if (!found)
-                                g_error("%s/err/%s has no error case", tables[t].kind, f);
-                        files++;
-                }
-                g_assert_cmpuint(files, ==, tables[t].n);
-        }
+        unit_assert_error_table_complete("storagepool", pool_errors, G_N_ELEMENTS(pool_errors));
+        unit_assert_error_table_complete("storagevol", vol_errors, G_N_ELEMENTS(vol_errors));
 }
 
 /* --- API behaviour beyond the golden files --- */
 
 static StoragePoolDef *parse_pool(const char *name) {
-        g_autofree char *path = data_path("storagepool", "in", name);
-        g_autofree char *xml = read_file(path);
+        g_autofree char *path = unit_data_path("storagepool", "in", name);
+        g_autofree char *xml = unit_read_file(path);
         g_autoptr(GError) error = NULL;
         StoragePoolDef *def = storage_pool_def_parse_string(xml, STORAGE_POOL_DEF_PARSE_VALIDATE, &error);
 
@@ -284,8 +174,8 @@ static StoragePoolDef *parse_pool(const char *name) {
 }
 
 static StorageVolDef *parse_vol(const char *name) {
-        g_autofree char *path = data_path("storagevol", "in", name);
-        g_autofree char *xml = read_file(path);
+        g_autofree char *path = unit_data_path("storagevol", "in", name);
+        g_autofree char *xml = unit_read_file(path);
         g_autoptr(GError) error = NULL;
         StorageVolDef *def = storage_vol_def_parse_string(xml, vol_pool_type(name), STORAGE_VOL_DEF_PARSE_VALIDATE,
                                                           &error);
@@ -548,48 +438,15 @@ static void test_enum_strings(void) {
 
 /* --- registration --- */
 
-static int compare_names(gconstpointer a, gconstpointer b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-static GPtrArray *list_names(const char *kind, const char *sub) {
-        g_autofree char *dir_path = g_build_filename(data_dir(), kind, sub, NULL);
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &error);
-        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-        const char *f;
-
-        if (!dir)
-                g_error("%s", error->message);
-        while ((f = g_dir_read_name(dir)))
-                if (g_str_has_suffix(f, ".xml"))
-                        g_ptr_array_add(names, g_strndup(f, strlen(f) - 4));
-        /* directory order is arbitrary; test order should not be */
-        g_ptr_array_sort(names, compare_names);
-        return names;
-}
-
-static void add_per_file(GPtrArray *names, const char *prefix, GTestDataFunc func) {
-        for (guint i = 0; i < names->len; i++) {
-                const char *n = g_ptr_array_index(names, i);
-                g_autofree char *path = g_strdup_printf("%s/%s", prefix, n);
-
-                g_test_add_data_func(path, n, func);
-        }
-}
-
 int main(int argc, char **argv) {
-        g_autoptr(GPtrArray) pool_in = NULL, pool_out = NULL, vol_in = NULL, vol_out = NULL;
+        static const UnitGolden pools = { "storagepool", "/storage-conf/pool/golden", "/storage-conf/pool/idempotent",
+                                          pool_round_trip };
+        static const UnitGolden vols = { "storagevol", "/storage-conf/vol/golden", "/storage-conf/vol/idempotent",
+                                         vol_round_trip };
 
         g_test_init(&argc, &argv, NULL);
-        pool_in = list_names("storagepool", "in");
-        pool_out = list_names("storagepool", "out");
-        vol_in = list_names("storagevol", "in");
-        vol_out = list_names("storagevol", "out");
-        add_per_file(pool_in, "/storage-conf/pool/golden", test_pool_golden);
-        add_per_file(pool_out, "/storage-conf/pool/idempotent", test_pool_idempotent);
-        add_per_file(vol_in, "/storage-conf/vol/golden", test_vol_golden);
-        add_per_file(vol_out, "/storage-conf/vol/idempotent", test_vol_idempotent);
+        unit_add_golden_tests(&pools);
+        unit_add_golden_tests(&vols);
         for (size_t i = 0; i < G_N_ELEMENTS(pool_errors); i++) {
                 g_autofree char *path = g_strdup_printf("/storage-conf/pool/error/%s", pool_errors[i].file);
                 g_test_add_data_func(path, &pool_errors[i], test_pool_error);

@@ -35,41 +35,14 @@ static int net_call(Ctl *ctl, const char *path, const char *iface, const char *m
         return r;
 }
 
-static int lookup_by(Ctl *ctl, const char *member, const char *arg, sd_bus_error *error, char **ret_path) {
-        g_autoptr(sd_bus_message) reply = NULL;
-        const char *path = NULL;
-        int r;
-
-        r = sd_bus_call_method(ctl->bus, NETWORK_BUS_NAME, NETWORK_MANAGER_PATH, NETWORK_MANAGER_INTERFACE, member,
-                               error, &reply, "s", arg);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return r;
-        *ret_path = g_strdup(path);
-        return 0;
-}
-
 /* NAME, then UUID (as ctl_pool_lookup). Prints the error and returns negative when not found. */
 static int net_lookup(Ctl *ctl, const char *arg, char **ret_path) {
-        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
-        int r;
+        static const CtlLookup lookup = {
+                NETWORK_BUS_NAME, NETWORK_MANAGER_PATH, NETWORK_MANAGER_INTERFACE,
+                "NetworkLookupByName", "NetworkLookupByUUID", VMMD_DBUS_ERROR_NO_NETWORK,
+        };
 
-        if ((r = ctl_connect(ctl)) < 0)
-                return r;
-        r = lookup_by(ctl, "NetworkLookupByName", arg, &error, ret_path);
-        if (r >= 0)
-                return 0;
-        if (sd_bus_error_has_name(&error, VMMD_DBUS_ERROR_NO_NETWORK) && ctl_is_uuid(arg)) {
-                g_auto(sd_bus_error) uuid_error = SD_BUS_ERROR_NULL;
-
-                r = lookup_by(ctl, "NetworkLookupByUUID", arg, &uuid_error, ret_path);
-                if (r >= 0)
-                        return 0;
-        }
-        ctl_print_bus_error(&error, r);
-        return r;
+        return ctl_lookup_name_or_uuid(ctl, &lookup, arg, ret_path);
 }
 
 static int get_string(Ctl *ctl, const char *path, const char *prop, char **ret) {

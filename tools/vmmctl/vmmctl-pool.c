@@ -37,43 +37,15 @@ int ctl_storage_call(Ctl *ctl, const char *path, const char *iface, const char *
         return r;
 }
 
-static int lookup_pool_by(Ctl *ctl, const char *member, const char *arg, sd_bus_error *error, char **ret_path) {
-        g_autoptr(sd_bus_message) reply = NULL;
-        const char *path = NULL;
-        int r;
-
-        r = sd_bus_call_method(ctl->bus, STORAGE_BUS_NAME, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
-                               member, error, &reply, "s", arg);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return r;
-        *ret_path = g_strdup(path);
-        return 0;
-}
-
 /* virsh tries the UUID first; the name first means a pool named like a UUID is still found by
  * the name its owner gave it (the same order as ctl_domain_lookup). */
 int ctl_pool_lookup(Ctl *ctl, const char *arg, char **ret_path) {
-        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
-        int r;
+        static const CtlLookup lookup = {
+                STORAGE_BUS_NAME, STORAGE_MANAGER_PATH, STORAGE_MANAGER_INTERFACE,
+                "StoragePoolLookupByName", "StoragePoolLookupByUUID", VMMD_DBUS_ERROR_NO_STORAGE_POOL,
+        };
 
-        if ((r = ctl_connect(ctl)) < 0)
-                return r;
-        r = lookup_pool_by(ctl, "StoragePoolLookupByName", arg, &error, ret_path);
-        if (r >= 0)
-                return 0;
-        if (sd_bus_error_has_name(&error, VMMD_DBUS_ERROR_NO_STORAGE_POOL) && ctl_is_uuid(arg)) {
-                g_auto(sd_bus_error) uuid_error = SD_BUS_ERROR_NULL;
-
-                /* Keep the by-name error unless the UUID lookup says something more useful. */
-                r = lookup_pool_by(ctl, "StoragePoolLookupByUUID", arg, &uuid_error, ret_path);
-                if (r >= 0)
-                        return 0;
-        }
-        ctl_print_bus_error(&error, r);
-        return r;
+        return ctl_lookup_name_or_uuid(ctl, &lookup, arg, ret_path);
 }
 
 /* Strings and object paths alike (a volume's Pool is an 'o'). */

@@ -168,6 +168,44 @@ static int lookup_one(Ctl *ctl, const char *member, sd_bus_error *error, char **
         return 0;
 }
 
+static int lookup_at(Ctl *ctl, const CtlLookup *l, const char *member, const char *arg, sd_bus_error *error,
+                     char **ret_path) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *path = NULL;
+        int r;
+
+        r = sd_bus_call_method(ctl->bus, l->bus_name, l->manager_path, l->manager_iface, member, error, &reply, "s",
+                               arg);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        *ret_path = g_strdup(path);
+        return 0;
+}
+
+int ctl_lookup_name_or_uuid(Ctl *ctl, const CtlLookup *l, const char *arg, char **ret_path) {
+        g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if ((r = ctl_connect(ctl)) < 0)
+                return r;
+        r = lookup_at(ctl, l, l->by_name, arg, &error, ret_path);
+        if (r >= 0)
+                return 0;
+        if (sd_bus_error_has_name(&error, l->not_found) && ctl_is_uuid(arg)) {
+                g_auto(sd_bus_error) uuid_error = SD_BUS_ERROR_NULL;
+
+                /* Keep the by-name error unless the UUID lookup says something more useful. */
+                r = lookup_at(ctl, l, l->by_uuid, arg, &uuid_error, ret_path);
+                if (r >= 0)
+                        return 0;
+        }
+        ctl_print_bus_error(&error, r);
+        return r;
+}
+
 /* virsh tries Id, UUID, then name; we try the name first so a domain named like a number
  * or a UUID is still found by the name its owner gave it. */
 int ctl_domain_lookup(Ctl *ctl, const char *arg, char **ret_path) {

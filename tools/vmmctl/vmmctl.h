@@ -88,6 +88,17 @@ int ctl_call(Ctl *ctl, const char *path, const char *iface, const char *member,
              sd_bus_message **ret_reply, const char *types, ...);
 int ctl_call_manager(Ctl *ctl, const char *member, sd_bus_message **ret_reply, const char *types, ...);
 
+/* How a daemon's manager finds its objects: Lookup methods by name and by UUID (each taking "s", answering
+ * "o"), and the error the by-name one answers for an unknown name. */
+typedef struct CtlLookup {
+        const char *bus_name, *manager_path, *manager_iface;
+        const char *by_name, *by_uuid;
+        const char *not_found;
+} CtlLookup;
+
+/* arg as a name, then (when that is not_found and arg looks like one) as a UUID, the order of
+ * ctl_domain_lookup; prints the by-name error and returns negative when neither finds it. */
+int ctl_lookup_name_or_uuid(Ctl *ctl, const CtlLookup *l, const char *arg, char **ret_path);
 /* NAME, then UUID, then numeric Id. Prints the error and returns negative when not found. */
 int ctl_domain_lookup(Ctl *ctl, const char *arg, char **ret_path);
 int ctl_domain_info_get(Ctl *ctl, const char *path, CtlDomainInfo **ret_info);
