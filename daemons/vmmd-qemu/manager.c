@@ -52,8 +52,8 @@ Manager *manager_new(VmmdPaths *paths) {
 void manager_free(Manager *m) {
         if (!m)
                 return;
-        /* the writes already queued finish; their callers get no reply from a daemon
-         * that is going away */
+        /* the writes still queued finish; their replies went out already when the loop
+         * ended (define-commit.c answers every pending define before the bus closes) */
         g_clear_pointer(&m->commit, define_commit_free);
         g_clear_pointer(&m->defining_names, g_hash_table_unref);
         g_clear_pointer(&m->defining_uuids, g_hash_table_unref);

@@ -29,7 +29,7 @@ typedef struct QemuCommandOptions {
          * be there and bound to vfio-pci; NULL: not checked (golden tests) */
         const char *host_pci_dir;
         /* per <disk>, the fd number in the child of the pipe holding the passphrase of its
-         * <encryption>, -1 without one (domain-lifecycle.c gets them from vmmd-secret); NULL: none */
+         * <encryption>, -1 without one (domain-start.c gets them from vmmd-secret); NULL: none */
         const int *disk_secret_fds;
         unsigned n_disk_secret_fds;
 } QemuCommandOptions;
