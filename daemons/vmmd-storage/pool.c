@@ -230,7 +230,7 @@ static bool scan(Pool *p, bool emit, GError **error) {
                         continue;
                 }
                 started = g_get_real_time();
-                def = volume_probe(p, dirfd(dir), de->d_name, &st, &skip, &local);
+                def = volume_probe(p, dirfd(dir), de->d_name, de->d_type, &st, &skip, &local);
                 if (!def) {
                         if (!skip)
                                 log_warning("skipping '%s' in pool '%s': %s", de->d_name, pool_name(p),
