@@ -154,24 +154,35 @@ int vmmd_bus_add_managed_objects(sd_bus *bus, const char *path, VmmdBusManagedOb
 /* an object's a{sa{sv}}: the standard interfaces, then interface with the n properties of obj */
 static int append_interfaces(sd_bus_message *m, const char *interface, const VmmdBusProperty *props, size_t n,
                              const void *obj) {
+        /* what sd-bus lists for every object it serves */
+        static const char *const standard[] = { "org.freedesktop.DBus.Peer", "org.freedesktop.DBus.Introspectable",
+                                                "org.freedesktop.DBus.Properties" };
         int r;
 
+        /* basic appends and explicit containers: a format string is parsed again on every call,
+         * and GetManagedObjects makes some fifty of these per object */
         r = sd_bus_message_open_container(m, 'a', "{sa{sv}}");
-        /* what sd-bus lists for every object it serves */
-        if (r >= 0)
-                r = sd_bus_message_append(m, "{sa{sv}}{sa{sv}}{sa{sv}}", "org.freedesktop.DBus.Peer", 0,
-                                          "org.freedesktop.DBus.Introspectable", 0, "org.freedesktop.DBus.Properties",
-                                          0);
+        for (size_t i = 0; r >= 0 && i < G_N_ELEMENTS(standard); i++) {
+                r = sd_bus_message_open_container(m, 'e', "sa{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_append_basic(m, 's', standard[i]);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(m);
+        }
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'e', "sa{sv}");
         if (r >= 0)
-                r = sd_bus_message_append(m, "s", interface);
+                r = sd_bus_message_append_basic(m, 's', interface);
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "{sv}");
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 r = sd_bus_message_open_container(m, 'e', "sv");
                 if (r >= 0)
-                        r = sd_bus_message_append(m, "s", props[i].name);
+                        r = sd_bus_message_append_basic(m, 's', props[i].name);
                 if (r >= 0)
                         r = sd_bus_message_open_container(m, 'v', props[i].signature);
                 if (r >= 0)
@@ -192,7 +203,7 @@ int vmmd_bus_append_managed_object(sd_bus_message *reply, const char *path, cons
 
         r = sd_bus_message_open_container(reply, 'e', "oa{sa{sv}}");
         if (r >= 0)
-                r = sd_bus_message_append(reply, "o", path);
+                r = sd_bus_message_append_basic(reply, 'o', path);
         if (r >= 0)
                 r = append_interfaces(reply, interface, props, n, obj);
         if (r >= 0)

@@ -8,8 +8,17 @@
 #include "log.h"
 #include "storage-dbus.h"
 
+/* a pool's uuid never changes: its path is encoded once (every volume object names it) */
+const char *pool_object_path(const Pool *p) {
+        Pool *cache = (Pool *) p;
+
+        if (!cache->bus_path)
+                cache->bus_path = vmmd_bus_path_encode(STORAGE_POOL_PREFIX, p->uuid);
+        return cache->bus_path;
+}
+
 char *pool_bus_path(const Pool *p) {
-        return vmmd_bus_path_encode(STORAGE_POOL_PREFIX, p->uuid);
+        return g_strdup(pool_object_path(p));
 }
 
 static void *find_pool(void *userdata, const char *uuid) {
@@ -127,8 +136,7 @@ POOL_PROPERTY(property_allocation, append_allocation)
 POOL_PROPERTY(property_available, append_available)
 
 int pool_bus_append_managed(sd_bus_message *reply, const Pool *p) {
-        g_autofree char *path = pool_bus_path(p);
-        return vmmd_bus_append_managed_object(reply, path, STORAGE_POOL_INTERFACE, pool_properties,
+        return vmmd_bus_append_managed_object(reply, pool_object_path(p), STORAGE_POOL_INTERFACE, pool_properties,
                                               G_N_ELEMENTS(pool_properties), p);
 }
 

@@ -35,6 +35,7 @@ void pool_free(Pool *p) {
         g_clear_pointer(&p->volumes, g_hash_table_unref);
         storage_pool_def_free(p->def);
         storage_pool_def_free(p->new_def);
+        g_free(p->bus_path);
         g_free(p);
 }
 

@@ -16,6 +16,9 @@ int volume_bus_register(Manager *m, sd_bus *bus);
 
 char *pool_bus_path(const Pool *p);
 char *volume_bus_path(const Volume *v);
+/* The same, owned by the object (made on first use) */
+const char *pool_object_path(const Pool *p);
+const char *volume_object_path(const Volume *v);
 
 /* An object's entry of the daemon's own GetManagedObjects reply (the properties GetAll gives). */
 int pool_bus_append_managed(sd_bus_message *reply, const Pool *p);

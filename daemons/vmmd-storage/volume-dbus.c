@@ -10,9 +10,18 @@
 #include "log.h"
 #include "storage-dbus.h"
 
+/* a volume's name never changes: its path is encoded once (lists, GetManagedObjects, signals) */
+const char *volume_object_path(const Volume *v) {
+        Volume *cache = (Volume *) v;
+
+        if (!cache->bus_path)
+                cache->bus_path = vmmd_bus_path_encode_child(pool_object_path(v->pool), STORAGE_VOL_ELEMENT,
+                                                             volume_name(v));
+        return cache->bus_path;
+}
+
 char *volume_bus_path(const Volume *v) {
-        g_autofree char *pool = pool_bus_path(v->pool);
-        return vmmd_bus_path_encode_child(pool, STORAGE_VOL_ELEMENT, volume_name(v));
+        return g_strdup(volume_object_path(v));
 }
 
 /* uuid and name of a volume path; false when the path is not one */
@@ -87,8 +96,7 @@ static int append_type(sd_bus_message *reply, const void *obj) {
 }
 
 static int append_pool(sd_bus_message *reply, const void *obj) {
-        g_autofree char *pool = pool_bus_path(((const Volume *) obj)->pool);
-        return sd_bus_message_append_basic(reply, 'o', pool);
+        return sd_bus_message_append_basic(reply, 'o', pool_object_path(((const Volume *) obj)->pool));
 }
 
 /* in the vtable's order: GetAll, GetManagedObjects and InterfacesAdded list them alike */
@@ -113,8 +121,7 @@ VOLUME_PROPERTY(property_type, append_type)
 VOLUME_PROPERTY(property_pool, append_pool)
 
 int volume_bus_append_managed(sd_bus_message *reply, const Volume *v) {
-        g_autofree char *path = volume_bus_path(v);
-        return vmmd_bus_append_managed_object(reply, path, STORAGE_VOL_INTERFACE, volume_properties,
+        return vmmd_bus_append_managed_object(reply, volume_object_path(v), STORAGE_VOL_INTERFACE, volume_properties,
                                               G_N_ELEMENTS(volume_properties), v);
 }
 

@@ -34,6 +34,7 @@ void volume_free(Volume *v) {
         if (!v)
                 return;
         storage_vol_def_free(v->def);
+        g_free(v->bus_path);
         g_free(v);
 }
 

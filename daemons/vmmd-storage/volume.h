@@ -15,6 +15,7 @@ struct Volume {
         unsigned in_use;            /* S34: source of a clone, upload, download, wipe */
         struct stat probed;         /* S32: the file as the last probe saw it */
         int64_t probed_at;          /* when that probe began (realtime, µs); 0: no probe to trust */
+        char *bus_path;             /* the bus glue's object path, made once (volume-dbus.c) */
 };
 
 /* Called once when a long operation ends; error is NULL on success. v is the new volume
