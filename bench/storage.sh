@@ -1,8 +1,9 @@
 #!/bin/bash
 # storage.sh: storage pool start/refresh, volume list/info and volume create/delete at N qcow2 volumes, vmmd-storage beside libvirt (not part of the test suite).
 #
-# Usage: bench/storage.sh [--long] [VOLUMES] [REPEAT]
+# Usage: bench/storage.sh [--compare-rows] [--long] [VOLUMES] [REPEAT]
 #   short mode (default, what CI may run): 100 volumes, 3 runs; --long: 1000 volumes, 11 runs.
+#   --compare-rows: vmmd only, one JSON line per row for bench/compare.py (see bench/README.md).
 #   VMMD_BUILD_DIR picks the build dir; VMMD_BENCH_NO_LIBVIRT=1 skips libvirt.
 # Both daemons get the same calls from the same client (build/bench/storage-client, sd-bus):
 # vmmd-storage on a private bus, and libvirtd through libvirt-dbus on its own private bus in a
@@ -28,6 +29,13 @@
 set -euo pipefail
 
 LONG=0
+COMPARE=0
+if [[ ${1:-} == --compare-rows ]]; then
+	# bench/compare.py's hook: vmmd's rows only (compare.py runs its libvirt side itself), as JSON lines
+	COMPARE=1
+	VMMD_BENCH_NO_LIBVIRT=1
+	shift
+fi
 if [[ ${1:-} == --long ]]; then
 	LONG=1
 	shift
@@ -113,9 +121,9 @@ else
 		> "$TMP/libvirt.rows" || echo "libvirt: the run failed" >&2
 fi
 
-python3 - "$VOLUMES" "$REPEAT" "$TMP/vmmd.rows" "$TMP/libvirt.rows" <<'PY'
-import sys
-volumes, repeat, vmmd_file, libvirt_file = sys.argv[1:5]
+python3 - "$VOLUMES" "$REPEAT" "$TMP/vmmd.rows" "$TMP/libvirt.rows" "$COMPARE" <<'PY'
+import json, sys
+volumes, repeat, vmmd_file, libvirt_file, compare = sys.argv[1:6]
 
 def rows(path):
     out = {}
@@ -135,6 +143,13 @@ labels = {
     "volume-create": "volume create (qcow2 1 GiB)",
     "volume-delete": "volume delete",
 }
+if compare == "1":
+    # the client keeps only median, min and max: those three stand for the runs
+    for name, label in labels.items():
+        if name in vmmd:
+            m = vmmd[name]
+            print(json.dumps({"row": "storage: " + label, "side": "vmmd", "values": [m[1], m[0], m[2]], "unit": "ms"}))
+    sys.exit(0)
 print(f"storage, {volumes} volumes, {repeat} runs; ms (median, min-max)")
 print(f"{'row':32} {'vmmd':>22} {'libvirt':>22} {'libvirt/vmmd':>13}")
 for name, label in labels.items():
