@@ -13,19 +13,12 @@
 # row for bench/compare.sh:
 #   ROW <name> <vmmd_median_ms> <libvirt_median_ms|-> <min> <max>     (min and max: vmmd's)
 #
-# Measured 2026-12-07 here (--long: 1000 qcow2 volumes, 11 runs; 2 cores shared with seven other
-# builds and test runs, so the spread is wide), ms median (min-max):
-#                              vmmd                 libvirt 9.0 + libvirt-dbus
-#   pool start               121.6 (28.9-344.7)      49.7 (22.1-73.9)
-#   pool refresh              21.8 (11.8-41.8)       49.9 (33.7-56.7)
-#   volume list (1000)         3.95 (1.17-7.59)       6.95 (6.36-7.55)
-#   volume info (one)          0.065 (0.057-4.6)      0.60 (0.45-14.1)
-#   volume create (qcow2)     34.8 (11.0-52.2)       23.4 (10.5-38.2)
-#   volume delete              0.82 (0.57-9.6)        1.04 (0.94-5.1)
-# Before the daemon read headers itself (a qemu-img info per file) a start took 5.8 s and a
-# refresh 5.1 s. A pool start sends one InterfacesAdded per volume (the only volume
-# notification, spec §1.1), about half of its time when the machine is quiet (start 38 ms,
-# refresh without its cache 16-23 ms); libvirt-dbus sends none. Both creates run qemu-img.
+# Figures (2026-12-07, 1000 volumes, on this loaded 2-core machine): see bench/README.md,
+# section "Storage". Both daemons' runtime directories are on tmpfs here, as /run is on a real
+# system. Before the daemon read headers itself (a qemu-img info per file) a start took 5.8 s and
+# a refresh 5.1 s. vmmd announces a started pool's volumes (InterfacesAdded, spec §1.1) after
+# its reply: "pool start, objects announced" is the start with those delivered. Both creates
+# run the same qemu-img command.
 set -euo pipefail
 
 LONG=0
@@ -136,6 +129,7 @@ def rows(path):
 vmmd, libvirt = rows(vmmd_file), rows(libvirt_file)
 labels = {
     "pool-start": f"pool start ({volumes} qcow2)",
+    "pool-start-announced": f"pool start, objects announced",
     "pool-refresh": f"pool refresh ({volumes} qcow2)",
     "volume-list": f"volume list ({volumes})",
     "managed-objects": f"GetManagedObjects ({volumes} vols)",
