@@ -47,9 +47,15 @@ static int method_define_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
 }
 
 static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return define_or_create(msg, userdata, "StoragePoolCreateXML",
-                                POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE |
-                                POOL_CREATE_WITH_BUILD_NO_OVERWRITE, manager_create_xml, error);
+        int r;
+
+        /* a start: its volumes are announced after the reply, as for StoragePool.Create */
+        storage_bus_hold_volume_signals(userdata);
+        r = define_or_create(msg, userdata, "StoragePoolCreateXML",
+                             POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE |
+                             POOL_CREATE_WITH_BUILD_NO_OVERWRITE, manager_create_xml, error);
+        storage_bus_send_held_volume_signals(userdata);
+        return r;
 }
 
 static int method_list_pools(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -595,6 +595,26 @@ static void test_refresh_objects(void) {
         st_ok(tb, p1, ST_POOL_IFACE, "Destroy", NULL);
         g_assert_cmpuint(view.removed, ==, 9);
         g_assert_cmpuint(g_hash_table_size(view.volumes), ==, 0);
+
+        /* S13: a transient pool's start announces its volumes too */
+        {
+                g_autofree char *tdir = st_pool_dir(tb, "t1");
+                g_autofree char *xml = st_pool_xml("dir", "t1", UUID2, tdir, NULL);
+                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+                g_autofree char *t1 = NULL;
+
+                g_assert_cmpint(g_mkdir_with_parents(tdir, 0755), ==, 0);
+                write_in(tdir, "x.img", "x");
+                view.added = 0;
+                t1 = st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e, "su", xml, 0);
+                g_assert_nonnull(t1);
+                g_strfreev(g_steal_pointer(&vols));
+                vols = st_list_vols(tb, t1);
+                g_assert_cmpuint(g_strv_length(vols), ==, 1);
+                g_assert_cmpuint(view.added, ==, 1);
+                g_assert_true(view_has_name(&view, "x.img"));
+                assert_view_matches(tb, &view);
+        }
         g_hash_table_unref(view.volumes);
 }
 
