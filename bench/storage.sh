@@ -1,8 +1,9 @@
 #!/bin/bash
 # storage.sh: storage pool start/refresh, volume list/info and volume create/delete at N qcow2 volumes, vmmd-storage beside libvirt (not part of the test suite).
 #
-# Usage: bench/storage.sh [--long] [VOLUMES] [REPEAT]
+# Usage: bench/storage.sh [--compare-rows] [--long] [VOLUMES] [REPEAT]
 #   short mode (default, what CI may run): 100 volumes, 3 runs; --long: 1000 volumes, 11 runs.
+#   --compare-rows: vmmd only, one JSON line per row for bench/compare.py (see bench/README.md).
 #   VMMD_BUILD_DIR picks the build dir; VMMD_BENCH_NO_LIBVIRT=1 skips libvirt.
 # Both daemons get the same calls from the same client (build/bench/storage-client, sd-bus):
 # vmmd-storage on a private bus, and libvirtd through libvirt-dbus on its own private bus in a
@@ -12,22 +13,22 @@
 # row for bench/compare.sh:
 #   ROW <name> <vmmd_median_ms> <libvirt_median_ms|-> <min> <max>     (min and max: vmmd's)
 #
-# Measured 2026-12-07 here (--long: 1000 qcow2 volumes, 11 runs; 2 cores shared with seven other
-# builds and test runs, so the spread is wide), ms median (min-max):
-#                              vmmd                 libvirt 9.0 + libvirt-dbus
-#   pool start               121.6 (28.9-344.7)      49.7 (22.1-73.9)
-#   pool refresh              21.8 (11.8-41.8)       49.9 (33.7-56.7)
-#   volume list (1000)         3.95 (1.17-7.59)       6.95 (6.36-7.55)
-#   volume info (one)          0.065 (0.057-4.6)      0.60 (0.45-14.1)
-#   volume create (qcow2)     34.8 (11.0-52.2)       23.4 (10.5-38.2)
-#   volume delete              0.82 (0.57-9.6)        1.04 (0.94-5.1)
-# Before the daemon read headers itself (a qemu-img info per file) a start took 5.8 s and a
-# refresh 5.1 s. A pool start sends one InterfacesAdded per volume (the only volume
-# notification, spec §1.1), about half of its time when the machine is quiet (start 38 ms,
-# refresh without its cache 16-23 ms); libvirt-dbus sends none. Both creates run qemu-img.
+# Figures (2026-12-07, 1000 volumes, on this loaded 2-core machine): see bench/README.md,
+# section "Storage". Both daemons' runtime directories are on tmpfs here, as /run is on a real
+# system. Before the daemon read headers itself (a qemu-img info per file) a start took 5.8 s and
+# a refresh 5.1 s. vmmd announces a started pool's volumes (InterfacesAdded, spec §1.1) after
+# its reply: "pool start, objects announced" is the start with those delivered. Both creates
+# run the same qemu-img command.
 set -euo pipefail
 
 LONG=0
+COMPARE=0
+if [[ ${1:-} == --compare-rows ]]; then
+	# bench/compare.py's hook: vmmd's rows only (compare.py runs its libvirt side itself), as JSON lines
+	COMPARE=1
+	VMMD_BENCH_NO_LIBVIRT=1
+	shift
+fi
 if [[ ${1:-} == --long ]]; then
 	LONG=1
 	shift
@@ -76,7 +77,8 @@ command -v qemu-img >/dev/null || { echo "qemu-img is not installed" >&2; exit 1
 source "$ROOT/demo/private-bus.sh"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmmd-bench-storage.XXXXXX")
-trap 'private_bus_stop; rm -rf "$TMP"' EXIT
+RUN_TMPFS=
+trap 'private_bus_stop; [[ -z $RUN_TMPFS ]] || umount "$RUN_TMPFS"; rm -rf "$TMP"' EXIT
 
 # the pool directory: VOLUMES qcow2 images (copies of one), in a fresh directory per daemon
 make_pool() {
@@ -87,6 +89,15 @@ make_pool() {
 }
 
 make_pool "$TMP/pool-vmmd"
+# The daemon's runtime directory on tmpfs, as /run is on a real system (and libvirt's is in its
+# namespace below): a pool start writes its state file there, with fsyncs that cost nothing on
+# tmpfs but milliseconds on this disk. Without root it stays on the disk (and says so).
+mkdir -p "$TMP/root/run"
+if [[ $(id -u) == 0 ]] && mount -t tmpfs -o mode=0755 tmpfs "$TMP/root/run"; then
+	RUN_TMPFS=$TMP/root/run
+else
+	echo "vmmd: runtime directory on disk, not tmpfs (needs root): pool start pays its fsyncs" >&2
+fi
 private_bus_start "$BUILD" "$TMP"
 "$CLIENT" "$VMMD_BUS_ADDRESS" vmmd "$TMP/pool-vmmd" "$REPEAT" > "$TMP/vmmd.rows"
 
@@ -103,9 +114,9 @@ else
 		> "$TMP/libvirt.rows" || echo "libvirt: the run failed" >&2
 fi
 
-python3 - "$VOLUMES" "$REPEAT" "$TMP/vmmd.rows" "$TMP/libvirt.rows" <<'PY'
-import sys
-volumes, repeat, vmmd_file, libvirt_file = sys.argv[1:5]
+python3 - "$VOLUMES" "$REPEAT" "$TMP/vmmd.rows" "$TMP/libvirt.rows" "$COMPARE" <<'PY'
+import json, sys
+volumes, repeat, vmmd_file, libvirt_file, compare = sys.argv[1:6]
 
 def rows(path):
     out = {}
@@ -118,12 +129,21 @@ def rows(path):
 vmmd, libvirt = rows(vmmd_file), rows(libvirt_file)
 labels = {
     "pool-start": f"pool start ({volumes} qcow2)",
+    "pool-start-announced": f"pool start, objects announced",
     "pool-refresh": f"pool refresh ({volumes} qcow2)",
     "volume-list": f"volume list ({volumes})",
+    "managed-objects": f"GetManagedObjects ({volumes} vols)",
     "volume-info": "volume info (one)",
     "volume-create": "volume create (qcow2 1 GiB)",
     "volume-delete": "volume delete",
 }
+if compare == "1":
+    # the client keeps only median, min and max: those three stand for the runs
+    for name, label in labels.items():
+        if name in vmmd:
+            m = vmmd[name]
+            print(json.dumps({"row": "storage: " + label, "side": "vmmd", "values": [m[1], m[0], m[2]], "unit": "ms"}))
+    sys.exit(0)
 print(f"storage, {volumes} volumes, {repeat} runs; ms (median, min-max)")
 print(f"{'row':32} {'vmmd':>22} {'libvirt':>22} {'libvirt/vmmd':>13}")
 for name, label in labels.items():

@@ -625,18 +625,23 @@ static VmmdImageInfo *probe(Source *s, GError **error) {
 }
 
 VmmdImageInfo *vmmd_image_probe_fd(int fd, const char *name, GError **error) {
-        g_autofree Source *s = g_new(Source, 1);
         struct stat st;
+
+        if (fstat(fd, &st) < 0) {
+                vmmd_error_set_errno(error, -errno, "cannot stat image '%s'", name ? name : "(unnamed)");
+                return NULL;
+        }
+        return vmmd_image_probe_fd_sized(fd, (uint64_t) st.st_size, name, error);
+}
+
+VmmdImageInfo *vmmd_image_probe_fd_sized(int fd, uint64_t size, const char *name, GError **error) {
+        g_autofree Source *s = g_new(Source, 1);
         ssize_t n;
 
         s->fd = fd;
         s->data = NULL;
         s->name = name ? name : "(unnamed)";
-        if (fstat(fd, &st) < 0) {
-                vmmd_error_set_errno(error, -errno, "cannot stat image '%s'", s->name);
-                return NULL;
-        }
-        s->size = (uint64_t) st.st_size;
+        s->size = size;
         do
                 n = pread(fd, s->head, sizeof(s->head), 0);
         while (n < 0 && errno == EINTR);

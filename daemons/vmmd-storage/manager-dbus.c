@@ -47,9 +47,15 @@ static int method_define_xml(sd_bus_message *msg, void *userdata, sd_bus_error *
 }
 
 static int method_create_xml(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return define_or_create(msg, userdata, "StoragePoolCreateXML",
-                                POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE |
-                                POOL_CREATE_WITH_BUILD_NO_OVERWRITE, manager_create_xml, error);
+        int r;
+
+        /* a start: its volumes are announced after the reply, as for StoragePool.Create */
+        storage_bus_hold_volume_signals(userdata);
+        r = define_or_create(msg, userdata, "StoragePoolCreateXML",
+                             POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE |
+                             POOL_CREATE_WITH_BUILD_NO_OVERWRITE, manager_create_xml, error);
+        storage_bus_send_held_volume_signals(userdata);
+        return r;
 }
 
 static int method_list_pools(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -239,14 +245,92 @@ static void on_pool_refresh(void *userdata, Pool *p) {
         (void) sd_bus_emit_signal(userdata, path, STORAGE_POOL_INTERFACE, "Refresh", "");
 }
 
+/* --- volume objects: InterfacesAdded/Removed, built from the model, held back while asked --- */
+
+typedef struct {
+        char *path;
+        char pool[37];   /* the uuid of the volume's pool */
+        char *name;      /* InterfacesAdded of this volume; NULL: InterfacesRemoved */
+} HeldSignal;
+
+/* one daemon, one bus: what storage_bus_hold_volume_signals holds back */
+static struct {
+        bool holding;
+        GArray *signals;   /* HeldSignal, in the order the model told them */
+} held;
+
+static void hold(char *path, const Volume *v, bool added) {
+        HeldSignal h = { .path = path, .name = added ? g_strdup(volume_name(v)) : NULL };
+
+        g_strlcpy(h.pool, v->pool->uuid, sizeof(h.pool));
+        if (!held.signals)
+                held.signals = g_array_new(false, false, sizeof(HeldSignal));
+        g_array_append_val(held.signals, h);
+}
+
 static void on_volume_added(void *userdata, Volume *v) {
         g_autofree char *path = volume_bus_path(v);
-        (void) sd_bus_emit_object_added(userdata, path);
+
+        if (held.holding)
+                hold(g_steal_pointer(&path), v, true);
+        else
+                (void) volume_bus_emit_added(userdata, v, path);
 }
 
 static void on_volume_removed(void *userdata, Volume *v) {
         g_autofree char *path = volume_bus_path(v);
-        (void) sd_bus_emit_object_removed(userdata, path);
+
+        if (held.holding)
+                hold(g_steal_pointer(&path), v, false);
+        else
+                (void) vmmd_bus_emit_interfaces_removed(userdata, STORAGE_MANAGER_PATH, path, STORAGE_VOL_INTERFACE);
+}
+
+void storage_bus_hold_volume_signals(Manager *m) {
+        held.holding = true;
+}
+
+void storage_bus_send_held_volume_signals(Manager *m) {
+        held.holding = false;
+        for (guint i = 0; held.signals && i < held.signals->len; i++) {
+                HeldSignal *h = &g_array_index(held.signals, HeldSignal, i);
+                Pool *p = h->name ? manager_find_by_uuid(m, h->pool) : NULL;
+                /* the volume as it is now; one that went meanwhile has its InterfacesRemoved later in the list */
+                Volume *v = p && p->active ? pool_find_volume(p, h->name) : NULL;
+
+                if (v)
+                        (void) volume_bus_emit_added(m->bus, v, h->path);
+                else if (!h->name)
+                        (void) vmmd_bus_emit_interfaces_removed(m->bus, STORAGE_MANAGER_PATH, h->path,
+                                                                STORAGE_VOL_INTERFACE);
+                g_free(h->path);
+                g_free(h->name);
+        }
+        if (held.signals)
+                g_array_set_size(held.signals, 0);
+}
+
+/* GetManagedObjects from the model: the visible pools and the volumes of the active ones, as
+ * the node enumerator lists them, without sd-bus decoding a path per object and property */
+static int append_managed_objects(void *userdata, sd_bus_message *reply) {
+        Manager *m = userdata;
+        GHashTableIter it, vit;
+        Volume *v;
+        Pool *p;
+        int r = 0;
+
+        g_hash_table_iter_init(&it, m->pools);
+        while (r >= 0 && g_hash_table_iter_next(&it, NULL, (gpointer *) &p)) {
+                if (!p->visible)
+                        continue;
+                r = pool_bus_append_managed(reply, p);
+                if (!p->active)
+                        continue;
+                g_hash_table_iter_init(&vit, p->volumes);
+                while (r >= 0 && g_hash_table_iter_next(&vit, NULL, (gpointer *) &v))
+                        r = volume_bus_append_managed(reply, v);
+        }
+        return r;
 }
 
 static const StorageListener bus_listener = {
@@ -266,6 +350,9 @@ int storage_bus_register(Manager *m, sd_bus *bus) {
         if (r < 0)
                 return r;
         r = sd_bus_add_object_manager(bus, NULL, STORAGE_MANAGER_PATH);
+        if (r < 0)
+                return r;
+        r = vmmd_bus_add_managed_objects(bus, STORAGE_MANAGER_PATH, append_managed_objects, m);
         if (r < 0)
                 return r;
         r = pool_bus_register(m, bus);

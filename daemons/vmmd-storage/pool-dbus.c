@@ -8,8 +8,17 @@
 #include "log.h"
 #include "storage-dbus.h"
 
+/* a pool's uuid never changes: its path is encoded once (every volume object names it) */
+const char *pool_object_path(const Pool *p) {
+        Pool *cache = (Pool *) p;
+
+        if (!cache->bus_path)
+                cache->bus_path = vmmd_bus_path_encode(STORAGE_POOL_PREFIX, p->uuid);
+        return cache->bus_path;
+}
+
 char *pool_bus_path(const Pool *p) {
-        return vmmd_bus_path_encode(STORAGE_POOL_PREFIX, p->uuid);
+        return g_strdup(pool_object_path(p));
 }
 
 static void *find_pool(void *userdata, const char *uuid) {
@@ -59,17 +68,77 @@ static void pool_nodes(void *userdata, GPtrArray *paths) {
 
 /* --- properties --- */
 
-#define POOL_PROPERTY(fn, body) VMMD_BUS_DEFINE_PROPERTY(fn, Pool, pool_from_path, Pool *p = obj; body)
+/* Each property appended from the pool: the getters and GetManagedObjects share these. */
+static int append_name(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 's', pool_name(obj));
+}
 
-POOL_PROPERTY(property_name, return sd_bus_message_append(reply, "s", pool_name(p));)
-POOL_PROPERTY(property_uuid, return sd_bus_message_append(reply, "s", p->uuid);)
-POOL_PROPERTY(property_type, return sd_bus_message_append(reply, "s", pool_type_string(p));)
-POOL_PROPERTY(property_active, return sd_bus_message_append(reply, "b", p->active);)
-POOL_PROPERTY(property_persistent, return sd_bus_message_append(reply, "b", p->persistent);)
-POOL_PROPERTY(property_autostart, return sd_bus_message_append(reply, "b", p->autostart);)
-POOL_PROPERTY(property_capacity, return sd_bus_message_append(reply, "t", p->def->capacity);)
-POOL_PROPERTY(property_allocation, return sd_bus_message_append(reply, "t", p->def->allocation);)
-POOL_PROPERTY(property_available, return sd_bus_message_append(reply, "t", p->def->available);)
+static int append_uuid(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 's', ((const Pool *) obj)->uuid);
+}
+
+static int append_type(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 's', pool_type_string(obj));
+}
+
+static int append_bool(sd_bus_message *reply, bool b) {
+        int v = b;
+        return sd_bus_message_append_basic(reply, 'b', &v);
+}
+
+static int append_active(sd_bus_message *reply, const void *obj) {
+        return append_bool(reply, ((const Pool *) obj)->active);
+}
+
+static int append_persistent(sd_bus_message *reply, const void *obj) {
+        return append_bool(reply, ((const Pool *) obj)->persistent);
+}
+
+static int append_autostart(sd_bus_message *reply, const void *obj) {
+        return append_bool(reply, ((const Pool *) obj)->autostart);
+}
+
+static int append_capacity(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 't', &((const Pool *) obj)->def->capacity);
+}
+
+static int append_allocation(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 't', &((const Pool *) obj)->def->allocation);
+}
+
+static int append_available(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 't', &((const Pool *) obj)->def->available);
+}
+
+/* in the vtable's order: GetAll and GetManagedObjects list them alike */
+static const VmmdBusProperty pool_properties[] = {
+        { "Name", "s", append_name },
+        { "UUID", "s", append_uuid },
+        { "Type", "s", append_type },
+        { "Active", "b", append_active },
+        { "Persistent", "b", append_persistent },
+        { "Autostart", "b", append_autostart },
+        { "Capacity", "t", append_capacity },
+        { "Allocation", "t", append_allocation },
+        { "Available", "t", append_available },
+};
+
+#define POOL_PROPERTY(fn, append) VMMD_BUS_DEFINE_PROPERTY(fn, Pool, pool_from_path, return append(reply, obj);)
+
+POOL_PROPERTY(property_name, append_name)
+POOL_PROPERTY(property_uuid, append_uuid)
+POOL_PROPERTY(property_type, append_type)
+POOL_PROPERTY(property_active, append_active)
+POOL_PROPERTY(property_persistent, append_persistent)
+POOL_PROPERTY(property_autostart, append_autostart)
+POOL_PROPERTY(property_capacity, append_capacity)
+POOL_PROPERTY(property_allocation, append_allocation)
+POOL_PROPERTY(property_available, append_available)
+
+int pool_bus_append_managed(sd_bus_message *reply, const Pool *p) {
+        return vmmd_bus_append_managed_object(reply, pool_object_path(p), STORAGE_POOL_INTERFACE, pool_properties,
+                                              G_N_ELEMENTS(pool_properties), p);
+}
 
 static int property_set_autostart(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *value, void *userdata, sd_bus_error *error) {
@@ -112,6 +181,18 @@ static int run_pool_method(sd_bus_message *msg, Manager *m, const char *method, 
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+/* Create and Refresh: the volume objects that appeared or went are announced after the reply,
+ * so that the caller does not wait for a thousand signals to be built and routed first. */
+static int run_pool_scan(sd_bus_message *msg, Manager *m, const char *method, uint32_t allowed, PoolFunc fn,
+                         sd_bus_error *error) {
+        int r;
+
+        storage_bus_hold_volume_signals(m);
+        r = run_pool_method(msg, m, method, true, allowed, fn, error);
+        storage_bus_send_held_volume_signals(m);
+        return r;
+}
+
 static int method_build(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         return run_pool_method(msg, userdata, "Build", true,
                                POOL_BUILD_REPAIR | POOL_BUILD_RESIZE | POOL_BUILD_NO_OVERWRITE | POOL_BUILD_OVERWRITE,
@@ -119,9 +200,9 @@ static int method_build(sd_bus_message *msg, void *userdata, sd_bus_error *error
 }
 
 static int method_create(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return run_pool_method(msg, userdata, "Create", true,
-                               POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE |
-                               POOL_CREATE_WITH_BUILD_NO_OVERWRITE, pool_start, error);
+        return run_pool_scan(msg, userdata, "Create",
+                             POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE |
+                             POOL_CREATE_WITH_BUILD_NO_OVERWRITE, pool_start, error);
 }
 
 static int method_destroy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -137,7 +218,7 @@ static int method_undefine(sd_bus_message *msg, void *userdata, sd_bus_error *er
 }
 
 static int method_refresh(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return run_pool_method(msg, userdata, "Refresh", true, 0, do_refresh, error);
+        return run_pool_scan(msg, userdata, "Refresh", 0, do_refresh, error);
 }
 
 static int method_get_info(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -35,6 +35,7 @@ void pool_free(Pool *p) {
         g_clear_pointer(&p->volumes, g_hash_table_unref);
         storage_pool_def_free(p->def);
         storage_pool_def_free(p->new_def);
+        g_free(p->bus_path);
         g_free(p);
 }
 
@@ -230,7 +231,7 @@ static bool scan(Pool *p, bool emit, GError **error) {
                         continue;
                 }
                 started = g_get_real_time();
-                def = volume_probe(p, dirfd(dir), de->d_name, &st, &skip, &local);
+                def = volume_probe(p, dirfd(dir), de->d_name, de->d_type, &st, &skip, &local);
                 if (!def) {
                         if (!skip)
                                 log_warning("skipping '%s' in pool '%s': %s", de->d_name, pool_name(p),

@@ -23,6 +23,7 @@ struct Pool {
         bool visible;               /* false while a new transient pool is being started */
         unsigned async_jobs;        /* S18 */
         GHashTable *volumes;        /* name → Volume* (owned) */
+        char *bus_path;             /* the bus glue's object path, made once (pool-dbus.c) */
 };
 
 Pool *pool_new(Manager *m, StoragePoolDef *def);   /* takes def */

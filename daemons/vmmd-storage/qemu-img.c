@@ -178,7 +178,7 @@ static QemuImgInfo *from_probe(const VmmdImageInfo *p, const char *dir) {
         return info;
 }
 
-QemuImgInfo *qemu_img_probe(const char *path, int fd, GError **error) {
+QemuImgInfo *qemu_img_probe(const char *path, int fd, const struct stat *st, GError **error) {
         g_autofree char *dir = g_path_get_dirname(path);
         g_autoptr(VmmdImageInfo) probed = NULL;
         g_autoptr(GError) local = NULL;
@@ -192,7 +192,8 @@ QemuImgInfo *qemu_img_probe(const char *path, int fd, GError **error) {
                         return NULL;
                 }
         }
-        probed = vmmd_image_probe_fd(fd, path, &local);
+        probed = st ? vmmd_image_probe_fd_sized(fd, (uint64_t) st->st_size, path, &local) :
+                     vmmd_image_probe_fd(fd, path, &local);
         if (probed && probed->format != VMMD_IMAGE_OTHER) {
                 if (own >= 0)
                         close(own);

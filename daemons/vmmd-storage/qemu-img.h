@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #define QEMU_IMG_INFO_TIMEOUT_MS (30 * 1000)
 #define QEMU_IMG_QUICK_TIMEOUT_MS (120 * 1000)
@@ -34,8 +35,9 @@ QemuImgInfo *qemu_img_info(const char *path, GError **error);
 /* What the image at path is: its header read by the daemon itself (common/image-probe.c),
  * and qemu-img info only for a format the probe does not read or a header it refuses (qemu-img
  * is more lenient; when it fails too, the caller reports raw, S29). fd, when not -1, is path
- * opened for reading. The backing file comes back absolute, as qemu_img_info gives it. */
-QemuImgInfo *qemu_img_probe(const char *path, int fd, GError **error);
+ * opened for reading, and st (may be NULL) its fstat. The backing file comes back absolute, as
+ * qemu_img_info gives it. */
+QemuImgInfo *qemu_img_probe(const char *path, int fd, const struct stat *st, GError **error);
 
 /* Parses qemu-img's JSON (exposed for tests); dir resolves a relative backing file. */
 QemuImgInfo *qemu_img_info_parse(const char *json, const char *dir, GError **error);

@@ -10,9 +10,18 @@
 #include "log.h"
 #include "storage-dbus.h"
 
+/* a volume's name never changes: its path is encoded once (lists, GetManagedObjects, signals) */
+const char *volume_object_path(const Volume *v) {
+        Volume *cache = (Volume *) v;
+
+        if (!cache->bus_path)
+                cache->bus_path = vmmd_bus_path_encode_child(pool_object_path(v->pool), STORAGE_VOL_ELEMENT,
+                                                             volume_name(v));
+        return cache->bus_path;
+}
+
 char *volume_bus_path(const Volume *v) {
-        g_autofree char *pool = pool_bus_path(v->pool);
-        return vmmd_bus_path_encode_child(pool, STORAGE_VOL_ELEMENT, volume_name(v));
+        return g_strdup(volume_object_path(v));
 }
 
 /* uuid and name of a volume path; false when the path is not one */
@@ -51,12 +60,9 @@ Volume *volume_from_path(Manager *m, const char *path, bool strict, sd_bus_error
         return v;
 }
 
-Volume *volume_from_message(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
-        return volume_from_path(m, sd_bus_message_get_path(msg), false, error);
-}
-
 /* spec S33: the volumes of an inactive (or unknown) pool, and unknown volumes, have no
- * object; calls on their paths get the bus's UnknownObject. */
+ * object; calls on their paths get the bus's UnknownObject. The volume found is what the
+ * getters and methods get as userdata: the path is decoded once per message. */
 static int volume_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                               void **ret_found, sd_bus_error *error) {
         sd_bus_error ignored = SD_BUS_ERROR_NULL;
@@ -65,35 +71,72 @@ static int volume_object_find(sd_bus *bus, const char *path, const char *interfa
         sd_bus_error_free(&ignored);
         if (!v)
                 return 0;
-        *ret_found = userdata;
+        *ret_found = v;
         return 1;
 }
 
 /* --- properties --- */
 
-static Volume *volume_from_any_path(Manager *m, const char *path, sd_bus_error *error) {
-        return volume_from_path(m, path, false, error);
+/* Each property appended from the volume: the getters, GetManagedObjects and InterfacesAdded share these. */
+static int append_name(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 's', volume_name(obj));
 }
 
-#define VOLUME_PROPERTY(fn, body) VMMD_BUS_DEFINE_PROPERTY(fn, Volume, volume_from_any_path, Volume *v = obj; body)
+static int append_key(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 's', ((const Volume *) obj)->def->key);
+}
 
-VOLUME_PROPERTY(property_name, return sd_bus_message_append(reply, "s", volume_name(v));)
-VOLUME_PROPERTY(property_key, return sd_bus_message_append(reply, "s", v->def->key);)
-VOLUME_PROPERTY(property_path, return sd_bus_message_append(reply, "s", volume_path(v));)
-VOLUME_PROPERTY(property_type, return sd_bus_message_append(reply, "i", (int32_t) v->def->type);)
-VOLUME_PROPERTY(property_pool, {
-        g_autofree char *pool = pool_bus_path(v->pool);
-        return sd_bus_message_append(reply, "o", pool);
-})
+static int append_path(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 's', volume_path(obj));
+}
+
+static int append_type(sd_bus_message *reply, const void *obj) {
+        int32_t type = (int32_t) ((const Volume *) obj)->def->type;
+        return sd_bus_message_append_basic(reply, 'i', &type);
+}
+
+static int append_pool(sd_bus_message *reply, const void *obj) {
+        return sd_bus_message_append_basic(reply, 'o', pool_object_path(((const Volume *) obj)->pool));
+}
+
+/* in the vtable's order: GetAll, GetManagedObjects and InterfacesAdded list them alike */
+static const VmmdBusProperty volume_properties[] = {
+        { "Name", "s", append_name },
+        { "Key", "s", append_key },
+        { "Path", "s", append_path },
+        { "Type", "i", append_type },
+        { "Pool", "o", append_pool },
+};
+
+#define VOLUME_PROPERTY(fn, append)                                                                      \
+        static int fn(sd_bus *bus, const char *path, const char *interface, const char *property,        \
+                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {                      \
+                return append(reply, userdata);                                                          \
+        }
+
+VOLUME_PROPERTY(property_name, append_name)
+VOLUME_PROPERTY(property_key, append_key)
+VOLUME_PROPERTY(property_path, append_path)
+VOLUME_PROPERTY(property_type, append_type)
+VOLUME_PROPERTY(property_pool, append_pool)
+
+int volume_bus_append_managed(sd_bus_message *reply, const Volume *v) {
+        return vmmd_bus_append_managed_object(reply, volume_object_path(v), STORAGE_VOL_INTERFACE, volume_properties,
+                                              G_N_ELEMENTS(volume_properties), v);
+}
+
+int volume_bus_emit_added(sd_bus *bus, const Volume *v, const char *path) {
+        return vmmd_bus_emit_interfaces_added(bus, STORAGE_MANAGER_PATH, path, STORAGE_VOL_INTERFACE,
+                                              volume_properties, G_N_ELEMENTS(volume_properties), v);
+}
 
 /* --- methods --- */
 
-/* after the privilege check and the arguments: flags, then the lookup */
-static Volume *begin(sd_bus_message *msg, Manager *m, const char *method, uint32_t flags, uint32_t allowed,
-                     sd_bus_error *error) {
+/* after the privilege check and the arguments: the flags of the volume the object lookup found */
+static Volume *begin(Volume *v, const char *method, uint32_t flags, uint32_t allowed, sd_bus_error *error) {
         if (vmmd_bus_check_flags(method, flags, allowed, error) < 0)
                 return NULL;
-        return volume_from_message(m, msg, error);
+        return v;
 }
 
 static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -110,7 +153,7 @@ static int method_delete(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         r = sd_bus_message_read(msg, "u", &flags);
         if (r < 0)
                 return r;
-        v = begin(msg, userdata, "Delete", flags, VOL_DELETE_ZEROED | VOL_DELETE_WITH_SNAPSHOTS, error);
+        v = begin(userdata, "Delete", flags, VOL_DELETE_ZEROED | VOL_DELETE_WITH_SNAPSHOTS, error);
         if (!v)
                 return -EINVAL;
         reply = vmmd_pending_reply_new(msg);
@@ -134,9 +177,7 @@ static int method_get_info(sd_bus_message *msg, void *userdata, sd_bus_error *er
         r = vmmd_bus_read_flags(msg, "GetInfo", VOL_GET_PHYSICAL, false, 0, &flags, error);
         if (r < 0)
                 return r;
-        v = volume_from_message(userdata, msg, error);
-        if (!v)
-                return -ENOENT;
+        v = userdata;
         if (!volume_get_info(v, flags, &type, &capacity, &alloc, &gerr))
                 return vmmd_error_to_bus(gerr, error);
         return sd_bus_reply_method_return(msg, "(itt)", (int32_t) type, capacity, alloc);
@@ -152,9 +193,7 @@ static int method_get_xml_desc(sd_bus_message *msg, void *userdata, sd_bus_error
         r = vmmd_bus_read_flags(msg, "GetXMLDesc", 0, false, 0, &flags, error);
         if (r < 0)
                 return r;
-        v = volume_from_message(userdata, msg, error);
-        if (!v)
-                return -ENOENT;
+        v = userdata;
         xml = volume_get_xml(v, &gerr);
         if (!xml)
                 return gerr ? vmmd_error_to_bus(gerr, error) :
@@ -178,7 +217,7 @@ static int method_resize(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         r = sd_bus_message_read(msg, "tu", &capacity, &flags);
         if (r < 0)
                 return r;
-        v = begin(msg, userdata, "Resize", flags, VOL_RESIZE_ALLOCATE | VOL_RESIZE_DELTA | VOL_RESIZE_SHRINK, error);
+        v = begin(userdata, "Resize", flags, VOL_RESIZE_ALLOCATE | VOL_RESIZE_DELTA | VOL_RESIZE_SHRINK, error);
         if (!v)
                 return -EINVAL;
         reply = vmmd_pending_reply_new(msg);
@@ -191,13 +230,13 @@ static int method_resize(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static int wipe(sd_bus_message *msg, Manager *m, const char *method, uint32_t algorithm, uint32_t flags,
+static int wipe(sd_bus_message *msg, Volume *found, const char *method, uint32_t algorithm, uint32_t flags,
                 sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
         VmmdPendingReply *reply;
         Volume *v;
 
-        v = begin(msg, m, method, flags, 0, error);
+        v = begin(found, method, flags, 0, error);
         if (!v)
                 return -EINVAL;
         reply = vmmd_pending_reply_new(msg);
@@ -238,7 +277,7 @@ typedef bool (*TransferFunc)(Volume *v, int fd, uint64_t offset, uint64_t length
                              void *userdata, GError **error);
 
 /* S60–S62; Download needs privilege too (spec 1.4) */
-static int transfer(sd_bus_message *msg, Manager *m, const char *method, TransferFunc fn, sd_bus_error *error) {
+static int transfer(sd_bus_message *msg, Volume *found, const char *method, TransferFunc fn, sd_bus_error *error) {
         g_autoptr(GError) gerr = NULL;
         uint64_t offset, length;
         uint32_t flags;
@@ -252,7 +291,7 @@ static int transfer(sd_bus_message *msg, Manager *m, const char *method, Transfe
         r = sd_bus_message_read(msg, "httu", &fd, &offset, &length, &flags);
         if (r < 0)
                 return r;
-        v = begin(msg, m, method, flags, VOL_TRANSFER_SPARSE, error);
+        v = begin(found, method, flags, VOL_TRANSFER_SPARSE, error);
         if (!v)
                 return -EINVAL;
         copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);

@@ -3,6 +3,7 @@
 #include "volume.h"
 #include "name-rule.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -33,6 +34,7 @@ void volume_free(Volume *v) {
         if (!v)
                 return;
         storage_vol_def_free(v->def);
+        g_free(v->bus_path);
         g_free(v);
 }
 
@@ -71,14 +73,14 @@ static int backing_format(const QemuImgInfo *info) {
                 return format_from_qemu(info->backing_format);
         if (access(info->backing_file, R_OK) < 0)
                 return STORAGE_FILE_FORMAT_RAW;
-        b = qemu_img_probe(info->backing_file, -1, NULL);
+        b = qemu_img_probe(info->backing_file, -1, NULL, NULL);
         return b ? format_from_qemu(b->format) : STORAGE_FILE_FORMAT_RAW;
 }
 
 /* fd: the file, open for reading */
 static void probe_file(StorageVolDef *def, int fd, const struct stat *st) {
         g_autoptr(GError) error = NULL;
-        g_autoptr(QemuImgInfo) info = qemu_img_probe(def->target.path, fd, &error);
+        g_autoptr(QemuImgInfo) info = qemu_img_probe(def->target.path, fd, st, &error);
 
         def->capacity = (uint64_t) st->st_size;
         def->target.format = STORAGE_FILE_FORMAT_RAW;
@@ -116,8 +118,8 @@ static bool name_is_listable(const char *name) {
         return *name != 0;
 }
 
-StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, struct stat *ret_st, bool *ret_skip,
-                            GError **error) {
+StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, unsigned char d_type, struct stat *ret_st,
+                            bool *ret_skip, GError **error) {
         g_autofree char *path = g_build_filename(p->def->target_path, name, NULL);
         /* a scan looks names up in the open directory: no walk of the whole path per file */
         int at = dir_fd >= 0 ? dir_fd : AT_FDCWD;
@@ -133,7 +135,9 @@ StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, struct stat *
                 *ret_skip = true;
                 return NULL;
         }
-        if (fstatat(at, rel, &st, 0) < 0) {
+        /* anything but a plain file is looked at before it is opened (opening a device may do
+         * something); a file the directory says is plain is opened and its open file looked at */
+        if (d_type != DT_REG && fstatat(at, rel, &st, 0) < 0) {
                 /* dangling symlinks and entries we may not look at are not volumes */
                 if (errno == ENOENT || errno == EACCES || errno == ELOOP) {
                         *ret_skip = true;
@@ -142,7 +146,7 @@ StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, struct stat *
                 vmmd_error_set_errno(error, -errno, "cannot stat '%s'", path);
                 return NULL;
         }
-        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        if (d_type != DT_REG && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
                 *ret_skip = true;
                 return NULL;
         }
@@ -151,6 +155,12 @@ StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, struct stat *
                 *ret_skip = errno == EACCES || errno == ENOENT;
                 if (!*ret_skip)
                         vmmd_error_set_errno(error, -errno, "cannot open '%s'", path);
+                return NULL;
+        }
+        if (d_type == DT_REG && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+                /* replaced by something else since the directory was read */
+                close(fd);
+                *ret_skip = true;
                 return NULL;
         }
 
@@ -234,7 +244,7 @@ bool volume_refresh(Volume *v, GError **error) {
         int64_t started = g_get_real_time();
         struct stat st;
 
-        def = volume_probe(v->pool, -1, volume_name(v), &st, &skip, &local);
+        def = volume_probe(v->pool, -1, volume_name(v), DT_UNKNOWN, &st, &skip, &local);
         if (!def) {
                 if (skip)
                         g_set_error(error, VMMD_ERROR, VMMD_ERROR_SYSTEM_ERROR, "cannot read volume '%s'",
@@ -673,7 +683,7 @@ static bool resolve_backing(Pool *p, StorageVolDef *def, GError **error) {
         }
         if (def->backing_store.format != STORAGE_FILE_FORMAT_NONE && def->capacity_set)
                 return true;
-        info = qemu_img_probe(def->backing_store.path, -1, error);
+        info = qemu_img_probe(def->backing_store.path, -1, NULL, error);
         if (!info)
                 return false;
         if (def->backing_store.format == STORAGE_FILE_FORMAT_NONE)

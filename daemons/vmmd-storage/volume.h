@@ -15,6 +15,7 @@ struct Volume {
         unsigned in_use;            /* S34: source of a clone, upload, download, wipe */
         struct stat probed;         /* S32: the file as the last probe saw it */
         int64_t probed_at;          /* when that probe began (realtime, µs); 0: no probe to trust */
+        char *bus_path;             /* the bus glue's object path, made once (volume-dbus.c) */
 };
 
 /* Called once when a long operation ends; error is NULL on success. v is the new volume
@@ -30,9 +31,10 @@ const char *volume_path(const Volume *v);
 /* Probes the entry name of the pool's directory (spec S25–S30); NULL with *ret_skip set
  * for entries that are silently skipped, NULL with error when it cannot be read. */
 /* dir_fd: the pool's directory open (a scan), or -1 to look the name up from the target path;
+ * d_type: the entry's type as the directory listed it (DT_UNKNOWN when not known);
  * ret_st (may be NULL): the file's stat the probe used */
-StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, struct stat *ret_st, bool *ret_skip,
-                            GError **error);
+StorageVolDef *volume_probe(Pool *p, int dir_fd, const char *name, unsigned char d_type, struct stat *ret_st,
+                            bool *ret_skip, GError **error);
 /* S32: true when v's file (in the pool's open directory) shows no change since its last probe,
  * so that a scan keeps what that probe read; its allocation and access time are updated. */
 bool volume_unchanged(Volume *v, int dir_fd);

@@ -424,6 +424,200 @@ static void test_refresh(void) {
         assert_bus_error(&e3, VMMD_DBUS_ERROR_OPERATION_INVALID);
 }
 
+/* What an ObjectManager client knows of the volumes: object path → the Name the object came with */
+typedef struct {
+        GHashTable *volumes;
+        unsigned added, removed;   /* InterfacesAdded/Removed of volumes seen */
+} VolumeView;
+
+static int on_volume_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        VolumeView *view = userdata;
+        const char *path, *iface, *prop, *name = NULL;
+        bool is_vol = false;
+
+        g_assert_cmpint(sd_bus_message_read(m, "o", &path), >, 0);
+        if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved")) {
+                g_assert_cmpint(sd_bus_message_enter_container(m, 'a', "s"), >, 0);
+                while (sd_bus_message_read(m, "s", &iface) > 0)
+                        is_vol = is_vol || g_str_equal(iface, ST_VOL_IFACE);
+                if (is_vol) {
+                        view->removed++;
+                        /* a client only drops what it was told about */
+                        g_assert_true(g_hash_table_remove(view->volumes, path));
+                }
+                return 0;
+        }
+        g_assert_cmpint(sd_bus_message_enter_container(m, 'a', "{sa{sv}}"), >, 0);
+        while (sd_bus_message_enter_container(m, 'e', "sa{sv}") > 0) {
+                g_assert_cmpint(sd_bus_message_read(m, "s", &iface), >, 0);
+                g_assert_cmpint(sd_bus_message_enter_container(m, 'a', "{sv}"), >, 0);
+                while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                        g_assert_cmpint(sd_bus_message_read(m, "s", &prop), >, 0);
+                        if (g_str_equal(iface, ST_VOL_IFACE) && g_str_equal(prop, "Name"))
+                                g_assert_cmpint(sd_bus_message_read(m, "v", "s", &name), >, 0);
+                        else
+                                g_assert_cmpint(sd_bus_message_skip(m, "v"), >=, 0);
+                        g_assert_cmpint(sd_bus_message_exit_container(m), >=, 0);
+                }
+                g_assert_cmpint(sd_bus_message_exit_container(m), >=, 0);
+                g_assert_cmpint(sd_bus_message_exit_container(m), >=, 0);
+                is_vol = is_vol || g_str_equal(iface, ST_VOL_IFACE);
+        }
+        if (is_vol) {
+                g_assert_nonnull(name);   /* the object comes with its properties */
+                view->added++;
+                g_hash_table_replace(view->volumes, g_strdup(path), g_strdup(name));
+        }
+        return 0;
+}
+
+/* the volumes GetManagedObjects lists: object path → Name */
+static GHashTable *managed_volumes(TestBus *tb) {
+        g_autoptr(sd_bus_message) reply = NULL;
+        GHashTable *vols = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        const char *path, *iface, *prop, *name;
+
+        g_assert_cmpint(st_call(tb, ST_MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL,
+                                &reply, NULL), >=, 0);
+        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}"), >, 0);
+        while (sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}") > 0) {
+                g_assert_cmpint(sd_bus_message_read(reply, "o", &path), >, 0);
+                g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{sa{sv}}"), >, 0);
+                while (sd_bus_message_enter_container(reply, 'e', "sa{sv}") > 0) {
+                        g_assert_cmpint(sd_bus_message_read(reply, "s", &iface), >, 0);
+                        g_assert_cmpint(sd_bus_message_enter_container(reply, 'a', "{sv}"), >, 0);
+                        while (sd_bus_message_enter_container(reply, 'e', "sv") > 0) {
+                                g_assert_cmpint(sd_bus_message_read(reply, "s", &prop), >, 0);
+                                if (g_str_equal(iface, ST_VOL_IFACE) && g_str_equal(prop, "Name")) {
+                                        g_assert_cmpint(sd_bus_message_read(reply, "v", "s", &name), >, 0);
+                                        g_hash_table_replace(vols, g_strdup(path), g_strdup(name));
+                                } else
+                                        g_assert_cmpint(sd_bus_message_skip(reply, "v"), >=, 0);
+                                g_assert_cmpint(sd_bus_message_exit_container(reply), >=, 0);
+                        }
+                        g_assert_cmpint(sd_bus_message_exit_container(reply), >=, 0);
+                        g_assert_cmpint(sd_bus_message_exit_container(reply), >=, 0);
+                }
+                g_assert_cmpint(sd_bus_message_exit_container(reply), >=, 0);
+                g_assert_cmpint(sd_bus_message_exit_container(reply), >=, 0);
+        }
+        return vols;
+}
+
+/* the client's view agrees with the daemon's objects: same paths, same names */
+static void assert_view_matches(TestBus *tb, VolumeView *view) {
+        g_autoptr(GHashTable) now = managed_volumes(tb);
+        GHashTableIter it;
+        gpointer path, name;
+
+        g_assert_cmpuint(g_hash_table_size(view->volumes), ==, g_hash_table_size(now));
+        g_hash_table_iter_init(&it, now);
+        while (g_hash_table_iter_next(&it, &path, &name))
+                g_assert_cmpstr(g_hash_table_lookup(view->volumes, path), ==, name);
+}
+
+static bool view_has_name(VolumeView *view, const char *name) {
+        GHashTableIter it;
+        gpointer value;
+
+        g_hash_table_iter_init(&it, view->volumes);
+        while (g_hash_table_iter_next(&it, NULL, &value))
+                if (g_str_equal(value, name))
+                        return true;
+        return false;
+}
+
+static void write_in(const char *dir, const char *name, const char *data) {
+        g_autofree char *file = g_build_filename(dir, name, NULL);
+        test_write_file(file, data);
+}
+
+/* S10, S16 as an ObjectManager client sees them: a start announces every volume, a refresh
+ * exactly the volumes that appeared or went (not the unchanged ones, nor one whose file
+ * changed), each InterfacesAdded with the volume's properties; a client that starts from
+ * GetManagedObjects and follows the signals ends up with the daemon's objects. */
+static void test_refresh_objects(void) {
+        g_autoptr(TestBus) tb = test_bus_new(NULL);
+        g_autofree char *p1 = st_dir_pool(tb, "p1", UUID1, true);
+        g_autofree char *dir = st_pool_dir(tb, "p1");
+        g_autofree char *b = g_build_filename(dir, "b.img", NULL);
+        g_autoptr(sd_bus_slot) added = NULL, removed = NULL;
+        VolumeView view = { g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free), 0, 0 };
+        g_auto(GStrv) vols = NULL;
+
+        g_assert_cmpint(sd_bus_match_signal(tb->bus, &added, ST, ST_MANAGER, "org.freedesktop.DBus.ObjectManager",
+                                            "InterfacesAdded", on_volume_signal, &view), >=, 0);
+        g_assert_cmpint(sd_bus_match_signal(tb->bus, &removed, ST, ST_MANAGER, "org.freedesktop.DBus.ObjectManager",
+                                            "InterfacesRemoved", on_volume_signal, &view), >=, 0);
+        for (int i = 0; i < 5; i++) {
+                g_autofree char *name = g_strdup_printf("v%d.img", i);
+                write_in(dir, name, "data");
+        }
+        write_in(dir, "a.img", "a");
+        write_in(dir, "b.img", "b");
+        write_in(dir, "c.img", "c");
+
+        /* a start: every volume */
+        st_ok(tb, p1, ST_POOL_IFACE, "Destroy", NULL);
+        g_assert_cmpuint(view.removed, ==, 0);
+        st_ok(tb, p1, ST_POOL_IFACE, "Create", "u", 0);
+        vols = st_list_vols(tb, p1);   /* a later reply: everything sent before it has arrived */
+        g_assert_cmpuint(g_strv_length(vols), ==, 8);
+        g_assert_cmpuint(view.added, ==, 8);
+        assert_view_matches(tb, &view);
+
+        /* a refresh: one file gone, two new, one rewritten, the rest as they were */
+        g_assert_cmpint(unlink(b), ==, 0);
+        write_in(dir, "d.img", "d");
+        write_in(dir, "e e.img", "e");
+        write_in(dir, "c.img", "c, longer now");
+        view.added = view.removed = 0;
+        st_ok(tb, p1, ST_POOL_IFACE, "Refresh", "u", 0);
+        g_strfreev(g_steal_pointer(&vols));
+        vols = st_list_vols(tb, p1);
+        g_assert_cmpuint(g_strv_length(vols), ==, 9);
+        g_assert_cmpuint(view.added, ==, 2);
+        g_assert_cmpuint(view.removed, ==, 1);
+        assert_view_matches(tb, &view);
+        g_assert_true(view_has_name(&view, "d.img"));
+        g_assert_true(view_has_name(&view, "e e.img"));
+        g_assert_false(view_has_name(&view, "b.img"));
+
+        /* a refresh with nothing changed tells nothing */
+        view.added = view.removed = 0;
+        st_ok(tb, p1, ST_POOL_IFACE, "Refresh", "u", 0);
+        g_strfreev(g_steal_pointer(&vols));
+        vols = st_list_vols(tb, p1);
+        g_assert_cmpuint(view.added, ==, 0);
+        g_assert_cmpuint(view.removed, ==, 0);
+
+        /* a stop: every object goes */
+        st_ok(tb, p1, ST_POOL_IFACE, "Destroy", NULL);
+        g_assert_cmpuint(view.removed, ==, 9);
+        g_assert_cmpuint(g_hash_table_size(view.volumes), ==, 0);
+
+        /* S13: a transient pool's start announces its volumes too */
+        {
+                g_autofree char *tdir = st_pool_dir(tb, "t1");
+                g_autofree char *xml = st_pool_xml("dir", "t1", UUID2, tdir, NULL);
+                g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
+                g_autofree char *t1 = NULL;
+
+                g_assert_cmpint(g_mkdir_with_parents(tdir, 0755), ==, 0);
+                write_in(tdir, "x.img", "x");
+                view.added = 0;
+                t1 = st_call_path(tb, ST_MANAGER, ST_MANAGER_IFACE, "StoragePoolCreateXML", &e, "su", xml, 0);
+                g_assert_nonnull(t1);
+                g_strfreev(g_steal_pointer(&vols));
+                vols = st_list_vols(tb, t1);
+                g_assert_cmpuint(g_strv_length(vols), ==, 1);
+                g_assert_cmpuint(view.added, ==, 1);
+                g_assert_true(view_has_name(&view, "x.img"));
+                assert_view_matches(tb, &view);
+        }
+        g_hash_table_unref(view.volumes);
+}
+
 /* S19, S20: the link follows the property; PropertiesChanged on change only */
 static void test_autostart(void) {
         g_autoptr(TestBus) tb = test_bus_new(NULL);
@@ -697,6 +891,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/storage/pool/create-xml", test_create_xml);
         g_test_add_func("/storage/pool/destroy-delete", test_destroy_delete);
         g_test_add_func("/storage/pool/refresh", test_refresh);
+        g_test_add_func("/storage/pool/refresh-objects", test_refresh_objects);
         g_test_add_func("/storage/pool/autostart", test_autostart);
         g_test_add_func("/storage/pool/figures", test_figures);
         g_test_add_func("/storage/pool/lookup-list", test_lookup_list);
