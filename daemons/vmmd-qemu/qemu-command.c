@@ -1156,6 +1156,7 @@ static void build_controllers(Cmd *c) {
         for (guint i = 0; i < order->len; i++) {
                 DomainControllerDef *ctl = g_ptr_array_index(order, i);
                 g_autofree char *addr = device_addr(def, &ctl->info);
+                guint64 nr;
 
                 switch (ctl->type) {
                 case DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL:
@@ -1175,8 +1176,12 @@ static void build_controllers(Cmd *c) {
                                 break;
                         }
                         arg(c, "-device");
-                        if (g_str_equal(ctl->model, "pci-bridge"))
-                                argf(c, "pci-bridge,chassis_nr=%d,id=pci.%d%s", ctl->index, ctl->index, addr);
+                        if (g_str_equal(ctl->model, "pci-bridge") &&
+                            (!root_port_number(ctl->target_chassis_nr, (unsigned) ctl->index, &nr) || nr == 0))
+                                unsupported(c, "pci-bridge index %d: <target chassisNr='%s'/> is not 1 to 255",
+                                            ctl->index, ctl->target_chassis_nr);
+                        else if (g_str_equal(ctl->model, "pci-bridge"))
+                                argf(c, "pci-bridge,chassis_nr=%u,id=pci.%d%s", (unsigned) nr, ctl->index, addr);
                         else if (g_str_equal(ctl->model, "pcie-to-pci-bridge"))
                                 argf(c, "pcie-pci-bridge,id=pci.%d%s", ctl->index, addr);
                         else {
