@@ -328,18 +328,44 @@ static void add_default_usb(DomainDef *def, bool q35) {
                 c->ports = g_strdup("15");
                 return;
         }
-        /* a definition that put something else at 00:01.2 keeps it; the UHCI then gets a free slot */
-        {
-                g_autoptr(GPtrArray) infos = device_infos(def);
+}
 
-                for (guint i = 0; i < infos->len; i++) {
-                        const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
-                        if (a->type == DOMAIN_ADDRESS_PCI && a->domain == 0 && a->bus == 0 && a->slot == 1 &&
-                            a->function == 2)
-                                return;
-                }
+static bool root_function_used(const DomainDef *def, unsigned slot, unsigned function) {
+        g_autoptr(GPtrArray) infos = device_infos(def);
+
+        for (guint i = 0; i < infos->len; i++) {
+                const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
+                if (a->type == DOMAIN_ADDRESS_PCI && a->domain == 0 && a->bus == 0 && a->slot == slot &&
+                    a->function == function)
+                        return true;
         }
-        c->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = 1, .function = 2 };
+        return false;
+}
+
+/* A model-less USB controller on an x86 PC machine is PIIX3's UHCI, as libvirt reads it. On
+ * i440fx the PIIX3 functions of slot 1 are listed where the chip has them, as libvirt does:
+ * IDE controller 0 at 00:01.1, UHCI index 0 at 00:01.2; a definition that put something
+ * else there keeps it (the UHCI then gets a free slot). */
+static void pc_piix3_functions(DomainDef *def, bool q35) {
+        if (!machine_has_default_usb(def, q35))
+                return;
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                unsigned fn;
+
+                if (c->type == DOMAIN_CONTROLLER_TYPE_USB && !c->model && !c->master_startport)
+                        c->model = g_strdup("piix3-uhci");
+                if (q35 || c->index != 0 || c->info.addr.type != DOMAIN_ADDRESS_NONE)
+                        continue;
+                if (c->type == DOMAIN_CONTROLLER_TYPE_IDE)
+                        fn = 1;
+                else if (c->type == DOMAIN_CONTROLLER_TYPE_USB && g_strcmp0(c->model, "piix3-uhci") == 0)
+                        fn = 2;
+                else
+                        continue;
+                if (!root_function_used(def, 1, fn))
+                        c->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = 1, .function = fn };
+        }
 }
 
 /* With USB switched off (model='none'), a USB device has no bus: an XML error naming it, as
@@ -425,6 +451,7 @@ static void add_implicit_devices(DomainDef *def) {
         }
 
         add_default_usb(def, q35);
+        pc_piix3_functions(def, q35);
 
         /* virtio channels need a virtio-serial bus to sit on */
         for (guint i = 0; i < def->channels->len; i++) {
