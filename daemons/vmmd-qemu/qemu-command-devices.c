@@ -59,24 +59,42 @@ static bool root_port_number(const char *s, unsigned fallback, guint64 *out) {
         return errno == 0 && end != s && *end == '\0' && *out <= 255;
 }
 
-/* pcie-root-port with the chassis and port the XML names (post-parse fills in libvirt's
- * numbering; a definition built by hand without them gets the same) */
-static void build_root_port(Cmd *c, const DomainControllerDef *ctl, const char *addr) {
-        const char *dev = ctl->model_name ? ctl->model_name : "pcie-root-port";
+/* A PCIe port, root port or switch downstream port, with the chassis and port the XML names
+ * (post-parse fills in libvirt's numbering: a root port's number is its slot and function,
+ * a downstream port's its slot; a definition built by hand without them gets the same) */
+static void build_pcie_port(Cmd *c, const DomainControllerDef *ctl, const char *addr) {
+        bool root = g_str_equal(ctl->model, "pcie-root-port");
+        const char *dev = ctl->model_name ? ctl->model_name : root ? "pcie-root-port" : "xio3130-downstream";
         const DomainDeviceAddress *a = &ctl->info.addr;
-        unsigned own = a->type == DOMAIN_ADDRESS_PCI ? a->slot << 3 | a->function : 0;
+        unsigned own = a->type != DOMAIN_ADDRESS_PCI ? 0 : root ? a->slot << 3 | a->function : a->slot;
         guint64 chassis, port;
 
-        if (!g_str_equal(dev, "pcie-root-port") && !g_str_equal(dev, "ioh3420"))
-                return (void) unsupported(c, "pcie-root-port <model name='%s'/> is not supported", dev);
+        if (root ? !g_str_equal(dev, "pcie-root-port") && !g_str_equal(dev, "ioh3420")
+                 : !g_str_equal(dev, "xio3130-downstream"))
+                return (void) unsupported(c, "%s <model name='%s'/> is not supported", ctl->model, dev);
         if (!root_port_number(ctl->target_chassis, (unsigned) ctl->index, &chassis))
-                return (void) unsupported(c, "pcie-root-port index %d: <target chassis='%s'/> is not 0 to 255",
+                return (void) unsupported(c, "%s index %d: <target chassis='%s'/> is not 0 to 255", ctl->model,
                                           ctl->index, ctl->target_chassis);
         if (!root_port_number(ctl->target_port, own, &port))
-                return (void) unsupported(c, "pcie-root-port index %d: <target port='%s'/> is not 0 to 255",
+                return (void) unsupported(c, "%s index %d: <target port='%s'/> is not 0 to 255", ctl->model,
                                           ctl->index, ctl->target_port);
         arg(c, "-device");
         argf(c, "%s,port=0x%x,chassis=%u,id=pci.%d%s", dev, (unsigned) port, (unsigned) chassis, ctl->index, addr);
+}
+
+/* PCI controllers that are one QEMU device with no numbers of their own, by the name
+ * libvirt gives it in <model name=…/> */
+static const char *plain_pci_controller(const char *model) {
+        static const char *const devs[][2] = {
+                { "pcie-to-pci-bridge", "pcie-pci-bridge" },
+                { "pcie-switch-upstream-port", "x3130-upstream" },
+                { "dmi-to-pci-bridge", "i82801b11-bridge" },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(devs); i++)
+                if (g_str_equal(model, devs[i][0]))
+                        return devs[i][1];
+        return NULL;
 }
 
 static int compare_controllers(gconstpointer a, gconstpointer b) {
@@ -115,8 +133,14 @@ void build_controllers(Cmd *c) {
                 case DOMAIN_CONTROLLER_TYPE_PCI:
                         if (!ctl->model || g_str_equal(ctl->model, "pci-root") || g_str_equal(ctl->model, "pcie-root"))
                                 break;
-                        if (g_str_equal(ctl->model, "pcie-root-port")) {
-                                build_root_port(c, ctl, addr);
+                        if (g_str_equal(ctl->model, "pcie-root-port") ||
+                            g_str_equal(ctl->model, "pcie-switch-downstream-port")) {
+                                build_pcie_port(c, ctl, addr);
+                                break;
+                        }
+                        if (plain_pci_controller(ctl->model) && ctl->model_name &&
+                            !g_str_equal(ctl->model_name, plain_pci_controller(ctl->model))) {
+                                unsupported(c, "%s <model name='%s'/> is not supported", ctl->model, ctl->model_name);
                                 break;
                         }
                         arg(c, "-device");
@@ -126,8 +150,8 @@ void build_controllers(Cmd *c) {
                                             ctl->index, ctl->target_chassis_nr);
                         else if (g_str_equal(ctl->model, "pci-bridge"))
                                 argf(c, "pci-bridge,chassis_nr=%u,id=pci.%d%s", (unsigned) nr, ctl->index, addr);
-                        else if (g_str_equal(ctl->model, "pcie-to-pci-bridge"))
-                                argf(c, "pcie-pci-bridge,id=pci.%d%s", ctl->index, addr);
+                        else if (plain_pci_controller(ctl->model))
+                                argf(c, "%s,id=pci.%d%s", plain_pci_controller(ctl->model), ctl->index, addr);
                         else {
                                 g_ptr_array_remove_index(c->argv, c->argv->len - 1);
                                 unsupported(c, "PCI controller model '%s' is not supported", ctl->model);
