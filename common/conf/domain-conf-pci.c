@@ -453,6 +453,16 @@ static void add_implicit_devices(DomainDef *def) {
         add_default_usb(def, q35);
         pc_piix3_functions(def, q35);
 
+        /* a SCSI disk needs the controller its drive address names (0 without one), as libvirt
+         * adds it */
+        for (guint i = 0; i < def->disks->len; i++) {
+                const DomainDiskDef *d = g_ptr_array_index(def->disks, i);
+                int idx = d->info.addr.type == DOMAIN_ADDRESS_DRIVE ? (int) d->info.addr.controller : 0;
+
+                if (d->bus == DOMAIN_DISK_BUS_SCSI && idx >= 0 && !find_controller(def, DOMAIN_CONTROLLER_TYPE_SCSI, idx))
+                        add_controller(def, DOMAIN_CONTROLLER_TYPE_SCSI, idx, NULL);
+        }
+
         /* virtio channels need a virtio-serial bus to sit on */
         for (guint i = 0; i < def->channels->len; i++) {
                 DomainChrDef *ch = g_ptr_array_index(def->channels, i);
@@ -947,7 +957,7 @@ static bool is_conventional_endpoint(const DomainDef *def, GPtrArray *devs, gcon
         if (devs == def->controllers) {
                 const DomainControllerDef *c = dev;
                 if (c->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL || c->type == DOMAIN_CONTROLLER_TYPE_SCSI)
-                        return is_transitional(c->model);
+                        return !is_pcie_endpoint(def, devs, dev);
                 return c->type == DOMAIN_CONTROLLER_TYPE_USB && c->model && controller_wants_pci(def, c) &&
                        !is_pcie_endpoint(def, devs, dev) && !c->master_startport;
         }

@@ -97,6 +97,22 @@ static const char *plain_pci_controller(const char *model) {
         return NULL;
 }
 
+/* The QEMU device of a SCSI controller model; a model-less one is virtio-scsi, as vmmd
+ * places it (a PCIe endpoint) */
+static const char *scsi_controller_device(const char *model) {
+        static const char *const devs[][2] = {
+                { "virtio-scsi", "virtio-scsi-pci" },
+                { "virtio-transitional", "virtio-scsi-pci-transitional" },
+                { "virtio-non-transitional", "virtio-scsi-pci-non-transitional" },
+                { "lsilogic", "lsi" },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(devs); i++)
+                if (g_strcmp0(model ? model : "virtio-scsi", devs[i][0]) == 0)
+                        return devs[i][1];
+        return NULL;
+}
+
 static int compare_controllers(gconstpointer a, gconstpointer b) {
         const DomainControllerDef *x = *(DomainControllerDef *const *) a, *y = *(DomainControllerDef *const *) b;
         bool px = x->type == DOMAIN_CONTROLLER_TYPE_PCI, py = y->type == DOMAIN_CONTROLLER_TYPE_PCI;
@@ -158,8 +174,12 @@ void build_controllers(Cmd *c) {
                         }
                         break;
                 case DOMAIN_CONTROLLER_TYPE_SCSI:
+                        if (!scsi_controller_device(ctl->model)) {
+                                unsupported(c, "SCSI controller model '%s' is not supported", ctl->model);
+                                break;
+                        }
                         arg(c, "-device");
-                        argf(c, "virtio-scsi-pci,id=scsi%d%s", ctl->index, addr);
+                        argf(c, "%s,id=scsi%d%s", scsi_controller_device(ctl->model), ctl->index, addr);
                         break;
                 default:
                         /* ide, sata (q35 ahci), fdc: built into the machine */

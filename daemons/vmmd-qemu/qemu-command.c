@@ -798,6 +798,24 @@ static void build_disk(Cmd *c, DomainDiskDef *disk, unsigned n) {
                              policy ? policy : "");
                 break;
         }
+        case DOMAIN_DISK_BUS_SCSI: {
+                /* on SCSI controller 0 at the unit its name implies (sda 0, sdb 1), as libvirt
+                 * numbers virtio-scsi; an explicit drive address wins */
+                const DomainDeviceAddress *a = &disk->info.addr;
+                unsigned ctl = 0, bus = 0, target = 0, unit = disk->target_dev && strlen(disk->target_dev) >= 3
+                                                                      ? (unsigned) (disk->target_dev[2] - 'a') : 0;
+
+                if (a->type == DOMAIN_ADDRESS_DRIVE)
+                        ctl = a->controller, bus = a->bus, target = a->target, unit = a->unit;
+                if (bus != 0)
+                        return (void) unsupported(c, "disk '%s': SCSI bus %u is not supported; use bus='0'",
+                                                  disk->target_dev, bus);
+                arg(c, "-device");
+                argf(c, "%s,bus=scsi%u.0,channel=0,scsi-id=%u,lun=%u%s%s,id=scsi%u-0-%u-%u%s%s%s%s",
+                     cdrom ? "scsi-cd" : "scsi-hd", ctl, target, unit, empty ? "" : ",drive=", empty ? "" : format_node,
+                     ctl, target, unit, boot, serial, write_cache, policy ? policy : "");
+                break;
+        }
         default:
                 unsupported(c, "disk '%s': bus '%s' is not supported yet", disk->target_dev,
                             domain_disk_bus_to_string(disk->bus));
