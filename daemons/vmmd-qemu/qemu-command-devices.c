@@ -98,13 +98,14 @@ static const char *plain_pci_controller(const char *model) {
 }
 
 /* The QEMU device of a SCSI controller model; a model-less one is virtio-scsi, as vmmd
- * places it (a PCIe endpoint) */
+ * places it (a PCIe endpoint); 'auto' is what libvirt makes of it on x86, LSI */
 static const char *scsi_controller_device(const char *model) {
         static const char *const devs[][2] = {
                 { "virtio-scsi", "virtio-scsi-pci" },
                 { "virtio-transitional", "virtio-scsi-pci-transitional" },
                 { "virtio-non-transitional", "virtio-scsi-pci-non-transitional" },
                 { "lsilogic", "lsi" },
+                { "auto", "lsi" },
         };
 
         for (size_t i = 0; i < G_N_ELEMENTS(devs); i++)
