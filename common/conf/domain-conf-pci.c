@@ -196,8 +196,8 @@ static bool never_pci(const DomainDef *def, const void *dev) {
         return false;
 }
 
-/* Every device list with the offset of its DomainDeviceInfo, in slot assignment order
- * (after the primary video): the order is part of the output, so it must not change. */
+/* Every device list with the offset of its DomainDeviceInfo and whether its devices want a
+ * PCI slot (the order slots are given in is assign_pci's, libvirt's) */
 typedef struct {
         GPtrArray *devs;
         size_t info_offset;
@@ -1156,6 +1156,8 @@ static bool assign_pci(DomainDef *def, GError **error) {
         size_t nfam;
         PciSpace sp = { 0 };
         g_autoptr(GHashTable) used = pci_addresses_collect(def, error);
+        const GPtrArray *order[] = { def->controllers, def->nets, def->sounds, def->controllers, def->disks, NULL,
+                                     def->rngs, def->watchdogs, def->videos, def->inputs };
         bool ok = false, managed;
 
         if (!used)
@@ -1183,34 +1185,45 @@ static bool assign_pci(DomainDef *def, GError **error) {
                 fill_q35_buses(def, &sp, true);
                 fill_q35_buses(def, &sp, false);
         }
-        for (size_t f = 0; f < nfam; f++) {
-                for (guint i = 0; i < fam[f].devs->len; i++) {
-                        DomainDeviceInfo *info = device_info(&fam[f], i);
-                        gpointer dev = g_ptr_array_index(fam[f].devs, i);
-                        const DomainControllerDef *ctl = fam[f].devs == def->controllers &&
-                                ((DomainControllerDef *) dev)->type == DOMAIN_CONTROLLER_TYPE_PCI ? dev : NULL;
-
-                        if (fam[f].devs == def->controllers && is_usb_master_with_companions(def, dev)) {
-                                DomainControllerDef *c = dev;
-                                if (c->info.addr.type == DOMAIN_ADDRESS_NONE) {
-                                        if (!pci_take_slot(&sp, 0, NULL, info, error))
-                                                goto out;
-                                        info->addr.function = 7;
-                                }
-                                place_usb_companions(def, c);
-                                continue;
-                        }
-                        if (info->addr.type != DOMAIN_ADDRESS_NONE || !fam[f].wants_pci(def, dev))
-                                continue;
-                        if (!pci_take_slot(&sp, 0, ctl, info, error))
+        /* libvirt's order: PCI controllers, network, sound, the other controllers, disks,
+         * balloon, rng, watchdog, video, input (then what else wants a slot) */
+        for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
+                if (!order[k]) {
+                        if (def->memballoon && def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
+                            memballoon_wants_pci(def, def->memballoon) &&
+                            !pci_take_slot(&sp, 0, NULL, &def->memballoon->info, error))
                                 goto out;
+                        continue;
                 }
-                /* the balloon follows the sound cards, before rng, as in libvirt */
-                if (fam[f].devs == def->sounds && def->memballoon &&
-                    def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
-                    memballoon_wants_pci(def, def->memballoon) &&
-                    !pci_take_slot(&sp, 0, NULL, &def->memballoon->info, error))
-                        goto out;
+                for (size_t f = 0; f < nfam; f++) {
+                        if (fam[f].devs != order[k])
+                                continue;
+                        for (guint i = 0; i < fam[f].devs->len; i++) {
+                                DomainDeviceInfo *info = device_info(&fam[f], i);
+                                gpointer dev = g_ptr_array_index(fam[f].devs, i);
+                                bool is_ctl = fam[f].devs == def->controllers;
+                                const DomainControllerDef *ctl = is_ctl &&
+                                        ((DomainControllerDef *) dev)->type == DOMAIN_CONTROLLER_TYPE_PCI ? dev : NULL;
+
+                                /* controllers come twice: PCI ones first, the others after sound */
+                                if (is_ctl && (ctl != NULL) != (k == 0))
+                                        continue;
+                                if (is_ctl && is_usb_master_with_companions(def, dev)) {
+                                        DomainControllerDef *c = dev;
+                                        if (c->info.addr.type == DOMAIN_ADDRESS_NONE) {
+                                                if (!pci_take_slot(&sp, 0, NULL, info, error))
+                                                        goto out;
+                                                info->addr.function = 7;
+                                        }
+                                        place_usb_companions(def, c);
+                                        continue;
+                                }
+                                if (info->addr.type != DOMAIN_ADDRESS_NONE || !fam[f].wants_pci(def, dev))
+                                        continue;
+                                if (!pci_take_slot(&sp, 0, ctl, info, error))
+                                        goto out;
+                        }
+                }
         }
         ok = true;
 out:
