@@ -93,6 +93,11 @@ static void check_controllers(Abi *a, const DomainDef *src, const DomainDef *dst
                          domain_controller_type_to_string(n->type));
                 same_uint(a, "controller index", (unsigned) o->index, (unsigned) n->index);
                 same_str(a, "controller model", o->model, n->model);
+                /* what QEMU device a PCI controller is and the numbers the guest sees on it */
+                same_str(a, "controller model name", o->model_name, n->model_name);
+                same_str(a, "controller target chassis", o->target_chassis, n->target_chassis);
+                same_str(a, "controller target port", o->target_port, n->target_port);
+                same_str(a, "controller target chassisNr", o->target_chassis_nr, n->target_chassis_nr);
                 same_info(a, "controller", &o->info, &n->info);
         }
 }

@@ -90,6 +90,7 @@ void domain_controller_def_free(DomainControllerDef *c) {
         g_free(c->model_name);
         g_free(c->target_chassis);
         g_free(c->target_port);
+        g_free(c->target_chassis_nr);
         g_free(c->master_startport);
         domain_device_info_clear(&c->info);
         g_free(c);
@@ -583,6 +584,7 @@ static DomainControllerDef *parse_controller(xmlNodePtr node, GError **error) {
         c->model_name = xml_prop(xml_child(node, "model"), "name");
         c->target_chassis = xml_prop(target, "chassis");
         c->target_port = xml_prop(target, "port");
+        c->target_chassis_nr = xml_prop(target, "chassisNr");
         c->master_startport = xml_prop(xml_child(node, "master"), "startport");
         if (c->master_startport && c->type != DOMAIN_CONTROLLER_TYPE_USB) {
                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR, "<master> is only for USB companion controllers");
@@ -676,6 +678,7 @@ static void format_controller(XmlBuf *buf, const DomainControllerDef *c) {
         xml_attr(a, "name", c->model_name);
         xml_element(&child, "model", a, NULL);
         g_string_truncate(a, 0);
+        xml_attr(a, "chassisNr", c->target_chassis_nr);
         xml_attr(a, "chassis", c->target_chassis);
         xml_attr(a, "port", c->target_port);
         xml_element(&child, "target", a, NULL);

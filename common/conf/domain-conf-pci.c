@@ -196,8 +196,8 @@ static bool never_pci(const DomainDef *def, const void *dev) {
         return false;
 }
 
-/* Every device list with the offset of its DomainDeviceInfo, in slot assignment order
- * (after the primary video): the order is part of the output, so it must not change. */
+/* Every device list with the offset of its DomainDeviceInfo and whether its devices want a
+ * PCI slot (the order slots are given in is assign_pci's, libvirt's) */
 typedef struct {
         GPtrArray *devs;
         size_t info_offset;
@@ -328,18 +328,44 @@ static void add_default_usb(DomainDef *def, bool q35) {
                 c->ports = g_strdup("15");
                 return;
         }
-        /* a definition that put something else at 00:01.2 keeps it; the UHCI then gets a free slot */
-        {
-                g_autoptr(GPtrArray) infos = device_infos(def);
+}
 
-                for (guint i = 0; i < infos->len; i++) {
-                        const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
-                        if (a->type == DOMAIN_ADDRESS_PCI && a->domain == 0 && a->bus == 0 && a->slot == 1 &&
-                            a->function == 2)
-                                return;
-                }
+static bool root_function_used(const DomainDef *def, unsigned slot, unsigned function) {
+        g_autoptr(GPtrArray) infos = device_infos(def);
+
+        for (guint i = 0; i < infos->len; i++) {
+                const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
+                if (a->type == DOMAIN_ADDRESS_PCI && a->domain == 0 && a->bus == 0 && a->slot == slot &&
+                    a->function == function)
+                        return true;
         }
-        c->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = 1, .function = 2 };
+        return false;
+}
+
+/* A model-less USB controller on an x86 PC machine is PIIX3's UHCI, as libvirt reads it. On
+ * i440fx the PIIX3 functions of slot 1 are listed where the chip has them, as libvirt does:
+ * IDE controller 0 at 00:01.1, UHCI index 0 at 00:01.2; a definition that put something
+ * else there keeps it (the UHCI then gets a free slot). */
+static void pc_piix3_functions(DomainDef *def, bool q35) {
+        if (!machine_has_default_usb(def, q35))
+                return;
+        for (guint i = 0; i < def->controllers->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                unsigned fn;
+
+                if (c->type == DOMAIN_CONTROLLER_TYPE_USB && !c->model && !c->master_startport)
+                        c->model = g_strdup("piix3-uhci");
+                if (q35 || c->index != 0 || c->info.addr.type != DOMAIN_ADDRESS_NONE)
+                        continue;
+                if (c->type == DOMAIN_CONTROLLER_TYPE_IDE)
+                        fn = 1;
+                else if (c->type == DOMAIN_CONTROLLER_TYPE_USB && g_strcmp0(c->model, "piix3-uhci") == 0)
+                        fn = 2;
+                else
+                        continue;
+                if (!root_function_used(def, 1, fn))
+                        c->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = 1, .function = fn };
+        }
 }
 
 /* With USB switched off (model='none'), a USB device has no bus: an XML error naming it, as
@@ -425,6 +451,17 @@ static void add_implicit_devices(DomainDef *def) {
         }
 
         add_default_usb(def, q35);
+        pc_piix3_functions(def, q35);
+
+        /* a SCSI disk needs the controller its drive address names (0 without one), as libvirt
+         * adds it */
+        for (guint i = 0; i < def->disks->len; i++) {
+                const DomainDiskDef *d = g_ptr_array_index(def->disks, i);
+                int idx = d->info.addr.type == DOMAIN_ADDRESS_DRIVE ? (int) d->info.addr.controller : 0;
+
+                if (d->bus == DOMAIN_DISK_BUS_SCSI && idx >= 0 && !find_controller(def, DOMAIN_CONTROLLER_TYPE_SCSI, idx))
+                        add_controller(def, DOMAIN_CONTROLLER_TYPE_SCSI, idx, NULL);
+        }
 
         /* virtio channels need a virtio-serial bus to sit on */
         for (guint i = 0; i < def->channels->len; i++) {
@@ -456,17 +493,19 @@ typedef struct {
         bool reserved[PCI_MAX_SLOT + 1];
 } PciBus;
 
-/* Which controllers give a bus endpoints can sit on, and its slot range (libvirt's rules:
- * a PCI bridge keeps slot 0 for itself, a PCIe port has one slot). */
+/* Which controllers give a bus, and its slot range (libvirt's rules: a PCI bridge keeps slot
+ * 0 for itself, a PCIe port has one slot; the DMI bridge and a switch's upstream port use
+ * all 32, the upstream port for downstream ports only). */
 static bool bus_slots(const char *model, unsigned *first, unsigned *last) {
-        static const char *const bridges[] = { "pci-bridge", "dmi-to-pci-bridge", "pcie-to-pci-bridge", NULL };
+        static const char *const bridges[] = { "pci-bridge", "pcie-to-pci-bridge", NULL };
         static const char *const ports[] = { "pcie-root-port", "pcie-switch-downstream-port", NULL };
 
         if (g_strv_contains(bridges, model ? model : "")) {
                 *first = 1, *last = PCI_MAX_SLOT;
                 return true;
         }
-        if (g_strcmp0(model, "pci-expander-bus") == 0) {
+        if (g_strcmp0(model, "pci-expander-bus") == 0 || g_strcmp0(model, "dmi-to-pci-bridge") == 0 ||
+            g_strcmp0(model, "pcie-switch-upstream-port") == 0) {
                 *first = 0, *last = PCI_MAX_SLOT;
                 return true;
         }
@@ -477,8 +516,18 @@ static bool bus_slots(const char *model, unsigned *first, unsigned *last) {
         return false;
 }
 
+/* Buses libvirt never picks for an endpoint by itself: a switch's upstream port takes only
+ * downstream ports, and the DMI bridge's slots cannot hotplug (endpoints go there only at
+ * addresses the definition gives). */
+static bool bus_takes_endpoints(const PciBus *b) {
+        return g_strcmp0(b->model, "pcie-switch-upstream-port") != 0 && g_strcmp0(b->model, "dmi-to-pci-bridge") != 0;
+}
+
 static unsigned bus_free_slots(const PciBus *b) {
         unsigned n = 0;
+
+        if (!bus_takes_endpoints(b))
+                return 0;
 
         for (unsigned s = b->first; s <= b->last; s++)
                 if (!b->used[s] && !b->reserved[s])
@@ -512,6 +561,8 @@ static bool pci_take_slot(PciSpace *sp, unsigned preferred, const DomainControll
                 if (ctl && b->index != 0 &&
                     (g_strcmp0(ctl->model, "pci-bridge") != 0 || (int) b->index >= ctl->index ||
                      g_strcmp0(b->model, "pci-bridge") != 0))
+                        continue;
+                if (!ctl && !bus_takes_endpoints(b))
                         continue;
                 if (b->index == 0 && preferred && !b->used[preferred])
                         slot = preferred;
@@ -553,6 +604,12 @@ static PciBus *space_add_bus(PciSpace *sp, const DomainControllerDef *c) {
         return b;
 }
 
+static int compare_bus_index(gconstpointer a, gconstpointer b) {
+        const PciBus *x = *(PciBus *const *) a, *y = *(PciBus *const *) b;
+
+        return (int) x->index - (int) y->index;
+}
+
 /* Bus 0 with its reserved slots, every bus a controller provides, and the slots the
  * definition already uses on them. */
 static void space_init(PciSpace *sp, const DomainDef *def) {
@@ -577,6 +634,8 @@ static void space_init(PciSpace *sp, const DomainDef *def) {
                 if (c->type == DOMAIN_CONTROLLER_TYPE_PCI && c->index > 0)
                         (void) space_add_bus(sp, c);
         }
+        /* libvirt looks for a free slot bus by bus in index order */
+        g_ptr_array_sort(sp->buses, compare_bus_index);
         for (guint i = 0; i < infos->len; i++) {
                 const DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
                 PciBus *b;
@@ -726,58 +785,137 @@ static void add_pci_buses(DomainDef *def, PciSpace *sp) {
 
                         add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx, "pcie-root-port");
                         c = g_ptr_array_index(def->controllers, def->controllers->len - 1);
-                        c->info.addr = (DomainDeviceAddress) {
-                                .type = DOMAIN_ADDRESS_PCI, .slot = slot, .function = fn,
-                                .multifunction = fn == 0 ? 1 : 0,
-                        };
+                        c->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = slot, .function = fn };
                         (void) space_add_bus(sp, c);
                         have++;
                 }
         }
 }
 
-/* q35, as libvirt lays it out: root ports without an address go eight to a slot of
- * pcie.0 (functions of one multifunction device) */
-static bool pack_root_ports(DomainDef *def, PciSpace *sp, GError **error) {
+static bool model_is(const char *model, const char *what) {
+        return g_strcmp0(model, what) == 0;
+}
+
+/* The PCIe port bus (root port or switch downstream port) of lowest index whose one slot is
+ * free, or NULL */
+static PciBus *free_pcie_port(PciSpace *sp) {
+        for (guint i = 1; i < sp->buses->len; i++) {
+                PciBus *b = g_ptr_array_index(sp->buses, i);
+
+                if ((model_is(b->model, "pcie-root-port") || model_is(b->model, "pcie-switch-downstream-port")) &&
+                    !b->used[0])
+                        return b;
+        }
+        return NULL;
+}
+
+/* The first free slot of the first bus of one of these models with an index below 'below' */
+static bool free_slot_on(PciSpace *sp, const char *const *models, int below, PciBus **bus, unsigned *slot) {
+        for (guint i = 1; i < sp->buses->len; i++) {
+                PciBus *b = g_ptr_array_index(sp->buses, i);
+
+                if (!g_strv_contains(models, b->model ? b->model : "") || (int) b->index >= below)
+                        continue;
+                for (unsigned s = b->first; s <= b->last; s++)
+                        if (!b->used[s] && !b->reserved[s]) {
+                                *bus = b, *slot = s;
+                                return true;
+                        }
+        }
+        return false;
+}
+
+static int compare_controller_index(gconstpointer a, gconstpointer b) {
+        const DomainControllerDef *x = *(DomainControllerDef *const *) a, *y = *(DomainControllerDef *const *) b;
+
+        return x->index - y->index;
+}
+
+/* q35, as libvirt lays it out, PCI controllers first and in index order: root ports eight
+ * to a slot of pcie.0 (functions of one slot), the DMI-to-PCI bridge at 00:1e.0 where real
+ * boards have it, a switch's upstream port and a pcie-to-pci-bridge in a free PCIe port, a
+ * switch's downstream ports on an upstream port's bus, a pci-bridge on a PCI bus. What has
+ * no place here is left to the general assignment. */
+static bool q35_place_pci_controllers(DomainDef *def, PciSpace *sp, GError **error) {
+        static const char *const upstream[] = { "pcie-switch-upstream-port", NULL };
+        static const char *const pci_buses[] = { "dmi-to-pci-bridge", "pci-bridge", "pcie-to-pci-bridge", NULL };
         PciBus *root = g_ptr_array_index(sp->buses, 0);
-        unsigned slot = 0, fn = 8;
+        g_autoptr(GPtrArray) order = g_ptr_array_new();
+        unsigned port_slot = 0, port_fn = 8;
 
         for (guint i = 0; i < def->controllers->len; i++) {
                 DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                if (c->type == DOMAIN_CONTROLLER_TYPE_PCI && c->index > 0 && c->info.addr.type == DOMAIN_ADDRESS_NONE)
+                        g_ptr_array_add(order, c);
+        }
+        g_ptr_array_sort(order, compare_controller_index);
+        for (guint i = 0; i < order->len; i++) {
+                DomainControllerDef *c = g_ptr_array_index(order, i);
+                PciBus *bus = NULL;
+                unsigned slot = 0, fn = 0;
 
-                if (c->type != DOMAIN_CONTROLLER_TYPE_PCI || g_strcmp0(c->model, "pcie-root-port") != 0 ||
-                    c->info.addr.type != DOMAIN_ADDRESS_NONE)
-                        continue;
-                if (fn == 8) {
-                        slot = 0;
-                        for (unsigned s = 1; s <= PCI_MAX_SLOT && !slot; s++)
+                if (model_is(c->model, "pcie-root-port")) {
+                        if (port_fn == 8) {
+                                port_slot = 0;
+                                for (unsigned s = 1; s <= PCI_MAX_SLOT && !port_slot; s++)
+                                        if (!root->used[s] && !root->reserved[s])
+                                                port_slot = s;
+                                if (!port_slot)
+                                        return pci_take_slot(sp, 0, c, &c->info, error);
+                                root->used[port_slot] = true;
+                                port_fn = 0;
+                        }
+                        bus = root, slot = port_slot, fn = port_fn++;
+                } else if (model_is(c->model, "dmi-to-pci-bridge")) {
+                        if (!root->used[0x1e])
+                                bus = root, slot = 0x1e;
+                        for (unsigned s = 1; s <= PCI_MAX_SLOT && !bus; s++)
                                 if (!root->used[s] && !root->reserved[s])
-                                        slot = s;
-                        if (!slot)
-                                return pci_take_slot(sp, 0, c, &c->info, error);
-                        root->used[slot] = true;
-                        fn = 0;
+                                        bus = root, slot = s;
+                } else if (model_is(c->model, "pcie-switch-upstream-port") || model_is(c->model, "pcie-to-pci-bridge")) {
+                        bus = free_pcie_port(sp);
+                } else if (model_is(c->model, "pcie-switch-downstream-port")) {
+                        (void) free_slot_on(sp, upstream, G_MAXINT, &bus, &slot);
+                } else if (model_is(c->model, "pci-bridge")) {
+                        (void) free_slot_on(sp, pci_buses, c->index, &bus, &slot);
                 }
+                if (!bus)
+                        continue;
+                bus->used[slot] = true;
                 c->info.addr = (DomainDeviceAddress) {
-                        .type = DOMAIN_ADDRESS_PCI, .slot = slot, .function = fn, .multifunction = fn == 0 ? 1 : 0,
+                        .type = DOMAIN_ADDRESS_PCI, .bus = bus->index, .slot = slot, .function = fn,
                 };
-                fn++;
         }
         return true;
 }
 
-/* PCIe endpoints, which libvirt puts behind a root port on q35 rather than on pcie.0 */
+/* virtio-transitional is the plain PCI flavour of a virtio device, for old guests */
+static bool is_transitional(const char *model) {
+        return g_strcmp0(model, "virtio-transitional") == 0;
+}
+
+/* The balloon when it still needs an address: as a PCIe endpoint (pcie) or plain PCI */
+static bool balloon_wants(const DomainDef *def, bool pcie) {
+        const DomainMemballoonDef *m = def->memballoon;
+
+        return m && m->info.addr.type == DOMAIN_ADDRESS_NONE && memballoon_wants_pci(def, m) &&
+               is_transitional(m->model) != pcie;
+}
+
+/* PCIe endpoints, which libvirt puts behind a root port on q35 rather than on pcie.0; a
+ * switch's upstream port and a pcie-to-pci-bridge need a port as well */
 static bool is_pcie_endpoint(const DomainDef *def, GPtrArray *devs, gconstpointer dev) {
         if (devs == def->nets) {
                 const char *m = ((const DomainNetDef *) dev)->model;
-                /* virtio-transitional is the plain PCI flavour, for old guests */
-                return !m || (g_str_has_prefix(m, "virtio") && !g_str_equal(m, "virtio-transitional")) ||
-                       g_str_equal(m, "e1000e");
+                return !m || (g_str_has_prefix(m, "virtio") && !is_transitional(m)) || g_str_equal(m, "e1000e");
         }
         if (devs == def->controllers) {
                 const DomainControllerDef *c = dev;
                 if (c->type == DOMAIN_CONTROLLER_TYPE_PCI)
-                        return g_strcmp0(c->model, "pcie-to-pci-bridge") == 0;
+                        return g_strcmp0(c->model, "pcie-to-pci-bridge") == 0 ||
+                               g_strcmp0(c->model, "pcie-switch-upstream-port") == 0;
+                if (is_transitional(c->model))
+                        return false;
                 return (c->type == DOMAIN_CONTROLLER_TYPE_USB &&
                         (g_strcmp0(c->model, "qemu-xhci") == 0 || g_strcmp0(c->model, "nec-xhci") == 0)) ||
                        c->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL ||
@@ -786,53 +924,22 @@ static bool is_pcie_endpoint(const DomainDef *def, GPtrArray *devs, gconstpointe
         if (devs == def->disks)
                 return ((const DomainDiskDef *) dev)->bus == DOMAIN_DISK_BUS_VIRTIO;
         if (devs == def->rngs)
-                return rng_wants_pci(def, dev);
+                return rng_wants_pci(def, dev) && !is_transitional(((const DomainRNGDef *) dev)->model);
         if (devs == def->inputs)
                 return input_wants_pci(def, dev);
         return false;
 }
 
-/* Takes the first free root port for info; false when there is none (pcie.0 then). */
+/* Takes the first free PCIe port (root or switch downstream) for info; false when there is
+ * none (pcie.0 then). */
 static bool take_root_port(PciSpace *sp, DomainDeviceInfo *info) {
-        for (guint i = 1; i < sp->buses->len; i++) {
-                PciBus *b = g_ptr_array_index(sp->buses, i);
+        PciBus *b = free_pcie_port(sp);
 
-                if (g_strcmp0(b->model, "pcie-root-port") != 0 || b->used[0])
-                        continue;
-                b->used[0] = true;
-                info->addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .bus = b->index };
-                return true;
-        }
-        return false;
-}
-
-/* libvirt's order (network, controllers, disks, balloon, rng, input) over the root ports
- * the definition has; what does not find one goes on pcie.0 with everything else */
-static void fill_root_ports(DomainDef *def, PciSpace *sp) {
-        GPtrArray *order[] = { def->nets, def->controllers, def->disks, NULL, def->rngs, def->inputs };
-        DeviceFamily fam[16];
-        size_t nfam = device_families(def, fam);
-
-        for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
-                if (!order[k]) {
-                        if (def->memballoon && def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
-                            memballoon_wants_pci(def, def->memballoon))
-                                (void) take_root_port(sp, &def->memballoon->info);
-                        continue;
-                }
-                for (size_t f = 0; f < nfam; f++) {
-                        if (fam[f].devs != order[k])
-                                continue;
-                        for (guint i = 0; i < fam[f].devs->len; i++) {
-                                gpointer dev = g_ptr_array_index(fam[f].devs, i);
-                                DomainDeviceInfo *info = device_info(&fam[f], i);
-
-                                if (info->addr.type == DOMAIN_ADDRESS_NONE && is_pcie_endpoint(def, fam[f].devs, dev) &&
-                                    !take_root_port(sp, info))
-                                        return;
-                        }
-                }
-        }
+        if (!b)
+                return false;
+        b->used[0] = true;
+        info->addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .bus = b->index };
+        return true;
 }
 
 /* Plain PCI endpoints, which libvirt puts on a pcie-to-pci-bridge on q35 (pcie.0 takes
@@ -845,11 +952,14 @@ static bool is_conventional_endpoint(const DomainDef *def, GPtrArray *devs, gcon
                 return sound_wants_pci(def, dev) && g_strcmp0(((const DomainSoundDef *) dev)->model, "ich9") != 0;
         if (devs == def->watchdogs)
                 return watchdog_wants_pci(def, dev);
+        if (devs == def->rngs)
+                return rng_wants_pci(def, dev) && !is_pcie_endpoint(def, devs, dev);
         if (devs == def->controllers) {
                 const DomainControllerDef *c = dev;
+                if (c->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL || c->type == DOMAIN_CONTROLLER_TYPE_SCSI)
+                        return !is_pcie_endpoint(def, devs, dev);
                 return c->type == DOMAIN_CONTROLLER_TYPE_USB && c->model && controller_wants_pci(def, c) &&
-                       !is_pcie_endpoint(def, devs, dev) && !c->master_startport &&
-                       !is_usb_master_with_companions(def, c);
+                       !is_pcie_endpoint(def, devs, dev) && !c->master_startport;
         }
         return false;
 }
@@ -901,54 +1011,89 @@ static bool q35_place_fixed(DomainDef *def, PciSpace *sp, GHashTable *used, GErr
         return true;
 }
 
-/* q35 as libvirt builds it: every PCIe endpoint without an address gets a pcie-root-port
- * of its own, plain PCI endpoints a pcie-to-pci-bridge (on a root port too); when the
- * definition named no PCI controllers and some were added, one more empty root port is
- * left for hotplug. The ports get their addresses in pack_root_ports. */
-static void q35_add_buses(DomainDef *def, PciSpace *sp, bool managed) {
+static void q35_add_bus(DomainDef *def, PciSpace *sp, const char *model) {
+        add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, next_pci_index(def), model);
+        (void) space_add_bus(sp, g_ptr_array_index(def->controllers, def->controllers->len - 1));
+}
+
+/* The devices still without an address in the order libvirt assigns them (PCI controllers,
+ * network, sound, other controllers, disks, balloon, rng, watchdog, input): 'E' for one that
+ * needs a PCIe port, 'C' for a plain PCI one */
+static GString *q35_needs(const DomainDef *def) {
+        const GPtrArray *order[] = { def->controllers, def->nets, def->sounds, def->controllers, def->disks, NULL,
+                                     def->rngs, def->watchdogs, def->inputs };
+        GString *needs = g_string_new(NULL);
         DeviceFamily fam[16];
         size_t nfam = device_families(def, fam);
-        unsigned ports = 0, conventional = 0, free_ports = 0, bridge_room = 0, added = 0, bridges = 0;
 
-        for (size_t f = 0; f < nfam; f++)
-                for (guint i = 0; i < fam[f].devs->len; i++) {
-                        gpointer dev = g_ptr_array_index(fam[f].devs, i);
-
-                        if (device_info(&fam[f], i)->addr.type != DOMAIN_ADDRESS_NONE)
-                                continue;
-                        if (is_pcie_endpoint(def, fam[f].devs, dev))
-                                ports++;
-                        else if (is_conventional_endpoint(def, fam[f].devs, dev))
-                                conventional++;
+        for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
+                if (!order[k]) {
+                        if (balloon_wants(def, true) || balloon_wants(def, false))
+                                g_string_append_c(needs, balloon_wants(def, true) ? 'E' : 'C');
+                        continue;
                 }
-        if (def->memballoon && def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
-            memballoon_wants_pci(def, def->memballoon))
-                ports++;
+                for (size_t f = 0; f < nfam; f++) {
+                        if (fam[f].devs != order[k])
+                                continue;
+                        for (guint i = 0; i < fam[f].devs->len; i++) {
+                                const DomainControllerDef *c = g_ptr_array_index(fam[f].devs, i);
+
+                                if (device_info(&fam[f], i)->addr.type != DOMAIN_ADDRESS_NONE)
+                                        continue;
+                                /* PCI controllers come first, the other ones later */
+                                if (order[k] == def->controllers &&
+                                    (c->type == DOMAIN_CONTROLLER_TYPE_PCI) != (k == 0))
+                                        continue;
+                                if (is_pcie_endpoint(def, fam[f].devs, c))
+                                        g_string_append_c(needs, 'E');
+                                else if (is_conventional_endpoint(def, fam[f].devs, c))
+                                        g_string_append_c(needs, 'C');
+                        }
+                }
+        }
+        return needs;
+}
+
+/* q35 as libvirt builds it: every PCIe endpoint without an address gets a pcie-root-port
+ * of its own, plain PCI endpoints a pcie-to-pci-bridge (in a root port added just before
+ * it), each added when the first device that needs it comes; when the definition named no
+ * PCI controllers and some were added, one more empty root port is left for hotplug. The
+ * ports get their addresses in q35_place_pci_controllers. */
+static void q35_add_buses(DomainDef *def, PciSpace *sp, bool managed) {
+        g_autoptr(GString) needs = q35_needs(def);
+        unsigned free_ports = 0, bridge_room = 0, added = 0;
+
         for (guint i = 1; i < sp->buses->len; i++) {
                 const PciBus *b = g_ptr_array_index(sp->buses, i);
-                if (g_strcmp0(b->model, "pcie-root-port") == 0 && !b->used[0])
+                if ((model_is(b->model, "pcie-root-port") || model_is(b->model, "pcie-switch-downstream-port")) &&
+                    !b->used[0])
                         free_ports++;
                 else if (is_bridge_bus(b))
                         bridge_room += bus_free_slots(b);
         }
-        /* a bridge's root port gets the lower index: QEMU needs a bus before what sits on it */
-        while (conventional > bridge_room) {
-                bridges++;
-                bridge_room += PCI_MAX_SLOT;
-                ports++;
+        for (const char *n = needs->str; *n; n++) {
+                if (*n == 'E' && free_ports > 0) {
+                        free_ports--;
+                } else if (*n == 'E') {
+                        q35_add_bus(def, sp, "pcie-root-port");
+                        added++;
+                } else if (bridge_room > 0) {
+                        bridge_room--;
+                } else {
+                        /* QEMU needs a bus before what sits on it: the port gets the lower index */
+                        if (free_ports > 0) {
+                                free_ports--;
+                        } else {
+                                q35_add_bus(def, sp, "pcie-root-port");
+                                added++;
+                        }
+                        q35_add_bus(def, sp, "pcie-to-pci-bridge");
+                        added++;
+                        bridge_room = PCI_MAX_SLOT - 1;
+                }
         }
-        for (; ports > free_ports; free_ports++, added++) {
-                add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, next_pci_index(def), "pcie-root-port");
-                (void) space_add_bus(sp, g_ptr_array_index(def->controllers, def->controllers->len - 1));
-        }
-        for (; bridges > 0; bridges--, added++) {
-                add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, next_pci_index(def), "pcie-to-pci-bridge");
-                (void) space_add_bus(sp, g_ptr_array_index(def->controllers, def->controllers->len - 1));
-        }
-        if (managed && added) {
-                add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, next_pci_index(def), "pcie-root-port");
-                (void) space_add_bus(sp, g_ptr_array_index(def->controllers, def->controllers->len - 1));
-        }
+        if (managed && added)
+                q35_add_bus(def, sp, "pcie-root-port");
 }
 
 /* A slot on a bridge for a plain PCI endpoint on q35; false when no bridge has room */
@@ -969,11 +1114,50 @@ static bool take_bridge_slot(PciSpace *sp, DomainDeviceInfo *info) {
         return false;
 }
 
+/* libvirt's order (network, sound, controllers, disks, balloon, rng, watchdog, input) over
+ * the root ports (pcie) or the bridge slots (!pcie) the definition has; what does not find
+ * one goes on pcie.0 with everything else. A USB2 set takes its slot as one device. */
+static void fill_q35_buses(DomainDef *def, PciSpace *sp, bool pcie) {
+        GPtrArray *order[] = { def->nets, def->sounds, def->controllers, def->disks, NULL,
+                               def->rngs, def->watchdogs, def->inputs };
+        DeviceFamily fam[16];
+        size_t nfam = device_families(def, fam);
+
+        for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
+                if (!order[k]) {
+                        if (balloon_wants(def, pcie) &&
+                            !(pcie ? take_root_port : take_bridge_slot)(sp, &def->memballoon->info))
+                                return;
+                        continue;
+                }
+                for (size_t f = 0; f < nfam; f++) {
+                        if (fam[f].devs != order[k])
+                                continue;
+                        for (guint i = 0; i < fam[f].devs->len; i++) {
+                                gpointer dev = g_ptr_array_index(fam[f].devs, i);
+                                DomainDeviceInfo *info = device_info(&fam[f], i);
+
+                                if (info->addr.type != DOMAIN_ADDRESS_NONE ||
+                                    !(pcie ? is_pcie_endpoint : is_conventional_endpoint)(def, fam[f].devs, dev))
+                                        continue;
+                                if (!(pcie ? take_root_port : take_bridge_slot)(sp, info))
+                                        return;
+                                if (fam[f].devs == def->controllers && is_usb_master_with_companions(def, dev)) {
+                                        info->addr.function = 7;
+                                        place_usb_companions(def, dev);
+                                }
+                        }
+                }
+        }
+}
+
 static bool assign_pci(DomainDef *def, GError **error) {
         DeviceFamily fam[16];
         size_t nfam;
         PciSpace sp = { 0 };
         g_autoptr(GHashTable) used = pci_addresses_collect(def, error);
+        const GPtrArray *order[] = { def->controllers, def->nets, def->sounds, def->controllers, def->disks, NULL,
+                                     def->rngs, def->watchdogs, def->videos, def->inputs };
         bool ok = false, managed;
 
         if (!used)
@@ -996,40 +1180,50 @@ static bool assign_pci(DomainDef *def, GError **error) {
                         goto out;
         }
         if (sp.q35) {
-                if (!pack_root_ports(def, &sp, error))
+                if (!q35_place_pci_controllers(def, &sp, error))
                         goto out;
-                fill_root_ports(def, &sp);
+                fill_q35_buses(def, &sp, true);
+                fill_q35_buses(def, &sp, false);
         }
-        for (size_t f = 0; f < nfam; f++) {
-                for (guint i = 0; i < fam[f].devs->len; i++) {
-                        DomainDeviceInfo *info = device_info(&fam[f], i);
-                        gpointer dev = g_ptr_array_index(fam[f].devs, i);
-                        const DomainControllerDef *ctl = fam[f].devs == def->controllers &&
-                                ((DomainControllerDef *) dev)->type == DOMAIN_CONTROLLER_TYPE_PCI ? dev : NULL;
-
-                        if (fam[f].devs == def->controllers && is_usb_master_with_companions(def, dev)) {
-                                DomainControllerDef *c = dev;
-                                if (c->info.addr.type == DOMAIN_ADDRESS_NONE) {
-                                        if (!pci_take_slot(&sp, 0, NULL, info, error))
-                                                goto out;
-                                        info->addr.function = 7;
-                                }
-                                place_usb_companions(def, c);
-                                continue;
-                        }
-                        if (info->addr.type != DOMAIN_ADDRESS_NONE || !fam[f].wants_pci(def, dev))
-                                continue;
-                        if (sp.q35 && is_conventional_endpoint(def, fam[f].devs, dev) && take_bridge_slot(&sp, info))
-                                continue;
-                        if (!pci_take_slot(&sp, 0, ctl, info, error))
+        /* libvirt's order: PCI controllers, network, sound, the other controllers, disks,
+         * balloon, rng, watchdog, video, input (then what else wants a slot) */
+        for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
+                if (!order[k]) {
+                        if (def->memballoon && def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
+                            memballoon_wants_pci(def, def->memballoon) &&
+                            !pci_take_slot(&sp, 0, NULL, &def->memballoon->info, error))
                                 goto out;
+                        continue;
                 }
-                /* the balloon follows the sound cards, before rng, as in libvirt */
-                if (fam[f].devs == def->sounds && def->memballoon &&
-                    def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
-                    memballoon_wants_pci(def, def->memballoon) &&
-                    !pci_take_slot(&sp, 0, NULL, &def->memballoon->info, error))
-                        goto out;
+                for (size_t f = 0; f < nfam; f++) {
+                        if (fam[f].devs != order[k])
+                                continue;
+                        for (guint i = 0; i < fam[f].devs->len; i++) {
+                                DomainDeviceInfo *info = device_info(&fam[f], i);
+                                gpointer dev = g_ptr_array_index(fam[f].devs, i);
+                                bool is_ctl = fam[f].devs == def->controllers;
+                                const DomainControllerDef *ctl = is_ctl &&
+                                        ((DomainControllerDef *) dev)->type == DOMAIN_CONTROLLER_TYPE_PCI ? dev : NULL;
+
+                                /* controllers come twice: PCI ones first, the others after sound */
+                                if (is_ctl && (ctl != NULL) != (k == 0))
+                                        continue;
+                                if (is_ctl && is_usb_master_with_companions(def, dev)) {
+                                        DomainControllerDef *c = dev;
+                                        if (c->info.addr.type == DOMAIN_ADDRESS_NONE) {
+                                                if (!pci_take_slot(&sp, 0, NULL, info, error))
+                                                        goto out;
+                                                info->addr.function = 7;
+                                        }
+                                        place_usb_companions(def, c);
+                                        continue;
+                                }
+                                if (info->addr.type != DOMAIN_ADDRESS_NONE || !fam[f].wants_pci(def, dev))
+                                        continue;
+                                if (!pci_take_slot(&sp, 0, ctl, info, error))
+                                        goto out;
+                        }
+                }
         }
         ok = true;
 out:
@@ -1060,28 +1254,75 @@ static void assign_virtio_serial(DomainDef *def) {
         }
 }
 
-/* What libvirt fills in for a pcie-root-port once it has an address: the QEMU device as
- * <model name=…/>, the chassis as its index and the port as the slot and function it takes
- * on its parent bus (slot << 3 | function: 0x10 at 00:02.0). Values the definition gives stay. */
-static void set_root_port_targets(DomainDef *def) {
+/* As libvirt does once every address is known: function 0 of a slot whose other functions
+ * are in use says multifunction='on', unless the definition said otherwise. */
+static void set_multifunction(DomainDef *def) {
+        g_autoptr(GPtrArray) infos = device_infos(def);
+
+        for (guint i = 0; i < infos->len; i++) {
+                DomainDeviceAddress *a = &((DomainDeviceInfo *) g_ptr_array_index(infos, i))->addr;
+
+                if (a->type != DOMAIN_ADDRESS_PCI || a->function != 0 || a->multifunction != 0)
+                        continue;
+                for (guint j = 0; j < infos->len; j++) {
+                        const DomainDeviceAddress *o = &((DomainDeviceInfo *) g_ptr_array_index(infos, j))->addr;
+                        if (o->type == DOMAIN_ADDRESS_PCI && o->domain == a->domain && o->bus == a->bus &&
+                            o->slot == a->slot && o->function != 0) {
+                                a->multifunction = 1;
+                                break;
+                        }
+                }
+        }
+}
+
+/* The QEMU device libvirt names in <model name=…/> for each PCI controller model */
+static const char *pci_controller_model_name(const char *model) {
+        static const char *const names[][2] = {
+                { "pcie-root-port", "pcie-root-port" },
+                { "pci-bridge", "pci-bridge" },
+                { "dmi-to-pci-bridge", "i82801b11-bridge" },
+                { "pcie-switch-upstream-port", "x3130-upstream" },
+                { "pcie-switch-downstream-port", "xio3130-downstream" },
+                { "pcie-to-pci-bridge", "pcie-pci-bridge" },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+                if (g_strcmp0(model, names[i][0]) == 0)
+                        return names[i][1];
+        return NULL;
+}
+
+/* What libvirt fills in for a PCI controller once it has an address: the QEMU device as
+ * <model name=…/>; for a PCIe port the chassis as its index and the port as the slot and
+ * function it takes on its parent bus (slot << 3 | function: 0x10 at 00:02.0); for a
+ * pci-bridge chassisNr as its index. Values the definition gives stay. */
+static void set_pci_controller_targets(DomainDef *def) {
         for (guint i = 0; i < def->controllers->len; i++) {
                 DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                const char *name = c->type == DOMAIN_CONTROLLER_TYPE_PCI ? pci_controller_model_name(c->model) : NULL;
+                bool port = model_is(c->model, "pcie-root-port") || model_is(c->model, "pcie-switch-downstream-port");
 
-                if (c->type != DOMAIN_CONTROLLER_TYPE_PCI || g_strcmp0(c->model, "pcie-root-port") != 0)
+                if (!name)
                         continue;
                 if (!c->model_name)
-                        c->model_name = g_strdup("pcie-root-port");
-                if (!c->target_chassis)
+                        c->model_name = g_strdup(name);
+                if (port && !c->target_chassis)
                         c->target_chassis = g_strdup_printf("%d", c->index);
-                if (!c->target_port && c->info.addr.type == DOMAIN_ADDRESS_PCI)
-                        c->target_port = g_strdup_printf("0x%x", c->info.addr.slot << 3 | c->info.addr.function);
+                /* a downstream port's number is its slot on the switch */
+                if (port && !c->target_port && c->info.addr.type == DOMAIN_ADDRESS_PCI)
+                        c->target_port = g_strdup_printf("0x%x", model_is(c->model, "pcie-root-port")
+                                                                         ? c->info.addr.slot << 3 | c->info.addr.function
+                                                                         : c->info.addr.slot);
+                if (model_is(c->model, "pci-bridge") && !c->target_chassis_nr)
+                        c->target_chassis_nr = g_strdup_printf("%d", c->index);
         }
 }
 
 bool domain_def_assign_addresses(DomainDef *def, GError **error) {
         if (!assign_pci(def, error))
                 return false;
-        set_root_port_targets(def);
+        set_multifunction(def);
+        set_pci_controller_targets(def);
         assign_virtio_serial(def);
         return true;
 }

@@ -125,6 +125,7 @@ typedef struct {
         char *ports, *vectors;          /* virtio-serial */
         char *model_name;               /* <model name=…/>: the QEMU device of a PCI controller */
         char *target_chassis, *target_port;
+        char *target_chassis_nr;        /* <target chassisNr=…/> of a pci-bridge */
         char *master_startport;         /* USB2 companion (ich9-uhciN): first port on its EHCI master */
         DomainDeviceInfo info;
 } DomainControllerDef;

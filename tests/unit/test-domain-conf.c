@@ -401,6 +401,10 @@ static const char abi_base[] =
         "<clock offset='utc'><timer name='rtc' tickpolicy='catchup'/><timer name='pit' tickpolicy='delay'/>"
         "<timer name='hpet' present='no'/></clock>"
         "<devices><disk type='file' device='disk'><source file='/img/a.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+        "<controller type='pci' index='1' model='pcie-root-port'><model name='pcie-root-port'/>"
+        "<target chassis='1' port='0x10'/></controller>"
+        "<controller type='pci' index='2' model='pcie-to-pci-bridge'/>"
+        "<controller type='pci' index='3' model='pci-bridge'><target chassisNr='3'/></controller>"
         "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm></devices></domain>";
 
 typedef struct {
@@ -422,6 +426,11 @@ static const AbiCase abi_cases[] = {
         { "timer-name", "name='pit'", "name='kvmclock'", "timers" },
         { "timer-tickpolicy", "tickpolicy='catchup'", "tickpolicy='merge'", "timers" },
         { "timer-present", "present='no'", "present='yes'", "timers" },
+        { "root-port-model-name", "<model name='pcie-root-port'/>", "<model name='ioh3420'/>",
+          "controller model name 'ioh3420'" },
+        { "root-port-chassis", "chassis='1'", "chassis='4'", "controller target chassis '4'" },
+        { "root-port-port", "port='0x10'", "port='0x11'", "controller target port '0x11'" },
+        { "bridge-chassis-nr", "chassisNr='3'", "chassisNr='9'", "controller target chassisNr '9'" },
         /* compatible */
         { "disk-source", "/img/a.qcow2", "/img/b.qcow2", NULL },
         { "timer-order", "<timer name='rtc' tickpolicy='catchup'/><timer name='pit' tickpolicy='delay'/>",
