@@ -188,8 +188,8 @@ bool e2e_wait_event(TestBus *tb, const char *path, int event, int detail, unsign
         }
 }
 
-/* QEMUs inherit the daemon's environment, which names this test's root */
-static bool is_test_qemu(TestBus *tb, pid_t pid, const char *uuid) {
+/* QEMUs (and vmmd-network's dnsmasqs) inherit the daemon's environment, which names this test's root */
+static bool is_test_child(TestBus *tb, pid_t pid, const char *program, const char *uuid) {
         g_autofree char *envf = g_strdup_printf("/proc/%d/environ", (int) pid);
         g_autofree char *cmdf = g_strdup_printf("/proc/%d/cmdline", (int) pid);
         g_autofree char *env = NULL, *cmd = NULL;
@@ -197,7 +197,7 @@ static bool is_test_qemu(TestBus *tb, pid_t pid, const char *uuid) {
         size_t elen = 0, clen = 0;
         bool root_ok = false, uuid_ok = !uuid;
 
-        if (vmmd_read_file(cmdf, &cmd, &clen) < 0 || !strstr(cmd, "qemu-system"))
+        if (vmmd_read_file(cmdf, &cmd, &clen) < 0 || !strstr(cmd, program))
                 return false;
         if (vmmd_read_file(envf, &env, &elen) < 0)
                 return false;
@@ -210,14 +210,14 @@ static bool is_test_qemu(TestBus *tb, pid_t pid, const char *uuid) {
         return root_ok && uuid_ok;
 }
 
-static GArray *find_qemus(TestBus *tb, const char *uuid) {
+static GArray *find_children(TestBus *tb, const char *program, const char *uuid) {
         GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
         DIR *d = opendir("/proc");
         struct dirent *de;
 
         while (d && (de = readdir(d))) {
                 pid_t pid = (pid_t) atoi(de->d_name);
-                if (pid > 0 && is_test_qemu(tb, pid, uuid))
+                if (pid > 0 && is_test_child(tb, pid, program, uuid))
                         g_array_append_val(pids, pid);
         }
         if (d)
@@ -226,7 +226,7 @@ static GArray *find_qemus(TestBus *tb, const char *uuid) {
 }
 
 pid_t e2e_qemu_pid(TestBus *tb, const char *uuid) {
-        g_autoptr(GArray) pids = find_qemus(tb, uuid);
+        g_autoptr(GArray) pids = find_children(tb, "qemu-system", uuid);
         return pids->len ? g_array_index(pids, pid_t, 0) : 0;
 }
 
@@ -243,14 +243,18 @@ bool e2e_wait_pid_exit(pid_t pid, unsigned timeout_ms) {
         return r == 1;
 }
 
-void e2e_kill_qemus(TestBus *tb) {
-        g_autoptr(GArray) pids = find_qemus(tb, NULL);
+static void kill_children(TestBus *tb, const char *program) {
+        g_autoptr(GArray) pids = find_children(tb, program, NULL);
 
         for (guint i = 0; i < pids->len; i++) {
                 pid_t pid = g_array_index(pids, pid_t, i);
                 kill(pid, SIGKILL);
                 (void) e2e_wait_pid_exit(pid, 10000);
         }
+}
+
+void e2e_kill_qemus(TestBus *tb) {
+        kill_children(tb, "qemu-system");
 }
 
 char *e2e_boot_guest(TestBus *tb, const char *name, const char *uuid, const char *devices) {
@@ -277,8 +281,11 @@ static TestBus *current_bus;
 
 static void on_fatal_signal(int sig) {
         /* not async-signal-safe, but the process is dying: leave nothing running */
-        if (current_bus)
+        if (current_bus) {
                 e2e_kill_qemus(current_bus);
+                /* a network's dnsmasq outlives vmmd-network by design; not a failed test's */
+                kill_children(current_bus, "dnsmasq");
+        }
         signal(sig, SIG_DFL);
         raise(sig);
 }
