@@ -37,7 +37,12 @@ CONF
 	# Activated daemons inherit this environment: that is how VMMD_ROOT reaches vmmd-qemu.
 	dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile >"$BUS_LOG" 2>&1 &
 	BUS_PID=$!
-	for _ in $(seq 50); do [[ -S $tmp/bus ]] && return 0; sleep 0.1; done
+	# The socket file appears at bind(), before dbus-daemon listens: wait for an answer instead.
+	for _ in $(seq 50); do
+		[[ -S $tmp/bus ]] && busctl --address="$VMMD_BUS_ADDRESS" call org.freedesktop.DBus \
+			/org/freedesktop/DBus org.freedesktop.DBus GetId >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
 	echo "dbus-daemon did not start:" >&2
 	cat "$BUS_LOG" >&2
 	return 1
