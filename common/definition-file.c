@@ -21,10 +21,11 @@ char *vmmd_definition_read(const char *file, GError **error) {
 
 char *vmmd_definition_read_at(int dirfd, const char *dir, const char *name, GError **error) {
         g_autofree char *data = NULL;
-        int r = vmmd_read_file_at(dirfd, name, &data, NULL);
+        g_autofree char *file = g_build_filename(dir, name, NULL);
+        /* without the directory's descriptor (out of descriptors), by the whole path */
+        int r = dirfd >= 0 ? vmmd_read_file_at(dirfd, name, &data, NULL) : vmmd_read_file(file, &data, NULL);
 
         if (r < 0) {
-                g_autofree char *file = g_build_filename(dir, name, NULL);
                 vmmd_error_set_errno(error, r, "cannot read '%s'", file);
                 return NULL;
         }

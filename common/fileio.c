@@ -188,10 +188,14 @@ int vmmd_read_file_at(int dirfd, const char *name, char **ret_data, size_t *ret_
         fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return read_errno(errno);
-        if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-                r = S_ISDIR(st.st_mode) ? -EISDIR : read_errno(errno);
+        if (fstat(fd, &st) < 0) {
+                r = read_errno(errno);
                 close(fd);
                 return r;
+        }
+        if (S_ISDIR(st.st_mode)) {
+                close(fd);
+                return -EISDIR;
         }
         /* a regular file up to the size it had (as g_file_get_contents() reads it): one read */
         regular = S_ISREG(st.st_mode) && st.st_size > 0;

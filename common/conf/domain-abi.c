@@ -298,3 +298,19 @@ bool domain_def_check_abi_stability(const DomainDef *src, const DomainDef *dst, 
                 check_platform(&a, src, dst);
         return !a.failed;
 }
+
+/* A copy with what post-parse fills in today, or NULL when it does not post-parse. */
+static DomainDef *filled_copy(const DomainDef *def) {
+        g_autoptr(DomainDef) copy = domain_def_copy(def);
+
+        if (!copy || !domain_def_post_parse(copy, NULL))
+                return NULL;
+        return g_steal_pointer(&copy);
+}
+
+bool domain_def_check_abi_stability_filled(const DomainDef *src, const DomainDef *dst, GError **error) {
+        g_autoptr(DomainDef) s = filled_copy(src);
+        g_autoptr(DomainDef) d = filled_copy(dst);
+
+        return domain_def_check_abi_stability(s ? s : src, d ? d : dst, error);
+}

@@ -84,3 +84,9 @@ const char *const *domain_def_get_seclabel_models(const DomainDef *def);
 /* Spec C37: everything the guest can see is equal (host-side details such as a disk's
  * source path may differ); otherwise CONFIG_UNSUPPORTED naming the property and both values. */
 bool domain_def_check_abi_stability(const DomainDef *src, const DomainDef *dst, GError **error);
+/* The same for definitions of different ages: a definition stored by an older vmmd lacks
+ * what post-parse fills in today (a PCI controller's model name and chassisNr, the address
+ * of PIIX3's IDE, a model-less USB controller's model) while one parsed now has it, so both
+ * are compared as copies with those filled in alike: only what the two say differently
+ * counts. The daemon compares a held definition with a caller's through this one. */
+bool domain_def_check_abi_stability_filled(const DomainDef *src, const DomainDef *dst, GError **error);

@@ -67,9 +67,9 @@ static DomainDef *parse_replacement(Manager *m, const DomainDef *original, const
         migratable = manager_parse_domain(m, xml, false, error);
         if (!migratable)
                 return NULL;
-        if (domain_def_check_abi_stability(original, migratable, &first))
+        if (domain_def_check_abi_stability_filled(original, migratable, &first))
                 return g_steal_pointer(&migratable);
-        if (domain_def_check_abi_stability(original, def, NULL))
+        if (domain_def_check_abi_stability_filled(original, def, NULL))
                 return g_steal_pointer(&def);
         g_propagate_error(error, g_steal_pointer(&first));
         return NULL;

@@ -308,12 +308,24 @@ static gint compare_names(gconstpointer a, gconstpointer b) {
  * translated error message, each time. */
 static GHashTable *dir_entries(const char *dir) {
         GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GDir) d = g_dir_open(dir, 0, &error);
         const char *e;
 
+        if (!d && !g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+                /* NULL: each domain asks for its own entry then, as before the listing */
+                log_warning("cannot list %s (%s): looking up each domain's entry instead", dir, error->message);
+                g_hash_table_unref(names);
+                return NULL;
+        }
         while (d && (e = g_dir_read_name(d)))
                 g_hash_table_add(names, g_strdup(e));
         return names;
+}
+
+/* Whether the listing has name; without a listing, whether path is there. */
+static bool listed(GHashTable *entries, const char *name, const char *path) {
+        return entries ? g_hash_table_contains(entries, name) : access(path, F_OK) == 0;
 }
 
 void manager_load_domains(Manager *m) {
@@ -334,7 +346,7 @@ void manager_load_domains(Manager *m) {
         g_ptr_array_sort(names, compare_names);
         batch.names = (char **) names->pdata;
         batch.n = names->len;
-        /* should it fail (out of descriptors), every read fails with EBADF and is named */
+        /* should it fail (out of descriptors), each file is read by its path instead */
         batch.dirfd = open(m->paths->config_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         load_parse_all(&batch);
         if (batch.dirfd >= 0)
@@ -368,13 +380,16 @@ void manager_load_domains(Manager *m) {
                 d = domain_new(m, g_steal_pointer(&def));
                 d->persistent = true;
                 /* access() as ever for a link that is there: it follows the link to its target */
-                if (g_hash_table_contains(autostart, batch.names[i])) {
+                {
                         g_autofree char *link = domain_autostart_link(m, stem);
-                        d->autostart = access(link, F_OK) == 0;
+                        g_autofree char *snap = domain_snapshot_dir(m, stem);
+
+                        if (listed(autostart, batch.names[i], link))
+                                d->autostart = access(link, F_OK) == 0;
+                        manager_add_domain(m, d);
+                        if (listed(snapshots, stem, snap))
+                                domain_snapshots_load(d);
                 }
-                manager_add_domain(m, d);
-                if (g_hash_table_contains(snapshots, stem))
-                        domain_snapshots_load(d);
         }
         g_free(batch.defs);
         g_free(batch.errors);

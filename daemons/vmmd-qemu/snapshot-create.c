@@ -74,7 +74,7 @@ static bool redefine(Domain *d, SnapshotDef *def_in, unsigned flags, GError **er
                                              "cannot change snapshot '%s' between online and offline or disk-only and full",
                                              def->name);
                 if (def->domain && old->def->domain &&
-                    !domain_def_check_abi_stability(old->def->domain, def->domain, error))
+                    !domain_def_check_abi_stability_filled(old->def->domain, def->domain, error))
                         return false;
                 if (!def->domain && old->def->domain)
                         def->domain = domain_def_copy(old->def->domain);
