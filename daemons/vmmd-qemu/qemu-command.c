@@ -962,31 +962,43 @@ static void build_serials(Cmd *c) {
         }
 }
 
+/* Whether the definition has virtio-serial controller index. */
+static bool has_virtio_serial(const DomainDef *def, unsigned index) {
+        for (guint i = 0; i < def->controllers->len; i++) {
+                const DomainControllerDef *ctl = g_ptr_array_index(def->controllers, i);
+
+                if (ctl->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL && ctl->index == (int) index)
+                        return true;
+        }
+        return false;
+}
+
 static void build_channels(Cmd *c) {
         const DomainDef *def = c->def;
-        bool have_vserial = false;
 
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *ctl = g_ptr_array_index(def->controllers, i);
-                if (ctl->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL)
-                        have_vserial = true;
-        }
         for (guint i = 0; i < def->channels->len; i++) {
                 DomainChrDef *chr = g_ptr_array_index(def->channels, i);
                 g_autofree char *id = g_strdup_printf("charchannel%u", i);
                 g_autofree char *name = NULL;
+                /* the port the definition (or post-parse) gave it, as the live XML shows it */
+                bool addressed = chr->info.addr.type == DOMAIN_ADDRESS_VIRTIO_SERIAL;
+                unsigned controller = addressed ? chr->info.addr.controller : 0;
+                unsigned bus = addressed ? chr->info.addr.bus : 0;
+                unsigned port = addressed ? chr->info.addr.port : i + 1;
+
                 if (g_strcmp0(chr->target_type, "virtio") != 0)
                         return (void) unsupported(c, "channel target type '%s' is not supported",
                                                   chr->target_type ? chr->target_type : "(none)");
-                if (!have_vserial)
-                        return (void) unsupported(c, "virtio channel needs a virtio-serial controller");
+                if (!has_virtio_serial(def, controller))
+                        return (void) unsupported(c, "virtio channel %u needs virtio-serial controller %u, which the "
+                                                  "definition does not have", i, controller);
                 if (!build_chardev_spice(c, &chr->src, id,
                                          g_strcmp0(chr->target_name, "com.redhat.spice.0") == 0 ? "vdagent" : NULL))
                         return;
                 name = chr->target_name ? opt_escape(chr->target_name) : NULL;
                 arg(c, "-device");
-                argf(c, "virtserialport,bus=virtio-serial0.0,nr=%u,chardev=%s,id=channel%u%s%s", i + 1, id, i,
-                     name ? ",name=" : "", name ? name : "");
+                argf(c, "virtserialport,bus=virtio-serial%u.%u,nr=%u,chardev=%s,id=channel%u%s%s", controller, bus,
+                     port, id, i, name ? ",name=" : "", name ? name : "");
         }
 }
 
