@@ -768,9 +768,9 @@ static bool start_with_secret(VolumeJob *j, GPtrArray *argv, GError **error);
  * this machine when quiet: 8 of 20 at load 2, every try in a quiet CI run). Nothing is wrong
  * with the request, so it is made again (with the passphrase asked again: the pipe is spent),
  * LUKS_ATTEMPTS times in all, and the tries after the first derive the key with SHA-512, which
- * no CPU has in hardware: its 2^15 rounds outlast the accounting (0 failures in 32 tries at
- * load 2). Any QEMU opens the image alike: the hash is in the LUKS header. True when the job
- * goes on (or has been ended) here. */
+ * few CPUs accelerate (SHA extensions cover SHA-256): its 2^15 rounds outlast the accounting
+ * (0 failures in 32 tries at load 2). Any QEMU opens the image alike: the hash is in the LUKS
+ * header. True when the job goes on (or has been ended) here. */
 #define LUKS_ATTEMPTS 4
 #define LUKS_SLOW_HASH ",encrypt.hash-alg=sha512"
 
