@@ -21,6 +21,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
+
+#include "bench-rows.h"
 #include <time.h>
 #include <unistd.h>
 
@@ -28,12 +30,6 @@
 #define MANAGER "/org/vmmd/qemu1"
 
 static sd_bus *bus;
-
-static double now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void die(const char *what, const sd_bus_error *e, int r) {
         fprintf(stderr, "domain-client: %s: %s\n", what, e && e->message ? e->message : strerror(-r));
@@ -56,17 +52,6 @@ static int call(const char *path, const char *iface, const char *method, int aut
         sd_bus_message_unref(m);
         sd_bus_message_unref(reply);
         return r;
-}
-
-static int cmp(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return x < y ? -1 : x > y;
-}
-
-static void row(const char *name, double *t, int n) {
-        qsort(t, (size_t) n, sizeof(*t), cmp);
-        printf("ROW %s %.3f %.3f %.3f\n", name, n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2, t[0], t[n - 1]);
-        fflush(stdout);
 }
 
 /* ns a process has run on a CPU, from the scheduler's own account (not the 10 ms ticks of

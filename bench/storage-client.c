@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
+
+#include "bench-rows.h"
 #include <time.h>
 
 typedef struct Api {
@@ -23,12 +25,6 @@ static const Api libvirt_api = { "org.libvirt", "/org/libvirt/QEMU", "org.libvir
 
 static sd_bus *bus;
 static const Api *api;
-
-static double now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void die(const char *what, const sd_bus_error *e, int r) {
         fprintf(stderr, "storage-client: %s: %s\n", what, e && e->message ? e->message : strerror(-r));
@@ -66,17 +62,6 @@ static char *read_path(sd_bus_message *reply) {
         copy = strdup(p);
         sd_bus_message_unref(reply);
         return copy;
-}
-
-static int cmp(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return x < y ? -1 : x > y;
-}
-
-static void row(const char *name, double *t, int n) {
-        qsort(t, (size_t) n, sizeof(*t), cmp);
-        printf("ROW %s %.3f %.3f %.3f\n", name, n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2, t[0], t[n - 1]);
-        fflush(stdout);
 }
 
 /* the volumes of the running pool: their paths, and how many */
