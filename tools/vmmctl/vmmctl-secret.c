@@ -36,17 +36,12 @@ static int secret_call(Ctl *ctl, const char *path, const char *iface, const char
 /* A secret is named by its UUID, as in virsh. */
 static int secret_lookup(Ctl *ctl, const char *arg, char **ret_path) {
         g_autoptr(sd_bus_message) reply = NULL;
-        const char *path;
         int r;
 
         r = secret_call(ctl, SECRET_MANAGER_PATH, SECRET_MANAGER_INTERFACE, "SecretLookupByUUID", &reply, "s", arg);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return r;
-        *ret_path = g_strdup(path);
-        return 0;
+        return ctl_read_path(reply, ret_path);
 }
 
 static int get_string(Ctl *ctl, const char *path, const char *prop, char **ret) {

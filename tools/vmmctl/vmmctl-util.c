@@ -149,10 +149,19 @@ static bool is_number(const char *s) {
         return strlen(s) < 10;
 }
 
+int ctl_read_path(sd_bus_message *reply, char **ret_path) {
+        const char *path = NULL;
+        int r = sd_bus_message_read(reply, "o", &path);
+
+        if (r < 0)
+                return r;
+        *ret_path = g_strdup(path);
+        return 0;
+}
+
 static int lookup_one(Ctl *ctl, const char *member, sd_bus_error *error, char **ret_path,
                       const char *types, ...) {
         g_autoptr(sd_bus_message) reply = NULL;
-        const char *path = NULL;
         va_list ap;
         int r;
 
@@ -161,28 +170,19 @@ static int lookup_one(Ctl *ctl, const char *member, sd_bus_error *error, char **
         va_end(ap);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return r;
-        *ret_path = g_strdup(path);
-        return 0;
+        return ctl_read_path(reply, ret_path);
 }
 
 static int lookup_at(Ctl *ctl, const CtlLookup *l, const char *member, const char *arg, sd_bus_error *error,
                      char **ret_path) {
         g_autoptr(sd_bus_message) reply = NULL;
-        const char *path = NULL;
         int r;
 
         r = sd_bus_call_method(ctl->bus, l->bus_name, l->manager_path, l->manager_iface, member, error, &reply, "s",
                                arg);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return r;
-        *ret_path = g_strdup(path);
-        return 0;
+        return ctl_read_path(reply, ret_path);
 }
 
 int ctl_lookup_name_or_uuid(Ctl *ctl, const CtlLookup *l, const char *arg, char **ret_path) {
@@ -197,7 +197,7 @@ int ctl_lookup_name_or_uuid(Ctl *ctl, const CtlLookup *l, const char *arg, char 
         if (sd_bus_error_has_name(&error, l->not_found) && ctl_is_uuid(arg)) {
                 g_auto(sd_bus_error) uuid_error = SD_BUS_ERROR_NULL;
 
-                /* Keep the by-name error unless the UUID lookup says something more useful. */
+                /* a miss by UUID too: the by-name error is the one shown ("no network named …") */
                 r = lookup_at(ctl, l, l->by_uuid, arg, &uuid_error, ret_path);
                 if (r >= 0)
                         return 0;

@@ -98,6 +98,8 @@ typedef struct CtlLookup {
 
 /* arg as a name, then (when that is not_found and arg looks like one) as a UUID, the order of
  * ctl_domain_lookup; prints the by-name error and returns negative when neither finds it. */
+/* The object path a lookup reply carries, copied. */
+int ctl_read_path(sd_bus_message *reply, char **ret_path);
 int ctl_lookup_name_or_uuid(Ctl *ctl, const CtlLookup *l, const char *arg, char **ret_path);
 /* NAME, then UUID, then numeric Id. Prints the error and returns negative when not found. */
 int ctl_domain_lookup(Ctl *ctl, const char *arg, char **ret_path);
