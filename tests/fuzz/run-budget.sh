@@ -24,8 +24,8 @@ for dir in "$@"; do
 done
 echo "fuzzing $name for ${seconds}s (seed $seed) from $(ls "$scratch" | wc -l) seeds; crashes go to $artifacts"
 # libFuzzer exits 77 on a crash by default, which meson reads as a skip: make every
-# finding a failure, and show the input that caused it (the artifact stays on the CI
-# machine; its text is what a developer needs to replay it).
+# finding a failure, and show the input that caused it, whole up to 64 KiB (the artifact
+# stays on the CI machine; this line is what a developer needs to replay it).
 rc=0
 "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	-error_exitcode=1 -timeout_exitcode=1 -seed="$seed" \
@@ -33,7 +33,7 @@ rc=0
 if [ "$rc" != 0 ]; then
 	for f in "$artifacts/$name"-*; do
 		[ -f "$f" ] && [ "$f" -nt "$scratch" ] || continue
-		echo "the input that failed: $(basename "$f") gzip+base64: $(head -c 4000 "$f" | gzip -9 | base64 -w0)"
+		echo "the input that failed: $(basename "$f") gzip+base64: $(head -c 65536 "$f" | gzip -9 | base64 -w0)"
 	done
 fi
 exit "$rc"
