@@ -297,8 +297,17 @@ static bool name_has_owner(TestBus *tb, const char *name) {
         return has;
 }
 
-void test_bus_kill_name(TestBus *tb, const char *name) {
+/* the pid of a daemon that owns name; 0 when nobody does, or when the owner is this test
+ * program itself (a connection that stands for a daemon, and that the bus may not yet have
+ * seen closing): a test must never signal itself */
+static pid_t daemon_pid_of(TestBus *tb, const char *name) {
         pid_t pid = test_bus_name_pid(tb, name);
+
+        return pid == getpid() ? 0 : pid;
+}
+
+void test_bus_kill_name(TestBus *tb, const char *name) {
+        pid_t pid = daemon_pid_of(tb, name);
         gint64 deadline;
 
         if (pid <= 0)
@@ -318,7 +327,7 @@ void test_bus_free(TestBus *tb) {
         if (!tb)
                 return;
         for (size_t i = 0; tb->bus && i < G_N_ELEMENTS(names); i++) {
-                pid_t pid = test_bus_name_pid(tb, names[i]);
+                pid_t pid = daemon_pid_of(tb, names[i]);
                 if (pid > 0) {
                         kill(pid, SIGTERM);
                         if (!wait_exit(pid, 5000))

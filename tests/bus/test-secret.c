@@ -585,10 +585,12 @@ static int internal_get(sd_bus *bus, const char *uuid, sd_bus_error *error) {
 /* X8: the internal callers come from the config file's [secret] internal_clients, which replaces
  * the default list; a name that is not a bus name is left out */
 static void test_internal_clients_config(void) {
+        /* declared first, so freed last: the test bus is torn down while this program still
+         * owns org.vmmd.qemu1, and the harness must stop the daemons without signalling it */
+        g_autoptr(sd_bus) qemu = NULL, other = NULL, bad = NULL;
         g_autoptr(TestBus) tb = test_bus_new(NULL);
         g_autofree char *conf = test_root_file(tb, "etc/vmmd/vmmd-secret.conf");
         g_autofree char *path = NULL;
-        g_autoptr(sd_bus) qemu = NULL, other = NULL, bad = NULL;
         g_auto(sd_bus_error) e = SD_BUS_ERROR_NULL;
 
         /* written before the daemon is activated: it reads the file once, at start */
