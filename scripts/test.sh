@@ -106,7 +106,7 @@ fi
 
 for n in "${notes[@]}"; do echo "$n"; done
 INSTALL_TAP="$BUILD/install-check.tap" python3 - "$meson_rc" "$extra_passed" "$extra_failed" "$BUILD/meson-logs/testlog.json" $fuzz_log $san_log <<'PY'
-import json, os, re, sys
+import json, os, re, signal, sys
 
 # Count what a user would: each GTest case (TAP "ok N" / "not ok N" lines in a test's
 # output); a test program without TAP output counts once by its own result. Whatever
@@ -115,6 +115,16 @@ import json, os, re, sys
 meson_rc, paths = int(sys.argv[1]), sys.argv[4:]
 passed, failed, skipped = int(sys.argv[2]), int(sys.argv[3]), 0
 failures = []
+
+def how(entry):
+    # how the program ended: a signal says more than meson's FAIL
+    rc = entry.get("returncode") or 0
+    if rc < 0:
+        try:
+            return f"killed by {signal.Signals(-rc).name}"
+        except ValueError:
+            return f"killed by signal {-rc}"
+    return f"exit {rc}"
 
 def tail(text, n=12):
     # libFuzzer's statistics and progress lines say nothing about what failed
@@ -144,15 +154,16 @@ for path in paths:
                 # a program that died after its last case (crash, timeout) failed too
                 if result not in ("OK", "EXPECTEDFAIL", "SKIP") and not any(s == "not ok" for s, _ in cases):
                     failed += 1
-                    failures.append([f"FAILED {name}: {result} after its last case{cases[-1][1]}"] +
-                                    tail(entry.get("stderr")))
+                    bail = [l for l in (entry.get("stdout") or "").splitlines() if l.startswith("Bail out!")]
+                    failures.append([f"FAILED {name}: {result} ({how(entry)}) after its last case{cases[-1][1]}"] +
+                                    tail(entry.get("stderr")) + ["    | " + l[:200] for l in bail])
             elif result in ("OK", "EXPECTEDFAIL"):
                 passed += 1
             elif result == "SKIP":
                 skipped += 1
             else:  # FAIL, TIMEOUT, ERROR, UNEXPECTEDPASS
                 failed += 1
-                failures.append([f"FAILED {name}: {result} (exit {entry.get('returncode')})"] +
+                failures.append([f"FAILED {name}: {result} ({how(entry)})"] +
                                 tail((entry.get("stderr") or "") + (entry.get("stdout") or "")))
   except FileNotFoundError:
     pass
