@@ -368,6 +368,40 @@ static void test_vmmctl_list_calls(void) {
         g_assert_cmpuint(calls40, ==, calls3);
 }
 
+/* list --json: empty, then a name that needs escaping, laid out as json-glib's pretty printer did
+ * (vmmctl writes it itself now) */
+static void test_vmmctl_list_json(void) {
+        g_autofree char *exe = NULL, *empty = NULL, *out = NULL, *err = NULL, *path = NULL, *want = NULL;
+        g_autofree char *uuid = NULL;
+        g_autoptr(TestBus) tb = NULL;
+
+        if (!g_getenv("VMMD_BUILD_ROOT")) {
+                g_test_skip("VMMD_BUILD_ROOT is not set");
+                return;
+        }
+        exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "tools", "vmmctl", "vmmctl", NULL);
+        tb = test_bus_new(NULL);
+        g_assert_cmpint(test_run(tb, false, &empty, &err, (const char *[]) { exe, "list", "--all", "--json", NULL }),
+                        ==, 0);
+        g_assert_cmpstr(empty, ==, "[]\n");
+        path = define_ok(tb, "q\"b\\c \xc3\xa9", NULL);
+        uuid = test_prop_string(tb, path, "UUID");
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(test_run(tb, false, &out, &err, (const char *[]) { exe, "list", "--all", "--json", NULL }),
+                        ==, 0);
+        want = g_strdup_printf("[\n"
+                               "  {\n"
+                               "    \"id\" : -1,\n"
+                               "    \"name\" : \"q\\\"b\\\\c \xc3\xa9\",\n"
+                               "    \"uuid\" : \"%s\",\n"
+                               "    \"state\" : \"shut off\",\n"
+                               "    \"persistent\" : true,\n"
+                               "    \"autostart\" : false\n"
+                               "  }\n"
+                               "]\n", uuid);
+        g_assert_cmpstr(out, ==, want);
+}
+
 /* A start with enough definitions to be parsed by several threads keeps every load-time check:
  * an unreadable XML, a file named after another domain and a second file with a known uuid are
  * skipped, and of two files with one uuid the first in name order is the one loaded. */
@@ -429,6 +463,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/list/domain-states", test_list_domain_states);
         g_test_add_func("/list/object-manager-matches-getall", test_object_manager_matches_getall);
         g_test_add_func("/list/vmmctl-list-calls", test_vmmctl_list_calls);
+        g_test_add_func("/list/vmmctl-list-json", test_vmmctl_list_json);
         g_test_add_func("/list/load-many-checks-each", test_load_many_checks_each);
         return g_test_run();
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <json-glib/json-glib.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
@@ -59,29 +58,21 @@ static gint info_compare(gconstpointer a, gconstpointer b) {
 }
 
 static void list_print_json(GPtrArray *infos) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
+        CtlJsonList j;
 
-        json_builder_begin_array(b);
+        ctl_json_list_begin(&j);
         for (guint i = 0; i < infos->len; i++) {
                 const CtlDomainInfo *d = g_ptr_array_index(infos, i);
 
-                json_builder_begin_object(b);
-                json_builder_set_member_name(b, "id");
-                json_builder_add_int_value(b, d->id);
-                json_builder_set_member_name(b, "name");
-                json_builder_add_string_value(b, d->name);
-                json_builder_set_member_name(b, "uuid");
-                json_builder_add_string_value(b, d->uuid);
-                json_builder_set_member_name(b, "state");
-                json_builder_add_string_value(b, ctl_state_to_string(d->state));
-                json_builder_set_member_name(b, "persistent");
-                json_builder_add_boolean_value(b, d->persistent);
-                json_builder_set_member_name(b, "autostart");
-                json_builder_add_boolean_value(b, d->autostart);
-                json_builder_end_object(b);
+                ctl_json_list_object(&j);
+                ctl_json_list_int(&j, "id", d->id);
+                ctl_json_list_string(&j, "name", d->name);
+                ctl_json_list_string(&j, "uuid", d->uuid);
+                ctl_json_list_string(&j, "state", ctl_state_to_string(d->state));
+                ctl_json_list_bool(&j, "persistent", d->persistent);
+                ctl_json_list_bool(&j, "autostart", d->autostart);
         }
-        json_builder_end_array(b);
-        ctl_print_json(b);
+        ctl_json_list_print(&j);
 }
 
 static void list_print_table(GPtrArray *infos) {

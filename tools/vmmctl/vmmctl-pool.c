@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-glib/json-glib.h>
-
 #include "cleanup.h"
 
 /* --- shared with vmmctl-vol.c --- */
@@ -532,35 +530,24 @@ static gint pool_info_compare(gconstpointer a, gconstpointer b) {
 }
 
 static void pool_list_print_json(GPtrArray *pools) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
+        CtlJsonList j;
 
-        json_builder_begin_array(b);
+        ctl_json_list_begin(&j);
         for (guint i = 0; i < pools->len; i++) {
                 const PoolInfo *p = g_ptr_array_index(pools, i);
 
-                json_builder_begin_object(b);
-                json_builder_set_member_name(b, "name");
-                json_builder_add_string_value(b, p->name);
-                json_builder_set_member_name(b, "uuid");
-                json_builder_add_string_value(b, p->uuid);
-                json_builder_set_member_name(b, "type");
-                json_builder_add_string_value(b, p->type);
-                json_builder_set_member_name(b, "state");
-                json_builder_add_string_value(b, p->active ? "running" : "inactive");
-                json_builder_set_member_name(b, "persistent");
-                json_builder_add_boolean_value(b, p->persistent);
-                json_builder_set_member_name(b, "autostart");
-                json_builder_add_boolean_value(b, p->autostart);
-                json_builder_set_member_name(b, "capacity");
-                json_builder_add_int_value(b, (gint64) p->capacity);
-                json_builder_set_member_name(b, "allocation");
-                json_builder_add_int_value(b, (gint64) p->allocation);
-                json_builder_set_member_name(b, "available");
-                json_builder_add_int_value(b, (gint64) p->available);
-                json_builder_end_object(b);
+                ctl_json_list_object(&j);
+                ctl_json_list_string(&j, "name", p->name);
+                ctl_json_list_string(&j, "uuid", p->uuid);
+                ctl_json_list_string(&j, "type", p->type);
+                ctl_json_list_string(&j, "state", p->active ? "running" : "inactive");
+                ctl_json_list_bool(&j, "persistent", p->persistent);
+                ctl_json_list_bool(&j, "autostart", p->autostart);
+                ctl_json_list_int(&j, "capacity", (gint64) p->capacity);
+                ctl_json_list_int(&j, "allocation", (gint64) p->allocation);
+                ctl_json_list_int(&j, "available", (gint64) p->available);
         }
-        json_builder_end_array(b);
-        ctl_print_json(b);
+        ctl_json_list_print(&j);
 }
 
 /* Widths count characters, not bytes, so non-ASCII names line up. */

@@ -3,7 +3,6 @@
 #include "vmmctl.h"
 
 #include <errno.h>
-#include <json-glib/json-glib.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdio.h>
@@ -524,32 +523,21 @@ static void tree_print(GPtrArray *snaps, guint id, guint lastdev, bool root, GSt
 }
 
 static void list_print_json(GPtrArray *snaps) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
+        CtlJsonList j;
 
-        json_builder_begin_array(b);
+        ctl_json_list_begin(&j);
         for (guint i = 0; i < snaps->len; i++) {
                 const SnapInfo *s = g_ptr_array_index(snaps, i);
 
-                json_builder_begin_object(b);
-                json_builder_set_member_name(b, "name");
-                json_builder_add_string_value(b, s->name);
-                json_builder_set_member_name(b, "creationTime");
-                json_builder_add_int_value(b, s->creation_time);
-                json_builder_set_member_name(b, "state");
-                json_builder_add_string_value(b, s->state);
-                json_builder_set_member_name(b, "parent");
-                if (s->parent)
-                        json_builder_add_string_value(b, s->parent);
-                else
-                        json_builder_add_null_value(b);
-                json_builder_set_member_name(b, "location");
-                json_builder_add_string_value(b, s->external ? "external" : "internal");
-                json_builder_set_member_name(b, "current");
-                json_builder_add_boolean_value(b, s->current);
-                json_builder_end_object(b);
+                ctl_json_list_object(&j);
+                ctl_json_list_string(&j, "name", s->name);
+                ctl_json_list_int(&j, "creationTime", s->creation_time);
+                ctl_json_list_string(&j, "state", s->state);
+                ctl_json_list_string(&j, "parent", s->parent);
+                ctl_json_list_string(&j, "location", s->external ? "external" : "internal");
+                ctl_json_list_bool(&j, "current", s->current);
         }
-        json_builder_end_array(b);
-        ctl_print_json(b);
+        ctl_json_list_print(&j);
 }
 
 static void list_print_table(GPtrArray *snaps, bool with_parent) {

@@ -492,13 +492,58 @@ const char **ctl_args_get_all(const CtlArgs *args, const char *opt) {
         return (const char **) g_ptr_array_free(all, FALSE);
 }
 
-void ctl_print_json(JsonBuilder *b) {
-        g_autoptr(JsonGenerator) gen = json_generator_new();
-        g_autoptr(JsonNode) root = json_builder_get_root(b);
-        g_autofree char *text = NULL;
+void ctl_json_list_begin(CtlJsonList *j) {
+        *j = (CtlJsonList) { .text = g_string_new("[") };
+}
 
-        json_generator_set_root(gen, root);
-        json_generator_set_pretty(gen, TRUE);
-        text = json_generator_to_data(gen, NULL);
-        printf("%s\n", text);
+void ctl_json_list_object(CtlJsonList *j) {
+        g_string_append(j->text, j->objects++ ? "\n  },\n  {" : "\n  {");
+        j->members = 0;
+}
+
+static void json_member(CtlJsonList *j, const char *name) {
+        g_string_append_printf(j->text, "%s\n    \"%s\" : ", j->members++ ? "," : "", name);
+}
+
+void ctl_json_list_string(CtlJsonList *j, const char *name, const char *value) {
+        json_member(j, name);
+        if (!value) {
+                g_string_append(j->text, "null");
+                return;
+        }
+        g_string_append_c(j->text, '"');
+        for (const unsigned char *p = (const unsigned char *) value; *p; p++) {
+                switch (*p) {
+                case '"': g_string_append(j->text, "\\\""); break;
+                case '\\': g_string_append(j->text, "\\\\"); break;
+                case '\b': g_string_append(j->text, "\\b"); break;
+                case '\f': g_string_append(j->text, "\\f"); break;
+                case '\n': g_string_append(j->text, "\\n"); break;
+                case '\r': g_string_append(j->text, "\\r"); break;
+                case '\t': g_string_append(j->text, "\\t"); break;
+                default:
+                        /* the other control characters as \u escapes; UTF-8 passes as it is */
+                        if (*p < 0x20)
+                                g_string_append_printf(j->text, "\\u%04x", *p);
+                        else
+                                g_string_append_c(j->text, (char) *p);
+                }
+        }
+        g_string_append_c(j->text, '"');
+}
+
+void ctl_json_list_int(CtlJsonList *j, const char *name, gint64 value) {
+        json_member(j, name);
+        g_string_append_printf(j->text, "%" G_GINT64_FORMAT, value);
+}
+
+void ctl_json_list_bool(CtlJsonList *j, const char *name, bool value) {
+        json_member(j, name);
+        g_string_append(j->text, value ? "true" : "false");
+}
+
+void ctl_json_list_print(CtlJsonList *j) {
+        g_string_append(j->text, j->objects ? "\n  }\n]" : "]");
+        printf("%s\n", j->text->str);
+        g_string_free(g_steal_pointer(&j->text), TRUE);
 }

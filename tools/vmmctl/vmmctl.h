@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
-#include <json-glib/json-glib.h>
 
 #include "vmmd/qemu1.h"
 #include "vmmd/storage1.h"
@@ -154,8 +153,20 @@ void ctl_print_size_row(const char *label, uint64_t bytes, bool in_bytes);
  * cells holds ncols strings per row, the header row first. */
 void ctl_print_table(GPtrArray *cells, guint ncols);
 
-/* Prints the document built in b (pretty, one trailing newline): the --json output of the lists. */
-void ctl_print_json(JsonBuilder *b);
+/* The --json output of the lists: an array of flat objects, printed pretty (two-space indent,
+ * "name" : value) with one trailing newline. Written here rather than with json-glib: linking
+ * json-glib (and the GIO it pulls in) cost every vmmctl run a millisecond of start-up. */
+typedef struct {
+        GString *text;
+        guint objects, members;
+} CtlJsonList;
+
+void ctl_json_list_begin(CtlJsonList *j);
+void ctl_json_list_object(CtlJsonList *j);                          /* starts the next object */
+void ctl_json_list_string(CtlJsonList *j, const char *name, const char *value);  /* NULL: null */
+void ctl_json_list_int(CtlJsonList *j, const char *name, gint64 value);
+void ctl_json_list_bool(CtlJsonList *j, const char *name, bool value);
+void ctl_json_list_print(CtlJsonList *j);                           /* prints and frees */
 
 /* vmmctl-secret.c: secrets, served by vmmd-secret on its own bus name. */
 extern const CtlCommand ctl_secret_commands[];
