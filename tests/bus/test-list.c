@@ -402,6 +402,29 @@ static void test_vmmctl_list_json(void) {
         g_assert_cmpstr(out, ==, want);
 }
 
+/* dominfo's rows that come from the domain XML (vmmctl reads it with its own small parser) */
+static void test_vmmctl_dominfo(void) {
+        g_autofree char *exe = NULL, *out = NULL, *err = NULL;
+        g_autoptr(TestBus) tb = NULL;
+
+        if (!g_getenv("VMMD_BUILD_ROOT")) {
+                g_test_skip("VMMD_BUILD_ROOT is not set");
+                return;
+        }
+        exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "tools", "vmmctl", "vmmctl", NULL);
+        tb = test_bus_new(NULL);
+        g_free(define_ok(tb, "info&amp;&lt;1&gt;", NULL));   /* the name is info&<1> */
+        g_assert_cmpint(test_run(tb, false, &out, &err, (const char *[]) { exe, "dominfo", "info&<1>", NULL }), ==, 0);
+        g_assert_true(g_str_has_prefix(out, "Id:             -\n"
+                                            "Name:           info&<1>\n"
+                                            "UUID:           "));
+        g_assert_nonnull(strstr(out, "\nOS Type:        hvm\n"
+                                     "State:          shut off\n"
+                                     "CPU(s):         1\n"
+                                     "Max memory:     131072 KiB\n"
+                                     "Used memory:    131072 KiB\n"));
+}
+
 /* A start with enough definitions to be parsed by several threads keeps every load-time check:
  * an unreadable XML, a file named after another domain and a second file with a known uuid are
  * skipped, and of two files with one uuid the first in name order is the one loaded. */
@@ -464,6 +487,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/list/object-manager-matches-getall", test_object_manager_matches_getall);
         g_test_add_func("/list/vmmctl-list-calls", test_vmmctl_list_calls);
         g_test_add_func("/list/vmmctl-list-json", test_vmmctl_list_json);
+        g_test_add_func("/list/vmmctl-dominfo", test_vmmctl_dominfo);
         g_test_add_func("/list/load-many-checks-each", test_load_many_checks_each);
         return g_test_run();
 }

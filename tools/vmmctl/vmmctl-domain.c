@@ -6,8 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
 
 #include "cleanup.h"
 
@@ -194,37 +192,39 @@ static int cmd_domstate(Ctl *ctl, const CtlArgs *args) {
 static void print_xml_summary(Ctl *ctl, const char *path, const char *state) {
         g_autoptr(sd_bus_message) reply = NULL;
         g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
-        g_autoptr(xmlDoc) doc = NULL;
-        g_autoptr(xmlXPathContext) xp = NULL;
+        g_autoptr(CtlXml) doc = NULL;
         const char *xml = NULL;
-        static const struct { const char *label, *xpath; bool kib; } rows[] = {
-                { "OS Type", "string(/domain/os/type)", false },
-                { "State", NULL, false },
-                { "CPU(s)", "string(/domain/vcpu)", false },
-                { "Max memory", "string(/domain/memory)", true },
-                { "Used memory", "string(/domain/currentMemory)", true },
+        static const struct { const char *label, *parent, *child; bool kib; } rows[] = {
+                { "OS Type", "os", "type", false },
+                { "State", NULL, NULL, false },
+                { "CPU(s)", "vcpu", NULL, false },
+                { "Max memory", "memory", NULL, true },
+                { "Used memory", "currentMemory", NULL, true },
         };
 
         /* dominfo is still useful when the XML cannot be read, so failures stay quiet. */
         if (sd_bus_call_method(ctl->bus, QEMU_BUS_NAME, path, QEMU_DOMAIN_INTERFACE, "GetXMLDesc", &error,
                                &reply, "u", 0u) >= 0 &&
             sd_bus_message_read(reply, "s", &xml) >= 0)
-                doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        if (doc)
-                xp = xmlXPathNewContext(doc);
+                doc = ctl_xml_parse(xml, NULL);
+        if (doc && !g_str_equal(ctl_xml_name(doc), "domain"))
+                g_clear_pointer(&doc, ctl_xml_free);
         for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
-                g_autoptr(xmlXPathObject) o = NULL;
                 g_autofree char *label = g_strdup_printf("%s:", rows[i].label);
+                g_autofree char *text = NULL;
                 const char *v;
 
-                if (!rows[i].xpath)
+                if (!rows[i].parent)
                         v = state ? state : "";
                 else {
-                        if (!xp)
+                        CtlXml *n;
+
+                        if (!doc)
                                 continue;
-                        o = xmlXPathEvalExpression((const xmlChar *) rows[i].xpath, xp);
-                        v = o && o->stringval ? (const char *) o->stringval : "";
+                        n = ctl_xml_child(doc, rows[i].parent);
+                        if (rows[i].child)
+                                n = ctl_xml_child(n, rows[i].child);
+                        v = text = ctl_xml_text(n);
                 }
                 if (!*v)
                         continue;

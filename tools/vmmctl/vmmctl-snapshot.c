@@ -3,8 +3,6 @@
 #include "vmmctl.h"
 
 #include <errno.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,38 +182,24 @@ static int snap_resolve(Ctl *ctl, const CtlArgs *args, unsigned pos, bool exclus
 
 /* --- reading snapshot XML (only what list and info show) --- */
 
-static char *node_text(xmlNode *n) {
-        xmlChar *c = xmlNodeGetContent(n);
-        char *s = g_strdup(c ? g_strstrip((char *) c) : "");
+static char *node_text(const CtlXml *n) {
+        char *s = ctl_xml_text(n);
 
-        xmlFree(c);
-        return s;
-}
-
-static bool attr_is(xmlNode *n, const char *attr, const char *value) {
-        xmlChar *v = xmlGetProp(n, (const xmlChar *) attr);
-        bool eq = v && g_str_equal((const char *) v, value);
-
-        xmlFree(v);
-        return eq;
+        return g_strstrip(s);
 }
 
 static int snap_info_parse(const char *xml, SnapInfo *info) {
-        xmlDoc *doc = xmlReadMemory(xml, (int) strlen(xml), "domainsnapshot.xml", NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        xmlNode *root;
+        g_autoptr(CtlXml) root = ctl_xml_parse(xml, NULL);
+        CtlXml *n;
+        guint i = 0;
 
-        if (!doc || !(root = xmlDocGetRootElement(doc)) || !xmlStrEqual(root->name, (const xmlChar *) "domainsnapshot")) {
+        if (!root || !g_str_equal(ctl_xml_name(root), "domainsnapshot")) {
                 ctl_error("cannot parse the XML of snapshot %s", info->path);
-                if (doc)
-                        xmlFreeDoc(doc);
                 return -EBADMSG;
         }
-        for (xmlNode *n = root->children; n; n = n->next) {
-                const char *el = (const char *) n->name;
+        while ((n = ctl_xml_next_child(root, NULL, &i))) {
+                const char *el = ctl_xml_name(n);
 
-                if (n->type != XML_ELEMENT_NODE)
-                        continue;
                 if (g_str_equal(el, "name")) {
                         g_free(info->name);
                         info->name = node_text(n);
@@ -229,22 +213,25 @@ static int snap_info_parse(const char *xml, SnapInfo *info) {
                         info->creation_time = g_ascii_strtoll(t, &end, 10);
                         info->has_creation_time = end && end != t && !*end;
                 } else if (g_str_equal(el, "parent")) {
-                        for (xmlNode *c = n->children; c; c = c->next)
-                                if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *) "name")) {
-                                        g_free(info->parent);
-                                        info->parent = node_text(c);
-                                }
+                        CtlXml *c;
+                        guint j = 0;
+
+                        while ((c = ctl_xml_next_child(n, "name", &j))) {
+                                g_free(info->parent);
+                                info->parent = node_text(c);
+                        }
                 } else if (g_str_equal(el, "memory")) {
-                        if (attr_is(n, "snapshot", "external"))
+                        if (g_strcmp0(ctl_xml_attr(n, "snapshot"), "external") == 0)
                                 info->external = true;
                 } else if (g_str_equal(el, "disks")) {
-                        for (xmlNode *c = n->children; c; c = c->next)
-                                if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *) "disk") &&
-                                    attr_is(c, "snapshot", "external"))
+                        CtlXml *c;
+                        guint j = 0;
+
+                        while ((c = ctl_xml_next_child(n, "disk", &j)))
+                                if (g_strcmp0(ctl_xml_attr(c, "snapshot"), "external") == 0)
                                         info->external = true;
                 }
         }
-        xmlFreeDoc(doc);
         if (info->parent && !*info->parent)
                 g_clear_pointer(&info->parent, g_free);
         if (!info->state)

@@ -11,9 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "cleanup.h"
 
 /* How often a transfer looks at the local file to redraw its progress bar. */
@@ -264,31 +261,21 @@ static int cmd_vol_create_as(Ctl *ctl, const CtlArgs *args) {
 
 /* virsh's virshMakeCloneXML: the original's XML with the new name and without its key. */
 static char *clone_xml(const char *xml, const char *new_name) {
-        g_autoptr(xmlDoc) doc = xmlReadMemory(xml, (int) strlen(xml), "volume.xml", NULL,
-                                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-        xmlChar *out = NULL;
-        char *ret;
-        int len = 0;
+        g_autoptr(CtlXml) root = ctl_xml_parse(xml, NULL);
+        CtlXml *n;
+        guint i = 0;
 
         if (!root)
                 return NULL;
-        for (xmlNode *n = root->children, *next; n; n = next) {
-                next = n->next;
-                if (n->type != XML_ELEMENT_NODE)
-                        continue;
-                if (xmlStrEqual(n->name, (const xmlChar *) "name")) {
-                        g_autoptr(VmmdXmlStr) e = xmlEncodeSpecialChars(doc, (const xmlChar *) new_name);
-                        xmlNodeSetContent(n, e);
-                } else if (xmlStrEqual(n->name, (const xmlChar *) "key")) {
-                        xmlUnlinkNode(n);
-                        xmlFreeNode(n);
+        while ((n = ctl_xml_next_child(root, NULL, &i))) {
+                if (g_str_equal(ctl_xml_name(n), "name"))
+                        ctl_xml_set_text(n, new_name);
+                else if (g_str_equal(ctl_xml_name(n), "key")) {
+                        ctl_xml_remove(n);
+                        i--;    /* the next child moved into its place */
                 }
         }
-        xmlDocDumpMemory(doc, &out, &len);
-        ret = g_strndup((const char *) out, (gsize) len);
-        xmlFree(out);
-        return ret;
+        return ctl_xml_format(root);
 }
 
 static int cmd_vol_clone(Ctl *ctl, const CtlArgs *args) {

@@ -153,6 +153,20 @@ void ctl_print_size_row(const char *label, uint64_t bytes, bool in_bytes);
  * cells holds ncols strings per row, the header row first. */
 void ctl_print_table(GPtrArray *cells, guint ncols);
 
+/* vmmctl-xml.c: an element tree of the XML vmmd sends back (GMarkup, no libxml2). */
+typedef struct CtlXml CtlXml;
+CtlXml *ctl_xml_parse(const char *xml, GError **error);
+void ctl_xml_free(CtlXml *n);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlXml, ctl_xml_free)
+const char *ctl_xml_name(const CtlXml *n);
+CtlXml *ctl_xml_child(const CtlXml *n, const char *name);       /* the first element so named; n may be NULL */
+CtlXml *ctl_xml_next_child(const CtlXml *n, const char *name, guint *i);  /* NULL name: any element */
+const char *ctl_xml_attr(const CtlXml *n, const char *attr);
+char *ctl_xml_text(const CtlXml *n);                    /* all text inside, as XPath's string(); n may be NULL */
+void ctl_xml_set_text(CtlXml *n, const char *text);     /* replaces the content */
+void ctl_xml_remove(CtlXml *n);                         /* takes it out of its parent and frees it */
+char *ctl_xml_format(const CtlXml *n);
+
 /* The --json output of the lists: an array of flat objects, printed pretty (two-space indent,
  * "name" : value) with one trailing newline. Written here rather than with json-glib: linking
  * json-glib (and the GIO it pulls in) cost every vmmctl run a millisecond of start-up. */
