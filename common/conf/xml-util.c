@@ -53,16 +53,23 @@ xmlNodePtr xml_child(xmlNodePtr node, const char *name) {
         return NULL;
 }
 
+/* Sized to the text: a GString's buffer is at least 64 bytes, and definitions keep these
+ * strings (names, paths) for as long as the daemon runs, thousands of them. */
 char *xml_text(xmlNodePtr node) {
-        GString *s;
+        size_t len = 0;
+        char *ret, *p;
 
         if (!node)
                 return NULL;
-        s = g_string_new(NULL);
         for (xmlNodePtr c = node->children; c; c = c->next)
                 if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-                        g_string_append(s, (const char *) c->content);
-        return g_string_free(s, FALSE);
+                        len += strlen((const char *) c->content);
+        ret = p = g_malloc(len + 1);
+        for (xmlNodePtr c = node->children; c; c = c->next)
+                if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+                        p = stpcpy(p, (const char *) c->content);
+        *p = '\0';
+        return ret;
 }
 
 char *xml_child_text(xmlNodePtr node, const char *name) {
