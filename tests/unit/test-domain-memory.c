@@ -1,4 +1,4 @@
-/* Unit tests for what keeps a loaded definition small: lists made with their first item, shared strings. */
+/* Unit tests for what keeps loading many definitions cheap: lists made with their first item, shared strings, one parser context per batch. */
 #include "domain-def.h"
 #include "shared-string.h"
 
@@ -128,6 +128,45 @@ static void test_shared_str_threads(void) {
         vmmd_shared_str_unref(held);
 }
 
+/* The loader parses its files with one parser context per thread: the results, errors
+ * included, are those of a context per document. */
+#define U1 "00000000-0000-0000-0000-000000000001"
+#define U2 "00000000-0000-0000-0000-000000000002"
+#define U3 "00000000-0000-0000-0000-000000000003"
+
+static void test_parse_batch(void) {
+        static const char *const docs[] = {
+                "<domain type='qemu'><name>a</name><uuid>" U1 "</uuid><memory>65536</memory></domain>",
+                "<domain type='qemu'><name>b</name><memory>65536</memory>",
+                "<domain type='qemu'><name>c</name><uuid>" U2 "</uuid><memory>65536</memory></domain>",
+                "<domain>\n<name>d</name>&bad;</domain>",
+                "<network><name>e</name></network>",
+                "<domain type='qemu'><name>f</name><uuid>" U3 "</uuid><memory>1024</memory><title>t</title></domain>",
+        };
+        char *plain[G_N_ELEMENTS(docs)], *batched[G_N_ELEMENTS(docs)];
+
+        for (int pass = 0; pass < 2; pass++) {
+                char **out = pass ? batched : plain;
+
+                if (pass)
+                        xml_parse_batch_begin();
+                for (size_t i = 0; i < G_N_ELEMENTS(docs); i++) {
+                        g_autoptr(GError) error = NULL;
+                        g_autoptr(DomainDef) def = domain_def_parse_string(docs[i], 0, &error);
+
+                        out[i] = def ? domain_def_format(def, DOMAIN_DEF_FORMAT_SECURE)
+                                     : g_strdup_printf("error %d: %s", error->code, error->message);
+                }
+                if (pass)
+                        xml_parse_batch_end();
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(docs); i++) {
+                g_assert_cmpstr(batched[i], ==, plain[i]);
+                g_free(plain[i]);
+                g_free(batched[i]);
+        }
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/domain-memory/list-ops", test_list_ops);
@@ -135,5 +174,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/domain-memory/defs-share-strings", test_defs_share_strings);
         g_test_add_func("/domain-memory/shared-str", test_shared_str);
         g_test_add_func("/domain-memory/shared-str-threads", test_shared_str_threads);
+        g_test_add_func("/domain-memory/parse-batch", test_parse_batch);
         return g_test_run();
 }
