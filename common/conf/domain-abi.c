@@ -32,9 +32,9 @@ static void same_bool(Abi *a, const char *what, bool old, bool new) {
         same_str(a, what, old ? "yes" : "no", new ? "yes" : "no");
 }
 
-static void same_count(Abi *a, const char *what, const GPtrArray *old, const GPtrArray *new) {
+static void same_count(Abi *a, const char *what, DomainList old, DomainList new) {
         g_autofree char *w = g_strdup_printf("%s count", what);
-        same_uint(a, w, old ? old->len : 0, new ? new->len : 0);
+        same_uint(a, w, domain_list_len(old), domain_list_len(new));
 }
 
 static void same_info(Abi *a, const char *dev, const DomainDeviceInfo *old, const DomainDeviceInfo *new) {
@@ -53,8 +53,8 @@ static void same_info(Abi *a, const char *dev, const DomainDeviceInfo *old, cons
 
 static void check_disks(Abi *a, const DomainDef *src, const DomainDef *dst) {
         same_count(a, "disk", src->disks, dst->disks);
-        for (guint i = 0; !a->failed && i < src->disks->len; i++) {
-                const DomainDiskDef *o = g_ptr_array_index(src->disks, i), *n = g_ptr_array_index(dst->disks, i);
+        for (guint i = 0; !a->failed && i < domain_list_len(src->disks); i++) {
+                const DomainDiskDef *o = domain_list_at(src->disks, i), *n = domain_list_at(dst->disks, i);
                 g_autofree char *dev = g_strdup_printf("disk %s", o->target_dev ? o->target_dev : "");
                 g_autofree char *w = NULL;
 
@@ -76,8 +76,8 @@ static void check_disks(Abi *a, const DomainDef *src, const DomainDef *dst) {
 
 static void check_nets(Abi *a, const DomainDef *src, const DomainDef *dst) {
         same_count(a, "interface", src->nets, dst->nets);
-        for (guint i = 0; !a->failed && i < src->nets->len; i++) {
-                const DomainNetDef *o = g_ptr_array_index(src->nets, i), *n = g_ptr_array_index(dst->nets, i);
+        for (guint i = 0; !a->failed && i < domain_list_len(src->nets); i++) {
+                const DomainNetDef *o = domain_list_at(src->nets, i), *n = domain_list_at(dst->nets, i);
                 same_str(a, "interface MAC", o->mac, n->mac);
                 same_str(a, "interface model", o->model, n->model);
                 same_info(a, "interface", &o->info, &n->info);
@@ -86,9 +86,9 @@ static void check_nets(Abi *a, const DomainDef *src, const DomainDef *dst) {
 
 static void check_controllers(Abi *a, const DomainDef *src, const DomainDef *dst) {
         same_count(a, "controller", src->controllers, dst->controllers);
-        for (guint i = 0; !a->failed && i < src->controllers->len; i++) {
-                const DomainControllerDef *o = g_ptr_array_index(src->controllers, i),
-                                          *n = g_ptr_array_index(dst->controllers, i);
+        for (guint i = 0; !a->failed && i < domain_list_len(src->controllers); i++) {
+                const DomainControllerDef *o = domain_list_at(src->controllers, i),
+                                          *n = domain_list_at(dst->controllers, i);
                 same_str(a, "controller type", domain_controller_type_to_string(o->type),
                          domain_controller_type_to_string(n->type));
                 same_uint(a, "controller index", (unsigned) o->index, (unsigned) n->index);
@@ -102,10 +102,10 @@ static void check_controllers(Abi *a, const DomainDef *src, const DomainDef *dst
         }
 }
 
-static void check_chrs(Abi *a, const char *what, const GPtrArray *src, const GPtrArray *dst) {
+static void check_chrs(Abi *a, const char *what, DomainList src, DomainList dst) {
         same_count(a, what, src, dst);
-        for (guint i = 0; !a->failed && i < src->len; i++) {
-                const DomainChrDef *o = g_ptr_array_index(src, i), *n = g_ptr_array_index(dst, i);
+        for (guint i = 0; !a->failed && i < domain_list_len(src); i++) {
+                const DomainChrDef *o = domain_list_at(src, i), *n = domain_list_at(dst, i);
                 g_autofree char *w = g_strdup_printf("%s target", what);
                 same_str(a, w, o->target_type, n->target_type);
                 same_str(a, w, o->target_port, n->target_port);
@@ -115,14 +115,14 @@ static void check_chrs(Abi *a, const char *what, const GPtrArray *src, const GPt
 
 static void check_misc(Abi *a, const DomainDef *src, const DomainDef *dst) {
         same_count(a, "input", src->inputs, dst->inputs);
-        for (guint i = 0; !a->failed && i < src->inputs->len; i++) {
-                const DomainInputDef *o = g_ptr_array_index(src->inputs, i), *n = g_ptr_array_index(dst->inputs, i);
+        for (guint i = 0; !a->failed && i < domain_list_len(src->inputs); i++) {
+                const DomainInputDef *o = domain_list_at(src->inputs, i), *n = domain_list_at(dst->inputs, i);
                 same_str(a, "input type", o->type, n->type);
                 same_str(a, "input bus", o->bus, n->bus);
         }
         same_count(a, "video", src->videos, dst->videos);
-        for (guint i = 0; !a->failed && i < src->videos->len; i++) {
-                const DomainVideoDef *o = g_ptr_array_index(src->videos, i), *n = g_ptr_array_index(dst->videos, i);
+        for (guint i = 0; !a->failed && i < domain_list_len(src->videos); i++) {
+                const DomainVideoDef *o = domain_list_at(src->videos, i), *n = domain_list_at(dst->videos, i);
                 same_str(a, "video model", o->model, n->model);
                 same_str(a, "video vram", o->vram, n->vram);
                 same_str(a, "video heads", o->heads, n->heads);
@@ -130,14 +130,14 @@ static void check_misc(Abi *a, const DomainDef *src, const DomainDef *dst) {
         }
         same_count(a, "sound", src->sounds, dst->sounds);
         same_count(a, "watchdog", src->watchdogs, dst->watchdogs);
-        for (guint i = 0; !a->failed && i < src->watchdogs->len; i++) {
-                const DomainWatchdogDef *o = g_ptr_array_index(src->watchdogs, i), *n = g_ptr_array_index(dst->watchdogs, i);
+        for (guint i = 0; !a->failed && i < domain_list_len(src->watchdogs); i++) {
+                const DomainWatchdogDef *o = domain_list_at(src->watchdogs, i), *n = domain_list_at(dst->watchdogs, i);
                 same_str(a, "watchdog model", o->model, n->model);
         }
         same_count(a, "rng", src->rngs, dst->rngs);
         same_count(a, "panic", src->panics, dst->panics);
-        for (guint i = 0; !a->failed && i < src->panics->len; i++) {
-                const DomainPanicDef *o = g_ptr_array_index(src->panics, i), *n = g_ptr_array_index(dst->panics, i);
+        for (guint i = 0; !a->failed && i < domain_list_len(src->panics); i++) {
+                const DomainPanicDef *o = domain_list_at(src->panics, i), *n = domain_list_at(dst->panics, i);
                 same_str(a, "panic model", o->model, n->model);
         }
         same_str(a, "memballoon model", src->memballoon ? src->memballoon->model : NULL,
@@ -153,12 +153,12 @@ static void check_misc(Abi *a, const DomainDef *src, const DomainDef *dst) {
 static void check_features(Abi *a, const DomainDef *src, const DomainDef *dst) {
         g_autoptr(GString) o = g_string_new(NULL), n = g_string_new(NULL);
 
-        for (guint i = 0; src->features && i < src->features->len; i++) {
-                const DomainFeatureDef *f = g_ptr_array_index(src->features, i);
+        for (guint i = 0; i < domain_list_len(src->features); i++) {
+                const DomainFeatureDef *f = domain_list_at(src->features, i);
                 g_string_append_printf(o, "%s%s%s", o->len ? "," : "", f->name, f->state ? f->state : "");
         }
-        for (guint i = 0; dst->features && i < dst->features->len; i++) {
-                const DomainFeatureDef *f = g_ptr_array_index(dst->features, i);
+        for (guint i = 0; i < domain_list_len(dst->features); i++) {
+                const DomainFeatureDef *f = domain_list_at(dst->features, i);
                 g_string_append_printf(n, "%s%s%s", n->len ? "," : "", f->name, f->state ? f->state : "");
         }
         same_str(a, "features", o->str, n->str);
@@ -178,8 +178,8 @@ static char *sorted_list(GPtrArray *items) {
 static char *cpu_feature_list(const DomainDef *def) {
         g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
 
-        for (guint i = 0; def->cpu_features && i < def->cpu_features->len; i++) {
-                const DomainCpuFeatureDef *f = g_ptr_array_index(def->cpu_features, i);
+        for (guint i = 0; i < domain_list_len(def->cpu_features); i++) {
+                const DomainCpuFeatureDef *f = domain_list_at(def->cpu_features, i);
                 /* libvirt's default policy is require */
                 g_ptr_array_add(items, g_strdup_printf("%s=%s", f->name ? f->name : "",
                                                        f->policy ? f->policy : "require"));
@@ -191,8 +191,8 @@ static char *cpu_feature_list(const DomainDef *def) {
 static char *timer_list(const DomainDef *def) {
         g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
 
-        for (guint i = 0; def->timers && i < def->timers->len; i++) {
-                const DomainTimerDef *t = g_ptr_array_index(def->timers, i);
+        for (guint i = 0; i < domain_list_len(def->timers); i++) {
+                const DomainTimerDef *t = domain_list_at(def->timers, i);
                 g_ptr_array_add(items, g_strdup_printf("%s(present=%s tickpolicy=%s track=%s frequency=%s mode=%s)",
                                                        t->name ? t->name : "", t->present ? t->present : "-",
                                                        t->tickpolicy ? t->tickpolicy : "-", t->track ? t->track : "-",
@@ -205,8 +205,8 @@ static char *timer_list(const DomainDef *def) {
 static char *tpm_list(const DomainDef *def) {
         g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
 
-        for (guint i = 0; def->other_devices && i < def->other_devices->len; i++) {
-                xmlNodePtr node = g_ptr_array_index(def->other_devices, i);
+        for (guint i = 0; i < domain_list_len(def->other_devices); i++) {
+                xmlNodePtr node = domain_list_at(def->other_devices, i);
                 g_autofree char *model = NULL, *version = NULL;
 
                 if (!xml_is(node, "tpm"))
@@ -237,8 +237,8 @@ static void check_cpu_timers_tpm(Abi *a, const DomainDef *src, const DomainDef *
 /* NUMA, SMBIOS strings, power management and USB redirection: guest-visible too */
 static void check_platform(Abi *a, const DomainDef *src, const DomainDef *dst) {
         same_count(a, "NUMA cell", src->numa_cells, dst->numa_cells);
-        for (guint i = 0; !a->failed && i < src->numa_cells->len; i++) {
-                const DomainNumaCell *o = g_ptr_array_index(src->numa_cells, i), *n = g_ptr_array_index(dst->numa_cells, i);
+        for (guint i = 0; !a->failed && i < domain_list_len(src->numa_cells); i++) {
+                const DomainNumaCell *o = domain_list_at(src->numa_cells, i), *n = domain_list_at(dst->numa_cells, i);
                 same_str(a, "NUMA cell cpus", o->cpus, n->cpus);
                 same_uint(a, "NUMA cell memory", o->memory_kib, n->memory_kib);
                 /* the distances reach the guest as its ACPI SLIT */
@@ -254,8 +254,8 @@ static void check_platform(Abi *a, const DomainDef *src, const DomainDef *dst) {
         }
         same_str(a, "smbios mode", src->os_smbios_mode, dst->os_smbios_mode);
         same_count(a, "sysinfo entry", src->sysinfo, dst->sysinfo);
-        for (guint i = 0; !a->failed && i < src->sysinfo->len; i++) {
-                const DomainSysinfoEntry *o = g_ptr_array_index(src->sysinfo, i), *n = g_ptr_array_index(dst->sysinfo, i);
+        for (guint i = 0; !a->failed && i < domain_list_len(src->sysinfo); i++) {
+                const DomainSysinfoEntry *o = domain_list_at(src->sysinfo, i), *n = domain_list_at(dst->sysinfo, i);
                 g_autofree char *w = g_strdup_printf("sysinfo %s %s", o->block, o->name ? o->name : "string");
                 same_str(a, w, o->value, n->value);
         }

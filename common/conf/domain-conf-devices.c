@@ -84,7 +84,7 @@ static void domain_disk_def_free(DomainDiskDef *d) {
 }
 
 void domain_controller_def_free(DomainControllerDef *c) {
-        g_free(c->model);
+        vmmd_shared_str_unref(c->model);
         g_free(c->ports);
         g_free(c->vectors);
         g_free(c->model_name);
@@ -182,7 +182,7 @@ static void domain_rng_def_free(DomainRNGDef *r) {
 void domain_memballoon_def_free(DomainMemballoonDef *m) {
         if (!m)
                 return;
-        g_free(m->model);
+        vmmd_shared_str_unref(m->model);
         g_free(m->stats_period);
         domain_device_info_clear(&m->info);
         g_free(m);
@@ -203,35 +203,23 @@ static void domain_panic_def_free(DomainPanicDef *p) {
 
 #define DEVICE_ARRAY(free_fn) g_ptr_array_new_with_free_func((GDestroyNotify) (free_fn))
 
-void domain_def_devices_init(DomainDef *def) {
-        def->disks = DEVICE_ARRAY(domain_disk_def_free);
-        def->controllers = DEVICE_ARRAY(domain_controller_def_free);
-        def->nets = DEVICE_ARRAY(domain_net_def_free);
-        def->serials = DEVICE_ARRAY(domain_chr_def_free);
-        def->parallels = DEVICE_ARRAY(domain_chr_def_free);
-        def->consoles = DEVICE_ARRAY(domain_chr_def_free);
-        def->channels = DEVICE_ARRAY(domain_chr_def_free);
-        def->inputs = DEVICE_ARRAY(domain_input_def_free);
-        def->graphics = DEVICE_ARRAY(domain_graphics_def_free);
-        def->sounds = DEVICE_ARRAY(domain_sound_def_free);
-        def->videos = DEVICE_ARRAY(domain_video_def_free);
-        def->watchdogs = DEVICE_ARRAY(domain_watchdog_def_free);
-        def->rngs = DEVICE_ARRAY(domain_rng_def_free);
-        def->panics = DEVICE_ARRAY(domain_panic_def_free);
-        def->redirdevs = DEVICE_ARRAY(domain_redirdev_def_free);
-        def->other_devices = DEVICE_ARRAY(xmlFreeNode);
-}
-
 void domain_def_devices_free(DomainDef *def) {
-        GPtrArray *all[] = {
-                def->disks, def->controllers, def->nets, def->serials, def->parallels, def->consoles,
-                def->channels, def->inputs, def->graphics, def->sounds, def->videos, def->watchdogs,
-                def->rngs, def->panics, def->redirdevs, def->other_devices,
-        };
-
-        for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
-                if (all[i])
-                        g_ptr_array_unref(all[i]);
+        domain_list_clear(&def->disks, (GDestroyNotify) domain_disk_def_free);
+        domain_list_clear(&def->controllers, (GDestroyNotify) domain_controller_def_free);
+        domain_list_clear(&def->nets, (GDestroyNotify) domain_net_def_free);
+        domain_list_clear(&def->serials, (GDestroyNotify) domain_chr_def_free);
+        domain_list_clear(&def->parallels, (GDestroyNotify) domain_chr_def_free);
+        domain_list_clear(&def->consoles, (GDestroyNotify) domain_chr_def_free);
+        domain_list_clear(&def->channels, (GDestroyNotify) domain_chr_def_free);
+        domain_list_clear(&def->inputs, (GDestroyNotify) domain_input_def_free);
+        domain_list_clear(&def->graphics, (GDestroyNotify) domain_graphics_def_free);
+        domain_list_clear(&def->sounds, (GDestroyNotify) domain_sound_def_free);
+        domain_list_clear(&def->videos, (GDestroyNotify) domain_video_def_free);
+        domain_list_clear(&def->watchdogs, (GDestroyNotify) domain_watchdog_def_free);
+        domain_list_clear(&def->rngs, (GDestroyNotify) domain_rng_def_free);
+        domain_list_clear(&def->panics, (GDestroyNotify) domain_panic_def_free);
+        domain_list_clear(&def->redirdevs, (GDestroyNotify) domain_redirdev_def_free);
+        domain_list_clear(&def->other_devices, (GDestroyNotify) xmlFreeNode);
         domain_memballoon_def_free(def->memballoon);
 }
 
@@ -578,7 +566,7 @@ static DomainControllerDef *parse_controller(xmlNodePtr node, GError **error) {
                 return NULL;
         }
         c->index = r > 0 ? (int) index : -1;
-        c->model = xml_prop(node, "model");
+        c->model = vmmd_shared_str_take(xml_prop(node, "model"));
         c->ports = xml_prop(node, "ports");
         c->vectors = xml_prop(node, "vectors");
         c->model_name = xml_prop(xml_child(node, "model"), "name");
@@ -600,9 +588,9 @@ static DomainControllerDef *parse_controller(xmlNodePtr node, GError **error) {
         return g_ptr_array_steal_index(guard, 0);
 }
 
-static bool controller_index_used(GPtrArray *ctrls, DomainControllerType type, int index) {
-        for (guint i = 0; i < ctrls->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(ctrls, i);
+static bool controller_index_used(DomainList ctrls, DomainControllerType type, int index) {
+        for (guint i = 0; i < domain_list_len(ctrls); i++) {
+                DomainControllerDef *c = domain_list_at(ctrls, i);
                 if (c->type == type && c->index == index)
                         return true;
         }
@@ -615,8 +603,8 @@ static bool controller_index_used(GPtrArray *ctrls, DomainControllerType type, i
 static bool controllers_finish(DomainDef *def, GError **error) {
         DomainControllerDef *last_usb_master = NULL;
 
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
                 int idx;
 
                 if (c->type == DOMAIN_CONTROLLER_TYPE_USB && c->master_startport && c->index < 0 && last_usb_master)
@@ -633,16 +621,16 @@ static bool controllers_finish(DomainDef *def, GError **error) {
         }
         /* an ich9-uhciN sharing the index of an EHCI controller is its companion even without
          * <master>: libvirt gives it the start port its number implies (0, 2, 4) */
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
                 const char *m = c->model ? c->model : "";
                 size_t n = strlen(m);
 
                 if (c->type != DOMAIN_CONTROLLER_TYPE_USB || c->master_startport || !g_str_has_prefix(m, "ich9-uhci") ||
                     n == 0 || m[n - 1] < '1' || m[n - 1] > '6')
                         continue;
-                for (guint j = 0; j < def->controllers->len; j++) {
-                        DomainControllerDef *o = g_ptr_array_index(def->controllers, j);
+                for (guint j = 0; j < domain_list_len(def->controllers); j++) {
+                        DomainControllerDef *o = domain_list_at(def->controllers, j);
                         if (o->type == DOMAIN_CONTROLLER_TYPE_USB && o->index == c->index &&
                             g_str_has_prefix(o->model ? o->model : "", "ich9-ehci")) {
                                 c->master_startport = g_strdup_printf("%d", ((m[n - 1] - '1') % 3) * 2);
@@ -650,11 +638,11 @@ static bool controllers_finish(DomainDef *def, GError **error) {
                         }
                 }
         }
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
 
-                for (guint j = i + 1; j < def->controllers->len; j++) {
-                        DomainControllerDef *o = g_ptr_array_index(def->controllers, j);
+                for (guint j = i + 1; j < domain_list_len(def->controllers); j++) {
+                        DomainControllerDef *o = domain_list_at(def->controllers, j);
                         /* companions share the index of their master; only two masters clash */
                         if (c->type == DOMAIN_CONTROLLER_TYPE_USB && (c->master_startport || o->master_startport))
                                 continue;
@@ -1022,16 +1010,16 @@ static DomainVideoDef *parse_video(xmlNodePtr node, GError **error) {
 
 /* The primary card comes first, and only it says so. */
 static void videos_finish(DomainDef *def) {
-        for (guint i = 1; i < def->videos->len; i++) {
-                DomainVideoDef *v = g_ptr_array_index(def->videos, i);
+        for (guint i = 1; i < domain_list_len(def->videos); i++) {
+                DomainVideoDef *v = domain_list_at(def->videos, i);
                 if (v->primary == 1) {
-                        g_ptr_array_steal_index(def->videos, i);
-                        g_ptr_array_insert(def->videos, 0, v);
+                        domain_list_steal(&def->videos, i);
+                        domain_list_insert(&def->videos, 0, v);
                         break;
                 }
         }
-        for (guint i = 0; i < def->videos->len; i++) {
-                DomainVideoDef *v = g_ptr_array_index(def->videos, i);
+        for (guint i = 0; i < domain_list_len(def->videos); i++) {
+                DomainVideoDef *v = domain_list_at(def->videos, i);
                 v->primary = i == 0 && strcmp(v->model, "none") != 0 ? 1 : 0;
         }
 }
@@ -1152,7 +1140,7 @@ static void format_rng(XmlBuf *buf, const DomainRNGDef *r, unsigned flags) {
 static DomainMemballoonDef *parse_memballoon(xmlNodePtr node, GError **error) {
         DomainMemballoonDef *m = g_new0(DomainMemballoonDef, 1);
 
-        m->model = xml_prop(node, "model");
+        m->model = vmmd_shared_str_take(xml_prop(node, "model"));
         m->autodeflate = xml_prop_tristate(node, "autodeflate", "on", "off");
         m->free_page_reporting = xml_prop_tristate(node, "freePageReporting", "on", "off");
         m->stats_period = xml_prop(xml_child(node, "stats"), "period");
@@ -1212,10 +1200,10 @@ static void format_simple(XmlBuf *buf, const char *name, GString *attrs, const D
 /* --- the <devices> element --- */
 
 static bool disks_finish(DomainDef *def, GError **error) {
-        for (guint i = 0; i < def->disks->len; i++) {
-                DomainDiskDef *d = g_ptr_array_index(def->disks, i);
-                for (guint j = i + 1; j < def->disks->len; j++) {
-                        DomainDiskDef *o = g_ptr_array_index(def->disks, j);
+        for (guint i = 0; i < domain_list_len(def->disks); i++) {
+                DomainDiskDef *d = domain_list_at(def->disks, i);
+                for (guint j = i + 1; j < domain_list_len(def->disks); j++) {
+                        DomainDiskDef *o = domain_list_at(def->disks, j);
                         if (strcmp(d->target_dev, o->target_dev) == 0) {
                                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
                                             "target '%s' duplicated for disk sources", d->target_dev);
@@ -1284,10 +1272,9 @@ static const struct {
 /* The two singletons: one emulator, one balloon. */
 static bool parse_singleton(DomainDef *def, xmlNodePtr c, GError **error) {
         if (xml_is(c, "emulator")) {
-                g_free(def->emulator);
-                def->emulator = g_strstrip(xml_text(c));
-                if (!*def->emulator)
-                        g_clear_pointer(&def->emulator, g_free);
+                g_autofree char *path = g_strstrip(xml_text(c));
+
+                vmmd_shared_str_set(&def->emulator, *path ? path : NULL);
                 return true;
         }
         if (def->memballoon) {
@@ -1310,7 +1297,7 @@ bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error
                 bool parsed = false;
 
                 for (size_t i = 0; i < G_N_ELEMENTS(device_parsers) && !parsed; i++) {
-                        GPtrArray *list;
+                        DomainList *list;
                         gpointer dev;
 
                         if (!xml_is(c, device_parsers[i].element))
@@ -1318,8 +1305,8 @@ bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error
                         dev = device_parsers[i].parse(c, error);
                         if (!dev)
                                 return false;
-                        list = *(GPtrArray **) ((char *) def + device_parsers[i].list_offset);
-                        g_ptr_array_add(list, dev);
+                        list = (DomainList *) ((char *) def + device_parsers[i].list_offset);
+                        domain_list_add(list, dev);
                         parsed = true;
                 }
                 /* a device vmmd has no parser for is kept as written rather than dropped:
@@ -1327,7 +1314,7 @@ bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error
                 if (!parsed && c->type == XML_ELEMENT_NODE) {
                         xmlNodePtr copy = xmlCopyNode(c, 1);
                         xml_strip_blanks(copy);
-                        g_ptr_array_add(def->other_devices, copy);
+                        domain_list_add(&def->other_devices, copy);
                 }
         }
         if (!disks_finish(def, error) || !controllers_finish(def, error))
@@ -1338,27 +1325,27 @@ bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error
 
 void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags) {
         g_auto(XmlBuf) child = { 0 };
-        GPtrArray *chrs[] = { def->serials, def->parallels, def->consoles, def->channels };
+        const DomainList chrs[] = { def->serials, def->parallels, def->consoles, def->channels };
 
         xml_buf_init_child(&child, buf);
         xml_element_text(&child, "emulator", NULL, def->emulator);
-        for (guint i = 0; i < def->disks->len; i++)
-                format_disk(&child, g_ptr_array_index(def->disks, i));
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->disks); i++)
+                format_disk(&child, domain_list_at(def->disks, i));
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
                 /* older libvirt on the other side does not know an explicit pci-root */
                 if ((flags & DOMAIN_DEF_FORMAT_MIGRATABLE) && c->type == DOMAIN_CONTROLLER_TYPE_PCI &&
                     c->index == 0 && g_strcmp0(c->model, "pci-root") == 0)
                         continue;
                 format_controller(&child, c);
         }
-        for (guint i = 0; i < def->nets->len; i++)
-                format_net(&child, g_ptr_array_index(def->nets, i));
+        for (guint i = 0; i < domain_list_len(def->nets); i++)
+                format_net(&child, domain_list_at(def->nets, i));
         for (size_t k = 0; k < G_N_ELEMENTS(chrs); k++)
-                for (guint i = 0; i < chrs[k]->len; i++)
-                        format_chr(&child, g_ptr_array_index(chrs[k], i), flags);
-        for (guint i = 0; i < def->inputs->len; i++) {
-                DomainInputDef *in = g_ptr_array_index(def->inputs, i);
+                for (guint i = 0; i < domain_list_len(chrs[k]); i++)
+                        format_chr(&child, domain_list_at(chrs[k], i), flags);
+        for (guint i = 0; i < domain_list_len(def->inputs); i++) {
+                DomainInputDef *in = domain_list_at(def->inputs, i);
                 g_autoptr(GString) a = g_string_new(NULL);
 
                 g_auto(XmlBuf) extra = { 0 };
@@ -1370,21 +1357,21 @@ void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags
                 xml_attr(a, "bus", in->bus);
                 format_simple(&child, "input", a, &in->info, &extra);
         }
-        for (guint i = 0; i < def->graphics->len; i++)
-                domain_graphics_def_format(&child, g_ptr_array_index(def->graphics, i), flags);
-        for (guint i = 0; i < def->sounds->len; i++) {
-                DomainSoundDef *s = g_ptr_array_index(def->sounds, i);
+        for (guint i = 0; i < domain_list_len(def->graphics); i++)
+                domain_graphics_def_format(&child, domain_list_at(def->graphics, i), flags);
+        for (guint i = 0; i < domain_list_len(def->sounds); i++) {
+                DomainSoundDef *s = domain_list_at(def->sounds, i);
                 g_autoptr(GString) a = g_string_new(NULL);
 
                 xml_attr(a, "model", s->model);
                 format_simple(&child, "sound", a, &s->info, NULL);
         }
-        for (guint i = 0; i < def->videos->len; i++)
-                format_video(&child, g_ptr_array_index(def->videos, i));
-        for (guint i = 0; i < def->redirdevs->len; i++)
-                domain_redirdev_def_format(&child, g_ptr_array_index(def->redirdevs, i), flags);
-        for (guint i = 0; i < def->watchdogs->len; i++) {
-                DomainWatchdogDef *w = g_ptr_array_index(def->watchdogs, i);
+        for (guint i = 0; i < domain_list_len(def->videos); i++)
+                format_video(&child, domain_list_at(def->videos, i));
+        for (guint i = 0; i < domain_list_len(def->redirdevs); i++)
+                domain_redirdev_def_format(&child, domain_list_at(def->redirdevs, i), flags);
+        for (guint i = 0; i < domain_list_len(def->watchdogs); i++) {
+                DomainWatchdogDef *w = domain_list_at(def->watchdogs, i);
                 g_autoptr(GString) a = g_string_new(NULL);
 
                 xml_attr(a, "model", w->model);
@@ -1405,12 +1392,12 @@ void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags
                 xml_attr_onoff(a, "freePageReporting", m->free_page_reporting);
                 format_simple(&child, "memballoon", a, &m->info, &extra);
         }
-        for (guint i = 0; i < def->rngs->len; i++)
-                format_rng(&child, g_ptr_array_index(def->rngs, i), flags);
-        for (guint i = 0; i < def->other_devices->len; i++)
-                xml_node_dump(&child, g_ptr_array_index(def->other_devices, i));
-        for (guint i = 0; i < def->panics->len; i++) {
-                DomainPanicDef *p = g_ptr_array_index(def->panics, i);
+        for (guint i = 0; i < domain_list_len(def->rngs); i++)
+                format_rng(&child, domain_list_at(def->rngs, i), flags);
+        for (guint i = 0; i < domain_list_len(def->other_devices); i++)
+                xml_node_dump(&child, domain_list_at(def->other_devices, i));
+        for (guint i = 0; i < domain_list_len(def->panics); i++) {
+                DomainPanicDef *p = domain_list_at(def->panics, i);
                 g_autoptr(GString) a = g_string_new(NULL);
 
                 xml_attr(a, "model", p->model);

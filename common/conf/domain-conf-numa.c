@@ -30,10 +30,14 @@ static bool cpu_list_valid(const char *s) {
         return true;
 }
 
+void domain_numa_clear(DomainDef *def) {
+        domain_list_clear(&def->numa_cells, (GDestroyNotify) cell_free);
+}
+
 bool domain_numa_parse(DomainDef *def, xmlNodePtr cpu, GError **error) {
         xmlNodePtr numa = xml_child(cpu, "numa");
 
-        def->numa_cells = g_ptr_array_new_with_free_func((GDestroyNotify) cell_free);
+        domain_numa_clear(def);
         xml_foreach_child(c, numa) {
                 DomainNumaCell *cell;
                 g_autofree char *memory = NULL, *unit = NULL;
@@ -43,16 +47,16 @@ bool domain_numa_parse(DomainDef *def, xmlNodePtr cpu, GError **error) {
                         continue;
                 cell = g_new0(DomainNumaCell, 1);
                 cell->distances = g_array_new(FALSE, TRUE, sizeof(DomainNumaDistance));
-                g_ptr_array_add(def->numa_cells, cell);
+                domain_list_add(&def->numa_cells, cell);
                 r = xml_prop_uint(c, "id", 255, &cell->id);
                 if (r == 0)
-                        cell->id = def->numa_cells->len - 1;      /* libvirt numbers cells in order */
+                        cell->id = domain_list_len(def->numa_cells) - 1;      /* libvirt numbers cells in order */
                 cell->cpus = xml_prop(c, "cpus");
                 memory = xml_prop(c, "memory");
                 unit = xml_prop(c, "unit");
                 cell->mem_access = xml_prop(c, "memAccess");
                 cell->discard = xml_prop(c, "discard");
-                if (r < 0 || cell->id != def->numa_cells->len - 1) {
+                if (r < 0 || cell->id != domain_list_len(def->numa_cells) - 1) {
                         g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
                                     "NUMA cell ids must be 0, 1, … in document order");
                         return false;
@@ -82,10 +86,10 @@ bool domain_numa_parse(DomainDef *def, xmlNodePtr cpu, GError **error) {
                         g_array_append_val(cell->distances, d);
                 }
         }
-        for (guint i = 0; i < def->numa_cells->len; i++) {
-                DomainNumaCell *cell = g_ptr_array_index(def->numa_cells, i);
+        for (guint i = 0; i < domain_list_len(def->numa_cells); i++) {
+                DomainNumaCell *cell = domain_list_at(def->numa_cells, i);
                 for (guint j = 0; j < cell->distances->len; j++)
-                        if (g_array_index(cell->distances, DomainNumaDistance, j).id >= def->numa_cells->len) {
+                        if (g_array_index(cell->distances, DomainNumaDistance, j).id >= domain_list_len(def->numa_cells)) {
                                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
                                             "NUMA cell %u has a distance to cell %u, which does not exist", cell->id,
                                             g_array_index(cell->distances, DomainNumaDistance, j).id);
@@ -99,8 +103,8 @@ void domain_numa_format(const DomainDef *def, XmlBuf *buf) {
         g_auto(XmlBuf) child = { 0 };
 
         xml_buf_init_child(&child, buf);
-        for (guint i = 0; i < def->numa_cells->len; i++) {
-                const DomainNumaCell *cell = g_ptr_array_index(def->numa_cells, i);
+        for (guint i = 0; i < domain_list_len(def->numa_cells); i++) {
+                const DomainNumaCell *cell = domain_list_at(def->numa_cells, i);
                 g_autoptr(GString) a = g_string_new(NULL);
                 g_auto(XmlBuf) dist = { 0 };
                 g_auto(XmlBuf) sibs = { 0 };

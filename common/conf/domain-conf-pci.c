@@ -199,7 +199,7 @@ static bool never_pci(const DomainDef *def, const void *dev) {
 /* Every device list with the offset of its DomainDeviceInfo and whether its devices want a
  * PCI slot (the order slots are given in is assign_pci's, libvirt's) */
 typedef struct {
-        GPtrArray *devs;
+        const DomainList *devs;
         size_t info_offset;
         WantsPci wants_pci;
 } DeviceFamily;
@@ -208,7 +208,7 @@ static size_t device_families(const DomainDef *def, DeviceFamily out[16]) {
         size_t n = 0;
 
 #define FAMILY(arr, type, pred) \
-        out[n++] = (DeviceFamily) { def->arr, offsetof(type, info), pred }
+        out[n++] = (DeviceFamily) { &def->arr, offsetof(type, info), pred }
         FAMILY(controllers, DomainControllerDef, controller_wants_pci);
         FAMILY(nets, DomainNetDef, always_pci);
         FAMILY(sounds, DomainSoundDef, sound_wants_pci);
@@ -228,7 +228,7 @@ static size_t device_families(const DomainDef *def, DeviceFamily out[16]) {
 }
 
 static DomainDeviceInfo *device_info(const DeviceFamily *f, guint i) {
-        return (DomainDeviceInfo *) ((char *) g_ptr_array_index(f->devs, i) + f->info_offset);
+        return (DomainDeviceInfo *) ((char *) domain_list_at(*f->devs, i) + f->info_offset);
 }
 
 static void pci_address_string(const DomainDeviceAddress *a, char out[16]) {
@@ -242,7 +242,7 @@ static GPtrArray *device_infos(const DomainDef *def) {
         size_t nfam = device_families(def, fam);
 
         for (size_t f = 0; f < nfam; f++)
-                for (guint i = 0; i < fam[f].devs->len; i++)
+                for (guint i = 0; i < domain_list_len(*fam[f].devs); i++)
                         g_ptr_array_add(infos, device_info(&fam[f], i));
         if (def->memballoon)
                 g_ptr_array_add(infos, &def->memballoon->info);
@@ -287,8 +287,8 @@ bool domain_def_is_q35(const DomainDef *def) {
 /* --- implicit devices --- */
 
 static DomainControllerDef *find_controller(const DomainDef *def, DomainControllerType type, int index) {
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
                 if (c->type == type && (index < 0 || c->index == index))
                         return c;
         }
@@ -300,8 +300,8 @@ static void add_controller(DomainDef *def, DomainControllerType type, int index,
 
         c->type = type;
         c->index = index;
-        c->model = g_strdup(model);
-        g_ptr_array_add(def->controllers, c);
+        c->model = vmmd_shared_str(model);
+        domain_list_add(&def->controllers, c);
 }
 
 /* The x86 PC machines (i440fx "pc*", q35) get libvirt's default USB controller; other
@@ -323,7 +323,7 @@ static void add_default_usb(DomainDef *def, bool q35) {
         if (!machine_has_default_usb(def, q35) || find_controller(def, DOMAIN_CONTROLLER_TYPE_USB, -1))
                 return;
         add_controller(def, DOMAIN_CONTROLLER_TYPE_USB, 0, q35 ? "qemu-xhci" : "piix3-uhci");
-        c = g_ptr_array_index(def->controllers, def->controllers->len - 1);
+        c = domain_list_at(def->controllers, domain_list_len(def->controllers) - 1);
         if (q35) {
                 c->ports = g_strdup("15");
                 return;
@@ -349,12 +349,12 @@ static bool root_function_used(const DomainDef *def, unsigned slot, unsigned fun
 static void pc_piix3_functions(DomainDef *def, bool q35) {
         if (!machine_has_default_usb(def, q35))
                 return;
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
                 unsigned fn;
 
                 if (c->type == DOMAIN_CONTROLLER_TYPE_USB && !c->model && !c->master_startport)
-                        c->model = g_strdup("piix3-uhci");
+                        c->model = vmmd_shared_str("piix3-uhci");
                 if (q35 || c->index != 0 || c->info.addr.type != DOMAIN_ADDRESS_NONE)
                         continue;
                 if (c->type == DOMAIN_CONTROLLER_TYPE_IDE)
@@ -374,8 +374,8 @@ static bool check_usb_disabled(const DomainDef *def, GError **error) {
         const char *what = NULL;
         bool any = false, none = false;
 
-        for (guint i = 0; i < def->controllers->len; i++) {
-                const DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                const DomainControllerDef *c = domain_list_at(def->controllers, i);
                 if (c->type == DOMAIN_CONTROLLER_TYPE_USB) {
                         any = true;
                         none |= g_strcmp0(c->model, "none") == 0;
@@ -383,21 +383,21 @@ static bool check_usb_disabled(const DomainDef *def, GError **error) {
         }
         if (!any || !none)
                 return true;
-        for (guint i = 0; i < def->inputs->len && !what; i++) {
-                const DomainInputDef *in = g_ptr_array_index(def->inputs, i);
+        for (guint i = 0; i < domain_list_len(def->inputs) && !what; i++) {
+                const DomainInputDef *in = domain_list_at(def->inputs, i);
                 if (g_strcmp0(in->bus, "usb") == 0)
                         what = in->type;
         }
-        if (!what && def->redirdevs->len > 0)
+        if (!what && domain_list_len(def->redirdevs) > 0)
                 what = "redirdev";
-        for (guint i = 0; i < def->disks->len && !what; i++)
-                if (((const DomainDiskDef *) g_ptr_array_index(def->disks, i))->bus == DOMAIN_DISK_BUS_USB)
+        for (guint i = 0; i < domain_list_len(def->disks) && !what; i++)
+                if (((const DomainDiskDef *) domain_list_at(def->disks, i))->bus == DOMAIN_DISK_BUS_USB)
                         what = "disk";
-        for (guint i = 0; i < def->sounds->len && !what; i++)
-                if (g_strcmp0(((const DomainSoundDef *) g_ptr_array_index(def->sounds, i))->model, "usb") == 0)
+        for (guint i = 0; i < domain_list_len(def->sounds) && !what; i++)
+                if (g_strcmp0(((const DomainSoundDef *) domain_list_at(def->sounds, i))->model, "usb") == 0)
                         what = "sound";
-        for (guint i = 0; i < def->other_devices->len && !what; i++) {
-                xmlNodePtr n = g_ptr_array_index(def->other_devices, i);
+        for (guint i = 0; i < domain_list_len(def->other_devices) && !what; i++) {
+                xmlNodePtr n = domain_list_at(def->other_devices, i);
                 g_autofree char *type = xml_prop(n, "type");
 
                 if ((xml_is(n, "hostdev") || xml_is(n, "hub")) && g_strcmp0(type, "usb") == 0)
@@ -417,15 +417,15 @@ static void add_implicit_devices(DomainDef *def) {
 
         if (!root)
                 add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, 0, q35 ? "pcie-root" : "pci-root");
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
 
                 if (c->type != DOMAIN_CONTROLLER_TYPE_PCI || c->model)
                         continue;
                 if (c->index == 0)
-                        c->model = g_strdup(q35 ? "pcie-root" : "pci-root");
+                        c->model = vmmd_shared_str(q35 ? "pcie-root" : "pci-root");
                 else
-                        c->model = g_strdup(q35 ? "pcie-root-port" : "pci-bridge");
+                        c->model = vmmd_shared_str(q35 ? "pcie-root-port" : "pci-bridge");
         }
 
         /* PCI controller indexes have no gaps, and a bus a device names exists: libvirt adds a
@@ -435,8 +435,8 @@ static void add_implicit_devices(DomainDef *def) {
                 g_autoptr(GPtrArray) infos = device_infos(def);
                 int max = 0;
 
-                for (guint i = 0; i < def->controllers->len; i++) {
-                        DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+                for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                        DomainControllerDef *c = domain_list_at(def->controllers, i);
                         if (c->type == DOMAIN_CONTROLLER_TYPE_PCI && c->index - 1 > max)
                                 max = c->index - 1;
                 }
@@ -455,8 +455,8 @@ static void add_implicit_devices(DomainDef *def) {
 
         /* a SCSI disk needs the controller its drive address names (0 without one), as libvirt
          * adds it */
-        for (guint i = 0; i < def->disks->len; i++) {
-                const DomainDiskDef *d = g_ptr_array_index(def->disks, i);
+        for (guint i = 0; i < domain_list_len(def->disks); i++) {
+                const DomainDiskDef *d = domain_list_at(def->disks, i);
                 int idx = d->info.addr.type == DOMAIN_ADDRESS_DRIVE ? (int) d->info.addr.controller : 0;
 
                 if (d->bus == DOMAIN_DISK_BUS_SCSI && idx >= 0 && !find_controller(def, DOMAIN_CONTROLLER_TYPE_SCSI, idx))
@@ -464,8 +464,8 @@ static void add_implicit_devices(DomainDef *def) {
         }
 
         /* virtio channels need a virtio-serial bus to sit on */
-        for (guint i = 0; i < def->channels->len; i++) {
-                DomainChrDef *ch = g_ptr_array_index(def->channels, i);
+        for (guint i = 0; i < domain_list_len(def->channels); i++) {
+                DomainChrDef *ch = domain_list_at(def->channels, i);
                 if (g_strcmp0(ch->target_type, "virtio") == 0)
                         has_virtio_channel = true;
         }
@@ -478,7 +478,7 @@ static void add_implicit_devices(DomainDef *def) {
 
         if (!def->memballoon) {
                 def->memballoon = g_new0(DomainMemballoonDef, 1);
-                def->memballoon->model = g_strdup("virtio");
+                def->memballoon->model = vmmd_shared_str("virtio");
         }
 }
 
@@ -629,8 +629,8 @@ static void space_init(PciSpace *sp, const DomainDef *def) {
         else
                 root->reserved[1] = true;
         g_ptr_array_add(sp->buses, root);
-        for (guint i = 0; i < def->controllers->len; i++) {
-                const DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                const DomainControllerDef *c = domain_list_at(def->controllers, i);
                 if (c->type == DOMAIN_CONTROLLER_TYPE_PCI && c->index > 0)
                         (void) space_add_bus(sp, c);
         }
@@ -644,11 +644,11 @@ static void space_init(PciSpace *sp, const DomainDef *def) {
                         b->used[a->slot] = true;
         }
         /* device elements kept as written (<hostdev> …) keep the PCI slot they name */
-        for (guint i = 0; i < def->other_devices->len; i++) {
+        for (guint i = 0; i < domain_list_len(def->other_devices); i++) {
                 DomainDeviceInfo info = { 0 };
                 PciBus *b;
 
-                if (domain_device_address_parse(g_ptr_array_index(def->other_devices, i), &info, NULL) &&
+                if (domain_device_address_parse(domain_list_at(def->other_devices, i), &info, NULL) &&
                     info.addr.type == DOMAIN_ADDRESS_PCI && info.addr.domain == 0 && (b = space_bus(sp, info.addr.bus)))
                         b->used[info.addr.slot] = true;
                 domain_device_info_clear(&info);
@@ -677,8 +677,8 @@ static void place_usb_companions(DomainDef *def, const DomainControllerDef *mast
                     a->bus == master->info.addr.bus && a->slot == master->info.addr.slot)
                         used[a->function] = true;
         }
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
                 unsigned fn;
 
                 if (c->type != DOMAIN_CONTROLLER_TYPE_USB || !c->master_startport || c->index != master->index ||
@@ -706,8 +706,8 @@ static void place_usb_companions(DomainDef *def, const DomainControllerDef *mast
 static bool is_usb_master_with_companions(const DomainDef *def, const DomainControllerDef *c) {
         if (c->type != DOMAIN_CONTROLLER_TYPE_USB || c->master_startport)
                 return false;
-        for (guint i = 0; i < def->controllers->len; i++) {
-                const DomainControllerDef *o = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                const DomainControllerDef *o = domain_list_at(def->controllers, i);
                 if (o->type == DOMAIN_CONTROLLER_TYPE_USB && o->master_startport && o->index == c->index)
                         return true;
         }
@@ -721,14 +721,14 @@ static unsigned count_wanted(const DomainDef *def) {
         unsigned n = 0;
 
         for (size_t f = 0; f < nfam; f++)
-                for (guint i = 0; i < fam[f].devs->len; i++) {
-                        gpointer dev = g_ptr_array_index(fam[f].devs, i);
+                for (guint i = 0; i < domain_list_len(*fam[f].devs); i++) {
+                        gpointer dev = domain_list_at(*fam[f].devs, i);
                         if (device_info(&fam[f], i)->addr.type != DOMAIN_ADDRESS_NONE)
                                 continue;
-                        if (fam[f].devs == def->controllers && ((DomainControllerDef *) dev)->master_startport)
+                        if (fam[f].devs == &def->controllers && ((DomainControllerDef *) dev)->master_startport)
                                 continue;
                         if (fam[f].wants_pci(def, dev) ||
-                            (fam[f].devs == def->controllers && is_usb_master_with_companions(def, dev)))
+                            (fam[f].devs == &def->controllers && is_usb_master_with_companions(def, dev)))
                                 n++;
                 }
         if (def->memballoon && def->memballoon->info.addr.type == DOMAIN_ADDRESS_NONE &&
@@ -761,7 +761,7 @@ static void add_pci_buses(DomainDef *def, PciSpace *sp) {
                         DomainControllerDef *c;
 
                         add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx, "pci-bridge");
-                        c = g_ptr_array_index(def->controllers, def->controllers->len - 1);
+                        c = domain_list_at(def->controllers, domain_list_len(def->controllers) - 1);
                         (void) space_add_bus(sp, c);
                         want++;                 /* the bridge takes a slot itself */
                         have += PCI_MAX_SLOT;
@@ -784,7 +784,7 @@ static void add_pci_buses(DomainDef *def, PciSpace *sp) {
                         DomainControllerDef *c;
 
                         add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, idx, "pcie-root-port");
-                        c = g_ptr_array_index(def->controllers, def->controllers->len - 1);
+                        c = domain_list_at(def->controllers, domain_list_len(def->controllers) - 1);
                         c->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = slot, .function = fn };
                         (void) space_add_bus(sp, c);
                         have++;
@@ -843,8 +843,8 @@ static bool q35_place_pci_controllers(DomainDef *def, PciSpace *sp, GError **err
         g_autoptr(GPtrArray) order = g_ptr_array_new();
         unsigned port_slot = 0, port_fn = 8;
 
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
                 if (c->type == DOMAIN_CONTROLLER_TYPE_PCI && c->index > 0 && c->info.addr.type == DOMAIN_ADDRESS_NONE)
                         g_ptr_array_add(order, c);
         }
@@ -904,12 +904,12 @@ static bool balloon_wants(const DomainDef *def, bool pcie) {
 
 /* PCIe endpoints, which libvirt puts behind a root port on q35 rather than on pcie.0; a
  * switch's upstream port and a pcie-to-pci-bridge need a port as well */
-static bool is_pcie_endpoint(const DomainDef *def, GPtrArray *devs, gconstpointer dev) {
-        if (devs == def->nets) {
+static bool is_pcie_endpoint(const DomainDef *def, const DomainList *devs, gconstpointer dev) {
+        if (devs == &def->nets) {
                 const char *m = ((const DomainNetDef *) dev)->model;
                 return !m || (g_str_has_prefix(m, "virtio") && !is_transitional(m)) || g_str_equal(m, "e1000e");
         }
-        if (devs == def->controllers) {
+        if (devs == &def->controllers) {
                 const DomainControllerDef *c = dev;
                 if (c->type == DOMAIN_CONTROLLER_TYPE_PCI)
                         return g_strcmp0(c->model, "pcie-to-pci-bridge") == 0 ||
@@ -921,11 +921,11 @@ static bool is_pcie_endpoint(const DomainDef *def, GPtrArray *devs, gconstpointe
                        c->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL ||
                        (c->type == DOMAIN_CONTROLLER_TYPE_SCSI && (!c->model || g_str_has_prefix(c->model, "virtio")));
         }
-        if (devs == def->disks)
+        if (devs == &def->disks)
                 return ((const DomainDiskDef *) dev)->bus == DOMAIN_DISK_BUS_VIRTIO;
-        if (devs == def->rngs)
+        if (devs == &def->rngs)
                 return rng_wants_pci(def, dev) && !is_transitional(((const DomainRNGDef *) dev)->model);
-        if (devs == def->inputs)
+        if (devs == &def->inputs)
                 return input_wants_pci(def, dev);
         return false;
 }
@@ -945,16 +945,16 @@ static bool take_root_port(PciSpace *sp, DomainDeviceInfo *info) {
 /* Plain PCI endpoints, which libvirt puts on a pcie-to-pci-bridge on q35 (pcie.0 takes
  * them only at addresses the definition gives). A USB controller without a model, a
  * USB2 set and the video stay where they were. */
-static bool is_conventional_endpoint(const DomainDef *def, GPtrArray *devs, gconstpointer dev) {
-        if (devs == def->nets)
+static bool is_conventional_endpoint(const DomainDef *def, const DomainList *devs, gconstpointer dev) {
+        if (devs == &def->nets)
                 return !is_pcie_endpoint(def, devs, dev);
-        if (devs == def->sounds)
+        if (devs == &def->sounds)
                 return sound_wants_pci(def, dev) && g_strcmp0(((const DomainSoundDef *) dev)->model, "ich9") != 0;
-        if (devs == def->watchdogs)
+        if (devs == &def->watchdogs)
                 return watchdog_wants_pci(def, dev);
-        if (devs == def->rngs)
+        if (devs == &def->rngs)
                 return rng_wants_pci(def, dev) && !is_pcie_endpoint(def, devs, dev);
-        if (devs == def->controllers) {
+        if (devs == &def->controllers) {
                 const DomainControllerDef *c = dev;
                 if (c->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL || c->type == DOMAIN_CONTROLLER_TYPE_SCSI)
                         return !is_pcie_endpoint(def, devs, dev);
@@ -974,8 +974,8 @@ static bool is_bridge_bus(const PciBus *b) {
 static bool q35_place_fixed(DomainDef *def, PciSpace *sp, GHashTable *used, GError **error) {
         PciBus *root = g_ptr_array_index(sp->buses, 0);
 
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
                 unsigned slot = 0, fn = 0;
 
                 if (c->info.addr.type != DOMAIN_ADDRESS_NONE)
@@ -997,8 +997,8 @@ static bool q35_place_fixed(DomainDef *def, PciSpace *sp, GHashTable *used, GErr
                 root->used[slot] = true;
                 c->info.addr = (DomainDeviceAddress) { .type = DOMAIN_ADDRESS_PCI, .slot = slot, .function = fn };
         }
-        for (guint i = 0; i < def->sounds->len; i++) {
-                DomainSoundDef *snd = g_ptr_array_index(def->sounds, i);
+        for (guint i = 0; i < domain_list_len(def->sounds); i++) {
+                DomainSoundDef *snd = domain_list_at(def->sounds, i);
 
                 if (g_strcmp0(snd->model, "ich9") != 0)
                         continue;
@@ -1013,15 +1013,15 @@ static bool q35_place_fixed(DomainDef *def, PciSpace *sp, GHashTable *used, GErr
 
 static void q35_add_bus(DomainDef *def, PciSpace *sp, const char *model) {
         add_controller(def, DOMAIN_CONTROLLER_TYPE_PCI, next_pci_index(def), model);
-        (void) space_add_bus(sp, g_ptr_array_index(def->controllers, def->controllers->len - 1));
+        (void) space_add_bus(sp, domain_list_at(def->controllers, domain_list_len(def->controllers) - 1));
 }
 
 /* The devices still without an address in the order libvirt assigns them (PCI controllers,
  * network, sound, other controllers, disks, balloon, rng, watchdog, input): 'E' for one that
  * needs a PCIe port, 'C' for a plain PCI one */
 static GString *q35_needs(const DomainDef *def) {
-        const GPtrArray *order[] = { def->controllers, def->nets, def->sounds, def->controllers, def->disks, NULL,
-                                     def->rngs, def->watchdogs, def->inputs };
+        const DomainList *order[] = { &def->controllers, &def->nets, &def->sounds, &def->controllers,
+                                      &def->disks, NULL, &def->rngs, &def->watchdogs, &def->inputs };
         GString *needs = g_string_new(NULL);
         DeviceFamily fam[16];
         size_t nfam = device_families(def, fam);
@@ -1035,13 +1035,13 @@ static GString *q35_needs(const DomainDef *def) {
                 for (size_t f = 0; f < nfam; f++) {
                         if (fam[f].devs != order[k])
                                 continue;
-                        for (guint i = 0; i < fam[f].devs->len; i++) {
-                                const DomainControllerDef *c = g_ptr_array_index(fam[f].devs, i);
+                        for (guint i = 0; i < domain_list_len(*fam[f].devs); i++) {
+                                const DomainControllerDef *c = domain_list_at(*fam[f].devs, i);
 
                                 if (device_info(&fam[f], i)->addr.type != DOMAIN_ADDRESS_NONE)
                                         continue;
                                 /* PCI controllers come first, the other ones later */
-                                if (order[k] == def->controllers &&
+                                if (order[k] == &def->controllers &&
                                     (c->type == DOMAIN_CONTROLLER_TYPE_PCI) != (k == 0))
                                         continue;
                                 if (is_pcie_endpoint(def, fam[f].devs, c))
@@ -1118,8 +1118,8 @@ static bool take_bridge_slot(PciSpace *sp, DomainDeviceInfo *info) {
  * the root ports (pcie) or the bridge slots (!pcie) the definition has; what does not find
  * one goes on pcie.0 with everything else. A USB2 set takes its slot as one device. */
 static void fill_q35_buses(DomainDef *def, PciSpace *sp, bool pcie) {
-        GPtrArray *order[] = { def->nets, def->sounds, def->controllers, def->disks, NULL,
-                               def->rngs, def->watchdogs, def->inputs };
+        const DomainList *order[] = { &def->nets, &def->sounds, &def->controllers, &def->disks, NULL,
+                                      &def->rngs, &def->watchdogs, &def->inputs };
         DeviceFamily fam[16];
         size_t nfam = device_families(def, fam);
 
@@ -1133,8 +1133,8 @@ static void fill_q35_buses(DomainDef *def, PciSpace *sp, bool pcie) {
                 for (size_t f = 0; f < nfam; f++) {
                         if (fam[f].devs != order[k])
                                 continue;
-                        for (guint i = 0; i < fam[f].devs->len; i++) {
-                                gpointer dev = g_ptr_array_index(fam[f].devs, i);
+                        for (guint i = 0; i < domain_list_len(*fam[f].devs); i++) {
+                                gpointer dev = domain_list_at(*fam[f].devs, i);
                                 DomainDeviceInfo *info = device_info(&fam[f], i);
 
                                 if (info->addr.type != DOMAIN_ADDRESS_NONE ||
@@ -1142,7 +1142,7 @@ static void fill_q35_buses(DomainDef *def, PciSpace *sp, bool pcie) {
                                         continue;
                                 if (!(pcie ? take_root_port : take_bridge_slot)(sp, info))
                                         return;
-                                if (fam[f].devs == def->controllers && is_usb_master_with_companions(def, dev)) {
+                                if (fam[f].devs == &def->controllers && is_usb_master_with_companions(def, dev)) {
                                         info->addr.function = 7;
                                         place_usb_companions(def, dev);
                                 }
@@ -1156,8 +1156,8 @@ static bool assign_pci(DomainDef *def, GError **error) {
         size_t nfam;
         PciSpace sp = { 0 };
         g_autoptr(GHashTable) used = pci_addresses_collect(def, error);
-        const GPtrArray *order[] = { def->controllers, def->nets, def->sounds, def->controllers, def->disks, NULL,
-                                     def->rngs, def->watchdogs, def->videos, def->inputs };
+        const DomainList *order[] = { &def->controllers, &def->nets, &def->sounds, &def->controllers,
+                                      &def->disks, NULL, &def->rngs, &def->watchdogs, &def->videos, &def->inputs };
         bool ok = false, managed;
 
         if (!used)
@@ -1173,8 +1173,8 @@ static bool assign_pci(DomainDef *def, GError **error) {
         add_pci_buses(def, &sp);
         nfam = device_families(def, fam);
 
-        if (def->videos->len > 0) {
-                DomainVideoDef *v = g_ptr_array_index(def->videos, 0);
+        if (domain_list_len(def->videos) > 0) {
+                DomainVideoDef *v = domain_list_at(def->videos, 0);
                 if (v->info.addr.type == DOMAIN_ADDRESS_NONE && video_wants_pci(def, v) &&
                     !pci_take_slot(&sp, sp.q35 ? 1 : 2, NULL, &v->info, error))
                         goto out;
@@ -1198,10 +1198,10 @@ static bool assign_pci(DomainDef *def, GError **error) {
                 for (size_t f = 0; f < nfam; f++) {
                         if (fam[f].devs != order[k])
                                 continue;
-                        for (guint i = 0; i < fam[f].devs->len; i++) {
+                        for (guint i = 0; i < domain_list_len(*fam[f].devs); i++) {
                                 DomainDeviceInfo *info = device_info(&fam[f], i);
-                                gpointer dev = g_ptr_array_index(fam[f].devs, i);
-                                bool is_ctl = fam[f].devs == def->controllers;
+                                gpointer dev = domain_list_at(*fam[f].devs, i);
+                                bool is_ctl = fam[f].devs == &def->controllers;
                                 const DomainControllerDef *ctl = is_ctl &&
                                         ((DomainControllerDef *) dev)->type == DOMAIN_CONTROLLER_TYPE_PCI ? dev : NULL;
 
@@ -1236,14 +1236,14 @@ static void assign_virtio_serial(DomainDef *def) {
         g_autoptr(GHashTable) used = g_hash_table_new(g_direct_hash, g_direct_equal);
         unsigned next = 1;
 
-        for (guint i = 0; i < def->channels->len; i++) {
-                DomainChrDef *ch = g_ptr_array_index(def->channels, i);
+        for (guint i = 0; i < domain_list_len(def->channels); i++) {
+                DomainChrDef *ch = domain_list_at(def->channels, i);
                 if (ch->info.addr.type == DOMAIN_ADDRESS_VIRTIO_SERIAL && ch->info.addr.controller == 0 &&
                     ch->info.addr.bus == 0)
                         g_hash_table_add(used, GUINT_TO_POINTER(ch->info.addr.port));
         }
-        for (guint i = 0; i < def->channels->len; i++) {
-                DomainChrDef *ch = g_ptr_array_index(def->channels, i);
+        for (guint i = 0; i < domain_list_len(def->channels); i++) {
+                DomainChrDef *ch = domain_list_at(def->channels, i);
 
                 if (g_strcmp0(ch->target_type, "virtio") != 0 || ch->info.addr.type != DOMAIN_ADDRESS_NONE)
                         continue;
@@ -1297,8 +1297,8 @@ static const char *pci_controller_model_name(const char *model) {
  * function it takes on its parent bus (slot << 3 | function: 0x10 at 00:02.0); for a
  * pci-bridge chassisNr as its index. Values the definition gives stay. */
 static void set_pci_controller_targets(DomainDef *def) {
-        for (guint i = 0; i < def->controllers->len; i++) {
-                DomainControllerDef *c = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                DomainControllerDef *c = domain_list_at(def->controllers, i);
                 const char *name = c->type == DOMAIN_CONTROLLER_TYPE_PCI ? pci_controller_model_name(c->model) : NULL;
                 bool port = model_is(c->model, "pcie-root-port") || model_is(c->model, "pcie-switch-downstream-port");
 

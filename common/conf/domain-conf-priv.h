@@ -9,7 +9,6 @@
 /* domain-conf-devices.c */
 bool domain_def_parse_devices(DomainDef *def, xmlNodePtr devices, GError **error);
 void domain_def_format_devices(const DomainDef *def, XmlBuf *buf, unsigned flags);
-void domain_def_devices_init(DomainDef *def);
 void domain_def_devices_free(DomainDef *def);
 void domain_memballoon_def_free(DomainMemballoonDef *m);
 void domain_controller_def_free(DomainControllerDef *c);
@@ -36,6 +35,7 @@ void domain_tuning_clear(DomainDef *def);
 bool domain_tuning_check_devices(const DomainDef *def, GError **error);
 
 /* domain-conf-numa.c */
+void domain_numa_clear(DomainDef *def);
 bool domain_numa_parse(DomainDef *def, xmlNodePtr cpu, GError **error);
 void domain_numa_format(const DomainDef *def, XmlBuf *buf);
 

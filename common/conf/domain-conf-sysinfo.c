@@ -20,7 +20,7 @@ static void entry_free(DomainSysinfoEntry *e) {
 }
 
 void domain_sysinfo_clear(DomainDef *def) {
-        g_clear_pointer(&def->sysinfo, g_ptr_array_unref);
+        domain_list_clear(&def->sysinfo, (GDestroyNotify) entry_free);
         g_clear_pointer(&def->sysinfo_type, g_free);
         g_clear_pointer(&def->os_smbios_mode, g_free);
 }
@@ -43,7 +43,6 @@ bool domain_sysinfo_parse(DomainDef *def, xmlNodePtr root, GError **error) {
                             def->os_smbios_mode ? def->os_smbios_mode : "");
                 return false;
         }
-        def->sysinfo = g_ptr_array_new_with_free_func((GDestroyNotify) entry_free);
         if (!sysinfo)
                 return true;
         def->sysinfo_type = xml_prop(sysinfo, "type");
@@ -65,7 +64,7 @@ bool domain_sysinfo_parse(DomainDef *def, xmlNodePtr root, GError **error) {
                         entry->block = g_strdup((const char *) block->name);
                         entry->name = xml_prop(e, "name");
                         entry->value = xml_text(e);
-                        g_ptr_array_add(def->sysinfo, entry);
+                        domain_list_add(&def->sysinfo, entry);
                         if (!entry->name && !g_str_equal(entry->block, "oemStrings")) {
                                 g_set_error(error, VMMD_ERROR, VMMD_ERROR_XML_ERROR,
                                             "sysinfo <%s> entry without a name", entry->block);
@@ -95,8 +94,8 @@ void domain_sysinfo_format(const DomainDef *def, XmlBuf *buf) {
                 bool oem = g_str_equal(sysinfo_blocks[b].block, "oemStrings");
 
                 xml_buf_init_child(&entries, &child);
-                for (guint i = 0; i < def->sysinfo->len; i++) {
-                        const DomainSysinfoEntry *e = g_ptr_array_index(def->sysinfo, i);
+                for (guint i = 0; i < domain_list_len(def->sysinfo); i++) {
+                        const DomainSysinfoEntry *e = domain_list_at(def->sysinfo, i);
                         g_autoptr(GString) a = g_string_new(NULL);
 
                         if (!g_str_equal(e->block, sysinfo_blocks[b].block))

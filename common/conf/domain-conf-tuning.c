@@ -243,8 +243,8 @@ GArray *domain_iothread_ids(const DomainDef *def) {
 bool domain_tuning_check_devices(const DomainDef *def, GError **error) {
         g_autoptr(GArray) ids = domain_iothread_ids(def);
 
-        for (guint i = 0; i < def->disks->len; i++) {
-                const DomainDiskDef *d = g_ptr_array_index(def->disks, i);
+        for (guint i = 0; i < domain_list_len(def->disks); i++) {
+                const DomainDiskDef *d = domain_list_at(def->disks, i);
                 bool found = false;
 
                 if (!d->driver_iothread)

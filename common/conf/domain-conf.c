@@ -124,6 +124,34 @@ static void domain_cpu_feature_def_free(DomainCpuFeatureDef *f) {
         g_free(f);
 }
 
+/* --- lists --- */
+
+void domain_list_add(DomainList *l, gpointer item) {
+        if (!l->items_)
+                l->items_ = g_ptr_array_new();
+        g_ptr_array_add(l->items_, item);
+}
+
+void domain_list_insert(DomainList *l, guint index, gpointer item) {
+        g_assert(index <= domain_list_len(*l));
+        if (!l->items_)
+                l->items_ = g_ptr_array_new();
+        g_ptr_array_insert(l->items_, (gint) index, item);
+}
+
+gpointer domain_list_steal(DomainList *l, guint index) {
+        g_assert(index < domain_list_len(*l));
+        return g_ptr_array_steal_index(l->items_, index);
+}
+
+void domain_list_clear(DomainList *l, GDestroyNotify free_item) {
+        if (!l->items_)
+                return;
+        for (guint i = 0; i < l->items_->len; i++)
+                free_item(l->items_->pdata[i]);
+        g_clear_pointer(&l->items_, g_ptr_array_unref);
+}
+
 static DomainDef *domain_def_new(void) {
         DomainDef *def = g_new0(DomainDef, 1);
 
@@ -131,19 +159,13 @@ static DomainDef *domain_def_new(void) {
         def->on_poweroff = DOMAIN_LIFECYCLE_DESTROY;
         def->on_reboot = DOMAIN_LIFECYCLE_RESTART;
         def->on_crash = DOMAIN_LIFECYCLE_DESTROY;
-        def->os_boot = g_ptr_array_new_with_free_func(g_free);
-        def->features = g_ptr_array_new_with_free_func((GDestroyNotify) domain_feature_def_free);
-        def->cpu_features = g_ptr_array_new_with_free_func((GDestroyNotify) domain_cpu_feature_def_free);
-        def->timers = g_ptr_array_new_with_free_func((GDestroyNotify) domain_timer_def_free);
-        def->seclabels = g_ptr_array_new_with_free_func((GDestroyNotify) domain_seclabel_def_free);
-        domain_def_devices_init(def);
         return def;
 }
 
 void domain_def_free(DomainDef *def) {
         if (!def)
                 return;
-        g_free(def->virt_type);
+        vmmd_shared_str_unref(def->virt_type);
         g_free(def->name);
         g_free(def->genid);
         g_free(def->title);
@@ -151,11 +173,11 @@ void domain_def_free(DomainDef *def) {
         if (def->metadata)
                 xmlFreeDoc(def->metadata);
         g_free(def->max_memory_slots);
-        g_free(def->vcpu_placement);
+        vmmd_shared_str_unref(def->vcpu_placement);
         g_free(def->vcpu_cpuset);
-        g_free(def->os_type);
-        g_free(def->os_arch);
-        g_free(def->os_machine);
+        vmmd_shared_str_unref(def->os_type);
+        vmmd_shared_str_unref(def->os_arch);
+        vmmd_shared_str_unref(def->os_machine);
         g_free(def->os_firmware);
         g_free(def->os_loader);
         g_free(def->os_loader_readonly);
@@ -168,10 +190,10 @@ void domain_def_free(DomainDef *def) {
         g_free(def->os_cmdline);
         g_free(def->os_dtb);
         domain_sysinfo_clear(def);
-        g_clear_pointer(&def->numa_cells, g_ptr_array_unref);
-        g_ptr_array_unref(def->os_boot);
+        domain_numa_clear(def);
+        domain_list_clear(&def->os_boot, g_free);
         g_free(def->os_bootmenu_timeout);
-        g_ptr_array_unref(def->features);
+        domain_list_clear(&def->features, (GDestroyNotify) domain_feature_def_free);
         g_free(def->cpu_mode);
         g_free(def->cpu_match);
         g_free(def->cpu_check);
@@ -183,15 +205,15 @@ void domain_def_free(DomainDef *def) {
         g_free(def->cpu_dies);
         g_free(def->cpu_cores);
         g_free(def->cpu_threads);
-        g_ptr_array_unref(def->cpu_features);
-        g_free(def->clock_offset);
+        domain_list_clear(&def->cpu_features, (GDestroyNotify) domain_cpu_feature_def_free);
+        vmmd_shared_str_unref(def->clock_offset);
         g_free(def->clock_adjustment);
         g_free(def->clock_basis);
         g_free(def->clock_timezone);
-        g_ptr_array_unref(def->timers);
-        g_free(def->emulator);
+        domain_list_clear(&def->timers, (GDestroyNotify) domain_timer_def_free);
+        vmmd_shared_str_unref(def->emulator);
         domain_def_devices_free(def);
-        g_ptr_array_unref(def->seclabels);
+        domain_list_clear(&def->seclabels, (GDestroyNotify) domain_seclabel_def_free);
         g_strfreev(def->seclabel_models);
         domain_tuning_clear(def);
         g_free(def);
@@ -417,10 +439,10 @@ static bool parse_memory_all(DomainDef *def, xmlNodePtr root, GError **error) {
         if (r < 0)
                 return false;
         /* without <memory> the NUMA cells say how much the guest has, together */
-        if (r == 0 && def->numa_cells->len > 0) {
+        if (r == 0 && domain_list_len(def->numa_cells) > 0) {
                 def->memory_kib = 0;
-                for (guint i = 0; i < def->numa_cells->len; i++)
-                        def->memory_kib += ((DomainNumaCell *) g_ptr_array_index(def->numa_cells, i))->memory_kib;
+                for (guint i = 0; i < domain_list_len(def->numa_cells); i++)
+                        def->memory_kib += ((DomainNumaCell *) domain_list_at(def->numa_cells, i))->memory_kib;
                 r = 1;
         }
         if (r == 0) {
@@ -450,7 +472,7 @@ static bool parse_vcpu(DomainDef *def, xmlNodePtr root, GError **error) {
         guint64 n;
 
         def->vcpus = 1;
-        def->vcpu_placement = g_strdup("static");
+        def->vcpu_placement = vmmd_shared_str("static");
         if (!node)
                 return true;
         text = g_strstrip(xml_text(node));
@@ -466,10 +488,8 @@ static bool parse_vcpu(DomainDef *def, xmlNodePtr root, GError **error) {
         }
         def->vcpu_current = current == def->vcpus ? 0 : current;
         placement = xml_prop(node, "placement");
-        if (placement) {
-                g_free(def->vcpu_placement);
-                def->vcpu_placement = g_steal_pointer(&placement);
-        }
+        if (placement)
+                vmmd_shared_str_set(&def->vcpu_placement, placement);
         def->vcpu_cpuset = xml_prop(node, "cpuset");
         return true;
 }
@@ -481,13 +501,11 @@ static void parse_os(DomainDef *def, xmlNodePtr root) {
         xmlNodePtr nvram = xml_child(os, "nvram");
         xmlNodePtr bootmenu = xml_child(os, "bootmenu");
 
-        def->os_type = g_strstrip(xml_child_text(os, "type") ?: g_strdup(""));
-        if (!*def->os_type) {
-                g_free(def->os_type);
-                def->os_type = g_strdup("hvm");
-        }
-        def->os_arch = xml_prop(type, "arch");
-        def->os_machine = xml_prop(type, "machine");
+        def->os_type = vmmd_shared_str_take(g_strstrip(xml_child_text(os, "type") ?: g_strdup("")));
+        if (!*def->os_type)
+                vmmd_shared_str_set(&def->os_type, "hvm");
+        def->os_arch = vmmd_shared_str_take(xml_prop(type, "arch"));
+        def->os_machine = vmmd_shared_str_take(xml_prop(type, "machine"));
         def->os_firmware = xml_prop(os, "firmware");
         if (loader) {
                 def->os_loader = child_text_nonempty(os, "loader");
@@ -510,7 +528,7 @@ static void parse_os(DomainDef *def, xmlNodePtr root) {
                         continue;
                 dev = xml_prop(c, "dev");
                 if (dev)
-                        g_ptr_array_add(def->os_boot, dev);
+                        domain_list_add(&def->os_boot, dev);
         }
         if (bootmenu) {
                 def->os_bootmenu = xml_prop_tristate(bootmenu, "enable", "yes", "no");
@@ -545,7 +563,7 @@ static void parse_features(DomainDef *def, xmlNodePtr root) {
                                 g_ptr_array_add(feat->children, copy);
                         }
                 }
-                g_ptr_array_add(def->features, feat);
+                domain_list_add(&def->features, feat);
         }
 }
 
@@ -575,7 +593,7 @@ static void parse_cpu(DomainDef *def, xmlNodePtr root) {
                 f = g_new0(DomainCpuFeatureDef, 1);
                 f->policy = xml_prop(c, "policy");
                 f->name = xml_prop(c, "name");
-                g_ptr_array_add(def->cpu_features, f);
+                domain_list_add(&def->cpu_features, f);
         }
         /* a model without a mode is libvirt's custom mode with exact matching */
         if (!def->cpu_mode && def->cpu_model)
@@ -587,9 +605,9 @@ static void parse_cpu(DomainDef *def, xmlNodePtr root) {
 static void parse_clock(DomainDef *def, xmlNodePtr root) {
         xmlNodePtr clock = xml_child(root, "clock");
 
-        def->clock_offset = xml_prop(clock, "offset");
+        def->clock_offset = vmmd_shared_str_take(xml_prop(clock, "offset"));
         if (!def->clock_offset)
-                def->clock_offset = g_strdup("utc");
+                def->clock_offset = vmmd_shared_str("utc");
         def->clock_adjustment = xml_prop(clock, "adjustment");
         def->clock_basis = xml_prop(clock, "basis");
         def->clock_timezone = xml_prop(clock, "timezone");
@@ -605,15 +623,15 @@ static void parse_clock(DomainDef *def, xmlNodePtr root) {
                 t->track = xml_prop(c, "track");
                 t->frequency = xml_prop(c, "frequency");
                 t->mode = xml_prop(c, "mode");
-                g_ptr_array_add(def->timers, t);
+                domain_list_add(&def->timers, t);
         }
 }
 
 static void domain_def_update_seclabel_models(DomainDef *def) {
         g_autoptr(GPtrArray) models = g_ptr_array_new();
 
-        for (guint i = 0; i < def->seclabels->len; i++) {
-                DomainSeclabelDef *s = g_ptr_array_index(def->seclabels, i);
+        for (guint i = 0; i < domain_list_len(def->seclabels); i++) {
+                DomainSeclabelDef *s = domain_list_at(def->seclabels, i);
                 if (s->model && !g_ptr_array_find_with_equal_func(models, s->model, g_str_equal, NULL))
                         g_ptr_array_add(models, g_strdup(s->model));
         }
@@ -636,7 +654,7 @@ static bool parse_seclabels(DomainDef *def, xmlNodePtr root, GError **error) {
                         return false;
                 }
                 s = g_new0(DomainSeclabelDef, 1);
-                g_ptr_array_add(def->seclabels, s);
+                domain_list_add(&def->seclabels, s);
                 s->type = t;
                 s->model = xml_prop(c, "model");
                 s->relabel = xml_prop_tristate(c, "relabel", "yes", "no");
@@ -689,7 +707,7 @@ static DomainDef *domain_def_parse_node(xmlNodePtr root, GError **error) {
                             type ? "invalid domain type '%s'" : "missing domain type attribute%s", type ? type : "");
                 return NULL;
         }
-        def->virt_type = g_steal_pointer(&type);
+        def->virt_type = vmmd_shared_str(type);
         if (id) {
                 char *end = NULL;
                 gint64 n = g_ascii_strtoll(id, &end, 10);
@@ -798,9 +816,9 @@ static void format_os(const DomainDef *def, XmlBuf *buf) {
         xml_element_text(&child, "initrd", NULL, def->os_initrd);
         xml_element_text(&child, "cmdline", NULL, def->os_cmdline);
         xml_element_text(&child, "dtb", NULL, def->os_dtb);
-        for (guint i = 0; i < def->os_boot->len; i++) {
+        for (guint i = 0; i < domain_list_len(def->os_boot); i++) {
                 g_string_truncate(a, 0);
-                xml_attr(a, "dev", g_ptr_array_index(def->os_boot, i));
+                xml_attr(a, "dev", domain_list_at(def->os_boot, i));
                 xml_element(&child, "boot", a, NULL);
         }
         g_string_truncate(a, 0);
@@ -817,8 +835,8 @@ static void format_features(const DomainDef *def, XmlBuf *buf) {
         g_auto(XmlBuf) child = { 0 };
 
         xml_buf_init_child(&child, buf);
-        for (guint i = 0; i < def->features->len; i++) {
-                DomainFeatureDef *f = g_ptr_array_index(def->features, i);
+        for (guint i = 0; i < domain_list_len(def->features); i++) {
+                DomainFeatureDef *f = domain_list_at(def->features, i);
                 g_autoptr(GString) a = g_string_new(NULL);
                 g_auto(XmlBuf) sub = { 0 };
 
@@ -854,8 +872,8 @@ static void format_cpu(const DomainDef *def, XmlBuf *buf) {
         xml_attr(a, "cores", def->cpu_cores);
         xml_attr(a, "threads", def->cpu_threads);
         xml_element(&child, "topology", a, NULL);
-        for (guint i = 0; i < def->cpu_features->len; i++) {
-                DomainCpuFeatureDef *f = g_ptr_array_index(def->cpu_features, i);
+        for (guint i = 0; i < domain_list_len(def->cpu_features); i++) {
+                DomainCpuFeatureDef *f = domain_list_at(def->cpu_features, i);
                 g_string_truncate(a, 0);
                 xml_attr(a, "policy", f->policy);
                 xml_attr(a, "name", f->name);
@@ -874,8 +892,8 @@ static void format_clock(const DomainDef *def, XmlBuf *buf) {
         g_autoptr(GString) attrs = g_string_new(NULL);
 
         xml_buf_init_child(&child, buf);
-        for (guint i = 0; i < def->timers->len; i++) {
-                DomainTimerDef *t = g_ptr_array_index(def->timers, i);
+        for (guint i = 0; i < domain_list_len(def->timers); i++) {
+                DomainTimerDef *t = domain_list_at(def->timers, i);
                 g_autoptr(GString) a = g_string_new(NULL);
 
                 xml_attr(a, "name", t->name);
@@ -894,8 +912,8 @@ static void format_clock(const DomainDef *def, XmlBuf *buf) {
 }
 
 static void format_seclabels(const DomainDef *def, XmlBuf *buf, unsigned flags) {
-        for (guint i = 0; i < def->seclabels->len; i++) {
-                DomainSeclabelDef *s = g_ptr_array_index(def->seclabels, i);
+        for (guint i = 0; i < domain_list_len(def->seclabels); i++) {
+                DomainSeclabelDef *s = domain_list_at(def->seclabels, i);
                 g_autoptr(GString) a = g_string_new(NULL);
                 g_auto(XmlBuf) child = { 0 };
                 /* a dynamic label is picked at start; an inactive definition has none */
@@ -1007,8 +1025,8 @@ unsigned long long domain_def_get_current_memory_kib(const DomainDef *def) { ret
 unsigned domain_def_get_vcpus(const DomainDef *def) { return def->vcpu_current ? def->vcpu_current : def->vcpus; }
 
 const char *domain_def_get_vnc_password(const DomainDef *def) {
-        for (guint i = 0; def->graphics && i < def->graphics->len; i++) {
-                const DomainGraphicsDef *g = g_ptr_array_index(def->graphics, i);
+        for (guint i = 0; i < domain_list_len(def->graphics); i++) {
+                const DomainGraphicsDef *g = domain_list_at(def->graphics, i);
                 if (g->type == DOMAIN_GRAPHICS_TYPE_VNC && g->passwd)
                         return g->passwd;
         }
@@ -1031,7 +1049,7 @@ static void replace_string(char **field, const char *value) {
 }
 
 void domain_def_set_name(DomainDef *def, const char *name) { replace_string(&def->name, name); }
-void domain_def_set_arch(DomainDef *def, const char *arch) { replace_string(&def->os_arch, arch); }
-void domain_def_set_machine(DomainDef *def, const char *machine) { replace_string(&def->os_machine, machine); }
-void domain_def_set_emulator(DomainDef *def, const char *path) { replace_string(&def->emulator, path); }
+void domain_def_set_arch(DomainDef *def, const char *arch) { vmmd_shared_str_set(&def->os_arch, arch); }
+void domain_def_set_machine(DomainDef *def, const char *machine) { vmmd_shared_str_set(&def->os_machine, machine); }
+void domain_def_set_emulator(DomainDef *def, const char *path) { vmmd_shared_str_set(&def->emulator, path); }
 void domain_def_set_id(DomainDef *def, int id) { def->id = id < 0 ? -1 : id; }

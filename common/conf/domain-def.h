@@ -3,9 +3,37 @@
 #pragma once
 
 #include "domain-conf.h"
+#include "shared-string.h"
 #include "xml-util.h"
 
 #include <libxml/tree.h>
+
+/* --- lists --- */
+
+/* A repeated element of a definition (the devices of one kind, boot devices, features…). Most
+ * definitions have none of most kinds, and an empty GPtrArray costs 48 bytes: thousands of
+ * definitions are held at once, so the array is made with the first item. The struct around the
+ * pointer keeps code from reaching it directly, where it may be NULL: read a list only with
+ * domain_list_len() and domain_list_at(), change it only with the functions below. The items
+ * are freed by the owner (domain_def_free) with their kind's free function. */
+typedef struct {
+        GPtrArray *items_;
+} DomainList;
+
+static inline guint domain_list_len(DomainList l) {
+        return l.items_ ? l.items_->len : 0;
+}
+
+static inline gpointer domain_list_at(DomainList l, guint i) {
+        g_assert(i < domain_list_len(l));
+        return l.items_->pdata[i];
+}
+
+void domain_list_add(DomainList *l, gpointer item);
+void domain_list_insert(DomainList *l, guint index, gpointer item);
+gpointer domain_list_steal(DomainList *l, guint index);
+/* frees each item with free_item, then the list; the list is empty afterwards */
+void domain_list_clear(DomainList *l, GDestroyNotify free_item);
 
 /* --- device addresses --- */
 
@@ -121,7 +149,7 @@ VMMD_ENUM_DECL(domain_controller_type);
 typedef struct {
         DomainControllerType type;
         int index;                      /* -1 until assigned */
-        char *model;
+        const char *model;              /* shared string */
         char *ports, *vectors;          /* virtio-serial */
         char *model_name;               /* <model name=…/>: the QEMU device of a PCI controller */
         char *target_chassis, *target_port;
@@ -278,7 +306,7 @@ typedef struct {
 } DomainRNGDef;
 
 typedef struct {
-        char *model;
+        const char *model;              /* shared string */
         int autodeflate, free_page_reporting;
         char *stats_period;
         DomainDeviceInfo info;
@@ -379,7 +407,7 @@ typedef struct {
 } DomainMemoryBackingDef;
 
 struct DomainDef {
-        char *virt_type;
+        const char *virt_type;          /* the common values below are shared strings (shared-string.h) */
         int id;
         char *name;
         char uuid[37];
@@ -390,38 +418,41 @@ struct DomainDef {
         unsigned long long memory_kib, current_memory_kib, max_memory_kib;
         char *max_memory_slots;
         unsigned vcpus;
-        char *vcpu_placement, *vcpu_cpuset;
+        const char *vcpu_placement;
+        char *vcpu_cpuset;
         unsigned vcpu_current;          /* 0: same as vcpus */
 
-        char *os_type, *os_arch, *os_machine, *os_firmware;
+        const char *os_type, *os_arch, *os_machine;
+        char *os_firmware;
         char *os_loader, *os_loader_readonly, *os_loader_type, *os_loader_secure;
         char *os_nvram, *os_nvram_template;
         char *os_kernel, *os_initrd, *os_cmdline, *os_dtb;
-        GPtrArray *os_boot;             /* char *: hd, cdrom, network, fd */
+        DomainList os_boot;             /* char *: hd, cdrom, network, fd */
         char *os_smbios_mode;           /* <smbios mode=…>: emulate, host, sysinfo */
         char *sysinfo_type;             /* <sysinfo type=…>; NULL when there is none */
-        GPtrArray *sysinfo;             /* DomainSysinfoEntry, in document order */
+        DomainList sysinfo;             /* DomainSysinfoEntry, in document order */
         int os_bootmenu;                /* tristate yes/no */
         char *os_bootmenu_timeout;
 
-        GPtrArray *features;            /* DomainFeatureDef */
+        DomainList features;            /* DomainFeatureDef */
 
         char *cpu_mode, *cpu_match, *cpu_check, *cpu_migratable;
         char *cpu_model, *cpu_model_fallback, *cpu_vendor;
         char *cpu_sockets, *cpu_dies, *cpu_cores, *cpu_threads;
-        GPtrArray *cpu_features;        /* DomainCpuFeatureDef */
-        GPtrArray *numa_cells;          /* DomainNumaCell, ids 0..n-1 in order */
+        DomainList cpu_features;        /* DomainCpuFeatureDef */
+        DomainList numa_cells;          /* DomainNumaCell, ids 0..n-1 in order */
 
-        char *clock_offset, *clock_adjustment, *clock_basis, *clock_timezone;
-        GPtrArray *timers;              /* DomainTimerDef */
+        const char *clock_offset;
+        char *clock_adjustment, *clock_basis, *clock_timezone;
+        DomainList timers;              /* DomainTimerDef */
 
         DomainLifecycleAction on_poweroff, on_reboot, on_crash;
         int pm_suspend_to_mem, pm_suspend_to_disk;     /* <pm>: tristate yes/no */
 
-        char *emulator;
-        GPtrArray *disks, *controllers, *nets, *serials, *parallels, *consoles, *channels;
-        GPtrArray *inputs, *graphics, *sounds, *videos, *watchdogs, *rngs, *panics, *redirdevs;
-        GPtrArray *other_devices;       /* xmlNodePtr: device elements without a parser, kept as written
+        const char *emulator;
+        DomainList disks, controllers, nets, serials, parallels, consoles, channels;
+        DomainList inputs, graphics, sounds, videos, watchdogs, rngs, panics, redirdevs;
+        DomainList other_devices;       /* xmlNodePtr: device elements without a parser, kept as written
                                          * (<audio>, <hub>, <hostdev>, <tpm>, …); Create names them */
         DomainMemballoonDef *memballoon;
 
@@ -430,7 +461,7 @@ struct DomainDef {
         DomainMemoryBackingDef mem_backing;
         unsigned iothreads;             /* <iothreads> */
         GArray *iothread_ids;           /* unsigned, <iothreadids>; NULL without */
-        GPtrArray *seclabels;           /* DomainSeclabelDef */
+        DomainList seclabels;           /* DomainSeclabelDef */
         char **seclabel_models;         /* cache for domain_def_get_seclabel_models() */
 };
 

@@ -95,6 +95,12 @@ void xml_node_dump(XmlBuf *buf, xmlNodePtr node);
  * the line; declared entities, a missing or a wrong root give VMMD_ERROR_XML_ERROR naming
  * the expected root. */
 xmlDocPtr xml_doc_read(const char *xml, const char *root_name, int malformed_code, GError **error);
+/* Between these two, xml_doc_read() in the calling thread reuses one parser context (and its
+ * dictionary of names) for every document instead of making one per document: for a batch of
+ * trusted files, the definitions a daemon loads at start. Not for input from clients: the
+ * dictionary keeps every distinct name it saw until xml_parse_batch_end(). */
+void xml_parse_batch_begin(void);
+void xml_parse_batch_end(void);
 
 /* RelaxNG-validates doc against an embedded schema (file name inside the schemas
  * GResource, e.g. "storagepool.rng"); each schema is compiled once.

@@ -22,11 +22,11 @@ typedef struct Fetch {
 } Fetch;
 
 static DomainDiskDef *disk_at(const DomainDef *def, guint i) {
-        return g_ptr_array_index(def->disks, i);
+        return domain_list_at(def->disks, i);
 }
 
 bool disk_secrets_needed(const DomainDef *def) {
-        for (guint i = 0; i < def->disks->len; i++)
+        for (guint i = 0; i < domain_list_len(def->disks); i++)
                 if (disk_at(def, i)->enc_format)
                         return true;
         return false;
@@ -71,7 +71,7 @@ static void on_value(const GError *error, const uint8_t *value, size_t len, void
 /* the next encrypted disk that names a secret (one that names none is refused by the command
  * line builder), or done */
 static void fetch_next(Fetch *f) {
-        for (; f->disk < f->def->disks->len; f->disk++) {
+        for (; f->disk < domain_list_len(f->def->disks); f->disk++) {
                 DomainDiskDef *d = disk_at(f->def, f->disk);
                 g_autofree char *what = NULL;
                 g_autoptr(GError) error = NULL;
@@ -96,7 +96,7 @@ void disk_secrets_fetch_async(sd_bus *bus, const DomainDef *def, DiskSecretsFunc
         f->done = done;
         f->userdata = userdata;
         f->fds = g_array_new(FALSE, FALSE, sizeof(int));
-        for (guint i = 0; i < def->disks->len; i++)
+        for (guint i = 0; i < domain_list_len(def->disks); i++)
                 g_array_append_val(f->fds, none);
         fetch_next(f);
 }
@@ -115,11 +115,11 @@ GError *disk_secrets_explain_failure(const DomainDef *def, const char *domain_na
         node = g_strstr_len(line, bad - line, "\"node-name\": \"libvirt-");
         if (!node)
                 node = g_strstr_len(line, bad - line, "\"node-name\":\"libvirt-");
-        if (node && sscanf(strstr(node, "libvirt-"), "libvirt-%u-format", &n) == 1 && n >= 1 && n <= def->disks->len)
+        if (node && sscanf(strstr(node, "libvirt-"), "libvirt-%u-format", &n) == 1 && n >= 1 && n <= domain_list_len(def->disks))
                 d = disk_at(def, n - 1);
         if (!d) {
                 /* one encrypted disk: it is that one */
-                for (guint i = 0; i < def->disks->len; i++)
+                for (guint i = 0; i < domain_list_len(def->disks); i++)
                         if (disk_at(def, i)->enc_format) {
                                 if (d) {
                                         d = NULL;

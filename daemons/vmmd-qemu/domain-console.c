@@ -64,23 +64,23 @@ static void on_query_chardev(Qmp *q, const GPtrArray *chardevs, const char *erro
 /* The chardev behind a device name, with its QEMU id (as qemu-command.c names them). */
 static const DomainChrDef *find_chardev(const DomainDef *def, const char *device, char **ret_label) {
         if (!*device || g_str_equal(device, "serial0") || g_str_equal(device, "console0")) {
-                if (def->serials->len > 0 && g_strcmp0(device, "console0") != 0) {
+                if (domain_list_len(def->serials) > 0 && g_strcmp0(device, "console0") != 0) {
                         *ret_label = g_strdup("charserial0");
-                        return g_ptr_array_index(def->serials, 0);
+                        return domain_list_at(def->serials, 0);
                 }
-                if (def->consoles->len > 0) {
-                        *ret_label = g_strdup(def->serials->len > 0 ? "charserial0" : "charconsole0");
-                        return def->serials->len > 0 ? g_ptr_array_index(def->serials, 0)
-                                                     : g_ptr_array_index(def->consoles, 0);
+                if (domain_list_len(def->consoles) > 0) {
+                        *ret_label = g_strdup(domain_list_len(def->serials) > 0 ? "charserial0" : "charconsole0");
+                        return domain_list_len(def->serials) > 0 ? domain_list_at(def->serials, 0)
+                                                     : domain_list_at(def->consoles, 0);
                 }
                 return NULL;
         }
         if (g_str_has_prefix(device, "serial")) {
                 guint64 n;
                 if (g_ascii_string_to_unsigned(device + strlen("serial"), 10, 0, G_MAXUINT, &n, NULL) &&
-                    n < def->serials->len) {
+                    n < domain_list_len(def->serials)) {
                         *ret_label = g_strdup_printf("charserial%u", (unsigned) n);
-                        return g_ptr_array_index(def->serials, n);
+                        return domain_list_at(def->serials, n);
                 }
         }
         return NULL;

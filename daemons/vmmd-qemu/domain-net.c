@@ -62,8 +62,8 @@ static char *setup_tap(DomainNetDef *net, const char *bridge, int *ret_fd, GErro
 bool domain_net_open_taps(DomainDef *live, DomainNetTaps **ret_fds, GError **error) {
         DomainNetTaps *fds = g_array_new(FALSE, FALSE, sizeof(int));
 
-        for (guint i = 0; i < live->nets->len; i++) {
-                DomainNetDef *net = g_ptr_array_index(live->nets, i);
+        for (guint i = 0; i < domain_list_len(live->nets); i++) {
+                DomainNetDef *net = domain_list_at(live->nets, i);
                 int fd = -1;
 
                 /* a network NIC's bridge is its port's, which vmmd-network gave before this */

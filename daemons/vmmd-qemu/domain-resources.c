@@ -22,8 +22,8 @@
 #define DEFAULT_LISTEN "127.0.0.1"
 
 static void collect_ports(const DomainDef *def, GHashTable *used) {
-        for (guint i = 0; def && def->graphics && i < def->graphics->len; i++) {
-                const DomainGraphicsDef *g = g_ptr_array_index(def->graphics, i);
+        for (guint i = 0; def && i < domain_list_len(def->graphics); i++) {
+                const DomainGraphicsDef *g = domain_list_at(def->graphics, i);
                 if (g->port > 0)
                         g_hash_table_add(used, GINT_TO_POINTER(g->port));
                 if (g->tls_port > 0)
@@ -87,8 +87,8 @@ static bool pick_graphics_ports(Manager *m, DomainDef *live, GError **error) {
                 if (domain_is_active(other))
                         collect_ports(other->def, used);
         }
-        for (guint i = 0; i < live->graphics->len; i++) {
-                DomainGraphicsDef *g = g_ptr_array_index(live->graphics, i);
+        for (guint i = 0; i < domain_list_len(live->graphics); i++) {
+                DomainGraphicsDef *g = domain_list_at(live->graphics, i);
                 const char *listen;
                 int port;
 
@@ -134,14 +134,14 @@ static char *channel_dir(Manager *m, const DomainDef *live) {
 /* A unix channel without a path gets <run dir>/channel/<uuid prefix>/<target name>, as
  * libvirt picks one under its own run directory; the live XML shows it. */
 static bool pick_channel_paths(Manager *m, DomainDef *live, GError **error) {
-        GPtrArray *lists[] = { live->serials, live->parallels, live->consoles, live->channels };
+        const DomainList lists[] = { live->serials, live->parallels, live->consoles, live->channels };
         static const char *const kinds[] = { "serial", "parallel", "console", "channel" };
         g_autofree char *dir = channel_dir(m, live);
         bool made = false;
 
         for (size_t k = 0; k < G_N_ELEMENTS(lists); k++) {
-                for (guint i = 0; i < lists[k]->len; i++) {
-                        DomainChrDef *chr = g_ptr_array_index(lists[k], i);
+                for (guint i = 0; i < domain_list_len(lists[k]); i++) {
+                        DomainChrDef *chr = domain_list_at(lists[k], i);
                         g_autofree char *base = NULL, *path = NULL;
                         int r;
 
@@ -265,7 +265,7 @@ bool domain_pick_host_resources(Manager *m, DomainDef *live, GError **error) {
 }
 
 void domain_release_host_resources(Manager *m, const DomainDef *live) {
-        GPtrArray *lists[4];
+        DomainList lists[4];
 
         if (!live)
                 return;
@@ -275,8 +275,8 @@ void domain_release_host_resources(Manager *m, const DomainDef *live) {
         lists[3] = live->channels;
         /* the sockets the start put under the run dir, then their directory (ours) */
         for (size_t k = 0; k < G_N_ELEMENTS(lists); k++)
-                for (guint i = 0; i < lists[k]->len; i++) {
-                        const DomainChrDef *chr = g_ptr_array_index(lists[k], i);
+                for (guint i = 0; i < domain_list_len(lists[k]); i++) {
+                        const DomainChrDef *chr = domain_list_at(lists[k], i);
                         g_autofree char *prefix = g_strdup_printf("%s/channel/", m->paths->run_dir);
                         g_autofree char *dir = NULL;
 
@@ -290,8 +290,8 @@ void domain_release_host_resources(Manager *m, const DomainDef *live) {
 }
 
 const char *domain_graphics_password(const DomainDef *def, const char **protocol, guint *index) {
-        for (guint i = *index; def->graphics && i < def->graphics->len; i++) {
-                const DomainGraphicsDef *g = g_ptr_array_index(def->graphics, i);
+        for (guint i = *index; i < domain_list_len(def->graphics); i++) {
+                const DomainGraphicsDef *g = domain_list_at(def->graphics, i);
                 if ((g->type == DOMAIN_GRAPHICS_TYPE_VNC || g->type == DOMAIN_GRAPHICS_TYPE_SPICE) && g->passwd) {
                         *protocol = domain_graphics_type_to_string(g->type);
                         *index = i + 1;

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "save-image.h"
 #include "snapshot.h"
+#include "xml-util.h"
 
 typedef struct DefineRequest {
         Manager *manager;
@@ -231,13 +232,16 @@ typedef struct {
 static gpointer load_worker(gpointer p) {
         LoadBatch *b = p;
 
+        xml_parse_batch_begin();   /* the daemon's own files: one parser context for all */
         for (;;) {
                 gint i = g_atomic_int_add(&b->next, 1);
 
                 if (i >= (gint) b->n)
-                        return NULL;
+                        break;
                 b->defs[i] = parse_for_load(b->dirfd, b->dir, b->names[i], &b->errors[i]);
         }
+        xml_parse_batch_end();
+        return NULL;
 }
 
 /* below this many files a thread costs more than it saves */

@@ -18,15 +18,15 @@
 static GHashTable *releasing;
 
 bool network_def_has_networks(const DomainDef *def) {
-        for (guint i = 0; i < def->nets->len; i++)
-                if (((DomainNetDef *) g_ptr_array_index(def->nets, i))->type == DOMAIN_NET_TYPE_NETWORK)
+        for (guint i = 0; i < domain_list_len(def->nets); i++)
+                if (((DomainNetDef *) domain_list_at(def->nets, i))->type == DOMAIN_NET_TYPE_NETWORK)
                         return true;
         return false;
 }
 
 bool network_def_uses_port(const DomainDef *def, const char *port_uuid) {
-        for (guint i = 0; i < def->nets->len; i++)
-                if (g_strcmp0(((DomainNetDef *) g_ptr_array_index(def->nets, i))->src_portid, port_uuid) == 0)
+        for (guint i = 0; i < domain_list_len(def->nets); i++)
+                if (g_strcmp0(((DomainNetDef *) domain_list_at(def->nets, i))->src_portid, port_uuid) == 0)
                         return true;
         return false;
 }
@@ -161,8 +161,8 @@ void network_ports_release_async(sd_bus *bus, const char *ports_dir, DomainDef *
         g->done = done;
         g->userdata = userdata;
         g->pending = 1;   /* held until every delete is on its way */
-        for (guint i = 0; bus && i < def->nets->len; i++) {
-                DomainNetDef *net = g_ptr_array_index(def->nets, i);
+        for (guint i = 0; bus && i < domain_list_len(def->nets); i++) {
+                DomainNetDef *net = domain_list_at(def->nets, i);
 
                 if (net->type != DOMAIN_NET_TYPE_NETWORK || !net->src_portid)
                         continue;
@@ -249,7 +249,7 @@ static void alloc_finish(Alloc *a, GError *error) {
 }
 
 static void alloc_fail_errno(Alloc *a, int rc, const char *what) {
-        DomainNetDef *net = g_ptr_array_index(a->def->nets, a->nic);
+        DomainNetDef *net = domain_list_at(a->def->nets, a->nic);
         g_autoptr(GError) e = NULL;
 
         vmmd_error_set_errno(&e, rc, "interface %s: %s for network '%s'", net->mac, what, net->src_network);
@@ -274,7 +274,7 @@ static char *format_port(const char *uuid, const DomainDef *def, const DomainNet
 static int on_alloc_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
 
 static void alloc_call(Alloc *a) {
-        DomainNetDef *net = g_ptr_array_index(a->def->nets, a->nic);
+        DomainNetDef *net = domain_list_at(a->def->nets, a->nic);
         int rc;
 
         switch (a->step) {
@@ -320,7 +320,7 @@ static bool outcome_unknown(const sd_bus_error *e) {
 
 static int on_alloc_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Alloc *a = userdata;
-        DomainNetDef *net = g_ptr_array_index(a->def->nets, a->nic);
+        DomainNetDef *net = domain_list_at(a->def->nets, a->nic);
         g_autoptr(GError) e = NULL;
         const char *s = NULL;
 
@@ -389,8 +389,8 @@ static int on_alloc_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 
 /* the next network NIC, or done */
 static void alloc_next(Alloc *a) {
-        for (; a->nic < a->def->nets->len; a->nic++) {
-                DomainNetDef *net = g_ptr_array_index(a->def->nets, a->nic);
+        for (; a->nic < domain_list_len(a->def->nets); a->nic++) {
+                DomainNetDef *net = domain_list_at(a->def->nets, a->nic);
 
                 if (net->type != DOMAIN_NET_TYPE_NETWORK)
                         continue;
@@ -484,8 +484,8 @@ static int on_recheck_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
 }
 
 void network_ports_recheck_async(sd_bus *bus, const DomainDef *def) {
-        for (guint i = 0; bus && i < def->nets->len; i++) {
-                DomainNetDef *net = g_ptr_array_index(def->nets, i);
+        for (guint i = 0; bus && i < domain_list_len(def->nets); i++) {
+                DomainNetDef *net = domain_list_at(def->nets, i);
                 Recheck *c;
 
                 if (net->type != DOMAIN_NET_TYPE_NETWORK || !net->src_portid || !net->src_bridge)

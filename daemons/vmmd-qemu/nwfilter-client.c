@@ -62,8 +62,8 @@ static void delete_binding(sd_bus *bus, const char *portdev) {
 }
 
 bool nwfilter_client_has_filters(const DomainDef *def) {
-        for (guint i = 0; def && i < def->nets->len; i++)
-                if (filtered(g_ptr_array_index(def->nets, i)))
+        for (guint i = 0; def && i < domain_list_len(def->nets); i++)
+                if (filtered(domain_list_at(def->nets, i)))
                         return true;
         return false;
 }
@@ -82,7 +82,7 @@ static void bind_run_finish(BindRun *b, const GError *error) {
         if (error)
                 /* §10.1: the start fails, and no binding of this guest stays behind */
                 for (guint j = 0; j < b->next; j++) {
-                        const DomainNetDef *done = g_ptr_array_index(b->live->nets, j);
+                        const DomainNetDef *done = domain_list_at(b->live->nets, j);
 
                         if (filtered(done))
                                 delete_binding(b->bus, done->target_dev);
@@ -98,8 +98,8 @@ static int on_bind_reply(sd_bus_message *reply, void *userdata, sd_bus_error *un
 static void bind_next(BindRun *b) {
         g_autoptr(GError) error = NULL;
 
-        for (; b->next < b->live->nets->len; b->next++) {
-                const DomainNetDef *net = g_ptr_array_index(b->live->nets, b->next);
+        for (; b->next < domain_list_len(b->live->nets); b->next++) {
+                const DomainNetDef *net = domain_list_at(b->live->nets, b->next);
                 g_autoptr(sd_bus_message) m = NULL;
                 g_autofree char *xml = NULL;
                 int r;
@@ -124,7 +124,7 @@ static void bind_next(BindRun *b) {
 
 static int on_bind_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
         BindRun *b = userdata;
-        const DomainNetDef *net = g_ptr_array_index(b->live->nets, b->next);
+        const DomainNetDef *net = domain_list_at(b->live->nets, b->next);
         const sd_bus_error *e = sd_bus_message_get_error(reply);
 
         if (e) {
@@ -170,8 +170,8 @@ void nwfilter_client_bind_async(sd_bus *bus, const DomainDef *live, NWFilterBind
 }
 
 void nwfilter_client_unbind_async(sd_bus *bus, const DomainDef *def) {
-        for (guint i = 0; def && i < def->nets->len; i++) {
-                const DomainNetDef *net = g_ptr_array_index(def->nets, i);
+        for (guint i = 0; def && i < domain_list_len(def->nets); i++) {
+                const DomainNetDef *net = domain_list_at(def->nets, i);
 
                 if (filtered(net))
                         delete_binding(bus, net->target_dev);
@@ -188,8 +188,8 @@ static int on_rebind_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
 }
 
 void nwfilter_client_rebind_async(sd_bus *bus, const DomainDef *def) {
-        for (guint i = 0; def && i < def->nets->len; i++) {
-                const DomainNetDef *net = g_ptr_array_index(def->nets, i);
+        for (guint i = 0; def && i < domain_list_len(def->nets); i++) {
+                const DomainNetDef *net = domain_list_at(def->nets, i);
                 g_autofree char *xml = NULL;
 
                 if (!filtered(net))

@@ -129,8 +129,8 @@ void build_controllers(Cmd *c) {
 
         /* buses before what sits on them: PCI controllers first, by index (a bridge's parent
          * has a lower index), the others in the definition's order (the sort is stable) */
-        for (guint i = 0; i < def->controllers->len; i++)
-                g_ptr_array_add(order, g_ptr_array_index(def->controllers, i));
+        for (guint i = 0; i < domain_list_len(def->controllers); i++)
+                g_ptr_array_add(order, domain_list_at(def->controllers, i));
         g_ptr_array_sort(order, compare_controllers);
         for (guint i = 0; i < order->len; i++) {
                 DomainControllerDef *ctl = g_ptr_array_index(order, i);
@@ -290,8 +290,8 @@ static void build_spice(Cmd *c, const DomainGraphicsDef *g) {
 }
 
 bool have_spice(const DomainDef *def) {
-        for (guint i = 0; i < def->graphics->len; i++)
-                if (((DomainGraphicsDef *) g_ptr_array_index(def->graphics, i))->type == DOMAIN_GRAPHICS_TYPE_SPICE)
+        for (guint i = 0; i < domain_list_len(def->graphics); i++)
+                if (((DomainGraphicsDef *) domain_list_at(def->graphics, i))->type == DOMAIN_GRAPHICS_TYPE_SPICE)
                         return true;
         return false;
 }
@@ -300,13 +300,13 @@ void build_graphics(Cmd *c) {
         const DomainDef *def = c->def;
         unsigned nvnc = 0, nspice = 0;
 
-        if (def->graphics->len == 0) {
+        if (domain_list_len(def->graphics) == 0) {
                 arg(c, "-display");
                 arg(c, "none");
                 return;
         }
-        for (guint i = 0; i < def->graphics->len; i++) {
-                DomainGraphicsDef *g = g_ptr_array_index(def->graphics, i);
+        for (guint i = 0; i < domain_list_len(def->graphics); i++) {
+                DomainGraphicsDef *g = domain_list_at(def->graphics, i);
 
                 if (g->type != DOMAIN_GRAPHICS_TYPE_VNC && g->type != DOMAIN_GRAPHICS_TYPE_SPICE)
                         return (void) unsupported(c, "graphics type '%s' is not supported yet",
@@ -342,8 +342,8 @@ static char *qxl_sizes(const DomainVideoDef *v) {
 void build_videos(Cmd *c) {
         const DomainDef *def = c->def;
 
-        for (guint i = 0; i < def->videos->len; i++) {
-                DomainVideoDef *v = g_ptr_array_index(def->videos, i);
+        for (guint i = 0; i < domain_list_len(def->videos); i++) {
+                DomainVideoDef *v = domain_list_at(def->videos, i);
                 g_autofree char *addr = device_addr(def, &v->info);
                 const char *model = v->model ? v->model : "vga";
                 const char *dev = g_str_equal(model, "vga") ? "VGA" : g_str_equal(model, "cirrus") ? "cirrus-vga" :
@@ -372,8 +372,8 @@ void build_videos(Cmd *c) {
 }
 
 static bool have_usb_controller(const DomainDef *def) {
-        for (guint i = 0; i < def->controllers->len; i++) {
-                const DomainControllerDef *ctl = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                const DomainControllerDef *ctl = domain_list_at(def->controllers, i);
                 if (ctl->type == DOMAIN_CONTROLLER_TYPE_USB && g_strcmp0(ctl->model, "none") != 0)
                         return true;
         }
@@ -385,8 +385,8 @@ static const char *audio_driver(Cmd *c);
 void build_misc_devices(Cmd *c) {
         const DomainDef *def = c->def;
 
-        for (guint i = 0; i < def->inputs->len; i++) {
-                DomainInputDef *in = g_ptr_array_index(def->inputs, i);
+        for (guint i = 0; i < domain_list_len(def->inputs); i++) {
+                DomainInputDef *in = domain_list_at(def->inputs, i);
                 /* host input devices handed to the guest: vmmd does not give QEMU host devices */
                 if (g_str_equal(in->type, "passthrough") || g_str_equal(in->type, "evdev"))
                         return (void) unsupported(c, "<input type='%s'> (a host input device) is not supported",
@@ -410,15 +410,15 @@ void build_misc_devices(Cmd *c) {
                 /* ps2 mouse and keyboard come with the machine */
         }
         /* no host audio: without an audiodev QEMU 7.2 probes PulseAudio, ALSA, … and complains */
-        if (def->sounds->len > 0) {
+        if (domain_list_len(def->sounds) > 0) {
                 const char *driver = audio_driver(c);
                 if (!driver)
                         return;
                 arg(c, "-audiodev");
                 argf(c, "{\"id\":\"audio1\",\"driver\":\"%s\"}", driver);
         }
-        for (guint i = 0; i < def->sounds->len; i++) {
-                DomainSoundDef *s = g_ptr_array_index(def->sounds, i);
+        for (guint i = 0; i < domain_list_len(def->sounds); i++) {
+                DomainSoundDef *s = domain_list_at(def->sounds, i);
                 g_autofree char *addr = device_addr(def, &s->info);
                 if (g_strcmp0(s->model, "ich6") == 0 || g_strcmp0(s->model, "ich9") == 0) {
                         arg(c, "-device");
@@ -431,8 +431,8 @@ void build_misc_devices(Cmd *c) {
                 } else
                         return (void) unsupported(c, "sound model '%s' is not supported", s->model ? s->model : "(none)");
         }
-        for (guint i = 0; i < def->rngs->len; i++) {
-                DomainRNGDef *r = g_ptr_array_index(def->rngs, i);
+        for (guint i = 0; i < domain_list_len(def->rngs); i++) {
+                DomainRNGDef *r = domain_list_at(def->rngs, i);
                 g_autofree char *addr = device_addr(def, &r->info);
                 if (g_strcmp0(r->backend_model, "random") != 0)
                         return (void) unsupported(c, "rng backend '%s' is not supported",
@@ -466,8 +466,8 @@ void build_misc_devices(Cmd *c) {
                      m->free_page_reporting > 0 ?
                      (m->free_page_reporting == 1 ? ",free-page-reporting=on" : ",free-page-reporting=off") : "");
         }
-        for (guint i = 0; i < def->watchdogs->len; i++) {
-                DomainWatchdogDef *w = g_ptr_array_index(def->watchdogs, i);
+        for (guint i = 0; i < domain_list_len(def->watchdogs); i++) {
+                DomainWatchdogDef *w = domain_list_at(def->watchdogs, i);
                 g_autofree char *addr = device_addr(def, &w->info);
                 if (g_strcmp0(w->model, "i6300esb") == 0) {
                         arg(c, "-device");
@@ -493,8 +493,8 @@ void build_misc_devices(Cmd *c) {
                         argf(c, "watchdog=%s", w->action);
                 }
         }
-        for (guint i = 0; i < def->panics->len; i++) {
-                DomainPanicDef *p = g_ptr_array_index(def->panics, i);
+        for (guint i = 0; i < domain_list_len(def->panics); i++) {
+                DomainPanicDef *p = domain_list_at(def->panics, i);
                 if (!p->model || g_str_equal(p->model, "isa")) {
                         arg(c, "-device");
                         argf(c, "pvpanic,id=panic%u", i);
@@ -517,8 +517,8 @@ static const char *audio_driver(Cmd *c) {
         const DomainDef *def = c->def;
         const char *driver = "none";
 
-        for (guint i = 0; i < def->other_devices->len; i++) {
-                xmlNodePtr n = g_ptr_array_index(def->other_devices, i);
+        for (guint i = 0; i < domain_list_len(def->other_devices); i++) {
+                xmlNodePtr n = domain_list_at(def->other_devices, i);
                 g_autofree char *type = NULL;
 
                 if (!xml_is(n, "audio"))
@@ -669,8 +669,8 @@ void build_other_devices(Cmd *c) {
         const DomainDef *def = c->def;
         unsigned nhub = 0, nhostdev = 0;
 
-        for (guint i = 0; i < def->other_devices->len; i++) {
-                xmlNodePtr n = g_ptr_array_index(def->other_devices, i);
+        for (guint i = 0; i < domain_list_len(def->other_devices); i++) {
+                xmlNodePtr n = domain_list_at(def->other_devices, i);
                 g_autofree char *type = xml_prop(n, "type");
 
                 if (xml_is(n, "audio"))
@@ -697,8 +697,8 @@ void build_other_devices(Cmd *c) {
 void build_redirdevs(Cmd *c) {
         const DomainDef *def = c->def;
 
-        for (guint i = 0; i < def->redirdevs->len; i++) {
-                DomainRedirdevDef *r = g_ptr_array_index(def->redirdevs, i);
+        for (guint i = 0; i < domain_list_len(def->redirdevs); i++) {
+                DomainRedirdevDef *r = domain_list_at(def->redirdevs, i);
                 g_autofree char *id = g_strdup_printf("charredir%u", i);
 
                 if (!have_usb_controller(def))

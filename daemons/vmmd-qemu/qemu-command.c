@@ -2,8 +2,8 @@
 #include "qemu-command-priv.h"
 
 static const DomainTimerDef *find_timer(const DomainDef *def, const char *name) {
-        for (guint i = 0; def->timers && i < def->timers->len; i++) {
-                const DomainTimerDef *t = g_ptr_array_index(def->timers, i);
+        for (guint i = 0; i < domain_list_len(def->timers); i++) {
+                const DomainTimerDef *t = domain_list_at(def->timers, i);
                 if (g_strcmp0(t->name, name) == 0)
                         return t;
         }
@@ -84,8 +84,8 @@ static void build_firmware(Cmd *c) {
 }
 
 static const DomainFeatureDef *find_feature(const DomainDef *def, const char *name) {
-        for (guint i = 0; def->features && i < def->features->len; i++) {
-                const DomainFeatureDef *f = g_ptr_array_index(def->features, i);
+        for (guint i = 0; i < domain_list_len(def->features); i++) {
+                const DomainFeatureDef *f = domain_list_at(def->features, i);
                 if (g_str_equal(f->name, name))
                         return f;
         }
@@ -116,8 +116,8 @@ static void build_smbios(Cmd *c) {
                 g_autoptr(GString) o = g_string_new(NULL);
                 int table = domain_sysinfo_table(blocks[b]);
 
-                for (guint i = 0; i < def->sysinfo->len; i++) {
-                        const DomainSysinfoEntry *e = g_ptr_array_index(def->sysinfo, i);
+                for (guint i = 0; i < domain_list_len(def->sysinfo); i++) {
+                        const DomainSysinfoEntry *e = domain_list_at(def->sysinfo, i);
                         g_autofree char *v = NULL;
 
                         if (!g_str_equal(e->block, blocks[b]))
@@ -170,8 +170,8 @@ static void build_machine(Cmd *c) {
         const DomainTimerDef *hpet = find_timer(def, "hpet");
         bool acpi = false;
 
-        for (guint i = 0; def->features && i < def->features->len; i++) {
-                DomainFeatureDef *f = g_ptr_array_index(def->features, i);
+        for (guint i = 0; i < domain_list_len(def->features); i++) {
+                DomainFeatureDef *f = domain_list_at(def->features, i);
                 if (g_str_equal(f->name, "acpi") && g_strcmp0(f->state, "off") != 0)
                         acpi = true;
         }
@@ -181,7 +181,7 @@ static void build_machine(Cmd *c) {
 
         if (def->mem_backing.nosharepages)
                 g_string_append(memory, ",mem-merge=off");
-        if (def->numa_cells->len == 0 && memory_backing_needs_object(def))
+        if (domain_list_len(def->numa_cells) == 0 && memory_backing_needs_object(def))
                 g_string_append(memory, ",memory-backend=pc.ram");
         arg(c, "-machine");
         argf(c, "%s,usb=off,%s%sdump-guest-core=off%s%s%s%s", def->os_machine,
@@ -278,8 +278,8 @@ static void build_cpu(Cmd *c, bool kvm) {
                 return;
         }
         /* libvirt's spelling: require/force/optional turn a feature on, disable/forbid off */
-        for (guint i = 0; def->cpu_features && i < def->cpu_features->len; i++) {
-                const DomainCpuFeatureDef *f = g_ptr_array_index(def->cpu_features, i);
+        for (guint i = 0; i < domain_list_len(def->cpu_features); i++) {
+                const DomainCpuFeatureDef *f = domain_list_at(def->cpu_features, i);
                 bool off = g_strcmp0(f->policy, "disable") == 0 || g_strcmp0(f->policy, "forbid") == 0;
 
                 if (c->opts->caps && !qemu_caps_knows_cpu_feature(c->opts->caps, f->name)) {
@@ -339,8 +339,8 @@ static void build_boot(Cmd *c) {
         const DomainDef *def = c->def;
         g_autoptr(GString) order = g_string_new(NULL);
 
-        for (guint i = 0; def->os_boot && i < def->os_boot->len; i++) {
-                const char *dev = g_ptr_array_index(def->os_boot, i);
+        for (guint i = 0; i < domain_list_len(def->os_boot); i++) {
+                const char *dev = domain_list_at(def->os_boot, i);
                 char ch = g_str_equal(dev, "hd") ? 'c' : g_str_equal(dev, "cdrom") ? 'd' :
                           g_str_equal(dev, "network") ? 'n' : g_str_equal(dev, "fd") ? 'a' : 0;
                 if (ch)
@@ -490,10 +490,10 @@ static void build_memory(Cmd *c) {
 
         /* QEMU wants the NUMA nodes to add up to -m: with cells, their sum is the boot memory,
          * whatever <memory> says, as libvirt takes it */
-        if (def->numa_cells->len > 0) {
+        if (domain_list_len(def->numa_cells) > 0) {
                 kib = 0;
-                for (guint i = 0; i < def->numa_cells->len; i++)
-                        kib += numa_cell_kib(g_ptr_array_index(def->numa_cells, i));
+                for (guint i = 0; i < domain_list_len(def->numa_cells); i++)
+                        kib += numa_cell_kib(domain_list_at(def->numa_cells, i));
         }
         arg(c, "-m");
         if (def->max_memory_kib && def->max_memory_slots)
@@ -504,7 +504,7 @@ static void build_memory(Cmd *c) {
                 arg(c, "-overcommit");
                 arg(c, "mem-lock=on");
         }
-        if (def->numa_cells->len == 0 && memory_backing_needs_object(def)) {
+        if (domain_list_len(def->numa_cells) == 0 && memory_backing_needs_object(def)) {
                 g_autoptr(JsonBuilder) b = json_builder_new();
                 g_autofree char *json = NULL;
 
@@ -561,8 +561,8 @@ static void check_tuning(Cmd *c) {
 static void build_numa(Cmd *c) {
         const DomainDef *def = c->def;
 
-        for (guint i = 0; i < def->numa_cells->len; i++) {
-                const DomainNumaCell *cell = g_ptr_array_index(def->numa_cells, i);
+        for (guint i = 0; i < domain_list_len(def->numa_cells); i++) {
+                const DomainNumaCell *cell = domain_list_at(def->numa_cells, i);
                 g_autoptr(JsonBuilder) b = json_builder_new();
                 g_autofree char *id = g_strdup_printf("ram-node%u", cell->id);
                 g_autofree char *json = NULL;
@@ -585,8 +585,8 @@ static void build_numa(Cmd *c) {
                 arg(c, "-numa");
                 arg(c, node->str);
         }
-        for (guint i = 0; i < def->numa_cells->len; i++) {
-                const DomainNumaCell *cell = g_ptr_array_index(def->numa_cells, i);
+        for (guint i = 0; i < domain_list_len(def->numa_cells); i++) {
+                const DomainNumaCell *cell = domain_list_at(def->numa_cells, i);
                 for (guint j = 0; j < cell->distances->len; j++) {
                         const DomainNumaDistance *d = &g_array_index(cell->distances, DomainNumaDistance, j);
                         arg(c, "-numa");
@@ -925,8 +925,8 @@ static bool build_chardev(Cmd *c, const DomainChrSource *src, const char *id) {
 static void build_serials(Cmd *c) {
         const DomainDef *def = c->def;
 
-        for (guint i = 0; i < def->serials->len; i++) {
-                DomainChrDef *chr = g_ptr_array_index(def->serials, i);
+        for (guint i = 0; i < domain_list_len(def->serials); i++) {
+                DomainChrDef *chr = domain_list_at(def->serials, i);
                 g_autofree char *id = g_strdup_printf("charserial%u", i);
                 guint64 port = i;
 
@@ -940,20 +940,20 @@ static void build_serials(Cmd *c) {
         }
         /* a console of target type serial is the first serial port (libvirt adds that
          * serial itself); one that stands alone becomes serial 0 */
-        for (guint i = 0; i < def->consoles->len; i++) {
-                DomainChrDef *chr = g_ptr_array_index(def->consoles, i);
+        for (guint i = 0; i < domain_list_len(def->consoles); i++) {
+                DomainChrDef *chr = domain_list_at(def->consoles, i);
                 g_autofree char *id = g_strdup_printf("charconsole%u", i);
                 if (chr->target_type && g_str_equal(chr->target_type, "virtio"))
                         return (void) unsupported(c, "virtio consoles are not supported yet");
-                if (def->serials->len > 0)
+                if (domain_list_len(def->serials) > 0)
                         continue;
                 if (!build_chardev(c, &chr->src, id))
                         return;
                 arg(c, "-device");
                 argf(c, "isa-serial,chardev=%s,id=serial0,index=0", id);
         }
-        for (guint i = 0; i < def->parallels->len; i++) {
-                DomainChrDef *chr = g_ptr_array_index(def->parallels, i);
+        for (guint i = 0; i < domain_list_len(def->parallels); i++) {
+                DomainChrDef *chr = domain_list_at(def->parallels, i);
                 g_autofree char *id = g_strdup_printf("charparallel%u", i);
                 if (!build_chardev(c, &chr->src, id))
                         return;
@@ -964,8 +964,8 @@ static void build_serials(Cmd *c) {
 
 /* Whether the definition has virtio-serial controller index. */
 static bool has_virtio_serial(const DomainDef *def, unsigned index) {
-        for (guint i = 0; i < def->controllers->len; i++) {
-                const DomainControllerDef *ctl = g_ptr_array_index(def->controllers, i);
+        for (guint i = 0; i < domain_list_len(def->controllers); i++) {
+                const DomainControllerDef *ctl = domain_list_at(def->controllers, i);
 
                 if (ctl->type == DOMAIN_CONTROLLER_TYPE_VIRTIO_SERIAL && ctl->index == (int) index)
                         return true;
@@ -976,8 +976,8 @@ static bool has_virtio_serial(const DomainDef *def, unsigned index) {
 static void build_channels(Cmd *c) {
         const DomainDef *def = c->def;
 
-        for (guint i = 0; i < def->channels->len; i++) {
-                DomainChrDef *chr = g_ptr_array_index(def->channels, i);
+        for (guint i = 0; i < domain_list_len(def->channels); i++) {
+                DomainChrDef *chr = domain_list_at(def->channels, i);
                 g_autofree char *id = g_strdup_printf("charchannel%u", i);
                 g_autofree char *name = NULL;
                 /* the port the definition (or post-parse) gave it, as the live XML shows it */
@@ -1054,10 +1054,10 @@ GPtrArray *qemu_command_build(const DomainDef *def, const QemuCommandOptions *op
         arg(&c, "chardev=charmonitor,id=monitor,mode=control");
         build_graphics(&c);
         build_controllers(&c);
-        for (guint i = 0; !c.failed && i < def->disks->len; i++)
-                build_disk(&c, g_ptr_array_index(def->disks, i), ++ndisk);
-        for (guint i = 0; !c.failed && i < def->nets->len; i++)
-                build_net(&c, g_ptr_array_index(def->nets, i), i);
+        for (guint i = 0; !c.failed && i < domain_list_len(def->disks); i++)
+                build_disk(&c, domain_list_at(def->disks, i), ++ndisk);
+        for (guint i = 0; !c.failed && i < domain_list_len(def->nets); i++)
+                build_net(&c, domain_list_at(def->nets, i), i);
         if (!c.failed)
                 build_serials(&c);
         if (!c.failed)

@@ -106,8 +106,8 @@ static bool plan_disks(Domain *d, SnapshotDef *def, const DomainDef *dom, unsign
                         if (dd->snapshot == SNAPSHOT_LOCATION_EXTERNAL)
                                 external = true;
                 }
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
+        for (guint i = 0; i < domain_list_len(dom->disks); i++) {
+                DomainDiskDef *disk = domain_list_at(dom->disks, i);
                 SnapshotDiskDef *dd = snapshot_find_disk(def, disk);
 
                 if (!dd) {
@@ -282,8 +282,8 @@ static bool create_offline(Domain *d, SnapshotDef *def, unsigned flags, bool ext
         job->images = g_ptr_array_new_with_free_func(g_free);
         if (external)
                 job->newdef = domain_def_copy(d->def);
-        for (guint i = 0; i < d->def->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(external ? job->newdef->disks : d->def->disks, i);
+        for (guint i = 0; i < domain_list_len(d->def->disks); i++) {
+                DomainDiskDef *disk = domain_list_at(external ? job->newdef->disks : d->def->disks, i);
                 SnapshotDiskDef *dd = snapshot_find_disk(def, disk);
 
                 if (!external) {

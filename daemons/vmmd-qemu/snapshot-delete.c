@@ -73,8 +73,8 @@ static void on_delete_nodes(Qmp *q, const GPtrArray *blocks, const char *error, 
 static void delete_data_offline(Snapshot *s, SnapshotImgRun *r) {
         Domain *d = s->domain;
 
-        for (guint i = 0; i < d->def->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
+        for (guint i = 0; i < domain_list_len(d->def->disks); i++) {
+                DomainDiskDef *disk = domain_list_at(d->def->disks, i);
                 const char *argv[] = { "qemu-img", "snapshot", "-d", s->def->name, disk->src_path, NULL };
 
                 if (snapshot_disk_has_data(disk) && g_strcmp0(disk->driver_type, "qcow2") == 0)
@@ -107,8 +107,8 @@ static void forget(Snapshot *s) {
 
 /* The images qemu-img snapshot -d will change hold the snapshot and may be written. */
 static bool check_offline_delete(Domain *d, Snapshot *s, SnapshotImgRun *r, GError **error) {
-        for (guint i = 0; i < d->def->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
+        for (guint i = 0; i < domain_list_len(d->def->disks); i++) {
+                DomainDiskDef *disk = domain_list_at(d->def->disks, i);
 
                 if (!snapshot_disk_has_data(disk) || g_strcmp0(disk->driver_type, "qcow2") != 0)
                         continue;
@@ -128,14 +128,14 @@ static bool check_disks_in_place(Domain *d, Snapshot *s, GError **error) {
 
         if (!dom || snapshot_is_external(s))
                 return true;
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *then = g_ptr_array_index(dom->disks, i);
+        for (guint i = 0; i < domain_list_len(dom->disks); i++) {
+                DomainDiskDef *then = domain_list_at(dom->disks, i);
                 DomainDiskDef *now = NULL;
 
                 if (!snapshot_disk_has_data(then))
                         continue;
-                for (guint j = 0; j < d->def->disks->len; j++) {
-                        DomainDiskDef *c = g_ptr_array_index(d->def->disks, j);
+                for (guint j = 0; j < domain_list_len(d->def->disks); j++) {
+                        DomainDiskDef *c = domain_list_at(d->def->disks, j);
                         if (g_strcmp0(c->target_dev, then->target_dev) == 0)
                                 now = c;
                 }

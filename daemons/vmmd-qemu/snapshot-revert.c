@@ -94,8 +94,8 @@ static DomainDef *renamed_copy(const DomainDef *def, const char *name) {
 static bool check_internal_images(const SnapshotDef *def, SnapshotImgRun *r, GError **error) {
         const DomainDef *dom = def->domain;
 
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
+        for (guint i = 0; i < domain_list_len(dom->disks); i++) {
+                DomainDiskDef *disk = domain_list_at(dom->disks, i);
 
                 if (!snapshot_disk_has_data(disk))
                         continue;
@@ -116,8 +116,8 @@ static bool revert_external_disks(RevertJob *job, Snapshot *s, SnapshotImgRun *r
         g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func((GDestroyNotify) snapshot_disk_def_free);
         SnapshotDef view;
 
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
+        for (guint i = 0; i < domain_list_len(dom->disks); i++) {
+                DomainDiskDef *disk = domain_list_at(dom->disks, i);
                 SnapshotDiskDef *dd = snapshot_find_disk(s->def, disk);
                 g_autofree char *overlay = NULL;
                 SnapshotDiskDef *rd;
@@ -222,8 +222,8 @@ static void revert_continue(DomainCall *c, const GError *stop_error) {
                 return revert_commit(job, s);
         dom = s->def->domain;
         r = snapshot_img_run_new(d, false);
-        for (guint i = 0; i < dom->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(dom->disks, i);
+        for (guint i = 0; i < domain_list_len(dom->disks); i++) {
+                DomainDiskDef *disk = domain_list_at(dom->disks, i);
                 const char *argv[] = { "qemu-img", "snapshot", "-a", s->def->name, disk->src_path, NULL };
 
                 if (snapshot_disk_has_data(disk))

@@ -278,8 +278,8 @@ static void on_query_block(Qmp *q, const GPtrArray *blocks, const char *error, v
         if (!blocks)
                 return external_failed(d, error);
         r = snapshot_img_run_new(d, false);
-        for (guint i = 0; i < d->def->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(d->def->disks, i);
+        for (guint i = 0; i < domain_list_len(d->def->disks); i++) {
+                DomainDiskDef *disk = domain_list_at(d->def->disks, i);
                 SnapshotDiskDef *dd = snapshot_find_disk(job->def, disk);
                 const char *node = NULL;
                 gint64 size = 0;

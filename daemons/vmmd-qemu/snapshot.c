@@ -399,8 +399,8 @@ char *snapshot_overlay_name(const char *path, const char *snap) {
 
 /* Points the disks of def that the snapshot made external at their overlays. */
 void snapshot_switch_to_overlays(DomainDef *def, SnapshotDef *snap) {
-        for (guint i = 0; def && i < def->disks->len; i++) {
-                DomainDiskDef *disk = g_ptr_array_index(def->disks, i);
+        for (guint i = 0; def && i < domain_list_len(def->disks); i++) {
+                DomainDiskDef *disk = domain_list_at(def->disks, i);
                 SnapshotDiskDef *dd = snapshot_find_disk(snap, disk);
 
                 if (!dd || dd->snapshot != SNAPSHOT_LOCATION_EXTERNAL)

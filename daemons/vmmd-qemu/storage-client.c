@@ -38,8 +38,8 @@ static void resolve_free(Resolve *r) {
 }
 
 bool storage_def_has_volumes(const DomainDef *def) {
-        for (guint i = 0; i < def->disks->len; i++)
-                if (((DomainDiskDef *) g_ptr_array_index(def->disks, i))->type == DOMAIN_DISK_TYPE_VOLUME)
+        for (guint i = 0; i < domain_list_len(def->disks); i++)
+                if (((DomainDiskDef *) domain_list_at(def->disks, i))->type == DOMAIN_DISK_TYPE_VOLUME)
                         return true;
         return false;
 }
@@ -55,7 +55,7 @@ static void resolve_next(Resolve *r);
 
 /* issues the call of the current step */
 static void resolve_call(Resolve *r) {
-        DomainDiskDef *disk = g_ptr_array_index(r->def->disks, r->disk);
+        DomainDiskDef *disk = domain_list_at(r->def->disks, r->disk);
         int rc;
 
         switch (r->step) {
@@ -110,7 +110,7 @@ static bool pool_type_backs_volumes(const char *t) {
 
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Resolve *r = userdata;
-        DomainDiskDef *disk = g_ptr_array_index(r->def->disks, r->disk);
+        DomainDiskDef *disk = domain_list_at(r->def->disks, r->disk);
         g_autoptr(GError) e = NULL;
         const char *s = NULL;
         int b = 0, rc;
@@ -188,8 +188,8 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) 
 
 /* the next volume disk, or done */
 static void resolve_next(Resolve *r) {
-        for (; r->disk < r->def->disks->len; r->disk++)
-                if (((DomainDiskDef *) g_ptr_array_index(r->def->disks, r->disk))->type == DOMAIN_DISK_TYPE_VOLUME) {
+        for (; r->disk < domain_list_len(r->def->disks); r->disk++)
+                if (((DomainDiskDef *) domain_list_at(r->def->disks, r->disk))->type == DOMAIN_DISK_TYPE_VOLUME) {
                         resolve_call(r);
                         return;
                 }
