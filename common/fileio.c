@@ -36,7 +36,9 @@ static int fsync_directory_of(const char *path) {
         return r;
 }
 
-int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode) {
+/* The temp file, its contents and the rename; with durable, an fsync of the file before the rename and of
+ * the directory after it. */
+static int write_file_replace(const char *path, const char *data, size_t len, mode_t mode, bool durable) {
         g_autofree char *dir = g_path_get_dirname(path);
         g_autofree char *base = g_path_get_basename(path);
         g_autofree char *tmp = g_strdup_printf("%s/.#%s.XXXXXX", dir, base);
@@ -48,7 +50,7 @@ int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_
         r = write_all(fd, data, len);
         if (r == 0 && mode != 0600 && fchmod(fd, mode) < 0)
                 r = -errno;
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
@@ -58,7 +60,15 @@ int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_
                 unlink(tmp);
                 return r;
         }
-        return fsync_directory_of(path);
+        return durable ? fsync_directory_of(path) : 0;
+}
+
+int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode) {
+        return write_file_replace(path, data, len, mode, true);
+}
+
+int vmmd_write_file_replace(const char *path, const char *data, size_t len, mode_t mode) {
+        return write_file_replace(path, data, len, mode, false);
 }
 
 bool vmmd_is_atomic_temp_name(const char *name) {

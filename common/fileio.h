@@ -10,8 +10,13 @@
  * rename over path, fsync of the directory. On failure path is unchanged and no
  * temp file is left. */
 int vmmd_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+/* The same without the fsyncs: a reader (and a restarted daemon) sees the old or the new
+ * contents, never a mix, but after a power loss the file may be either or empty. For state
+ * that describes processes, which a power loss ends anyway (the status files under the run
+ * directory), never for a definition. */
+int vmmd_write_file_replace(const char *path, const char *data, size_t len, mode_t mode);
 
-/* True for the temporary names vmmd_write_file_atomic uses (".#BASE.XXXXXX"). */
+/* True for the temporary names vmmd_write_file_atomic and _replace use (".#BASE.XXXXXX"). */
 bool vmmd_is_atomic_temp_name(const char *name);
 /* Removes the temporary files of atomic writes a killed process left in dir (not
  * recursive); returns how many went. Only for a daemon's start: a live writer's file

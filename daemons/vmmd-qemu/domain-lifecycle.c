@@ -69,7 +69,10 @@ static void log_to_file(Domain *d, const char *fmt, ...) {
 
 /* --- state, status file, signals --- */
 
-static bool write_status(Domain *d) {
+/* The status file describes a QEMU process: a killed daemon re-reads it, a power loss ends the process it
+ * describes. So it is replaced atomically but not fsynced (a start or a pause does not wait on the disk),
+ * except while it records a job, whose partial files a restarted host must still find. */
+static bool write_status_durable(Domain *d, bool durable) {
         Manager *m = d->manager;
         g_autofree char *file = domain_status_file(m, domain_name(d));
         g_autofree char *xml = NULL;
@@ -84,7 +87,8 @@ static bool write_status(Domain *d) {
         xml = domain_status_format(&st);
         r = vmmd_mkdir_p(m->paths->run_dir, 0755);
         if (r >= 0)
-                r = vmmd_write_file_atomic(file, xml, strlen(xml), 0600);
+                r = durable ? vmmd_write_file_atomic(file, xml, strlen(xml), 0600)
+                            : vmmd_write_file_replace(file, xml, strlen(xml), 0600);
         if (r < 0) {
                 log_error("cannot write status of domain '%s' to %s: %s", domain_name(d), file, g_strerror(-r));
                 return false;
@@ -92,12 +96,17 @@ static bool write_status(Domain *d) {
         return true;
 }
 
+static bool write_status(Domain *d) {
+        return write_status_durable(d, d->run.recorded_job != NULL);
+}
+
 bool domain_lifecycle_record_job(Domain *d, DomainStatusJob *job) {
         if (job != d->run.recorded_job) {
                 domain_status_job_free(d->run.recorded_job);
                 d->run.recorded_job = job;
         }
-        return write_status(d);
+        /* recording and forgetting a job are both on disk before the job goes on */
+        return write_status_durable(d, true);
 }
 
 /* Spec F1/F7: status file first, then PropertiesChanged, then the event. */
@@ -202,6 +211,7 @@ static void release_runtime(Domain *d) {
                 domain_save_discard_partial(d->run.recorded_job);
                 g_clear_pointer(&d->run.recorded_job, domain_status_job_free);
         }
+        d->run.start_cont = false;
 }
 
 void domain_restore_free(DomainRestore *r) {
@@ -784,6 +794,8 @@ static void on_monitor_resume(void *userdata) {
         Domain *d = userdata;
 
         log_debug("domain '%s': QEMU event RESUME", domain_name(d));
+        if (d->run.start_cont)
+                return domain_start_cont_done(d);
         if (d->run.job != DOMAIN_JOB_NONE || d->state != DOMAIN_PAUSED)
                 return;
         set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_UNPAUSED);

@@ -37,21 +37,34 @@ static const char *seclabel_model_available(const char *model) {
         return NULL;
 }
 
-static void on_start_cont(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
-        Domain *d = userdata;
-
-        if (!ret) {
-                log_warning("cannot start CPUs of domain '%s': %s", domain_name(d), error);
-                domain_lifecycle_kill(d, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED);
-                d->run.job = DOMAIN_JOB_START;   /* on exit: report the start failure */
+/* The guest runs: QEMU sent RESUME for the start's cont (which cannot fail once it has: vm_start is
+ * the last step of QEMU's cont) or answered it. RESUME comes first, often by milliseconds, since
+ * QEMU answers only after the vCPU threads started and compete for the CPUs. */
+void domain_start_cont_done(Domain *d) {
+        if (!d->run.start_cont)
                 return;
-        }
+        d->run.start_cont = false;
         d->run.job = DOMAIN_JOB_NONE;
         /* F5: the CPUs start (RESUMED/UNPAUSED), then STARTED/BOOTED */
         domain_lifecycle_set_state(d, DOMAIN_RUNNING, DOMAIN_RUNNING_BOOTED);
         manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_RESUMED, DOMAIN_EVENT_RESUMED_UNPAUSED);
         manager_notify_domain_event(d->manager, d, DOMAIN_EVENT_STARTED, DOMAIN_EVENT_STARTED_BOOTED);
         domain_lifecycle_complete(d, NULL);
+}
+
+static void on_start_cont(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
+        Domain *d = userdata;
+
+        if (!d->run.start_cont)
+                return;   /* the RESUME event ended the start */
+        if (!ret) {
+                d->run.start_cont = false;
+                log_warning("cannot start CPUs of domain '%s': %s", domain_name(d), error);
+                domain_lifecycle_kill(d, DOMAIN_SHUTOFF_FAILED, DOMAIN_EVENT_STOPPED_FAILED);
+                d->run.job = DOMAIN_JOB_START;   /* on exit: report the start failure */
+                return;
+        }
+        domain_start_cont_done(d);
 }
 
 static void on_start_paused(Qmp *q, JsonNode *ret, const char *error, void *userdata) {
@@ -697,8 +710,10 @@ static bool spawn_qemu(Domain *d, DomainDef **live_p, DomainNetTaps *taps_in, un
                 qemu_monitor_getfd(d->run.qmp, "vmmd-restore", fd, on_restore_getfd, d);
         } else if (flags & DOMAIN_START_PAUSED)
                 qemu_monitor_query_status(d->run.qmp, on_start_paused, d);
-        else
+        else {
+                d->run.start_cont = true;
                 qemu_monitor_cont(d->run.qmp, on_start_cont, d);
+        }
         return true;
 
 fail:

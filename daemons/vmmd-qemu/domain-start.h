@@ -18,5 +18,7 @@ int domain_lifecycle_open_monitor(Domain *d);
 int domain_next_id(Manager *m);
 /* Asks QEMU which CPU the guest has, for save images and running snapshots to record. */
 void domain_learn_cpu(Domain *d);
+/* The start's cont took effect (QEMU's RESUME event or its reply): the domain runs and Create returns. */
+void domain_start_cont_done(Domain *d);
 /* QEMU's MIGRATION event ended a restore's stream: ask for its outcome now. */
 void domain_restore_migration_ended(Domain *d);

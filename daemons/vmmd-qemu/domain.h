@@ -42,6 +42,7 @@ typedef struct DomainRuntime {
         char *monitor_path;
         DomainJob job;
         DomainCall *call;          /* the method call waiting for the job */
+        bool start_cont;           /* a start's cont is in QEMU's hands: its RESUME event or its reply ends the start */
         bool fake_reboot;          /* a Reboot is pending: hide the guest's poweroff (spec E.3) */
         bool shutdown_seen;        /* QEMU reported SHUTDOWN; the domain is on its way out */
         bool crash_restart;        /* on_crash restart in progress */

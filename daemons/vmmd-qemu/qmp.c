@@ -22,7 +22,6 @@ typedef struct QmpPending {
 struct Qmp {
         sd_event_source *io;
         int fd;
-        bool connected;
         bool negotiated;
         bool closed;
         GString *inbuf;
@@ -54,17 +53,17 @@ static void qmp_update_events(Qmp *q) {
 }
 
 /* Moves the next unsent command into the output buffer (one at a time, so a passed fd
- * travels with the right command). */
+ * travels with the right command). Nothing waits for the greeting or for the reply to
+ * qmp_capabilities: QEMU reads what it is sent once it accepted the connection and runs
+ * the commands in order, qmp_capabilities (always first in the queue) before the rest, so
+ * a start's commands are already in QEMU's queue when its main loop begins. */
 static void qmp_fill_output(Qmp *q) {
-        if (q->outbuf->len > 0 || !q->connected)
+        if (q->outbuf->len > 0)
                 return;
         for (GList *l = q->queue->head; l; l = l->next) {
                 QmpPending *p = l->data;
                 if (p->sent)
                         continue;
-                /* qmp_capabilities must complete before anything else goes out */
-                if (!q->negotiated && !g_str_equal(p->id, "cap"))
-                        return;
                 g_string_append(q->outbuf, p->line);
                 q->out_fd = p->fd;
                 p->fd = -1;
@@ -131,8 +130,7 @@ static int qmp_write(Qmp *q) {
 
 static void qmp_handle_message(Qmp *q, JsonObject *obj) {
         if (json_object_has_member(obj, "QMP")) {
-                /* the greeting: negotiate first */
-                q->connected = true;
+                /* the greeting: qmp_capabilities went out without waiting for it */
                 return;
         }
         if (json_object_has_member(obj, "event")) {
@@ -182,7 +180,6 @@ static int qmp_read(Qmp *q) {
         while (!q->closed && (nl = memchr(q->inbuf->str, '\n', q->inbuf->len))) {
                 g_autofree char *line = g_strndup(q->inbuf->str, nl - q->inbuf->str);
                 g_autoptr(JsonParser) parser = json_parser_new();
-                bool was_connected = q->connected;
 
                 g_string_erase(q->inbuf, 0, nl - q->inbuf->str + 1);
                 g_strstrip(line);
@@ -194,8 +191,6 @@ static int qmp_read(Qmp *q) {
                         continue;
                 }
                 qmp_handle_message(q, json_node_get_object(json_parser_get_root(parser)));
-                if (!was_connected && q->connected)
-                        qmp_fill_output(q);
         }
         return 0;
 }

@@ -14,8 +14,9 @@ typedef void (*QmpEventFunc)(Qmp *q, const char *event, JsonObject *data, void *
 /* The monitor closed (QEMU exited or closed it). */
 typedef void (*QmpClosedFunc)(Qmp *q, void *userdata);
 
-/* Connects (non-blocking) to the monitor socket; commands sent before the greeting and
- * capabilities negotiation are queued. */
+/* Connects (non-blocking) to the monitor socket and sends qmp_capabilities at once;
+ * commands go out behind it in order, without waiting for QEMU's greeting or for the
+ * negotiation's reply (QEMU runs them in order once its main loop runs). */
 int qmp_connect(sd_event *event, const char *socket_path, QmpEventFunc on_event, QmpClosedFunc on_closed,
                 void *userdata, Qmp **ret);
 void qmp_free(Qmp *q);

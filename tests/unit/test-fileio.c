@@ -1,9 +1,10 @@
-/* Unit tests for the file helpers: a tree removal never climbs out of the entry it names; a read through a directory descriptor is the read by path. */
+/* Unit tests for the file helpers: a tree removal never climbs out of the entry it names; a read through a directory descriptor is the read by path; a replace without fsync is still whole. */
 #include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *make_tree(void) {
@@ -87,9 +88,34 @@ static void test_read_file_at_matches_read_file(void) {
         g_assert_cmpint(vmmd_rm_rf(top), ==, 0);
 }
 
+/* The write without fsyncs replaces the file whole, with its mode, and leaves no temp file; a
+ * failed one leaves the old contents. */
+static void test_write_file_replace(void) {
+        g_autofree char *top = make_tree();
+        g_autofree char *file = g_build_filename(top, "status.xml", NULL);
+        g_autofree char *missing = g_build_filename(top, "no-such-dir", "status.xml", NULL);
+        g_autofree char *data = NULL;
+        g_autoptr(GDir) dir = NULL;
+        const char *e;
+        struct stat st;
+
+        g_assert_cmpint(vmmd_write_file_replace(file, "<old/>", 6, 0600), ==, 0);
+        g_assert_cmpint(vmmd_write_file_replace(file, "<new/>\n", 7, 0640), ==, 0);
+        g_assert_true(g_file_get_contents(file, &data, NULL, NULL));
+        g_assert_cmpstr(data, ==, "<new/>\n");
+        g_assert_cmpint(stat(file, &st), ==, 0);
+        g_assert_cmpint(st.st_mode & 07777, ==, 0640);
+        g_assert_cmpint(vmmd_write_file_replace(missing, "x", 1, 0600), ==, -ENOENT);
+        dir = g_dir_open(top, 0, NULL);
+        while ((e = g_dir_read_name(dir)))
+                g_assert_false(vmmd_is_atomic_temp_name(e));
+        g_assert_cmpint(vmmd_rm_rf(top), ==, 0);
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/fileio/rm-rf-refuses-dot-entries", test_rm_rf_refuses_dot_entries);
         g_test_add_func("/fileio/read-file-at-matches-read-file", test_read_file_at_matches_read_file);
+        g_test_add_func("/fileio/write-file-replace", test_write_file_replace);
         return g_test_run();
 }
