@@ -9,7 +9,9 @@
 # Both sides are driven by bench/compare.py with the same dbus-python client, the same guest
 # (the e2e test guest, TCG, 128 MiB) and the same domain XML. libvirt runs as root inside
 # `unshare -m -n` with tmpfs over its state directories and a copy of /etc/libvirt whose qemu.conf
-# logs to files and runs QEMU as root: the host's libvirt is never touched. Its "list with state"
+# logs to files and runs QEMU as root: the host's libvirt is never touched. As root, vmmd runs in
+# a mount namespace of its own too, with tmpfs over its run and state directories (under
+# VMMD_ROOT), so both sides keep definitions on disk and runtime state in memory, as on a host. Its "list with state"
 # is GetAllDomainStats(STATE); vmmd's is ObjectManager.GetManagedObjects.
 # Storage rows: when bench/storage.sh exists and is executable, compare.py runs
 # `bench/storage.sh --compare-rows COUNT REPEAT` and takes the JSON lines it prints,
@@ -38,6 +40,19 @@ CONF
 	mount --bind "$TMP/etc" /etc/libvirt
 	ip link set lo up
 	exec "$PY" "$ROOT/bench/compare.py" measure --side libvirt --tmp "$TMP" "$@"
+fi
+
+if [[ ${1:-} == --vmmd-inside ]]; then
+	# inside vmmd's own mount namespace: its run and state directories on tmpfs, as libvirt's are
+	# above and as /run is on a host (its config directory stays on disk, as libvirt's copy does)
+	shift
+	TMP=$1
+	shift
+	for d in "$TMP/vmmd-root/run" "$TMP/vmmd-root/var/lib"; do
+		mkdir -p "$d"
+		mount -t tmpfs tmpfs "$d"
+	done
+	exec "$PY" "$ROOT/bench/compare.py" measure --side vmmd --tmp "$TMP" "$@"
 fi
 
 LONG=${VMMD_BENCH_LONG:-0}
@@ -73,8 +88,14 @@ common=(--guest "$GUEST" --counts "$COUNTS" --repeat "$REPEAT")
 
 echo "compare: $(nproc) CPUs, $(qemu-system-x86_64 --version | head -n1), counts $COUNTS, $REPEAT runs per row"
 mkdir -p "$TMP/vmmd"
-"$PY" "$ROOT/bench/compare.py" measure --side vmmd --build "$BUILD" --tmp "$TMP/vmmd" "${common[@]}" \
-	--out "$TMP/vmmd.json"
+if (( EUID == 0 )); then
+	unshare -m --propagation private "$0" --vmmd-inside "$TMP/vmmd" --build "$BUILD" "${common[@]}" \
+		--out "$TMP/vmmd.json"
+else
+	echo "compare: not root: vmmd's run and state directories stay on disk (libvirt's are on tmpfs)"
+	"$PY" "$ROOT/bench/compare.py" measure --side vmmd --build "$BUILD" --tmp "$TMP/vmmd" "${common[@]}" \
+		--out "$TMP/vmmd.json"
+fi
 files=("$TMP/vmmd.json")
 
 if (( VMMD_ONLY )); then
