@@ -24,6 +24,9 @@ import time
 
 import dbus
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import guest_xml  # noqa: E402  the same guest definition as compare.sh's rows
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.abspath(os.environ.get("VMMD_BUILD_DIR", os.path.join(ROOT, "build")))
 GUEST = os.path.join(BUILD, "tests", "e2e")
@@ -77,21 +80,7 @@ class Daemon:
                                       "org.vmmd.qemu1.Manager")
         self.pid = None
         serial = os.path.join(self.dir, "guest.serial")
-        path = self.manager.DomainDefineXML(f"""<domain type='qemu'>
-  <name>guest</name>
-  <memory unit='MiB'>128</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>{GUEST}/vmlinux</kernel>
-    <initrd>{GUEST}/initrd.img</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1</cmdline>
-  </os>
-  <features><acpi/></features>
-  <devices>
-    <serial type='file'><source path='{serial}'/><target port='0'/></serial>
-  </devices>
-</domain>""", dbus.UInt32(0))
+        path = self.manager.DomainDefineXML(guest_xml("guest", GUEST, serial), dbus.UInt32(0))
         self.domain = dbus.Interface(self.bus.get_object("org.vmmd.qemu1", path, introspect=False),
                                      "org.vmmd.qemu1.Domain")
         self.pid = int(dbus.Interface(self.bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus"),

@@ -310,6 +310,22 @@ static unsigned count_calls(TestBus *tb, sd_bus *mon) {
         }
 }
 
+/* The built vmmctl, or NULL with the test skipped when this run has none */
+static char *vmmctl_exe(void) {
+        g_autofree char *exe = NULL;
+
+        if (!g_getenv("VMMD_BUILD_ROOT")) {
+                g_test_skip("VMMD_BUILD_ROOT is not set");
+                return NULL;
+        }
+        exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "tools", "vmmctl", "vmmctl", NULL);
+        if (access(exe, X_OK) != 0) {
+                g_test_skip("vmmctl is not built");
+                return NULL;
+        }
+        return g_steal_pointer(&exe);
+}
+
 static char *vmmctl_list(TestBus *tb, sd_bus *mon, unsigned *ret_calls) {
         g_autofree char *exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "tools", "vmmctl", "vmmctl", NULL);
         const char *argv[] = { exe, "list", "--all", NULL };
@@ -329,15 +345,8 @@ static void test_vmmctl_list_calls(void) {
         g_auto(GStrv) lines = NULL;
         unsigned calls3, calls40;
 
-        if (!g_getenv("VMMD_BUILD_ROOT")) {
-                g_test_skip("VMMD_BUILD_ROOT is not set");
+        if (!(exe = vmmctl_exe()))
                 return;
-        }
-        exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "tools", "vmmctl", "vmmctl", NULL);
-        if (access(exe, X_OK) != 0) {
-                g_test_skip("vmmctl is not built");
-                return;
-        }
         tb = test_bus_new(NULL);
         g_free(define_ok(tb, "zeta", NULL));
         pb = define_ok(tb, "alpha", NULL);
@@ -375,11 +384,8 @@ static void test_vmmctl_list_json(void) {
         g_autofree char *uuid = NULL;
         g_autoptr(TestBus) tb = NULL;
 
-        if (!g_getenv("VMMD_BUILD_ROOT")) {
-                g_test_skip("VMMD_BUILD_ROOT is not set");
+        if (!(exe = vmmctl_exe()))
                 return;
-        }
-        exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "tools", "vmmctl", "vmmctl", NULL);
         tb = test_bus_new(NULL);
         g_assert_cmpint(test_run(tb, false, &empty, &err, (const char *[]) { exe, "list", "--all", "--json", NULL }),
                         ==, 0);
@@ -407,11 +413,8 @@ static void test_vmmctl_dominfo(void) {
         g_autofree char *exe = NULL, *out = NULL, *err = NULL;
         g_autoptr(TestBus) tb = NULL;
 
-        if (!g_getenv("VMMD_BUILD_ROOT")) {
-                g_test_skip("VMMD_BUILD_ROOT is not set");
+        if (!(exe = vmmctl_exe()))
                 return;
-        }
-        exe = g_build_filename(g_getenv("VMMD_BUILD_ROOT"), "tools", "vmmctl", "vmmctl", NULL);
         tb = test_bus_new(NULL);
         g_free(define_ok(tb, "info&amp;&lt;1&gt;", NULL));   /* the name is info&<1> */
         g_assert_cmpint(test_run(tb, false, &out, &err, (const char *[]) { exe, "dominfo", "info&<1>", NULL }), ==, 0);
