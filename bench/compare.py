@@ -412,6 +412,7 @@ def floor_durable_write(directory, n):
 
 def measure(args):
     s = Samples()
+    other = {}   # rows a part measured for the other side (storage.sh runs both)
     side = (Vmmd if args.side == "vmmd" else Libvirt)(args)
     counts = [int(c) for c in args.counts.split(",")]
     rep = args.repeat
@@ -507,25 +508,32 @@ def measure(args):
                     r = json.loads(line)
                 except ValueError:
                     continue
-                if r.get("side") == args.side:
-                    for v in r["values"]:
-                        s.add(r["row"], v, r.get("unit", "ms"))
+                # the hook runs libvirt's side of its rows itself: those go beside this side's file
+                got = s if r.get("side") == args.side else other.setdefault(r.get("side"), Samples())
+                for v in r["values"]:
+                    got.add(r["row"], v, r.get("unit", "ms"))
     finally:
         side.cleanup()
     with open(args.out, "w") as f:
         json.dump({"side": args.side, "order": s.order, "rows": s.rows}, f)
+    for name, got in other.items():
+        with open(f"{args.out}.{name}-extra", "w") as f:
+            json.dump({"side": name, "order": got.order, "rows": got.rows}, f)
 
 
 def table(files):
     sides, order = {}, []
-    for fn in files:
+    # a side's own file, then the rows another side's parts measured for it (FILE.SIDE-extra)
+    extras = [f"{fn}.{n}-extra" for fn in files for n in ("vmmd", "libvirt")]
+    for fn in files + [e for e in extras if os.path.exists(e)]:
         with open(fn) as f:
             d = json.load(f)
-        sides[d["side"]] = d["rows"]
+        if d["side"] not in sides and fn not in files and len(files) == 1:
+            continue   # one column asked for (--vmmd-only): the other side's extras stay out
+        sides.setdefault(d["side"], {}).update(d["rows"])
         for r in d["order"]:
             if r not in order:
                 order.append(r)
-        # storage rows: the hook's JSON lines for the other side may sit next to the file
     names = [n for n in ("vmmd", "libvirt") if n in sides]
 
     def cell(rows, r):

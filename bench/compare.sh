@@ -88,6 +88,8 @@ common=(--guest "$GUEST" --counts "$COUNTS" --repeat "$REPEAT")
 
 echo "compare: $(nproc) CPUs, $(qemu-system-x86_64 --version | head -n1), counts $COUNTS, $REPEAT runs per row"
 mkdir -p "$TMP/vmmd"
+# storage.sh (compare.py's storage part) runs libvirt's storage rows too, unless only vmmd is asked for
+(( VMMD_ONLY )) && export VMMD_BENCH_NO_LIBVIRT=1
 if (( EUID == 0 )); then
 	unshare -m --propagation private "$0" --vmmd-inside "$TMP/vmmd" --build "$BUILD" "${common[@]}" \
 		--out "$TMP/vmmd.json"

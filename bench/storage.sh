@@ -3,7 +3,7 @@
 #
 # Usage: bench/storage.sh [--compare-rows] [--long] [VOLUMES] [REPEAT]
 #   short mode (default, what CI may run): 100 volumes, 3 runs; --long: 1000 volumes, 11 runs.
-#   --compare-rows: vmmd only, one JSON line per row for bench/compare.py (see bench/README.md).
+#   --compare-rows: one JSON line per row and side for bench/compare.py (see bench/README.md).
 #   VMMD_BUILD_DIR picks the build dir; VMMD_BENCH_NO_LIBVIRT=1 skips libvirt.
 # Both daemons get the same calls from the same client (build/bench/storage-client, sd-bus):
 # vmmd-storage on a private bus, and libvirtd through libvirt-dbus on its own private bus in a
@@ -24,9 +24,9 @@ set -euo pipefail
 LONG=0
 COMPARE=0
 if [[ ${1:-} == --compare-rows ]]; then
-	# bench/compare.py's hook: vmmd's rows only (compare.py runs its libvirt side itself), as JSON lines
+	# bench/compare.py's hook: both sides' rows as JSON lines (libvirt's when it can run here and
+	# VMMD_BENCH_NO_LIBVIRT is not 1)
 	COMPARE=1
-	VMMD_BENCH_NO_LIBVIRT=1
 	shift
 fi
 if [[ ${1:-} == --long ]]; then
@@ -140,9 +140,10 @@ labels = {
 if compare == "1":
     # the client keeps only median, min and max: those three stand for the runs
     for name, label in labels.items():
-        if name in vmmd:
-            m = vmmd[name]
-            print(json.dumps({"row": "storage: " + label, "side": "vmmd", "values": [m[1], m[0], m[2]], "unit": "ms"}))
+        for side, got in (("vmmd", vmmd), ("libvirt", libvirt)):
+            if name in got:
+                m = got[name]
+                print(json.dumps({"row": "storage: " + label, "side": side, "values": [m[1], m[0], m[2]], "unit": "ms"}))
     sys.exit(0)
 print(f"storage, {volumes} volumes, {repeat} runs; ms (median, min-max)")
 print(f"{'row':32} {'vmmd':>22} {'libvirt':>22} {'libvirt/vmmd':>13}")
