@@ -11,10 +11,11 @@
 # `unshare -m -n` with tmpfs over its state directories and a copy of /etc/libvirt whose qemu.conf
 # logs to files and runs QEMU as root: the host's libvirt is never touched. As root, vmmd runs in
 # a mount namespace of its own too, with tmpfs over its run and state directories (under
-# VMMD_ROOT), so both sides keep definitions on disk and runtime state in memory, as on a host. Its "list with state"
-# is GetAllDomainStats(STATE); vmmd's is ObjectManager.GetManagedObjects.
+# VMMD_ROOT), so both sides keep definitions on disk and runtime state in memory, as on a host.
+# libvirt's "list with state" is GetAllDomainStats(STATE); vmmd's is ObjectManager.GetManagedObjects.
 # Storage rows: when bench/storage.sh exists and is executable, compare.py runs
-# `bench/storage.sh --compare-rows COUNT REPEAT` and takes the JSON lines it prints,
+# `bench/storage.sh --compare-rows COUNT REPEAT` (both sides' rows; libvirt's in its own namespace,
+# unless --vmmd-only) and takes the JSON lines it prints,
 # {"row": ..., "side": "vmmd"|"libvirt", "values": [ms, ...], "unit": "ms"}, into the table.
 set -euo pipefail
 
