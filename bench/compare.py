@@ -113,6 +113,33 @@ def guest_xml(name, guest, serial):
 """
 
 
+def private_bus(sock, services=None, env=None, stderr=subprocess.DEVNULL):
+    """a dbus-daemon listening on sock (its config beside it, SOCK.conf), activating from services;
+    returns its process and address once it answers"""
+    conf = sock + ".conf"
+    with open(conf, "w") as f:
+        f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:path={sock}</listen>
+{f'<servicedir>{services}</servicedir>' if services else ''}
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
+</busconfig>
+""")
+    p = subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
+                         env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    address = f"unix:path={sock}"
+
+    # the socket file appears at bind(), a moment before the bus listens on it
+    def answers():
+        try:
+            dbus.bus.BusConnection(address).close()
+            return True
+        except dbus.DBusException:
+            return False
+    wait_for(answers, "the private bus", 10)
+    return p, address
+
+
 class Side:
     """What differs between the two: names, paths, how the daemons start and what 'list with state' is."""
     name = ""
@@ -144,30 +171,9 @@ class Side:
         self.bus.call_blocking(self.bus_name, self.manager_path, "org.freedesktop.DBus.Peer", "Ping", "", ())
 
     def start_bus(self, services=None, env=None):
-        conf = os.path.join(self.tmp, f"{self.name}-bus.conf")
-        sock = os.path.join(self.tmp, f"{self.name}-bus")
-        with open(conf, "w") as f:
-            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:path={sock}</listen>
-{f'<servicedir>{services}</servicedir>' if services else ''}
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>
-""")
-        p = subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
-                             env=env, stdout=subprocess.DEVNULL,
-                             stderr=open(os.path.join(self.tmp, f"{self.name}-bus.log"), "w"))
+        p, self.address = private_bus(os.path.join(self.tmp, f"{self.name}-bus"), services, env,
+                                      open(os.path.join(self.tmp, f"{self.name}-bus.log"), "w"))
         self.children.append(p)
-        self.address = f"unix:path={sock}"
-
-        # the socket file appears at bind(), a moment before the bus listens on it
-        def answers():
-            try:
-                dbus.bus.BusConnection(self.address).close()
-                return True
-            except dbus.DBusException:
-                return False
-        wait_for(answers, "the private bus", 10)
 
     def stop(self):
         for p in reversed(self.children):

@@ -17,7 +17,6 @@ import shlex
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ import time
 import dbus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import guest_xml  # noqa: E402  the same guest definition as compare.sh's rows
+from compare import guest_xml, private_bus  # noqa: E402  the same guest and bus as compare.sh's rows
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.abspath(os.environ.get("VMMD_BUILD_DIR", os.path.join(ROOT, "build")))
@@ -36,14 +35,6 @@ def now():
     return time.monotonic()
 
 
-def wait_for(cond, what, timeout=30):
-    end = now() + timeout
-    while not cond():
-        if now() > end:
-            sys.exit(f"start-floor: gave up waiting for {what}")
-        time.sleep(0.002)
-
-
 class Daemon:
     """one vmmd-qemu on its own private bus and root, with the test guest defined"""
 
@@ -52,29 +43,10 @@ class Daemon:
         self.dir = os.path.join(tmp, label)
         os.makedirs(os.path.join(self.dir, "services"))
         self.root = os.path.join(self.dir, "root")
-        sock = os.path.join(self.dir, "bus")
         with open(os.path.join(self.dir, "services", "org.vmmd.qemu1.service"), "w") as f:
             f.write(f"[D-BUS Service]\nName=org.vmmd.qemu1\nExec={os.path.abspath(binary)}\n")
-        conf = os.path.join(self.dir, "bus.conf")
-        with open(conf, "w") as f:
-            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:path={sock}</listen>
-<servicedir>{self.dir}/services</servicedir>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>
-""")
-        self.bus_proc = subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
-                                         env=dict(os.environ, VMMD_ROOT=self.root), stderr=subprocess.DEVNULL)
-        self.address = f"unix:path={sock}"
-
-        def answers():
-            try:
-                dbus.bus.BusConnection(self.address).close()
-                return True
-            except dbus.DBusException:
-                return False
-        wait_for(answers, "the private bus")
+        self.bus_proc, self.address = private_bus(os.path.join(self.dir, "bus"), os.path.join(self.dir, "services"),
+                                                  dict(os.environ, VMMD_ROOT=self.root))
         self.bus = dbus.bus.BusConnection(self.address)
         self.manager = dbus.Interface(self.bus.get_object("org.vmmd.qemu1", "/org/vmmd/qemu1", introspect=False),
                                       "org.vmmd.qemu1.Manager")
