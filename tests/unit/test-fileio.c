@@ -89,12 +89,14 @@ static void test_read_file_at_matches_read_file(void) {
 }
 
 /* The write without fsyncs replaces the file whole, with its mode, and leaves no temp file; a
- * failed one leaves the old contents. */
+ * failed one leaves what was there and no temp file either. */
 static void test_write_file_replace(void) {
         g_autofree char *top = make_tree();
         g_autofree char *file = g_build_filename(top, "status.xml", NULL);
         g_autofree char *missing = g_build_filename(top, "no-such-dir", "status.xml", NULL);
-        g_autofree char *data = NULL;
+        g_autofree char *busy = g_build_filename(top, "busy.xml", NULL);
+        g_autofree char *inside = g_build_filename(busy, "kept", NULL);
+        g_autofree char *data = NULL, *kept = NULL;
         g_autoptr(GDir) dir = NULL;
         const char *e;
         struct stat st;
@@ -106,6 +108,12 @@ static void test_write_file_replace(void) {
         g_assert_cmpint(stat(file, &st), ==, 0);
         g_assert_cmpint(st.st_mode & 07777, ==, 0640);
         g_assert_cmpint(vmmd_write_file_replace(missing, "x", 1, 0600), ==, -ENOENT);
+        /* the rename fails at the last step (a non-empty directory is in the way): nothing changes */
+        g_assert_cmpint(g_mkdir(busy, 0700), ==, 0);
+        g_assert_true(g_file_set_contents(inside, "still here", -1, NULL));
+        g_assert_cmpint(vmmd_write_file_replace(busy, "x", 1, 0600), <, 0);
+        g_assert_true(g_file_get_contents(inside, &kept, NULL, NULL));
+        g_assert_cmpstr(kept, ==, "still here");
         dir = g_dir_open(top, 0, NULL);
         while ((e = g_dir_read_name(dir)))
                 g_assert_false(vmmd_is_atomic_temp_name(e));
