@@ -529,13 +529,12 @@ def measure(args):
 
 def table(files):
     sides, order = {}, []
-    # a side's own file, then the rows another side's parts measured for it (FILE.SIDE-extra)
+    # a side's own file, then the rows another side's parts measured for it (FILE.SIDE-extra;
+    # compare.sh --vmmd-only tells storage.sh to leave libvirt out, so there are none then)
     extras = [f"{fn}.{n}-extra" for fn in files for n in ("vmmd", "libvirt")]
     for fn in files + [e for e in extras if os.path.exists(e)]:
         with open(fn) as f:
             d = json.load(f)
-        if d["side"] not in sides and fn not in files and len(files) == 1:
-            continue   # one column asked for (--vmmd-only): the other side's extras stay out
         sides.setdefault(d["side"], {}).update(d["rows"])
         for r in d["order"]:
             if r not in order:
